@@ -1,3 +1,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
-//! smime
+//! smime: an embeddable S/MIME 4.0 library.
+
+pub mod crypto;
+pub mod error;
+
+pub use error::{KeyError, ParseError, SignError, VerifyError};

@@ -1,0 +1,251 @@
+//! Algorithm tables and the key traits.
+//!
+//! - [`DigestAlgorithm`]: the message digests CMS signatures use, with their OIDs and the
+//!   `micalg` names of RFC 8551.
+//! - [`verify`]: public-key signature verification over RustCrypto (RSA PKCS#1 v1.5, RSASSA-PSS,
+//!   ECDSA P-256/P-384), shared by CMS signature checks and certificate path validation.
+
+use const_oid::ObjectIdentifier;
+use digest::{Digest, DynDigest};
+
+pub mod verify;
+
+/// Object identifiers used across the crate.
+pub mod oids {
+    use const_oid::ObjectIdentifier as Oid;
+    /// id-md5
+    pub const MD5: Oid = Oid::new_unwrap("1.2.840.113549.2.5");
+    /// id-sha1
+    pub const SHA1: Oid = Oid::new_unwrap("1.3.14.3.2.26");
+    /// id-sha256
+    pub const SHA256: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.1");
+    /// id-sha384
+    pub const SHA384: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.2");
+    /// id-sha512
+    pub const SHA512: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.3");
+    /// rsaEncryption
+    pub const RSA_ENCRYPTION: Oid = Oid::new_unwrap("1.2.840.113549.1.1.1");
+    /// md5WithRSAEncryption
+    pub const MD5_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.4");
+    /// sha1WithRSAEncryption
+    pub const SHA1_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.5");
+    /// id-RSASSA-PSS
+    pub const RSASSA_PSS: Oid = Oid::new_unwrap("1.2.840.113549.1.1.10");
+    /// sha256WithRSAEncryption
+    pub const SHA256_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.11");
+    /// sha384WithRSAEncryption
+    pub const SHA384_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.12");
+    /// sha512WithRSAEncryption
+    pub const SHA512_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.13");
+    /// id-mgf1
+    pub const MGF1: Oid = Oid::new_unwrap("1.2.840.113549.1.1.8");
+    /// id-ecPublicKey
+    pub const EC_PUBLIC_KEY: Oid = Oid::new_unwrap("1.2.840.10045.2.1");
+    /// ecdsa-with-SHA1
+    pub const ECDSA_WITH_SHA1: Oid = Oid::new_unwrap("1.2.840.10045.4.1");
+    /// ecdsa-with-SHA256
+    pub const ECDSA_WITH_SHA256: Oid = Oid::new_unwrap("1.2.840.10045.4.3.2");
+    /// ecdsa-with-SHA384
+    pub const ECDSA_WITH_SHA384: Oid = Oid::new_unwrap("1.2.840.10045.4.3.3");
+    /// ecdsa-with-SHA512
+    pub const ECDSA_WITH_SHA512: Oid = Oid::new_unwrap("1.2.840.10045.4.3.4");
+    /// secp256r1 (P-256)
+    pub const SECP256R1: Oid = Oid::new_unwrap("1.2.840.10045.3.1.7");
+    /// secp384r1 (P-384)
+    pub const SECP384R1: Oid = Oid::new_unwrap("1.3.132.0.34");
+    /// id-data
+    pub const DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.7.1");
+    /// id-signedData
+    pub const SIGNED_DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.7.2");
+    /// id-envelopedData
+    pub const ENVELOPED_DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.7.3");
+    /// id-ct-authEnvelopedData
+    pub const AUTH_ENVELOPED_DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.1.23");
+    /// id-contentType
+    pub const CONTENT_TYPE: Oid = Oid::new_unwrap("1.2.840.113549.1.9.3");
+    /// id-messageDigest
+    pub const MESSAGE_DIGEST: Oid = Oid::new_unwrap("1.2.840.113549.1.9.4");
+    /// id-signingTime
+    pub const SIGNING_TIME: Oid = Oid::new_unwrap("1.2.840.113549.1.9.5");
+    /// smimeCapabilities
+    pub const SMIME_CAPABILITIES: Oid = Oid::new_unwrap("1.2.840.113549.1.9.15");
+    /// id-aa-encrypKeyPref
+    pub const ENCRYPTION_KEY_PREFERENCE: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.2.11");
+    /// id-aes128-CBC
+    pub const AES128_CBC: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.1.2");
+    /// id-aes256-CBC
+    pub const AES256_CBC: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.1.42");
+    /// id-aes128-GCM
+    pub const AES128_GCM: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.1.6");
+    /// id-aes256-GCM
+    pub const AES256_GCM: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.1.46");
+    /// id-RSAES-OAEP
+    pub const RSAES_OAEP: Oid = Oid::new_unwrap("1.2.840.113549.1.1.7");
+    /// id-kp-emailProtection
+    pub const KP_EMAIL_PROTECTION: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.3.4");
+    /// pkcs-9 emailAddress (in a subject name)
+    pub const EMAIL_ADDRESS: Oid = Oid::new_unwrap("1.2.840.113549.1.9.1");
+}
+
+/// A message digest algorithm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DigestAlgorithm {
+    /// MD5: recognised so it can be reported, never computed.
+    Md5,
+    /// SHA-1: verified for old mail, reported as weak, never used to sign.
+    Sha1,
+    /// SHA-256 (the default).
+    Sha256,
+    /// SHA-384.
+    Sha384,
+    /// SHA-512.
+    Sha512,
+}
+
+impl DigestAlgorithm {
+    /// The algorithm's object identifier.
+    pub fn oid(self) -> ObjectIdentifier {
+        match self {
+            DigestAlgorithm::Md5 => oids::MD5,
+            DigestAlgorithm::Sha1 => oids::SHA1,
+            DigestAlgorithm::Sha256 => oids::SHA256,
+            DigestAlgorithm::Sha384 => oids::SHA384,
+            DigestAlgorithm::Sha512 => oids::SHA512,
+        }
+    }
+
+    /// The algorithm for an object identifier, if known.
+    pub fn from_oid(oid: &ObjectIdentifier) -> Option<Self> {
+        [
+            DigestAlgorithm::Md5,
+            DigestAlgorithm::Sha1,
+            DigestAlgorithm::Sha256,
+            DigestAlgorithm::Sha384,
+            DigestAlgorithm::Sha512,
+        ]
+        .into_iter()
+        .find(|d| d.oid() == *oid)
+    }
+
+    /// The `micalg` parameter value of RFC 8551 section 3.5.3.
+    pub fn micalg(self) -> &'static str {
+        match self {
+            DigestAlgorithm::Md5 => "md5",
+            DigestAlgorithm::Sha1 => "sha-1",
+            DigestAlgorithm::Sha256 => "sha-256",
+            DigestAlgorithm::Sha384 => "sha-384",
+            DigestAlgorithm::Sha512 => "sha-512",
+        }
+    }
+
+    /// A readable name.
+    pub fn name(self) -> &'static str {
+        match self {
+            DigestAlgorithm::Md5 => "MD5",
+            DigestAlgorithm::Sha1 => "SHA-1",
+            DigestAlgorithm::Sha256 => "SHA-256",
+            DigestAlgorithm::Sha384 => "SHA-384",
+            DigestAlgorithm::Sha512 => "SHA-512",
+        }
+    }
+
+    /// The output length in bytes.
+    pub fn output_len(self) -> usize {
+        match self {
+            DigestAlgorithm::Md5 => 16,
+            DigestAlgorithm::Sha1 => 20,
+            DigestAlgorithm::Sha256 => 32,
+            DigestAlgorithm::Sha384 => 48,
+            DigestAlgorithm::Sha512 => 64,
+        }
+    }
+
+    /// Whether the algorithm is too weak to trust for new signatures (MD5, SHA-1).
+    pub fn is_weak(self) -> bool {
+        matches!(self, DigestAlgorithm::Md5 | DigestAlgorithm::Sha1)
+    }
+
+    /// A fresh incremental hasher, or `None` for MD5 (never computed).
+    pub fn hasher(self) -> Option<Hasher> {
+        let inner: Box<dyn DynDigest + Send> = match self {
+            DigestAlgorithm::Md5 => return None,
+            DigestAlgorithm::Sha1 => Box::new(sha1::Sha1::new()),
+            DigestAlgorithm::Sha256 => Box::new(sha2::Sha256::new()),
+            DigestAlgorithm::Sha384 => Box::new(sha2::Sha384::new()),
+            DigestAlgorithm::Sha512 => Box::new(sha2::Sha512::new()),
+        };
+        Some(Hasher {
+            algorithm: self,
+            inner,
+        })
+    }
+
+    /// The digest of `data`, or `None` for MD5 (never computed).
+    pub fn digest(self, data: &[u8]) -> Option<Vec<u8>> {
+        let mut h = self.hasher()?;
+        h.update(data);
+        Some(h.finish())
+    }
+}
+
+/// An incremental hasher for one [`DigestAlgorithm`]: content is hashed while it is read.
+pub struct Hasher {
+    algorithm: DigestAlgorithm,
+    inner: Box<dyn DynDigest + Send>,
+}
+
+impl Hasher {
+    /// The algorithm this hasher computes.
+    pub fn algorithm(&self) -> DigestAlgorithm {
+        self.algorithm
+    }
+
+    /// Feeds bytes.
+    pub fn update(&mut self, data: &[u8]) {
+        self.inner.update(data);
+    }
+
+    /// The digest of everything fed so far.
+    pub fn finish(self) -> Vec<u8> {
+        self.inner.finalize().into_vec()
+    }
+}
+
+impl std::fmt::Debug for Hasher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hasher")
+            .field("algorithm", &self.algorithm)
+            .finish()
+    }
+}
+
+impl std::io::Write for Hasher {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.update(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sha256_of_abc() {
+        let d = DigestAlgorithm::Sha256.digest(b"abc").unwrap();
+        assert_eq!(
+            d[..4],
+            [0xba, 0x78, 0x16, 0xbf],
+            "FIPS 180-2 SHA-256(\"abc\") starts ba7816bf"
+        );
+        assert_eq!(
+            DigestAlgorithm::from_oid(&oids::SHA384),
+            Some(DigestAlgorithm::Sha384)
+        );
+        assert!(DigestAlgorithm::Md5.digest(b"x").is_none());
+    }
+}

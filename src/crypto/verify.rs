@@ -1,0 +1,1 @@
+//! Public-key signature verification (filled in by the validation work).
