@@ -2,6 +2,7 @@
 #![warn(missing_docs)]
 //! smime: an embeddable S/MIME 4.0 library.
 
+pub mod cms;
 pub mod crypto;
 pub mod error;
 

@@ -8,6 +8,7 @@
 use const_oid::ObjectIdentifier;
 use digest::{Digest, DynDigest};
 
+pub mod keys;
 pub mod verify;
 
 /// Object identifiers used across the crate.

@@ -1,0 +1,371 @@
+//! Private keys behind a trait.
+//!
+//! Every private-key operation of the library goes through [`PrivateKey`], so a key that lives
+//! in a platform keystore (the iOS Keychain, a Secure Enclave, a smart card) can sign through a
+//! callback without its bytes ever reaching this library. [`SoftwareKey`] is the implementation
+//! for keys held in memory (PKCS#8 or PKCS#1, PEM or DER); it zeroizes them on drop.
+
+use crate::crypto::DigestAlgorithm;
+use crate::error::KeyError;
+use der::{Decode, Encode};
+use pkcs8::{DecodePrivateKey, EncodePublicKey};
+use zeroize::Zeroizing;
+
+/// What kind of key a [`PrivateKey`] holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeyKind {
+    /// RSA with a modulus of `bits` bits.
+    Rsa {
+        /// Modulus size in bits.
+        bits: usize,
+    },
+    /// ECDSA on NIST P-256.
+    EcP256,
+    /// ECDSA on NIST P-384.
+    EcP384,
+}
+
+impl std::fmt::Display for KeyKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KeyKind::Rsa { bits } => write!(f, "RSA-{bits}"),
+            KeyKind::EcP256 => write!(f, "EC P-256"),
+            KeyKind::EcP384 => write!(f, "EC P-384"),
+        }
+    }
+}
+
+/// The signature scheme a private key is asked to apply to a digest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SignatureScheme {
+    /// RSASSA-PKCS1-v1_5 (the digest is wrapped in a DigestInfo by the key).
+    RsaPkcs1v15,
+    /// RSASSA-PSS with MGF1 over the same digest and a salt as long as the digest.
+    RsaPss,
+    /// ECDSA; the signature is returned DER-encoded (`Ecdsa-Sig-Value`).
+    Ecdsa,
+}
+
+/// A private key that can sign digests. Implement it to sign with a key held elsewhere.
+pub trait PrivateKey: Send + Sync {
+    /// The kind and size of the key.
+    fn kind(&self) -> KeyKind;
+    /// The public key as a DER SubjectPublicKeyInfo (used to check it matches a certificate).
+    fn public_key_der(&self) -> Result<Vec<u8>, KeyError>;
+    /// Signs `digest`, the output of `algorithm`, under `scheme`. An ECDSA signature is
+    /// returned DER-encoded. The error text is shown to the user.
+    fn sign_digest(
+        &self,
+        scheme: SignatureScheme,
+        algorithm: DigestAlgorithm,
+        digest: &[u8],
+    ) -> Result<Vec<u8>, String>;
+}
+
+enum Inner {
+    Rsa(Box<rsa::RsaPrivateKey>),
+    P256(p256::ecdsa::SigningKey),
+    P384(p384::ecdsa::SigningKey),
+}
+
+/// A private key held in memory. Zeroized on drop (the RustCrypto key types do so).
+pub struct SoftwareKey {
+    inner: Inner,
+}
+
+impl std::fmt::Debug for SoftwareKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SoftwareKey")
+            .field("kind", &self.kind())
+            .finish_non_exhaustive()
+    }
+}
+
+impl SoftwareKey {
+    /// Reads a private key: PKCS#8 (`PRIVATE KEY`), PKCS#1 (`RSA PRIVATE KEY`) or SEC1
+    /// (`EC PRIVATE KEY`), PEM or DER. Encrypted PEM is not accepted here.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, KeyError> {
+        if bytes.is_empty() {
+            return Err(KeyError::Unrecognized {
+                detail: "the key file is empty".into(),
+            });
+        }
+        let blocks = pem_blocks(bytes, 16).map_err(|e| KeyError::Unrecognized {
+            detail: e.to_string(),
+        })?;
+        if let Some(blocks) = blocks {
+            let Some((label, der)) = blocks.into_iter().find(|(l, _)| l.ends_with("PRIVATE KEY"))
+            else {
+                return Err(KeyError::Unrecognized {
+                    detail: "no PRIVATE KEY block in the PEM input".into(),
+                });
+            };
+            return match label.as_str() {
+                "PRIVATE KEY" => Self::from_pkcs8_der(&der),
+                "RSA PRIVATE KEY" => Self::from_pkcs1_der(&der),
+                "EC PRIVATE KEY" => Self::from_sec1_der(&der),
+                "ENCRYPTED PRIVATE KEY" => Err(KeyError::Unsupported {
+                    detail: "encrypted PKCS#8 keys must be decrypted first".into(),
+                }),
+                other => Err(KeyError::Unrecognized {
+                    detail: format!("PEM block '{other}' is not a private key"),
+                }),
+            };
+        }
+        Self::from_pkcs8_der(bytes)
+            .or_else(|_| Self::from_pkcs1_der(bytes))
+            .or_else(|_| Self::from_sec1_der(bytes))
+            .map_err(|_| KeyError::Unrecognized {
+                detail: "neither PKCS#8, PKCS#1 nor SEC1 (PEM or DER)".into(),
+            })
+    }
+
+    /// Reads a DER PKCS#8 PrivateKeyInfo (RSA, P-256 or P-384).
+    pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, KeyError> {
+        let info = pkcs8::PrivateKeyInfoRef::from_der(der).map_err(|e| KeyError::Unrecognized {
+            detail: format!("PKCS#8: {e}"),
+        })?;
+        let oid = info.algorithm.oid;
+        if oid == crate::crypto::oids::RSA_ENCRYPTION {
+            let key =
+                rsa::RsaPrivateKey::from_pkcs8_der(der).map_err(|e| KeyError::Unrecognized {
+                    detail: format!("PKCS#8 RSA key: {e}"),
+                })?;
+            return Ok(SoftwareKey {
+                inner: Inner::Rsa(Box::new(key)),
+            });
+        }
+        if oid == crate::crypto::oids::EC_PUBLIC_KEY {
+            if let Ok(k) = p256::ecdsa::SigningKey::from_pkcs8_der(der) {
+                return Ok(SoftwareKey {
+                    inner: Inner::P256(k),
+                });
+            }
+            if let Ok(k) = p384::ecdsa::SigningKey::from_pkcs8_der(der) {
+                return Ok(SoftwareKey {
+                    inner: Inner::P384(k),
+                });
+            }
+            return Err(KeyError::Unsupported {
+                detail: "EC keys must be on P-256 or P-384".into(),
+            });
+        }
+        Err(KeyError::Unsupported {
+            detail: format!("key algorithm {oid}"),
+        })
+    }
+
+    /// Reads a DER PKCS#1 RSAPrivateKey.
+    pub fn from_pkcs1_der(der: &[u8]) -> Result<Self, KeyError> {
+        use pkcs1::DecodeRsaPrivateKey;
+        let key = rsa::RsaPrivateKey::from_pkcs1_der(der).map_err(|e| KeyError::Unrecognized {
+            detail: format!("PKCS#1: {e}"),
+        })?;
+        Ok(SoftwareKey {
+            inner: Inner::Rsa(Box::new(key)),
+        })
+    }
+
+    /// Reads a DER SEC1 ECPrivateKey (P-256 or P-384).
+    pub fn from_sec1_der(der: &[u8]) -> Result<Self, KeyError> {
+        if let Ok(k) = p256::SecretKey::from_sec1_der(der) {
+            return Ok(SoftwareKey {
+                inner: Inner::P256(k.into()),
+            });
+        }
+        if let Ok(k) = p384::SecretKey::from_sec1_der(der) {
+            return Ok(SoftwareKey {
+                inner: Inner::P384(k.into()),
+            });
+        }
+        Err(KeyError::Unrecognized {
+            detail: "not a SEC1 P-256/P-384 key".into(),
+        })
+    }
+
+    /// The RSA key, if this is one (for RSA decryption).
+    pub fn rsa(&self) -> Option<&rsa::RsaPrivateKey> {
+        match &self.inner {
+            Inner::Rsa(k) => Some(k),
+            _ => None,
+        }
+    }
+}
+
+/// Every PEM block in `bytes` as (label, DER), or `None` if the input holds no PEM armour.
+/// CRLF line ends and text around the blocks are tolerated; at most `max` blocks are read.
+pub(crate) fn pem_blocks(
+    bytes: &[u8],
+    max: usize,
+) -> Result<Option<Vec<(String, Zeroizing<Vec<u8>>)>>, crate::error::ParseError> {
+    use crate::error::ParseError;
+    if find(bytes, b"-----BEGIN ").is_none() {
+        return Ok(None);
+    }
+    let text = String::from_utf8_lossy(bytes).replace("\r\n", "\n");
+    let mut out = Vec::new();
+    let mut rest = text.as_str();
+    while let Some(start) = rest.find("-----BEGIN ") {
+        let block = &rest[start..];
+        let end_line = block.find("-----END ").ok_or_else(|| ParseError::Pem {
+            detail: "a BEGIN line has no END line".into(),
+        })?;
+        let close = block[end_line + 9..]
+            .find("-----")
+            .map(|c| end_line + 9 + c + 5)
+            .ok_or_else(|| ParseError::Pem {
+                detail: "unterminated END line".into(),
+            })?;
+        let pem = format!("{}\n", &block[..close]);
+        rest = &block[close..];
+        let (label, der) =
+            pem_rfc7468::decode_vec(pem.as_bytes()).map_err(|e| ParseError::Pem {
+                detail: e.to_string(),
+            })?;
+        out.push((label.to_string(), Zeroizing::new(der)));
+        if out.len() > max {
+            return Err(ParseError::TooMany {
+                what: "PEM blocks",
+                limit: max,
+            });
+        }
+    }
+    Ok(Some(out))
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+fn rng() -> rand_core::UnwrapErr<getrandom::SysRng> {
+    rand_core::UnwrapErr(getrandom::SysRng)
+}
+
+impl PrivateKey for SoftwareKey {
+    fn kind(&self) -> KeyKind {
+        match &self.inner {
+            Inner::Rsa(k) => KeyKind::Rsa {
+                bits: rsa::traits::PublicKeyParts::size(k.as_ref()) * 8,
+            },
+            Inner::P256(_) => KeyKind::EcP256,
+            Inner::P384(_) => KeyKind::EcP384,
+        }
+    }
+
+    fn public_key_der(&self) -> Result<Vec<u8>, KeyError> {
+        let doc = match &self.inner {
+            Inner::Rsa(k) => k.to_public_key().to_public_key_der(),
+            Inner::P256(k) => k.verifying_key().to_public_key_der(),
+            Inner::P384(k) => k.verifying_key().to_public_key_der(),
+        }
+        .map_err(|e| KeyError::Unsupported {
+            detail: format!("cannot encode the public key: {e}"),
+        })?;
+        Ok(doc.as_bytes().to_vec())
+    }
+
+    fn sign_digest(
+        &self,
+        scheme: SignatureScheme,
+        algorithm: DigestAlgorithm,
+        digest: &[u8],
+    ) -> Result<Vec<u8>, String> {
+        if digest.len() != algorithm.output_len() {
+            return Err("digest length does not match its algorithm".into());
+        }
+        match (&self.inner, scheme) {
+            (Inner::Rsa(k), SignatureScheme::RsaPkcs1v15) => {
+                let padding = match algorithm {
+                    DigestAlgorithm::Sha256 => rsa::Pkcs1v15Sign::new::<sha2::Sha256>(),
+                    DigestAlgorithm::Sha384 => rsa::Pkcs1v15Sign::new::<sha2::Sha384>(),
+                    DigestAlgorithm::Sha512 => rsa::Pkcs1v15Sign::new::<sha2::Sha512>(),
+                    other => return Err(format!("{} is not used for signing", other.name())),
+                };
+                k.sign_with_rng(&mut rng(), padding, digest)
+                    .map_err(|e| e.to_string())
+            }
+            (Inner::Rsa(k), SignatureScheme::RsaPss) => {
+                let mut r = rng();
+                match algorithm {
+                    DigestAlgorithm::Sha256 => {
+                        k.sign_with_rng(&mut r, rsa::Pss::<sha2::Sha256>::new(), digest)
+                    }
+                    DigestAlgorithm::Sha384 => {
+                        k.sign_with_rng(&mut r, rsa::Pss::<sha2::Sha384>::new(), digest)
+                    }
+                    DigestAlgorithm::Sha512 => {
+                        k.sign_with_rng(&mut r, rsa::Pss::<sha2::Sha512>::new(), digest)
+                    }
+                    other => return Err(format!("{} is not used for signing", other.name())),
+                }
+                .map_err(|e| e.to_string())
+            }
+            (Inner::P256(k), SignatureScheme::Ecdsa) => {
+                use signature::hazmat::PrehashSigner;
+                let sig: p256::ecdsa::DerSignature =
+                    k.sign_prehash(digest).map_err(|e| e.to_string())?;
+                Ok(sig.to_bytes().to_vec())
+            }
+            (Inner::P384(k), SignatureScheme::Ecdsa) => {
+                use signature::hazmat::PrehashSigner;
+                let sig: p384::ecdsa::DerSignature =
+                    k.sign_prehash(digest).map_err(|e| e.to_string())?;
+                Ok(sig.to_bytes().to_vec())
+            }
+            (_, scheme) => Err(format!("a {} key cannot sign with {scheme:?}", self.kind())),
+        }
+    }
+}
+
+/// Reads every certificate in `bytes`: one DER certificate, or PEM with any number of
+/// `CERTIFICATE` blocks. Returns the DER of each.
+pub fn read_certificates(bytes: &[u8]) -> Result<Vec<Vec<u8>>, crate::error::ParseError> {
+    use crate::error::ParseError;
+    const MAX_CERTS: usize = 1000;
+    if bytes.is_empty() {
+        return Err(ParseError::Empty);
+    }
+    let Some(blocks) = pem_blocks(bytes, MAX_CERTS)? else {
+        x509_cert::Certificate::from_der(bytes).map_err(|e| ParseError::Certificate {
+            detail: e.to_string(),
+        })?;
+        return Ok(vec![bytes.to_vec()]);
+    };
+    let mut out = Vec::new();
+    for (label, der) in blocks {
+        if label != "CERTIFICATE" {
+            continue;
+        }
+        x509_cert::Certificate::from_der(&der).map_err(|e| ParseError::Certificate {
+            detail: e.to_string(),
+        })?;
+        out.push(der.to_vec());
+    }
+    if out.is_empty() {
+        return Err(ParseError::Pem {
+            detail: "no CERTIFICATE block found".into(),
+        });
+    }
+    Ok(out)
+}
+
+/// Checks that `key` belongs to the certificate `cert_der`.
+pub fn check_key_matches(key: &dyn PrivateKey, cert_der: &[u8]) -> Result<(), KeyError> {
+    let cert = x509_cert::Certificate::from_der(cert_der).map_err(|e| {
+        KeyError::Certificate(crate::error::ParseError::Certificate {
+            detail: e.to_string(),
+        })
+    })?;
+    let spki = cert
+        .tbs_certificate()
+        .subject_public_key_info()
+        .to_der()
+        .map_err(|e| KeyError::Certificate(e.into()))?;
+    if key.public_key_der()? == spki {
+        Ok(())
+    } else {
+        Err(KeyError::Mismatch)
+    }
+}
