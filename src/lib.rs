@@ -5,5 +5,6 @@
 pub mod cms;
 pub mod crypto;
 pub mod error;
+pub mod validate;
 
 pub use error::{KeyError, ParseError, SignError, VerifyError};

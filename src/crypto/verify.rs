@@ -1,1 +1,489 @@
-//! Public-key signature verification (filled in by the validation work).
+//! Public-key signature verification over RustCrypto.
+//!
+//! [`verify_signature`] checks one signature given a DER `SubjectPublicKeyInfo`, the CMS/X.509
+//! signature algorithm identifier and the digest algorithm. Supported:
+//!
+//! - RSA PKCS#1 v1.5 (`rsaEncryption`, `sha{1,256,384,512}WithRSAEncryption`);
+//! - RSASSA-PSS (`id-RSASSA-PSS` with its parameters, MGF1 over the same hash);
+//! - ECDSA on P-256 and P-384 (`ecdsa-with-SHA*` or `id-ecPublicKey`), DER-encoded signatures.
+//!
+//! Nothing here panics on input: every malformed key, parameter or signature is an `Err`.
+
+use std::fmt;
+
+use const_oid::ObjectIdentifier;
+use der::asn1::{AnyRef, BitStringRef};
+use der::{Decode, Sequence};
+use rsa::RsaPublicKey;
+use rsa::pkcs1v15::Pkcs1v15Sign;
+use rsa::pss::Pss;
+use signature::hazmat::PrehashVerifier;
+use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoRef};
+
+use super::{DigestAlgorithm, oids};
+
+/// Why a signature did not verify.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SigCheckError {
+    /// The signature algorithm, its parameters, the curve or the digest is not supported.
+    UnsupportedAlgorithm {
+        /// What was found, for a person.
+        detail: String,
+    },
+    /// The public key could not be decoded, or does not suit the signature algorithm.
+    BadPublicKey {
+        /// What was wrong, for a person.
+        detail: String,
+    },
+    /// The signature is malformed or does not match the message and key.
+    BadSignature,
+    /// The signature algorithm names a different digest than the one the signature was said to
+    /// be computed with (for example `sha384WithRSAEncryption` with a SHA-256 digest).
+    DigestMismatch,
+}
+
+impl fmt::Display for SigCheckError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SigCheckError::UnsupportedAlgorithm { detail } => {
+                write!(f, "the signature algorithm is not supported: {detail}")
+            }
+            SigCheckError::BadPublicKey { detail } => {
+                write!(f, "the public key is unusable: {detail}")
+            }
+            SigCheckError::BadSignature => {
+                write!(f, "the signature does not match the data and the key")
+            }
+            SigCheckError::DigestMismatch => write!(
+                f,
+                "the signature algorithm names a different digest than the one used"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for SigCheckError {}
+
+/// The kind of a public key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeyAlgorithm {
+    /// RSA (`rsaEncryption` or `id-RSASSA-PSS` keys).
+    Rsa,
+    /// ECDSA on NIST P-256.
+    EcP256,
+    /// ECDSA on NIST P-384.
+    EcP384,
+    /// Any other key: the algorithm OID (and curve OID for other EC keys), dotted.
+    Other(String),
+}
+
+/// The kind and size of a public key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyInfo {
+    /// The key algorithm.
+    pub algorithm: KeyAlgorithm,
+    /// The key size in bits: the RSA modulus length, or the curve size (0 when unknown).
+    pub bits: usize,
+}
+
+/// Describes the key in a DER `SubjectPublicKeyInfo`.
+///
+/// RSA and P-256/P-384 keys are decoded (so a malformed key is an error); other algorithms are
+/// reported as [`KeyAlgorithm::Other`] without decoding.
+pub fn key_info(spki_der: &[u8]) -> Result<KeyInfo, SigCheckError> {
+    let spki = parse_spki(spki_der)?;
+    match classify_key(&spki)? {
+        RawKey::Rsa(bytes) => {
+            let key =
+                pkcs1::RsaPublicKeyRef::from_der(bytes).map_err(|e| bad_key(e.to_string()))?;
+            let modulus = key.modulus.as_bytes();
+            // Validate the key the way verification would.
+            rsa_key(bytes)?;
+            let bits = match modulus.iter().position(|b| *b != 0) {
+                Some(i) => {
+                    let first = modulus.get(i).copied().unwrap_or(0);
+                    (modulus.len() - i) * 8 - first.leading_zeros() as usize
+                }
+                None => 0,
+            };
+            Ok(KeyInfo {
+                algorithm: KeyAlgorithm::Rsa,
+                bits,
+            })
+        }
+        RawKey::P256(bytes) => {
+            p256_key(bytes)?;
+            Ok(KeyInfo {
+                algorithm: KeyAlgorithm::EcP256,
+                bits: 256,
+            })
+        }
+        RawKey::P384(bytes) => {
+            p384_key(bytes)?;
+            Ok(KeyInfo {
+                algorithm: KeyAlgorithm::EcP384,
+                bits: 384,
+            })
+        }
+        RawKey::Other(desc) => Ok(KeyInfo {
+            algorithm: KeyAlgorithm::Other(desc),
+            bits: 0,
+        }),
+    }
+}
+
+/// Verifies `signature` over `message` (hashing it with `digest`) with the key in `spki_der`
+/// (DER `SubjectPublicKeyInfo`), under the CMS/X.509 signature algorithm `sig_alg`:
+///
+/// - `rsaEncryption` (as CMS signers often write) or `sha{1,256,384,512}WithRSAEncryption`:
+///   RSA PKCS#1 v1.5 with `digest`;
+/// - `id-RSASSA-PSS` with RSASSA-PSS-params (absent fields take the RFC 4055 defaults
+///   SHA-1 / MGF1-SHA-1 / 20): verified with the parameters' hash and exactly the salt length
+///   they name; the MGF1 hash must equal the hash;
+/// - `ecdsa-with-SHA{1,256,384,512}` or `id-ecPublicKey`, key on P-256 or P-384, signature
+///   DER-encoded `(r, s)`: the `digest` of the message is verified as the prehash.
+///
+/// An algorithm that implies a digest other than `digest` is a [`SigCheckError::DigestMismatch`].
+/// MD5 is never computed: it is [`SigCheckError::UnsupportedAlgorithm`].
+pub fn verify_signature(
+    spki_der: &[u8],
+    sig_alg: &AlgorithmIdentifierOwned,
+    digest: DigestAlgorithm,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<(), SigCheckError> {
+    let scheme = scheme_for(sig_alg, digest)?;
+    let spki = parse_spki(spki_der)?;
+    let key = classify_key(&spki)?;
+    verify_raw(key, scheme, digest, message, signature)
+}
+
+/// A public key by kind: the `subjectPublicKey` bits of an SPKI.
+#[derive(Debug, Clone)]
+pub(crate) enum RawKey<'a> {
+    /// A PKCS#1 `RSAPublicKey`.
+    Rsa(&'a [u8]),
+    /// A SEC1-encoded P-256 point.
+    P256(&'a [u8]),
+    /// A SEC1-encoded P-384 point.
+    P384(&'a [u8]),
+    /// Something else, described.
+    Other(String),
+}
+
+/// A signature scheme (the digest is passed separately).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scheme {
+    /// RSASSA-PKCS1-v1_5.
+    Pkcs1v15,
+    /// RSASSA-PSS with MGF1 over the same hash and this salt length.
+    Pss {
+        /// Salt length in bytes.
+        salt_len: usize,
+    },
+    /// ECDSA with a DER-encoded signature.
+    Ecdsa,
+}
+
+/// Verifies with an already classified key; shared with certificate path validation.
+pub(crate) fn verify_raw(
+    key: RawKey<'_>,
+    scheme: Scheme,
+    digest: DigestAlgorithm,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<(), SigCheckError> {
+    let hashed = digest
+        .digest(message)
+        .ok_or_else(|| unsupported(format!("the {} digest", digest.name())))?;
+    match (key, scheme) {
+        (RawKey::Rsa(bytes), Scheme::Pkcs1v15) => {
+            let key = rsa_key(bytes)?;
+            let padding = match digest {
+                DigestAlgorithm::Sha1 => Pkcs1v15Sign::new::<sha1::Sha1>(),
+                DigestAlgorithm::Sha256 => Pkcs1v15Sign::new::<sha2::Sha256>(),
+                DigestAlgorithm::Sha384 => Pkcs1v15Sign::new::<sha2::Sha384>(),
+                DigestAlgorithm::Sha512 => Pkcs1v15Sign::new::<sha2::Sha512>(),
+                other => return Err(unsupported(format!("the {} digest", other.name()))),
+            };
+            key.verify(padding, &hashed, signature)
+                .map_err(|_| SigCheckError::BadSignature)
+        }
+        (RawKey::Rsa(bytes), Scheme::Pss { salt_len }) => {
+            let key = rsa_key(bytes)?;
+            let result = match digest {
+                DigestAlgorithm::Sha1 => key.verify(
+                    Pss::<sha1::Sha1>::new_with_salt(salt_len),
+                    &hashed,
+                    signature,
+                ),
+                DigestAlgorithm::Sha256 => key.verify(
+                    Pss::<sha2::Sha256>::new_with_salt(salt_len),
+                    &hashed,
+                    signature,
+                ),
+                DigestAlgorithm::Sha384 => key.verify(
+                    Pss::<sha2::Sha384>::new_with_salt(salt_len),
+                    &hashed,
+                    signature,
+                ),
+                DigestAlgorithm::Sha512 => key.verify(
+                    Pss::<sha2::Sha512>::new_with_salt(salt_len),
+                    &hashed,
+                    signature,
+                ),
+                other => return Err(unsupported(format!("the {} digest", other.name()))),
+            };
+            result.map_err(|_| SigCheckError::BadSignature)
+        }
+        (RawKey::P256(bytes), Scheme::Ecdsa) => {
+            let key = p256_key(bytes)?;
+            let sig = p256::ecdsa::Signature::from_der(signature)
+                .map_err(|_| SigCheckError::BadSignature)?;
+            key.verify_prehash(&hashed, &sig)
+                .map_err(|_| SigCheckError::BadSignature)
+        }
+        (RawKey::P384(bytes), Scheme::Ecdsa) => {
+            let key = p384_key(bytes)?;
+            let sig = p384::ecdsa::Signature::from_der(signature)
+                .map_err(|_| SigCheckError::BadSignature)?;
+            key.verify_prehash(&hashed, &sig)
+                .map_err(|_| SigCheckError::BadSignature)
+        }
+        (RawKey::Other(desc), _) => Err(unsupported(format!("public key algorithm {desc}"))),
+        (RawKey::Rsa(_), Scheme::Ecdsa) => Err(bad_key("an ECDSA signature with an RSA key")),
+        (RawKey::P256(_) | RawKey::P384(_), _) => {
+            Err(bad_key("an RSA signature with an elliptic-curve key"))
+        }
+    }
+}
+
+fn unsupported(detail: impl Into<String>) -> SigCheckError {
+    SigCheckError::UnsupportedAlgorithm {
+        detail: detail.into(),
+    }
+}
+
+fn bad_key(detail: impl Into<String>) -> SigCheckError {
+    SigCheckError::BadPublicKey {
+        detail: detail.into(),
+    }
+}
+
+fn parse_spki(spki_der: &[u8]) -> Result<SubjectPublicKeyInfoRef<'_>, SigCheckError> {
+    SubjectPublicKeyInfoRef::from_der(spki_der)
+        .map_err(|e| bad_key(format!("malformed SubjectPublicKeyInfo: {e}")))
+}
+
+fn classify_key<'a>(spki: &SubjectPublicKeyInfoRef<'a>) -> Result<RawKey<'a>, SigCheckError> {
+    let bits: &BitStringRef<'a> = &spki.subject_public_key;
+    let raw = || {
+        bits.as_bytes()
+            .ok_or_else(|| bad_key("the public key bit string has unused bits"))
+    };
+    let oid = spki.algorithm.oid;
+    if oid == oids::RSA_ENCRYPTION || oid == oids::RSASSA_PSS {
+        return Ok(RawKey::Rsa(raw()?));
+    }
+    if oid == oids::EC_PUBLIC_KEY {
+        let curve = spki
+            .algorithm
+            .parameters
+            .as_ref()
+            .ok_or_else(|| bad_key("the EC key names no curve"))?
+            .decode_as::<ObjectIdentifier>()
+            .map_err(|_| unsupported("EC key parameters other than a named curve"))?;
+        return if curve == oids::SECP256R1 {
+            Ok(RawKey::P256(raw()?))
+        } else if curve == oids::SECP384R1 {
+            Ok(RawKey::P384(raw()?))
+        } else {
+            Ok(RawKey::Other(format!("{oid} on curve {curve}")))
+        };
+    }
+    Ok(RawKey::Other(oid.to_string()))
+}
+
+pub(crate) fn rsa_key(pkcs1_der: &[u8]) -> Result<RsaPublicKey, SigCheckError> {
+    let key =
+        pkcs1::RsaPublicKeyRef::from_der(pkcs1_der).map_err(|e| bad_key(format!("RSA: {e}")))?;
+    RsaPublicKey::try_from(key).map_err(|e| bad_key(format!("RSA: {e}")))
+}
+
+fn p256_key(sec1: &[u8]) -> Result<p256::ecdsa::VerifyingKey, SigCheckError> {
+    p256::ecdsa::VerifyingKey::from_sec1_bytes(sec1)
+        .map_err(|_| bad_key("not a valid point on P-256"))
+}
+
+fn p384_key(sec1: &[u8]) -> Result<p384::ecdsa::VerifyingKey, SigCheckError> {
+    p384::ecdsa::VerifyingKey::from_sec1_bytes(sec1)
+        .map_err(|_| bad_key("not a valid point on P-384"))
+}
+
+/// RSASSA-PSS-params (RFC 4055), decoded leniently: explicit defaults are accepted.
+#[derive(Sequence)]
+struct PssParams<'a> {
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
+    hash: Option<spki::AlgorithmIdentifier<AnyRef<'a>>>,
+    #[asn1(context_specific = "1", tag_mode = "EXPLICIT", optional = "true")]
+    mask_gen: Option<spki::AlgorithmIdentifier<AnyRef<'a>>>,
+    #[asn1(context_specific = "2", tag_mode = "EXPLICIT", optional = "true")]
+    salt_len: Option<u32>,
+    #[asn1(context_specific = "3", tag_mode = "EXPLICIT", optional = "true")]
+    trailer_field: Option<u32>,
+}
+
+/// The scheme for a signature algorithm identifier, checking the implied digest.
+pub(crate) fn scheme_for(
+    sig_alg: &AlgorithmIdentifierOwned,
+    digest: DigestAlgorithm,
+) -> Result<Scheme, SigCheckError> {
+    let oid = sig_alg.oid;
+    let implied = |d: DigestAlgorithm| {
+        if d == digest {
+            Ok(())
+        } else {
+            Err(SigCheckError::DigestMismatch)
+        }
+    };
+    if oid == oids::RSA_ENCRYPTION {
+        Ok(Scheme::Pkcs1v15)
+    } else if oid == oids::SHA1_WITH_RSA {
+        implied(DigestAlgorithm::Sha1).map(|()| Scheme::Pkcs1v15)
+    } else if oid == oids::SHA256_WITH_RSA {
+        implied(DigestAlgorithm::Sha256).map(|()| Scheme::Pkcs1v15)
+    } else if oid == oids::SHA384_WITH_RSA {
+        implied(DigestAlgorithm::Sha384).map(|()| Scheme::Pkcs1v15)
+    } else if oid == oids::SHA512_WITH_RSA {
+        implied(DigestAlgorithm::Sha512).map(|()| Scheme::Pkcs1v15)
+    } else if oid == oids::RSASSA_PSS {
+        pss_scheme(sig_alg, digest)
+    } else if oid == oids::EC_PUBLIC_KEY {
+        Ok(Scheme::Ecdsa)
+    } else if oid == oids::ECDSA_WITH_SHA1 {
+        implied(DigestAlgorithm::Sha1).map(|()| Scheme::Ecdsa)
+    } else if oid == oids::ECDSA_WITH_SHA256 {
+        implied(DigestAlgorithm::Sha256).map(|()| Scheme::Ecdsa)
+    } else if oid == oids::ECDSA_WITH_SHA384 {
+        implied(DigestAlgorithm::Sha384).map(|()| Scheme::Ecdsa)
+    } else if oid == oids::ECDSA_WITH_SHA512 {
+        implied(DigestAlgorithm::Sha512).map(|()| Scheme::Ecdsa)
+    } else {
+        Err(unsupported(format!("signature algorithm {oid}")))
+    }
+}
+
+fn pss_scheme(
+    sig_alg: &AlgorithmIdentifierOwned,
+    digest: DigestAlgorithm,
+) -> Result<Scheme, SigCheckError> {
+    let params = match &sig_alg.parameters {
+        // Absent parameters: every field takes its default.
+        None => PssParams {
+            hash: None,
+            mask_gen: None,
+            salt_len: None,
+            trailer_field: None,
+        },
+        Some(any) => any
+            .decode_as::<PssParams<'_>>()
+            .map_err(|e| unsupported(format!("malformed RSASSA-PSS parameters: {e}")))?,
+    };
+    let hash = match &params.hash {
+        None => DigestAlgorithm::Sha1,
+        Some(alg) => DigestAlgorithm::from_oid(&alg.oid)
+            .ok_or_else(|| unsupported(format!("RSASSA-PSS hash {}", alg.oid)))?,
+    };
+    let mgf_hash = match &params.mask_gen {
+        None => DigestAlgorithm::Sha1,
+        Some(mgf) => {
+            if mgf.oid != oids::MGF1 {
+                return Err(unsupported(format!(
+                    "RSASSA-PSS mask generation {}",
+                    mgf.oid
+                )));
+            }
+            let inner = mgf
+                .parameters
+                .as_ref()
+                .ok_or_else(|| unsupported("MGF1 without a hash"))?
+                .decode_as::<spki::AlgorithmIdentifier<AnyRef<'_>>>()
+                .map_err(|e| unsupported(format!("malformed MGF1 parameters: {e}")))?;
+            DigestAlgorithm::from_oid(&inner.oid)
+                .ok_or_else(|| unsupported(format!("MGF1 hash {}", inner.oid)))?
+        }
+    };
+    if mgf_hash != hash {
+        return Err(unsupported(format!(
+            "RSASSA-PSS with MGF1-{} and hash {}",
+            mgf_hash.name(),
+            hash.name()
+        )));
+    }
+    if params.trailer_field.unwrap_or(1) != 1 {
+        return Err(unsupported("RSASSA-PSS trailer field other than 1"));
+    }
+    if hash != digest {
+        return Err(SigCheckError::DigestMismatch);
+    }
+    let salt_len = usize::try_from(params.salt_len.unwrap_or(20))
+        .map_err(|_| unsupported("RSASSA-PSS salt length out of range"))?;
+    Ok(Scheme::Pss { salt_len })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        let alg = AlgorithmIdentifierOwned {
+            oid: oids::SHA256_WITH_RSA,
+            parameters: None,
+        };
+        for input in [
+            &b""[..],
+            b"\x30",
+            b"\x30\x00",
+            b"\x30\x03\x02\x01\x00",
+            &[0xff; 64],
+        ] {
+            assert!(verify_signature(input, &alg, DigestAlgorithm::Sha256, b"m", b"s").is_err());
+            assert!(key_info(input).is_err());
+        }
+    }
+
+    #[test]
+    fn digest_mismatch_is_reported() {
+        let alg = AlgorithmIdentifierOwned {
+            oid: oids::SHA384_WITH_RSA,
+            parameters: None,
+        };
+        assert_eq!(
+            scheme_for(&alg, DigestAlgorithm::Sha256),
+            Err(SigCheckError::DigestMismatch)
+        );
+        assert_eq!(
+            scheme_for(&alg, DigestAlgorithm::Sha384),
+            Ok(Scheme::Pkcs1v15)
+        );
+    }
+
+    #[test]
+    fn pss_defaults_are_rfc4055() {
+        let alg = AlgorithmIdentifierOwned {
+            oid: oids::RSASSA_PSS,
+            parameters: None,
+        };
+        assert_eq!(
+            scheme_for(&alg, DigestAlgorithm::Sha1),
+            Ok(Scheme::Pss { salt_len: 20 })
+        );
+        assert_eq!(
+            scheme_for(&alg, DigestAlgorithm::Sha256),
+            Err(SigCheckError::DigestMismatch)
+        );
+    }
+}

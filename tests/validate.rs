@@ -1,0 +1,646 @@
+//! Signature primitives (Wycheproof) and certificate validation against a generated test PKI.
+
+mod common;
+
+use std::path::PathBuf;
+
+use smime::crypto::DigestAlgorithm;
+use smime::crypto::oids;
+use smime::crypto::verify::{KeyAlgorithm, SigCheckError, key_info, verify_signature};
+use spki::AlgorithmIdentifierOwned;
+
+fn hex(s: &str) -> Vec<u8> {
+    assert!(s.len() % 2 == 0, "odd hex length");
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex digit"))
+        .collect()
+}
+
+fn vectors(file: &str) -> serde_json::Value {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/vectors/wycheproof")
+        .join(file);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_json::from_str(&text).expect("vector JSON")
+}
+
+fn digest_named(name: &str) -> DigestAlgorithm {
+    match name {
+        "SHA-1" => DigestAlgorithm::Sha1,
+        "SHA-256" => DigestAlgorithm::Sha256,
+        "SHA-384" => DigestAlgorithm::Sha384,
+        "SHA-512" => DigestAlgorithm::Sha512,
+        other => panic!("unexpected hash {other}"),
+    }
+}
+
+/// Runs every test of a Wycheproof file through `verify_signature`; returns (valid, invalid) counts.
+fn run_wycheproof(
+    file: &str,
+    alg_for_group: impl Fn(&serde_json::Value) -> (AlgorithmIdentifierOwned, DigestAlgorithm),
+) -> (usize, usize) {
+    let v = vectors(file);
+    let mut counts = (0, 0);
+    for group in v["testGroups"].as_array().expect("testGroups") {
+        let key_hex = group["publicKeyDer"]
+            .as_str()
+            .or_else(|| group["keyDer"].as_str())
+            .expect("key DER");
+        let spki = hex(key_hex);
+        let (alg, digest) = alg_for_group(group);
+        for t in group["tests"].as_array().expect("tests") {
+            let id = &t["tcId"];
+            let msg = hex(t["msg"].as_str().expect("msg"));
+            let sig = hex(t["sig"].as_str().expect("sig"));
+            let r = verify_signature(&spki, &alg, digest, &msg, &sig);
+            match t["result"].as_str().expect("result") {
+                "valid" => {
+                    assert_eq!(r, Ok(()), "{file} tcId {id} should verify");
+                    counts.0 += 1;
+                }
+                "invalid" => {
+                    assert!(r.is_err(), "{file} tcId {id} should fail");
+                    counts.1 += 1;
+                }
+                _ => {}
+            }
+        }
+    }
+    counts
+}
+
+fn rsa_pkcs1_alg(group: &serde_json::Value) -> (AlgorithmIdentifierOwned, DigestAlgorithm) {
+    let digest = digest_named(group["sha"].as_str().expect("sha"));
+    let oid = match digest {
+        DigestAlgorithm::Sha256 => oids::SHA256_WITH_RSA,
+        DigestAlgorithm::Sha384 => oids::SHA384_WITH_RSA,
+        DigestAlgorithm::Sha512 => oids::SHA512_WITH_RSA,
+        _ => oids::SHA1_WITH_RSA,
+    };
+    (
+        AlgorithmIdentifierOwned {
+            oid,
+            parameters: Some(der::asn1::Null.into()),
+        },
+        digest,
+    )
+}
+
+#[test]
+fn wycheproof_rsa_pkcs1_sha256() {
+    let (valid, invalid) = run_wycheproof("rsa_signature_2048_sha256_test.json", rsa_pkcs1_alg);
+    assert!(valid > 0 && invalid > 0);
+}
+
+#[test]
+fn wycheproof_rsa_pkcs1_as_rsa_encryption() {
+    // CMS signers often name the algorithm rsaEncryption: the digest comes from the caller.
+    let (valid, _) = run_wycheproof("rsa_signature_2048_sha256_test.json", |g| {
+        let (_, digest) = rsa_pkcs1_alg(g);
+        (
+            AlgorithmIdentifierOwned {
+                oid: oids::RSA_ENCRYPTION,
+                parameters: Some(der::asn1::Null.into()),
+            },
+            digest,
+        )
+    });
+    assert!(valid > 0);
+}
+
+/// DER RSASSA-PSS-params for hash/MGF1 hash/salt length.
+fn pss_params(hash: DigestAlgorithm, salt_len: u8) -> der::asn1::Any {
+    use der::Encode;
+    let hash_alg = AlgorithmIdentifierOwned {
+        oid: hash.oid(),
+        parameters: Some(der::asn1::Null.into()),
+    };
+    let hash_der = hash_alg.to_der().expect("encode");
+    let mgf = AlgorithmIdentifierOwned {
+        oid: oids::MGF1,
+        parameters: Some(der::asn1::Any::from_der(&hash_der).expect("any")),
+    };
+    let mgf_der = mgf.to_der().expect("encode");
+    let mut body = Vec::new();
+    let mut explicit = |tag: u8, inner: &[u8]| {
+        body.push(0xa0 | tag);
+        body.push(u8::try_from(inner.len()).expect("short"));
+        body.extend_from_slice(inner);
+    };
+    explicit(0, &hash_der);
+    explicit(1, &mgf_der);
+    explicit(2, &[0x02, 0x01, salt_len]);
+    let mut seq = vec![0x30, u8::try_from(body.len()).expect("short")];
+    seq.extend_from_slice(&body);
+    use der::Decode;
+    der::asn1::Any::from_der(&seq).expect("params")
+}
+
+#[test]
+fn wycheproof_rsa_pss_sha256_salt32() {
+    let (valid, invalid) = run_wycheproof("rsa_pss_2048_sha256_mgf1_32_test.json", |g| {
+        let digest = digest_named(g["sha"].as_str().expect("sha"));
+        assert_eq!(g["mgfSha"], g["sha"]);
+        let salt = u8::try_from(g["sLen"].as_u64().expect("sLen")).expect("small salt");
+        (
+            AlgorithmIdentifierOwned {
+                oid: oids::RSASSA_PSS,
+                parameters: Some(pss_params(digest, salt)),
+            },
+            digest,
+        )
+    });
+    assert!(valid > 0 && invalid > 0);
+}
+
+fn ecdsa_alg(group: &serde_json::Value) -> (AlgorithmIdentifierOwned, DigestAlgorithm) {
+    let digest = digest_named(group["sha"].as_str().expect("sha"));
+    let oid = match digest {
+        DigestAlgorithm::Sha256 => oids::ECDSA_WITH_SHA256,
+        DigestAlgorithm::Sha384 => oids::ECDSA_WITH_SHA384,
+        DigestAlgorithm::Sha512 => oids::ECDSA_WITH_SHA512,
+        _ => oids::ECDSA_WITH_SHA1,
+    };
+    (
+        AlgorithmIdentifierOwned {
+            oid,
+            parameters: None,
+        },
+        digest,
+    )
+}
+
+#[test]
+fn wycheproof_ecdsa_p256_sha256() {
+    let (valid, invalid) = run_wycheproof("ecdsa_secp256r1_sha256_test.json", ecdsa_alg);
+    assert!(valid > 0 && invalid > 0);
+}
+
+#[test]
+fn wycheproof_ecdsa_p384_sha384() {
+    let (valid, invalid) = run_wycheproof("ecdsa_secp384r1_sha384_test.json", ecdsa_alg);
+    assert!(valid > 0 && invalid > 0);
+}
+
+#[test]
+fn signature_algorithm_naming_another_digest_is_a_mismatch() {
+    let v = vectors("rsa_signature_2048_sha256_test.json");
+    let group = &v["testGroups"][0];
+    let spki = hex(group["publicKeyDer"].as_str().expect("key"));
+    let t = &group["tests"][0];
+    let alg = AlgorithmIdentifierOwned {
+        oid: oids::SHA384_WITH_RSA,
+        parameters: None,
+    };
+    let r = verify_signature(
+        &spki,
+        &alg,
+        DigestAlgorithm::Sha256,
+        &hex(t["msg"].as_str().expect("msg")),
+        &hex(t["sig"].as_str().expect("sig")),
+    );
+    assert_eq!(r, Err(SigCheckError::DigestMismatch));
+    let info = key_info(&spki).expect("key info");
+    assert_eq!(info.algorithm, KeyAlgorithm::Rsa);
+    assert_eq!(info.bits, 2048);
+}
+
+#[test]
+fn key_info_for_ec_keys() {
+    let v = vectors("ecdsa_secp384r1_sha384_test.json");
+    let spki = hex(v["testGroups"][0]["publicKeyDer"].as_str().expect("key"));
+    let info = key_info(&spki).expect("key info");
+    assert_eq!(info.algorithm, KeyAlgorithm::EcP384);
+    assert_eq!(info.bits, 384);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Certificate validation against a generated PKI.
+
+use std::time::SystemTime;
+
+use common::{KeyKind, LeafSpec, TestPki};
+use der::Decode;
+use smime::validate::{
+    ChainFailure, ChainInput, EkuFailure, KeyUsageFailure, RevocationStatus, ValidityFailure,
+    address_matches, certificate_addresses, check_email_eku, check_signing_key_usage,
+    check_validity, validate_chain,
+};
+use x509_cert::Certificate;
+
+fn parse(der: &[u8]) -> Certificate {
+    Certificate::from_der(der).expect("certificate")
+}
+
+/// Validates `leaf` against the PKI's intermediate and root, with `crls`.
+fn validate(pki: &TestPki, leaf: &[u8], crls: &[Vec<u8>]) -> smime::validate::ChainOutcome {
+    let intermediates = vec![pki.intermediate.der.clone()];
+    let anchors = vec![pki.root.der.clone()];
+    validate_chain(&ChainInput {
+        end_entity: leaf,
+        intermediates: &intermediates,
+        trust_anchors: &anchors,
+        crls,
+        time: SystemTime::now(),
+    })
+}
+
+#[test]
+fn good_chain_validates_to_the_full_path() {
+    let pki = TestPki::new();
+    let leaf = pki.leaf("alice", &LeafSpec::default());
+    let outcome = validate(&pki, &leaf.der, &[]);
+    assert_eq!(
+        outcome.result,
+        Ok(vec![
+            leaf.der.clone(),
+            pki.intermediate.der.clone(),
+            pki.root.der.clone()
+        ])
+    );
+    assert_eq!(outcome.revocation, RevocationStatus::NotChecked);
+    let cert = parse(&leaf.der);
+    assert_eq!(check_validity(&cert, SystemTime::now()), Ok(()));
+    assert_eq!(check_signing_key_usage(&cert), Ok(()));
+    assert_eq!(check_email_eku(&cert), Ok(()));
+}
+
+#[test]
+fn wrong_root_is_unknown_issuer() {
+    let pki = TestPki::new();
+    let leaf = pki.leaf("alice", &LeafSpec::default());
+    let (_dir, other) = TestPki::other_root();
+    let intermediates = vec![pki.intermediate.der.clone()];
+    let anchors = vec![other.der.clone()];
+    let outcome = validate_chain(&ChainInput {
+        end_entity: &leaf.der,
+        intermediates: &intermediates,
+        trust_anchors: &anchors,
+        crls: &[],
+        time: SystemTime::now(),
+    });
+    assert_eq!(outcome.result, Err(ChainFailure::UnknownIssuer));
+    // Without the intermediate, even the right root cannot be reached.
+    let anchors = vec![pki.root.der.clone()];
+    let outcome = validate_chain(&ChainInput {
+        end_entity: &leaf.der,
+        intermediates: &[],
+        trust_anchors: &anchors,
+        crls: &[],
+        time: SystemTime::now(),
+    });
+    assert_eq!(outcome.result, Err(ChainFailure::UnknownIssuer));
+}
+
+#[test]
+fn no_anchors() {
+    let pki = TestPki::new();
+    let leaf = pki.leaf("alice", &LeafSpec::default());
+    let intermediates = vec![pki.intermediate.der.clone()];
+    let outcome = validate_chain(&ChainInput {
+        end_entity: &leaf.der,
+        intermediates: &intermediates,
+        trust_anchors: &[],
+        crls: &[],
+        time: SystemTime::now(),
+    });
+    assert_eq!(outcome.result, Err(ChainFailure::NoTrustAnchors));
+    assert!(!ChainFailure::NoTrustAnchors.to_string().is_empty());
+}
+
+#[test]
+fn expired_leaf() {
+    let pki = TestPki::new();
+    let leaf = pki.leaf(
+        "old",
+        &LeafSpec {
+            expired: true,
+            ..LeafSpec::default()
+        },
+    );
+    assert_eq!(
+        validate(&pki, &leaf.der, &[]).result,
+        Err(ChainFailure::Expired)
+    );
+    let cert = parse(&leaf.der);
+    match check_validity(&cert, SystemTime::now()) {
+        Err(ValidityFailure::Expired { not_after }) => {
+            let secs = not_after
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .expect("after 1970")
+                .as_secs();
+            assert_eq!(secs, 1_609_459_200, "2021-01-01T00:00:00Z");
+        }
+        other => panic!("expected Expired, got {other:?}"),
+    }
+    // Inside its window it is valid; before it, not yet valid.
+    let in_2020 = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_590_000_000);
+    assert_eq!(check_validity(&cert, in_2020), Ok(()));
+    let in_2019 = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_560_000_000);
+    assert!(matches!(
+        check_validity(&cert, in_2019),
+        Err(ValidityFailure::NotYetValid { .. })
+    ));
+}
+
+#[test]
+fn server_auth_only_eku_is_not_for_mail() {
+    let pki = TestPki::new();
+    let leaf = pki.leaf(
+        "web",
+        &LeafSpec {
+            eku: Some("serverAuth"),
+            ..LeafSpec::default()
+        },
+    );
+    assert_eq!(
+        validate(&pki, &leaf.der, &[]).result,
+        Err(ChainFailure::EkuNotAllowed)
+    );
+    assert_eq!(
+        check_email_eku(&parse(&leaf.der)),
+        Err(EkuFailure::NoEmailProtection {
+            present: vec!["1.3.6.1.5.5.7.3.1".to_string()]
+        })
+    );
+}
+
+#[test]
+fn no_eku_and_no_ku_are_fine() {
+    let pki = TestPki::new();
+    let leaf = pki.leaf(
+        "plain",
+        &LeafSpec {
+            eku: None,
+            key_usage: None,
+            ..LeafSpec::default()
+        },
+    );
+    assert!(validate(&pki, &leaf.der, &[]).result.is_ok());
+    let cert = parse(&leaf.der);
+    assert_eq!(check_email_eku(&cert), Ok(()));
+    assert_eq!(check_signing_key_usage(&cert), Ok(()));
+}
+
+#[test]
+fn key_encipherment_only_cannot_sign() {
+    let pki = TestPki::new();
+    let leaf = pki.leaf(
+        "enc",
+        &LeafSpec {
+            key_usage: Some("keyEncipherment"),
+            ..LeafSpec::default()
+        },
+    );
+    let cert = parse(&leaf.der);
+    assert_eq!(
+        check_signing_key_usage(&cert),
+        Err(KeyUsageFailure::NoSigningUsage)
+    );
+    let nr_only = pki.leaf(
+        "nr",
+        &LeafSpec {
+            key_usage: Some("nonRepudiation"),
+            ..LeafSpec::default()
+        },
+    );
+    assert_eq!(check_signing_key_usage(&parse(&nr_only.der)), Ok(()));
+}
+
+#[test]
+fn addresses_from_san_and_subject() {
+    let pki = TestPki::new();
+    let leaf = pki.leaf(
+        "multi",
+        &LeafSpec {
+            emails: &["alice@example.com", "alice.smith@example.org"],
+            subject_email: Some("a.smith@example.net"),
+            ..LeafSpec::default()
+        },
+    );
+    let addrs = certificate_addresses(&parse(&leaf.der));
+    assert_eq!(
+        addrs,
+        vec![
+            "alice@example.com".to_string(),
+            "alice.smith@example.org".to_string(),
+            "a.smith@example.net".to_string()
+        ]
+    );
+    assert!(address_matches(&addrs[0], "alice@EXAMPLE.com"));
+    assert!(!address_matches(&addrs[0], "Alice@example.com"));
+    assert!(address_matches(&addrs[0], " <alice@example.com> "));
+
+    // The same address in SAN and subject is listed once.
+    let dup = pki.leaf(
+        "dup",
+        &LeafSpec {
+            emails: &["bob@example.com"],
+            subject_email: Some("bob@Example.COM"),
+            ..LeafSpec::default()
+        },
+    );
+    assert_eq!(
+        certificate_addresses(&parse(&dup.der)),
+        vec!["bob@example.com".to_string()]
+    );
+}
+
+#[test]
+fn ec_leaves_validate() {
+    let pki = TestPki::new();
+    for (name, kind, alg) in [
+        ("p256", KeyKind::P256, KeyAlgorithm::EcP256),
+        ("p384", KeyKind::P384, KeyAlgorithm::EcP384),
+    ] {
+        let leaf = pki.leaf(
+            name,
+            &LeafSpec {
+                key: kind,
+                ..LeafSpec::default()
+            },
+        );
+        let outcome = validate(&pki, &leaf.der, &[]);
+        assert_eq!(outcome.result.map(|p| p.len()), Ok(3), "{name}");
+        let cert = parse(&leaf.der);
+        use der::Encode;
+        let spki = cert
+            .tbs_certificate()
+            .subject_public_key_info()
+            .to_der()
+            .expect("spki");
+        assert_eq!(key_info(&spki).expect("key info").algorithm, alg);
+    }
+}
+
+#[test]
+fn rsa_1024_key_info() {
+    let pki = TestPki::new();
+    let leaf = pki.leaf(
+        "weak",
+        &LeafSpec {
+            key: KeyKind::Rsa1024,
+            ..LeafSpec::default()
+        },
+    );
+    use der::Encode;
+    let spki = parse(&leaf.der)
+        .tbs_certificate()
+        .subject_public_key_info()
+        .to_der()
+        .expect("spki");
+    let info = key_info(&spki).expect("key info");
+    assert_eq!((info.algorithm, info.bits), (KeyAlgorithm::Rsa, 1024));
+}
+
+#[test]
+fn revoked_leaf() {
+    let pki = TestPki::new();
+    let leaf = pki.leaf("alice", &LeafSpec::default());
+    pki.revoke(&leaf);
+    let crls = vec![pki.intermediate_crl(), pki.root_crl()];
+    let outcome = validate(&pki, &leaf.der, &crls);
+    assert_eq!(outcome.result, Err(ChainFailure::Revoked));
+    assert_eq!(outcome.revocation, RevocationStatus::Revoked);
+}
+
+#[test]
+fn crl_not_listing_the_leaf_is_good() {
+    let pki = TestPki::new();
+    let leaf = pki.leaf("alice", &LeafSpec::default());
+    let other = pki.leaf("mallory", &LeafSpec::default());
+    pki.revoke(&other);
+    let crls = vec![pki.intermediate_crl(), pki.root_crl()];
+    let outcome = validate(&pki, &leaf.der, &crls);
+    assert!(outcome.result.is_ok(), "{:?}", outcome.result);
+    assert_eq!(outcome.revocation, RevocationStatus::Good);
+
+    // Only the intermediate's CRL: the intermediate itself is not covered.
+    let outcome = validate(&pki, &leaf.der, &[pki.intermediate_crl()]);
+    assert!(outcome.result.is_ok());
+    assert_eq!(outcome.revocation, RevocationStatus::NoCrlAvailable);
+}
+
+#[test]
+fn crl_from_another_issuer_is_no_crl_available() {
+    let pki = TestPki::new();
+    let stranger = TestPki::new();
+    let leaf = pki.leaf("alice", &LeafSpec::default());
+    let outcome = validate(&pki, &leaf.der, &[stranger.intermediate_crl()]);
+    assert!(outcome.result.is_ok(), "{:?}", outcome.result);
+    assert_eq!(outcome.revocation, RevocationStatus::NoCrlAvailable);
+}
+
+#[test]
+fn garbage_everywhere_is_a_typed_failure() {
+    let pki = TestPki::new();
+    let leaf = pki.leaf("alice", &LeafSpec::default());
+    let junk: Vec<Vec<u8>> = vec![
+        vec![],
+        vec![0x30],
+        vec![0x30, 0x82, 0xff, 0xff],
+        vec![0xa5; 300],
+    ];
+    let good_anchor = vec![pki.root.der.clone()];
+    let good_int = vec![pki.intermediate.der.clone()];
+
+    for j in &junk {
+        // Garbage end entity.
+        let o = validate_chain(&ChainInput {
+            end_entity: j,
+            intermediates: &good_int,
+            trust_anchors: &good_anchor,
+            crls: &[],
+            time: SystemTime::now(),
+        });
+        assert!(
+            matches!(o.result, Err(ChainFailure::Malformed { .. })),
+            "{:?}",
+            o.result
+        );
+        assert!(Certificate::from_der(j).is_err());
+    }
+    // Garbage anchors only.
+    let o = validate_chain(&ChainInput {
+        end_entity: &leaf.der,
+        intermediates: &good_int,
+        trust_anchors: &junk,
+        crls: &[],
+        time: SystemTime::now(),
+    });
+    assert!(
+        matches!(o.result, Err(ChainFailure::Malformed { .. })),
+        "{:?}",
+        o.result
+    );
+    // Garbage intermediates only: no path.
+    let o = validate_chain(&ChainInput {
+        end_entity: &leaf.der,
+        intermediates: &junk,
+        trust_anchors: &good_anchor,
+        crls: &[],
+        time: SystemTime::now(),
+    });
+    assert_eq!(o.result, Err(ChainFailure::UnknownIssuer));
+    // Garbage mixed into good inputs is ignored; garbage CRLs cover nothing.
+    let mut anchors = junk.clone();
+    anchors.push(pki.root.der.clone());
+    let mut ints = junk.clone();
+    ints.push(pki.intermediate.der.clone());
+    let o = validate_chain(&ChainInput {
+        end_entity: &leaf.der,
+        intermediates: &ints,
+        trust_anchors: &anchors,
+        crls: &junk,
+        time: SystemTime::now(),
+    });
+    assert!(o.result.is_ok(), "{:?}", o.result);
+    assert_eq!(o.revocation, RevocationStatus::NoCrlAvailable);
+    // Time before 1970.
+    let o = validate_chain(&ChainInput {
+        end_entity: &leaf.der,
+        intermediates: &good_int,
+        trust_anchors: &good_anchor,
+        crls: &[],
+        time: SystemTime::UNIX_EPOCH - std::time::Duration::from_secs(10),
+    });
+    assert!(matches!(o.result, Err(ChainFailure::Other { .. })));
+}
+
+#[test]
+fn leaf_as_its_own_anchor_is_not_a_chain() {
+    // A certificate trusted directly is still validated as a path; webpki does not accept an
+    // end-entity certificate as its own anchor.
+    let pki = TestPki::new();
+    let leaf = pki.leaf("alice", &LeafSpec::default());
+    let anchors = vec![leaf.der.clone()];
+    let o = validate_chain(&ChainInput {
+        end_entity: &leaf.der,
+        intermediates: &[],
+        trust_anchors: &anchors,
+        crls: &[],
+        time: SystemTime::now(),
+    });
+    assert!(o.result.is_err());
+}
+
+#[test]
+fn failure_messages_are_sentences() {
+    for f in [
+        ChainFailure::UnknownIssuer,
+        ChainFailure::Expired,
+        ChainFailure::Revoked,
+        ChainFailure::EkuNotAllowed,
+        ChainFailure::Malformed { detail: "x".into() },
+    ] {
+        assert!(f.to_string().len() > 10);
+    }
+    assert!(KeyUsageFailure::NoSigningUsage.to_string().contains("sign"));
+    assert!(
+        EkuFailure::NoEmailProtection { present: vec![] }
+            .to_string()
+            .contains("e-mail")
+    );
+}
