@@ -4,5 +4,6 @@
 
 pub mod crypto;
 pub mod error;
+pub mod mime;
 
 pub use error::{KeyError, ParseError, SignError, VerifyError};
