@@ -5,6 +5,7 @@
 pub mod cms;
 pub mod crypto;
 pub mod error;
+pub mod mime;
 pub mod validate;
 
 pub use error::{KeyError, ParseError, SignError, VerifyError};

@@ -1,0 +1,425 @@
+//! Walking the MIME tree and extracting S/MIME structures.
+//!
+//! The tree is walked here, with boundaries located byte-exactly by this module (the signed
+//! bytes of a `multipart/signed` must be exact); `mail-parser` is only used to interpret each
+//! header block (unfolding, quoted and RFC 2231 parameters, addresses).
+
+use std::ops::Range;
+
+use base64::Engine as _;
+use mail_parser::{Message, MessageParser, MimeHeaders};
+
+use super::lines::{next_line, scan_headers};
+use super::{Limits, ParsedMessage, SmimeKind, SmimePart};
+use crate::error::ParseError;
+
+/// Parses a message (RFC 5322) or a bare MIME entity and finds its S/MIME structures.
+///
+/// Line endings may be CRLF or LF. The walk is bounded by `limits`: an input larger than
+/// `max_size` is refused with [`ParseError::TooLarge`], nesting deeper than `max_depth` with
+/// [`ParseError::TooDeep`], more than `max_parts` entities with [`ParseError::TooMany`].
+///
+/// A message without any S/MIME structure is not an error: [`ParsedMessage::smime`] is then
+/// empty. A malformed S/MIME structure is: a `multipart/signed` without a boundary, without a
+/// close delimiter or without exactly two parts is a [`ParseError::MalformedMime`], a CMS body
+/// that is not valid base64 a [`ParseError::Base64`].
+pub fn parse(input: &[u8], limits: &Limits) -> Result<ParsedMessage, ParseError> {
+    if input.is_empty() {
+        return Err(ParseError::Empty);
+    }
+    if input.len() > limits.max_size {
+        return Err(ParseError::TooLarge {
+            what: "the message",
+            limit: limits.max_size,
+        });
+    }
+    let mut out = ParsedMessage {
+        from: Vec::new(),
+        smime: Vec::new(),
+        top_content_type: String::from("text/plain"),
+    };
+    let mut parts_seen: usize = 1;
+    if parts_seen > limits.max_parts {
+        return Err(ParseError::TooMany {
+            what: "MIME parts",
+            limit: limits.max_parts,
+        });
+    }
+    let mut stack = vec![Node {
+        range: 0..input.len(),
+        depth: 0,
+        path: Vec::new(),
+    }];
+    // Each iteration handles one entity; entities are bounded by `max_parts`.
+    while let Some(node) = stack.pop() {
+        let entity = Entity::read(input, node.range.clone());
+        if node.depth == 0 {
+            out.top_content_type = entity.content_type.clone();
+            out.from = entity.from_addresses();
+        }
+        let mut children: Vec<Range<usize>> = Vec::new();
+        if entity.content_type == "multipart/signed" {
+            children = handle_signed(input, &node, &entity, limits, &mut out)?;
+        } else if entity.ctype == "multipart" {
+            if let Some(boundary) = entity.param("boundary") {
+                children = split_multipart(input, entity.body.clone(), boundary.as_bytes()).parts;
+            }
+        } else if matches!(
+            entity.content_type.as_str(),
+            "application/pkcs7-mime" | "application/x-pkcs7-mime"
+        ) {
+            out.smime.push(pkcs7_mime_part(input, &node, &entity)?);
+        }
+        if children.is_empty() {
+            continue;
+        }
+        let depth = node.depth + 1;
+        if depth > limits.max_depth {
+            return Err(ParseError::TooDeep {
+                limit: limits.max_depth,
+            });
+        }
+        parts_seen = parts_seen.saturating_add(children.len());
+        if parts_seen > limits.max_parts {
+            return Err(ParseError::TooMany {
+                what: "MIME parts",
+                limit: limits.max_parts,
+            });
+        }
+        // Pushed in reverse so that they are popped in document order.
+        for (i, range) in children.into_iter().enumerate().rev() {
+            let mut path = node.path.clone();
+            path.push(i);
+            stack.push(Node { range, depth, path });
+        }
+    }
+    Ok(out)
+}
+
+/// An entity waiting to be looked at.
+struct Node {
+    range: Range<usize>,
+    depth: usize,
+    path: Vec<usize>,
+}
+
+/// The interpreted header block of one entity.
+struct Entity<'a> {
+    /// The whole entity.
+    range: Range<usize>,
+    /// Its body.
+    body: Range<usize>,
+    /// Lowercased `type/subtype`, `text/plain` by default.
+    content_type: String,
+    /// Lowercased type alone.
+    ctype: String,
+    /// The header block as mail-parser understood it (None: no header fields).
+    headers: Option<Message<'a>>,
+}
+
+impl<'a> Entity<'a> {
+    fn read(input: &'a [u8], range: Range<usize>) -> Entity<'a> {
+        let data = input.get(..range.end).unwrap_or_default();
+        let block = scan_headers(data, range.start);
+        let body_start = block.body_start.clamp(range.start, range.end);
+        let header_bytes = input.get(range.start..body_start).unwrap_or_default();
+        let headers = if header_bytes.is_empty() {
+            None
+        } else {
+            MessageParser::new().parse_headers(header_bytes)
+        };
+        let (ctype, content_type) = headers
+            .as_ref()
+            .and_then(|h| h.content_type())
+            .and_then(|ct| {
+                let t = ct.ctype().trim().to_ascii_lowercase();
+                let s = ct.subtype()?.trim().to_ascii_lowercase();
+                (!t.is_empty() && !s.is_empty()).then(|| (t.clone(), format!("{t}/{s}")))
+            })
+            .unwrap_or_else(|| ("text".into(), "text/plain".into()));
+        Entity {
+            body: body_start..range.end,
+            range,
+            content_type,
+            ctype,
+            headers,
+        }
+    }
+
+    /// A Content-Type parameter (names are matched case-insensitively).
+    fn param(&self, name: &str) -> Option<&str> {
+        self.headers.as_ref()?.content_type()?.attribute(name)
+    }
+
+    /// A Content-Disposition parameter.
+    fn disposition_param(&self, name: &str) -> Option<&str> {
+        self.headers
+            .as_ref()?
+            .content_disposition()?
+            .attribute(name)
+    }
+
+    /// The Content-Transfer-Encoding, lowercased and trimmed.
+    fn transfer_encoding(&self) -> Option<String> {
+        let cte = self.headers.as_ref()?.content_transfer_encoding()?;
+        Some(cte.trim().to_ascii_lowercase())
+    }
+
+    /// Addresses of every From field.
+    fn from_addresses(&self) -> Vec<String> {
+        let Some(msg) = self.headers.as_ref() else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for value in msg.header_values(mail_parser::HeaderName::From) {
+            if let Some(addresses) = value.as_address() {
+                for addr in addresses.iter() {
+                    if let Some(a) = addr.address() {
+                        let a = a.trim();
+                        if !a.is_empty() {
+                            out.push(a.to_string());
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The body, with its transfer encoding removed, as CMS bytes.
+    fn cms_body(&self, input: &[u8], what: &str) -> Result<Vec<u8>, ParseError> {
+        let body = input.get(self.body.clone()).unwrap_or_default();
+        let cte = self.transfer_encoding();
+        let cms = match cte.as_deref() {
+            Some("base64") => decode_base64(body).map_err(|e| ParseError::Base64 {
+                detail: format!("{what}: {e}"),
+            })?,
+            None | Some("7bit") if looks_like_base64(body) => {
+                decode_base64(body).map_err(|e| ParseError::Base64 {
+                    detail: format!("{what}: {e}"),
+                })?
+            }
+            None | Some("7bit" | "8bit" | "binary") => body.to_vec(),
+            Some(other) => {
+                return Err(ParseError::mime(format!(
+                    "{what}: unsupported Content-Transfer-Encoding {other:?} for a CMS body"
+                )));
+            }
+        };
+        if cms.is_empty() {
+            return Err(ParseError::mime(format!("{what}: the CMS body is empty")));
+        }
+        Ok(cms)
+    }
+}
+
+/// Whether a body labelled 7bit (or not labelled) is really base64 text: only base64 characters
+/// and whitespace, and not starting like DER (a DER SEQUENCE starts with byte 0x30, `0`; base64
+/// of a SEQUENCE starts with `M`).
+fn looks_like_base64(body: &[u8]) -> bool {
+    let mut significant = body.iter().filter(|b| !b.is_ascii_whitespace());
+    matches!(significant.next(), Some(b'M'))
+        && body.iter().all(|&b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=') || b.is_ascii_whitespace()
+        })
+}
+
+/// Decodes base64, ignoring line breaks and other ASCII whitespace, with or without padding.
+fn decode_base64(text: &[u8]) -> Result<Vec<u8>, String> {
+    let compact: Vec<u8> = text
+        .iter()
+        .copied()
+        .filter(|b| !b.is_ascii_whitespace())
+        .collect();
+    base64::engine::general_purpose::STANDARD_PAD_INDIFFERENT
+        .decode(&compact)
+        .map_err(|e| e.to_string())
+}
+
+/// The parts of a multipart body.
+#[derive(Debug)]
+pub(crate) struct Split {
+    /// Each body part, without the line break that belongs to the following delimiter.
+    pub parts: Vec<Range<usize>>,
+    /// Whether the close delimiter was found.
+    pub closed: bool,
+}
+
+/// Whether `line` (without its line break) is a delimiter line for `boundary`:
+/// `Some(true)` for the close delimiter, `Some(false)` for a part delimiter.
+fn delimiter(line: &[u8], boundary: &[u8]) -> Option<bool> {
+    let rest = line.strip_prefix(b"--")?.strip_prefix(boundary)?;
+    if rest.starts_with(b"--") {
+        Some(true)
+    } else if rest.iter().all(|&b| b == b' ' || b == b'\t') {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// Splits the multipart body `body` of `input` at the delimiter lines of `boundary`.
+///
+/// A part runs from the first byte after the line break that ends its opening delimiter line
+/// up to, excluding, the CRLF or LF that precedes the next delimiter line. Without a close
+/// delimiter the last part runs to the end of the body. Linear in the body length.
+pub(crate) fn split_multipart(input: &[u8], body: Range<usize>, boundary: &[u8]) -> Split {
+    let mut split = Split {
+        parts: Vec::new(),
+        closed: false,
+    };
+    if boundary.is_empty() {
+        return split;
+    }
+    let data = input.get(..body.end).unwrap_or_default();
+    let mut current: Option<usize> = None;
+    let mut pos = body.start;
+    while let Some((content_end, next)) = next_line(data, pos) {
+        let line = data.get(pos..content_end).unwrap_or_default();
+        if let Some(close) = delimiter(line, boundary) {
+            if let Some(start) = current {
+                let end = if pos >= start + 2 && data.get(pos - 2..pos) == Some(b"\r\n") {
+                    pos - 2
+                } else if pos > start && data.get(pos - 1) == Some(&b'\n') {
+                    pos - 1
+                } else {
+                    pos
+                };
+                split.parts.push(start..end.max(start));
+            }
+            if close {
+                split.closed = true;
+                return split;
+            }
+            current = Some(next);
+        }
+        pos = next;
+    }
+    if let Some(start) = current {
+        split.parts.push(start..body.end.max(start));
+    }
+    split
+}
+
+/// Handles a `multipart/signed`: records it if it is S/MIME and returns the children to walk.
+fn handle_signed(
+    input: &[u8],
+    node: &Node,
+    entity: &Entity<'_>,
+    _limits: &Limits,
+    out: &mut ParsedMessage,
+) -> Result<Vec<Range<usize>>, ParseError> {
+    let protocol = entity
+        .param("protocol")
+        .map(|p| p.trim().to_ascii_lowercase());
+    let micalg = entity
+        .param("micalg")
+        .map(|m| m.trim().to_ascii_lowercase());
+    let smime_protocol = protocol.as_deref().map(is_signature_type);
+    let where_ = format!("multipart/signed at {}", path_text(&node.path));
+    let Some(boundary) = entity.param("boundary") else {
+        if smime_protocol == Some(false) {
+            return Ok(Vec::new());
+        }
+        return Err(ParseError::mime(format!(
+            "{where_} has no boundary parameter"
+        )));
+    };
+    let split = split_multipart(input, entity.body.clone(), boundary.as_bytes());
+    if smime_protocol == Some(false) {
+        // Another protocol (OpenPGP…): an ordinary multipart as far as S/MIME is concerned.
+        return Ok(split.parts);
+    }
+    if split.parts.len() < 2 {
+        return Err(ParseError::mime(format!(
+            "{where_} has {} body part(s), 2 are required",
+            split.parts.len()
+        )));
+    }
+    if !split.closed {
+        return Err(ParseError::mime(format!(
+            "{where_} has no close delimiter (truncated?)"
+        )));
+    }
+    if split.parts.len() > 2 {
+        return Err(ParseError::mime(format!(
+            "{where_} has {} body parts, 2 are required",
+            split.parts.len()
+        )));
+    }
+    let (Some(first), Some(second)) = (split.parts.first(), split.parts.get(1)) else {
+        return Err(ParseError::mime(format!("{where_} has no body parts")));
+    };
+    let signature = Entity::read(input, second.clone());
+    if smime_protocol.is_none() && !is_signature_type(&signature.content_type) {
+        // No protocol and no S/MIME signature part: not S/MIME.
+        return Ok(split.parts);
+    }
+    let cms = signature.cms_body(input, &format!("signature part of {where_}"))?;
+    out.smime.push(SmimePart {
+        kind: SmimeKind::MultipartSigned,
+        entity: entity.range.clone(),
+        depth: node.depth,
+        path: node.path.clone(),
+        signed_content: Some(first.clone()),
+        cms,
+        micalg,
+        protocol,
+        signature_part_type: Some(signature.content_type.clone()),
+    });
+    // Only the signed content is walked further; the signature part is binary.
+    Ok(vec![first.clone()])
+}
+
+fn is_signature_type(t: &str) -> bool {
+    matches!(
+        t,
+        "application/pkcs7-signature" | "application/x-pkcs7-signature"
+    )
+}
+
+/// Builds the record of an `application/(x-)pkcs7-mime` entity.
+fn pkcs7_mime_part(
+    input: &[u8],
+    node: &Node,
+    entity: &Entity<'_>,
+) -> Result<SmimePart, ParseError> {
+    let smime_type = entity
+        .param("smime-type")
+        .map(|t| t.trim().to_ascii_lowercase());
+    let name = entity
+        .param("name")
+        .or_else(|| entity.disposition_param("filename"))
+        .map(|n| n.trim().to_ascii_lowercase());
+    let kind = match smime_type.as_deref() {
+        Some("signed-data") => SmimeKind::SignedData,
+        Some("certs-only") => SmimeKind::CertsOnly,
+        Some("enveloped-data") => SmimeKind::EnvelopedData,
+        Some("authenveloped-data") => SmimeKind::AuthEnvelopedData,
+        None if name.as_deref().is_some_and(|n| n.ends_with(".p7c")) => SmimeKind::CertsOnly,
+        _ => SmimeKind::Pkcs7Mime,
+    };
+    let what = format!("{} at {}", entity.content_type, path_text(&node.path));
+    let cms = entity.cms_body(input, &what)?;
+    Ok(SmimePart {
+        kind,
+        entity: entity.range.clone(),
+        depth: node.depth,
+        path: node.path.clone(),
+        signed_content: None,
+        cms,
+        micalg: None,
+        protocol: None,
+        signature_part_type: None,
+    })
+}
+
+/// A path for error messages: "the top level" or "part 1.2" (1-based, like IMAP).
+fn path_text(path: &[usize]) -> String {
+    if path.is_empty() {
+        "the top level".into()
+    } else {
+        let parts: Vec<String> = path.iter().map(|i| (i + 1).to_string()).collect();
+        format!("part {}", parts.join("."))
+    }
+}
