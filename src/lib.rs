@@ -6,6 +6,8 @@ pub mod cms;
 pub mod crypto;
 pub mod error;
 pub mod mime;
+pub mod sign;
 pub mod validate;
+pub mod verify;
 
 pub use error::{KeyError, ParseError, SignError, VerifyError};

@@ -369,3 +369,33 @@ pub fn check_key_matches(key: &dyn PrivateKey, cert_der: &[u8]) -> Result<(), Ke
         Err(KeyError::Mismatch)
     }
 }
+
+/// Reads every CRL in `bytes`: one DER CRL, or PEM with any number of `X509 CRL` blocks.
+pub fn read_crls(bytes: &[u8]) -> Result<Vec<Vec<u8>>, crate::error::ParseError> {
+    use crate::error::ParseError;
+    const MAX_CRLS: usize = 1000;
+    let check = |der: &[u8]| {
+        <x509_cert::crl::CertificateList>::from_der(der)
+            .map_err(|e| ParseError::der(format!("CRL: {e}")))
+    };
+    if bytes.is_empty() {
+        return Err(ParseError::Empty);
+    }
+    let Some(blocks) = pem_blocks(bytes, MAX_CRLS)? else {
+        check(bytes)?;
+        return Ok(vec![bytes.to_vec()]);
+    };
+    let mut out = Vec::new();
+    for (label, der) in blocks {
+        if label == "X509 CRL" {
+            check(&der)?;
+            out.push(der.to_vec());
+        }
+    }
+    if out.is_empty() {
+        return Err(ParseError::Pem {
+            detail: "no X509 CRL block found".into(),
+        });
+    }
+    Ok(out)
+}

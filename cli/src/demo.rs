@@ -1,0 +1,190 @@
+//! `smime demo`: the whole story on a throwaway PKI, checking itself as it goes.
+
+use crate::Usage;
+use crate::pki::{DemoPki, Window};
+use smime::sign::{SignOptions, Signer, sign};
+use smime::verify::{AddressPolicy, Verdict, VerifyOptions, verify};
+
+const MESSAGE: &[u8] = b"From: Alice <alice@example.com>\r\n\
+To: Bob <bob@example.com>\r\n\
+Subject: Quarterly numbers\r\n\
+Content-Type: text/plain; charset=us-ascii\r\n\
+\r\n\
+Hello Bob,\r\n\
+the numbers are attached in my head. Signed, so you know it is me.\r\n";
+
+struct Steps {
+    failures: usize,
+    count: usize,
+}
+
+impl Steps {
+    fn expect(&mut self, what: &str, got: &Verdict, want: &dyn Fn(&Verdict) -> bool) {
+        self.count += 1;
+        let ok = want(got);
+        if !ok {
+            self.failures += 1;
+        }
+        println!(
+            "[{}] {what}\n      -> {got}",
+            if ok { " ok " } else { "FAIL" }
+        );
+    }
+}
+
+/// Runs the demo; exit code 0 when every step behaved as expected, 1 otherwise.
+pub fn run() -> Result<u8, Usage> {
+    println!("smime demo: a throwaway PKI (root -> intermediate -> users), all keys in memory\n");
+    let mut pki = DemoPki::new()?;
+    let alice = pki.user("Alice", &["alice@example.com"], Window::days(365))?;
+    let bob = pki.user("Bob", &["bob@example.com"], Window::days(365))?;
+    let old = pki.user(
+        "Alice (expired)",
+        &["alice@example.com"],
+        Window::expired(30),
+    )?;
+    let stranger_root = crate::pki::issue(
+        "CN=some other root",
+        crate::pki::Role::Ca,
+        None,
+        Window::days(365),
+        9,
+    )?;
+
+    let chain = vec![pki.intermediate.cert.clone()];
+    let signer = |who: &crate::pki::Issued| -> Result<Signer, Usage> {
+        Ok(Signer::new(who.key.clone(), who.cert.clone())?.with_chain(chain.clone()))
+    };
+    let trust = VerifyOptions {
+        trust_anchors: vec![pki.root.cert.clone()],
+        ..VerifyOptions::default()
+    };
+    let mut steps = Steps {
+        failures: 0,
+        count: 0,
+    };
+
+    // 1. Detached signature.
+    let signed = sign(MESSAGE, &[signer(&alice)?], &SignOptions::default())?;
+    println!(
+        "Alice signs a message (multipart/signed, ECDSA P-256, SHA-256): {} bytes",
+        signed.len()
+    );
+    let report = verify(&signed, &trust)?;
+    steps.expect(
+        "Bob verifies it against the root he trusts",
+        &report.verdict(),
+        &|v| *v == Verdict::Trusted,
+    );
+    if !report.content.windows(10).any(|w| w == b"Hello Bob,") {
+        steps.failures += 1;
+        println!("[FAIL] the signed content was not returned");
+    }
+
+    // 2. Opaque signature.
+    let opaque = sign(
+        MESSAGE,
+        &[signer(&alice)?],
+        &SignOptions {
+            opaque: true,
+            ..SignOptions::default()
+        },
+    )?;
+    steps.expect(
+        "an opaque (application/pkcs7-mime) signature verifies too",
+        &verify(&opaque, &trust)?.verdict(),
+        &|v| *v == Verdict::Trusted,
+    );
+
+    // 3. Tampering.
+    let tampered = replace(&signed, b"the numbers", b"THE NUMBERS");
+    steps.expect(
+        "someone changes the body in transit",
+        &verify(&tampered, &trust)?.verdict(),
+        &|v| *v == Verdict::SignatureInvalid,
+    );
+
+    // 4. A different trust anchor.
+    let wrong_trust = VerifyOptions {
+        trust_anchors: vec![stranger_root.cert.clone()],
+        ..VerifyOptions::default()
+    };
+    steps.expect(
+        "a reader who trusts a different root",
+        &verify(&signed, &wrong_trust)?.verdict(),
+        &|v| *v == Verdict::Untrusted,
+    );
+
+    // 5. From address mismatch.
+    let spoofed = replace(
+        &signed,
+        b"From: Alice <alice@example.com>",
+        b"From: Boss <ceo@example.com>",
+    );
+    let report = verify(&spoofed, &trust)?;
+    steps.expect(
+        "the From line is changed to someone else",
+        &report.verdict(),
+        &|v| *v == Verdict::AddressMismatch,
+    );
+    let mut skip = trust.clone();
+    skip.address = AddressPolicy::Skip;
+    steps.expect(
+        "the same with the address check skipped on request",
+        &verify(&spoofed, &skip)?.verdict(),
+        &|v| *v == Verdict::Trusted,
+    );
+
+    // 6. Expired certificate.
+    let expired = sign(MESSAGE, &[signer(&old)?], &SignOptions::default())?;
+    steps.expect(
+        "a signature made with an expired certificate",
+        &verify(&expired, &trust)?.verdict(),
+        &|v| matches!(v, Verdict::Untrusted | Verdict::CertificateNotUsable),
+    );
+
+    // 7. Several signers.
+    let both = sign(
+        MESSAGE,
+        &[signer(&alice)?, signer(&bob)?],
+        &SignOptions::default(),
+    )?;
+    let mut either = trust.clone();
+    either.address = AddressPolicy::Skip;
+    steps.expect(
+        "Alice and Bob both sign (address check skipped: two people)",
+        &verify(&both, &either)?.verdict(),
+        &|v| *v == Verdict::Trusted,
+    );
+    let mixed = sign(
+        MESSAGE,
+        &[signer(&alice)?, signer(&old)?],
+        &SignOptions::default(),
+    )?;
+    steps.expect(
+        "one good and one expired signer",
+        &verify(&mixed, &trust)?.verdict(),
+        &|v| matches!(v, Verdict::MixedSigners { .. }),
+    );
+
+    // 8. Not signed at all.
+    steps.expect(
+        "a plain message",
+        &verify(MESSAGE, &trust)?.verdict(),
+        &|v| *v == Verdict::NotSigned,
+    );
+
+    println!(
+        "\n{} of {} steps behaved as expected",
+        steps.count - steps.failures,
+        steps.count
+    );
+    Ok(if steps.failures == 0 { 0 } else { 1 })
+}
+
+fn replace(haystack: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    match haystack.windows(from.len()).position(|w| w == from) {
+        Some(at) => [&haystack[..at], to, &haystack[at + from.len()..]].concat(),
+        None => haystack.to_vec(),
+    }
+}

@@ -1,0 +1,367 @@
+//! Signing: SignedData with the S/MIME signed attributes, detached (multipart/signed) or
+//! opaque (application/pkcs7-mime).
+//!
+//! The content is hashed while it is written ([`SignStream`]); the one-shot functions
+//! ([`sign`], [`sign_detached_der`], [`sign_opaque_der`]) are built on that.
+//!
+//! Every signature carries the signed attributes contentType, messageDigest, signingTime and
+//! smimeCapabilities (our preference list: AES-256-GCM, AES-128-GCM, AES-256-CBC, AES-128-CBC,
+//! RSAES-OAEP, RSA PKCS#1 v1.5), plus encryptionKeyPreference when the signer names a separate
+//! encryption certificate. The signer certificate and its chain are included.
+
+use crate::cms::ber::tlv;
+use crate::cms::signed_data::{self, SignerInfoParts, attribute, der_set_of};
+use crate::crypto::keys::{KeyKind, PrivateKey, SignatureScheme, check_key_matches};
+use crate::crypto::{DigestAlgorithm, Hasher, oids};
+use crate::error::{KeyError, SignError};
+use crate::mime;
+use der::{Decode, Encode};
+use spki::AlgorithmIdentifierOwned;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+/// A signer: a private key, its certificate, and what else goes into the signature.
+#[derive(Clone)]
+pub struct Signer {
+    key: Arc<dyn PrivateKey>,
+    certificate: Vec<u8>,
+    chain: Vec<Vec<u8>>,
+    encryption_certificate: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for Signer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Signer")
+            .field("key", &self.key.kind())
+            .field("chain_len", &self.chain.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Signer {
+    /// A signer from a key and its DER certificate. Fails when the key does not belong to the
+    /// certificate, or is an RSA key shorter than 2048 bits.
+    pub fn new(key: Arc<dyn PrivateKey>, certificate_der: Vec<u8>) -> Result<Self, KeyError> {
+        check_key_matches(key.as_ref(), &certificate_der)?;
+        if let KeyKind::Rsa { bits } = key.kind() {
+            if bits < 2048 {
+                return Err(KeyError::TooWeak { bits });
+            }
+        }
+        Ok(Signer {
+            key,
+            certificate: certificate_der,
+            chain: Vec::new(),
+            encryption_certificate: None,
+        })
+    }
+
+    /// Adds intermediate certificates (DER) to include in the signature.
+    pub fn with_chain(mut self, chain: Vec<Vec<u8>>) -> Self {
+        self.chain = chain;
+        self
+    }
+
+    /// Names a separate encryption certificate (DER): it is included, and announced with the
+    /// encryptionKeyPreference attribute so peers encrypt to it.
+    pub fn with_encryption_certificate(mut self, der: Vec<u8>) -> Self {
+        self.encryption_certificate = Some(der);
+        self
+    }
+
+    /// The signer certificate (DER).
+    pub fn certificate(&self) -> &[u8] {
+        &self.certificate
+    }
+
+    /// The private key.
+    pub fn key(&self) -> &Arc<dyn PrivateKey> {
+        &self.key
+    }
+}
+
+/// How to sign.
+#[derive(Debug, Clone)]
+pub struct SignOptions {
+    /// The digest (SHA-256 by default; SHA-384 and SHA-512 are available).
+    pub digest: DigestAlgorithm,
+    /// Opaque signing (application/pkcs7-mime signed-data) instead of multipart/signed.
+    pub opaque: bool,
+    /// RSASSA-PSS instead of PKCS#1 v1.5 for RSA keys (salt length = digest length).
+    pub pss: bool,
+    /// Include the signer certificates' chains (default true).
+    pub include_chain: bool,
+    /// The signingTime attribute; `None` means now.
+    pub signing_time: Option<SystemTime>,
+}
+
+impl Default for SignOptions {
+    fn default() -> Self {
+        SignOptions {
+            digest: DigestAlgorithm::Sha256,
+            opaque: false,
+            pss: false,
+            include_chain: true,
+            signing_time: None,
+        }
+    }
+}
+
+/// Hashes content while it is written and produces a detached SignedData at the end.
+pub struct SignStream<'a> {
+    hasher: Hasher,
+    signers: &'a [Signer],
+    options: &'a SignOptions,
+}
+
+impl<'a> SignStream<'a> {
+    /// Starts a detached signature for `signers`.
+    pub fn new(signers: &'a [Signer], options: &'a SignOptions) -> Result<Self, SignError> {
+        if signers.is_empty() {
+            return Err(SignError::NoSigner);
+        }
+        let hasher = signing_digest(options.digest)?.hasher().ok_or_else(|| {
+            SignError::UnsupportedAlgorithm {
+                detail: options.digest.name().into(),
+            }
+        })?;
+        Ok(SignStream {
+            hasher,
+            signers,
+            options,
+        })
+    }
+
+    /// Finishes: the detached SignedData (DER).
+    pub fn finish(self) -> Result<Vec<u8>, SignError> {
+        let digest = self.hasher.finish();
+        build(None, &digest, self.signers, self.options)
+    }
+}
+
+impl std::io::Write for SignStream<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.hasher.update(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn signing_digest(d: DigestAlgorithm) -> Result<DigestAlgorithm, SignError> {
+    match d {
+        DigestAlgorithm::Sha256 | DigestAlgorithm::Sha384 | DigestAlgorithm::Sha512 => Ok(d),
+        other => Err(SignError::UnsupportedAlgorithm {
+            detail: format!("{} is too weak to sign with", other.name()),
+        }),
+    }
+}
+
+/// A detached SignedData (DER) over `content`, which is signed exactly as given.
+pub fn sign_detached_der(
+    content: &[u8],
+    signers: &[Signer],
+    options: &SignOptions,
+) -> Result<Vec<u8>, SignError> {
+    let mut s = SignStream::new(signers, options)?;
+    std::io::Write::write_all(&mut s, content)?;
+    s.finish()
+}
+
+/// An opaque SignedData (DER) that embeds `content`.
+pub fn sign_opaque_der(
+    content: &[u8],
+    signers: &[Signer],
+    options: &SignOptions,
+) -> Result<Vec<u8>, SignError> {
+    if signers.is_empty() {
+        return Err(SignError::NoSigner);
+    }
+    let digest = signing_digest(options.digest)?
+        .digest(content)
+        .ok_or(SignError::NoSigner)?;
+    build(Some(content), &digest, signers, options)
+}
+
+/// Signs a MIME entity (or a whole message) and returns the signed message.
+///
+/// RFC 5322 headers of the input that are not `Content-*` (From, To, Subject, Date…) stay on
+/// the outside; the MIME entity (its `Content-*` headers and body) is signed, in CRLF form.
+/// For multipart/signed the entity must be 7-bit: 8-bit or binary bytes are refused with
+/// [`SignError::EightBitContent`], because a relay that re-encodes them breaks the signature.
+/// Opaque signing carries any bytes.
+pub fn sign(
+    entity: &[u8],
+    signers: &[Signer],
+    options: &SignOptions,
+) -> Result<Vec<u8>, SignError> {
+    if signers.is_empty() {
+        return Err(SignError::NoSigner);
+    }
+    let split = mime::split_entity(entity)?;
+    if options.opaque {
+        let der = sign_opaque_der(&split.entity, signers, options)?;
+        return Ok(mime::write_pkcs7_mime(
+            &split.outer_headers,
+            &der,
+            "signed-data",
+            "smime.p7m",
+        ));
+    }
+    if let Some(at) = mime::find_8bit(&split.entity) {
+        return Err(SignError::EightBitContent {
+            detail: format!("the entity has an 8-bit or NUL byte at offset {at}"),
+        });
+    }
+    let der = sign_detached_der(&split.entity, signers, options)?;
+    Ok(mime::write_multipart_signed(
+        &split.outer_headers,
+        &split.entity,
+        &der,
+        options.digest.micalg(),
+    ))
+}
+
+fn build(
+    econtent: Option<&[u8]>,
+    message_digest: &[u8],
+    signers: &[Signer],
+    options: &SignOptions,
+) -> Result<Vec<u8>, SignError> {
+    let time = options.signing_time.unwrap_or_else(SystemTime::now);
+    let mut parts = Vec::with_capacity(signers.len());
+    let mut certificates = Vec::new();
+    for signer in signers {
+        parts.push(sign_one(signer, message_digest, time, options)?);
+        certificates.push(signer.certificate.clone());
+        if let Some(enc) = &signer.encryption_certificate {
+            certificates.push(enc.clone());
+        }
+        if options.include_chain {
+            certificates.extend(signer.chain.iter().cloned());
+        }
+    }
+    Ok(signed_data::write_signed_data(
+        econtent,
+        &certificates,
+        &parts,
+    )?)
+}
+
+fn sign_one(
+    signer: &Signer,
+    message_digest: &[u8],
+    time: SystemTime,
+    options: &SignOptions,
+) -> Result<SignerInfoParts, SignError> {
+    let digest = options.digest;
+    let cert = x509_cert::Certificate::from_der(&signer.certificate)
+        .map_err(|e| KeyError::Certificate(e.into()))?;
+    let tbs = cert.tbs_certificate();
+
+    let mut attrs = vec![
+        attribute(oids::CONTENT_TYPE, &oids::DATA.to_der()?)?,
+        attribute(oids::MESSAGE_DIGEST, &tlv(0x04, message_digest))?,
+        attribute(oids::SIGNING_TIME, &signing_time_der(time)?)?,
+        attribute(oids::SMIME_CAPABILITIES, &capabilities_der()?)?,
+    ];
+    if let Some(enc) = &signer.encryption_certificate {
+        let enc =
+            x509_cert::Certificate::from_der(enc).map_err(|e| KeyError::Certificate(e.into()))?;
+        let mut ias = enc.tbs_certificate().issuer().to_der()?;
+        ias.extend_from_slice(&enc.tbs_certificate().serial_number().to_der()?);
+        // SMIMEEncryptionKeyPreference: issuerAndSerialNumber [0] IMPLICIT.
+        attrs.push(attribute(
+            oids::ENCRYPTION_KEY_PREFERENCE,
+            &tlv(0xA0, &ias),
+        )?);
+    }
+    let signed_attrs_der = der_set_of(0x31, attrs);
+    let to_sign =
+        digest
+            .digest(&signed_attrs_der)
+            .ok_or_else(|| SignError::UnsupportedAlgorithm {
+                detail: digest.name().into(),
+            })?;
+
+    let (scheme, signature_algorithm) = match (signer.key.kind(), options.pss) {
+        (KeyKind::Rsa { .. }, false) => (
+            SignatureScheme::RsaPkcs1v15,
+            AlgorithmIdentifierOwned {
+                oid: oids::RSA_ENCRYPTION,
+                parameters: Some(der::asn1::Null.into()),
+            },
+        ),
+        (KeyKind::Rsa { .. }, true) => (SignatureScheme::RsaPss, pss_algorithm(digest)?),
+        (KeyKind::EcP256 | KeyKind::EcP384, false) => (
+            SignatureScheme::Ecdsa,
+            AlgorithmIdentifierOwned {
+                oid: match digest {
+                    DigestAlgorithm::Sha384 => oids::ECDSA_WITH_SHA384,
+                    DigestAlgorithm::Sha512 => oids::ECDSA_WITH_SHA512,
+                    _ => oids::ECDSA_WITH_SHA256,
+                },
+                parameters: None,
+            },
+        ),
+        (kind, true) => {
+            return Err(SignError::UnsupportedAlgorithm {
+                detail: format!("RSASSA-PSS needs an RSA key, not {kind}"),
+            });
+        }
+    };
+    let signature = signer
+        .key
+        .sign_digest(scheme, digest, &to_sign)
+        .map_err(|detail| SignError::KeyOperation { detail })?;
+    Ok(SignerInfoParts {
+        issuer: tbs.issuer().clone(),
+        serial: tbs.serial_number().clone(),
+        digest,
+        signed_attrs_der,
+        signature_algorithm,
+        signature,
+    })
+}
+
+fn signing_time_der(time: SystemTime) -> Result<Vec<u8>, SignError> {
+    // RFC 5652 11.3: UTCTime for 1950–2049, GeneralizedTime otherwise.
+    let t = x509_cert::time::Time::try_from(time).map_err(|e| SignError::Encoding {
+        detail: format!("signing time: {e}"),
+    })?;
+    Ok(t.to_der()?)
+}
+
+/// The smimeCapabilities value we announce, in preference order.
+pub fn capabilities_der() -> Result<Vec<u8>, der::Error> {
+    let mut caps = Vec::new();
+    for oid in [
+        oids::AES256_GCM,
+        oids::AES128_GCM,
+        oids::AES256_CBC,
+        oids::AES128_CBC,
+        oids::RSAES_OAEP,
+        oids::RSA_ENCRYPTION,
+    ] {
+        caps.extend_from_slice(&tlv(0x30, &oid.to_der()?));
+    }
+    Ok(tlv(0x30, &caps))
+}
+
+fn pss_algorithm(digest: DigestAlgorithm) -> Result<AlgorithmIdentifierOwned, SignError> {
+    // RSASSA-PSS-params { hashAlgorithm [0], maskGenAlgorithm [1], saltLength [2] }
+    let hash = signed_data::digest_algorithm_der(digest)?;
+    let mut mgf = oids::MGF1.to_der()?;
+    mgf.extend_from_slice(&hash);
+    let mgf = tlv(0x30, &mgf);
+    let salt = der::asn1::Int::new(&[digest.output_len() as u8])?.to_der()?;
+    let params = tlv(
+        0x30,
+        &[tlv(0xA0, &hash), tlv(0xA1, &mgf), tlv(0xA2, &salt)].concat(),
+    );
+    Ok(AlgorithmIdentifierOwned {
+        oid: oids::RSASSA_PSS,
+        parameters: Some(der::Any::from_der(&params)?),
+    })
+}
