@@ -2,7 +2,15 @@
 //!
 //! The tree is walked here, with boundaries located byte-exactly by this module (the signed
 //! bytes of a `multipart/signed` must be exact); `mail-parser` is only used to interpret each
-//! header block (unfolding, quoted and RFC 2231 parameters, addresses).
+//! header block (quoted and RFC 2231 parameters, encoded words, addresses). mail-parser's own
+//! whole-message parse is not used, so its nesting rules and limits do not matter here.
+//!
+//! Work is bounded as the walk goes, before anything is allocated per part: the input size is
+//! checked first, a multipart body is split in one linear pass that stops once the part budget
+//! of [`Limits::max_parts`] is exceeded, and children are only queued when their depth is within
+//! [`Limits::max_depth`]. Each nesting level rescans its own body once, so the total work is at
+//! most `input length × (max_depth + 1)`, and no recursion is used (the tree is walked with an
+//! explicit stack), whatever the limits.
 
 use std::ops::Range;
 
@@ -59,10 +67,12 @@ pub fn parse(input: &[u8], limits: &Limits) -> Result<ParsedMessage, ParseError>
         }
         let mut children: Vec<Range<usize>> = Vec::new();
         if entity.content_type == "multipart/signed" {
-            children = handle_signed(input, &node, &entity, limits, &mut out)?;
+            children = handle_signed(input, &node, &entity, limits, parts_seen, &mut out)?;
         } else if entity.ctype == "multipart" {
             if let Some(boundary) = entity.param("boundary") {
-                children = split_multipart(input, entity.body.clone(), boundary.as_bytes()).parts;
+                let budget = limits.max_parts.saturating_sub(parts_seen);
+                children =
+                    split_multipart(input, entity.body.clone(), boundary.as_bytes(), budget).parts;
             }
         } else if matches!(
             entity.content_type.as_str(),
@@ -302,8 +312,15 @@ fn delimiter(line: &[u8], boundary: &[u8]) -> Option<bool> {
 ///
 /// A part runs from the first byte after the line break that ends its opening delimiter line
 /// up to, excluding, the CRLF or LF that precedes the next delimiter line. Without a close
-/// delimiter the last part runs to the end of the body. Linear in the body length.
-pub(crate) fn split_multipart(input: &[u8], body: Range<usize>, boundary: &[u8]) -> Split {
+/// delimiter the last part runs to the end of the body. Linear in the body length. Stops once
+/// more than `max` parts were found (the caller then refuses the input), so that hostile input
+/// cannot make it allocate more than that.
+pub(crate) fn split_multipart(
+    input: &[u8],
+    body: Range<usize>,
+    boundary: &[u8],
+    max: usize,
+) -> Split {
     let mut split = Split {
         parts: Vec::new(),
         closed: false,
@@ -326,6 +343,9 @@ pub(crate) fn split_multipart(input: &[u8], body: Range<usize>, boundary: &[u8])
                     pos
                 };
                 split.parts.push(start..end.max(start));
+                if split.parts.len() > max {
+                    return split;
+                }
             }
             if close {
                 split.closed = true;
@@ -346,7 +366,8 @@ fn handle_signed(
     input: &[u8],
     node: &Node,
     entity: &Entity,
-    _limits: &Limits,
+    limits: &Limits,
+    parts_seen: usize,
     out: &mut ParsedMessage,
 ) -> Result<Vec<Range<usize>>, ParseError> {
     let protocol = entity
@@ -365,10 +386,23 @@ fn handle_signed(
             "{where_} has no boundary parameter"
         )));
     };
-    let split = split_multipart(input, entity.body.clone(), boundary.as_bytes());
+    let budget = limits.max_parts.saturating_sub(parts_seen);
+    // Exactly two parts are wanted: three are enough to know there are too many.
+    let max = if smime_protocol == Some(false) {
+        budget
+    } else {
+        budget.min(3)
+    };
+    let split = split_multipart(input, entity.body.clone(), boundary.as_bytes(), max);
     if smime_protocol == Some(false) {
         // Another protocol (OpenPGP…): an ordinary multipart as far as S/MIME is concerned.
         return Ok(split.parts);
+    }
+    if split.parts.len() > budget {
+        return Err(ParseError::TooMany {
+            what: "MIME parts",
+            limit: limits.max_parts,
+        });
     }
     if split.parts.len() < 2 {
         return Err(ParseError::mime(format!(
@@ -376,15 +410,14 @@ fn handle_signed(
             split.parts.len()
         )));
     }
+    if split.parts.len() > 2 {
+        return Err(ParseError::mime(format!(
+            "{where_} has more than 2 body parts"
+        )));
+    }
     if !split.closed {
         return Err(ParseError::mime(format!(
             "{where_} has no close delimiter (truncated?)"
-        )));
-    }
-    if split.parts.len() > 2 {
-        return Err(ParseError::mime(format!(
-            "{where_} has {} body parts, 2 are required",
-            split.parts.len()
         )));
     }
     let (Some(first), Some(second)) = (split.parts.first(), split.parts.get(1)) else {
