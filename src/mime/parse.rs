@@ -23,7 +23,8 @@ use crate::error::ParseError;
 
 /// Parses a message (RFC 5322) or a bare MIME entity and finds its S/MIME structures.
 ///
-/// Line endings may be CRLF or LF. The walk is bounded by `limits`: an input larger than
+/// Line endings may be CRLF or LF. A leading mbox `From ` separator line is skipped (the
+/// top-level entity then starts after it). The walk is bounded by `limits`: an input larger than
 /// `max_size` is refused with [`ParseError::TooLarge`], nesting deeper than `max_depth` with
 /// [`ParseError::TooDeep`], more than `max_parts` entities with [`ParseError::TooMany`].
 ///
@@ -53,8 +54,14 @@ pub fn parse(input: &[u8], limits: &Limits) -> Result<ParsedMessage, ParseError>
             limit: limits.max_parts,
         });
     }
+    // An mbox separator line ("From alice@example.com Mon Jan  1 00:00:00 2024") is skipped.
+    let top_start = if input.starts_with(b"From ") {
+        next_line(input, 0).map_or(input.len(), |(_, next)| next)
+    } else {
+        0
+    };
     let mut stack = vec![Node {
-        range: 0..input.len(),
+        range: top_start..input.len(),
         depth: 0,
         path: Vec::new(),
     }];

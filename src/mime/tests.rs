@@ -227,6 +227,25 @@ fn openssl_opaque_and_enveloped() {
         ],
     );
     assert_eq!(read(&dir, "opaque.out"), ENTITY);
+    // Rewritten by write_pkcs7_mime, OpenSSL still reads and verifies it.
+    let der = parsed.smime[0].cms.clone();
+    let rewritten = write_pkcs7_mime(b"Subject: opaque\r\n", &der, "signed-data", "smime.p7m");
+    assert_eq!(p(&rewritten).unwrap().smime[0].cms, der);
+    write(&dir, "rewritten.eml", &rewritten);
+    openssl(
+        &dir,
+        &[
+            "cms",
+            "-verify",
+            "-noverify",
+            "-binary",
+            "-in",
+            "rewritten.eml",
+            "-out",
+            "rewritten.out",
+        ],
+    );
+    assert_eq!(read(&dir, "rewritten.out"), ENTITY);
 
     openssl(
         &dir,
@@ -499,6 +518,18 @@ fn no_smime_is_not_an_error() {
     assert!(parsed.smime.is_empty());
     assert_eq!(parsed.top_content_type, "text/plain");
     assert_eq!(parsed.from, ["x@example.com"]);
+    let parsed = p(b"From: =?utf-8?q?Al=C3=AFce?= <alice@example.com> (comment)\r\n\r\nx").unwrap();
+    assert_eq!(parsed.from, ["alice@example.com"]);
+    let parsed = p(b"From: team: a@example.com, B <b@example.com>;\r\n\r\nx").unwrap();
+    assert_eq!(parsed.from, ["a@example.com", "b@example.com"]);
+    // An mbox separator line is skipped.
+    let mbox = b"From alice@example.com Mon Jan  1 00:00:00 2024\nFrom: alice@example.com\n\
+Content-Type: application/pkcs7-mime; smime-type=signed-data\nContent-Transfer-Encoding: base64\n\nMAMCAQA=\n";
+    let parsed = p(mbox).unwrap();
+    assert_eq!(parsed.from, ["alice@example.com"]);
+    assert_eq!(parsed.smime[0].kind, SmimeKind::SignedData);
+    let first_line_end = mbox.iter().position(|&b| b == b'\n').unwrap() + 1;
+    assert_eq!(parsed.smime[0].entity, first_line_end..mbox.len());
     let parsed = p(b"just some text without headers").unwrap();
     assert!(parsed.smime.is_empty());
     // A PGP/MIME signed message is not S/MIME.
