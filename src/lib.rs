@@ -5,5 +5,6 @@
 pub mod cms;
 pub mod crypto;
 pub mod error;
+pub mod pkcs12;
 
 pub use error::{KeyError, ParseError, SignError, VerifyError};
