@@ -1327,6 +1327,39 @@ mod tests {
         assert_eq!(&k[..8], &short[..]);
     }
 
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    /// Vectors computed with `openssl kdf ... PKCS12KDF` (OpenSSL 3.0), an independent
+    /// implementation of appendix B.
+    #[test]
+    fn kdf_matches_openssl() {
+        let k = pkcs12_kdf::<sha1::Sha1>(&bmp_password("pw"), b"saltsalt", KDF_ID_KEY, 3, 45);
+        assert_eq!(
+            k.to_vec(),
+            hex(
+                "0C2943D08DDBA0CDAB7B616FD2C6E89ADFB37170B340934B2769ADD1FE8587D2\
+                 38BB51990FFE22B806E22D3D13"
+            )
+        );
+        // A salt longer than one block and an output of three blocks (exercises the carry).
+        let salt = [&[0x0a, 0x58, 0xcf, 0x64, 0x53, 0x0d, 0x82, 0x3f][..]; 8].concat();
+        let salt = [&salt[..], &[0]].concat();
+        let k = pkcs12_kdf::<sha2::Sha256>(&bmp_password("smeg"), &salt, KDF_ID_MAC, 1000, 70);
+        assert_eq!(
+            k.to_vec(),
+            hex(
+                "81A70AB623175AF1E4D9C5ADAC0DD24F7DAA2752C11F3B56CA6AD910E8D42930\
+                 372E81D8A62CB2310B600C134444CF3B89642CA543F67312C31831BFC9B4DDC1\
+                 22CBBC5A7EE1"
+            )
+        );
+    }
+
     #[test]
     fn hostile_inputs_do_not_panic() {
         let limits = Pkcs12Limits::default();
