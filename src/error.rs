@@ -9,6 +9,9 @@
 //! | 200–299 | signing |
 //! | 300–399 | verification (input that cannot be verified at all) |
 //! | 400–499 | keys and certificates (loading) |
+//! | 500–599 | PKCS#12 ([`crate::pkcs12::Pkcs12Error`]) |
+//! | 600–699 | encryption |
+//! | 700–799 | decryption |
 //!
 //! A verification that *runs* never ends in an error: a bad signature, an untrusted chain or an
 //! address mismatch is a finding in the [`crate::verify::VerifyReport`], not an `Err`.
@@ -421,5 +424,177 @@ mod tests {
         assert!(KeyError::Mismatch.code() >= 400);
         // Display tells the person what was wrong with their input.
         assert!(ParseError::Empty.to_string().contains("empty"));
+    }
+}
+
+/// Why encryption failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EncryptError {
+    /// The content could not be parsed.
+    Parse(ParseError),
+    /// No recipient was given.
+    NoRecipients,
+    /// A recipient certificate cannot be used; `recipient` names it (subject and addresses).
+    RecipientRefused {
+        /// Who, for a person.
+        recipient: String,
+        /// Why, for a person.
+        reason: String,
+    },
+    /// The algorithm or key type is not supported.
+    UnsupportedAlgorithm {
+        /// What was asked for.
+        detail: String,
+    },
+    /// Signing (for sign-then-encrypt) failed.
+    Sign(SignError),
+    /// The output could not be encoded.
+    Encoding {
+        /// What failed.
+        detail: String,
+    },
+}
+
+impl EncryptError {
+    /// The stable numeric code of this error (600–699).
+    pub fn code(&self) -> u32 {
+        match self {
+            EncryptError::Parse(_) => 600,
+            EncryptError::NoRecipients => 601,
+            EncryptError::RecipientRefused { .. } => 602,
+            EncryptError::UnsupportedAlgorithm { .. } => 603,
+            EncryptError::Sign(_) => 604,
+            EncryptError::Encoding { .. } => 605,
+        }
+    }
+}
+
+impl fmt::Display for EncryptError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EncryptError::Parse(e) => write!(f, "cannot encrypt: {e}"),
+            EncryptError::NoRecipients => write!(f, "cannot encrypt: no recipient was given"),
+            EncryptError::RecipientRefused { recipient, reason } => {
+                write!(f, "cannot encrypt to {recipient}: {reason}")
+            }
+            EncryptError::UnsupportedAlgorithm { detail } => {
+                write!(f, "cannot encrypt: unsupported algorithm: {detail}")
+            }
+            EncryptError::Sign(e) => write!(f, "cannot encrypt: {e}"),
+            EncryptError::Encoding { detail } => {
+                write!(f, "cannot encrypt: encoding failed: {detail}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for EncryptError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            EncryptError::Parse(e) => Some(e),
+            EncryptError::Sign(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<ParseError> for EncryptError {
+    fn from(e: ParseError) -> Self {
+        EncryptError::Parse(e)
+    }
+}
+
+impl From<SignError> for EncryptError {
+    fn from(e: SignError) -> Self {
+        EncryptError::Sign(e)
+    }
+}
+
+impl From<der::Error> for EncryptError {
+    fn from(e: der::Error) -> Self {
+        EncryptError::Encoding {
+            detail: e.to_string(),
+        }
+    }
+}
+
+/// Why decryption failed.
+///
+/// Every failure to recover the content with the keys given — no recipient info for any of
+/// them, bad PKCS#1 v1.5 padding, a content-encryption key of the wrong length, a wrong key,
+/// a failed GCM tag, bad CBC padding — is the one variant [`DecryptError::CannotDecrypt`], so
+/// the error tells an attacker nothing about which step failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DecryptError {
+    /// The message or its CMS structure could not be parsed.
+    Parse(ParseError),
+    /// The input is not encrypted.
+    NotEncrypted,
+    /// None of the keys given can decrypt the message, or it was altered.
+    CannotDecrypt,
+    /// The content-encryption algorithm is not supported.
+    UnsupportedAlgorithm {
+        /// What was found.
+        detail: String,
+    },
+    /// No key was given.
+    NoKeys,
+    /// Verifying an inner signed layer could not run.
+    Verify(VerifyError),
+}
+
+impl DecryptError {
+    /// The stable numeric code of this error (700–799).
+    pub fn code(&self) -> u32 {
+        match self {
+            DecryptError::Parse(_) => 700,
+            DecryptError::NotEncrypted => 701,
+            DecryptError::CannotDecrypt => 702,
+            DecryptError::UnsupportedAlgorithm { .. } => 703,
+            DecryptError::NoKeys => 704,
+            DecryptError::Verify(_) => 705,
+        }
+    }
+}
+
+impl fmt::Display for DecryptError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DecryptError::Parse(e) => write!(f, "cannot decrypt: {e}"),
+            DecryptError::NotEncrypted => write!(f, "cannot decrypt: the message is not encrypted"),
+            DecryptError::CannotDecrypt => write!(
+                f,
+                "cannot decrypt: none of the keys opens this message, or it was altered"
+            ),
+            DecryptError::UnsupportedAlgorithm { detail } => {
+                write!(f, "cannot decrypt: unsupported algorithm: {detail}")
+            }
+            DecryptError::NoKeys => write!(f, "cannot decrypt: no private key was given"),
+            DecryptError::Verify(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for DecryptError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            DecryptError::Parse(e) => Some(e),
+            DecryptError::Verify(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<ParseError> for DecryptError {
+    fn from(e: ParseError) -> Self {
+        DecryptError::Parse(e)
+    }
+}
+
+impl From<VerifyError> for DecryptError {
+    fn from(e: VerifyError) -> Self {
+        DecryptError::Verify(e)
     }
 }

@@ -52,4 +52,4 @@ pub mod sign;
 pub mod validate;
 pub mod verify;
 
-pub use error::{KeyError, ParseError, SignError, VerifyError};
+pub use error::{DecryptError, EncryptError, KeyError, ParseError, SignError, VerifyError};

@@ -48,7 +48,23 @@ pub enum SignatureScheme {
     Ecdsa,
 }
 
-/// A private key that can sign digests. Implement it to sign with a key held elsewhere.
+/// The padding of an RSA decryption (key transport).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RsaDecryptPadding {
+    /// RSAES-PKCS1-v1_5. Implementations must not reveal a padding failure: return
+    /// pseudo-random bytes (implicit rejection) or an error indistinguishable from other
+    /// failures; the CMS layer substitutes a random key either way (RFC 3218).
+    Pkcs1v15,
+    /// RSAES-OAEP with this digest for the label hash and MGF1 (they must be equal).
+    Oaep {
+        /// The OAEP digest.
+        digest: DigestAlgorithm,
+    },
+}
+
+/// A private key. Implement it to sign or decrypt with a key held elsewhere (a platform
+/// keystore); the operations a key cannot do return an error.
 pub trait PrivateKey: Send + Sync {
     /// The kind and size of the key.
     fn kind(&self) -> KeyKind;
@@ -62,6 +78,23 @@ pub trait PrivateKey: Send + Sync {
         algorithm: DigestAlgorithm,
         digest: &[u8],
     ) -> Result<Vec<u8>, String>;
+
+    /// Decrypts an RSA key-transport ciphertext. The default refuses.
+    fn rsa_decrypt(
+        &self,
+        padding: &RsaDecryptPadding,
+        ciphertext: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, String> {
+        let _ = (padding, ciphertext);
+        Err("this key cannot decrypt with RSA".into())
+    }
+
+    /// Elliptic-curve Diffie-Hellman with the peer's public point (SEC1 encoding): the
+    /// x-coordinate of the shared point. The default refuses.
+    fn ecdh(&self, peer_public_sec1: &[u8]) -> Result<Zeroizing<Vec<u8>>, String> {
+        let _ = peer_public_sec1;
+        Err("this key cannot do key agreement".into())
+    }
 }
 
 enum Inner {
@@ -318,6 +351,57 @@ impl PrivateKey for SoftwareKey {
                 Ok(sig.to_bytes().to_vec())
             }
             (_, scheme) => Err(format!("a {} key cannot sign with {scheme:?}", self.kind())),
+        }
+    }
+
+    fn rsa_decrypt(
+        &self,
+        padding: &RsaDecryptPadding,
+        ciphertext: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, String> {
+        let Inner::Rsa(k) = &self.inner else {
+            return Err(format!("a {} key cannot decrypt with RSA", self.kind()));
+        };
+        let out = match padding {
+            // Implicit rejection: a bad padding yields pseudo-random bytes, not an error.
+            RsaDecryptPadding::Pkcs1v15 => {
+                k.decrypt_blinded(&mut rng(), rsa::Pkcs1v15Encrypt, ciphertext)
+            }
+            RsaDecryptPadding::Oaep { digest } => match digest {
+                DigestAlgorithm::Sha1 => {
+                    k.decrypt_blinded(&mut rng(), rsa::Oaep::<sha1::Sha1>::new(), ciphertext)
+                }
+                DigestAlgorithm::Sha256 => {
+                    k.decrypt_blinded(&mut rng(), rsa::Oaep::<sha2::Sha256>::new(), ciphertext)
+                }
+                DigestAlgorithm::Sha384 => {
+                    k.decrypt_blinded(&mut rng(), rsa::Oaep::<sha2::Sha384>::new(), ciphertext)
+                }
+                DigestAlgorithm::Sha512 => {
+                    k.decrypt_blinded(&mut rng(), rsa::Oaep::<sha2::Sha512>::new(), ciphertext)
+                }
+                other => return Err(format!("OAEP with {} is not supported", other.name())),
+            },
+        };
+        out.map(Zeroizing::new)
+            .map_err(|_| "RSA decryption failed".to_string())
+    }
+
+    fn ecdh(&self, peer_public_sec1: &[u8]) -> Result<Zeroizing<Vec<u8>>, String> {
+        match &self.inner {
+            Inner::P256(k) => {
+                let peer = p256::PublicKey::from_sec1_bytes(peer_public_sec1)
+                    .map_err(|_| "the peer's P-256 point is invalid".to_string())?;
+                let shared = p256::ecdh::diffie_hellman(k.as_nonzero_scalar(), peer.as_affine());
+                Ok(Zeroizing::new(shared.raw_secret_bytes().to_vec()))
+            }
+            Inner::P384(k) => {
+                let peer = p384::PublicKey::from_sec1_bytes(peer_public_sec1)
+                    .map_err(|_| "the peer's P-384 point is invalid".to_string())?;
+                let shared = p384::ecdh::diffie_hellman(k.as_nonzero_scalar(), peer.as_affine());
+                Ok(Zeroizing::new(shared.raw_secret_bytes().to_vec()))
+            }
+            Inner::Rsa(_) => Err("an RSA key cannot do key agreement".into()),
         }
     }
 }
