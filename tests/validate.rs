@@ -10,7 +10,7 @@ use smime::crypto::verify::{KeyAlgorithm, SigCheckError, key_info, verify_signat
 use spki::AlgorithmIdentifierOwned;
 
 fn hex(s: &str) -> Vec<u8> {
-    assert!(s.len() % 2 == 0, "odd hex length");
+    assert!(s.len().is_multiple_of(2), "odd hex length");
     (0..s.len())
         .step_by(2)
         .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex digit"))
@@ -131,7 +131,11 @@ fn pss_params(hash: DigestAlgorithm, salt_len: u8) -> der::asn1::Any {
     };
     explicit(0, &hash_der);
     explicit(1, &mgf_der);
-    explicit(2, &[0x02, 0x01, salt_len]);
+    if salt_len < 0x80 {
+        explicit(2, &[0x02, 0x01, salt_len]);
+    } else {
+        explicit(2, &[0x02, 0x02, 0x00, salt_len]);
+    }
     let mut seq = vec![0x30, u8::try_from(body.len()).expect("short")];
     seq.extend_from_slice(&body);
     use der::Decode;
@@ -642,5 +646,85 @@ fn failure_messages_are_sentences() {
         EkuFailure::NoEmailProtection { present: vec![] }
             .to_string()
             .contains("e-mail")
+    );
+}
+
+#[test]
+fn tampered_intermediate_signature_is_bad_signature() {
+    let pki = TestPki::new();
+    let leaf = pki.leaf("alice", &LeafSpec::default());
+    let mut tampered = pki.intermediate.der.clone();
+    if let Some(last) = tampered.last_mut() {
+        *last ^= 0x01;
+    }
+    let intermediates = vec![tampered];
+    let anchors = vec![pki.root.der.clone()];
+    let o = validate_chain(&ChainInput {
+        end_entity: &leaf.der,
+        intermediates: &intermediates,
+        trust_anchors: &anchors,
+        crls: &[],
+        time: SystemTime::now(),
+    });
+    assert_eq!(o.result, Err(ChainFailure::BadSignature));
+}
+
+#[test]
+fn openssl_pss_with_maximum_salt_verifies() {
+    let pki = TestPki::new();
+    let leaf = pki.leaf("signer", &LeafSpec::default());
+    let dir = pki.dir.path();
+    std::fs::write(dir.join("msg.txt"), b"hello PSS").expect("write message");
+    let key = leaf.key_path.to_string_lossy().into_owned();
+    common::openssl(
+        &[
+            "dgst",
+            "-sha256",
+            "-sign",
+            &key,
+            "-sigopt",
+            "rsa_padding_mode:pss",
+            "-sigopt",
+            "rsa_pss_saltlen:max",
+            "-out",
+            "msg.sig",
+            "msg.txt",
+        ],
+        dir,
+    );
+    let sig = std::fs::read(dir.join("msg.sig")).expect("signature");
+    use der::Encode;
+    let spki = parse(&leaf.der)
+        .tbs_certificate()
+        .subject_public_key_info()
+        .to_der()
+        .expect("spki");
+    // 2048-bit key, SHA-256: the maximum salt is 256 - 32 - 2 = 222 bytes.
+    let alg = |salt| AlgorithmIdentifierOwned {
+        oid: oids::RSASSA_PSS,
+        parameters: Some(pss_params(DigestAlgorithm::Sha256, salt)),
+    };
+    let d = DigestAlgorithm::Sha256;
+    assert_eq!(
+        verify_signature(&spki, &alg(222), d, b"hello PSS", &sig),
+        Ok(())
+    );
+    assert_eq!(
+        verify_signature(&spki, &alg(32), d, b"hello PSS", &sig),
+        Err(SigCheckError::BadSignature)
+    );
+    assert_eq!(
+        verify_signature(&spki, &alg(222), d, b"hello PSs", &sig),
+        Err(SigCheckError::BadSignature)
+    );
+    assert_eq!(
+        verify_signature(
+            &spki,
+            &alg(222),
+            DigestAlgorithm::Sha384,
+            b"hello PSS",
+            &sig
+        ),
+        Err(SigCheckError::DigestMismatch)
     );
 }

@@ -430,6 +430,11 @@ fn pss_scheme(
     }
     let salt_len = usize::try_from(params.salt_len.unwrap_or(20))
         .map_err(|_| unsupported("RSASSA-PSS salt length out of range"))?;
+    // No supported modulus (at most 8192 bits) has room for a longer salt; refusing it here
+    // also keeps the length arithmetic in the padding check far from overflow.
+    if salt_len > 1024 {
+        return Err(unsupported(format!("RSASSA-PSS salt length {salt_len}")));
+    }
     Ok(Scheme::Pss { salt_len })
 }
 

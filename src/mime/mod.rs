@@ -34,6 +34,8 @@ mod parse;
 mod write;
 
 #[cfg(test)]
+mod tests;
+#[cfg(test)]
 mod testutil;
 
 pub use canon::{SplitEntity, find_8bit, split_entity, to_crlf};

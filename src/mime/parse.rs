@@ -2,7 +2,15 @@
 //!
 //! The tree is walked here, with boundaries located byte-exactly by this module (the signed
 //! bytes of a `multipart/signed` must be exact); `mail-parser` is only used to interpret each
-//! header block (unfolding, quoted and RFC 2231 parameters, addresses).
+//! header block (quoted and RFC 2231 parameters, encoded words, addresses). mail-parser's own
+//! whole-message parse is not used, so its nesting rules and limits do not matter here.
+//!
+//! Work is bounded as the walk goes, before anything is allocated per part: the input size is
+//! checked first, a multipart body is split in one linear pass that stops once the part budget
+//! of [`Limits::max_parts`] is exceeded, and children are only queued when their depth is within
+//! [`Limits::max_depth`]. Each nesting level rescans its own body once, so the total work is at
+//! most `input length × (max_depth + 1)`, and no recursion is used (the tree is walked with an
+//! explicit stack), whatever the limits.
 
 use std::ops::Range;
 
@@ -15,7 +23,8 @@ use crate::error::ParseError;
 
 /// Parses a message (RFC 5322) or a bare MIME entity and finds its S/MIME structures.
 ///
-/// Line endings may be CRLF or LF. The walk is bounded by `limits`: an input larger than
+/// Line endings may be CRLF or LF. A leading mbox `From ` separator line is skipped (the
+/// top-level entity then starts after it). The walk is bounded by `limits`: an input larger than
 /// `max_size` is refused with [`ParseError::TooLarge`], nesting deeper than `max_depth` with
 /// [`ParseError::TooDeep`], more than `max_parts` entities with [`ParseError::TooMany`].
 ///
@@ -45,24 +54,32 @@ pub fn parse(input: &[u8], limits: &Limits) -> Result<ParsedMessage, ParseError>
             limit: limits.max_parts,
         });
     }
+    // An mbox separator line ("From alice@example.com Mon Jan  1 00:00:00 2024") is skipped.
+    let top_start = if input.starts_with(b"From ") {
+        next_line(input, 0).map_or(input.len(), |(_, next)| next)
+    } else {
+        0
+    };
     let mut stack = vec![Node {
-        range: 0..input.len(),
+        range: top_start..input.len(),
         depth: 0,
         path: Vec::new(),
     }];
     // Each iteration handles one entity; entities are bounded by `max_parts`.
     while let Some(node) = stack.pop() {
-        let entity = Entity::read(input, node.range.clone());
+        let entity = Entity::read(input, node.range.clone(), node.depth == 0);
         if node.depth == 0 {
             out.top_content_type = entity.content_type.clone();
-            out.from = entity.from_addresses();
+            out.from = entity.from.clone();
         }
         let mut children: Vec<Range<usize>> = Vec::new();
         if entity.content_type == "multipart/signed" {
-            children = handle_signed(input, &node, &entity, limits, &mut out)?;
+            children = handle_signed(input, &node, &entity, limits, parts_seen, &mut out)?;
         } else if entity.ctype == "multipart" {
             if let Some(boundary) = entity.param("boundary") {
-                children = split_multipart(input, entity.body.clone(), boundary.as_bytes()).parts;
+                let budget = limits.max_parts.saturating_sub(parts_seen);
+                children =
+                    split_multipart(input, entity.body.clone(), boundary.as_bytes(), budget).parts;
             }
         } else if matches!(
             entity.content_type.as_str(),
@@ -104,7 +121,7 @@ struct Node {
 }
 
 /// The interpreted header block of one entity.
-struct Entity<'a> {
+struct Entity {
     /// The whole entity.
     range: Range<usize>,
     /// Its body.
@@ -113,84 +130,106 @@ struct Entity<'a> {
     content_type: String,
     /// Lowercased type alone.
     ctype: String,
-    /// The header block as mail-parser understood it (None: no header fields).
-    headers: Option<Message<'a>>,
+    /// Content-Type parameters (names lowercased by mail-parser).
+    ct_params: Vec<(String, String)>,
+    /// Content-Disposition parameters.
+    disp_params: Vec<(String, String)>,
+    /// Content-Transfer-Encoding, lowercased and trimmed.
+    cte: Option<String>,
+    /// The addresses of every From field (only read for the top-level entity).
+    from: Vec<String>,
 }
 
-impl<'a> Entity<'a> {
-    fn read(input: &'a [u8], range: Range<usize>) -> Entity<'a> {
+/// Removes folding: every line break followed by a space or tab. RFC 5322 unfolding; done here
+/// because mail-parser loses a parameter folded right after its `=`.
+fn unfold(header: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(header.len());
+    let mut i = 0;
+    while let Some(&b) = header.get(i) {
+        let skip = match (b, header.get(i + 1), header.get(i + 2)) {
+            (b'\r', Some(b'\n'), Some(b' ' | b'\t')) => 2,
+            (b'\n', Some(b' ' | b'\t'), _) => 1,
+            _ => 0,
+        };
+        if skip == 0 {
+            out.push(b);
+            i += 1;
+        } else {
+            i += skip;
+        }
+    }
+    out
+}
+
+fn params(ct: Option<&mail_parser::ContentType<'_>>) -> Vec<(String, String)> {
+    ct.and_then(|ct| ct.attributes())
+        .unwrap_or_default()
+        .iter()
+        .map(|a| (a.name.to_ascii_lowercase(), a.value.to_string()))
+        .collect()
+}
+
+impl Entity {
+    fn read(input: &[u8], range: Range<usize>, want_from: bool) -> Entity {
         let data = input.get(..range.end).unwrap_or_default();
         let block = scan_headers(data, range.start);
         let body_start = block.body_start.clamp(range.start, range.end);
-        let header_bytes = input.get(range.start..body_start).unwrap_or_default();
+        let header_bytes = unfold(input.get(range.start..body_start).unwrap_or_default());
         let headers = if header_bytes.is_empty() {
             None
         } else {
-            MessageParser::new().parse_headers(header_bytes)
+            MessageParser::new().parse_headers(&header_bytes)
         };
-        let (ctype, content_type) = headers
-            .as_ref()
-            .and_then(|h| h.content_type())
+        let ct = headers.as_ref().and_then(|h| h.content_type());
+        let (ctype, content_type) = ct
             .and_then(|ct| {
                 let t = ct.ctype().trim().to_ascii_lowercase();
                 let s = ct.subtype()?.trim().to_ascii_lowercase();
                 (!t.is_empty() && !s.is_empty()).then(|| (t.clone(), format!("{t}/{s}")))
             })
             .unwrap_or_else(|| ("text".into(), "text/plain".into()));
+        let ct_params = params(ct);
+        let disp_params = params(headers.as_ref().and_then(|h| h.content_disposition()));
+        let cte = headers
+            .as_ref()
+            .and_then(|h| h.content_transfer_encoding())
+            .map(|c| c.trim().to_ascii_lowercase());
+        let from = match (&headers, want_from) {
+            (Some(h), true) => from_addresses(h),
+            _ => Vec::new(),
+        };
         Entity {
             body: body_start..range.end,
             range,
             content_type,
             ctype,
-            headers,
+            ct_params,
+            disp_params,
+            cte,
+            from,
         }
     }
 
     /// A Content-Type parameter (names are matched case-insensitively).
     fn param(&self, name: &str) -> Option<&str> {
-        self.headers.as_ref()?.content_type()?.attribute(name)
+        self.ct_params
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// A Content-Disposition parameter.
     fn disposition_param(&self, name: &str) -> Option<&str> {
-        self.headers
-            .as_ref()?
-            .content_disposition()?
-            .attribute(name)
-    }
-
-    /// The Content-Transfer-Encoding, lowercased and trimmed.
-    fn transfer_encoding(&self) -> Option<String> {
-        let cte = self.headers.as_ref()?.content_transfer_encoding()?;
-        Some(cte.trim().to_ascii_lowercase())
-    }
-
-    /// Addresses of every From field.
-    fn from_addresses(&self) -> Vec<String> {
-        let Some(msg) = self.headers.as_ref() else {
-            return Vec::new();
-        };
-        let mut out = Vec::new();
-        for value in msg.header_values(mail_parser::HeaderName::From) {
-            if let Some(addresses) = value.as_address() {
-                for addr in addresses.iter() {
-                    if let Some(a) = addr.address() {
-                        let a = a.trim();
-                        if !a.is_empty() {
-                            out.push(a.to_string());
-                        }
-                    }
-                }
-            }
-        }
-        out
+        self.disp_params
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The body, with its transfer encoding removed, as CMS bytes.
     fn cms_body(&self, input: &[u8], what: &str) -> Result<Vec<u8>, ParseError> {
         let body = input.get(self.body.clone()).unwrap_or_default();
-        let cte = self.transfer_encoding();
-        let cms = match cte.as_deref() {
+        let cms = match self.cte.as_deref() {
             Some("base64") => decode_base64(body).map_err(|e| ParseError::Base64 {
                 detail: format!("{what}: {e}"),
             })?,
@@ -211,6 +250,24 @@ impl<'a> Entity<'a> {
         }
         Ok(cms)
     }
+}
+
+/// Addresses of every From field.
+fn from_addresses(msg: &Message<'_>) -> Vec<String> {
+    let mut out = Vec::new();
+    for value in msg.header_values(mail_parser::HeaderName::From) {
+        if let Some(addresses) = value.as_address() {
+            for addr in addresses.iter() {
+                if let Some(a) = addr.address() {
+                    let a = a.trim();
+                    if !a.is_empty() {
+                        out.push(a.to_string());
+                    }
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Whether a body labelled 7bit (or not labelled) is really base64 text: only base64 characters
@@ -262,8 +319,15 @@ fn delimiter(line: &[u8], boundary: &[u8]) -> Option<bool> {
 ///
 /// A part runs from the first byte after the line break that ends its opening delimiter line
 /// up to, excluding, the CRLF or LF that precedes the next delimiter line. Without a close
-/// delimiter the last part runs to the end of the body. Linear in the body length.
-pub(crate) fn split_multipart(input: &[u8], body: Range<usize>, boundary: &[u8]) -> Split {
+/// delimiter the last part runs to the end of the body. Linear in the body length. Stops once
+/// more than `max` parts were found (the caller then refuses the input), so that hostile input
+/// cannot make it allocate more than that.
+pub(crate) fn split_multipart(
+    input: &[u8],
+    body: Range<usize>,
+    boundary: &[u8],
+    max: usize,
+) -> Split {
     let mut split = Split {
         parts: Vec::new(),
         closed: false,
@@ -286,6 +350,9 @@ pub(crate) fn split_multipart(input: &[u8], body: Range<usize>, boundary: &[u8])
                     pos
                 };
                 split.parts.push(start..end.max(start));
+                if split.parts.len() > max {
+                    return split;
+                }
             }
             if close {
                 split.closed = true;
@@ -305,8 +372,9 @@ pub(crate) fn split_multipart(input: &[u8], body: Range<usize>, boundary: &[u8])
 fn handle_signed(
     input: &[u8],
     node: &Node,
-    entity: &Entity<'_>,
-    _limits: &Limits,
+    entity: &Entity,
+    limits: &Limits,
+    parts_seen: usize,
     out: &mut ParsedMessage,
 ) -> Result<Vec<Range<usize>>, ParseError> {
     let protocol = entity
@@ -325,10 +393,23 @@ fn handle_signed(
             "{where_} has no boundary parameter"
         )));
     };
-    let split = split_multipart(input, entity.body.clone(), boundary.as_bytes());
+    let budget = limits.max_parts.saturating_sub(parts_seen);
+    // Exactly two parts are wanted: three are enough to know there are too many.
+    let max = if smime_protocol == Some(false) {
+        budget
+    } else {
+        budget.min(3)
+    };
+    let split = split_multipart(input, entity.body.clone(), boundary.as_bytes(), max);
     if smime_protocol == Some(false) {
         // Another protocol (OpenPGP…): an ordinary multipart as far as S/MIME is concerned.
         return Ok(split.parts);
+    }
+    if split.parts.len() > budget {
+        return Err(ParseError::TooMany {
+            what: "MIME parts",
+            limit: limits.max_parts,
+        });
     }
     if split.parts.len() < 2 {
         return Err(ParseError::mime(format!(
@@ -336,21 +417,20 @@ fn handle_signed(
             split.parts.len()
         )));
     }
+    if split.parts.len() > 2 {
+        return Err(ParseError::mime(format!(
+            "{where_} has more than 2 body parts"
+        )));
+    }
     if !split.closed {
         return Err(ParseError::mime(format!(
             "{where_} has no close delimiter (truncated?)"
         )));
     }
-    if split.parts.len() > 2 {
-        return Err(ParseError::mime(format!(
-            "{where_} has {} body parts, 2 are required",
-            split.parts.len()
-        )));
-    }
     let (Some(first), Some(second)) = (split.parts.first(), split.parts.get(1)) else {
         return Err(ParseError::mime(format!("{where_} has no body parts")));
     };
-    let signature = Entity::read(input, second.clone());
+    let signature = Entity::read(input, second.clone(), false);
     if smime_protocol.is_none() && !is_signature_type(&signature.content_type) {
         // No protocol and no S/MIME signature part: not S/MIME.
         return Ok(split.parts);
@@ -379,11 +459,7 @@ fn is_signature_type(t: &str) -> bool {
 }
 
 /// Builds the record of an `application/(x-)pkcs7-mime` entity.
-fn pkcs7_mime_part(
-    input: &[u8],
-    node: &Node,
-    entity: &Entity<'_>,
-) -> Result<SmimePart, ParseError> {
+fn pkcs7_mime_part(input: &[u8], node: &Node, entity: &Entity) -> Result<SmimePart, ParseError> {
     let smime_type = entity
         .param("smime-type")
         .map(|t| t.trim().to_ascii_lowercase());
