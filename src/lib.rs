@@ -6,6 +6,7 @@ pub mod cms;
 pub mod crypto;
 pub mod error;
 pub mod mime;
+pub mod pkcs12;
 pub mod sign;
 pub mod validate;
 pub mod verify;

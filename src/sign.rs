@@ -43,10 +43,10 @@ impl Signer {
     /// certificate, or is an RSA key shorter than 2048 bits.
     pub fn new(key: Arc<dyn PrivateKey>, certificate_der: Vec<u8>) -> Result<Self, KeyError> {
         check_key_matches(key.as_ref(), &certificate_der)?;
-        if let KeyKind::Rsa { bits } = key.kind() {
-            if bits < 2048 {
-                return Err(KeyError::TooWeak { bits });
-            }
+        if let KeyKind::Rsa { bits } = key.kind()
+            && bits < 2048
+        {
+            return Err(KeyError::TooWeak { bits });
         }
         Ok(Signer {
             key,
@@ -178,9 +178,12 @@ pub fn sign_opaque_der(
     if signers.is_empty() {
         return Err(SignError::NoSigner);
     }
-    let digest = signing_digest(options.digest)?
+    let algorithm = signing_digest(options.digest)?;
+    let digest = algorithm
         .digest(content)
-        .ok_or(SignError::NoSigner)?;
+        .ok_or_else(|| SignError::UnsupportedAlgorithm {
+            detail: algorithm.name().into(),
+        })?;
     build(Some(content), &digest, signers, options)
 }
 

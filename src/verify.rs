@@ -639,10 +639,10 @@ fn check(
     let mut pool: Vec<(Vec<u8>, x509_cert::Certificate)> = Vec::new();
     for der in sd.certificates.iter().chain(options.certificates.iter()) {
         // A broken certificate in the message is skipped, not fatal: the signer may not need it.
-        if let Ok(c) = x509_cert::Certificate::from_der(der) {
-            if !pool.iter().any(|(d, _)| d == der) {
-                pool.push((der.clone(), c));
-            }
+        if let Ok(c) = x509_cert::Certificate::from_der(der)
+            && !pool.iter().any(|(d, _)| d == der)
+        {
+            pool.push((der.clone(), c));
         }
     }
 
@@ -709,17 +709,17 @@ fn check_signer(
         revocation: RevocationStatus::NotChecked,
     };
     let digest = DigestAlgorithm::from_oid(&si.digest_algorithm.oid);
-    if let Some(d) = digest {
-        if d.is_weak() {
-            r.algorithm = Check::Failed(AlgorithmProblem::WeakDigest { name: d.name() });
-        }
+    if let Some(d) = digest
+        && d.is_weak()
+    {
+        r.algorithm = Check::Failed(AlgorithmProblem::WeakDigest { name: d.name() });
     }
-    if let Some(attrs) = &si.signed_attrs {
-        if let [v] = attrs.values(&oids::SIGNING_TIME).as_slice() {
-            r.signing_time = x509_cert::time::Time::from_der(v)
-                .ok()
-                .map(|t| t.to_system_time());
-        }
+    if let Some(attrs) = &si.signed_attrs
+        && let [v] = attrs.values(&oids::SIGNING_TIME).as_slice()
+    {
+        r.signing_time = x509_cert::time::Time::from_der(v)
+            .ok()
+            .map(|t| t.to_system_time());
     }
 
     let Some((cert_der, cert)) = pool.iter().find(|(_, c)| si.sid.matches(c)) else {
@@ -793,6 +793,9 @@ fn check_signer(
     });
     r.chain = match outcome.result {
         Ok(_) => Check::Passed,
+        // A signer certificate the caller explicitly trusts (for example a pinned self-signed
+        // certificate) is its own path; its validity and usage are still checked below.
+        Err(_) if anchors.iter().any(|a| a == cert_der) => Check::Passed,
         Err(e) => Check::Failed(e),
     };
     r.revocation = outcome.revocation;

@@ -17,8 +17,6 @@ pub struct Issued {
     pub cert: Vec<u8>,
     /// The private key.
     pub key: Arc<SoftwareKey>,
-    /// The private key as PKCS#8 DER.
-    pub key_pkcs8: Vec<u8>,
     /// The subject name.
     pub name: Name,
 }
@@ -101,7 +99,7 @@ pub fn issue(
     window: Window,
     serial: u32,
 ) -> Result<Issued, String> {
-    let (key, key_pkcs8) = new_p256_key()?;
+    let (key, _) = new_p256_key()?;
     let name = Name::from_str(subject).map_err(|e| e.to_string())?;
     let spki = key.public_key_der().map_err(|e| e.to_string())?;
     let ski = key_id(&spki);
@@ -178,12 +176,7 @@ pub fn issue(
     let mut bits = vec![0u8];
     bits.extend_from_slice(&sig);
     let cert = tlv(0x30, &[tbs, sig_alg, tlv(0x03, &bits)].concat());
-    Ok(Issued {
-        cert,
-        key,
-        key_pkcs8,
-        name,
-    })
+    Ok(Issued { cert, key, name })
 }
 
 /// The demo PKI: root, intermediate.

@@ -124,21 +124,21 @@ pub fn to_text(r: &VerifyReport) -> String {
 /// What is in a message, a DER/BER CMS structure, or a PEM file.
 pub fn inspect(input: &[u8]) -> Result<String, crate::Usage> {
     let mut out = String::new();
-    if input.starts_with(b"-----BEGIN") || input.windows(11).any(|w| w == b"-----BEGIN ") {
-        if let Ok(certs) = smime::crypto::keys::read_certificates(input) {
-            let _ = writeln!(out, "PEM: {} certificate(s)", certs.len());
-            for c in &certs {
-                describe_cert(&mut out, c, "  ");
-            }
-            return Ok(out);
+    if input.windows(11).any(|w| w == b"-----BEGIN ")
+        && let Ok(certs) = smime::crypto::keys::read_certificates(input)
+    {
+        let _ = writeln!(out, "PEM: {} certificate(s)", certs.len());
+        for c in &certs {
+            describe_cert(&mut out, c, "  ");
         }
+        return Ok(out);
     }
     if input.first() == Some(&0x30) {
         if let Ok(ci) = signed_data::parse_content_info(input) {
             describe_cms(&mut out, input, &ci.content_type, "");
             return Ok(out);
         }
-        if x509_cert::Certificate::from_der_bytes(input).is_some() {
+        if cert_from_der(input).is_some() {
             describe_cert(&mut out, input, "");
             return Ok(out);
         }
@@ -169,19 +169,13 @@ pub fn inspect(input: &[u8]) -> Result<String, crate::Usage> {
     Ok(out)
 }
 
-trait FromDerBytes: Sized {
-    fn from_der_bytes(b: &[u8]) -> Option<Self>;
-}
-
-impl FromDerBytes for x509_cert::Certificate {
-    fn from_der_bytes(b: &[u8]) -> Option<Self> {
-        use der::Decode;
-        x509_cert::Certificate::from_der(b).ok()
-    }
+fn cert_from_der(der: &[u8]) -> Option<x509_cert::Certificate> {
+    use der::Decode;
+    x509_cert::Certificate::from_der(der).ok()
 }
 
 fn describe_cert(out: &mut String, der: &[u8], indent: &str) {
-    let Some(c) = x509_cert::Certificate::from_der_bytes(der) else {
+    let Some(c) = cert_from_der(der) else {
         let _ = writeln!(out, "{indent}certificate: does not parse");
         return;
     };

@@ -194,12 +194,15 @@ impl SoftwareKey {
     }
 }
 
+/// A PEM block: its label and decoded bytes.
+pub(crate) type PemBlock = (String, Zeroizing<Vec<u8>>);
+
 /// Every PEM block in `bytes` as (label, DER), or `None` if the input holds no PEM armour.
 /// CRLF line ends and text around the blocks are tolerated; at most `max` blocks are read.
 pub(crate) fn pem_blocks(
     bytes: &[u8],
     max: usize,
-) -> Result<Option<Vec<(String, Zeroizing<Vec<u8>>)>>, crate::error::ParseError> {
+) -> Result<Option<Vec<PemBlock>>, crate::error::ParseError> {
     use crate::error::ParseError;
     if find(bytes, b"-----BEGIN ").is_none() {
         return Ok(None);

@@ -1,6 +1,6 @@
 //! Tests of the parser, including round trips through the writers and the OpenSSL CLI.
 
-use super::testutil::{TempDir, make_key, openssl, openssl_available, openssl_ok, read, write};
+use super::testutil::{TempDir, make_key, openssl, openssl_ok, read, require_openssl, write};
 use super::*;
 use crate::error::ParseError;
 
@@ -91,9 +91,7 @@ fn openssl_verifies_detached(dir: &TempDir, cms: &[u8], content: &[u8]) -> bool 
 
 #[test]
 fn openssl_clear_signed_crlf_and_mixed_eol() {
-    if !openssl_available() {
-        return;
-    }
+    require_openssl();
     let dir = TempDir::new("osslcrlf");
     make_key(&dir);
     for entity in [ENTITY, MULTIPART_ENTITY] {
@@ -145,9 +143,7 @@ fn openssl_clear_signed_crlf_and_mixed_eol() {
 
 #[test]
 fn openssl_clear_signed_lf_text() {
-    if !openssl_available() {
-        return;
-    }
+    require_openssl();
     let dir = TempDir::new("ossllf");
     make_key(&dir);
     // Text mode: OpenSSL signs the CRLF form of LF input.
@@ -182,9 +178,7 @@ fn openssl_clear_signed_lf_text() {
 
 #[test]
 fn openssl_opaque_and_enveloped() {
-    if !openssl_available() {
-        return;
-    }
+    require_openssl();
     let dir = TempDir::new("osslopaque");
     make_key(&dir);
     write(&dir, "entity", ENTITY);
@@ -271,9 +265,7 @@ fn openssl_opaque_and_enveloped() {
 
 #[test]
 fn written_multipart_signed_verifies_and_parses() {
-    if !openssl_available() {
-        return;
-    }
+    require_openssl();
     let dir = TempDir::new("write");
     make_key(&dir);
     let message = b"From: Alice <alice@example.com>\nTo: bob@example.com\nSubject: hi\n\
@@ -313,9 +305,7 @@ hello\n--zz--\n";
 
 #[test]
 fn signed_inside_signed() {
-    if !openssl_available() {
-        return;
-    }
+    require_openssl();
     let dir = TempDir::new("nested");
     make_key(&dir);
     let inner_sig = openssl_detached(&dir, ENTITY);

@@ -35,21 +35,17 @@ impl Drop for TempDir {
     }
 }
 
-/// Whether the `openssl` command can be run. Tests that need it print a notice and pass
-/// without it, unless `SMIME_REQUIRE_OPENSSL` is set.
-pub(crate) fn openssl_available() -> bool {
+/// Asserts that the `openssl` command can be run: the interoperability tests need it and
+/// fail, rather than pass silently, without it.
+pub(crate) fn require_openssl() {
     let ok = Command::new("openssl")
         .arg("version")
         .output()
         .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var_os("SMIME_REQUIRE_OPENSSL").is_none(),
-            "openssl is required (SMIME_REQUIRE_OPENSSL is set) but cannot be run"
-        );
-        eprintln!("openssl not available: skipping the OpenSSL interoperability check");
-    }
-    ok
+    assert!(
+        ok,
+        "the openssl command is required for the interoperability tests"
+    );
 }
 
 /// Runs `openssl` in `dir` with `args`; panics with its stderr on failure.
