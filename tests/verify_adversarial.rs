@@ -681,3 +681,66 @@ fn encrypted_message_is_reported_as_encrypted() {
     let m = std::fs::read(dir.path().join("enc.eml")).expect("read");
     assert_eq!(check(&m).verdict(), Verdict::Encrypted);
 }
+
+#[test]
+fn hostile_der_lengths_and_nesting_are_parse_errors() {
+    // A SEQUENCE claiming 4 GiB of content.
+    parse_error(&multipart_signed(
+        ENTITY,
+        &[0x30, 0x84, 0xFF, 0xFF, 0xFF, 0xF0, 0x06, 0x01, 0x00],
+    ));
+    // A length of length beyond any integer.
+    parse_error(&multipart_signed(
+        ENTITY,
+        &[0x30, 0x89, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    ));
+    // 100,000 nested indefinite-length SEQUENCEs (BER): no stack overflow.
+    let deep: Vec<u8> = std::iter::repeat_n([0x30u8, 0x80], 100_000)
+        .flatten()
+        .collect();
+    parse_error(&multipart_signed(ENTITY, &deep));
+    // The same, opaque.
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&deep);
+    let mut m = b"Content-Type: application/pkcs7-mime; smime-type=signed-data; name=smime.p7m\r\n\
+Content-Transfer-Encoding: base64\r\n\r\n"
+        .to_vec();
+    m.extend_from_slice(b64.as_bytes());
+    m.extend_from_slice(b"\r\n");
+    parse_error(&m);
+}
+
+#[test]
+fn opaque_signature_tampered_inside_the_cms() {
+    let f = fixture();
+    let signed = sign(
+        &message_from("alice@example.com"),
+        &[signer(&f.alice)],
+        &SignOptions {
+            opaque: true,
+            ..SignOptions::default()
+        },
+    )
+    .expect("sign");
+    assert_eq!(check(&signed).verdict(), Verdict::Trusted);
+    // Decode the base64 body, change the embedded content, re-encode.
+    let text = String::from_utf8_lossy(&signed).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").expect("header/body");
+    let b64: String = body.split_whitespace().collect();
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .expect("base64");
+    let der = replace_once(&der, b"Pay Bob 100", b"Pay Bob 900");
+    let mut m = format!("{head}\r\n\r\n").into_bytes();
+    m.extend_from_slice(
+        base64::engine::general_purpose::STANDARD
+            .encode(&der)
+            .as_bytes(),
+    );
+    m.extend_from_slice(b"\r\n");
+    let r = check(&m);
+    assert_eq!(r.verdict(), Verdict::SignatureInvalid);
+    assert_eq!(
+        r.signers[0].signature,
+        Check::Failed(SignatureFailure::MessageDigestMismatch)
+    );
+}
