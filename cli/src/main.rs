@@ -180,8 +180,19 @@ fn cmd_sign(argv: &[String]) -> Result<u8, Usage> {
         return Err(Usage("each --p12 needs its --password".into()));
     }
     for (file, password) in p12s.iter().zip(passwords) {
-        let _ = (file, password, &mut signers);
-        return Err(Usage("p12 pending".into()));
+        let id = smime::pkcs12::parse_pkcs12_identity(
+            &read_file(file)?,
+            password,
+            &smime::pkcs12::Pkcs12Limits::default(),
+        )
+        .map_err(|e| Usage(format!("{file}: {e}")))?;
+        let mut with_chain = id.chain.clone();
+        with_chain.extend(chain.iter().cloned());
+        signers.push(
+            Signer::new(Arc::new(id.key), id.certificate)
+                .map_err(|e| Usage(format!("{file}: {e}")))?
+                .with_chain(with_chain),
+        );
     }
     let certs = a.all("--cert");
     let keys = a.all("--key");
