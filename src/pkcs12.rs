@@ -204,8 +204,8 @@ pub type Pkcs12Key = (Zeroizing<Vec<u8>>, Option<Vec<u8>>);
 /// A certificate from a PKCS#12 file: DER, `localKeyId` and `friendlyName`.
 pub type Pkcs12Certificate = (Vec<u8>, Option<Vec<u8>>, Option<String>);
 
-/// Everything read from a PKCS#12 file, in file order.
-#[derive(Debug, Default, Clone)]
+/// Everything read from a PKCS#12 file, in file order. `Debug` does not show the keys.
+#[derive(Default, Clone)]
 pub struct Pkcs12Contents {
     /// The private keys: DER PKCS#8 `PrivateKeyInfo` and `localKeyId` if the bag had one.
     pub keys: Vec<Pkcs12Key>,
@@ -214,7 +214,7 @@ pub struct Pkcs12Contents {
 }
 
 /// The identity in a PKCS#12 file: a private key, its certificate and the other certificates.
-#[derive(Debug)]
+/// `Debug` does not show the key.
 pub struct Pkcs12Identity {
     /// The private key, ready to sign or decrypt.
     pub key: SoftwareKey,
@@ -225,6 +225,26 @@ pub struct Pkcs12Identity {
     /// The other certificates in the file (DER): the issuer chain first, from the
     /// certificate's issuer upwards, then any unrelated ones in file order.
     pub chain: Vec<Vec<u8>>,
+}
+
+impl fmt::Debug for Pkcs12Contents {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let key_ids: Vec<_> = self.keys.iter().map(|(_, id)| id).collect();
+        f.debug_struct("Pkcs12Contents")
+            .field("keys (localKeyId only)", &key_ids)
+            .field("certificates", &self.certificates.len())
+            .finish()
+    }
+}
+
+impl fmt::Debug for Pkcs12Identity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pkcs12Identity")
+            .field("key", &self.key)
+            .field("certificate_len", &self.certificate.len())
+            .field("chain_len", &self.chain.len())
+            .finish_non_exhaustive()
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -851,7 +871,6 @@ fn normalize_key(der: &[u8]) -> Result<Zeroizing<Vec<u8>>, Pkcs12Error> {
 }
 
 /// `localKeyId` and `friendlyName` from a bag's attributes.
-#[allow(clippy::type_complexity)]
 fn read_attributes(
     input: &[u8],
     attrs: Option<&Node>,
@@ -1011,52 +1030,52 @@ pub fn parse_pkcs12_identity(
     password: &str,
     limits: &Pkcs12Limits,
 ) -> Result<Pkcs12Identity, Pkcs12Error> {
-    let contents = parse_pkcs12(der, password, limits)?;
-    if contents.keys.is_empty() {
-        return Err(Pkcs12Error::NoKey);
-    }
-    let mut first_error = None;
-    for (pkcs8, key_id) in &contents.keys {
-        let key = match SoftwareKey::from_pkcs8_der(pkcs8) {
-            Ok(k) => k,
-            Err(e) => {
-                first_error.get_or_insert(Pkcs12Error::Key(e));
+    parse_pkcs12(der, password, limits)?.identity()
+}
+
+impl Pkcs12Contents {
+    /// The identity in these contents, as [`parse_pkcs12_identity`] finds it.
+    pub fn identity(&self) -> Result<Pkcs12Identity, Pkcs12Error> {
+        if self.keys.is_empty() {
+            return Err(Pkcs12Error::NoKey);
+        }
+        let mut first_error = None;
+        for (pkcs8, key_id) in &self.keys {
+            let key = match SoftwareKey::from_pkcs8_der(pkcs8) {
+                Ok(k) => k,
+                Err(e) => {
+                    first_error.get_or_insert(Pkcs12Error::Key(e));
+                    continue;
+                }
+            };
+            let public = key.public_key_der()?;
+            let matches = |cert: &[u8]| cert_spki(cert).is_some_and(|spki| spki == public);
+            let by_id = key_id.as_ref().and_then(|id| {
+                self.certificates
+                    .iter()
+                    .position(|(c, cid, _)| cid.as_ref() == Some(id) && matches(c))
+            });
+            let index = by_id.or_else(|| self.certificates.iter().position(|(c, _, _)| matches(c)));
+            let Some(index) = index else {
                 continue;
-            }
-        };
-        let public = key.public_key_der()?;
-        let matches = |cert: &[u8]| cert_spki(cert).is_some_and(|spki| spki == public);
-        let by_id = key_id.as_ref().and_then(|id| {
-            contents
+            };
+            let certificate = self.certificates[index].0.clone();
+            let others: Vec<Vec<u8>> = self
                 .certificates
                 .iter()
-                .position(|(c, cid, _)| cid.as_ref() == Some(id) && matches(c))
-        });
-        let index = by_id.or_else(|| {
-            contents
-                .certificates
-                .iter()
-                .position(|(c, _, _)| matches(c))
-        });
-        let Some(index) = index else {
-            continue;
-        };
-        let certificate = contents.certificates[index].0.clone();
-        let others: Vec<Vec<u8>> = contents
-            .certificates
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| *i != index)
-            .map(|(_, (c, _, _))| c.clone())
-            .collect();
-        return Ok(Pkcs12Identity {
-            key,
-            key_pkcs8: pkcs8.clone(),
-            chain: order_chain(&certificate, others),
-            certificate,
-        });
+                .enumerate()
+                .filter(|(i, _)| *i != index)
+                .map(|(_, (c, _, _))| c.clone())
+                .collect();
+            return Ok(Pkcs12Identity {
+                key,
+                key_pkcs8: pkcs8.clone(),
+                chain: order_chain(&certificate, others),
+                certificate,
+            });
+        }
+        Err(first_error.unwrap_or(Pkcs12Error::NoCertificateForKey))
     }
-    Err(first_error.unwrap_or(Pkcs12Error::NoCertificateForKey))
 }
 
 fn cert_spki(cert: &[u8]) -> Option<Vec<u8>> {
@@ -1305,6 +1324,16 @@ mod tests {
     fn bmp_password_has_terminator() {
         assert_eq!(&bmp_password("ab")[..], &[0, b'a', 0, b'b', 0, 0]);
         assert_eq!(&bmp_password("")[..], &[0, 0]);
+    }
+
+    #[test]
+    fn debug_does_not_show_keys() {
+        let contents = Pkcs12Contents {
+            keys: vec![(Zeroizing::new(vec![0xAB; 4]), Some(vec![1]))],
+            certificates: Vec::new(),
+        };
+        let shown = format!("{contents:?}");
+        assert!(!shown.contains("171"), "{shown}");
     }
 
     #[test]
