@@ -395,7 +395,7 @@ pub fn x963_kdf(
 /// key must be a multiple of 8 bytes, at least 16.
 pub fn aes_key_wrap(kek: &[u8], key: &[u8]) -> Result<Vec<u8>, EncryptError> {
     use aes_kw::KeyInit;
-    if key.len() < 16 || key.len() % 8 != 0 || key.len() > 4096 {
+    if key.len() < 16 || !key.len().is_multiple_of(8) || key.len() > 4096 {
         return Err(EncryptError::UnsupportedAlgorithm {
             detail: format!("AES key wrap of a {}-byte key", key.len()),
         });
@@ -435,7 +435,7 @@ pub fn aes_key_wrap(kek: &[u8], key: &[u8]) -> Result<Vec<u8>, EncryptError> {
 /// is [`DecryptError::CannotDecrypt`].
 pub fn aes_key_unwrap(kek: &[u8], wrapped: &[u8]) -> Result<Zeroizing<Vec<u8>>, DecryptError> {
     use aes_kw::KeyInit;
-    if wrapped.len() < 24 || wrapped.len() % 8 != 0 || wrapped.len() > MAX_ENCRYPTED_KEY {
+    if wrapped.len() < 24 || !wrapped.len().is_multiple_of(8) || wrapped.len() > MAX_ENCRYPTED_KEY {
         return Err(DecryptError::CannotDecrypt);
     }
     let mut buf = Zeroizing::new(vec![0u8; wrapped.len()]);
