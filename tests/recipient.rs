@@ -11,8 +11,8 @@ use smime::DecryptError;
 use smime::cms::ber::{self, tlv};
 use smime::cms::recipient::{
     AES128_WRAP, DH_SINGLE_PASS_SHA1KDF, DH_SINGLE_PASS_SHA256KDF, DH_SINGLE_PASS_SHA384KDF,
-    KeyTransport, RecipientInfo, RecipientOptions, aes_key_unwrap, aes_key_wrap,
-    parse_recipient_infos, recipient_info, unwrap_cek,
+    DH_SINGLE_PASS_SHA512KDF, KeyTransport, RecipientInfo, RecipientOptions, aes_key_unwrap,
+    aes_key_wrap, parse_recipient_infos, recipient_info, unwrap_cek,
 };
 use smime::cms::signed_data::SignerId;
 use smime::crypto::DigestAlgorithm;
@@ -126,7 +126,7 @@ fn round_trip(kind: Kind, transport: KeyTransport) {
     let dir = tempfile::tempdir().unwrap();
     let alice = party(dir.path(), kind, "alice");
     let mallory = party(dir.path(), kind, "mallory");
-    for cek_len in [16, 32] {
+    for cek_len in [16, 24, 32] {
         let cek = random(cek_len);
         let der = recipient_info(&alice.der, &cek, &opts(transport)).unwrap();
         let ri = parse_one(&der);
@@ -161,11 +161,12 @@ fn round_trip(kind: Kind, transport: KeyTransport) {
             _ => assert_eq!(wrong.unwrap_err(), DecryptError::CannotDecrypt),
         }
         // A wrong expected length.
-        let short = unwrap_cek(&ri, &alice.cert, &alice.key, 24);
+        let other_len = if cek_len == 24 { 16 } else { 24 };
+        let short = unwrap_cek(&ri, &alice.cert, &alice.key, other_len);
         match (kind, transport) {
             (Kind::Rsa, KeyTransport::RsaPkcs1v15) => {
                 let k = short.unwrap();
-                assert_eq!(k.len(), 24);
+                assert_eq!(k.len(), other_len);
                 assert_ne!(&k[..16], &cek[..16]);
             }
             _ => assert_eq!(short.unwrap_err(), DecryptError::CannotDecrypt),
@@ -197,10 +198,10 @@ fn check_shape(ri: &RecipientInfo, kind: Kind, transport: KeyTransport, cek_len:
             assert_eq!(keys.len(), 1);
             assert_eq!(keys[0].1.len(), cek_len + 8);
             let (scheme, point_len, wrap) = if kind == Kind::P256 {
-                let wrap = if cek_len == 16 {
-                    "2.16.840.1.101.3.4.1.5"
-                } else {
-                    "2.16.840.1.101.3.4.1.45"
+                let wrap = match cek_len {
+                    16 => "2.16.840.1.101.3.4.1.5",
+                    24 => "2.16.840.1.101.3.4.1.25",
+                    _ => "2.16.840.1.101.3.4.1.45",
                 };
                 (DH_SINGLE_PASS_SHA256KDF, 65, wrap)
             } else {
@@ -478,12 +479,14 @@ fn openssl_p256_default_kdf_to_us() {
 }
 
 #[test]
-fn openssl_p256_sha1_and_sha256_kdf_to_us() {
+fn openssl_p256_each_kdf_to_us() {
     let dir = tempfile::tempdir().unwrap();
     let me = party(dir.path(), Kind::P256, "me");
     for (md, oid) in [
         ("sha1", DH_SINGLE_PASS_SHA1KDF),
         ("sha256", DH_SINGLE_PASS_SHA256KDF),
+        ("sha384", DH_SINGLE_PASS_SHA384KDF),
+        ("sha512", DH_SINGLE_PASS_SHA512KDF),
     ] {
         let kdf = format!("ecdh_kdf_md:{md}");
         let env = openssl_encrypt(dir.path(), &me, &["-keyopt", &kdf]);

@@ -956,6 +956,198 @@ mod tests {
         ));
     }
 
+    fn oaep_alg(params: Option<&[u8]>) -> AlgorithmIdentifierOwned {
+        AlgorithmIdentifierOwned::from_der(&alg_id(&oids::RSAES_OAEP, params)).unwrap()
+    }
+
+    #[test]
+    fn oaep_parameters() {
+        let sha = |oid: &ObjectIdentifier| alg_id(oid, None);
+        let mgf = |oid: &ObjectIdentifier| tlv(0xA1, &alg_id(&oids::MGF1, Some(&sha(oid))));
+        // Absent, NULL and an empty SEQUENCE all mean the SHA-1 defaults.
+        assert_eq!(oaep_digest(&oaep_alg(None)), Ok(DigestAlgorithm::Sha1));
+        assert_eq!(
+            oaep_digest(&oaep_alg(Some(&[0x05, 0x00]))),
+            Ok(DigestAlgorithm::Sha1)
+        );
+        assert_eq!(
+            oaep_digest(&oaep_alg(Some(&[0x30, 0x00]))),
+            Ok(DigestAlgorithm::Sha1)
+        );
+        for d in [
+            DigestAlgorithm::Sha256,
+            DigestAlgorithm::Sha384,
+            DigestAlgorithm::Sha512,
+        ] {
+            let mut p = tlv(0xA0, &sha(&d.oid()));
+            p.extend_from_slice(&mgf(&d.oid()));
+            assert_eq!(oaep_digest(&oaep_alg(Some(&tlv(0x30, &p)))), Ok(d));
+            // The hash with NULL parameters is accepted too.
+            let mut p = tlv(0xA0, &alg_id(&d.oid(), Some(&[0x05, 0x00])));
+            p.extend_from_slice(&mgf(&d.oid()));
+            assert_eq!(oaep_digest(&oaep_alg(Some(&tlv(0x30, &p)))), Ok(d));
+        }
+        // MGF1 over another digest.
+        let mut p = tlv(0xA0, &sha(&oids::SHA256));
+        p.extend_from_slice(&mgf(&oids::SHA1));
+        assert!(matches!(
+            oaep_digest(&oaep_alg(Some(&tlv(0x30, &p)))),
+            Err(DecryptError::UnsupportedAlgorithm { .. })
+        ));
+        // Only the hash given: MGF1 stays SHA-1, a mismatch.
+        let p = tlv(0xA0, &sha(&oids::SHA256));
+        assert!(oaep_digest(&oaep_alg(Some(&tlv(0x30, &p)))).is_err());
+        // A label.
+        let mut p = tlv(0xA0, &sha(&oids::SHA256));
+        p.extend_from_slice(&mgf(&oids::SHA256));
+        let empty = alg_id(&P_SPECIFIED, Some(&tlv(0x04, &[])));
+        let mut with_empty = p.clone();
+        with_empty.extend_from_slice(&tlv(0xA2, &empty));
+        assert_eq!(
+            oaep_digest(&oaep_alg(Some(&tlv(0x30, &with_empty)))),
+            Ok(DigestAlgorithm::Sha256)
+        );
+        p.extend_from_slice(&tlv(0xA2, &alg_id(&P_SPECIFIED, Some(&tlv(0x04, b"l")))));
+        assert!(oaep_digest(&oaep_alg(Some(&tlv(0x30, &p)))).is_err());
+        // MD5 and garbage.
+        let p = tlv(0xA0, &sha(&oids::MD5));
+        assert!(oaep_digest(&oaep_alg(Some(&tlv(0x30, &p)))).is_err());
+        assert!(oaep_digest(&oaep_alg(Some(&[0x04, 0x01, 0x00]))).is_err());
+        assert!(oaep_digest(&oaep_alg(Some(&tlv(0x30, &[0xA0, 0x00])))).is_err());
+    }
+
+    fn sample_kari(ukm: bool) -> Vec<u8> {
+        // issuerAndSerialNumber with an empty issuer name and serial 1.
+        let rid = tlv(0x30, &[0x30, 0x00, 0x02, 0x01, 0x01]);
+        let point = {
+            let mut p = vec![0x04];
+            p.extend_from_slice(&[7u8; 64]);
+            p
+        };
+        let der = kari(
+            &rid,
+            &point,
+            &[9u8; 32],
+            DH_SINGLE_PASS_SHA256KDF,
+            DigestAlgorithm::Sha256,
+            AES128_WRAP,
+            &[5u8; 16],
+        )
+        .unwrap();
+        if !ukm {
+            return der;
+        }
+        // Insert ukm [1] EXPLICIT after the originator.
+        let node = ber::parse(&der).unwrap();
+        let mut c = Vec::new();
+        for (i, ch) in node.children.iter().enumerate() {
+            c.extend_from_slice(&der[ch.range.clone()]);
+            if i == 1 {
+                c.extend_from_slice(&tlv(0xA1, &tlv(0x04, b"ukm")));
+            }
+        }
+        tlv(0xA1, &c)
+    }
+
+    #[test]
+    fn kari_fields_read_back() {
+        for with_ukm in [false, true] {
+            let der = sample_kari(with_ukm);
+            let set = tlv(0x31, &der);
+            let n = ber::parse(&set).unwrap();
+            let ris = parse_recipient_infos(&n, &set).unwrap();
+            let RecipientInfo::KeyAgree {
+                originator_key,
+                ukm,
+                algorithm,
+                keys,
+            } = &ris[0]
+            else {
+                panic!("not a kari")
+            };
+            assert_eq!(originator_key.len(), 65);
+            assert_eq!(ukm.as_deref(), with_ukm.then_some(&b"ukm"[..]));
+            assert_eq!(algorithm.oid, DH_SINGLE_PASS_SHA256KDF);
+            assert_eq!(keys.len(), 1);
+            assert_eq!(keys[0].1.len(), 24);
+            // The wrapped key opens with the KEK derived as the writer did.
+            let info = shared_info(&AES128_WRAP, None, 16);
+            let kek = x963_kdf(DigestAlgorithm::Sha256, &[9u8; 32], &info, 16).unwrap();
+            assert_eq!(
+                aes_key_unwrap(&kek, &keys[0].1).unwrap().as_slice(),
+                [5u8; 16]
+            );
+        }
+    }
+
+    #[test]
+    fn shared_info_with_ukm() {
+        let der = shared_info(&AES256_WRAP, Some(b"abc"), 32);
+        let n = ber::parse(&der).unwrap();
+        assert_eq!(n.children.len(), 3);
+        assert_eq!(n.children[1].tag, 0xA0);
+        assert_eq!(
+            n.children[1].children[0].string_bytes(&der).unwrap(),
+            b"abc"
+        );
+        assert_eq!(
+            n.children[2].children[0].string_bytes(&der).unwrap(),
+            [0, 0, 1, 0]
+        );
+    }
+
+    #[test]
+    fn mutated_recipient_infos_never_panic() {
+        let der = sample_kari(true);
+        for i in 0..der.len() {
+            for flip in [0x01u8, 0x80, 0xFF] {
+                let mut m = der.clone();
+                m[i] ^= flip;
+                let set = tlv(0x31, &m);
+                if let Ok(n) = ber::parse(&set) {
+                    let _ = parse_recipient_infos(&n, &set);
+                }
+            }
+            let set = tlv(0x31, &der[..i]);
+            if let Ok(n) = ber::parse(&set) {
+                let _ = parse_recipient_infos(&n, &set);
+            }
+        }
+    }
+
+    #[test]
+    fn too_many_keys_in_a_kari() {
+        let der = sample_kari(false);
+        let node = ber::parse(&der).unwrap();
+        let reks = node.children.last().unwrap();
+        let one = &der[reks.children[0].range.clone()];
+        let many: Vec<u8> = one.repeat(MAX_KEYS_PER_KARI + 1);
+        let mut c = Vec::new();
+        for ch in &node.children[..node.children.len() - 1] {
+            c.extend_from_slice(&der[ch.range.clone()]);
+        }
+        c.extend_from_slice(&tlv(0x30, &many));
+        let set = tlv(0x31, &tlv(0xA1, &c));
+        let n = ber::parse(&set).unwrap();
+        assert!(matches!(
+            parse_recipient_infos(&n, &set),
+            Err(ParseError::TooMany { .. })
+        ));
+    }
+
+    #[test]
+    fn key_wrap_refuses_bad_sizes() {
+        assert!(aes_key_wrap(&[0; 16], &[1; 8]).is_err());
+        assert!(aes_key_wrap(&[0; 16], &[1; 20]).is_err());
+        assert!(aes_key_wrap(&[0; 17], &[1; 16]).is_err());
+        let w = aes_key_wrap(&[0; 24], &[1; 24]).unwrap();
+        assert_eq!(w.len(), 32);
+        assert_eq!(aes_key_unwrap(&[0; 24], &w).unwrap().as_slice(), [1; 24]);
+        assert!(aes_key_unwrap(&[0; 16], &w).is_err());
+        assert!(aes_key_unwrap(&[0; 24], &w[..16]).is_err());
+        assert!(aes_key_unwrap(&[0; 24], &[]).is_err());
+    }
+
     fn hex(s: &str) -> Vec<u8> {
         (0..s.len())
             .step_by(2)
