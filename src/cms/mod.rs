@@ -5,4 +5,5 @@
 //! kept as they were sent.
 
 pub mod ber;
+pub mod recipient;
 pub mod signed_data;

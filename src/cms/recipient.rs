@@ -1,0 +1,1157 @@
+//! RecipientInfo (RFC 5652 section 6.2): carrying the content-encryption key to each recipient.
+//!
+//! - RSA recipients get a KeyTransRecipientInfo: RSAES-PKCS1-v1_5 (the default, widest
+//!   interoperability) or RSAES-OAEP with SHA-256 (RFC 8017, parameters of RFC 4055).
+//! - EC recipients (P-256, P-384) get a KeyAgreeRecipientInfo: ephemeral-static ECDH
+//!   (`dhSinglePass-stdDH-*kdf-scheme`, RFC 5753), the ANSI X9.63 KDF and AES key wrap
+//!   (RFC 3394).
+//!
+//! Reading accepts what OpenSSL, NSS and Bouncy Castle write (BER, issuerAndSerialNumber or
+//! subject key identifier recipient ids, SHA-1 defaults for OAEP and the KDF). Every failure
+//! to recover a key is the one error [`DecryptError::CannotDecrypt`]; for RSA PKCS#1 v1.5 a
+//! failure yields a random key instead (RFC 3218), so it surfaces where a wrong key would.
+
+use super::ber::{self, Node, tlv};
+use super::signed_data::SignerId;
+use crate::crypto::keys::{KeyKind, PrivateKey, RsaDecryptPadding};
+use crate::crypto::{DigestAlgorithm, oids};
+use crate::error::{DecryptError, EncryptError, ParseError};
+use const_oid::ObjectIdentifier;
+use der::{Decode, Encode};
+use spki::AlgorithmIdentifierOwned;
+use x509_cert::name::Name;
+use x509_cert::serial_number::SerialNumber;
+use zeroize::Zeroizing;
+
+/// How many RecipientInfos one RecipientInfos SET may carry.
+pub const MAX_RECIPIENT_INFOS: usize = 256;
+/// How many recipientEncryptedKeys one KeyAgreeRecipientInfo may carry.
+pub const MAX_KEYS_PER_KARI: usize = 256;
+/// The largest encrypted key accepted (an RSA-16384 ciphertext).
+pub const MAX_ENCRYPTED_KEY: usize = 2048;
+/// The largest user keying material (ukm) accepted.
+pub const MAX_UKM: usize = 1024;
+/// The largest content-encryption key this module carries.
+pub const MAX_CEK: usize = 64;
+
+/// dhSinglePass-stdDH-sha1kdf-scheme (SEC 1 / RFC 3278).
+pub const DH_SINGLE_PASS_SHA1KDF: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.3.133.16.840.63.0.2");
+/// dhSinglePass-stdDH-sha256kdf-scheme (RFC 5753).
+pub const DH_SINGLE_PASS_SHA256KDF: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.3.132.1.11.1");
+/// dhSinglePass-stdDH-sha384kdf-scheme (RFC 5753).
+pub const DH_SINGLE_PASS_SHA384KDF: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.3.132.1.11.2");
+/// dhSinglePass-stdDH-sha512kdf-scheme (RFC 5753).
+pub const DH_SINGLE_PASS_SHA512KDF: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.3.132.1.11.3");
+/// id-aes128-wrap (RFC 3394).
+pub const AES128_WRAP: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.1.5");
+/// id-aes192-wrap (RFC 3394).
+pub const AES192_WRAP: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.1.25");
+/// id-aes256-wrap (RFC 3394).
+pub const AES256_WRAP: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.1.45");
+/// id-pSpecified (RFC 8017, the OAEP label source).
+pub const P_SPECIFIED: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.9");
+
+/// How to carry the content-encryption key to an RSA recipient.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum KeyTransport {
+    /// RSAES-PKCS1-v1_5 (`rsaEncryption`): what every client reads.
+    #[default]
+    RsaPkcs1v15,
+    /// RSAES-OAEP with SHA-256 and MGF1-SHA-256, the parameters written explicitly.
+    RsaOaep,
+}
+
+/// Options for [`recipient_info`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecipientOptions {
+    /// The key transport used for RSA recipients.
+    pub rsa: KeyTransport,
+}
+
+/// A parsed RecipientInfo.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum RecipientInfo {
+    /// KeyTransRecipientInfo.
+    KeyTrans {
+        /// The recipient's certificate (issuerAndSerialNumber or subject key identifier).
+        rid: SignerId,
+        /// The key-encryption algorithm (rsaEncryption or id-RSAES-OAEP with its parameters).
+        algorithm: AlgorithmIdentifierOwned,
+        /// The encrypted content-encryption key.
+        encrypted_key: Vec<u8>,
+    },
+    /// KeyAgreeRecipientInfo with an ephemeral originator key (ephemeral-static ECDH).
+    KeyAgree {
+        /// The originator's ephemeral public key (SEC1 point bytes).
+        originator_key: Vec<u8>,
+        /// The user keying material, if any.
+        ukm: Option<Vec<u8>>,
+        /// The key-agreement algorithm (`dhSinglePass-*`) with its key-wrap algorithm parameter.
+        algorithm: AlgorithmIdentifierOwned,
+        /// Each recipient's id and wrapped content-encryption key.
+        keys: Vec<(SignerId, Vec<u8>)>,
+    },
+    /// A kind not supported here (kekri, pwri, ori, or a kari whose originator is a static
+    /// certificate); skipped.
+    Other,
+}
+
+impl RecipientInfo {
+    /// Whether this recipient info is addressed to the certificate (by issuerAndSerialNumber
+    /// or subject key identifier).
+    pub fn addressed_to(&self, cert: &x509_cert::Certificate) -> bool {
+        match self {
+            RecipientInfo::KeyTrans { rid, .. } => rid.matches(cert),
+            RecipientInfo::KeyAgree { keys, .. } => keys.iter().any(|(rid, _)| rid.matches(cert)),
+            RecipientInfo::Other => false,
+        }
+    }
+}
+
+fn rng() -> rand_core::UnwrapErr<getrandom::SysRng> {
+    rand_core::UnwrapErr(getrandom::SysRng)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+// ---------------------------------------------------------------------------------------------
+
+fn oid_tlv(oid: &ObjectIdentifier) -> Vec<u8> {
+    tlv(0x06, oid.as_bytes())
+}
+
+/// AlgorithmIdentifier with the parameters given as DER (or absent).
+fn alg_id(oid: &ObjectIdentifier, params: Option<&[u8]>) -> Vec<u8> {
+    let mut c = oid_tlv(oid);
+    if let Some(p) = params {
+        c.extend_from_slice(p);
+    }
+    tlv(0x30, &c)
+}
+
+fn refused(cert: &x509_cert::Certificate, reason: impl Into<String>) -> EncryptError {
+    EncryptError::RecipientRefused {
+        recipient: cert.tbs_certificate().subject().to_string(),
+        reason: reason.into(),
+    }
+}
+
+/// The DER issuerAndSerialNumber of a certificate, from its bytes as sent.
+fn issuer_and_serial(cert_der: &[u8]) -> Result<Vec<u8>, ParseError> {
+    let root = ber::parse(cert_der)?;
+    let tbs = child(root.seq("Certificate")?, 0, "tbsCertificate")?;
+    let f = tbs.seq("tbsCertificate")?;
+    let i = usize::from(child(f, 0, "tbsCertificate")?.is_context(0));
+    let serial = child(f, i, "serialNumber")?;
+    let issuer = child(f, i + 2, "issuer")?;
+    if serial.tag != 0x02 || issuer.tag != 0x30 {
+        return Err(ParseError::Certificate {
+            detail: "unexpected issuer or serial number encoding".into(),
+        });
+    }
+    let mut c = issuer.to_der(cert_der)?;
+    c.extend_from_slice(&serial.to_der(cert_der)?);
+    Ok(tlv(0x30, &c))
+}
+
+/// The DER RecipientInfo that carries `cek` to the holder of the certificate `cert_der`:
+///
+/// - an RSA key gets a KeyTransRecipientInfo (version 0, issuerAndSerialNumber) with
+///   `rsaEncryption` or `id-RSAES-OAEP` (SHA-256, MGF1-SHA-256) as `options.rsa` says;
+/// - an EC P-256 key gets a KeyAgreeRecipientInfo (version 3, `[1]`) with an ephemeral
+///   originator key, `dhSinglePass-stdDH-sha256kdf-scheme` and AES key wrap of the CEK's size
+///   (16, 24 or 32 bytes); a P-384 key gets `dhSinglePass-stdDH-sha384kdf-scheme` with
+///   `id-aes256-wrap`.
+///
+/// The encoding is as it appears inside the RecipientInfos SET. The certificate's key usage is
+/// checked by the caller, not here.
+pub fn recipient_info(
+    cert_der: &[u8],
+    cek: &[u8],
+    options: &RecipientOptions,
+) -> Result<Vec<u8>, EncryptError> {
+    let cert = x509_cert::Certificate::from_der(cert_der).map_err(|e| {
+        EncryptError::Parse(ParseError::Certificate {
+            detail: e.to_string(),
+        })
+    })?;
+    if cek.is_empty() || cek.len() > MAX_CEK {
+        return Err(EncryptError::UnsupportedAlgorithm {
+            detail: format!("a {}-byte content-encryption key", cek.len()),
+        });
+    }
+    let rid = issuer_and_serial(cert_der)?;
+    let spki = cert.tbs_certificate().subject_public_key_info();
+    let spki_der = spki.to_der()?;
+    let alg = spki.algorithm.oid;
+    if alg == oids::RSA_ENCRYPTION {
+        return ktri_rsa(&cert, &spki_der, &rid, cek, options.rsa);
+    }
+    if alg == oids::EC_PUBLIC_KEY {
+        let curve = spki
+            .algorithm
+            .parameters
+            .as_ref()
+            .and_then(|p| p.decode_as::<ObjectIdentifier>().ok());
+        return match curve {
+            Some(c) if c == oids::SECP256R1 => {
+                let pk =
+                    <p256::PublicKey as pkcs8::DecodePublicKey>::from_public_key_der(&spki_der)
+                        .map_err(|e| {
+                            refused(&cert, format!("its P-256 public key is invalid: {e}"))
+                        })?;
+                let wrap = match cek.len() {
+                    16 => AES128_WRAP,
+                    24 => AES192_WRAP,
+                    32 => AES256_WRAP,
+                    n => {
+                        return Err(EncryptError::UnsupportedAlgorithm {
+                            detail: format!("a {n}-byte content-encryption key with ECDH"),
+                        });
+                    }
+                };
+                let eph: p256::ecdh::EphemeralSecret =
+                    elliptic_curve::Generate::generate_from_rng(&mut rng());
+                let eph_pub = sec1_uncompressed_p256(&eph.public_key());
+                let shared = eph.diffie_hellman(&pk);
+                let z = Zeroizing::new(shared.raw_secret_bytes().to_vec());
+                kari(
+                    &rid,
+                    &eph_pub,
+                    &z,
+                    DH_SINGLE_PASS_SHA256KDF,
+                    DigestAlgorithm::Sha256,
+                    wrap,
+                    cek,
+                )
+            }
+            Some(c) if c == oids::SECP384R1 => {
+                let pk =
+                    <p384::PublicKey as pkcs8::DecodePublicKey>::from_public_key_der(&spki_der)
+                        .map_err(|e| {
+                            refused(&cert, format!("its P-384 public key is invalid: {e}"))
+                        })?;
+                let eph: p384::ecdh::EphemeralSecret =
+                    elliptic_curve::Generate::generate_from_rng(&mut rng());
+                let eph_pub = sec1_uncompressed_p384(&eph.public_key());
+                let shared = eph.diffie_hellman(&pk);
+                let z = Zeroizing::new(shared.raw_secret_bytes().to_vec());
+                kari(
+                    &rid,
+                    &eph_pub,
+                    &z,
+                    DH_SINGLE_PASS_SHA384KDF,
+                    DigestAlgorithm::Sha384,
+                    AES256_WRAP,
+                    cek,
+                )
+            }
+            _ => Err(EncryptError::UnsupportedAlgorithm {
+                detail: "EC recipient keys must be on P-256 or P-384".into(),
+            }),
+        };
+    }
+    Err(EncryptError::UnsupportedAlgorithm {
+        detail: format!("recipient key algorithm {alg}"),
+    })
+}
+
+fn sec1_uncompressed_p256(pk: &p256::PublicKey) -> Vec<u8> {
+    use elliptic_curve::sec1::ToSec1Point;
+    pk.to_sec1_point(false).as_bytes().to_vec()
+}
+
+fn sec1_uncompressed_p384(pk: &p384::PublicKey) -> Vec<u8> {
+    use elliptic_curve::sec1::ToSec1Point;
+    pk.to_sec1_point(false).as_bytes().to_vec()
+}
+
+fn ktri_rsa(
+    cert: &x509_cert::Certificate,
+    spki_der: &[u8],
+    rid: &[u8],
+    cek: &[u8],
+    transport: KeyTransport,
+) -> Result<Vec<u8>, EncryptError> {
+    let pk = <rsa::RsaPublicKey as pkcs8::DecodePublicKey>::from_public_key_der(spki_der)
+        .map_err(|e| refused(cert, format!("its RSA public key cannot be used: {e}")))?;
+    let (alg, ek) = match transport {
+        KeyTransport::RsaPkcs1v15 => {
+            let ek = pk
+                .encrypt(&mut rng(), rsa::Pkcs1v15Encrypt, cek)
+                .map_err(|e| refused(cert, format!("RSA encryption failed: {e}")))?;
+            (alg_id(&oids::RSA_ENCRYPTION, Some(&[0x05, 0x00])), ek)
+        }
+        KeyTransport::RsaOaep => {
+            let ek = pk
+                .encrypt(&mut rng(), rsa::Oaep::<sha2::Sha256>::new(), cek)
+                .map_err(|e| refused(cert, format!("RSA encryption failed: {e}")))?;
+            let sha256 = alg_id(&oids::SHA256, None);
+            let mut params = tlv(0xA0, &sha256);
+            params.extend_from_slice(&tlv(0xA1, &alg_id(&oids::MGF1, Some(&sha256))));
+            (alg_id(&oids::RSAES_OAEP, Some(&tlv(0x30, &params))), ek)
+        }
+    };
+    let mut c = vec![0x02, 0x01, 0x00];
+    c.extend_from_slice(rid);
+    c.extend_from_slice(&alg);
+    c.extend_from_slice(&tlv(0x04, &ek));
+    Ok(tlv(0x30, &c))
+}
+
+/// The DER ECC-CMS-SharedInfo of RFC 5753 section 7.2.
+fn shared_info(wrap: &ObjectIdentifier, ukm: Option<&[u8]>, kek_len: usize) -> Vec<u8> {
+    let mut c = alg_id(wrap, None);
+    if let Some(u) = ukm {
+        c.extend_from_slice(&tlv(0xA0, &tlv(0x04, u)));
+    }
+    let bits = u32::try_from(kek_len * 8).unwrap_or(u32::MAX).to_be_bytes();
+    c.extend_from_slice(&tlv(0xA2, &tlv(0x04, &bits)));
+    tlv(0x30, &c)
+}
+
+fn wrap_key_len(wrap: &ObjectIdentifier) -> Option<usize> {
+    if *wrap == AES128_WRAP {
+        Some(16)
+    } else if *wrap == AES192_WRAP {
+        Some(24)
+    } else if *wrap == AES256_WRAP {
+        Some(32)
+    } else {
+        None
+    }
+}
+
+fn kari(
+    rid: &[u8],
+    eph_pub: &[u8],
+    z: &[u8],
+    scheme: ObjectIdentifier,
+    kdf: DigestAlgorithm,
+    wrap: ObjectIdentifier,
+    cek: &[u8],
+) -> Result<Vec<u8>, EncryptError> {
+    let kek_len = wrap_key_len(&wrap).unwrap_or(32);
+    let info = shared_info(&wrap, None, kek_len);
+    let kek =
+        x963_kdf(kdf, z, &info, kek_len).ok_or_else(|| EncryptError::UnsupportedAlgorithm {
+            detail: format!("the X9.63 KDF with {}", kdf.name()),
+        })?;
+    let wrapped = aes_key_wrap(&kek, cek)?;
+
+    let mut c = vec![0x02, 0x01, 0x03];
+    // originator [0] EXPLICIT OriginatorIdentifierOrKey: originatorKey [1] IMPLICIT
+    // OriginatorPublicKey { id-ecPublicKey (parameters absent, as OpenSSL writes), BIT STRING }.
+    let mut bits = vec![0x00];
+    bits.extend_from_slice(eph_pub);
+    let mut opk = alg_id(&oids::EC_PUBLIC_KEY, None);
+    opk.extend_from_slice(&tlv(0x03, &bits));
+    c.extend_from_slice(&tlv(0xA0, &tlv(0xA1, &opk)));
+    c.extend_from_slice(&alg_id(&scheme, Some(&alg_id(&wrap, None))));
+    let mut rek = rid.to_vec();
+    rek.extend_from_slice(&tlv(0x04, &wrapped));
+    c.extend_from_slice(&tlv(0x30, &tlv(0x30, &rek)));
+    Ok(tlv(0xA1, &c))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Primitives
+// ---------------------------------------------------------------------------------------------
+
+/// The ANSI X9.63 KDF (SEC 1 section 3.6.1): `Hash(Z || counter || SharedInfo)` for
+/// counter = 1, 2, … (32-bit big-endian), concatenated and cut to `len` bytes. `None` for MD5
+/// or a length beyond 255 blocks.
+pub fn x963_kdf(
+    digest: DigestAlgorithm,
+    z: &[u8],
+    shared_info: &[u8],
+    len: usize,
+) -> Option<Zeroizing<Vec<u8>>> {
+    if digest == DigestAlgorithm::Md5 || len > 255 * digest.output_len() {
+        return None;
+    }
+    let mut out = Zeroizing::new(Vec::with_capacity(len + digest.output_len()));
+    let mut counter: u32 = 1;
+    while out.len() < len {
+        let mut h = digest.hasher()?;
+        h.update(z);
+        h.update(&counter.to_be_bytes());
+        h.update(shared_info);
+        let block = Zeroizing::new(h.finish());
+        out.extend_from_slice(&block);
+        counter += 1;
+    }
+    out.truncate(len);
+    Some(out)
+}
+
+/// AES key wrap (RFC 3394) of `key` under `kek` (16, 24 or 32 bytes: AES-128/192/256). The
+/// key must be a multiple of 8 bytes, at least 16.
+pub fn aes_key_wrap(kek: &[u8], key: &[u8]) -> Result<Vec<u8>, EncryptError> {
+    use aes_kw::KeyInit;
+    if key.len() < 16 || !key.len().is_multiple_of(8) || key.len() > 4096 {
+        return Err(EncryptError::UnsupportedAlgorithm {
+            detail: format!("AES key wrap of a {}-byte key", key.len()),
+        });
+    }
+    let mut buf = vec![0u8; key.len() + aes_kw::IV_LEN];
+    let bad_kek = || EncryptError::UnsupportedAlgorithm {
+        detail: format!("AES key wrap with a {}-byte key-encryption key", kek.len()),
+    };
+    let res = match kek.len() {
+        16 => aes_kw::KwAes128::new_from_slice(kek)
+            .map_err(|_| bad_kek())?
+            .wrap_key(key, &mut buf)
+            .map(<[u8]>::len),
+        24 => aes_kw::KwAes192::new_from_slice(kek)
+            .map_err(|_| bad_kek())?
+            .wrap_key(key, &mut buf)
+            .map(<[u8]>::len),
+        32 => aes_kw::KwAes256::new_from_slice(kek)
+            .map_err(|_| bad_kek())?
+            .wrap_key(key, &mut buf)
+            .map(<[u8]>::len),
+        _ => return Err(bad_kek()),
+    };
+    match res {
+        Ok(n) => {
+            buf.truncate(n);
+            Ok(buf)
+        }
+        Err(e) => Err(EncryptError::Encoding {
+            detail: format!("AES key wrap: {e}"),
+        }),
+    }
+}
+
+/// AES key unwrap (RFC 3394) of `wrapped` under `kek` (16, 24 or 32 bytes). Any failure — a
+/// length that is not a multiple of 8 or shorter than 24 bytes, a failed integrity check —
+/// is [`DecryptError::CannotDecrypt`].
+pub fn aes_key_unwrap(kek: &[u8], wrapped: &[u8]) -> Result<Zeroizing<Vec<u8>>, DecryptError> {
+    use aes_kw::KeyInit;
+    if wrapped.len() < 24 || !wrapped.len().is_multiple_of(8) || wrapped.len() > MAX_ENCRYPTED_KEY {
+        return Err(DecryptError::CannotDecrypt);
+    }
+    let mut buf = Zeroizing::new(vec![0u8; wrapped.len()]);
+    let res = match kek.len() {
+        16 => aes_kw::KwAes128::new_from_slice(kek)
+            .map_err(|_| DecryptError::CannotDecrypt)?
+            .unwrap_key(wrapped, &mut buf)
+            .map(<[u8]>::len),
+        24 => aes_kw::KwAes192::new_from_slice(kek)
+            .map_err(|_| DecryptError::CannotDecrypt)?
+            .unwrap_key(wrapped, &mut buf)
+            .map(<[u8]>::len),
+        32 => aes_kw::KwAes256::new_from_slice(kek)
+            .map_err(|_| DecryptError::CannotDecrypt)?
+            .unwrap_key(wrapped, &mut buf)
+            .map(<[u8]>::len),
+        _ => return Err(DecryptError::CannotDecrypt),
+    };
+    let n = res.map_err(|_| DecryptError::CannotDecrypt)?;
+    buf.truncate(n);
+    Ok(buf)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+// ---------------------------------------------------------------------------------------------
+
+fn child<'a>(nodes: &'a [Node], i: usize, what: &str) -> Result<&'a Node, ParseError> {
+    nodes
+        .get(i)
+        .ok_or_else(|| ParseError::der(format!("{what} is missing")))
+}
+
+fn oid_of(node: &Node, input: &[u8], what: &str) -> Result<ObjectIdentifier, ParseError> {
+    if node.tag != 0x06 {
+        return Err(ParseError::der(format!(
+            "{what}: expected an OBJECT IDENTIFIER"
+        )));
+    }
+    let bytes = input
+        .get(node.content.clone())
+        .ok_or_else(|| ParseError::der("truncated OID"))?;
+    ObjectIdentifier::from_bytes(bytes).map_err(|e| ParseError::der(format!("{what}: {e}")))
+}
+
+fn decode<T: for<'a> Decode<'a>>(node: &Node, input: &[u8], what: &str) -> Result<T, ParseError> {
+    let der = node.to_der(input)?;
+    T::from_der(&der).map_err(|e| ParseError::der(format!("{what}: {e}")))
+}
+
+fn small_int(node: &Node, input: &[u8], what: &str) -> Result<u8, ParseError> {
+    if node.tag != 0x02 {
+        return Err(ParseError::der(format!("{what}: expected an INTEGER")));
+    }
+    match input.get(node.content.clone()) {
+        Some([v]) => Ok(*v),
+        _ => Err(ParseError::der(format!("{what}: unexpected value"))),
+    }
+}
+
+/// An OCTET STRING (primitive or BER constructed) of at most `max` bytes.
+fn octets(
+    node: &Node,
+    input: &[u8],
+    max: usize,
+    what: &'static str,
+) -> Result<Vec<u8>, ParseError> {
+    if node.tag_class_number() != 0x04 {
+        return Err(ParseError::der(format!("{what}: expected an OCTET STRING")));
+    }
+    if node.content.len() > max + 64 {
+        return Err(ParseError::TooLarge { what, limit: max });
+    }
+    let b = node.string_bytes(input)?;
+    if b.len() > max {
+        return Err(ParseError::TooLarge { what, limit: max });
+    }
+    Ok(b)
+}
+
+fn issuer_serial_id(node: &Node, input: &[u8]) -> Result<SignerId, ParseError> {
+    let parts = node.seq("issuerAndSerialNumber")?;
+    Ok(SignerId::IssuerAndSerial {
+        issuer: decode::<Name>(child(parts, 0, "issuer")?, input, "issuer")?,
+        serial: decode::<SerialNumber>(child(parts, 1, "serialNumber")?, input, "serial")?,
+    })
+}
+
+/// Parses the RecipientInfos SET node of an EnvelopedData or AuthEnvelopedData (BER
+/// tolerated). At most [`MAX_RECIPIENT_INFOS`] recipient infos and [`MAX_KEYS_PER_KARI`] keys
+/// per KeyAgreeRecipientInfo; kinds not supported are returned as [`RecipientInfo::Other`].
+pub fn parse_recipient_infos(set: &Node, input: &[u8]) -> Result<Vec<RecipientInfo>, ParseError> {
+    if set.tag != 0x31 {
+        return Err(ParseError::der("RecipientInfos: expected a SET"));
+    }
+    if set.children.len() > MAX_RECIPIENT_INFOS {
+        return Err(ParseError::TooMany {
+            what: "recipient infos",
+            limit: MAX_RECIPIENT_INFOS,
+        });
+    }
+    if set.children.is_empty() {
+        return Err(ParseError::der("RecipientInfos: empty SET"));
+    }
+    set.children
+        .iter()
+        .map(|n| parse_recipient_info(n, input))
+        .collect()
+}
+
+fn parse_recipient_info(node: &Node, input: &[u8]) -> Result<RecipientInfo, ParseError> {
+    match node.tag {
+        0x30 => parse_ktri(node, input),
+        0xA1 => parse_kari(node, input),
+        // kekri [2], pwri [3], ori [4], or anything else of a later version.
+        _ => Ok(RecipientInfo::Other),
+    }
+}
+
+fn parse_ktri(node: &Node, input: &[u8]) -> Result<RecipientInfo, ParseError> {
+    let f = node.seq("KeyTransRecipientInfo")?;
+    small_int(
+        child(f, 0, "KeyTransRecipientInfo version")?,
+        input,
+        "KeyTransRecipientInfo version",
+    )?;
+    let rid_node = child(f, 1, "KeyTransRecipientInfo rid")?;
+    let rid = if rid_node.tag == 0x30 {
+        issuer_serial_id(rid_node, input)?
+    } else if rid_node.is_context(0) {
+        SignerId::SubjectKeyId(rid_node.string_bytes(input)?)
+    } else {
+        return Err(ParseError::der(
+            "KeyTransRecipientInfo rid: neither issuerAndSerialNumber nor [0]",
+        ));
+    };
+    let algorithm = decode(
+        child(f, 2, "keyEncryptionAlgorithm")?,
+        input,
+        "keyEncryptionAlgorithm",
+    )?;
+    let encrypted_key = octets(
+        child(f, 3, "encryptedKey")?,
+        input,
+        MAX_ENCRYPTED_KEY,
+        "encryptedKey",
+    )?;
+    Ok(RecipientInfo::KeyTrans {
+        rid,
+        algorithm,
+        encrypted_key,
+    })
+}
+
+fn parse_kari(node: &Node, input: &[u8]) -> Result<RecipientInfo, ParseError> {
+    let f = node.seq("KeyAgreeRecipientInfo")?;
+    small_int(
+        child(f, 0, "KeyAgreeRecipientInfo version")?,
+        input,
+        "KeyAgreeRecipientInfo version",
+    )?;
+    let orig = child(f, 1, "KeyAgreeRecipientInfo originator")?;
+    if !orig.is_context(0) || !orig.constructed() {
+        return Err(ParseError::der(
+            "KeyAgreeRecipientInfo originator: expected [0] EXPLICIT",
+        ));
+    }
+    let choice = child(&orig.children, 0, "originator")?;
+    // issuerAndSerialNumber (SEQUENCE) or subjectKeyIdentifier [0]: a static originator key.
+    if !(choice.is_context(1) && choice.constructed()) {
+        return Ok(RecipientInfo::Other);
+    }
+    let opk = choice.seq("OriginatorPublicKey")?;
+    let opk_alg: AlgorithmIdentifierOwned = decode(
+        child(opk, 0, "originatorKey algorithm")?,
+        input,
+        "originatorKey algorithm",
+    )?;
+    if opk_alg.oid != oids::EC_PUBLIC_KEY {
+        return Ok(RecipientInfo::Other);
+    }
+    let bits = child(opk, 1, "originatorKey publicKey")?;
+    if bits.tag != 0x03 {
+        return Err(ParseError::der(
+            "originatorKey publicKey: expected a primitive BIT STRING",
+        ));
+    }
+    let originator_key = match input.get(bits.content.clone()) {
+        Some([0, rest @ ..]) if !rest.is_empty() && rest.len() <= 256 => rest.to_vec(),
+        _ => {
+            return Err(ParseError::der(
+                "originatorKey publicKey: not a point encoding",
+            ));
+        }
+    };
+    let mut i = 2;
+    let mut ukm = None;
+    let n = child(f, i, "KeyAgreeRecipientInfo keyEncryptionAlgorithm")?;
+    if n.is_context(1) {
+        let inner = child(n.seq("ukm")?, 0, "ukm")?;
+        ukm = Some(octets(inner, input, MAX_UKM, "ukm")?);
+        i += 1;
+    }
+    let algorithm = decode(
+        child(f, i, "KeyAgreeRecipientInfo keyEncryptionAlgorithm")?,
+        input,
+        "keyEncryptionAlgorithm",
+    )?;
+    let reks = child(f, i + 1, "recipientEncryptedKeys")?;
+    if reks.tag != 0x30 {
+        return Err(ParseError::der(
+            "recipientEncryptedKeys: expected a SEQUENCE",
+        ));
+    }
+    if reks.children.len() > MAX_KEYS_PER_KARI {
+        return Err(ParseError::TooMany {
+            what: "recipient encrypted keys",
+            limit: MAX_KEYS_PER_KARI,
+        });
+    }
+    let mut keys = Vec::with_capacity(reks.children.len());
+    for rek in &reks.children {
+        let rf = rek.seq("RecipientEncryptedKey")?;
+        let rid_node = child(rf, 0, "RecipientEncryptedKey rid")?;
+        let rid = if rid_node.tag == 0x30 {
+            issuer_serial_id(rid_node, input)?
+        } else if rid_node.is_context(0) && rid_node.constructed() {
+            // rKeyId [0] IMPLICIT RecipientKeyIdentifier { subjectKeyIdentifier, date, other }
+            let ski = child(&rid_node.children, 0, "rKeyId subjectKeyIdentifier")?;
+            SignerId::SubjectKeyId(octets(ski, input, 1024, "subjectKeyIdentifier")?)
+        } else {
+            return Err(ParseError::der(
+                "RecipientEncryptedKey rid: neither issuerAndSerialNumber nor [0]",
+            ));
+        };
+        let ek = octets(
+            child(rf, 1, "RecipientEncryptedKey encryptedKey")?,
+            input,
+            MAX_ENCRYPTED_KEY,
+            "encryptedKey",
+        )?;
+        keys.push((rid, ek));
+    }
+    Ok(RecipientInfo::KeyAgree {
+        originator_key,
+        ukm,
+        algorithm,
+        keys,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Key recovery
+// ---------------------------------------------------------------------------------------------
+
+fn unsupported(detail: impl Into<String>) -> DecryptError {
+    DecryptError::UnsupportedAlgorithm {
+        detail: detail.into(),
+    }
+}
+
+/// The parameters of an AlgorithmIdentifier as a BER node (with the bytes it indexes), or
+/// `None` when absent or NULL.
+fn params_node(alg: &AlgorithmIdentifierOwned) -> Result<Option<(Node, Vec<u8>)>, DecryptError> {
+    let Some(p) = &alg.parameters else {
+        return Ok(None);
+    };
+    let der = p
+        .to_der()
+        .map_err(|e| unsupported(format!("parameters of {}: {e}", alg.oid)))?;
+    if der == [0x05, 0x00] {
+        return Ok(None);
+    }
+    let node = ber::parse(&der)?;
+    Ok(Some((node, der)))
+}
+
+/// A hash AlgorithmIdentifier (parameters absent or NULL) from a node.
+fn hash_alg(node: &Node, input: &[u8]) -> Result<DigestAlgorithm, DecryptError> {
+    let alg: AlgorithmIdentifierOwned = decode(node, input, "hash algorithm")?;
+    if params_node(&alg)?.is_some() {
+        return Err(unsupported(format!("parameters on hash {}", alg.oid)));
+    }
+    match DigestAlgorithm::from_oid(&alg.oid) {
+        Some(d) if d != DigestAlgorithm::Md5 => Ok(d),
+        _ => Err(unsupported(format!("OAEP hash {}", alg.oid))),
+    }
+}
+
+/// The OAEP digest of RSAES-OAEP-params (RFC 8017 A.2.1), absent parameters being the SHA-1
+/// defaults. MGF1 must use the same digest and the label must be empty.
+fn oaep_digest(alg: &AlgorithmIdentifierOwned) -> Result<DigestAlgorithm, DecryptError> {
+    let Some((node, der)) = params_node(alg)? else {
+        return Ok(DigestAlgorithm::Sha1);
+    };
+    if node.tag != 0x30 {
+        return Err(unsupported("RSAES-OAEP parameters are not a SEQUENCE"));
+    }
+    let mut hash = DigestAlgorithm::Sha1;
+    let mut mgf_hash = DigestAlgorithm::Sha1;
+    for c in &node.children {
+        let inner = c
+            .children
+            .first()
+            .filter(|_| c.constructed())
+            .ok_or_else(|| unsupported("malformed RSAES-OAEP parameters"))?;
+        if c.is_context(0) {
+            hash = hash_alg(inner, &der)?;
+        } else if c.is_context(1) {
+            let f = inner.seq("maskGenAlgorithm")?;
+            let oid = oid_of(child(f, 0, "maskGenAlgorithm")?, &der, "maskGenAlgorithm")?;
+            if oid != oids::MGF1 {
+                return Err(unsupported(format!("OAEP mask generation {oid}")));
+            }
+            mgf_hash = hash_alg(child(f, 1, "MGF1 hash")?, &der)?;
+        } else if c.is_context(2) {
+            let f = inner.seq("pSourceAlgorithm")?;
+            let oid = oid_of(child(f, 0, "pSourceAlgorithm")?, &der, "pSourceAlgorithm")?;
+            let label = match f.get(1) {
+                Some(l) => octets(l, &der, MAX_UKM, "OAEP label")?,
+                None => Vec::new(),
+            };
+            if oid != P_SPECIFIED || !label.is_empty() {
+                return Err(unsupported("an OAEP label"));
+            }
+        } else {
+            return Err(unsupported("unknown field in RSAES-OAEP parameters"));
+        }
+    }
+    if hash != mgf_hash {
+        return Err(unsupported(format!(
+            "OAEP with {} and MGF1-{}",
+            hash.name(),
+            mgf_hash.name()
+        )));
+    }
+    Ok(hash)
+}
+
+fn random_key(len: usize) -> Zeroizing<Vec<u8>> {
+    use rand_core::Rng;
+    let mut k = Zeroizing::new(vec![0u8; len]);
+    rng().fill_bytes(&mut k);
+    k
+}
+
+/// Recovers the content-encryption key from `ri` with `key`, the private key of `cert`.
+///
+/// `cek_len` is the key length the content-encryption algorithm needs, or 0 if the caller
+/// does not know it (then the key is returned as unwrapped and the caller checks its length;
+/// PKCS#1 v1.5 needs it).
+///
+/// - KeyTrans, `rsaEncryption`: if decryption fails or yields a key of another length, a
+///   random key of `cek_len` bytes is returned instead (RFC 3218), so the content decryption
+///   fails as it would with a wrong key.
+/// - KeyTrans, `id-RSAES-OAEP` with SHA-1 (the defaults), SHA-256, SHA-384 or SHA-512, MGF1
+///   over the same digest and no label.
+/// - KeyAgree, `dhSinglePass-stdDH-sha{1,256,384,512}kdf-scheme` with AES-128/192/256 key
+///   wrap: the entry of `keys` addressed to `cert` is used.
+///
+/// For key transport the recipient id is not compared with `cert` (see
+/// [`RecipientInfo::addressed_to`]), so a caller may try a key on every KeyTransRecipientInfo.
+/// Every failure to recover the key is [`DecryptError::CannotDecrypt`]; an algorithm not
+/// supported is [`DecryptError::UnsupportedAlgorithm`].
+pub fn unwrap_cek(
+    ri: &RecipientInfo,
+    cert: &x509_cert::Certificate,
+    key: &dyn PrivateKey,
+    cek_len: usize,
+) -> Result<Zeroizing<Vec<u8>>, DecryptError> {
+    if cek_len > MAX_CEK {
+        return Err(unsupported(format!(
+            "a {cek_len}-byte content-encryption key"
+        )));
+    }
+    match ri {
+        RecipientInfo::KeyTrans {
+            algorithm,
+            encrypted_key,
+            ..
+        } => {
+            if !matches!(key.kind(), KeyKind::Rsa { .. }) {
+                return Err(DecryptError::CannotDecrypt);
+            }
+            if algorithm.oid == oids::RSA_ENCRYPTION {
+                if cek_len == 0 {
+                    return Err(unsupported(
+                        "PKCS#1 v1.5 key transport needs the content-encryption key length",
+                    ));
+                }
+                // Draw the substitute first so both outcomes cost the same.
+                let substitute = random_key(cek_len);
+                return Ok(
+                    match key.rsa_decrypt(&RsaDecryptPadding::Pkcs1v15, encrypted_key) {
+                        Ok(k) if k.len() == cek_len => k,
+                        _ => substitute,
+                    },
+                );
+            }
+            if algorithm.oid == oids::RSAES_OAEP {
+                let digest = oaep_digest(algorithm)?;
+                let k = key
+                    .rsa_decrypt(&RsaDecryptPadding::Oaep { digest }, encrypted_key)
+                    .map_err(|_| DecryptError::CannotDecrypt)?;
+                if cek_len != 0 && k.len() != cek_len {
+                    return Err(DecryptError::CannotDecrypt);
+                }
+                return Ok(k);
+            }
+            Err(unsupported(format!(
+                "key transport algorithm {}",
+                algorithm.oid
+            )))
+        }
+        RecipientInfo::KeyAgree {
+            originator_key,
+            ukm,
+            algorithm,
+            keys,
+        } => {
+            let kdf = if algorithm.oid == DH_SINGLE_PASS_SHA1KDF {
+                DigestAlgorithm::Sha1
+            } else if algorithm.oid == DH_SINGLE_PASS_SHA256KDF {
+                DigestAlgorithm::Sha256
+            } else if algorithm.oid == DH_SINGLE_PASS_SHA384KDF {
+                DigestAlgorithm::Sha384
+            } else if algorithm.oid == DH_SINGLE_PASS_SHA512KDF {
+                DigestAlgorithm::Sha512
+            } else {
+                return Err(unsupported(format!(
+                    "key agreement algorithm {}",
+                    algorithm.oid
+                )));
+            };
+            let wrap: AlgorithmIdentifierOwned = match &algorithm.parameters {
+                Some(p) => p
+                    .decode_as()
+                    .map_err(|e| unsupported(format!("key wrap algorithm: {e}")))?,
+                None => return Err(unsupported("key agreement without a key wrap algorithm")),
+            };
+            if params_node(&wrap)?.is_some() {
+                return Err(unsupported(format!("parameters on key wrap {}", wrap.oid)));
+            }
+            let kek_len = wrap_key_len(&wrap.oid)
+                .ok_or_else(|| unsupported(format!("key wrap algorithm {}", wrap.oid)))?;
+            if !matches!(key.kind(), KeyKind::EcP256 | KeyKind::EcP384) {
+                return Err(DecryptError::CannotDecrypt);
+            }
+            let (_, wrapped) = keys
+                .iter()
+                .find(|(rid, _)| rid.matches(cert))
+                .ok_or(DecryptError::CannotDecrypt)?;
+            let z = key
+                .ecdh(originator_key)
+                .map_err(|_| DecryptError::CannotDecrypt)?;
+            let info = shared_info(&wrap.oid, ukm.as_deref(), kek_len);
+            let kek = x963_kdf(kdf, &z, &info, kek_len).ok_or(DecryptError::CannotDecrypt)?;
+            let cek = aes_key_unwrap(&kek, wrapped)?;
+            if cek_len != 0 && cek.len() != cek_len {
+                return Err(DecryptError::CannotDecrypt);
+            }
+            Ok(cek)
+        }
+        RecipientInfo::Other => Err(DecryptError::CannotDecrypt),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn x963_kdf_matches_a_known_answer() {
+        // ANSI X9.63 SHA-256 vector (NIST CAVS, SP 800-135): Z, SharedInfo, 128-bit key.
+        let z = hex("96c05619d56c328ab95fe84b18264b08725b85e33fd34f08");
+        let out = x963_kdf(DigestAlgorithm::Sha256, &z, &[], 16).unwrap();
+        assert_eq!(out.as_slice(), hex("443024c3dae66b95e6f5670601558f71"));
+    }
+
+    #[test]
+    fn x963_kdf_spans_several_blocks() {
+        let a = x963_kdf(DigestAlgorithm::Sha1, b"z", b"info", 48).unwrap();
+        let b = x963_kdf(DigestAlgorithm::Sha1, b"z", b"info", 20).unwrap();
+        assert_eq!(a.len(), 48);
+        assert_eq!(&a[..20], b.as_slice());
+        assert!(x963_kdf(DigestAlgorithm::Md5, b"z", b"", 16).is_none());
+    }
+
+    #[test]
+    fn shared_info_layout() {
+        let der = shared_info(&AES128_WRAP, None, 16);
+        assert_eq!(der, hex("3015300b0609608648016503040105a206040400000080"));
+        let node = ber::parse(&der).unwrap();
+        assert_eq!(node.children.len(), 2);
+        assert_eq!(node.children[1].tag, 0xA2);
+    }
+
+    #[test]
+    fn garbage_recipient_infos_are_errors() {
+        let set = tlv(0x31, &tlv(0x30, &[0x02, 0x01, 0x00]));
+        let n = ber::parse(&set).unwrap();
+        assert!(parse_recipient_infos(&n, &set).is_err());
+        let other = tlv(0x31, &tlv(0xA3, &[0x02, 0x01, 0x00]));
+        let n = ber::parse(&other).unwrap();
+        assert!(matches!(
+            parse_recipient_infos(&n, &other).unwrap()[..],
+            [RecipientInfo::Other]
+        ));
+        let mut many = Vec::new();
+        for _ in 0..=MAX_RECIPIENT_INFOS {
+            many.extend_from_slice(&tlv(0xA2, &[]));
+        }
+        let set = tlv(0x31, &many);
+        let n = ber::parse(&set).unwrap();
+        assert!(matches!(
+            parse_recipient_infos(&n, &set),
+            Err(ParseError::TooMany { .. })
+        ));
+    }
+
+    fn oaep_alg(params: Option<&[u8]>) -> AlgorithmIdentifierOwned {
+        AlgorithmIdentifierOwned::from_der(&alg_id(&oids::RSAES_OAEP, params)).unwrap()
+    }
+
+    #[test]
+    fn oaep_parameters() {
+        let sha = |oid: &ObjectIdentifier| alg_id(oid, None);
+        let mgf = |oid: &ObjectIdentifier| tlv(0xA1, &alg_id(&oids::MGF1, Some(&sha(oid))));
+        // Absent, NULL and an empty SEQUENCE all mean the SHA-1 defaults.
+        assert_eq!(oaep_digest(&oaep_alg(None)), Ok(DigestAlgorithm::Sha1));
+        assert_eq!(
+            oaep_digest(&oaep_alg(Some(&[0x05, 0x00]))),
+            Ok(DigestAlgorithm::Sha1)
+        );
+        assert_eq!(
+            oaep_digest(&oaep_alg(Some(&[0x30, 0x00]))),
+            Ok(DigestAlgorithm::Sha1)
+        );
+        for d in [
+            DigestAlgorithm::Sha256,
+            DigestAlgorithm::Sha384,
+            DigestAlgorithm::Sha512,
+        ] {
+            let mut p = tlv(0xA0, &sha(&d.oid()));
+            p.extend_from_slice(&mgf(&d.oid()));
+            assert_eq!(oaep_digest(&oaep_alg(Some(&tlv(0x30, &p)))), Ok(d));
+            // The hash with NULL parameters is accepted too.
+            let mut p = tlv(0xA0, &alg_id(&d.oid(), Some(&[0x05, 0x00])));
+            p.extend_from_slice(&mgf(&d.oid()));
+            assert_eq!(oaep_digest(&oaep_alg(Some(&tlv(0x30, &p)))), Ok(d));
+        }
+        // MGF1 over another digest.
+        let mut p = tlv(0xA0, &sha(&oids::SHA256));
+        p.extend_from_slice(&mgf(&oids::SHA1));
+        assert!(matches!(
+            oaep_digest(&oaep_alg(Some(&tlv(0x30, &p)))),
+            Err(DecryptError::UnsupportedAlgorithm { .. })
+        ));
+        // Only the hash given: MGF1 stays SHA-1, a mismatch.
+        let p = tlv(0xA0, &sha(&oids::SHA256));
+        assert!(oaep_digest(&oaep_alg(Some(&tlv(0x30, &p)))).is_err());
+        // A label.
+        let mut p = tlv(0xA0, &sha(&oids::SHA256));
+        p.extend_from_slice(&mgf(&oids::SHA256));
+        let empty = alg_id(&P_SPECIFIED, Some(&tlv(0x04, &[])));
+        let mut with_empty = p.clone();
+        with_empty.extend_from_slice(&tlv(0xA2, &empty));
+        assert_eq!(
+            oaep_digest(&oaep_alg(Some(&tlv(0x30, &with_empty)))),
+            Ok(DigestAlgorithm::Sha256)
+        );
+        p.extend_from_slice(&tlv(0xA2, &alg_id(&P_SPECIFIED, Some(&tlv(0x04, b"l")))));
+        assert!(oaep_digest(&oaep_alg(Some(&tlv(0x30, &p)))).is_err());
+        // MD5 and garbage.
+        let p = tlv(0xA0, &sha(&oids::MD5));
+        assert!(oaep_digest(&oaep_alg(Some(&tlv(0x30, &p)))).is_err());
+        assert!(oaep_digest(&oaep_alg(Some(&[0x04, 0x01, 0x00]))).is_err());
+        assert!(oaep_digest(&oaep_alg(Some(&tlv(0x30, &[0xA0, 0x00])))).is_err());
+    }
+
+    fn sample_kari(ukm: bool) -> Vec<u8> {
+        // issuerAndSerialNumber with an empty issuer name and serial 1.
+        let rid = tlv(0x30, &[0x30, 0x00, 0x02, 0x01, 0x01]);
+        let point = {
+            let mut p = vec![0x04];
+            p.extend_from_slice(&[7u8; 64]);
+            p
+        };
+        let der = kari(
+            &rid,
+            &point,
+            &[9u8; 32],
+            DH_SINGLE_PASS_SHA256KDF,
+            DigestAlgorithm::Sha256,
+            AES128_WRAP,
+            &[5u8; 16],
+        )
+        .unwrap();
+        if !ukm {
+            return der;
+        }
+        // Insert ukm [1] EXPLICIT after the originator.
+        let node = ber::parse(&der).unwrap();
+        let mut c = Vec::new();
+        for (i, ch) in node.children.iter().enumerate() {
+            c.extend_from_slice(&der[ch.range.clone()]);
+            if i == 1 {
+                c.extend_from_slice(&tlv(0xA1, &tlv(0x04, b"ukm")));
+            }
+        }
+        tlv(0xA1, &c)
+    }
+
+    #[test]
+    fn kari_fields_read_back() {
+        for with_ukm in [false, true] {
+            let der = sample_kari(with_ukm);
+            let set = tlv(0x31, &der);
+            let n = ber::parse(&set).unwrap();
+            let ris = parse_recipient_infos(&n, &set).unwrap();
+            let RecipientInfo::KeyAgree {
+                originator_key,
+                ukm,
+                algorithm,
+                keys,
+            } = &ris[0]
+            else {
+                panic!("not a kari")
+            };
+            assert_eq!(originator_key.len(), 65);
+            assert_eq!(ukm.as_deref(), with_ukm.then_some(&b"ukm"[..]));
+            assert_eq!(algorithm.oid, DH_SINGLE_PASS_SHA256KDF);
+            assert_eq!(keys.len(), 1);
+            assert_eq!(keys[0].1.len(), 24);
+            // The wrapped key opens with the KEK derived as the writer did.
+            let info = shared_info(&AES128_WRAP, None, 16);
+            let kek = x963_kdf(DigestAlgorithm::Sha256, &[9u8; 32], &info, 16).unwrap();
+            assert_eq!(
+                aes_key_unwrap(&kek, &keys[0].1).unwrap().as_slice(),
+                [5u8; 16]
+            );
+        }
+    }
+
+    #[test]
+    fn shared_info_with_ukm() {
+        let der = shared_info(&AES256_WRAP, Some(b"abc"), 32);
+        let n = ber::parse(&der).unwrap();
+        assert_eq!(n.children.len(), 3);
+        assert_eq!(n.children[1].tag, 0xA0);
+        assert_eq!(
+            n.children[1].children[0].string_bytes(&der).unwrap(),
+            b"abc"
+        );
+        assert_eq!(
+            n.children[2].children[0].string_bytes(&der).unwrap(),
+            [0, 0, 1, 0]
+        );
+    }
+
+    #[test]
+    fn mutated_recipient_infos_never_panic() {
+        let der = sample_kari(true);
+        for i in 0..der.len() {
+            for flip in [0x01u8, 0x80, 0xFF] {
+                let mut m = der.clone();
+                m[i] ^= flip;
+                let set = tlv(0x31, &m);
+                if let Ok(n) = ber::parse(&set) {
+                    let _ = parse_recipient_infos(&n, &set);
+                }
+            }
+            let set = tlv(0x31, &der[..i]);
+            if let Ok(n) = ber::parse(&set) {
+                let _ = parse_recipient_infos(&n, &set);
+            }
+        }
+    }
+
+    #[test]
+    fn too_many_keys_in_a_kari() {
+        let der = sample_kari(false);
+        let node = ber::parse(&der).unwrap();
+        let reks = node.children.last().unwrap();
+        let one = &der[reks.children[0].range.clone()];
+        let many: Vec<u8> = one.repeat(MAX_KEYS_PER_KARI + 1);
+        let mut c = Vec::new();
+        for ch in &node.children[..node.children.len() - 1] {
+            c.extend_from_slice(&der[ch.range.clone()]);
+        }
+        c.extend_from_slice(&tlv(0x30, &many));
+        let set = tlv(0x31, &tlv(0xA1, &c));
+        let n = ber::parse(&set).unwrap();
+        assert!(matches!(
+            parse_recipient_infos(&n, &set),
+            Err(ParseError::TooMany { .. })
+        ));
+    }
+
+    #[test]
+    fn key_wrap_refuses_bad_sizes() {
+        assert!(aes_key_wrap(&[0; 16], &[1; 8]).is_err());
+        assert!(aes_key_wrap(&[0; 16], &[1; 20]).is_err());
+        assert!(aes_key_wrap(&[0; 17], &[1; 16]).is_err());
+        let w = aes_key_wrap(&[0; 24], &[1; 24]).unwrap();
+        assert_eq!(w.len(), 32);
+        assert_eq!(aes_key_unwrap(&[0; 24], &w).unwrap().as_slice(), [1; 24]);
+        assert!(aes_key_unwrap(&[0; 16], &w).is_err());
+        assert!(aes_key_unwrap(&[0; 24], &w[..16]).is_err());
+        assert!(aes_key_unwrap(&[0; 24], &[]).is_err());
+    }
+
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+}
