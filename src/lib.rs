@@ -45,6 +45,8 @@
 
 pub mod cms;
 pub mod crypto;
+pub mod decrypt;
+pub mod encrypt;
 pub mod error;
 pub mod mime;
 pub mod pkcs12;

@@ -21,12 +21,17 @@ usage:
                 [--opaque] [--digest sha256|sha384|sha512] [--pss] [IN] [-o OUT]
   smime verify  [--trust FILE]... [--cert FILE]... [--crl FILE]...
                 [--from ADDR | --no-address-check] [--content-out FILE] [--json] [IN]
+  smime encrypt --to CERTFILE... [--cipher aes256-gcm|aes128-gcm|aes256-cbc|aes128-cbc] [--oaep]
+                [--self CERTFILE] [--sign-p12 FILE --password PASS | --sign-cert FILE --sign-key FILE]
+                [--chain FILE]... [IN] [-o OUT]
+  smime decrypt (--p12 FILE --password PASS | --cert FILE --key FILE)... [--trust FILE]...
+                [--no-address-check] [IN] [-o OUT]
   smime inspect [IN]
   smime demo
 
 IN defaults to standard input, OUT to standard output. Certificates and keys may be PEM or DER;
 a certificate file may hold several certificates.
-exit codes: 0 success, 1 verification failed, 2 bad usage or unreadable input";
+exit codes: 0 success, 1 verification or decryption failed, 2 bad usage or unreadable input";
 
 /// A failure that ends the command with exit code 2.
 struct Usage(String);
@@ -43,6 +48,8 @@ fn main() -> ExitCode {
         Some("sign") => cmd_sign(&args[1..]),
         Some("verify") => cmd_verify(&args[1..]),
         Some("inspect") => cmd_inspect(&args[1..]),
+        Some("encrypt") => cmd_encrypt(&args[1..]),
+        Some("decrypt") => cmd_decrypt(&args[1..]),
         Some("demo") => demo::run(),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
@@ -174,42 +181,13 @@ fn cmd_sign(argv: &[String]) -> Result<u8, Usage> {
         chain.extend(certs_from(c)?);
     }
     let mut signers = Vec::new();
-    let p12s = a.all("--p12");
-    let passwords = a.all("--password");
-    if p12s.len() != passwords.len() {
-        return Err(Usage("each --p12 needs its --password".into()));
-    }
-    for (file, password) in p12s.iter().zip(passwords) {
-        let id = smime::pkcs12::parse_pkcs12_identity(
-            &read_file(file)?,
-            password,
-            &smime::pkcs12::Pkcs12Limits::default(),
-        )
-        .map_err(|e| Usage(format!("{file}: {e}")))?;
-        let mut with_chain = id.chain.clone();
-        with_chain.extend(chain.iter().cloned());
+    for id in load_identities(&a, "--p12", "--cert", "--key")? {
+        let mut full = id.chain;
+        full.extend(chain.iter().cloned());
         signers.push(
-            Signer::new(Arc::new(id.key), id.certificate)
-                .map_err(|e| Usage(format!("{file}: {e}")))?
-                .with_chain(with_chain),
-        );
-    }
-    let certs = a.all("--cert");
-    let keys = a.all("--key");
-    if certs.len() != keys.len() {
-        return Err(Usage("each --cert needs its --key".into()));
-    }
-    for (cert, key) in certs.iter().zip(keys) {
-        let cert_der = certs_from(cert)?
-            .into_iter()
-            .next()
-            .ok_or_else(|| Usage(format!("{cert}: no certificate")))?;
-        let key =
-            SoftwareKey::from_bytes(&read_file(key)?).map_err(|e| Usage(format!("{key}: {e}")))?;
-        signers.push(
-            Signer::new(Arc::new(key), cert_der)
-                .map_err(|e| Usage(format!("{cert}: {e}")))?
-                .with_chain(chain.clone()),
+            Signer::new(id.key, id.cert)
+                .map_err(|e| Usage(e.to_string()))?
+                .with_chain(full),
         );
     }
     if signers.is_empty() {
@@ -282,4 +260,217 @@ fn cmd_inspect(argv: &[String]) -> Result<u8, Usage> {
     let input = a.input()?;
     print!("{}", report::inspect(&input)?);
     Ok(0)
+}
+
+/// A private key with its certificate and chain, from the command line.
+struct Identity {
+    key: Arc<SoftwareKey>,
+    cert: Vec<u8>,
+    chain: Vec<Vec<u8>>,
+}
+
+/// Loads identities given as `--p12 F --password P` pairs and `--cert C --key K` pairs
+/// (flag names passed in).
+fn load_identities(
+    a: &Args,
+    p12_flag: &str,
+    cert_flag: &str,
+    key_flag: &str,
+) -> Result<Vec<Identity>, Usage> {
+    let mut out = Vec::new();
+    let p12s = a.all(p12_flag);
+    let passwords = a.all("--password");
+    if p12s.len() != passwords.len() {
+        return Err(Usage(format!("each {p12_flag} needs its --password")));
+    }
+    for (file, password) in p12s.iter().zip(passwords) {
+        let id = smime::pkcs12::parse_pkcs12_identity(
+            &read_file(file)?,
+            password,
+            &smime::pkcs12::Pkcs12Limits::default(),
+        )
+        .map_err(|e| Usage(format!("{file}: {e}")))?;
+        out.push(Identity {
+            key: Arc::new(id.key),
+            cert: id.certificate,
+            chain: id.chain,
+        });
+    }
+    let certs = a.all(cert_flag);
+    let keys = a.all(key_flag);
+    if certs.len() != keys.len() {
+        return Err(Usage(format!("each {cert_flag} needs its {key_flag}")));
+    }
+    for (cert, key) in certs.iter().zip(keys) {
+        let cert_der = certs_from(cert)?
+            .into_iter()
+            .next()
+            .ok_or_else(|| Usage(format!("{cert}: no certificate")))?;
+        let key =
+            SoftwareKey::from_bytes(&read_file(key)?).map_err(|e| Usage(format!("{key}: {e}")))?;
+        out.push(Identity {
+            key: Arc::new(key),
+            cert: cert_der,
+            chain: Vec::new(),
+        });
+    }
+    Ok(out)
+}
+
+fn cmd_encrypt(argv: &[String]) -> Result<u8, Usage> {
+    use smime::cms::enveloped::ContentCipher;
+    use smime::cms::recipient::KeyTransport;
+    use smime::encrypt::{EncryptOptions, check_recipient, encrypt, sign_and_encrypt};
+    let a = Args::parse(
+        argv,
+        &[
+            "--to",
+            "--cipher",
+            "--self",
+            "--sign-p12",
+            "--password",
+            "--sign-cert",
+            "--sign-key",
+            "--chain",
+            "-o",
+        ],
+        &["--oaep"],
+    )?;
+    let mut recipients = Vec::new();
+    for t in a.all("--to") {
+        recipients.extend(certs_from(t)?.into_iter().take(1));
+    }
+    if recipients.is_empty() {
+        return Err(Usage("encrypt needs at least one --to CERTFILE".into()));
+    }
+    let cipher = match a.one("--cipher")? {
+        None | Some("aes256-gcm") => ContentCipher::Aes256Gcm,
+        Some("aes128-gcm") => ContentCipher::Aes128Gcm,
+        Some("aes256-cbc") => ContentCipher::Aes256Cbc,
+        Some("aes128-cbc") => ContentCipher::Aes128Cbc,
+        Some(other) => return Err(Usage(format!("unknown cipher '{other}'"))),
+    };
+    let mut options = EncryptOptions {
+        cipher,
+        key_transport: if a.has("--oaep") {
+            KeyTransport::RsaOaep
+        } else {
+            KeyTransport::RsaPkcs1v15
+        },
+        ..EncryptOptions::default()
+    };
+    if let Some(own) = a.one("--self")? {
+        options.sender = certs_from(own)?.into_iter().next();
+    }
+    let mut chain = Vec::new();
+    for c in a.all("--chain") {
+        chain.extend(certs_from(c)?);
+    }
+    let ids = load_identities(&a, "--sign-p12", "--sign-cert", "--sign-key")?;
+    let mut signers = Vec::new();
+    for Identity {
+        key,
+        cert,
+        chain: id_chain,
+    } in ids
+    {
+        // A dual-use signing certificate also keeps the sent mail readable for the sender.
+        if options.sender.is_none() && check_recipient(&cert, std::time::SystemTime::now()).is_ok()
+        {
+            options.sender = Some(cert.clone());
+        }
+        let mut full = id_chain;
+        full.extend(chain.iter().cloned());
+        signers.push(
+            Signer::new(key, cert)
+                .map_err(|e| Usage(e.to_string()))?
+                .with_chain(full),
+        );
+    }
+    let input = a.input()?;
+    let out = if signers.is_empty() {
+        encrypt(&input, &recipients, &options)?
+    } else {
+        sign_and_encrypt(
+            &input,
+            &signers,
+            &SignOptions::default(),
+            &recipients,
+            &options,
+            false,
+        )?
+    };
+    write_output(a.one("-o")?, &out)?;
+    Ok(0)
+}
+
+fn cmd_decrypt(argv: &[String]) -> Result<u8, Usage> {
+    use smime::decrypt::{DecryptionKey, Layer, open};
+    let a = Args::parse(
+        argv,
+        &["--p12", "--password", "--cert", "--key", "--trust", "-o"],
+        &["--no-address-check"],
+    )?;
+    let keys: Vec<DecryptionKey> = load_identities(&a, "--p12", "--cert", "--key")?
+        .into_iter()
+        .map(|id| DecryptionKey {
+            key: id.key,
+            certificate: id.cert,
+        })
+        .collect();
+    if keys.is_empty() {
+        return Err(Usage(
+            "decrypt needs --p12 FILE --password PASS or --cert FILE --key FILE".into(),
+        ));
+    }
+    let mut options = VerifyOptions::default();
+    for t in a.all("--trust") {
+        options.trust_anchors.extend(certs_from(t)?);
+    }
+    if a.has("--no-address-check") {
+        options.address = AddressPolicy::Skip;
+    }
+    let input = a.input()?;
+    let opened = match open(&input, &keys, &options) {
+        Ok(o) => o,
+        Err(smime::DecryptError::CannotDecrypt) => {
+            eprintln!("smime: {}", smime::DecryptError::CannotDecrypt);
+            return Ok(1);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut ok = true;
+    for layer in &opened.layers {
+        match layer {
+            Layer::Encrypted {
+                key_index,
+                cipher,
+                integrity_protected,
+            } => eprintln!(
+                "encrypted with {} ({}), opened with key {} of {}",
+                cipher.name(),
+                if *integrity_protected {
+                    "integrity-protected"
+                } else {
+                    "NOT integrity-protected"
+                },
+                key_index + 1,
+                keys.len()
+            ),
+            Layer::Signed(report) => {
+                ok &= report.is_trusted();
+                eprint!("{}", report::to_text(report));
+            }
+            _ => {}
+        }
+    }
+    if !opened
+        .layers
+        .iter()
+        .any(|l| matches!(l, Layer::Encrypted { .. }))
+    {
+        return Err(Usage("the input is not encrypted".into()));
+    }
+    write_output(a.one("-o")?, &opened.content)?;
+    Ok(if ok { 0 } else { 1 })
 }

@@ -5,5 +5,6 @@
 //! kept as they were sent.
 
 pub mod ber;
+pub mod enveloped;
 pub mod recipient;
 pub mod signed_data;

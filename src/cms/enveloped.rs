@@ -1,0 +1,405 @@
+//! EnvelopedData (RFC 5652 §6) and AuthEnvelopedData (RFC 5083/5084): reading what peers write
+//! (BER), writing DER, and the content encryption (AES-GCM, AES-CBC; 3DES-CBC read only).
+//!
+//! GCM output is released only after the tag verified: decryption happens in a buffer that is
+//! returned only on success.
+
+use super::ber::{Node, tlv};
+use super::recipient::{self, RecipientInfo};
+use crate::crypto::oids;
+use crate::error::{DecryptError, ParseError};
+use aes::cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyIvInit, block_padding::Pkcs7};
+use aes_gcm::aead::{AeadInOut, KeyInit};
+use const_oid::ObjectIdentifier;
+use der::Encode;
+use zeroize::Zeroizing;
+
+/// A content-encryption algorithm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ContentCipher {
+    /// AES-128-GCM (AuthEnvelopedData).
+    Aes128Gcm,
+    /// AES-256-GCM (AuthEnvelopedData; the default).
+    Aes256Gcm,
+    /// AES-128-CBC (EnvelopedData).
+    Aes128Cbc,
+    /// AES-192-CBC (EnvelopedData; read only).
+    Aes192Cbc,
+    /// AES-256-CBC (EnvelopedData).
+    Aes256Cbc,
+    /// 3DES-EDE-CBC (EnvelopedData; read only, for mail encrypted years ago).
+    DesEde3Cbc,
+}
+
+/// id-aes192-CBC
+const AES192_CBC: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.1.22");
+/// des-ede3-cbc
+const DES_EDE3_CBC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.3.7");
+
+impl ContentCipher {
+    /// The key length in bytes.
+    pub fn key_len(self) -> usize {
+        match self {
+            ContentCipher::Aes128Gcm | ContentCipher::Aes128Cbc => 16,
+            ContentCipher::Aes192Cbc | ContentCipher::DesEde3Cbc => 24,
+            ContentCipher::Aes256Gcm | ContentCipher::Aes256Cbc => 32,
+        }
+    }
+
+    /// Whether the content is integrity-protected (GCM).
+    pub fn is_authenticated(self) -> bool {
+        matches!(self, ContentCipher::Aes128Gcm | ContentCipher::Aes256Gcm)
+    }
+
+    /// The algorithm identifier's OID.
+    pub fn oid(self) -> ObjectIdentifier {
+        match self {
+            ContentCipher::Aes128Gcm => oids::AES128_GCM,
+            ContentCipher::Aes256Gcm => oids::AES256_GCM,
+            ContentCipher::Aes128Cbc => oids::AES128_CBC,
+            ContentCipher::Aes192Cbc => AES192_CBC,
+            ContentCipher::Aes256Cbc => oids::AES256_CBC,
+            ContentCipher::DesEde3Cbc => DES_EDE3_CBC,
+        }
+    }
+
+    /// The cipher for an OID.
+    pub fn from_oid(oid: &ObjectIdentifier) -> Option<Self> {
+        [
+            ContentCipher::Aes128Gcm,
+            ContentCipher::Aes256Gcm,
+            ContentCipher::Aes128Cbc,
+            ContentCipher::Aes192Cbc,
+            ContentCipher::Aes256Cbc,
+            ContentCipher::DesEde3Cbc,
+        ]
+        .into_iter()
+        .find(|c| c.oid() == *oid)
+    }
+
+    /// A readable name.
+    pub fn name(self) -> &'static str {
+        match self {
+            ContentCipher::Aes128Gcm => "AES-128-GCM",
+            ContentCipher::Aes256Gcm => "AES-256-GCM",
+            ContentCipher::Aes128Cbc => "AES-128-CBC",
+            ContentCipher::Aes192Cbc => "AES-192-CBC",
+            ContentCipher::Aes256Cbc => "AES-256-CBC",
+            ContentCipher::DesEde3Cbc => "3DES-CBC",
+        }
+    }
+
+    /// Whether this library writes it (the others are read only).
+    pub fn can_encrypt(self) -> bool {
+        !matches!(self, ContentCipher::Aes192Cbc | ContentCipher::DesEde3Cbc)
+    }
+}
+
+/// A parsed EnvelopedData or AuthEnvelopedData.
+#[derive(Debug)]
+pub struct Enveloped {
+    /// Whether it is AuthEnvelopedData.
+    pub authenticated: bool,
+    /// The recipient infos.
+    pub recipients: Vec<RecipientInfo>,
+    /// The type of the encrypted content.
+    pub content_type: ObjectIdentifier,
+    /// The content cipher.
+    pub cipher: ContentCipher,
+    /// The CBC IV or GCM nonce.
+    pub iv: Vec<u8>,
+    /// The GCM tag length.
+    pub icv_len: usize,
+    /// The encrypted content.
+    pub encrypted_content: Vec<u8>,
+    /// The GCM additional data: authAttrs re-tagged as SET OF, or empty.
+    pub aad: Vec<u8>,
+    /// The GCM tag.
+    pub mac: Vec<u8>,
+}
+
+fn child<'a>(nodes: &'a [Node], i: usize, what: &str) -> Result<&'a Node, ParseError> {
+    nodes
+        .get(i)
+        .ok_or_else(|| ParseError::der(format!("{what} is missing")))
+}
+
+fn oid_of(node: &Node, input: &[u8], what: &str) -> Result<ObjectIdentifier, ParseError> {
+    if node.tag != 0x06 {
+        return Err(ParseError::der(format!(
+            "{what}: expected an OBJECT IDENTIFIER"
+        )));
+    }
+    let bytes = input
+        .get(node.content.clone())
+        .ok_or_else(|| ParseError::der("truncated OID"))?;
+    ObjectIdentifier::from_bytes(bytes).map_err(|e| ParseError::der(format!("{what}: {e}")))
+}
+
+/// Parses an EnvelopedData or AuthEnvelopedData ContentInfo (BER or DER).
+pub fn parse(input: &[u8]) -> Result<Enveloped, DecryptError> {
+    let ci = super::signed_data::parse_content_info(input)?;
+    let authenticated = if ci.content_type == oids::AUTH_ENVELOPED_DATA {
+        true
+    } else if ci.content_type == oids::ENVELOPED_DATA {
+        false
+    } else {
+        return Err(DecryptError::NotEncrypted);
+    };
+    let body = ci.content()?;
+    let f = body.seq("EnvelopedData")?;
+    let mut i = 1; // version
+    if f.get(i).is_some_and(|n| n.is_context(0)) {
+        i += 1; // originatorInfo
+    }
+    let ris = child(f, i, "recipientInfos")?;
+    if ris.tag != 0x31 {
+        return Err(ParseError::der("recipientInfos: expected a SET").into());
+    }
+    let recipients = recipient::parse_recipient_infos(ris, input)?;
+    i += 1;
+    let eci = child(f, i, "encryptedContentInfo")?.seq("encryptedContentInfo")?;
+    let content_type = oid_of(child(eci, 0, "contentType")?, input, "contentType")?;
+    let alg = child(eci, 1, "contentEncryptionAlgorithm")?.seq("contentEncryptionAlgorithm")?;
+    let alg_oid = oid_of(child(alg, 0, "algorithm")?, input, "algorithm")?;
+    let cipher =
+        ContentCipher::from_oid(&alg_oid).ok_or_else(|| DecryptError::UnsupportedAlgorithm {
+            detail: format!("content encryption {alg_oid}"),
+        })?;
+    let params = child(alg, 1, "content-encryption parameters")?;
+    let (iv, icv_len) = if cipher.is_authenticated() {
+        let p = params.seq("GCMParameters")?;
+        let nonce = child(p, 0, "GCM nonce")?.string_bytes(input)?;
+        let icv = match p.get(1) {
+            None => 12,
+            Some(n) if n.tag == 0x02 => match input.get(n.content.clone()) {
+                Some([v]) => *v as usize,
+                _ => return Err(ParseError::der("GCM ICV length").into()),
+            },
+            Some(_) => return Err(ParseError::der("GCMParameters").into()),
+        };
+        if nonce.len() != 12 || icv != 16 {
+            return Err(DecryptError::UnsupportedAlgorithm {
+                detail: format!(
+                    "GCM with a {}-byte nonce and a {icv}-byte tag (12 and 16 are supported)",
+                    nonce.len()
+                ),
+            });
+        }
+        (nonce, icv)
+    } else {
+        let iv = params.string_bytes(input)?;
+        let want = if cipher == ContentCipher::DesEde3Cbc {
+            8
+        } else {
+            16
+        };
+        if params.tag & !0x20 != 0x04 || iv.len() != want {
+            return Err(
+                ParseError::der("CBC IV: expected an OCTET STRING of the block size").into(),
+            );
+        }
+        (iv, 0)
+    };
+    let encrypted_content = match eci.get(2) {
+        Some(n) if n.is_context(0) => n.string_bytes(input)?,
+        _ => {
+            return Err(ParseError::NotSmime {
+                detail: "the encrypted content is detached (not supported)".into(),
+            }
+            .into());
+        }
+    };
+    i += 1;
+    let mut aad = Vec::new();
+    let mut mac = Vec::new();
+    if authenticated {
+        if let Some(n) = f.get(i)
+            && n.is_context(1)
+        {
+            aad = n.to_der(input)?;
+            if let Some(first) = aad.first_mut() {
+                *first = 0x31;
+            }
+            i += 1;
+        }
+        let m = child(f, i, "mac")?;
+        if m.tag & !0x20 != 0x04 {
+            return Err(ParseError::der("mac: expected an OCTET STRING").into());
+        }
+        mac = m.string_bytes(input)?;
+        if mac.len() != icv_len {
+            return Err(ParseError::der("the mac length differs from the ICV length").into());
+        }
+    }
+    Ok(Enveloped {
+        authenticated,
+        recipients,
+        content_type,
+        cipher,
+        iv,
+        icv_len,
+        encrypted_content,
+        aad,
+        mac,
+    })
+}
+
+impl Enveloped {
+    /// A copy without the recipient infos, to retry the content decryption with another key.
+    pub fn clone_for_retry(&self) -> Enveloped {
+        Enveloped {
+            authenticated: self.authenticated,
+            recipients: Vec::new(),
+            content_type: self.content_type,
+            cipher: self.cipher,
+            iv: self.iv.clone(),
+            icv_len: self.icv_len,
+            encrypted_content: self.encrypted_content.clone(),
+            aad: self.aad.clone(),
+            mac: self.mac.clone(),
+        }
+    }
+
+    /// Decrypts the content with `cek`. Any failure (wrong key length, bad tag, bad padding) is
+    /// [`DecryptError::CannotDecrypt`]. For GCM, nothing is returned unless the tag verified.
+    pub fn decrypt_content(mut self, cek: &[u8]) -> Result<Vec<u8>, DecryptError> {
+        if cek.len() != self.cipher.key_len() {
+            return Err(DecryptError::CannotDecrypt);
+        }
+        let mut buf = std::mem::take(&mut self.encrypted_content);
+        match self.cipher {
+            ContentCipher::Aes128Gcm | ContentCipher::Aes256Gcm => {
+                let nonce = aes_gcm::Nonce::try_from(self.iv.as_slice())
+                    .map_err(|_| DecryptError::CannotDecrypt)?;
+                let tag = aes_gcm::Tag::try_from(self.mac.as_slice())
+                    .map_err(|_| DecryptError::CannotDecrypt)?;
+                let r = if self.cipher == ContentCipher::Aes128Gcm {
+                    aes_gcm::Aes128Gcm::new_from_slice(cek)
+                        .map_err(|_| DecryptError::CannotDecrypt)?
+                        .decrypt_inout_detached(&nonce, &self.aad, buf.as_mut_slice().into(), &tag)
+                } else {
+                    aes_gcm::Aes256Gcm::new_from_slice(cek)
+                        .map_err(|_| DecryptError::CannotDecrypt)?
+                        .decrypt_inout_detached(&nonce, &self.aad, buf.as_mut_slice().into(), &tag)
+                };
+                if r.is_err() {
+                    zeroize::Zeroize::zeroize(&mut buf);
+                    return Err(DecryptError::CannotDecrypt);
+                }
+                Ok(buf)
+            }
+            ContentCipher::Aes128Cbc => cbc_decrypt::<aes::Aes128>(cek, &self.iv, buf),
+            ContentCipher::Aes192Cbc => cbc_decrypt::<aes::Aes192>(cek, &self.iv, buf),
+            ContentCipher::Aes256Cbc => cbc_decrypt::<aes::Aes256>(cek, &self.iv, buf),
+            ContentCipher::DesEde3Cbc => cbc_decrypt::<des::TdesEde3>(cek, &self.iv, buf),
+        }
+    }
+}
+
+fn cbc_decrypt<C>(key: &[u8], iv: &[u8], mut buf: Vec<u8>) -> Result<Vec<u8>, DecryptError>
+where
+    C: aes::cipher::BlockCipherDecrypt + aes::cipher::KeyInit,
+{
+    let dec =
+        cbc::Decryptor::<C>::new_from_slices(key, iv).map_err(|_| DecryptError::CannotDecrypt)?;
+    let len = dec
+        .decrypt_padded::<Pkcs7>(&mut buf)
+        .map_err(|_| DecryptError::CannotDecrypt)?
+        .len();
+    buf.truncate(len);
+    Ok(buf)
+}
+
+/// A fresh random key of `len` bytes.
+pub fn random_key(len: usize) -> Result<Zeroizing<Vec<u8>>, getrandom::Error> {
+    let mut k = Zeroizing::new(vec![0u8; len]);
+    getrandom::fill(&mut k)?;
+    Ok(k)
+}
+
+/// Encrypts `content` under `cek` and writes the ContentInfo (DER): AuthEnvelopedData for GCM,
+/// EnvelopedData for CBC. `recipient_infos` are the DER RecipientInfos.
+pub fn write(
+    content: &[u8],
+    cipher: ContentCipher,
+    cek: &[u8],
+    recipient_infos: &[Vec<u8>],
+) -> Result<Vec<u8>, crate::error::EncryptError> {
+    use crate::error::EncryptError;
+    let enc_err = |detail: &str| EncryptError::Encoding {
+        detail: detail.to_string(),
+    };
+    if !cipher.can_encrypt() {
+        return Err(EncryptError::UnsupportedAlgorithm {
+            detail: format!("{} is only read, never written", cipher.name()),
+        });
+    }
+    if cek.len() != cipher.key_len() {
+        return Err(enc_err("content-encryption key of the wrong length"));
+    }
+    let ris = super::signed_data::der_set_of(0x31, recipient_infos.to_vec());
+    let mut buf = content.to_vec();
+    let (params, mac) = if cipher.is_authenticated() {
+        let nonce_bytes = random_key(12).map_err(|e| enc_err(&e.to_string()))?;
+        let nonce =
+            aes_gcm::Nonce::try_from(nonce_bytes.as_slice()).map_err(|_| enc_err("nonce"))?;
+        let tag = if cipher == ContentCipher::Aes128Gcm {
+            aes_gcm::Aes128Gcm::new_from_slice(cek)
+                .map_err(|_| enc_err("key"))?
+                .encrypt_inout_detached(&nonce, &[], buf.as_mut_slice().into())
+        } else {
+            aes_gcm::Aes256Gcm::new_from_slice(cek)
+                .map_err(|_| enc_err("key"))?
+                .encrypt_inout_detached(&nonce, &[], buf.as_mut_slice().into())
+        }
+        .map_err(|_| enc_err("GCM encryption failed"))?;
+        // GCMParameters { aes-nonce, aes-ICVlen 16 }
+        let p = tlv(0x30, &[tlv(0x04, &nonce_bytes), tlv(0x02, &[16])].concat());
+        (p, Some(tag.to_vec()))
+    } else {
+        let iv = random_key(16).map_err(|e| enc_err(&e.to_string()))?;
+        let out = match cipher {
+            ContentCipher::Aes128Cbc => cbc_encrypt::<aes::Aes128>(cek, &iv, &buf),
+            _ => cbc_encrypt::<aes::Aes256>(cek, &iv, &buf),
+        }
+        .ok_or_else(|| enc_err("CBC encryption failed"))?;
+        buf = out;
+        (tlv(0x04, &iv), None)
+    };
+    let alg = tlv(0x30, &[cipher.oid().to_der()?, params].concat());
+    let eci = tlv(0x30, &[oids::DATA.to_der()?, alg, tlv(0x80, &buf)].concat());
+    let (ct, body) = match mac {
+        Some(tag) => (
+            oids::AUTH_ENVELOPED_DATA,
+            [tlv(0x02, &[0]), ris, eci, tlv(0x04, &tag)].concat(),
+        ),
+        None => {
+            // RFC 5652 §6.1: version 2 when any RecipientInfo is not version 0 (kari is 3).
+            let all_ktri = recipient_infos.iter().all(|r| r.first() == Some(&0x30));
+            let version = if all_ktri { 0 } else { 2 };
+            (
+                oids::ENVELOPED_DATA,
+                [tlv(0x02, &[version]), ris, eci].concat(),
+            )
+        }
+    };
+    let ci = [ct.to_der()?, tlv(0xA0, &tlv(0x30, &body))].concat();
+    Ok(tlv(0x30, &ci))
+}
+
+fn cbc_encrypt<C>(key: &[u8], iv: &[u8], data: &[u8]) -> Option<Vec<u8>>
+where
+    C: aes::cipher::BlockCipherEncrypt + aes::cipher::KeyInit,
+{
+    let enc = cbc::Encryptor::<C>::new_from_slices(key, iv).ok()?;
+    Some(enc.encrypt_padded_vec::<Pkcs7>(data))
+}
+
+/// Whether `input` is a ContentInfo of an encrypted type.
+pub fn is_encrypted(input: &[u8]) -> bool {
+    super::signed_data::parse_content_info(input).is_ok_and(|ci| {
+        ci.content_type == oids::ENVELOPED_DATA || ci.content_type == oids::AUTH_ENVELOPED_DATA
+    })
+}

@@ -1,0 +1,191 @@
+//! Encryption: AuthEnvelopedData with AES-GCM by default (RFC 5083/5084, RFC 8551), or
+//! EnvelopedData with AES-CBC for peers that cannot read GCM; RSA (PKCS#1 v1.5 or OAEP) and
+//! ECDH (P-256, P-384) recipients, chosen by each certificate's key.
+//!
+//! Every recipient certificate is checked before anything is encrypted: it must be valid now,
+//! allow key encipherment (RSA) or key agreement (EC) when it has a keyUsage extension, and
+//! allow emailProtection when it has an extKeyUsage extension. A refused recipient is named in
+//! the error. The sender's own certificate should be among the recipients so sent mail stays
+//! readable: [`EncryptOptions::sender`] adds it.
+
+use crate::cms::enveloped::{self, ContentCipher};
+use crate::cms::recipient::{self, KeyTransport, RecipientOptions};
+use crate::error::EncryptError;
+use crate::mime;
+use crate::sign::{SignOptions, Signer};
+use crate::validate;
+use der::Decode;
+use std::time::SystemTime;
+
+/// How to encrypt.
+#[derive(Debug, Clone)]
+pub struct EncryptOptions {
+    /// The content cipher (AES-256-GCM by default).
+    pub cipher: ContentCipher,
+    /// RSA key transport: PKCS#1 v1.5 (default, widest support) or OAEP.
+    pub key_transport: KeyTransport,
+    /// The sender's own encryption certificate (DER), added as a recipient so the sender can
+    /// read what was sent. Checked like any recipient.
+    pub sender: Option<Vec<u8>>,
+    /// The time recipient certificates must be valid at; `None` means now.
+    pub time: Option<SystemTime>,
+}
+
+impl Default for EncryptOptions {
+    fn default() -> Self {
+        EncryptOptions {
+            cipher: ContentCipher::Aes256Gcm,
+            key_transport: KeyTransport::RsaPkcs1v15,
+            sender: None,
+            time: None,
+        }
+    }
+}
+
+/// A person-readable name for a certificate: its addresses, or else its subject.
+pub fn describe_certificate(cert: &x509_cert::Certificate) -> String {
+    let addrs = validate::certificate_addresses(cert);
+    if addrs.is_empty() {
+        cert.tbs_certificate().subject().to_string()
+    } else {
+        format!(
+            "{} ({})",
+            addrs.join(", "),
+            cert.tbs_certificate().subject()
+        )
+    }
+}
+
+/// Checks that a certificate may receive encrypted mail; the error names it and says why not.
+pub fn check_recipient(cert_der: &[u8], time: SystemTime) -> Result<(), EncryptError> {
+    let cert =
+        x509_cert::Certificate::from_der(cert_der).map_err(|e| EncryptError::RecipientRefused {
+            recipient: "a recipient certificate".into(),
+            reason: format!("it cannot be parsed: {e}"),
+        })?;
+    let who = describe_certificate(&cert);
+    let refuse = |reason: String| EncryptError::RecipientRefused {
+        recipient: who.clone(),
+        reason,
+    };
+    validate::check_validity(&cert, time).map_err(|e| refuse(e.to_string()))?;
+    validate::check_email_eku(&cert).map_err(|e| refuse(e.to_string()))?;
+    let spki = cert.tbs_certificate().subject_public_key_info();
+    let is_rsa = spki.algorithm.oid == crate::crypto::oids::RSA_ENCRYPTION;
+    let is_ec = spki.algorithm.oid == crate::crypto::oids::EC_PUBLIC_KEY;
+    if !is_rsa && !is_ec {
+        return Err(refuse(format!(
+            "its key algorithm {} cannot receive encrypted mail",
+            spki.algorithm.oid
+        )));
+    }
+    match cert
+        .tbs_certificate()
+        .get_extension::<x509_cert::ext::pkix::KeyUsage>()
+    {
+        Ok(None) => Ok(()),
+        Ok(Some((_, ku))) => {
+            let ok = if is_rsa {
+                ku.key_encipherment()
+            } else {
+                ku.key_agreement()
+            };
+            if ok {
+                Ok(())
+            } else if is_rsa {
+                Err(refuse(
+                    "its key usage does not allow key encipherment".into(),
+                ))
+            } else {
+                Err(refuse("its key usage does not allow key agreement".into()))
+            }
+        }
+        Err(e) => Err(refuse(format!("its key usage extension is malformed: {e}"))),
+    }
+}
+
+/// Encrypts `content` (any bytes) to the recipients and returns the CMS ContentInfo (DER).
+pub fn encrypt_der(
+    content: &[u8],
+    recipients: &[Vec<u8>],
+    options: &EncryptOptions,
+) -> Result<Vec<u8>, EncryptError> {
+    let time = options.time.unwrap_or_else(SystemTime::now);
+    let mut all: Vec<&Vec<u8>> = Vec::new();
+    for r in recipients.iter().chain(options.sender.iter()) {
+        if !all.contains(&r) {
+            all.push(r);
+        }
+    }
+    if all.is_empty() {
+        return Err(EncryptError::NoRecipients);
+    }
+    for r in &all {
+        check_recipient(r, time)?;
+    }
+    let cek =
+        enveloped::random_key(options.cipher.key_len()).map_err(|e| EncryptError::Encoding {
+            detail: format!("no randomness: {e}"),
+        })?;
+    let ropts = RecipientOptions {
+        rsa: options.key_transport,
+    };
+    let mut infos = Vec::with_capacity(all.len());
+    for r in &all {
+        infos.push(recipient::recipient_info(r, &cek, &ropts)?);
+    }
+    enveloped::write(content, options.cipher, &cek, &infos)
+}
+
+/// Encrypts a MIME entity (or a whole message) and returns the encrypted message:
+/// application/pkcs7-mime with smime-type authEnveloped-data (GCM) or enveloped-data (CBC).
+/// RFC 5322 headers of the input (From, To, Subject…) stay outside; the MIME entity is
+/// encrypted in CRLF form.
+pub fn encrypt(
+    entity: &[u8],
+    recipients: &[Vec<u8>],
+    options: &EncryptOptions,
+) -> Result<Vec<u8>, EncryptError> {
+    let split = mime::split_entity(entity)?;
+    let der = encrypt_der(&split.entity, recipients, options)?;
+    Ok(wrap_mime(&split.outer_headers, &der, options.cipher))
+}
+
+fn wrap_mime(outer_headers: &[u8], der: &[u8], cipher: ContentCipher) -> Vec<u8> {
+    let smime_type = if cipher.is_authenticated() {
+        "authEnveloped-data"
+    } else {
+        "enveloped-data"
+    };
+    mime::write_pkcs7_mime(outer_headers, der, smime_type, "smime.p7m")
+}
+
+/// Signs, then encrypts, in one call; with `sign_again`, the encrypted result is signed once
+/// more (triple wrap, RFC 2634). The outer headers stay on the outside of every layer.
+pub fn sign_and_encrypt(
+    entity: &[u8],
+    signers: &[Signer],
+    sign_options: &SignOptions,
+    recipients: &[Vec<u8>],
+    options: &EncryptOptions,
+    sign_again: bool,
+) -> Result<Vec<u8>, EncryptError> {
+    let split = mime::split_entity(entity)?;
+    let signed = crate::sign::sign(&split.entity, signers, sign_options)?;
+    let der = encrypt_der(&signed, recipients, options)?;
+    if !sign_again {
+        return Ok(wrap_mime(&split.outer_headers, &der, options.cipher));
+    }
+    let inner = wrap_mime(&[], &der, options.cipher);
+    let outer = crate::sign::sign(&inner, signers, sign_options)?;
+    // Put the outer headers back on top of the outer signature.
+    let mut out = split.outer_headers.clone();
+    out.extend_from_slice(&outer);
+    Ok(out)
+}
+
+impl From<crate::error::KeyError> for EncryptError {
+    fn from(e: crate::error::KeyError) -> Self {
+        EncryptError::Sign(e.into())
+    }
+}
