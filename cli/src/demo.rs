@@ -189,7 +189,7 @@ pub fn run() -> Result<u8, Usage> {
         MESSAGE,
         &[signer(&alice)?],
         &SignOptions::default(),
-        &[bob.cert.clone()],
+        std::slice::from_ref(&bob.cert),
         &EncryptOptions {
             sender: Some(alice.cert.clone()),
             ..EncryptOptions::default()
@@ -220,7 +220,7 @@ pub fn run() -> Result<u8, Usage> {
     // 10. Renewal: Bob gets a new certificate; mail sent to the old one still opens.
     let old_mail = encrypt_der(
         b"sent last year\r\n",
-        &[bob.cert.clone()],
+        std::slice::from_ref(&bob.cert),
         &EncryptOptions::default(),
     )?;
     let bob_renewed = pki.user("Bob", &["bob@example.com"], Window::days(365))?;
@@ -234,7 +234,7 @@ pub fn run() -> Result<u8, Usage> {
     // 11. Tampering with the ciphertext is refused, and nothing is released.
     let mut tampered = encrypt_der(
         b"pay 100 EUR\r\n",
-        &[bob_renewed.cert.clone()],
+        std::slice::from_ref(&bob_renewed.cert),
         &EncryptOptions::default(),
     )?;
     if let Some(last) = tampered.last_mut() {
@@ -249,7 +249,7 @@ pub fn run() -> Result<u8, Usage> {
     // 12. A peer that cannot read GCM gets AES-CBC, which the reader learns is unprotected.
     let cbc = encrypt_der(
         b"for an older client\r\n",
-        &[bob_renewed.cert.clone()],
+        std::slice::from_ref(&bob_renewed.cert),
         &EncryptOptions {
             cipher: smime::cms::enveloped::ContentCipher::Aes256Cbc,
             ..EncryptOptions::default()
