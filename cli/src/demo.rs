@@ -19,6 +19,14 @@ struct Steps {
 }
 
 impl Steps {
+    fn check(&mut self, what: &str, ok: bool) {
+        self.count += 1;
+        if !ok {
+            self.failures += 1;
+        }
+        println!("[{}] {what}", if ok { " ok " } else { "FAIL" });
+    }
+
     fn expect(&mut self, what: &str, got: &Verdict, want: &dyn Fn(&Verdict) -> bool) {
         self.count += 1;
         let ok = want(got);
@@ -172,6 +180,85 @@ pub fn run() -> Result<u8, Usage> {
         "a plain message",
         &verify(MESSAGE, &trust)?.verdict(),
         &|v| *v == Verdict::NotSigned,
+    );
+
+    // 9. Encryption: Alice signs and encrypts to Bob and to herself.
+    use smime::decrypt::{DecryptionKey, Layer, decrypt, decrypt_der, open};
+    use smime::encrypt::{EncryptOptions, encrypt_der, sign_and_encrypt};
+    let to_bob = sign_and_encrypt(
+        MESSAGE,
+        &[signer(&alice)?],
+        &SignOptions::default(),
+        std::slice::from_ref(&bob.cert),
+        &EncryptOptions {
+            sender: Some(alice.cert.clone()),
+            ..EncryptOptions::default()
+        },
+        false,
+    )?;
+    println!(
+        "\nAlice signs and encrypts to Bob and herself (AES-256-GCM, ECDH P-256): {} bytes",
+        to_bob.len()
+    );
+    let bob_key = |who: &crate::pki::Issued| DecryptionKey {
+        key: who.key.clone(),
+        certificate: who.cert.clone(),
+    };
+    let opened = open(&to_bob, &[bob_key(&bob)], &trust)?;
+    steps.check(
+        "Bob opens it: encrypted (integrity-protected), then a trusted signature",
+        matches!(
+            opened.layers.as_slice(),
+            [Layer::Encrypted { integrity_protected: true, .. }, Layer::Signed(r)] if r.is_trusted()
+        ),
+    );
+    steps.check(
+        "Alice can read her sent copy with her own key",
+        decrypt(&to_bob, &[bob_key(&alice)]).is_ok(),
+    );
+
+    // 10. Renewal: Bob gets a new certificate; mail sent to the old one still opens.
+    let old_mail = encrypt_der(
+        b"sent last year\r\n",
+        std::slice::from_ref(&bob.cert),
+        &EncryptOptions::default(),
+    )?;
+    let bob_renewed = pki.user("Bob", &["bob@example.com"], Window::days(365))?;
+    let history = [bob_key(&bob_renewed), bob_key(&bob)];
+    let d = decrypt_der(&old_mail, &history)?;
+    steps.check(
+        "after renewal, last year's mail opens with the retired key (key 2 of 2)",
+        d.key_index == 1 && d.content == b"sent last year\r\n",
+    );
+
+    // 11. Tampering with the ciphertext is refused, and nothing is released.
+    let mut tampered = encrypt_der(
+        b"pay 100 EUR\r\n",
+        std::slice::from_ref(&bob_renewed.cert),
+        &EncryptOptions::default(),
+    )?;
+    if let Some(last) = tampered.last_mut() {
+        *last ^= 1; // the GCM tag
+    }
+    let r = decrypt_der(&tampered, &history);
+    steps.check(
+        "a tampered ciphertext is refused",
+        matches!(r, Err(smime::DecryptError::CannotDecrypt)),
+    );
+
+    // 12. A peer that cannot read GCM gets AES-CBC, which the reader learns is unprotected.
+    let cbc = encrypt_der(
+        b"for an older client\r\n",
+        std::slice::from_ref(&bob_renewed.cert),
+        &EncryptOptions {
+            cipher: smime::cms::enveloped::ContentCipher::Aes256Cbc,
+            ..EncryptOptions::default()
+        },
+    )?;
+    let d = decrypt_der(&cbc, &history)?;
+    steps.check(
+        "AES-256-CBC for an older peer opens, flagged as not integrity-protected",
+        !d.integrity_protected,
     );
 
     println!(
