@@ -1,0 +1,183 @@
+//! Peak memory of one-shot decryption: a 64 MiB message decrypts in less than three times the
+//! size of the encrypted message file, measured as the maximum resident set size of a separate
+//! process (`examples/decrypt_rss.rs`) under `/usr/bin/time -f %M`.
+
+mod common;
+
+use base64::Engine as _;
+use common::{KeyKind, LeafSpec, TestPki};
+use smime::cms::enveloped::ContentCipher;
+use smime::encrypt::{EncryptOptions, encrypt_der};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const TIME: &str = "/usr/bin/time";
+const CONTENT_SIZE: usize = 64 * 1024 * 1024;
+
+/// The target directory's profile directory (`target/debug`), from this test binary's path
+/// (`target/debug/deps/decrypt_memory-…`).
+fn profile_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>/deps/<test>")
+        .to_path_buf()
+}
+
+/// The `decrypt_rss` example binary. `cargo test` builds examples when no target is
+/// selected; when only this test was selected, it is built here with the same cargo, profile
+/// and target directory.
+fn example_binary() -> PathBuf {
+    let examples = profile_dir().join("examples");
+    let exe = format!("decrypt_rss{}", std::env::consts::EXE_SUFFIX);
+    let find = || -> Option<PathBuf> {
+        let direct = examples.join(&exe);
+        if direct.is_file() {
+            return Some(direct);
+        }
+        // Built by `cargo test` but not uplifted: decrypt_rss-<hash>.
+        std::fs::read_dir(&examples)
+            .ok()?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("decrypt_rss-") && !n.contains('.'))
+            })
+            .max_by_key(|p| p.metadata().and_then(|m| m.modified()).ok())
+    };
+    if let Some(p) = find() {
+        return p;
+    }
+    let target_dir = profile_dir()
+        .parent()
+        .expect("target directory")
+        .to_path_buf();
+    let out = Command::new(env!("CARGO"))
+        .args(["build", "-p", "smime", "--example", "decrypt_rss"])
+        .env("CARGO_TARGET_DIR", &target_dir)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run cargo to build the decrypt_rss example");
+    assert!(
+        out.status.success(),
+        "building the decrypt_rss example failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    find().expect("the decrypt_rss example binary after building it")
+}
+
+/// A text/plain entity of about `size` bytes: base64 lines of pseudo-random bytes.
+fn big_entity(size: usize) -> Vec<u8> {
+    let mut e = Vec::with_capacity(size + 128);
+    e.extend_from_slice(
+        b"Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n",
+    );
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut raw = [0u8; 57];
+    let mut line = String::with_capacity(80);
+    while e.len() < size {
+        for b in raw.iter_mut() {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            *b = (x >> 32) as u8;
+        }
+        line.clear();
+        base64::engine::general_purpose::STANDARD.encode_string(raw, &mut line);
+        e.extend_from_slice(line.as_bytes());
+        e.extend_from_slice(b"\r\n");
+    }
+    e
+}
+
+/// The application/pkcs7-mime message around an AuthEnvelopedData, as `encrypt` writes it.
+fn smime_message(der: &[u8]) -> Vec<u8> {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut m = Vec::with_capacity(b64.len() + b64.len() / 38 + 512);
+    m.extend_from_slice(
+        b"From: bob@example.com\r\nTo: alice@example.com\r\nSubject: big\r\n\
+MIME-Version: 1.0\r\n\
+Content-Type: application/pkcs7-mime; smime-type=authEnveloped-data; name=smime.p7m\r\n\
+Content-Disposition: attachment; filename=smime.p7m\r\n\
+Content-Transfer-Encoding: base64\r\n\r\n",
+    );
+    for line in b64.as_bytes().chunks(76) {
+        m.extend_from_slice(line);
+        m.extend_from_slice(b"\r\n");
+    }
+    m
+}
+
+#[test]
+fn one_shot_decrypt_of_64_mib_stays_under_three_times_the_message_size() {
+    assert!(
+        Path::new(TIME).is_file(),
+        "{TIME} is needed to measure the peak memory (install the 'time' package)"
+    );
+    let pki = TestPki::new();
+    let cert = pki.leaf(
+        "alice-p256",
+        &LeafSpec {
+            key: KeyKind::P256,
+            key_usage: Some("digitalSignature,keyAgreement"),
+            ..LeafSpec::default()
+        },
+    );
+    let started = std::time::Instant::now();
+    let entity = big_entity(CONTENT_SIZE);
+    let options = EncryptOptions {
+        cipher: ContentCipher::Aes256Gcm,
+        ..EncryptOptions::default()
+    };
+    // The entity is CRLF already, so `encrypt_der` encrypts exactly what `encrypt` would; the
+    // MIME wrapping is done here with the (optimised) base64 crate, to keep the debug-build
+    // test fast. The reader sees the same message `encrypt` writes.
+    eprintln!("entity built in {:.1?}", started.elapsed());
+    let der = encrypt_der(&entity, &[cert.der.clone()], &options).expect("encrypt");
+    let message = smime_message(&der);
+    drop(der);
+    let message_path = pki.path("big.eml");
+    std::fs::write(&message_path, &message).expect("write message");
+    let message_size = message.len();
+    drop(message);
+    eprintln!("built and encrypted in {:.1?}", started.elapsed());
+    let started = std::time::Instant::now();
+
+    let out = Command::new(TIME)
+        .args(["-f", "%M"])
+        .arg(example_binary())
+        .arg(&message_path)
+        .arg(&cert.cert_path)
+        .arg(&cert.key_path)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {TIME}: {e}"));
+    eprintln!("decrypted in {:.1?}", started.elapsed());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "decrypt_rss failed: {stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        stdout.trim().parse::<usize>().expect("content length"),
+        entity.len(),
+        "the whole content came back"
+    );
+    let max_rss_kib: usize = stderr
+        .lines()
+        .last()
+        .and_then(|l| l.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no max RSS figure from {TIME}: {stderr}"));
+    let max_rss = max_rss_kib * 1024;
+    let ratio = max_rss as f64 / message_size as f64;
+    eprintln!(
+        "decrypt of a {:.1} MiB message ({:.1} MiB content): max RSS {:.1} MiB = {ratio:.2}x \
+         the message size",
+        message_size as f64 / 1048576.0,
+        entity.len() as f64 / 1048576.0,
+        max_rss as f64 / 1048576.0
+    );
+    assert!(
+        max_rss < 3 * message_size,
+        "max RSS {max_rss} bytes is {ratio:.2}x the {message_size}-byte message (limit 3x)"
+    );
+}
