@@ -140,7 +140,7 @@ fn opts(cipher: ContentCipher, key_transport: KeyTransport) -> EncryptOptions {
 }
 
 fn der_for(cert: &Cert, cipher: ContentCipher, kt: KeyTransport) -> Vec<u8> {
-    encrypt_der(ENTITY, &[cert.der.clone()], &opts(cipher, kt)).expect("encrypt")
+    encrypt_der(ENTITY, std::slice::from_ref(&cert.der), &opts(cipher, kt)).expect("encrypt")
 }
 
 /// The offset of the first occurrence of `needle` in `hay`.
@@ -185,14 +185,14 @@ fn key_history_picks_the_key_the_message_was_encrypted_to() {
     for cipher in [ContentCipher::Aes256Gcm, ContentCipher::Aes128Cbc] {
         let o = opts(cipher, KeyTransport::RsaPkcs1v15);
         // Encrypted years ago to the old certificate.
-        let to_old = encrypt(&message(), &[f.old.der.clone()], &o).expect("encrypt");
+        let to_old = encrypt(&message(), std::slice::from_ref(&f.old.der), &o).expect("encrypt");
         let d = decrypt(&to_old, &history).expect("old mail opens");
         assert_eq!(d.content, ENTITY);
         assert_eq!(d.key_index, 1);
         assert_eq!(d.certificate, f.old.der);
         assert_eq!(d.cipher, cipher);
         // Encrypted to the new certificate.
-        let to_new = encrypt(&message(), &[f.new.der.clone()], &o).expect("encrypt");
+        let to_new = encrypt(&message(), std::slice::from_ref(&f.new.der), &o).expect("encrypt");
         let d = decrypt(&to_new, &history).expect("new mail opens");
         assert_eq!(d.content, ENTITY);
         assert_eq!(d.key_index, 0);
@@ -209,7 +209,8 @@ fn key_history_picks_the_key_the_message_was_encrypted_to() {
             DecryptError::CannotDecrypt
         );
         // Someone else's mail.
-        let to_carol = encrypt(&message(), &[f.carol.der.clone()], &o).expect("encrypt");
+        let to_carol =
+            encrypt(&message(), std::slice::from_ref(&f.carol.der), &o).expect("encrypt");
         assert_eq!(
             decrypt(&to_carol, &history).unwrap_err(),
             DecryptError::CannotDecrypt
@@ -240,7 +241,12 @@ fn no_keys_is_its_own_error() {
     let f = fixture();
     let der = der_for(&f.rsa, ContentCipher::Aes256Gcm, KeyTransport::RsaPkcs1v15);
     assert_eq!(decrypt_der(&der, &[]).unwrap_err(), DecryptError::NoKeys);
-    let msg = encrypt(&message(), &[f.rsa.der.clone()], &EncryptOptions::default()).unwrap();
+    let msg = encrypt(
+        &message(),
+        std::slice::from_ref(&f.rsa.der),
+        &EncryptOptions::default(),
+    )
+    .unwrap();
     assert_eq!(decrypt(&msg, &[]).unwrap_err(), DecryptError::NoKeys);
 }
 
@@ -406,7 +412,7 @@ fn cbc_padding_flip_fails_and_earlier_flips_are_not_integrity_protected() {
             let env = enveloped::parse(&der).expect("parse");
             let ct = find(&der, &env.encrypted_content);
             let len = env.encrypted_content.len();
-            assert!(len >= 48 && len % 16 == 0);
+            assert!(len >= 48 && len.is_multiple_of(16));
             let pad = 16 - ENTITY.len() % 16;
             assert!(
                 pad > 1,
@@ -590,7 +596,7 @@ fn truncated_mime_is_a_parse_error() {
     let keys = [key_of(&f.p256)];
     let msg = encrypt(
         &message(),
-        &[f.p256.der.clone()],
+        std::slice::from_ref(&f.p256.der),
         &EncryptOptions::default(),
     )
     .unwrap();
@@ -644,7 +650,7 @@ fn garbage_mime_is_a_typed_error() {
     let keys = [key_of(&f.p256)];
     let msg = encrypt(
         &message(),
-        &[f.p256.der.clone()],
+        std::slice::from_ref(&f.p256.der),
         &EncryptOptions::default(),
     )
     .unwrap();
@@ -709,7 +715,7 @@ fn unusable_recipient_certificates_are_refused_by_name() {
     for (cert, address, why) in cases {
         let (recipient, reason) = refused(encrypt(
             &message(),
-            &[cert.der.clone()],
+            std::slice::from_ref(&cert.der),
             &EncryptOptions::default(),
         ));
         assert!(recipient.contains(address), "{recipient}: {reason}");
@@ -724,7 +730,7 @@ fn unusable_recipient_certificates_are_refused_by_name() {
         // As the sender's own certificate too.
         let (recipient, _) = refused(encrypt(
             &message(),
-            &[f.rsa.der.clone()],
+            std::slice::from_ref(&f.rsa.der),
             &EncryptOptions {
                 sender: Some(cert.der.clone()),
                 ..EncryptOptions::default()
@@ -769,7 +775,7 @@ fn vectors(name: &str) -> serde_json::Value {
 
 fn hex(s: &serde_json::Value) -> Vec<u8> {
     let s = s.as_str().expect("hex string");
-    assert!(s.len() % 2 == 0);
+    assert!(s.len().is_multiple_of(2));
     (0..s.len())
         .step_by(2)
         .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))

@@ -152,8 +152,12 @@ fn cms_of(msg: &[u8]) -> Vec<u8> {
 fn ours_to_openssl(cert: &Cert, kt: KeyTransport, what: &str) {
     let mut failures = Vec::new();
     for cipher in OUR_CIPHERS {
-        let msg = encrypt(&message(), &[cert.der.clone()], &options(cipher, kt))
-            .unwrap_or_else(|e| panic!("{what} {}: encrypt: {e}", cipher.name()));
+        let msg = encrypt(
+            &message(),
+            std::slice::from_ref(&cert.der),
+            &options(cipher, kt),
+        )
+        .unwrap_or_else(|e| panic!("{what} {}: encrypt: {e}", cipher.name()));
         let text = String::from_utf8_lossy(&msg);
         let smime_type = if cipher.is_authenticated() {
             "smime-type=authEnveloped-data"
@@ -655,7 +659,7 @@ fn ours_sign_and_encrypt_opens_and_verifies_with_openssl() {
             &msg,
             &[signer(&f.rsa)],
             &SignOptions::default(),
-            &[f.p256.der.clone()],
+            std::slice::from_ref(&f.p256.der),
             &opts,
             false,
         )
@@ -669,7 +673,7 @@ fn ours_sign_and_encrypt_opens_and_verifies_with_openssl() {
             &msg,
             &[signer(&f.rsa)],
             &SignOptions::default(),
-            &[f.p384.der.clone()],
+            std::slice::from_ref(&f.p384.der),
             &opts,
             true,
         )
