@@ -54,8 +54,12 @@ fn example_binary() -> PathBuf {
         .parent()
         .expect("target directory")
         .to_path_buf();
-    let out = Command::new(env!("CARGO"))
-        .args(["build", "-p", "smime", "--example", "decrypt_rss"])
+    let mut cargo = Command::new(env!("CARGO"));
+    cargo.args(["build", "-p", "smime", "--example", "decrypt_rss"]);
+    if profile_dir().file_name().is_some_and(|n| n == "release") {
+        cargo.arg("--release");
+    }
+    let out = cargo
         .env("CARGO_TARGET_DIR", &target_dir)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
