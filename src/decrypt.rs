@@ -76,10 +76,15 @@ pub fn decrypt_der(der: &[u8], keys: &[DecryptionKey]) -> Result<Decrypted, Decr
     // Recover a content key from every (key, recipient info) pair addressed to us; failures
     // are not distinguished. Then try them in order until one opens the content.
     let mut candidates = Vec::new();
+    let mut unsupported = None;
     for (index, (k, cert)) in keys.iter().zip(&certs).enumerate() {
         for ri in env.recipients.iter().filter(|ri| ri.addressed_to(cert)) {
-            if let Ok(cek) = crate::cms::recipient::unwrap_cek(ri, cert, k.key.as_ref(), cek_len) {
-                candidates.push((index, cek));
+            match crate::cms::recipient::unwrap_cek(ri, cert, k.key.as_ref(), cek_len) {
+                Ok(cek) => candidates.push((index, cek)),
+                // The algorithms are visible in the message: saying which one is not supported
+                // reveals nothing about the key or the content.
+                Err(e @ DecryptError::UnsupportedAlgorithm { .. }) => unsupported = Some(e),
+                Err(_) => {}
             }
         }
     }
@@ -106,7 +111,10 @@ pub fn decrypt_der(der: &[u8], keys: &[DecryptionKey]) -> Result<Decrypted, Decr
             });
         }
     }
-    Err(DecryptError::CannotDecrypt)
+    match unsupported {
+        Some(e) if n == 0 => Err(e),
+        _ => Err(DecryptError::CannotDecrypt),
+    }
 }
 
 /// Decrypts an encrypted message (application/pkcs7-mime, whole message or bare entity).
@@ -116,14 +124,19 @@ pub fn decrypt(message: &[u8], keys: &[DecryptionKey]) -> Result<Decrypted, Decr
     let part = parsed
         .smime
         .iter()
-        .find(|p| {
-            matches!(
-                p.kind,
-                SmimeKind::EnvelopedData | SmimeKind::AuthEnvelopedData | SmimeKind::Pkcs7Mime
-            ) && enveloped::is_encrypted(&p.cms)
-        })
+        .find(|p| says_encrypted(p))
         .ok_or(DecryptError::NotEncrypted)?;
     decrypt_der(&part.cms, keys)
+}
+
+/// Whether a part is encrypted: its smime-type says so (then a body that does not parse is a
+/// parse error, not "not encrypted"), or an untyped pkcs7-mime body holds encrypted CMS.
+fn says_encrypted(p: &mime::SmimePart) -> bool {
+    match p.kind {
+        SmimeKind::EnvelopedData | SmimeKind::AuthEnvelopedData => true,
+        SmimeKind::Pkcs7Mime => enveloped::is_encrypted(&p.cms),
+        _ => false,
+    }
 }
 
 /// One layer of an opened message, outermost first.
@@ -204,7 +217,7 @@ pub fn open(
                 content: current,
             });
         }
-        if enveloped::is_encrypted(&part.cms) {
+        if says_encrypted(part) {
             let d = decrypt_der(&part.cms, keys)?;
             layers.push(Layer::Encrypted {
                 key_index: d.key_index,
