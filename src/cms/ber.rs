@@ -281,6 +281,52 @@ fn parse_at(
     ))
 }
 
+/// The `i`th child, or an error naming `what`.
+pub(crate) fn child<'a>(nodes: &'a [Node], i: usize, what: &str) -> Result<&'a Node, ParseError> {
+    nodes
+        .get(i)
+        .ok_or_else(|| ParseError::der(format!("{what} is missing")))
+}
+
+/// The OBJECT IDENTIFIER in `node`.
+pub(crate) fn oid_of(
+    node: &Node,
+    input: &[u8],
+    what: &str,
+) -> Result<const_oid::ObjectIdentifier, ParseError> {
+    if node.tag != 0x06 {
+        return Err(ParseError::der(format!(
+            "{what}: expected an OBJECT IDENTIFIER"
+        )));
+    }
+    let bytes = input
+        .get(node.content.clone())
+        .ok_or_else(|| ParseError::der("truncated OID"))?;
+    const_oid::ObjectIdentifier::from_bytes(bytes)
+        .map_err(|e| ParseError::der(format!("{what}: {e}")))
+}
+
+/// Decodes `node` (re-encoded as DER) as a `der` type.
+pub(crate) fn decode<T: for<'a> der::Decode<'a>>(
+    node: &Node,
+    input: &[u8],
+    what: &str,
+) -> Result<T, ParseError> {
+    let der = node.to_der(input)?;
+    T::from_der(&der).map_err(|e| ParseError::der(format!("{what}: {e}")))
+}
+
+/// A one-byte INTEGER (CMS versions).
+pub(crate) fn small_int(node: &Node, input: &[u8], what: &str) -> Result<u8, ParseError> {
+    if node.tag != 0x02 {
+        return Err(ParseError::der(format!("{what}: expected an INTEGER")));
+    }
+    match input.get(node.content.clone()) {
+        Some([v]) => Ok(*v),
+        _ => Err(ParseError::der(format!("{what}: unexpected value"))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

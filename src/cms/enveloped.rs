@@ -4,7 +4,8 @@
 //! GCM output is released only after the tag verified: decryption happens in a buffer that is
 //! returned only on success.
 
-use super::ber::{Node, tlv};
+use super::ber::tlv;
+use super::ber::{child, oid_of};
 use super::recipient::{self, RecipientInfo};
 use crate::crypto::oids;
 use crate::error::{DecryptError, ParseError};
@@ -117,24 +118,6 @@ pub struct Enveloped {
     pub aad: Vec<u8>,
     /// The GCM tag.
     pub mac: Vec<u8>,
-}
-
-fn child<'a>(nodes: &'a [Node], i: usize, what: &str) -> Result<&'a Node, ParseError> {
-    nodes
-        .get(i)
-        .ok_or_else(|| ParseError::der(format!("{what} is missing")))
-}
-
-fn oid_of(node: &Node, input: &[u8], what: &str) -> Result<ObjectIdentifier, ParseError> {
-    if node.tag != 0x06 {
-        return Err(ParseError::der(format!(
-            "{what}: expected an OBJECT IDENTIFIER"
-        )));
-    }
-    let bytes = input
-        .get(node.content.clone())
-        .ok_or_else(|| ParseError::der("truncated OID"))?;
-    ObjectIdentifier::from_bytes(bytes).map_err(|e| ParseError::der(format!("{what}: {e}")))
 }
 
 /// Parses an EnvelopedData or AuthEnvelopedData ContentInfo (BER or DER).

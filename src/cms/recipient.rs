@@ -12,6 +12,7 @@
 //! failure yields a random key instead (RFC 3218), so it surfaces where a wrong key would.
 
 use super::ber::{self, Node, tlv};
+use super::ber::{child, decode, oid_of, small_int};
 use super::signed_data::SignerId;
 use crate::crypto::keys::{KeyKind, PrivateKey, RsaDecryptPadding};
 use crate::crypto::{DigestAlgorithm, oids};
@@ -462,39 +463,6 @@ pub fn aes_key_unwrap(kek: &[u8], wrapped: &[u8]) -> Result<Zeroizing<Vec<u8>>, 
 // ---------------------------------------------------------------------------------------------
 // Reading
 // ---------------------------------------------------------------------------------------------
-
-fn child<'a>(nodes: &'a [Node], i: usize, what: &str) -> Result<&'a Node, ParseError> {
-    nodes
-        .get(i)
-        .ok_or_else(|| ParseError::der(format!("{what} is missing")))
-}
-
-fn oid_of(node: &Node, input: &[u8], what: &str) -> Result<ObjectIdentifier, ParseError> {
-    if node.tag != 0x06 {
-        return Err(ParseError::der(format!(
-            "{what}: expected an OBJECT IDENTIFIER"
-        )));
-    }
-    let bytes = input
-        .get(node.content.clone())
-        .ok_or_else(|| ParseError::der("truncated OID"))?;
-    ObjectIdentifier::from_bytes(bytes).map_err(|e| ParseError::der(format!("{what}: {e}")))
-}
-
-fn decode<T: for<'a> Decode<'a>>(node: &Node, input: &[u8], what: &str) -> Result<T, ParseError> {
-    let der = node.to_der(input)?;
-    T::from_der(&der).map_err(|e| ParseError::der(format!("{what}: {e}")))
-}
-
-fn small_int(node: &Node, input: &[u8], what: &str) -> Result<u8, ParseError> {
-    if node.tag != 0x02 {
-        return Err(ParseError::der(format!("{what}: expected an INTEGER")));
-    }
-    match input.get(node.content.clone()) {
-        Some([v]) => Ok(*v),
-        _ => Err(ParseError::der(format!("{what}: unexpected value"))),
-    }
-}
 
 /// An OCTET STRING (primitive or BER constructed) of at most `max` bytes.
 fn octets(

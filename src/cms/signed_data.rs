@@ -1,11 +1,12 @@
 //! SignedData (RFC 5652 section 5): reading what peers write (BER), writing DER.
 
 use super::ber::{self, Node, tlv};
+use super::ber::{child, decode, oid_of, small_int};
 use crate::crypto::DigestAlgorithm;
 use crate::crypto::oids;
 use crate::error::ParseError;
 use const_oid::ObjectIdentifier;
-use der::{Decode, Encode};
+use der::Encode;
 use spki::AlgorithmIdentifierOwned;
 use x509_cert::name::Name;
 use x509_cert::serial_number::SerialNumber;
@@ -136,39 +137,6 @@ pub struct ContentInfo {
     pub content_type: ObjectIdentifier,
     /// The BER tree of the whole input.
     pub root: Node,
-}
-
-fn oid_of(node: &Node, input: &[u8], what: &str) -> Result<ObjectIdentifier, ParseError> {
-    if node.tag != 0x06 {
-        return Err(ParseError::der(format!(
-            "{what}: expected an OBJECT IDENTIFIER"
-        )));
-    }
-    let bytes = input
-        .get(node.content.clone())
-        .ok_or_else(|| ParseError::der("truncated OID"))?;
-    ObjectIdentifier::from_bytes(bytes).map_err(|e| ParseError::der(format!("{what}: {e}")))
-}
-
-fn child<'a>(nodes: &'a [Node], i: usize, what: &str) -> Result<&'a Node, ParseError> {
-    nodes
-        .get(i)
-        .ok_or_else(|| ParseError::der(format!("{what} is missing")))
-}
-
-fn decode<T: for<'a> Decode<'a>>(node: &Node, input: &[u8], what: &str) -> Result<T, ParseError> {
-    let der = node.to_der(input)?;
-    T::from_der(&der).map_err(|e| ParseError::der(format!("{what}: {e}")))
-}
-
-fn small_int(node: &Node, input: &[u8], what: &str) -> Result<u8, ParseError> {
-    if node.tag != 0x02 {
-        return Err(ParseError::der(format!("{what}: expected an INTEGER")));
-    }
-    match input.get(node.content.clone()) {
-        Some([v]) => Ok(*v),
-        _ => Err(ParseError::der(format!("{what}: unexpected value"))),
-    }
 }
 
 /// Parses the outer ContentInfo of a CMS message (BER or DER).
