@@ -2,12 +2,13 @@
 
 #[path = "../../tests/common/mod.rs"]
 mod common;
+mod support;
 
 use common::{Cert, KeyKind, LeafSpec, TestPki, openssl};
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::sync::OnceLock;
+use support::*;
 
 struct Fixture {
     pki: TestPki,
@@ -60,38 +61,6 @@ fn fixture() -> &'static Fixture {
             signed,
         }
     })
-}
-
-fn smime(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_smime"))
-        .args(args)
-        .output()
-        .expect("run smime")
-}
-
-fn smime_stdin(args: &[&str], input: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_smime"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run smime");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input)
-        .expect("write stdin");
-    child.wait_with_output().expect("wait")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 fn root() -> String {
