@@ -48,6 +48,7 @@ pub mod crypto;
 pub mod decrypt;
 pub mod encrypt;
 pub mod error;
+pub mod keyring;
 pub mod mime;
 pub mod pkcs12;
 pub mod sign;

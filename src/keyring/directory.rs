@@ -1,0 +1,2 @@
+//! Directory entries: LDAP `userSMIMECertificate` (a certs-only SignedData) and
+//! `userCertificate` (a DER certificate).

@@ -1,0 +1,2 @@
+//! The keyring file: a versioned, sealed and integrity-protected encoding of a
+//! [`super::snapshot::Snapshot`], written atomically.
