@@ -11,7 +11,7 @@
 //! Errors ([`VerifyError`]) are only for input that cannot be examined at all (malformed MIME
 //! or CMS). A bad signature is a finding, not an error.
 
-use crate::cms::signed_data::{self, SignerInfo};
+use crate::cms::signed_data::{self, SignerId, SignerInfo};
 use crate::crypto::verify::{KeyAlgorithm, SigCheckError, key_info, verify_signature};
 use crate::crypto::{DigestAlgorithm, oids};
 use crate::error::{ParseError, VerifyError};
@@ -296,6 +296,11 @@ pub struct SignerReport {
     pub address: Check<AddressFailure>,
     /// Revocation (from the CRLs the caller supplied).
     pub revocation: RevocationStatus,
+    /// The signer's `SMIMECapabilities` attribute (DER), if it sent exactly one.
+    pub capabilities: Option<Vec<u8>>,
+    /// The certificate the signer asks mail to be encrypted to (`SMIMEEncryptionKeyPreference`),
+    /// if it named one.
+    pub encryption_key_preference: Option<SignerId>,
 }
 
 impl SignerReport {
@@ -437,6 +442,8 @@ pub struct VerifyReport {
     pub detached_with_content: bool,
     /// Whether the message is encrypted rather than signed.
     pub encrypted: bool,
+    /// The certificates the message carried (DER), in message order.
+    pub certificates: Vec<Vec<u8>>,
 }
 
 impl VerifyReport {
@@ -450,6 +457,7 @@ impl VerifyReport {
             address_check_skipped: false,
             detached_with_content: false,
             encrypted: false,
+            certificates: Vec::new(),
         }
     }
 
@@ -504,8 +512,32 @@ impl VerifyReport {
     }
 }
 
+/// A place to find signer certificates that a message does not carry, such as a keyring.
+pub trait CertificateLookup {
+    /// Certificates (DER) that may be the one `id` names; those that do not match are ignored.
+    fn signer_certificates(&self, id: &SignerId) -> Vec<Vec<u8>>;
+}
+
+/// No certificates beyond the message's and [`VerifyOptions::certificates`].
+struct NoLookup;
+
+impl CertificateLookup for NoLookup {
+    fn signer_certificates(&self, _id: &SignerId) -> Vec<Vec<u8>> {
+        Vec::new()
+    }
+}
+
 /// Verifies a signed message (a whole RFC 5322 message or a bare MIME entity).
 pub fn verify(message: &[u8], options: &VerifyOptions) -> Result<VerifyReport, VerifyError> {
+    verify_with(message, options, &NoLookup)
+}
+
+/// Like [`verify`], also asking `lookup` for signer certificates the message does not carry.
+pub fn verify_with(
+    message: &[u8],
+    options: &VerifyOptions,
+    lookup: &dyn CertificateLookup,
+) -> Result<VerifyReport, VerifyError> {
     let parsed = mime::parse(message, &options.limits)?;
     let Some(part) = parsed.smime.iter().find(|p| {
         matches!(
@@ -539,7 +571,7 @@ pub fn verify(message: &[u8], options: &VerifyOptions) -> Result<VerifyReport, V
             let content = message.get(range).ok_or_else(|| {
                 VerifyError::Parse(ParseError::mime("signed part outside the message"))
             })?;
-            check(Some(content), &part.cms, addresses, options)?
+            check(Some(content), &part.cms, addresses, options, lookup)?
         }
         SmimeKind::EnvelopedData | SmimeKind::AuthEnvelopedData => {
             let mut r = VerifyReport::empty(SignatureKind::None);
@@ -555,7 +587,7 @@ pub fn verify(message: &[u8], options: &VerifyOptions) -> Result<VerifyReport, V
                 r.encrypted = true;
                 return Ok(r);
             }
-            check(None, &part.cms, addresses, options)?
+            check(None, &part.cms, addresses, options, lookup)?
         }
     };
     report.scope = scope;
@@ -570,7 +602,7 @@ pub fn verify_detached_der(
     options: &VerifyOptions,
 ) -> Result<VerifyReport, VerifyError> {
     let addresses = address_list(&options.address);
-    let mut r = check(Some(content), signature, addresses, options)?;
+    let mut r = check(Some(content), signature, addresses, options, &NoLookup)?;
     r.scope = SignedScope::WholeMessage;
     Ok(r)
 }
@@ -578,7 +610,7 @@ pub fn verify_detached_der(
 /// Verifies an opaque CMS SignedData (DER or BER) that carries its content.
 pub fn verify_opaque_der(der: &[u8], options: &VerifyOptions) -> Result<VerifyReport, VerifyError> {
     let addresses = address_list(&options.address);
-    let mut r = check(None, der, addresses, options)?;
+    let mut r = check(None, der, addresses, options, &NoLookup)?;
     r.scope = SignedScope::WholeMessage;
     Ok(r)
 }
@@ -597,6 +629,7 @@ fn check(
     cms: &[u8],
     addresses: Option<Vec<String>>,
     options: &VerifyOptions,
+    lookup: &dyn CertificateLookup,
 ) -> Result<VerifyReport, VerifyError> {
     let sd = signed_data::parse_signed_data(cms)?;
     let time = options.time.unwrap_or_else(SystemTime::now);
@@ -645,6 +678,20 @@ fn check(
             pool.push((der.clone(), c));
         }
     }
+    for si in &sd.signers {
+        if pool.iter().any(|(_, c)| si.sid.matches(c)) {
+            continue;
+        }
+        for der in lookup.signer_certificates(&si.sid) {
+            if let Ok(c) = x509_cert::Certificate::from_der(&der)
+                && si.sid.matches(&c)
+                && !pool.iter().any(|(d, _)| *d == der)
+            {
+                pool.push((der, c));
+            }
+        }
+    }
+    report.certificates = sd.certificates.clone();
 
     let mut matched_canonical = false;
     for si in &sd.signers {
@@ -707,7 +754,17 @@ fn check_signer(
         extended_key_usage: Check::NotChecked(NO_CERT.into()),
         address: Check::NotChecked(NO_CERT.into()),
         revocation: RevocationStatus::NotChecked,
+        capabilities: None,
+        encryption_key_preference: None,
     };
+    if let Some(attrs) = &si.signed_attrs {
+        if let [v] = attrs.values(&oids::SMIME_CAPABILITIES).as_slice() {
+            r.capabilities = Some(v.to_vec());
+        }
+        if let [v] = attrs.values(&oids::ENCRYPTION_KEY_PREFERENCE).as_slice() {
+            r.encryption_key_preference = signed_data::parse_encryption_key_preference(v).ok();
+        }
+    }
     let digest = DigestAlgorithm::from_oid(&si.digest_algorithm.oid);
     if let Some(d) = digest
         && d.is_weak()

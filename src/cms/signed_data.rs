@@ -336,6 +336,29 @@ fn parse_signer_info(node: &Node, input: &[u8]) -> Result<SignerInfo, ParseError
     })
 }
 
+/// Reads an `SMIMEEncryptionKeyPreference` attribute value (RFC 8551 §2.5.3): the certificate
+/// the signer wants mail encrypted to, as issuerAndSerialNumber `[0]`, the subject key
+/// identifier of a RecipientKeyIdentifier `[1]`, or a subjectAltKeyIdentifier `[2]`.
+pub fn parse_encryption_key_preference(value: &[u8]) -> Result<SignerId, ParseError> {
+    let node = crate::cms::ber::parse(value)?;
+    if node.is_context(0) && node.constructed() {
+        let parts = &node.children;
+        Ok(SignerId::IssuerAndSerial {
+            issuer: decode::<Name>(child(parts, 0, "issuer")?, value, "issuer")?,
+            serial: decode::<SerialNumber>(child(parts, 1, "serialNumber")?, value, "serial")?,
+        })
+    } else if node.is_context(1) && node.constructed() {
+        let ski = child(&node.children, 0, "RecipientKeyIdentifier")?;
+        Ok(SignerId::SubjectKeyId(ski.string_bytes(value)?))
+    } else if node.is_context(2) {
+        Ok(SignerId::SubjectKeyId(node.string_bytes(value)?))
+    } else {
+        Err(ParseError::der(
+            "SMIMEEncryptionKeyPreference: unknown choice",
+        ))
+    }
+}
+
 fn parse_signed_attrs(node: &Node, input: &[u8]) -> Result<SignedAttributes, ParseError> {
     if !node.constructed() {
         return Err(ParseError::der("signedAttrs: expected a constructed [0]"));

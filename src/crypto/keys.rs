@@ -225,6 +225,20 @@ impl SoftwareKey {
             _ => None,
         }
     }
+
+    /// The key as DER PKCS#8 `PrivateKeyInfo` (how the keyring stores software keys).
+    pub fn to_pkcs8_der(&self) -> Result<Zeroizing<Vec<u8>>, KeyError> {
+        use pkcs8::EncodePrivateKey;
+        let doc = match &self.inner {
+            Inner::Rsa(k) => k.to_pkcs8_der(),
+            Inner::P256(k) => k.to_pkcs8_der(),
+            Inner::P384(k) => k.to_pkcs8_der(),
+        }
+        .map_err(|e| KeyError::Unsupported {
+            detail: format!("cannot encode the key as PKCS#8: {e}"),
+        })?;
+        Ok(Zeroizing::new(doc.as_bytes().to_vec()))
+    }
 }
 
 /// A PEM block: its label and decoded bytes.
