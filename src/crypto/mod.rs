@@ -9,6 +9,7 @@ use const_oid::ObjectIdentifier;
 use digest::{Digest, DynDigest};
 
 pub mod keys;
+pub mod pkcs8_encrypted;
 pub mod verify;
 
 /// Object identifiers used across the crate.

@@ -1,8 +1,1150 @@
 //! The keyring: the user's identities with their key history, other people's certificates,
 //! trust anchors, intermediates and CRLs.
+//!
+//! A [`Keyring`] answers the questions a mail client asks:
+//!
+//! - *Which key signs mail from this address?* [`Keyring::signer_for`] picks the best signing
+//!   identity (valid now, signing key usage, trusted chain preferred, newest first) and attaches
+//!   its chain and the identity's encryption certificate.
+//! - *Can I encrypt to these people?* [`Keyring::recipient_readiness`] says, for each address,
+//!   which certificate will be used or why none can be (no certificate, expired, revoked,
+//!   untrusted, wrong key usage); [`Keyring::encryption_certificates_for`] refuses, naming them,
+//!   the recipients that are not ready; [`Keyring::choose_cipher`] picks the content cipher
+//!   from what the recipients advertised.
+//! - *Which key opens this?* [`Keyring::decryption_keys`] is the whole key history, renewed
+//!   certificates included, so old mail stays readable.
+//! - *Is this signature trusted?* [`Keyring::verify`] verifies with the keyring's trust anchors,
+//!   intermediates and CRLs, finding signer certificates the message does not carry.
+//!
+//! Certificates are indexed by every e-mail address they name (domain without regard to case),
+//! by issuer and serial number, and by subject key identifier; lookups are hash-map lookups.
+//! Certificates from other people arrive from files, directory entries, certs-only messages and
+//! [harvesting](Keyring::harvest) verified signed mail.
+//!
+//! The keyring is saved to a sealed, integrity-protected file with [`Keyring::save`] and read
+//! back with [`Keyring::load`] (see [`store`]).
 
 pub mod directory;
+mod import;
+mod select;
 pub mod snapshot;
 pub mod store;
 
+pub use import::{Harvest, Imported};
+pub use select::{
+    CipherChoice, CipherReason, Readiness, RecipientReadiness, Rejected, Unusable,
+    parse_capabilities,
+};
 pub use snapshot::{ContactRecord, IdentityRecord, Snapshot, Source, StoredKey, Timestamp};
+
+use crate::cms::signed_data::SignerId;
+use crate::crypto::keys::{PrivateKey, SoftwareKey, check_key_matches};
+use crate::decrypt::{self, Decrypted, DecryptionKey};
+use crate::error::{DecryptError, KeyError, ParseError, VerifyError};
+use crate::validate;
+use crate::verify::{self, AddressPolicy, CertificateLookup, VerifyOptions, VerifyReport};
+use der::{Decode, Encode};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use x509_cert::Certificate;
+use x509_cert::ext::pkix::{BasicConstraints, KeyUsage, SubjectKeyIdentifier};
+
+/// The SHA-256 of a certificate's DER: how the keyring names a certificate.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Fingerprint(pub [u8; 32]);
+
+impl Fingerprint {
+    /// The fingerprint of a DER certificate.
+    pub fn of(der: &[u8]) -> Fingerprint {
+        Fingerprint(Sha256::digest(der).into())
+    }
+
+    /// Lower-case hex.
+    pub fn to_hex(&self) -> String {
+        self.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+impl fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_hex())
+    }
+}
+
+impl fmt::Debug for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Fingerprint({})", self.to_hex())
+    }
+}
+
+/// What a certificate's key may be used for in S/MIME.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Roles {
+    /// Signing: key usage absent, digitalSignature or nonRepudiation.
+    pub signing: bool,
+    /// Receiving encrypted mail: an RSA key with key usage absent or keyEncipherment, or an EC
+    /// key with key usage absent or keyAgreement.
+    pub encryption: bool,
+}
+
+impl fmt::Display for Roles {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match (self.signing, self.encryption) {
+            (true, true) => "signing+encryption",
+            (true, false) => "signing",
+            (false, true) => "encryption",
+            (false, false) => "none",
+        })
+    }
+}
+
+/// What the keyring knows about a certificate without parsing it again.
+#[derive(Clone, Debug)]
+pub struct CertificateInfo {
+    /// The certificate (DER).
+    pub der: Vec<u8>,
+    /// Its fingerprint.
+    pub fingerprint: Fingerprint,
+    /// The subject, for people.
+    pub subject: String,
+    /// The issuer, for people.
+    pub issuer: String,
+    /// The serial number, hex.
+    pub serial: String,
+    /// Every e-mail address it names.
+    pub addresses: Vec<String>,
+    /// Start of validity.
+    pub not_before: SystemTime,
+    /// End of validity.
+    pub not_after: SystemTime,
+    /// Key usage for S/MIME.
+    pub roles: Roles,
+    /// Whether it is a CA certificate (basicConstraints cA).
+    pub is_ca: bool,
+    /// Whether it is self-signed (subject equals issuer).
+    pub self_issued: bool,
+    issuer_serial: Vec<u8>,
+    ski: Option<Vec<u8>>,
+}
+
+impl CertificateInfo {
+    /// Parses a DER certificate.
+    pub fn parse(der: &[u8]) -> Result<CertificateInfo, ParseError> {
+        let cert = Certificate::from_der(der).map_err(ParseError::from)?;
+        Ok(Self::from_parsed(der, &cert))
+    }
+
+    fn from_parsed(der: &[u8], cert: &Certificate) -> CertificateInfo {
+        let tbs = cert.tbs_certificate();
+        let ski = match tbs.get_extension::<SubjectKeyIdentifier>() {
+            Ok(Some((_, s))) => Some(s.0.as_bytes().to_vec()),
+            _ => None,
+        };
+        let is_ca = matches!(
+            tbs.get_extension::<BasicConstraints>(),
+            Ok(Some((_, bc))) if bc.ca
+        );
+        CertificateInfo {
+            der: der.to_vec(),
+            fingerprint: Fingerprint::of(der),
+            subject: tbs.subject().to_string(),
+            issuer: tbs.issuer().to_string(),
+            serial: tbs.serial_number().to_string(),
+            addresses: validate::certificate_addresses(cert),
+            not_before: tbs.validity().not_before.to_system_time(),
+            not_after: tbs.validity().not_after.to_system_time(),
+            roles: roles_of(cert),
+            is_ca,
+            self_issued: tbs.subject() == tbs.issuer(),
+            issuer_serial: issuer_serial_key(tbs.issuer(), tbs.serial_number()),
+            ski,
+        }
+    }
+
+    /// Whether the certificate is within its validity period at `time`.
+    pub fn valid_at(&self, time: SystemTime) -> bool {
+        self.not_before <= time && time <= self.not_after
+    }
+}
+
+/// The S/MIME roles of a certificate's key, from its key usage extension and key type.
+pub fn roles_of(cert: &Certificate) -> Roles {
+    let tbs = cert.tbs_certificate();
+    let alg = tbs.subject_public_key_info().algorithm.oid;
+    let is_rsa = alg == crate::crypto::oids::RSA_ENCRYPTION;
+    let is_ec = alg == crate::crypto::oids::EC_PUBLIC_KEY;
+    let eku_ok = validate::check_email_eku(cert).is_ok();
+    match tbs.get_extension::<KeyUsage>() {
+        Ok(None) => Roles {
+            signing: eku_ok,
+            encryption: eku_ok && (is_rsa || is_ec),
+        },
+        Ok(Some((_, ku))) => Roles {
+            signing: eku_ok && (ku.digital_signature() || ku.non_repudiation()),
+            encryption: eku_ok
+                && ((is_rsa && ku.key_encipherment()) || (is_ec && ku.key_agreement())),
+        },
+        Err(_) => Roles::default(),
+    }
+}
+
+fn issuer_serial_key(
+    issuer: &x509_cert::name::Name,
+    serial: &x509_cert::serial_number::SerialNumber,
+) -> Vec<u8> {
+    let mut key = issuer.to_der().unwrap_or_default();
+    key.extend_from_slice(serial.as_bytes());
+    key
+}
+
+/// The index form of an e-mail address: surrounding whitespace and angle brackets removed,
+/// the domain lower-cased (the local part is kept as is). `None` without an `@`.
+pub fn normalize_address(address: &str) -> Option<String> {
+    let s = address.trim();
+    let s = s.strip_prefix('<').unwrap_or(s);
+    let s = s.strip_suffix('>').unwrap_or(s).trim();
+    let (local, domain) = s.rsplit_once('@')?;
+    if local.is_empty() || domain.is_empty() {
+        return None;
+    }
+    Some(format!("{local}@{}", domain.to_ascii_lowercase()))
+}
+
+pub(crate) fn to_timestamp(t: SystemTime) -> Timestamp {
+    t.duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+pub(crate) fn from_timestamp(t: Timestamp) -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(t)
+}
+
+/// One of the user's identities: a certificate with its private key and chain.
+#[derive(Clone)]
+pub struct Identity {
+    info: CertificateInfo,
+    chain: Vec<Vec<u8>>,
+    key: Option<Arc<dyn PrivateKey>>,
+    stored: StoredKey,
+    label: Option<String>,
+    added: Timestamp,
+}
+
+impl fmt::Debug for Identity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Identity")
+            .field("fingerprint", &self.info.fingerprint)
+            .field("subject", &self.info.subject)
+            .field("roles", &self.info.roles)
+            .field("key_available", &self.key.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Identity {
+    /// The certificate and what is known about it.
+    pub fn info(&self) -> &CertificateInfo {
+        &self.info
+    }
+    /// The certificate (DER).
+    pub fn certificate(&self) -> &[u8] {
+        &self.info.der
+    }
+    /// The issuer chain (DER).
+    pub fn chain(&self) -> &[Vec<u8>] {
+        &self.chain
+    }
+    /// The private key, when it is available (an external key the application could not
+    /// resolve when the keyring was loaded is not).
+    pub fn key(&self) -> Option<&Arc<dyn PrivateKey>> {
+        self.key.as_ref()
+    }
+    /// How the key is stored.
+    pub fn stored_key(&self) -> &StoredKey {
+        &self.stored
+    }
+    /// The label, if any.
+    pub fn label(&self) -> Option<&str> {
+        self.label.as_deref()
+    }
+    /// When the identity was added.
+    pub fn added(&self) -> SystemTime {
+        from_timestamp(self.added)
+    }
+}
+
+/// Another person's certificate and what was learned with it.
+#[derive(Clone, Debug)]
+pub struct Contact {
+    info: CertificateInfo,
+    record: ContactRecord,
+}
+
+impl Contact {
+    /// The certificate and what is known about it.
+    pub fn info(&self) -> &CertificateInfo {
+        &self.info
+    }
+    /// The certificate (DER).
+    pub fn certificate(&self) -> &[u8] {
+        &self.info.der
+    }
+    /// Where it came from first.
+    pub fn source(&self) -> Source {
+        self.record.source
+    }
+    /// When it was first added.
+    pub fn first_seen(&self) -> SystemTime {
+        from_timestamp(self.record.first_seen)
+    }
+    /// When it was last seen.
+    pub fn last_seen(&self) -> SystemTime {
+        from_timestamp(self.record.last_seen)
+    }
+    /// The `SMIMECapabilities` (DER) learned from the holder's verified signed mail.
+    pub fn capabilities(&self) -> Option<&[u8]> {
+        self.record.capabilities.as_deref()
+    }
+    /// When verified signed mail last named this certificate as the one to encrypt to.
+    pub fn preferred_seen(&self) -> Option<SystemTime> {
+        self.record.preferred_seen.map(from_timestamp)
+    }
+    /// The stored record.
+    pub fn record(&self) -> &ContactRecord {
+        &self.record
+    }
+}
+
+/// A certificate found by a lookup.
+#[derive(Clone, Copy, Debug)]
+pub enum Found<'a> {
+    /// One of the user's identities.
+    Identity(&'a Identity),
+    /// A contact certificate.
+    Contact(&'a Contact),
+}
+
+impl<'a> Found<'a> {
+    /// The certificate and what is known about it.
+    pub fn info(&self) -> &'a CertificateInfo {
+        match self {
+            Found::Identity(i) => &i.info,
+            Found::Contact(c) => &c.info,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Slot {
+    Identity(usize),
+    Contact(usize),
+}
+
+/// How an application supplies the keys of identities whose keys live outside the keyring
+/// file ([`StoredKey::External`]) when a keyring is loaded.
+pub trait KeyResolver {
+    /// The key named by `reference` for the certificate `certificate` (DER), if available.
+    fn resolve(&self, reference: &[u8], certificate: &[u8]) -> Option<Arc<dyn PrivateKey>>;
+}
+
+/// Resolves no external key: such identities load without a usable key.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoExternalKeys;
+
+impl KeyResolver for NoExternalKeys {
+    fn resolve(&self, _reference: &[u8], _certificate: &[u8]) -> Option<Arc<dyn PrivateKey>> {
+        None
+    }
+}
+
+/// Errors of keyring operations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeyringError {
+    /// A certificate, CRL or other input could not be parsed.
+    Parse(ParseError),
+    /// A private key could not be used, or does not belong to its certificate.
+    Key(KeyError),
+    /// A PKCS#12 file could not be read or written.
+    Pkcs12(crate::pkcs12::Pkcs12Error),
+    /// The keyring file could not be read or written.
+    Store(store::StoreError),
+    /// No certificate or identity with that fingerprint.
+    NotFound {
+        /// What was looked for.
+        what: String,
+    },
+    /// No identity can sign mail from the address.
+    NoSigningIdentity {
+        /// The address.
+        address: String,
+        /// Why not, for a person.
+        reason: String,
+    },
+    /// Some recipients have no usable encryption certificate.
+    RecipientsNotReady {
+        /// The recipients that are not ready, each with its reason.
+        recipients: Vec<RecipientReadiness>,
+    },
+    /// The input held nothing to import.
+    NothingToImport {
+        /// What was expected.
+        detail: String,
+    },
+    /// A certificate meant for one place does not fit there (for example an end-entity
+    /// certificate offered as a CRL issuer).
+    Unsuitable {
+        /// Why, for a person.
+        detail: String,
+    },
+}
+
+impl KeyringError {
+    /// The stable numeric code of this error (800–849).
+    pub fn code(&self) -> u32 {
+        match self {
+            KeyringError::Parse(_) => 800,
+            KeyringError::Key(_) => 801,
+            KeyringError::Pkcs12(_) => 802,
+            KeyringError::Store(_) => 803,
+            KeyringError::NotFound { .. } => 804,
+            KeyringError::NoSigningIdentity { .. } => 805,
+            KeyringError::RecipientsNotReady { .. } => 806,
+            KeyringError::NothingToImport { .. } => 807,
+            KeyringError::Unsuitable { .. } => 808,
+        }
+    }
+}
+
+impl fmt::Display for KeyringError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeyringError::Parse(e) => write!(f, "{e}"),
+            KeyringError::Key(e) => write!(f, "{e}"),
+            KeyringError::Pkcs12(e) => write!(f, "{e}"),
+            KeyringError::Store(e) => write!(f, "{e}"),
+            KeyringError::NotFound { what } => write!(f, "not in the keyring: {what}"),
+            KeyringError::NoSigningIdentity { address, reason } => {
+                write!(f, "no identity can sign mail from {address}: {reason}")
+            }
+            KeyringError::RecipientsNotReady { recipients } => {
+                write!(f, "no usable encryption certificate for ")?;
+                for (i, r) in recipients.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str("; ")?;
+                    }
+                    write!(f, "{r}")?;
+                }
+                Ok(())
+            }
+            KeyringError::NothingToImport { detail } => write!(f, "nothing to import: {detail}"),
+            KeyringError::Unsuitable { detail } => write!(f, "{detail}"),
+        }
+    }
+}
+
+impl std::error::Error for KeyringError {}
+
+impl From<ParseError> for KeyringError {
+    fn from(e: ParseError) -> Self {
+        KeyringError::Parse(e)
+    }
+}
+impl From<KeyError> for KeyringError {
+    fn from(e: KeyError) -> Self {
+        KeyringError::Key(e)
+    }
+}
+impl From<crate::pkcs12::Pkcs12Error> for KeyringError {
+    fn from(e: crate::pkcs12::Pkcs12Error) -> Self {
+        KeyringError::Pkcs12(e)
+    }
+}
+impl From<store::StoreError> for KeyringError {
+    fn from(e: store::StoreError) -> Self {
+        KeyringError::Store(e)
+    }
+}
+
+/// Identities, contacts, trust anchors, intermediates and CRLs, with O(1) lookups.
+#[derive(Clone, Default)]
+pub struct Keyring {
+    identities: Vec<Option<Identity>>,
+    contacts: Vec<Option<Contact>>,
+    anchors: Vec<CertificateInfo>,
+    intermediates: Vec<CertificateInfo>,
+    crls: Vec<Vec<u8>>,
+    by_fingerprint: HashMap<Fingerprint, Slot>,
+    by_address: HashMap<String, Vec<Slot>>,
+    by_issuer_serial: HashMap<Vec<u8>, Vec<Slot>>,
+    by_ski: HashMap<Vec<u8>, Vec<Slot>>,
+}
+
+impl fmt::Debug for Keyring {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Keyring")
+            .field("identities", &self.identities().count())
+            .field("contacts", &self.contacts().count())
+            .field("trust_anchors", &self.anchors.len())
+            .field("intermediates", &self.intermediates.len())
+            .field("crls", &self.crls.len())
+            .finish()
+    }
+}
+
+impl Keyring {
+    /// An empty keyring.
+    pub fn new() -> Keyring {
+        Keyring::default()
+    }
+
+    // ---- identities -------------------------------------------------------------------
+
+    /// Adds an identity with a software key (DER PKCS#8 `PrivateKeyInfo`). Adding the same
+    /// certificate again replaces its key, chain and label. Returns its fingerprint.
+    pub fn add_identity(
+        &mut self,
+        key_pkcs8: &[u8],
+        certificate: &[u8],
+        chain: Vec<Vec<u8>>,
+        label: Option<String>,
+    ) -> Result<Fingerprint, KeyringError> {
+        let key = SoftwareKey::from_pkcs8_der(key_pkcs8)?;
+        self.insert_identity(
+            Arc::new(key),
+            StoredKey::Pkcs8(zeroize::Zeroizing::new(key_pkcs8.to_vec())),
+            certificate,
+            chain,
+            label,
+            SystemTime::now(),
+        )
+    }
+
+    /// Adds an identity whose key lives elsewhere (platform keystore, smart card), used through
+    /// the [`PrivateKey`] trait. `reference` is saved in the keyring file and handed to the
+    /// [`KeyResolver`] when the keyring is loaded.
+    pub fn add_external_identity(
+        &mut self,
+        key: Arc<dyn PrivateKey>,
+        reference: Vec<u8>,
+        certificate: &[u8],
+        chain: Vec<Vec<u8>>,
+        label: Option<String>,
+    ) -> Result<Fingerprint, KeyringError> {
+        self.insert_identity(
+            key,
+            StoredKey::External(reference),
+            certificate,
+            chain,
+            label,
+            SystemTime::now(),
+        )
+    }
+
+    fn insert_identity(
+        &mut self,
+        key: Arc<dyn PrivateKey>,
+        stored: StoredKey,
+        certificate: &[u8],
+        chain: Vec<Vec<u8>>,
+        label: Option<String>,
+        added: SystemTime,
+    ) -> Result<Fingerprint, KeyringError> {
+        let info = CertificateInfo::parse(certificate)?;
+        check_key_matches(key.as_ref(), certificate)?;
+        for c in &chain {
+            Certificate::from_der(c).map_err(ParseError::from)?;
+        }
+        let fp = info.fingerprint;
+        let identity = Identity {
+            info,
+            chain,
+            key: Some(key),
+            stored,
+            label,
+            added: to_timestamp(added),
+        };
+        match self.by_fingerprint.get(&fp) {
+            Some(Slot::Identity(i)) => {
+                let i = *i;
+                if let Some(slot) = self.identities.get_mut(i) {
+                    *slot = Some(identity);
+                }
+            }
+            Some(Slot::Contact(_)) => {
+                // The user's own certificate was known as a contact: it becomes an identity.
+                self.remove(&fp);
+                self.push_identity(identity);
+            }
+            None => self.push_identity(identity),
+        }
+        Ok(fp)
+    }
+
+    fn push_identity(&mut self, identity: Identity) {
+        let slot = Slot::Identity(self.identities.len());
+        self.index(&identity.info, slot);
+        self.identities.push(Some(identity));
+    }
+
+    /// Every identity, oldest first.
+    pub fn identities(&self) -> impl Iterator<Item = &Identity> {
+        self.identities.iter().flatten()
+    }
+
+    /// The identity with this fingerprint.
+    pub fn identity(&self, fp: &Fingerprint) -> Option<&Identity> {
+        match self.by_fingerprint.get(fp)? {
+            Slot::Identity(i) => self.identities.get(*i)?.as_ref(),
+            Slot::Contact(_) => None,
+        }
+    }
+
+    /// The identities that name `address`.
+    pub fn identities_for(&self, address: &str) -> Vec<&Identity> {
+        self.slots_for_address(address)
+            .filter_map(|s| match s {
+                Slot::Identity(i) => self.identities.get(i)?.as_ref(),
+                Slot::Contact(_) => None,
+            })
+            .collect()
+    }
+
+    // ---- contacts ---------------------------------------------------------------------
+
+    /// Adds another person's certificate (DER), or marks a known one as seen again. A
+    /// certificate that is one of the user's identities is left alone. Returns its fingerprint.
+    pub fn add_contact(
+        &mut self,
+        certificate: &[u8],
+        source: Source,
+        time: SystemTime,
+    ) -> Result<Fingerprint, KeyringError> {
+        let fp = Fingerprint::of(certificate);
+        let now = to_timestamp(time);
+        match self.by_fingerprint.get(&fp) {
+            Some(Slot::Identity(_)) => return Ok(fp),
+            Some(Slot::Contact(i)) => {
+                if let Some(Some(c)) = self.contacts.get_mut(*i) {
+                    c.record.last_seen = c.record.last_seen.max(now);
+                }
+                return Ok(fp);
+            }
+            None => {}
+        }
+        let info = CertificateInfo::parse(certificate)?;
+        let contact = Contact {
+            info,
+            record: ContactRecord {
+                certificate: certificate.to_vec(),
+                source,
+                first_seen: now,
+                last_seen: now,
+                capabilities: None,
+                capabilities_seen: None,
+                preferred_seen: None,
+            },
+        };
+        let slot = Slot::Contact(self.contacts.len());
+        self.index(&contact.info, slot);
+        self.contacts.push(Some(contact));
+        Ok(fp)
+    }
+
+    /// Every contact certificate, in the order they were added.
+    pub fn contacts(&self) -> impl Iterator<Item = &Contact> {
+        self.contacts.iter().flatten()
+    }
+
+    /// The contact certificate with this fingerprint.
+    pub fn contact(&self, fp: &Fingerprint) -> Option<&Contact> {
+        match self.by_fingerprint.get(fp)? {
+            Slot::Contact(i) => self.contacts.get(*i)?.as_ref(),
+            Slot::Identity(_) => None,
+        }
+    }
+
+    fn contact_mut(&mut self, fp: &Fingerprint) -> Option<&mut Contact> {
+        match self.by_fingerprint.get(fp)? {
+            Slot::Contact(i) => self.contacts.get_mut(*i)?.as_mut(),
+            Slot::Identity(_) => None,
+        }
+    }
+
+    /// The contact certificates that name `address`.
+    pub fn contacts_for(&self, address: &str) -> Vec<&Contact> {
+        self.slots_for_address(address)
+            .filter_map(|s| match s {
+                Slot::Contact(i) => self.contacts.get(i)?.as_ref(),
+                Slot::Identity(_) => None,
+            })
+            .collect()
+    }
+
+    // ---- lookups ----------------------------------------------------------------------
+
+    fn slots_for_address(&self, address: &str) -> impl Iterator<Item = Slot> + '_ {
+        normalize_address(address)
+            .and_then(|a| self.by_address.get(&a))
+            .into_iter()
+            .flatten()
+            .copied()
+    }
+
+    fn found(&self, slot: Slot) -> Option<Found<'_>> {
+        match slot {
+            Slot::Identity(i) => self.identities.get(i)?.as_ref().map(Found::Identity),
+            Slot::Contact(i) => self.contacts.get(i)?.as_ref().map(Found::Contact),
+        }
+    }
+
+    /// Identities and contacts that name `address` (the domain compared without regard to
+    /// case).
+    pub fn find_by_address(&self, address: &str) -> Vec<Found<'_>> {
+        self.slots_for_address(address)
+            .filter_map(|s| self.found(s))
+            .collect()
+    }
+
+    /// Identities and contacts with this issuer and serial number.
+    pub fn find_by_issuer_serial(
+        &self,
+        issuer: &x509_cert::name::Name,
+        serial: &x509_cert::serial_number::SerialNumber,
+    ) -> Vec<Found<'_>> {
+        self.by_issuer_serial
+            .get(&issuer_serial_key(issuer, serial))
+            .into_iter()
+            .flatten()
+            .filter_map(|s| self.found(*s))
+            .collect()
+    }
+
+    /// Identities and contacts with this subject key identifier.
+    pub fn find_by_ski(&self, ski: &[u8]) -> Vec<Found<'_>> {
+        self.by_ski
+            .get(ski)
+            .into_iter()
+            .flatten()
+            .filter_map(|s| self.found(*s))
+            .collect()
+    }
+
+    /// Identities and contacts that a CMS signer or recipient id names.
+    pub fn find_by_id(&self, id: &SignerId) -> Vec<Found<'_>> {
+        match id {
+            SignerId::IssuerAndSerial { issuer, serial } => {
+                self.find_by_issuer_serial(issuer, serial)
+            }
+            SignerId::SubjectKeyId(ski) => self.find_by_ski(ski),
+        }
+    }
+
+    /// The identity or contact with this fingerprint.
+    pub fn get(&self, fp: &Fingerprint) -> Option<Found<'_>> {
+        self.found(*self.by_fingerprint.get(fp)?)
+    }
+
+    /// Identities, contacts, anchors and intermediates whose fingerprint starts with `prefix`
+    /// (hex, at least 8 digits), for people typing fingerprints.
+    pub fn find_by_fingerprint_prefix(&self, prefix: &str) -> Vec<Fingerprint> {
+        let prefix = prefix.trim().to_ascii_lowercase();
+        if prefix.len() < 8 {
+            return Vec::new();
+        }
+        let mut out: Vec<Fingerprint> = self
+            .by_fingerprint
+            .keys()
+            .chain(self.anchors.iter().map(|a| &a.fingerprint))
+            .chain(self.intermediates.iter().map(|a| &a.fingerprint))
+            .filter(|fp| fp.to_hex().starts_with(&prefix))
+            .copied()
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    fn index(&mut self, info: &CertificateInfo, slot: Slot) {
+        self.by_fingerprint.insert(info.fingerprint, slot);
+        for a in &info.addresses {
+            if let Some(key) = normalize_address(a) {
+                let v = self.by_address.entry(key).or_default();
+                if !v.contains(&slot) {
+                    v.push(slot);
+                }
+            }
+        }
+        self.by_issuer_serial
+            .entry(info.issuer_serial.clone())
+            .or_default()
+            .push(slot);
+        if let Some(ski) = &info.ski {
+            self.by_ski.entry(ski.clone()).or_default().push(slot);
+        }
+    }
+
+    fn unindex(&mut self, info: &CertificateInfo, slot: Slot) {
+        self.by_fingerprint.remove(&info.fingerprint);
+        fn drop_slot<K: std::hash::Hash + Eq>(
+            map: &mut HashMap<K, Vec<Slot>>,
+            key: &K,
+            slot: Slot,
+        ) {
+            if let Some(v) = map.get_mut(key) {
+                v.retain(|s| *s != slot);
+                if v.is_empty() {
+                    map.remove(key);
+                }
+            }
+        }
+        for a in &info.addresses {
+            if let Some(key) = normalize_address(a) {
+                drop_slot(&mut self.by_address, &key, slot);
+            }
+        }
+        drop_slot(&mut self.by_issuer_serial, &info.issuer_serial, slot);
+        if let Some(ski) = &info.ski {
+            drop_slot(&mut self.by_ski, ski, slot);
+        }
+    }
+
+    /// Removes the identity, contact, trust anchor or intermediate with this fingerprint.
+    /// Removing an identity removes its private key from the keyring: old mail encrypted to it
+    /// can no longer be opened with this keyring.
+    pub fn remove(&mut self, fp: &Fingerprint) -> bool {
+        let mut removed = false;
+        if let Some(slot) = self.by_fingerprint.get(fp).copied() {
+            let info = match slot {
+                Slot::Identity(i) => self
+                    .identities
+                    .get_mut(i)
+                    .and_then(Option::take)
+                    .map(|x| x.info),
+                Slot::Contact(i) => self
+                    .contacts
+                    .get_mut(i)
+                    .and_then(Option::take)
+                    .map(|x| x.info),
+            };
+            if let Some(info) = info {
+                self.unindex(&info, slot);
+                removed = true;
+            }
+        }
+        let before = self.anchors.len() + self.intermediates.len();
+        self.anchors.retain(|a| a.fingerprint != *fp);
+        self.intermediates.retain(|a| a.fingerprint != *fp);
+        removed || before != self.anchors.len() + self.intermediates.len()
+    }
+
+    // ---- trust ------------------------------------------------------------------------
+
+    /// Trusts a certificate (DER) as a root. Any certificate can be an anchor: a CA root, or a
+    /// correspondent's self-signed certificate pinned on purpose.
+    pub fn add_trust_anchor(&mut self, certificate: &[u8]) -> Result<Fingerprint, KeyringError> {
+        let info = CertificateInfo::parse(certificate)?;
+        let fp = info.fingerprint;
+        if !self.anchors.iter().any(|a| a.fingerprint == fp) {
+            self.anchors.push(info);
+        }
+        Ok(fp)
+    }
+
+    /// Adds a certificate (DER) to the collection used to build chains. It must be a CA
+    /// certificate.
+    pub fn add_intermediate(&mut self, certificate: &[u8]) -> Result<Fingerprint, KeyringError> {
+        let info = CertificateInfo::parse(certificate)?;
+        if !info.is_ca {
+            return Err(KeyringError::Unsuitable {
+                detail: format!("{} is not a CA certificate", info.subject),
+            });
+        }
+        let fp = info.fingerprint;
+        if !self.intermediates.iter().any(|a| a.fingerprint == fp) {
+            self.intermediates.push(info);
+        }
+        Ok(fp)
+    }
+
+    /// Adds a CRL (DER). The keyring keeps the newest CRL of each issuer: an older or equally
+    /// old one from an issuer already present is ignored.
+    pub fn add_crl(&mut self, crl: &[u8]) -> Result<(), KeyringError> {
+        let new = x509_cert::crl::CertificateList::<x509_cert::certificate::Rfc5280>::from_der(crl)
+            .map_err(ParseError::from)?;
+        let issuer = new.tbs_cert_list.issuer.clone();
+        let this_update = new.tbs_cert_list.this_update.to_system_time();
+        let mut replaced = false;
+        for existing in &mut self.crls {
+            let Ok(old) =
+                x509_cert::crl::CertificateList::<x509_cert::certificate::Rfc5280>::from_der(
+                    existing,
+                )
+            else {
+                continue;
+            };
+            if old.tbs_cert_list.issuer == issuer {
+                if old.tbs_cert_list.this_update.to_system_time() < this_update {
+                    *existing = crl.to_vec();
+                }
+                replaced = true;
+                break;
+            }
+        }
+        if !replaced {
+            self.crls.push(crl.to_vec());
+        }
+        Ok(())
+    }
+
+    /// The trust anchors.
+    pub fn trust_anchors(&self) -> &[CertificateInfo] {
+        &self.anchors
+    }
+
+    /// The intermediate certificate collection.
+    pub fn intermediates(&self) -> &[CertificateInfo] {
+        &self.intermediates
+    }
+
+    /// The CRLs (DER).
+    pub fn crls(&self) -> &[Vec<u8>] {
+        &self.crls
+    }
+
+    /// Where to fetch revocation information for the certificate with this fingerprint.
+    pub fn revocation_urls(
+        &self,
+        fp: &Fingerprint,
+    ) -> Result<validate::RevocationUrls, KeyringError> {
+        let der = self
+            .get(fp)
+            .map(|f| f.info().der.clone())
+            .or_else(|| {
+                self.anchors
+                    .iter()
+                    .chain(&self.intermediates)
+                    .find(|a| a.fingerprint == *fp)
+                    .map(|a| a.der.clone())
+            })
+            .ok_or_else(|| KeyringError::NotFound { what: fp.to_hex() })?;
+        Ok(validate::revocation_urls(&der)?)
+    }
+
+    fn anchor_ders(&self) -> Vec<Vec<u8>> {
+        self.anchors.iter().map(|a| a.der.clone()).collect()
+    }
+
+    fn intermediate_ders(&self) -> Vec<Vec<u8>> {
+        self.intermediates.iter().map(|a| a.der.clone()).collect()
+    }
+
+    /// Validates a certificate against the keyring's anchors, intermediates (plus `extra`) and
+    /// CRLs. A certificate that is itself a trust anchor is trusted (pinned), as in
+    /// [`verify`](crate::verify).
+    pub fn validate(
+        &self,
+        certificate: &[u8],
+        extra: &[Vec<u8>],
+        time: SystemTime,
+    ) -> validate::ChainOutcome {
+        let mut intermediates = self.intermediate_ders();
+        intermediates.extend(extra.iter().cloned());
+        let anchors = self.anchor_ders();
+        let mut outcome = validate::validate_chain(&validate::ChainInput {
+            end_entity: certificate,
+            intermediates: &intermediates,
+            trust_anchors: &anchors,
+            crls: &self.crls,
+            time,
+        });
+        if outcome.result.is_err()
+            && outcome.revocation != validate::RevocationStatus::Revoked
+            && anchors.iter().any(|a| a == certificate)
+        {
+            outcome.result = Ok(vec![certificate.to_vec()]);
+        }
+        outcome
+    }
+
+    // ---- use ----------------------------------------------------------------------------
+
+    /// The whole key history as decryption keys, newest certificate first. Identities whose
+    /// external key is unavailable are left out.
+    pub fn decryption_keys(&self) -> Vec<DecryptionKey> {
+        let mut ids: Vec<&Identity> = self.identities().filter(|i| i.key.is_some()).collect();
+        ids.sort_by(|a, b| b.info.not_before.cmp(&a.info.not_before));
+        ids.into_iter()
+            .filter_map(|i| {
+                Some(DecryptionKey {
+                    key: i.key.clone()?,
+                    certificate: i.info.der.clone(),
+                })
+            })
+            .collect()
+    }
+
+    /// Decrypts a message with every key in the history.
+    pub fn decrypt(&self, message: &[u8]) -> Result<Decrypted, DecryptError> {
+        decrypt::decrypt(message, &self.decryption_keys())
+    }
+
+    /// Verification options with the keyring's trust anchors, intermediates and CRLs.
+    pub fn verify_options(&self, address: AddressPolicy) -> VerifyOptions {
+        let mut certificates = self.intermediate_ders();
+        for i in self.identities() {
+            certificates.extend(i.chain.iter().cloned());
+        }
+        certificates.sort();
+        certificates.dedup();
+        VerifyOptions {
+            trust_anchors: self.anchor_ders(),
+            certificates,
+            crls: self.crls.clone(),
+            address,
+            ..Default::default()
+        }
+    }
+
+    /// Verifies a signed message against the keyring: its trust anchors, intermediates and
+    /// CRLs, with signer certificates the message does not carry looked up in the keyring.
+    pub fn verify(
+        &self,
+        message: &[u8],
+        options: &VerifyOptions,
+    ) -> Result<VerifyReport, VerifyError> {
+        verify::verify_with(message, options, self)
+    }
+
+    // ---- persistence --------------------------------------------------------------------
+
+    /// Everything in the keyring as plain data.
+    pub fn to_snapshot(&self) -> Snapshot {
+        Snapshot {
+            identities: self
+                .identities()
+                .map(|i| IdentityRecord {
+                    certificate: i.info.der.clone(),
+                    chain: i.chain.clone(),
+                    key: i.stored.clone(),
+                    label: i.label.clone(),
+                    added: i.added,
+                })
+                .collect(),
+            contacts: self.contacts().map(|c| c.record.clone()).collect(),
+            trust_anchors: self.anchor_ders(),
+            intermediates: self.intermediate_ders(),
+            crls: self.crls.clone(),
+        }
+    }
+
+    /// Builds a keyring from plain data. Software keys are parsed and checked against their
+    /// certificates; external keys are asked of `resolver` (unresolved ones load without a
+    /// key, and are kept for the next save).
+    pub fn from_snapshot(
+        snapshot: Snapshot,
+        resolver: &dyn KeyResolver,
+    ) -> Result<Keyring, KeyringError> {
+        let mut ring = Keyring::new();
+        for r in snapshot.identities {
+            let info = CertificateInfo::parse(&r.certificate)?;
+            let key: Option<Arc<dyn PrivateKey>> = match &r.key {
+                StoredKey::Pkcs8(der) => Some(Arc::new(SoftwareKey::from_pkcs8_der(der)?)),
+                StoredKey::External(reference) => resolver.resolve(reference, &r.certificate),
+            };
+            if let Some(k) = &key {
+                check_key_matches(k.as_ref(), &r.certificate)?;
+            }
+            if ring.by_fingerprint.contains_key(&info.fingerprint) {
+                continue;
+            }
+            ring.push_identity(Identity {
+                info,
+                chain: r.chain,
+                key,
+                stored: r.key,
+                label: r.label,
+                added: r.added,
+            });
+        }
+        ring.contacts.reserve(snapshot.contacts.len());
+        for r in snapshot.contacts {
+            let info = CertificateInfo::parse(&r.certificate)?;
+            if ring.by_fingerprint.contains_key(&info.fingerprint) {
+                continue;
+            }
+            let slot = Slot::Contact(ring.contacts.len());
+            ring.index(&info, slot);
+            ring.contacts.push(Some(Contact { info, record: r }));
+        }
+        for a in snapshot.trust_anchors {
+            ring.add_trust_anchor(&a)?;
+        }
+        for a in snapshot.intermediates {
+            let info = CertificateInfo::parse(&a)?;
+            if !ring
+                .intermediates
+                .iter()
+                .any(|x| x.fingerprint == info.fingerprint)
+            {
+                ring.intermediates.push(info);
+            }
+        }
+        ring.crls = snapshot.crls;
+        Ok(ring)
+    }
+
+    /// Saves the keyring to `path`, sealed with `key`, atomically: a crash or kill during the
+    /// save leaves the previous file intact.
+    pub fn save(&self, path: &Path, key: &store::SealingKey) -> Result<(), KeyringError> {
+        Ok(store::save(path, &self.to_snapshot(), key)?)
+    }
+
+    /// Loads a keyring saved with [`Keyring::save`]. Truncated, corrupted, wrong-key and
+    /// future-version files each give their own [`store::StoreError`].
+    pub fn load(
+        path: &Path,
+        key: &store::SealingKey,
+        resolver: &dyn KeyResolver,
+    ) -> Result<Keyring, KeyringError> {
+        let snapshot = store::load(path, key, &store::StoreLimits::default())?;
+        Keyring::from_snapshot(snapshot, resolver)
+    }
+}
+
+impl CertificateLookup for Keyring {
+    fn signer_certificates(&self, id: &SignerId) -> Vec<Vec<u8>> {
+        self.find_by_id(id)
+            .into_iter()
+            .map(|f| f.info().der.clone())
+            .collect()
+    }
+}
+
+/// A time as `YYYY-MM-DD HH:MM:SS UTC`.
+pub(crate) fn fmt_time(t: SystemTime) -> String {
+    let secs = to_timestamp(t);
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
+}

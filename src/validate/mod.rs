@@ -22,6 +22,8 @@ use crate::crypto::oids;
 
 mod algs;
 mod checks;
+mod urls;
+pub use urls::{RevocationUrls, revocation_urls};
 
 pub use checks::{
     EkuFailure, KeyUsageFailure, ValidityFailure, address_matches, certificate_addresses,

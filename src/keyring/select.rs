@@ -1,0 +1,541 @@
+//! Choosing certificates and ciphers: the signing identity for a From address, encryption
+//! certificates for recipients (or why there is none), and the content cipher.
+
+use super::{CertificateInfo, Fingerprint, Identity, Keyring, KeyringError, Slot};
+use crate::cms::ber;
+use crate::cms::enveloped::ContentCipher;
+use crate::crypto::oids;
+use crate::error::ParseError;
+use crate::sign::Signer;
+use crate::validate::{ChainFailure, RevocationStatus};
+use const_oid::ObjectIdentifier;
+use std::fmt;
+use std::time::SystemTime;
+
+/// Why a certificate cannot receive encrypted mail now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Unusable {
+    /// Its validity period has ended.
+    Expired {
+        /// When it ended.
+        not_after: SystemTime,
+    },
+    /// Its validity period has not begun.
+    NotYetValid {
+        /// When it begins.
+        not_before: SystemTime,
+    },
+    /// It, or a certificate of its chain, is revoked by a CRL in the keyring.
+    Revoked,
+    /// No path leads from it to a trust anchor of the keyring.
+    Untrusted(ChainFailure),
+    /// Its key usage or extended key usage does not allow receiving encrypted mail.
+    WrongKeyUsage,
+}
+
+impl fmt::Display for Unusable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Unusable::Expired { not_after } => {
+                write!(f, "expired on {}", super::fmt_time(*not_after))
+            }
+            Unusable::NotYetValid { not_before } => {
+                write!(f, "not valid before {}", super::fmt_time(*not_before))
+            }
+            Unusable::Revoked => f.write_str("revoked"),
+            Unusable::Untrusted(e) => write!(f, "untrusted ({e})"),
+            Unusable::WrongKeyUsage => {
+                f.write_str("its key usage does not allow receiving encrypted mail")
+            }
+        }
+    }
+}
+
+/// A certificate that was considered and refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected {
+    /// Its fingerprint.
+    pub fingerprint: Fingerprint,
+    /// Its subject.
+    pub subject: String,
+    /// Why it cannot be used.
+    pub reason: Unusable,
+}
+
+/// Whether mail can be encrypted to one address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Readiness {
+    /// This certificate will be used.
+    Ready {
+        /// The certificate (DER).
+        certificate: Vec<u8>,
+        /// Its fingerprint.
+        fingerprint: Fingerprint,
+        /// What the keyring's CRLs say about it ([`RevocationStatus::NotChecked`] without
+        /// CRLs, [`RevocationStatus::NoCrlAvailable`] when none covers it).
+        revocation: RevocationStatus,
+    },
+    /// The keyring has no certificate for the address.
+    NoCertificate,
+    /// Every certificate for the address is unusable; newest first.
+    Unusable {
+        /// The certificates and why each was refused.
+        rejected: Vec<Rejected>,
+    },
+}
+
+/// Whether mail can be encrypted to one address, and with which certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecipientReadiness {
+    /// The address as asked.
+    pub address: String,
+    /// The answer.
+    pub readiness: Readiness,
+}
+
+impl RecipientReadiness {
+    /// Whether a certificate was found.
+    pub fn is_ready(&self) -> bool {
+        matches!(self.readiness, Readiness::Ready { .. })
+    }
+
+    /// The certificate that will be used, if any.
+    pub fn certificate(&self) -> Option<&[u8]> {
+        match &self.readiness {
+            Readiness::Ready { certificate, .. } => Some(certificate),
+            _ => None,
+        }
+    }
+
+    /// The main reason there is no certificate: that of the newest certificate refused.
+    pub fn reason(&self) -> Option<String> {
+        match &self.readiness {
+            Readiness::Ready { .. } => None,
+            Readiness::NoCertificate => Some("no certificate".into()),
+            Readiness::Unusable { rejected } => Some(match rejected.first() {
+                Some(r) if rejected.len() == 1 => format!("certificate {}", r.reason),
+                Some(r) => format!("newest of {} certificates {} ", rejected.len(), r.reason)
+                    .trim_end()
+                    .to_string(),
+                None => "no certificate".into(),
+            }),
+        }
+    }
+}
+
+impl fmt::Display for RecipientReadiness {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.reason() {
+            None => write!(f, "{}: ready", self.address),
+            Some(r) => write!(f, "{}: {r}", self.address),
+        }
+    }
+}
+
+/// Why a content cipher was chosen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CipherReason {
+    /// No recipient's capabilities are known: the RFC 8551 default, AES-256-GCM.
+    NothingKnown,
+    /// Every recipient whose capabilities are known advertises the chosen GCM cipher.
+    AllAdvertiseGcm,
+    /// Some recipients do not advertise AES-GCM: the best CBC cipher they all advertise.
+    CommonCbc {
+        /// The certificates (subjects) whose holders do not advertise AES-GCM.
+        without_gcm: Vec<String>,
+    },
+    /// The recipients advertise no cipher in common that this library writes: AES-128-CBC,
+    /// which every S/MIME 3.2 and later client must read.
+    NoCommonCipher,
+}
+
+/// The content cipher for a set of recipients, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CipherChoice {
+    /// The cipher.
+    pub cipher: ContentCipher,
+    /// Why.
+    pub reason: CipherReason,
+}
+
+/// The ciphers this library writes, most preferred first.
+const WRITABLE: [ContentCipher; 4] = [
+    ContentCipher::Aes256Gcm,
+    ContentCipher::Aes128Gcm,
+    ContentCipher::Aes256Cbc,
+    ContentCipher::Aes128Cbc,
+];
+
+/// At most this many capabilities are read from one attribute.
+const MAX_CAPABILITIES: usize = 256;
+
+/// Reads an `SMIMECapabilities` value (DER): the capability OIDs in the sender's order of
+/// preference (parameters are not returned).
+pub fn parse_capabilities(der: &[u8]) -> Result<Vec<ObjectIdentifier>, ParseError> {
+    let node = ber::parse(der)?;
+    let items = node.seq("SMIMECapabilities")?;
+    if items.len() > MAX_CAPABILITIES {
+        return Err(ParseError::TooMany {
+            what: "capabilities",
+            limit: MAX_CAPABILITIES,
+        });
+    }
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        let parts = item.seq("SMIMECapability")?;
+        out.push(ber::oid_of(
+            ber::child(parts, 0, "capabilityID")?,
+            der,
+            "capabilityID",
+        )?);
+    }
+    Ok(out)
+}
+
+/// The content ciphers this library writes among the capabilities, in the sender's order.
+fn writable_ciphers(capabilities: &[ObjectIdentifier]) -> Vec<ContentCipher> {
+    let mut out = Vec::new();
+    for oid in capabilities {
+        let c = if *oid == oids::AES256_GCM {
+            ContentCipher::Aes256Gcm
+        } else if *oid == oids::AES128_GCM {
+            ContentCipher::Aes128Gcm
+        } else if *oid == oids::AES256_CBC {
+            ContentCipher::Aes256Cbc
+        } else if *oid == oids::AES128_CBC {
+            ContentCipher::Aes128Cbc
+        } else {
+            continue;
+        };
+        if !out.contains(&c) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn is_gcm(c: ContentCipher) -> bool {
+    matches!(c, ContentCipher::Aes128Gcm | ContentCipher::Aes256Gcm)
+}
+
+struct Candidate<'a> {
+    info: &'a CertificateInfo,
+    chain: &'a [Vec<u8>],
+    preferred: Option<u64>,
+}
+
+impl Keyring {
+    fn encryption_candidates(&self, address: &str) -> Vec<Candidate<'_>> {
+        self.slots_for_address(address)
+            .filter_map(|s| match s {
+                Slot::Identity(i) => {
+                    let id = self.identities.get(i)?.as_ref()?;
+                    Some(Candidate {
+                        info: &id.info,
+                        chain: &id.chain,
+                        preferred: None,
+                    })
+                }
+                Slot::Contact(i) => {
+                    let c = self.contacts.get(i)?.as_ref()?;
+                    Some(Candidate {
+                        info: &c.info,
+                        chain: &[],
+                        preferred: c.record.preferred_seen,
+                    })
+                }
+            })
+            .collect()
+    }
+
+    /// Whether a certificate can receive encrypted mail at `time`: its roles, validity, chain
+    /// and revocation.
+    fn judge(
+        &self,
+        info: &CertificateInfo,
+        chain: &[Vec<u8>],
+        time: SystemTime,
+    ) -> Result<RevocationStatus, Unusable> {
+        if !info.roles.encryption {
+            return Err(Unusable::WrongKeyUsage);
+        }
+        if time > info.not_after {
+            return Err(Unusable::Expired {
+                not_after: info.not_after,
+            });
+        }
+        if time < info.not_before {
+            return Err(Unusable::NotYetValid {
+                not_before: info.not_before,
+            });
+        }
+        let outcome = self.validate(&info.der, chain, time);
+        if outcome.revocation == RevocationStatus::Revoked {
+            return Err(Unusable::Revoked);
+        }
+        match outcome.result {
+            Ok(_) => Ok(outcome.revocation),
+            Err(ChainFailure::Revoked) => Err(Unusable::Revoked),
+            Err(ChainFailure::EkuNotAllowed) => Err(Unusable::WrongKeyUsage),
+            Err(e) => Err(Unusable::Untrusted(e)),
+        }
+    }
+
+    /// For each address: the certificate mail to it will be encrypted to, or why there is none.
+    /// A certificate is usable when it is valid at `time`, its key may receive encrypted mail,
+    /// it chains to a trust anchor and no CRL revokes it. Among usable ones, the certificate
+    /// the person's verified mail last named in `encryptionKeyPreference` comes first, then the
+    /// newest. The user's own identities count too (mail to oneself).
+    pub fn recipient_readiness_at(
+        &self,
+        addresses: &[&str],
+        time: SystemTime,
+    ) -> Vec<RecipientReadiness> {
+        addresses
+            .iter()
+            .map(|address| {
+                let mut candidates = self.encryption_candidates(address);
+                // Preferred first, then newest.
+                candidates.sort_by(|a, b| {
+                    b.preferred
+                        .cmp(&a.preferred)
+                        .then(b.info.not_before.cmp(&a.info.not_before))
+                });
+                let readiness = if candidates.is_empty() {
+                    Readiness::NoCertificate
+                } else {
+                    let mut rejected = Vec::new();
+                    let mut ready = None;
+                    for c in &candidates {
+                        match self.judge(c.info, c.chain, time) {
+                            Ok(revocation) => {
+                                ready = Some(Readiness::Ready {
+                                    certificate: c.info.der.clone(),
+                                    fingerprint: c.info.fingerprint,
+                                    revocation,
+                                });
+                                break;
+                            }
+                            Err(reason) => rejected.push(Rejected {
+                                fingerprint: c.info.fingerprint,
+                                subject: c.info.subject.clone(),
+                                reason,
+                            }),
+                        }
+                    }
+                    ready.unwrap_or_else(|| {
+                        rejected.sort_by(|a, b| {
+                            let nb = |r: &Rejected| {
+                                candidates
+                                    .iter()
+                                    .find(|c| c.info.fingerprint == r.fingerprint)
+                                    .map(|c| c.info.not_before)
+                            };
+                            nb(b).cmp(&nb(a))
+                        });
+                        Readiness::Unusable { rejected }
+                    })
+                };
+                RecipientReadiness {
+                    address: address.to_string(),
+                    readiness,
+                }
+            })
+            .collect()
+    }
+
+    /// [`Keyring::recipient_readiness_at`] now.
+    pub fn recipient_readiness(&self, addresses: &[&str]) -> Vec<RecipientReadiness> {
+        self.recipient_readiness_at(addresses, SystemTime::now())
+    }
+
+    /// The addresses among `addresses` that have no usable encryption certificate now.
+    pub fn recipients_without_certificate(&self, addresses: &[&str]) -> Vec<RecipientReadiness> {
+        self.recipient_readiness(addresses)
+            .into_iter()
+            .filter(|r| !r.is_ready())
+            .collect()
+    }
+
+    /// One encryption certificate (DER) per address, in order, at `time`; or
+    /// [`KeyringError::RecipientsNotReady`] naming every address that has none, with why.
+    pub fn encryption_certificates_for_at(
+        &self,
+        addresses: &[&str],
+        time: SystemTime,
+    ) -> Result<Vec<Vec<u8>>, KeyringError> {
+        let all = self.recipient_readiness_at(addresses, time);
+        let not_ready: Vec<RecipientReadiness> =
+            all.iter().filter(|r| !r.is_ready()).cloned().collect();
+        if !not_ready.is_empty() {
+            return Err(KeyringError::RecipientsNotReady {
+                recipients: not_ready,
+            });
+        }
+        let mut out: Vec<Vec<u8>> = Vec::with_capacity(all.len());
+        for r in all {
+            if let Some(c) = r.certificate()
+                && !out.iter().any(|x| x == c)
+            {
+                out.push(c.to_vec());
+            }
+        }
+        Ok(out)
+    }
+
+    /// [`Keyring::encryption_certificates_for_at`] now.
+    pub fn encryption_certificates_for(
+        &self,
+        addresses: &[&str],
+    ) -> Result<Vec<Vec<u8>>, KeyringError> {
+        self.encryption_certificates_for_at(addresses, SystemTime::now())
+    }
+
+    /// The user's own encryption certificate for `address` at `time` (for the copy of sent
+    /// mail the sender can read): the newest identity with a key that may receive encrypted
+    /// mail and is valid. Trust is not required: it is the user's own key.
+    pub fn own_encryption_certificate_at(
+        &self,
+        address: &str,
+        time: SystemTime,
+    ) -> Option<&Identity> {
+        let mut ids: Vec<&Identity> = self
+            .identities_for(address)
+            .into_iter()
+            .filter(|i| i.key.is_some() && i.info.roles.encryption && i.info.valid_at(time))
+            .filter(|i| {
+                self.validate(&i.info.der, &i.chain, time).revocation != RevocationStatus::Revoked
+            })
+            .collect();
+        ids.sort_by(|a, b| b.info.not_before.cmp(&a.info.not_before));
+        ids.into_iter().next()
+    }
+
+    /// The best signing identity for a From address at `time`, ready to sign: it has a key,
+    /// names the address, may sign, is valid and not revoked; one whose chain reaches a trust
+    /// anchor is preferred, then the newest. The signer carries the identity's chain and, when
+    /// the user has a separate encryption certificate for the address, that certificate (it is
+    /// announced in `encryptionKeyPreference` and sent along).
+    pub fn signer_for_at(&self, address: &str, time: SystemTime) -> Result<Signer, KeyringError> {
+        let all = self.identities_for(address);
+        let refuse = |reason: &str| KeyringError::NoSigningIdentity {
+            address: address.to_string(),
+            reason: reason.to_string(),
+        };
+        if all.is_empty() {
+            return Err(refuse("the keyring has no identity for this address"));
+        }
+        let with_key: Vec<&Identity> = all.into_iter().filter(|i| i.key.is_some()).collect();
+        if with_key.is_empty() {
+            return Err(refuse("the private key of its identities is not available"));
+        }
+        let signing: Vec<&Identity> = with_key
+            .into_iter()
+            .filter(|i| i.info.roles.signing)
+            .collect();
+        if signing.is_empty() {
+            return Err(refuse("no identity for this address may sign (key usage)"));
+        }
+        let valid: Vec<&Identity> = signing
+            .into_iter()
+            .filter(|i| i.info.valid_at(time))
+            .collect();
+        if valid.is_empty() {
+            return Err(refuse(
+                "every signing certificate for this address has expired or is not valid yet",
+            ));
+        }
+        let mut ranked: Vec<(&Identity, bool)> = valid
+            .into_iter()
+            .filter_map(|i| {
+                let o = self.validate(&i.info.der, &i.chain, time);
+                if o.revocation == RevocationStatus::Revoked
+                    || o.result == Err(ChainFailure::Revoked)
+                {
+                    None
+                } else {
+                    Some((i, o.result.is_ok()))
+                }
+            })
+            .collect();
+        if ranked.is_empty() {
+            return Err(refuse(
+                "every signing certificate for this address is revoked",
+            ));
+        }
+        ranked
+            .sort_by(|(a, ta), (b, tb)| tb.cmp(ta).then(b.info.not_before.cmp(&a.info.not_before)));
+        let (best, _) = ranked[0];
+        let key = best
+            .key
+            .clone()
+            .ok_or_else(|| refuse("the private key is not available"))?;
+        let mut signer = Signer::new(key, best.info.der.clone())?.with_chain(best.chain.clone());
+        if let Some(enc) = self.own_encryption_certificate_at(address, time)
+            && enc.info.fingerprint != best.info.fingerprint
+        {
+            signer = signer.with_encryption_certificate(enc.info.der.clone());
+        }
+        Ok(signer)
+    }
+
+    /// [`Keyring::signer_for_at`] now.
+    pub fn signer_for(&self, address: &str) -> Result<Signer, KeyringError> {
+        self.signer_for_at(address, SystemTime::now())
+    }
+
+    /// The content cipher for mail to these recipient certificates (DER), from the
+    /// capabilities learned from their holders' verified signed mail: AES-256-GCM (or
+    /// AES-128-GCM) when every recipient whose capabilities are known advertises it, else the
+    /// best CBC cipher they all advertise. Recipients whose capabilities are unknown, and the
+    /// user's own certificates, do not restrict the choice (RFC 8551 §2.7.1.2: without
+    /// knowledge, AES-256-GCM).
+    pub fn choose_cipher(&self, certificates: &[Vec<u8>]) -> CipherChoice {
+        let mut known: Vec<(String, Vec<ContentCipher>)> = Vec::new();
+        for der in certificates {
+            let fp = Fingerprint::of(der);
+            let Some(c) = self.contact(&fp) else { continue };
+            let Some(caps) = c.record.capabilities.as_deref() else {
+                continue;
+            };
+            let Ok(list) = parse_capabilities(caps) else {
+                continue;
+            };
+            known.push((c.info.subject.clone(), writable_ciphers(&list)));
+        }
+        if known.is_empty() {
+            return CipherChoice {
+                cipher: ContentCipher::Aes256Gcm,
+                reason: CipherReason::NothingKnown,
+            };
+        }
+        let common: Vec<ContentCipher> = WRITABLE
+            .iter()
+            .copied()
+            .filter(|c| known.iter().all(|(_, list)| list.contains(c)))
+            .collect();
+        match common.first() {
+            Some(&c) if is_gcm(c) => CipherChoice {
+                cipher: c,
+                reason: CipherReason::AllAdvertiseGcm,
+            },
+            Some(&c) => CipherChoice {
+                cipher: c,
+                reason: CipherReason::CommonCbc {
+                    without_gcm: known
+                        .iter()
+                        .filter(|(_, list)| !list.iter().any(|c| is_gcm(*c)))
+                        .map(|(who, _)| who.clone())
+                        .collect(),
+                },
+            },
+            None => CipherChoice {
+                cipher: ContentCipher::Aes128Cbc,
+                reason: CipherReason::NoCommonCipher,
+            },
+        }
+    }
+}
