@@ -190,6 +190,24 @@ pub fn open(
     keys: &[DecryptionKey],
     options: &VerifyOptions,
 ) -> Result<Opened, DecryptError> {
+    open_with(message, keys, options, &NoLookup)
+}
+
+struct NoLookup;
+
+impl verify::CertificateLookup for NoLookup {
+    fn signer_certificates(&self, _id: &crate::cms::signed_data::SignerId) -> Vec<Vec<u8>> {
+        Vec::new()
+    }
+}
+
+/// Like [`open`], also asking `lookup` for signer certificates a signed layer does not carry.
+pub fn open_with(
+    message: &[u8],
+    keys: &[DecryptionKey],
+    options: &VerifyOptions,
+    lookup: &dyn verify::CertificateLookup,
+) -> Result<Opened, DecryptError> {
     let top = mime::parse(message, &options.limits)?;
     let mut opts = options.clone();
     if opts.address == AddressPolicy::FromHeader {
@@ -210,7 +228,7 @@ pub fn open(
         };
         if part.depth != 0 {
             // The S/MIME structure is only a part: verify reports the scope; stop here.
-            let report = verify::verify(&current, &opts)?;
+            let report = verify::verify_with(&current, &opts, lookup)?;
             layers.push(Layer::Signed(Box::new(report)));
             return Ok(Opened {
                 layers,
@@ -229,7 +247,7 @@ pub fn open(
         }
         match part.kind {
             SmimeKind::MultipartSigned | SmimeKind::SignedData | SmimeKind::Pkcs7Mime => {
-                let report = verify::verify(&current, &opts)?;
+                let report = verify::verify_with(&current, &opts, lookup)?;
                 let inner = report.content.clone();
                 let signed = report.kind != verify::SignatureKind::None;
                 layers.push(Layer::Signed(Box::new(report)));

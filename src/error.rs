@@ -12,6 +12,8 @@
 //! | 500–599 | PKCS#12 ([`crate::pkcs12::Pkcs12Error`]) |
 //! | 600–699 | encryption |
 //! | 700–799 | decryption |
+//! | 800–849 | keyring ([`crate::keyring::KeyringError`]) |
+//! | 850–899 | keyring file ([`crate::keyring::store::StoreError`]) |
 //!
 //! A verification that *runs* never ends in an error: a bad signature, an untrusted chain or an
 //! address mismatch is a finding in the [`crate::verify::VerifyReport`], not an `Err`.

@@ -994,6 +994,22 @@ impl Keyring {
         decrypt::decrypt(message, &self.decryption_keys())
     }
 
+    /// Decrypts and verifies a nested message layer by layer with the whole key history, the
+    /// keyring's trust anchors, intermediates and CRLs, and its certificates (see
+    /// [`decrypt::open`]).
+    pub fn open(
+        &self,
+        message: &[u8],
+        address: AddressPolicy,
+    ) -> Result<decrypt::Opened, DecryptError> {
+        decrypt::open_with(
+            message,
+            &self.decryption_keys(),
+            &self.verify_options(address),
+            self,
+        )
+    }
+
     /// Verification options with the keyring's trust anchors, intermediates and CRLs.
     pub fn verify_options(&self, address: AddressPolicy) -> VerifyOptions {
         let mut certificates = self.intermediate_ders();
@@ -1147,4 +1163,80 @@ pub(crate) fn fmt_time(t: SystemTime) -> String {
         rem / 60 % 60,
         rem % 60
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_print_as_utc_dates() {
+        assert_eq!(fmt_time(UNIX_EPOCH), "1970-01-01 00:00:00 UTC");
+        assert_eq!(
+            fmt_time(from_timestamp(1_700_000_000)),
+            "2023-11-14 22:13:20 UTC"
+        );
+        assert_eq!(
+            fmt_time(from_timestamp(951_782_400)),
+            "2000-02-29 00:00:00 UTC"
+        );
+    }
+
+    #[test]
+    fn addresses_index_with_the_domain_lower_cased() {
+        assert_eq!(
+            normalize_address(" <Bob@Example.COM> ").as_deref(),
+            Some("Bob@example.com")
+        );
+        assert_eq!(normalize_address("nobody"), None);
+        assert_eq!(normalize_address("@example.com"), None);
+        assert_eq!(normalize_address("bob@"), None);
+    }
+
+    #[test]
+    fn error_codes_are_distinct_and_in_range() {
+        let errors = [
+            KeyringError::Parse(ParseError::Empty),
+            KeyringError::Key(KeyError::Mismatch),
+            KeyringError::Pkcs12(crate::pkcs12::Pkcs12Error::WrongPassword),
+            KeyringError::NotFound {
+                what: String::new(),
+            },
+            KeyringError::NoSigningIdentity {
+                address: String::new(),
+                reason: String::new(),
+            },
+            KeyringError::RecipientsNotReady { recipients: vec![] },
+            KeyringError::NothingToImport {
+                detail: String::new(),
+            },
+            KeyringError::Unsuitable {
+                detail: String::new(),
+            },
+        ];
+        let mut codes: Vec<u32> = errors.iter().map(KeyringError::code).collect();
+        assert!(codes.iter().all(|c| (800..850).contains(c)));
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), errors.len());
+    }
+
+    #[test]
+    fn garbage_is_refused_everywhere() {
+        let mut ring = Keyring::new();
+        assert!(ring.add_trust_anchor(b"junk").is_err());
+        assert!(ring.add_intermediate(b"junk").is_err());
+        assert!(ring.add_crl(b"junk").is_err());
+        assert!(
+            ring.add_contact(b"junk", Source::Manual, SystemTime::now())
+                .is_err()
+        );
+        assert!(ring.add_identity(b"junk", b"junk", vec![], None).is_err());
+        assert!(ring.import_pkcs12(b"junk", "pw").is_err());
+        assert!(
+            ring.import_certificates(b"junk", Source::File, SystemTime::now())
+                .is_err()
+        );
+        assert_eq!(ring.to_snapshot(), Snapshot::default());
+    }
 }
