@@ -1,0 +1,258 @@
+//! Keyring benchmarks at 1,000, 10,000 and 100,000 contact certificates.
+//!
+//! The groups, each with the number of contacts as the parameter:
+//!
+//! - `lookup/address` (`present`, `missing`), `lookup/issuer_serial`, `lookup/ski`: one
+//!   [`Keyring::find_by_address`], [`Keyring::find_by_issuer_serial`] or
+//!   [`Keyring::find_by_ski`] call. These are hash-map lookups and should not grow with the
+//!   number of contacts. Each iteration asks for the next of 1,024 certificates spread over the
+//!   whole keyring, so the figure is not that of one entry hot in cache.
+//! - `readiness/one_recipient`: [`Keyring::recipient_readiness_at`] for one address, with the
+//!   issuing CA as trust anchor. This is not a pure lookup: it validates the chain (webpki,
+//!   one ECDSA P-256 signature check) every call. It is the realistic cost per recipient of
+//!   deciding whether mail can be encrypted to someone.
+//! - `load/from_snapshot`: [`Keyring::from_snapshot`] (parsing and indexing every certificate);
+//!   it grows linearly with the number of contacts.
+//!
+//! The certificates come from `common/mod.rs`: one P-256 CA issues them all, each with a unique
+//! serial, subject, rfc822Name (`user{i}@example{i % 97}.com`) and subjectKeyIdentifier; they
+//! all carry the same subject public key, which lookups never look at. Only the 1,024 queried
+//! certificates of each size carry a real CA signature (the readiness benchmark validates
+//! them); the others carry a fixed signature value, since nothing here checks their
+//! signatures and signing 100,000 with P-256 would take longer than the benchmarks. Each size
+//! is generated once, when first needed, and kept for the whole run.
+//!
+//! Run: `cargo bench --bench keyring` (add a filter such as `lookup/` to run fewer groups).
+
+mod common;
+
+use common::{Ca, address};
+use criterion::{
+    BatchSize, BenchmarkGroup, BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group,
+    criterion_main, measurement::WallTime,
+};
+use der::Decode;
+use smime::keyring::{Keyring, NoExternalKeys, Snapshot, Source};
+use std::hint::black_box;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant, SystemTime};
+use x509_cert::Certificate;
+use x509_cert::ext::pkix::SubjectKeyIdentifier;
+use x509_cert::name::Name;
+use x509_cert::serial_number::SerialNumber;
+
+const SIZES: [usize; 3] = [1_000, 10_000, 100_000];
+
+/// How many distinct certificates the lookup benchmarks cycle through (a power of two).
+const QUERIES: usize = 1024;
+
+/// A keyring of `n` contacts and what the benchmarks ask of it.
+struct Fixture {
+    ring: Keyring,
+    snapshot: Snapshot,
+    present: Vec<String>,
+    missing: Vec<String>,
+    issuer_serial: Vec<(Name, SerialNumber)>,
+    ski: Vec<Vec<u8>>,
+}
+
+fn ca() -> &'static Ca {
+    static CA: OnceLock<Ca> = OnceLock::new();
+    CA.get_or_init(Ca::new)
+}
+
+fn fixture(n: usize) -> &'static Fixture {
+    static FIXTURES: [OnceLock<Fixture>; SIZES.len()] = [const { OnceLock::new() }; SIZES.len()];
+    let slot = SIZES
+        .iter()
+        .position(|&s| s == n)
+        .expect("a size from SIZES");
+    FIXTURES[slot].get_or_init(|| build_fixture(n))
+}
+
+fn build_fixture(n: usize) -> Fixture {
+    let ca = ca();
+    // Spread the queried certificates over the whole keyring (7919 is prime, so for n = 1000
+    // all 1000 certificates are visited). Only these are really signed: the readiness
+    // benchmark validates their chains.
+    let indices: Vec<usize> = (0..QUERIES).map(|k| k * 7919 % n).collect();
+    let mut queried = vec![false; n];
+    for &i in &indices {
+        queried[i] = true;
+    }
+    let started = Instant::now();
+    let certificates = ca.issue_many(n, &|i| queried[i]);
+    let issued = started.elapsed();
+
+    let started = Instant::now();
+    let now = SystemTime::now();
+    let mut ring = Keyring::new();
+    ring.add_trust_anchor(ca.certificate())
+        .expect("CA certificate parses");
+    for c in &certificates {
+        ring.add_contact(c, Source::Manual, now)
+            .expect("contact certificate parses");
+    }
+    let built = started.elapsed();
+    eprintln!(
+        "keyring bench: {n} certificates issued in {:.2} s, added to a keyring in {:.2} s",
+        issued.as_secs_f64(),
+        built.as_secs_f64()
+    );
+
+    let mut issuer_serial = Vec::with_capacity(QUERIES);
+    let mut ski = Vec::with_capacity(QUERIES);
+    for &i in &indices {
+        let cert = Certificate::from_der(&certificates[i]).expect("certificate parses");
+        let tbs = cert.tbs_certificate();
+        issuer_serial.push((tbs.issuer().clone(), tbs.serial_number().clone()));
+        let (_, id) = tbs
+            .get_extension::<SubjectKeyIdentifier>()
+            .expect("extensions parse")
+            .expect("a subjectKeyIdentifier");
+        ski.push(id.0.as_bytes().to_vec());
+    }
+    Fixture {
+        snapshot: ring.to_snapshot(),
+        present: indices.iter().map(|&i| address(i)).collect(),
+        missing: (0..QUERIES)
+            .map(|k| format!("nobody{k}@example{}.com", k % 97))
+            .collect(),
+        issuer_serial,
+        ski,
+        ring,
+    }
+}
+
+/// Runs `lookup` on the next query each iteration; `lookup` returns how many it found, which
+/// must be `expected`.
+fn bench_queries<Q>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    id: BenchmarkId,
+    queries: &[Q],
+    expected: usize,
+    lookup: impl Fn(&Q) -> usize,
+) {
+    for q in queries {
+        assert_eq!(lookup(q), expected, "unexpected lookup result");
+    }
+    group.bench_function(id, |b| {
+        let mut k = 0;
+        b.iter(|| {
+            k = (k + 1) & (QUERIES - 1);
+            black_box(lookup(black_box(&queries[k])))
+        });
+    });
+}
+
+fn lookups(c: &mut Criterion) {
+    let configure = |group: &mut BenchmarkGroup<'_, WallTime>| {
+        group
+            .warm_up_time(Duration::from_secs(1))
+            .measurement_time(Duration::from_secs(2));
+    };
+
+    let mut group = c.benchmark_group("lookup/address");
+    configure(&mut group);
+    for n in SIZES {
+        let f = fixture(n);
+        bench_queries(
+            &mut group,
+            BenchmarkId::new("present", n),
+            &f.present,
+            1,
+            |a| f.ring.find_by_address(a).len(),
+        );
+        bench_queries(
+            &mut group,
+            BenchmarkId::new("missing", n),
+            &f.missing,
+            0,
+            |a| f.ring.find_by_address(a).len(),
+        );
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("lookup/issuer_serial");
+    configure(&mut group);
+    for n in SIZES {
+        let f = fixture(n);
+        bench_queries(
+            &mut group,
+            BenchmarkId::from_parameter(n),
+            &f.issuer_serial,
+            1,
+            |(issuer, serial)| f.ring.find_by_issuer_serial(issuer, serial).len(),
+        );
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("lookup/ski");
+    configure(&mut group);
+    for n in SIZES {
+        let f = fixture(n);
+        bench_queries(
+            &mut group,
+            BenchmarkId::from_parameter(n),
+            &f.ski,
+            1,
+            |ski| f.ring.find_by_ski(ski).len(),
+        );
+    }
+    group.finish();
+}
+
+fn readiness(c: &mut Criterion) {
+    let mut group = c.benchmark_group("readiness/one_recipient");
+    group
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+    let now = SystemTime::now();
+    for n in SIZES {
+        let f = fixture(n);
+        bench_queries(
+            &mut group,
+            BenchmarkId::from_parameter(n),
+            &f.present,
+            1,
+            |a| {
+                f.ring
+                    .recipient_readiness_at(&[a.as_str()], now)
+                    .iter()
+                    .filter(|r| r.is_ready())
+                    .count()
+            },
+        );
+    }
+    group.finish();
+}
+
+/// Settings for the load and save groups: whole-keyring operations that take up to about a
+/// second at 100,000 contacts, so few samples of one iteration each.
+fn configure_whole_keyring(group: &mut BenchmarkGroup<'_, WallTime>, n: usize) {
+    group
+        .sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(if n >= 100_000 { 15 } else { 3 }))
+        .throughput(Throughput::Elements(n as u64));
+}
+
+fn load(c: &mut Criterion) {
+    let mut group = c.benchmark_group("load/from_snapshot");
+    for n in SIZES {
+        let f = fixture(n);
+        configure_whole_keyring(&mut group, n);
+        group.bench_function(BenchmarkId::from_parameter(n), |b| {
+            b.iter_batched(
+                || f.snapshot.clone(),
+                |s| Keyring::from_snapshot(s, &NoExternalKeys).expect("snapshot loads"),
+                BatchSize::LargeInput,
+            );
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, lookups, readiness, load);
+criterion_main!(benches);
