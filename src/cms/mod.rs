@@ -5,6 +5,7 @@
 //! kept as they were sent.
 
 pub mod ber;
+pub mod certs_only;
 pub mod enveloped;
 pub mod recipient;
 pub mod signed_data;
