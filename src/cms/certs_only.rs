@@ -134,7 +134,15 @@ fn parse_structure(input: &[u8]) -> Result<Parsed, ParseError> {
 
 fn read_certificates(set: &Node, input: &[u8], out: &mut Vec<Vec<u8>>) -> Result<(), ParseError> {
     let choices = set.seq("certificates")?;
-    // Only the plain Certificate choice (a SEQUENCE); [0]..[3] are other formats.
+    // Only the plain Certificate choice (a SEQUENCE) is read; [0]..[3] are other formats.
+    if choices
+        .iter()
+        .any(|c| c.tag != 0x30 && !(0..=3).any(|n| c.is_context(n) && c.constructed()))
+    {
+        return Err(ParseError::der(
+            "certificates: an element is neither a certificate nor another CertificateChoices",
+        ));
+    }
     let count = choices.iter().filter(|c| c.tag == 0x30).count();
     if out.len().saturating_add(count) > MAX_CERTIFICATES {
         return Err(ParseError::TooMany {
@@ -154,7 +162,15 @@ fn read_certificates(set: &Node, input: &[u8], out: &mut Vec<Vec<u8>>) -> Result
 
 fn read_crls(set: &Node, input: &[u8], out: &mut Vec<Vec<u8>>) -> Result<(), ParseError> {
     let choices = set.seq("crls")?;
-    // Only the plain CertificateList choice (a SEQUENCE); [1] is `other`.
+    // Only the plain CertificateList choice (a SEQUENCE) is read; [1] is `other`.
+    if choices
+        .iter()
+        .any(|c| c.tag != 0x30 && !(c.is_context(1) && c.constructed()))
+    {
+        return Err(ParseError::der(
+            "crls: an element is neither a CRL nor another RevocationInfoChoice",
+        ));
+    }
     let count = choices.iter().filter(|c| c.tag == 0x30).count();
     if out.len().saturating_add(count) > MAX_CRLS {
         return Err(ParseError::TooMany {
