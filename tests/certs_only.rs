@@ -313,7 +313,9 @@ fn openssl_reads_our_certs_only() {
     assert_eq!(sorted(openssl_print_certs("ours.p7c")), sorted(chain()));
 
     let printed = openssl(
-        &["cms", "-cmsout", "-print", "-inform", "DER", "-in", "ours.p7c"],
+        &[
+            "cms", "-cmsout", "-print", "-inform", "DER", "-in", "ours.p7c",
+        ],
         dir(),
     );
     let text = String::from_utf8_lossy(&printed.stdout);
@@ -534,8 +536,12 @@ fn wrap_certificates(certs_field: &[u8]) -> Vec<u8> {
         out.extend_from_slice(content);
         out
     }
-    let data_oid = [0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01];
-    let signed_oid = [0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02];
+    let data_oid = [
+        0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01,
+    ];
+    let signed_oid = [
+        0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02,
+    ];
     let mut body = vec![0x02, 0x01, 0x01, 0x31, 0x00];
     body.extend(tlv(0x30, &data_oid));
     body.extend_from_slice(certs_field);
@@ -600,7 +606,7 @@ fn garbage_and_wrong_structures_are_errors() {
         assert!(parse_certs_only(input).is_err(), "input {i}");
     }
     // Flipping every byte of a small structure in turn never panics.
-    let der = write_certs_only(&[f.pki.root.der.clone()], &[]).unwrap();
+    let der = write_certs_only(std::slice::from_ref(&f.pki.root.der), &[]).unwrap();
     let (mut accepted, mut refused) = (0, 0);
     for i in 0..der.len() {
         let mut copy = der.clone();
@@ -614,7 +620,10 @@ fn garbage_and_wrong_structures_are_errors() {
             Err(_) => refused += 1,
         }
     }
-    assert!(accepted > 0 && refused > 0, "{accepted} accepted, {refused} refused");
+    assert!(
+        accepted > 0 && refused > 0,
+        "{accepted} accepted, {refused} refused"
+    );
     // Non-certificate choices ([1] extended, [2] v1 attribute, [3] v2 attribute) are skipped.
     let mut field = vec![0xA1, 0x00, 0xA3, 0x00];
     field.extend_from_slice(&f.pki.root.der);
@@ -656,7 +665,7 @@ fn directory_entry_der_certificate_and_certs_only_blob() {
             .collect::<Vec<_>>()
     );
     // BER works as a raw value too.
-    let ber = to_indefinite(&write_certs_only(&[f.bob.der.clone()], &[]).unwrap());
+    let ber = to_indefinite(&write_certs_only(std::slice::from_ref(&f.bob.der), &[]).unwrap());
     assert_eq!(
         parse_directory_entry(&ber).unwrap(),
         vec![(DirectoryAttribute::UserSmimeCertificate, f.bob.der.clone())]
@@ -679,7 +688,13 @@ fn directory_entry_pem() {
     );
     let mut text = read(&f.chain_pem);
     text.extend(read("bob.p7c.pem"));
-    text.extend(pem("CMS", &write_certs_only(&[f.pki.root.der.clone()], &[]).unwrap()).bytes());
+    text.extend(
+        pem(
+            "CMS",
+            &write_certs_only(std::slice::from_ref(&f.pki.root.der), &[]).unwrap(),
+        )
+        .bytes(),
+    );
     let entries = parse_directory_entry(&text).unwrap();
     let mut expected: Vec<(DirectoryAttribute, Vec<u8>)> = chain()
         .into_iter()
@@ -721,14 +736,18 @@ fn ldif_line(name: &str, value: &[u8], eol: &str) -> String {
 #[test]
 fn directory_entry_ldif_with_both_attributes_folding_and_two_entries() {
     let f = fixture();
-    let alice_smime = write_certs_only(&[f.alice.der.clone()], &[]).unwrap();
+    let alice_smime = write_certs_only(std::slice::from_ref(&f.alice.der), &[]).unwrap();
     let bob_smime = openssl_certs_only_der();
     let mut ldif = String::from("# extended LDIF\n#\n# LDAPv3\n\nversion: 1\n\n");
     ldif.push_str("# alice, people, example.com\n");
     ldif.push_str("dn: cn=alice,ou=people,dc=example,dc=com\n");
     ldif.push_str("objectClass: inetOrgPerson\ncn: alice\nmail: alice@example.com\n");
     ldif.push_str(&ldif_line("userCertificate;binary", &f.alice.der, "\n"));
-    ldif.push_str(&ldif_line("userSMIMECertificate;binary", &alice_smime, "\n"));
+    ldif.push_str(&ldif_line(
+        "userSMIMECertificate;binary",
+        &alice_smime,
+        "\n",
+    ));
     ldif.push_str(&ldif_line(
         "jpegPhoto",
         b"\xff\xd8 not a certificate at all",
@@ -749,7 +768,10 @@ fn directory_entry_ldif_with_both_attributes_folding_and_two_entries() {
     let entries = parse_directory_entry(ldif.as_bytes()).unwrap();
     let mut expected = vec![
         (DirectoryAttribute::UserCertificate, f.alice.der.clone()),
-        (DirectoryAttribute::UserSmimeCertificate, f.alice.der.clone()),
+        (
+            DirectoryAttribute::UserSmimeCertificate,
+            f.alice.der.clone(),
+        ),
     ];
     for c in chain() {
         let pair = (DirectoryAttribute::UserSmimeCertificate, c);
@@ -769,7 +791,11 @@ fn directory_entry_ldif_with_both_attributes_folding_and_two_entries() {
 fn directory_entry_skips_a_broken_value_but_not_when_it_is_all_there_is() {
     let f = fixture();
     let mut ldif = String::from("dn: cn=alice\n");
-    ldif.push_str(&ldif_line("userCertificate;binary", b"\x30\x03\x02\x01\x01", "\n"));
+    ldif.push_str(&ldif_line(
+        "userCertificate;binary",
+        b"\x30\x03\x02\x01\x01",
+        "\n",
+    ));
     let only_broken = parse_directory_entry(ldif.as_bytes()).unwrap_err();
     assert!(matches!(only_broken, ParseError::Certificate { .. }));
     ldif.push_str(&ldif_line("userCertificate;binary", &f.alice.der, "\n"));
@@ -802,6 +828,18 @@ fn directory_garbage_is_an_error() {
             String::from_utf8_lossy(input)
         );
     }
+    // A damaged certificate is reported as one.
+    assert!(matches!(
+        parse_directory_entry(&f.alice.der[..f.alice.der.len() - 1]),
+        Err(ParseError::Certificate { .. })
+    ));
+    // A ContentInfo that is no SignedData is reported as such.
+    assert!(matches!(
+        parse_directory_entry(&[
+            0x30, 0x0b, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01
+        ]),
+        Err(ParseError::UnsupportedContentType { .. })
+    ));
     // Too large.
     let big = vec![b'a'; smime::keyring::directory::MAX_ENTRY_SIZE + 1];
     assert!(matches!(

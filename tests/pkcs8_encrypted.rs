@@ -123,7 +123,11 @@ fn every_openssl_scheme_decrypts_to_the_unencrypted_key() {
         for scheme in SCHEMES {
             for der in [false, true] {
                 let name = format!("{key}-{}-{der}", scheme.join("_"));
-                let what = format!("{key} {} {}", scheme.join(" "), if der { "DER" } else { "PEM" });
+                let what = format!(
+                    "{key} {} {}",
+                    scheme.join(" "),
+                    if der { "DER" } else { "PEM" }
+                );
                 let encrypted = openssl_encrypt(key, scheme, der, PASSWORD, &name);
                 assert_eq!(
                     encrypted.starts_with(b"-----BEGIN ENCRYPTED PRIVATE KEY-----"),
@@ -149,7 +153,11 @@ fn every_openssl_scheme_decrypts_to_the_unencrypted_key() {
                     .unwrap_or_else(|e| panic!("{what}: {e}"));
                 assert_eq!(
                     key.kind().to_string(),
-                    if plain.len() > 500 { "RSA-2048" } else { "EC P-256" },
+                    if plain.len() > 500 {
+                        "RSA-2048"
+                    } else {
+                        "EC P-256"
+                    },
                     "{what}"
                 );
                 checked += 1;
@@ -205,7 +213,10 @@ fn too_many_iterations_are_refused_before_any_work() {
         );
         assert!(err.to_string().contains(&count), "{err}");
         // Five million rounds take seconds; refusing takes nothing.
-        assert!(elapsed < Duration::from_millis(200), "{scheme:?}: {elapsed:?}");
+        assert!(
+            elapsed < Duration::from_millis(200),
+            "{scheme:?}: {elapsed:?}"
+        );
         // Even with a wrong password the count is what is reported: nothing was derived.
         assert!(matches!(
             decrypt_pkcs8(&encrypted, "wrong", 1_000_000),
@@ -306,7 +317,10 @@ fn openssl_reads_what_we_encrypt() {
             ],
             dir(),
         );
-        assert!(read(&from_pem) == plain, "{key} PEM: OpenSSL decrypted another key");
+        assert!(
+            read(&from_pem) == plain,
+            "{key} PEM: OpenSSL decrypted another key"
+        );
         let wrong = Command::new("openssl")
             .args(["pkey", "-in", &pem_file, "-passin", "pass:wrong"])
             .current_dir(dir())
@@ -457,12 +471,14 @@ fn error_codes_are_stable_and_distinct() {
     let errors = [
         KeyError::WrongPassword,
         KeyError::IterationsTooHigh { found: 2, limit: 1 },
-        KeyError::Random {
-            detail: "x".into(),
-        },
+        KeyError::Random { detail: "x".into() },
     ];
     let codes: Vec<u32> = errors.iter().map(KeyError::code).collect();
     assert_eq!(codes, [405, 406, 407]);
     assert_eq!(KeyError::Mismatch.code(), 402);
-    assert!(KeyError::WrongPassword.to_string().contains("wrong password"));
+    assert!(
+        KeyError::WrongPassword
+            .to_string()
+            .contains("wrong password")
+    );
 }

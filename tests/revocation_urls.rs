@@ -59,10 +59,7 @@ fn urls_from_an_openssl_certificate() {
         ),
     );
     // OpenSSL agrees the extensions are there.
-    let text = openssl(
-        &["x509", "-in", "with.pem", "-noout", "-text"],
-        dir.path(),
-    );
+    let text = openssl(&["x509", "-in", "with.pem", "-noout", "-text"], dir.path());
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(text.contains("URI:http://crl.example/ca.crl"), "{text}");
     assert!(text.contains("OCSP - URI:http://ocsp.example"), "{text}");
@@ -117,7 +114,10 @@ fn only_one_extension() {
         Some("crlDistributionPoints = URI:http://crl.example/only.crl\n"),
     );
     let urls = revocation_urls(&der).unwrap();
-    assert_eq!(urls.crl_distribution_points, ["http://crl.example/only.crl"]);
+    assert_eq!(
+        urls.crl_distribution_points,
+        ["http://crl.example/only.crl"]
+    );
     assert!(urls.ocsp.is_empty());
     assert!(urls.ca_issuers.is_empty());
 }

@@ -64,7 +64,11 @@ fn parse_structure(input: &[u8]) -> Result<Parsed, ParseError> {
         return Err(ParseError::der("ContentInfo: expected a SEQUENCE"));
     }
     let parts = root.seq("ContentInfo")?;
-    let content_type = oid_of(child(parts, 0, "ContentInfo contentType")?, input, "contentType")?;
+    let content_type = oid_of(
+        child(parts, 0, "ContentInfo contentType")?,
+        input,
+        "contentType",
+    )?;
     if content_type != oids::SIGNED_DATA {
         return Err(ParseError::UnsupportedContentType {
             oid: content_type.to_string(),
@@ -72,7 +76,9 @@ fn parse_structure(input: &[u8]) -> Result<Parsed, ParseError> {
     }
     let wrapper = child(parts, 1, "ContentInfo content")?;
     if !wrapper.is_context(0) || !wrapper.constructed() {
-        return Err(ParseError::der("ContentInfo content: expected [0] EXPLICIT"));
+        return Err(ParseError::der(
+            "ContentInfo content: expected [0] EXPLICIT",
+        ));
     }
     let sd = child(wrapper.seq("ContentInfo content")?, 0, "SignedData")?;
     if sd.tag != 0x30 {
@@ -196,10 +202,7 @@ fn read_crls(set: &Node, input: &[u8], out: &mut Vec<Vec<u8>>) -> Result<(), Par
 /// `openssl crl2pkcs7 -nocrl -certfile chain.pem -outform DER` writes (OpenSSL keeps the file
 /// order instead of sorting). Every certificate must parse as X.509 and every CRL as a
 /// CertificateList; giving neither is [`ParseError::Empty`].
-pub fn write_certs_only(
-    certificates: &[Vec<u8>],
-    crls: &[Vec<u8>],
-) -> Result<Vec<u8>, ParseError> {
+pub fn write_certs_only(certificates: &[Vec<u8>], crls: &[Vec<u8>]) -> Result<Vec<u8>, ParseError> {
     if certificates.is_empty() && crls.is_empty() {
         return Err(ParseError::Empty);
     }
@@ -334,7 +337,7 @@ mod tests {
         let p = parse_structure(&der).unwrap();
         assert_eq!((p.signers, p.has_content), (0, false));
 
-        let msg = write_certs_only_message(&[c.clone()], &[]).unwrap();
+        let msg = write_certs_only_message(std::slice::from_ref(&c), &[]).unwrap();
         let text = String::from_utf8(msg.clone()).unwrap();
         assert!(text.contains("smime-type=certs-only"));
         assert!(text.contains("filename=\"smime.p7c\""));

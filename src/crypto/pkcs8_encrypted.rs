@@ -282,8 +282,8 @@ mod tests {
                 limit: 999
             }
         );
-        let pem = pem_rfc7468::encode_string(ENCRYPTED_LABEL, pem_rfc7468::LineEnding::LF, &enc)
-            .unwrap();
+        let pem =
+            pem_rfc7468::encode_string(ENCRYPTED_LABEL, pem_rfc7468::LineEnding::LF, &enc).unwrap();
         assert!(is_encrypted_pkcs8(pem.as_bytes()));
         assert!(SoftwareKey::from_encrypted(pem.as_bytes(), "pw", 1000).is_ok());
     }

@@ -57,9 +57,7 @@ impl DirectoryAttribute {
     /// `;binary` ignored, any case), if it is one of the two.
     fn from_description(description: &str) -> Option<Self> {
         let name = description.split(';').next().unwrap_or_default().trim();
-        if name.eq_ignore_ascii_case("userSMIMECertificate")
-            || name == "2.16.840.1.113730.3.1.40"
-        {
+        if name.eq_ignore_ascii_case("userSMIMECertificate") || name == "2.16.840.1.113730.3.1.40" {
             Some(DirectoryAttribute::UserSmimeCertificate)
         } else if name.eq_ignore_ascii_case("userCertificate") || name == "2.5.4.36" {
             Some(DirectoryAttribute::UserCertificate)
@@ -148,12 +146,24 @@ pub fn parse_directory_entry(
     Ok(out)
 }
 
-/// A raw DER/BER attribute value: a certificate if it parses as one, else a SignedData.
+/// A raw DER/BER attribute value: a certificate if it parses as one, a SignedData if it is
+/// shaped as a ContentInfo (a SEQUENCE that starts with an OBJECT IDENTIFIER; a certificate
+/// starts with its SEQUENCE tbsCertificate).
 fn raw_value(bytes: &[u8]) -> Result<(DirectoryAttribute, Vec<u8>), ParseError> {
-    if x509_cert::Certificate::from_der(bytes).is_ok() {
-        Ok((DirectoryAttribute::UserCertificate, bytes.to_vec()))
-    } else {
+    let certificate_error = match x509_cert::Certificate::from_der(bytes) {
+        Ok(_) => return Ok((DirectoryAttribute::UserCertificate, bytes.to_vec())),
+        Err(e) => e,
+    };
+    let content_info = crate::cms::ber::parse(bytes)
+        .is_ok_and(|root| root.children.first().is_some_and(|n| n.tag == 0x06));
+    if content_info {
         Ok((DirectoryAttribute::UserSmimeCertificate, bytes.to_vec()))
+    } else {
+        Err(ParseError::Certificate {
+            detail: format!(
+                "the value is neither a certificate ({certificate_error}) nor a ContentInfo"
+            ),
+        })
     }
 }
 

@@ -42,11 +42,11 @@ pub fn revocation_urls(cert_der: &[u8]) -> Result<RevocationUrls, ParseError> {
     let tbs = cert.tbs_certificate();
     let mut out = RevocationUrls::default();
 
-    let cdp = tbs
-        .get_extension::<CrlDistributionPoints>()
-        .map_err(|e| ParseError::Certificate {
-            detail: format!("CRL distribution points extension: {e}"),
-        })?;
+    let cdp =
+        tbs.get_extension::<CrlDistributionPoints>()
+            .map_err(|e| ParseError::Certificate {
+                detail: format!("CRL distribution points extension: {e}"),
+            })?;
     if let Some((_, points)) = cdp {
         for point in &points.0 {
             if let Some(DistributionPointName::FullName(names)) = &point.distribution_point {
