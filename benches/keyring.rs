@@ -11,8 +11,11 @@
 //!   issuing CA as trust anchor. This is not a pure lookup: it validates the chain (webpki,
 //!   one ECDSA P-256 signature check) every call. It is the realistic cost per recipient of
 //!   deciding whether mail can be encrypted to someone.
-//! - `load/from_snapshot`: [`Keyring::from_snapshot`] (parsing and indexing every certificate);
-//!   it grows linearly with the number of contacts.
+//! - `load/from_snapshot`: [`Keyring::from_snapshot`], which parses and indexes every
+//!   certificate; `load/unseal+from_snapshot`: [`store::unseal`] (AES-256-GCM, DER decoding)
+//!   then [`Keyring::from_snapshot`], what [`Keyring::load`] does after reading the file;
+//!   `save/seal`: [`store::seal`] of the keyring's snapshot. These grow linearly with the
+//!   number of contacts (criterion reports them as contacts per second too).
 //!
 //! The certificates come from `common/mod.rs`: one P-256 CA issues them all, each with a unique
 //! serial, subject, rfc822Name (`user{i}@example{i % 97}.com`) and subjectKeyIdentifier; they
@@ -32,6 +35,7 @@ use criterion::{
     criterion_main, measurement::WallTime,
 };
 use der::Decode;
+use smime::keyring::store::{self, SealingKey, StoreLimits};
 use smime::keyring::{Keyring, NoExternalKeys, Snapshot, Source};
 use std::hint::black_box;
 use std::sync::OnceLock;
@@ -50,6 +54,9 @@ const QUERIES: usize = 1024;
 struct Fixture {
     ring: Keyring,
     snapshot: Snapshot,
+    key: SealingKey,
+    /// `snapshot` sealed with `key`.
+    sealed: Vec<u8>,
     present: Vec<String>,
     missing: Vec<String>,
     issuer_serial: Vec<(Name, SerialNumber)>,
@@ -112,8 +119,13 @@ fn build_fixture(n: usize) -> Fixture {
             .expect("a subjectKeyIdentifier");
         ski.push(id.0.as_bytes().to_vec());
     }
+    let snapshot = ring.to_snapshot();
+    let key = SealingKey::generate();
+    let sealed = store::seal(&snapshot, &key).expect("snapshot seals");
     Fixture {
-        snapshot: ring.to_snapshot(),
+        snapshot,
+        key,
+        sealed,
         present: indices.iter().map(|&i| address(i)).collect(),
         missing: (0..QUERIES)
             .map(|k| format!("nobody{k}@example{}.com", k % 97))
@@ -235,21 +247,32 @@ fn readiness(c: &mut Criterion) {
     group.finish();
 }
 
-/// Settings for the load and save groups: whole-keyring operations that take up to about a
-/// second at 100,000 contacts, so few samples of one iteration each.
-fn configure_whole_keyring(group: &mut BenchmarkGroup<'_, WallTime>, n: usize) {
+/// Settings for the load and save groups: whole-keyring operations that take up to a few
+/// seconds at 100,000 contacts, so ten samples of equal iteration counts, measured for about
+/// as long as ten iterations take at `per_contact` (an estimate) per contact.
+fn configure_whole_keyring(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    n: usize,
+    per_contact: Duration,
+) {
     group
         .sample_size(10)
         .sampling_mode(SamplingMode::Flat)
         .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(if n >= 100_000 { 15 } else { 3 }))
+        .measurement_time((per_contact * n as u32 * 10).max(Duration::from_secs(1)))
         .throughput(Throughput::Elements(n as u64));
 }
+
+/// Estimated cost of loading one contact (parsing and indexing its certificate).
+const LOAD_PER_CONTACT: Duration = Duration::from_micros(40);
+
+/// Estimated cost of sealing one contact.
+const SEAL_PER_CONTACT: Duration = Duration::from_micros(1);
 
 fn load(c: &mut Criterion) {
     let mut group = c.benchmark_group("load/from_snapshot");
     for n in SIZES {
-        configure_whole_keyring(&mut group, n);
+        configure_whole_keyring(&mut group, n, LOAD_PER_CONTACT);
         group.bench_function(BenchmarkId::from_parameter(n), |b| {
             let f = fixture(n);
             b.iter_batched(
@@ -260,7 +283,33 @@ fn load(c: &mut Criterion) {
         });
     }
     group.finish();
+
+    let mut group = c.benchmark_group("load/unseal+from_snapshot");
+    let limits = StoreLimits::default();
+    for n in SIZES {
+        configure_whole_keyring(&mut group, n, LOAD_PER_CONTACT);
+        group.bench_function(BenchmarkId::from_parameter(n), |b| {
+            let f = fixture(n);
+            b.iter_with_large_drop(|| {
+                let snapshot = store::unseal(&f.sealed, &f.key, &limits).expect("file unseals");
+                Keyring::from_snapshot(snapshot, &NoExternalKeys).expect("snapshot loads")
+            });
+        });
+    }
+    group.finish();
 }
 
-criterion_group!(benches, lookups, readiness, load);
+fn save(c: &mut Criterion) {
+    let mut group = c.benchmark_group("save/seal");
+    for n in SIZES {
+        configure_whole_keyring(&mut group, n, SEAL_PER_CONTACT);
+        group.bench_function(BenchmarkId::from_parameter(n), |b| {
+            let f = fixture(n);
+            b.iter_with_large_drop(|| store::seal(&f.snapshot, &f.key).expect("snapshot seals"));
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, lookups, readiness, load, save);
 criterion_main!(benches);
