@@ -7,6 +7,10 @@
 //!   [`Keyring::find_by_ski`] call. These are hash-map lookups and should not grow with the
 //!   number of contacts. Each iteration asks for the next of 1,024 certificates spread over the
 //!   whole keyring, so the figure is not that of one entry hot in cache.
+//! - `lookup/control` (`ski_same_key`, `std_hashmap_spread`): the SKI lookup of one key over
+//!   and over, and a bare `std::collections::HashMap` of as many 20-byte keys queried like the
+//!   lookups above: what an O(1) lookup costs when everything is in cache, and how much a
+//!   plain hash map slows down with its size from cache and TLB misses alone.
 //! - `readiness/one_recipient`: [`Keyring::recipient_readiness_at`] for one address, with the
 //!   issuing CA as trust anchor. This is not a pure lookup: it validates the chain (webpki,
 //!   one ECDSA P-256 signature check) every call. It is the realistic cost per recipient of
@@ -35,8 +39,10 @@ use criterion::{
     criterion_main, measurement::WallTime,
 };
 use der::Decode;
+use sha2::{Digest, Sha256};
 use smime::keyring::store::{self, SealingKey, StoreLimits};
 use smime::keyring::{Keyring, NoExternalKeys, Snapshot, Source};
+use std::collections::HashMap;
 use std::hint::black_box;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant, SystemTime};
@@ -168,7 +174,7 @@ fn bench_queries<Q: 'static>(
 fn lookups(c: &mut Criterion) {
     let configure = |group: &mut BenchmarkGroup<'_, WallTime>| {
         group
-            .warm_up_time(Duration::from_secs(1))
+            .warm_up_time(Duration::from_millis(500))
             .measurement_time(Duration::from_secs(2));
     };
 
@@ -219,6 +225,41 @@ fn lookups(c: &mut Criterion) {
             1,
             |ring, ski| ring.find_by_ski(ski).len(),
         );
+    }
+    group.finish();
+
+    // Controls for reading the figures above: the same key every iteration (everything it
+    // touches stays in cache), and a bare std HashMap of as many 20-byte keys queried in the
+    // same spread pattern. Lookups whose cost grows with the keyring the way the bare HashMap's
+    // does are paying for cache and TLB misses, not for a search that grows with the size.
+    let mut group = c.benchmark_group("lookup/control");
+    configure(&mut group);
+    for n in SIZES {
+        group.bench_function(BenchmarkId::new("ski_same_key", n), |b| {
+            let f = fixture(n);
+            let ski = &f.ski[0];
+            b.iter(|| black_box(f.ring.find_by_ski(black_box(ski)).len()));
+        });
+        let mut map = None;
+        group.bench_function(BenchmarkId::new("std_hashmap_spread", n), |b| {
+            let (map, queries) = map.get_or_insert_with(|| {
+                let key = |i: usize| Sha256::digest((i as u64).to_be_bytes())[..20].to_vec();
+                let map: HashMap<Vec<u8>, Vec<usize>> = (0..n).map(|i| (key(i), vec![i])).collect();
+                let queries: Vec<Vec<u8>> = (0..QUERIES).map(|k| key(k * 7919 % n)).collect();
+                (map, queries)
+            });
+            let mut k = 0;
+            b.iter(|| {
+                k = (k + 1) & (QUERIES - 1);
+                let found: Vec<usize> = map
+                    .get(black_box(&queries[k]))
+                    .into_iter()
+                    .flatten()
+                    .copied()
+                    .collect();
+                black_box(found.len())
+            });
+        });
     }
     group.finish();
 }
