@@ -110,7 +110,7 @@ fn load(path: &str, key_path: &str) -> Result<KeyringFile, Usage> {
     let key = read_key(key_path)?;
     let ring = Keyring::load(Path::new(path), &key, &NoExternalKeys).map_err(|e| match e {
         KeyringError::Store(StoreError::WrongKey) => Usage(format!(
-            "{path}: {e}: wrong key: {key_path} is not the key this keyring was sealed with"
+            "{path}: {e} (wrong key: {key_path} is not the key this keyring was sealed with)"
         )),
         KeyringError::Store(StoreError::Io { .. }) => Usage(format!("{e}")),
         other => Usage(format!("{path}: {other}")),
