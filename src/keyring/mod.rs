@@ -946,7 +946,7 @@ impl Keyring {
 
     /// Validates a certificate against the keyring's anchors, intermediates (plus `extra`) and
     /// CRLs. A certificate that is itself a trust anchor is trusted (pinned), as in
-    /// [`verify`](crate::verify).
+    /// [`crate::verify`].
     pub fn validate(
         &self,
         certificate: &[u8],
