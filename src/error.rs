@@ -175,6 +175,22 @@ pub enum KeyError {
     },
     /// The certificate could not be parsed.
     Certificate(ParseError),
+    /// The password does not open the encrypted key: the decryption padding was wrong, or
+    /// what it produced is not a private key.
+    WrongPassword,
+    /// The encrypted key asks for more key-derivation iterations than the caller allows; no
+    /// derivation was run.
+    IterationsTooHigh {
+        /// The iteration count the key asks for.
+        found: u64,
+        /// The caller's limit.
+        limit: u64,
+    },
+    /// The random number generator failed (encrypting a key).
+    Random {
+        /// What the generator said.
+        detail: String,
+    },
 }
 
 impl KeyError {
@@ -186,6 +202,9 @@ impl KeyError {
             KeyError::Mismatch => 402,
             KeyError::TooWeak { .. } => 403,
             KeyError::Certificate(_) => 404,
+            KeyError::WrongPassword => 405,
+            KeyError::IterationsTooHigh { .. } => 406,
+            KeyError::Random { .. } => 407,
         }
     }
 }
@@ -203,6 +222,15 @@ impl fmt::Display for KeyError {
                 )
             }
             KeyError::Certificate(e) => write!(f, "{e}"),
+            KeyError::WrongPassword => write!(f, "wrong password for the encrypted private key"),
+            KeyError::IterationsTooHigh { found, limit } => write!(
+                f,
+                "the encrypted private key asks for {found} key-derivation iterations, more \
+                 than the limit of {limit}"
+            ),
+            KeyError::Random { detail } => {
+                write!(f, "the random number generator failed: {detail}")
+            }
         }
     }
 }

@@ -861,8 +861,36 @@ impl Reader<'_> {
     }
 }
 
+/// Decrypts `ciphertext` under the password-based scheme whose AlgorithmIdentifier is `alg`
+/// (a node of `input`): PBES2 (PBKDF2 with HMAC-SHA-1/SHA-2; AES-CBC or 3DES-CBC) or a PKCS#12
+/// PBE scheme (3DES, 2-key 3DES, RC2). An iteration count above `max_iterations` is refused
+/// before any derivation runs; wrong padding is [`Pkcs12Error::WrongPassword`].
+pub(crate) fn decrypt_password_based(
+    input: &[u8],
+    alg: &Node,
+    ciphertext: &[u8],
+    password: &str,
+    max_iterations: u32,
+) -> Result<Zeroizing<Vec<u8>>, Pkcs12Error> {
+    let limits = Pkcs12Limits {
+        max_iterations,
+        max_total_iterations: u64::MAX,
+        ..Pkcs12Limits::default()
+    };
+    let mut reader = Reader {
+        limits: &limits,
+        utf8_password: Zeroizing::new(password.as_bytes().to_vec()),
+        bmp_password: bmp_password(password),
+        mac_verified: false,
+        total_iterations: 0,
+        bags: 0,
+        out: Pkcs12Contents::default(),
+    };
+    reader.decrypt(input, alg, ciphertext)
+}
+
 /// Re-encodes a PKCS#8 PrivateKeyInfo as DER and checks its outer shape.
-fn normalize_key(der: &[u8]) -> Result<Zeroizing<Vec<u8>>, Pkcs12Error> {
+pub(crate) fn normalize_key(der: &[u8]) -> Result<Zeroizing<Vec<u8>>, Pkcs12Error> {
     let node = ber::parse(der)?;
     let out = Zeroizing::new(node.to_der(der)?);
     pkcs8::PrivateKeyInfoRef::from_der(&out)
@@ -1153,12 +1181,23 @@ fn pbes2_algorithm(salt: &[u8], iterations: u32, iv: &[u8]) -> Vec<u8> {
     seq(&[&der_oid(&OID_PBES2), &seq(&[&kdf, &enc])])
 }
 
-/// Encrypts `plain` under PBES2; returns the AlgorithmIdentifier and the ciphertext.
+/// Encrypts `plain` under PBES2 with [`WRITE_ITERATIONS`]; returns the AlgorithmIdentifier and
+/// the ciphertext.
 fn pbes2_encrypt(password: &str, plain: &[u8]) -> Result<(Vec<u8>, Vec<u8>), Pkcs12Error> {
+    pbes2_encrypt_with(password, plain, WRITE_ITERATIONS)
+}
+
+/// Encrypts `plain` under PBES2 (PBKDF2-HMAC-SHA-256 with `iterations`, AES-256-CBC, random
+/// 16-byte salt and IV); returns the DER AlgorithmIdentifier and the ciphertext.
+pub(crate) fn pbes2_encrypt_with(
+    password: &str,
+    plain: &[u8],
+    iterations: u32,
+) -> Result<(Vec<u8>, Vec<u8>), Pkcs12Error> {
     let salt: [u8; 16] = random()?;
     let iv: [u8; 16] = random()?;
     let mut key = Zeroizing::new([0u8; 32]);
-    pbkdf2::pbkdf2_hmac::<sha2::Sha256>(password.as_bytes(), &salt, WRITE_ITERATIONS, &mut key[..]);
+    pbkdf2::pbkdf2_hmac::<sha2::Sha256>(password.as_bytes(), &salt, iterations, &mut key[..]);
     let enc = cbc::Encryptor::<aes::Aes256>::new_from_slices(&key[..], &iv)
         .map_err(|_| Pkcs12Error::malformed("AES key setup"))?;
     let padded_len = (plain.len() / 16 + 1) * 16;
@@ -1168,7 +1207,7 @@ fn pbes2_encrypt(password: &str, plain: &[u8]) -> Result<(Vec<u8>, Vec<u8>), Pkc
         .encrypt_padded::<Pkcs7>(&mut buf, plain.len())
         .map_err(|_| Pkcs12Error::malformed("padding"))?
         .to_vec();
-    Ok((pbes2_algorithm(&salt, WRITE_ITERATIONS, &iv), ct))
+    Ok((pbes2_algorithm(&salt, iterations, &iv), ct))
 }
 
 fn bag_attributes(local_key_id: Option<&[u8]>, friendly_name: Option<&str>) -> Vec<u8> {

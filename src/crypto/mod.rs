@@ -4,6 +4,7 @@
 //!   `micalg` names of RFC 8551.
 //! - [`verify`]: public-key signature verification over RustCrypto (RSA PKCS#1 v1.5, RSASSA-PSS,
 //!   ECDSA P-256/P-384), shared by CMS signature checks and certificate path validation.
+//! - [`pkcs8_encrypted`]: password-protected PKCS#8 keys (`ENCRYPTED PRIVATE KEY`).
 
 use const_oid::ObjectIdentifier;
 use digest::{Digest, DynDigest};

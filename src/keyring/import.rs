@@ -144,11 +144,8 @@ impl Keyring {
         label: Option<String>,
     ) -> Result<Imported, KeyringError> {
         let (key, pkcs8) = if pkcs8_encrypted::is_encrypted_pkcs8(key_bytes) {
-            let password = password.ok_or_else(|| {
-                KeyringError::Key(KeyError::Unsupported {
-                    detail: "the key is encrypted: a password is needed".into(),
-                })
-            })?;
+            // No password given: try the empty one; a wrong password is reported as such.
+            let password = password.unwrap_or("");
             let der = pkcs8_encrypted::decrypt_pkcs8(key_bytes, password, max_iterations())?;
             (SoftwareKey::from_pkcs8_der(&der)?, der)
         } else {

@@ -410,7 +410,7 @@ impl Keyring {
                 self.validate(&i.info.der, &i.chain, time).revocation != RevocationStatus::Revoked
             })
             .collect();
-        ids.sort_by(|a, b| b.info.not_before.cmp(&a.info.not_before));
+        ids.sort_by_key(|i| std::cmp::Reverse(i.info.not_before));
         ids.into_iter().next()
     }
 

@@ -6,7 +6,8 @@
 //! checks revocation against the supplied CRLs.
 //!
 //! [`check_validity`], [`check_signing_key_usage`], [`check_email_eku`],
-//! [`certificate_addresses`] and [`address_matches`] examine a single parsed certificate.
+//! [`certificate_addresses`] and [`address_matches`] examine a single parsed certificate;
+//! [`revocation_urls`] lists where its CRLs, OCSP responder and issuer certificates are.
 
 use std::fmt;
 use std::time::SystemTime;
@@ -23,12 +24,12 @@ use crate::crypto::oids;
 mod algs;
 mod checks;
 mod urls;
-pub use urls::{RevocationUrls, revocation_urls};
 
 pub use checks::{
     EkuFailure, KeyUsageFailure, ValidityFailure, address_matches, certificate_addresses,
     check_email_eku, check_signing_key_usage, check_validity,
 };
+pub use urls::{RevocationUrls, revocation_urls};
 
 /// What to validate: DER certificates and CRLs, and the time of validation.
 #[derive(Debug, Clone)]
