@@ -46,7 +46,7 @@ impl fmt::Display for Unusable {
             Unusable::Revoked => f.write_str("revoked"),
             Unusable::Untrusted(e) => write!(f, "untrusted ({e})"),
             Unusable::WrongKeyUsage => {
-                f.write_str("its key usage does not allow receiving encrypted mail")
+                f.write_str("wrong key usage (may not receive encrypted mail)")
             }
         }
     }
