@@ -676,3 +676,274 @@ fn signer_selection_explains_why_not() {
     let err = ring.signer_for("alice@example.com").unwrap_err();
     assert!(err.to_string().contains("key usage"), "{err}");
 }
+
+/// An external key: the application's keystore, here a map from reference to key.
+struct Keystore(Vec<(Vec<u8>, std::sync::Arc<dyn smime::crypto::keys::PrivateKey>)>);
+
+impl smime::keyring::KeyResolver for Keystore {
+    fn resolve(
+        &self,
+        reference: &[u8],
+        _certificate: &[u8],
+    ) -> Option<std::sync::Arc<dyn smime::crypto::keys::PrivateKey>> {
+        self.0
+            .iter()
+            .find(|(r, _)| r == reference)
+            .map(|(_, k)| k.clone())
+    }
+}
+
+#[test]
+fn a_saved_keyring_loads_with_everything_it_learned() {
+    use smime::crypto::keys::SoftwareKey;
+    use smime::keyring::store::{SealingKey, StoreError};
+    use smime::keyring::{NoExternalKeys, StoredKey};
+    use std::sync::Arc;
+    let f = fixture();
+    let mut ring = ring_with(&[&f.bob]);
+    ring.add_crl(&f.pki.intermediate_crl()).unwrap();
+    // alice's dual-use key lives in the platform keystore.
+    let alice_key: Arc<dyn smime::crypto::keys::PrivateKey> =
+        Arc::new(SoftwareKey::from_bytes(&f.alice.key_pem).unwrap());
+    ring.add_external_identity(
+        alice_key.clone(),
+        b"keychain:alice".to_vec(),
+        &f.alice.der,
+        vec![f.pki.intermediate.der.clone()],
+        Some("alice on this phone".into()),
+    )
+    .unwrap();
+    let report = ring
+        .verify(
+            &openssl_signed(&f.alice, &[]),
+            &ring.verify_options(AddressPolicy::Skip),
+        )
+        .unwrap();
+    assert_eq!(report.verdict(), Verdict::Trusted);
+    // alice's own certificate is an identity here: harvesting leaves it one.
+    let h = ring.harvest(&report, SystemTime::now());
+    assert!(h.added.is_empty());
+    ring.add_contact(&f.carol_expired.der, Source::Directory, SystemTime::now())
+        .unwrap();
+    let bob_mail = openssl_signed(&f.bob, &[]);
+    let report = ring
+        .verify(&bob_mail, &ring.verify_options(AddressPolicy::Skip))
+        .unwrap();
+    ring.harvest(&report, SystemTime::now());
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("keyring.smk");
+    let key = SealingKey::generate();
+    ring.save(&path, &key).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+
+    let back = Keyring::load(
+        &path,
+        &key,
+        &Keystore(vec![(b"keychain:alice".to_vec(), alice_key)]),
+    )
+    .unwrap();
+    assert_eq!(back.to_snapshot(), ring.to_snapshot());
+    assert_eq!(back.decryption_keys().len(), 2);
+    assert!(back.signer_for("alice@example.com").is_ok());
+    let carol = back
+        .contact(&Fingerprint::of(&f.carol_expired.der))
+        .unwrap();
+    assert_eq!(carol.source(), Source::Directory);
+    let bob_self = back.identity(&Fingerprint::of(&f.bob.der)).unwrap();
+    assert!(matches!(bob_self.stored_key(), StoredKey::Pkcs8(_)));
+    assert_eq!(back.crls().len(), 1);
+
+    // Without the keystore, alice's identity loads without its key and is kept for later.
+    let partial = Keyring::load(&path, &key, &NoExternalKeys).unwrap();
+    assert_eq!(partial.decryption_keys().len(), 1);
+    assert!(partial.signer_for("alice@example.com").is_err());
+    assert_eq!(partial.to_snapshot(), ring.to_snapshot());
+
+    // A wrong key is its own error, and the file is untouched.
+    let err = Keyring::load(&path, &SealingKey::generate(), &NoExternalKeys).unwrap_err();
+    assert_eq!(err, KeyringError::Store(StoreError::WrongKey));
+    assert_eq!(std::fs::read(&path).unwrap(), bytes);
+}
+
+#[test]
+fn keys_from_pem_files_encrypted_pkcs8_and_pkcs1() {
+    let f = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let key = s(&f.alice.key_path);
+    openssl(
+        &[
+            "pkcs8",
+            "-topk8",
+            "-in",
+            &key,
+            "-v2",
+            "aes-256-cbc",
+            "-passout",
+            "pass:k3y",
+            "-out",
+            "enc.pem",
+        ],
+        d,
+    );
+    openssl(
+        &["rsa", "-in", &key, "-traditional", "-out", "pkcs1.pem"],
+        d,
+    );
+    let mut bundle = std::fs::read(&f.alice.cert_path).unwrap();
+    bundle.extend(std::fs::read(f.pki.chain_path()).unwrap());
+    for (file, password) in [("enc.pem", Some("k3y")), ("pkcs1.pem", None)] {
+        let mut ring = ring_with(&[]);
+        let imported = ring
+            .import_key_and_certificates(
+                &std::fs::read(d.join(file)).unwrap(),
+                password,
+                &bundle,
+                None,
+            )
+            .unwrap();
+        assert_eq!(
+            imported.identities,
+            vec![Fingerprint::of(&f.alice.der)],
+            "{file}"
+        );
+        assert_eq!(imported.intermediates.len(), 1, "{file}");
+        assert!(ring.signer_for("alice@example.com").is_ok(), "{file}");
+    }
+    let mut ring = Keyring::new();
+    let err = ring
+        .import_key_and_certificates(
+            &std::fs::read(d.join("enc.pem")).unwrap(),
+            Some("wrong"),
+            &bundle,
+            None,
+        )
+        .unwrap_err();
+    assert_eq!(err, KeyringError::Key(smime::KeyError::WrongPassword));
+    // A key with someone else's certificate.
+    let err = ring
+        .import_key_and_certificates(
+            &std::fs::read(d.join("pkcs1.pem")).unwrap(),
+            None,
+            &std::fs::read(&f.bob.cert_path).unwrap(),
+            None,
+        )
+        .unwrap_err();
+    assert_eq!(err, KeyringError::Key(smime::KeyError::Mismatch));
+    assert_eq!(ring.identities().count(), 0);
+}
+
+#[test]
+fn certs_only_and_directory_entries_in_and_out() {
+    let f = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // A directory's userSMIMECertificate: OpenSSL's certs-only structure of bob and his chain.
+    let bob = s(&f.bob.cert_path);
+    let chain = s(&f.pki.chain_path());
+    openssl(
+        &[
+            "crl2pkcs7",
+            "-nocrl",
+            "-certfile",
+            &bob,
+            "-certfile",
+            &chain,
+            "-outform",
+            "DER",
+            "-out",
+            "bob.p7c",
+        ],
+        d,
+    );
+    let p7c = std::fs::read(d.join("bob.p7c")).unwrap();
+    let mut ring = ring_with(&[]);
+    let imported = ring
+        .import_directory_entry(&p7c, SystemTime::now())
+        .unwrap();
+    assert_eq!(imported.contacts, vec![Fingerprint::of(&f.bob.der)]);
+    assert_eq!(imported.intermediates.len(), 1);
+    assert!(ring.recipient_readiness(&["bob@example.com"])[0].is_ready());
+    assert_eq!(
+        ring.contact(&Fingerprint::of(&f.bob.der)).unwrap().source(),
+        Source::Directory
+    );
+
+    // userCertificate: a bare DER certificate, in LDIF as ldapsearch prints it.
+    use base64::Engine as _;
+    let ldif = format!(
+        "dn: cn=carol,dc=example,dc=com\nuserCertificate;binary:: {}\n",
+        base64::engine::general_purpose::STANDARD.encode(&f.carol_expired.der)
+    );
+    let imported = ring
+        .import_directory_entry(ldif.as_bytes(), SystemTime::now())
+        .unwrap();
+    assert_eq!(
+        imported.contacts,
+        vec![Fingerprint::of(&f.carol_expired.der)]
+    );
+
+    // The same structure as a certs-only message.
+    let imported = ring.import_certs_only(&p7c, SystemTime::now()).unwrap();
+    assert_eq!(imported.contacts.len(), 1);
+
+    // Out: alice publishes her certificates as a certs-only message; OpenSSL reads it.
+    let alice = ring_with(&[&f.alice]);
+    let msg = alice
+        .export_certs_only_message("alice@example.com", SystemTime::now())
+        .unwrap();
+    std::fs::write(d.join("alice.eml"), &msg).unwrap();
+    openssl(
+        &[
+            "cms",
+            "-cmsout",
+            "-inform",
+            "SMIME",
+            "-in",
+            "alice.eml",
+            "-outform",
+            "DER",
+            "-out",
+            "alice.der",
+        ],
+        d,
+    );
+    let printed = String::from_utf8(
+        Command::new("openssl")
+            .args([
+                "pkcs7",
+                "-inform",
+                "DER",
+                "-in",
+                "alice.der",
+                "-print_certs",
+                "-noout",
+            ])
+            .current_dir(d)
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert!(
+        printed.contains("CN = alice") || printed.contains("CN=alice"),
+        "{printed}"
+    );
+    // And another keyring takes it in.
+    let mut bob_ring = ring_with(&[&f.bob]);
+    let imported = bob_ring.import_certs_only(&msg, SystemTime::now()).unwrap();
+    assert_eq!(imported.contacts, vec![Fingerprint::of(&f.alice.der)]);
+    assert!(bob_ring.recipient_readiness(&["alice@example.com"])[0].is_ready());
+    // Garbage is refused and adds nothing.
+    assert!(
+        bob_ring
+            .import_directory_entry(b"garbage", SystemTime::now())
+            .is_err()
+    );
+    assert!(
+        bob_ring
+            .import_certs_only(b"garbage", SystemTime::now())
+            .is_err()
+    );
+}

@@ -261,6 +261,8 @@ pub fn run() -> Result<u8, Usage> {
         !d.integrity_protected,
     );
 
+    keyring_steps(&mut steps, &mut pki, &alice, &bob_renewed, &chain)?;
+
     println!(
         "\n{} of {} steps behaved as expected",
         steps.count - steps.failures,
@@ -274,4 +276,157 @@ fn replace(haystack: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
         Some(at) => [&haystack[..at], to, &haystack[at + from.len()..]].concat(),
         None => haystack.to_vec(),
     }
+}
+
+/// The keyring part of the demo: renewal with the key history, learning a renewed certificate
+/// from signed mail, recipients that are not ready, and the sealed keyring file.
+fn keyring_steps(
+    steps: &mut Steps,
+    pki: &mut DemoPki,
+    alice: &crate::pki::Issued,
+    bob: &crate::pki::Issued,
+    chain: &[Vec<u8>],
+) -> Result<(), Usage> {
+    use smime::decrypt::Decrypted;
+    use smime::encrypt::{EncryptOptions, encrypt};
+    use smime::keyring::store::{SealingKey, StoreError};
+    use smime::keyring::{
+        CipherReason, Keyring, KeyringError, NoExternalKeys, Readiness, Source, Unusable,
+    };
+    use std::time::{Duration, SystemTime};
+
+    println!("\nKeyrings: Alice's holds her identity; Bob's holds the root he trusts and contacts");
+    let now = SystemTime::now();
+    let pkcs8 = |who: &crate::pki::Issued| -> Result<Vec<u8>, Usage> {
+        Ok(who.key.to_pkcs8_der()?.to_vec())
+    };
+    let mut alice_ring = Keyring::new();
+    alice_ring.add_trust_anchor(&pki.root.cert)?;
+    alice_ring.add_identity(
+        &pkcs8(alice)?,
+        &alice.cert,
+        chain.to_vec(),
+        Some("Alice, first certificate".into()),
+    )?;
+    let mut bob_ring = Keyring::new();
+    bob_ring.add_trust_anchor(&pki.root.cert)?;
+    bob_ring.add_intermediate(&pki.intermediate.cert)?;
+    bob_ring.add_identity(&pkcs8(bob)?, &bob.cert, chain.to_vec(), None)?;
+    bob_ring.add_contact(&alice.cert, Source::Manual, now)?;
+    let dave = pki.user("Dave (expired)", &["dave@example.com"], Window::expired(10))?;
+    bob_ring.add_contact(&dave.cert, Source::Manual, now)?;
+
+    // 13. Bob encrypts to Alice's certificate from his keyring; then Alice renews.
+    let to_alice = bob_ring.encryption_certificates_for(&["alice@example.com"])?;
+    let old_mail = encrypt(MESSAGE, &to_alice, &EncryptOptions::default())?;
+    let renewed_window = Window {
+        not_before: now - Duration::from_secs(1800),
+        not_after: now + Duration::from_secs(365 * 86_400),
+    };
+    let alice2 = pki.user("Alice", &["alice@example.com"], renewed_window)?;
+    alice_ring.add_identity(
+        &pkcs8(&alice2)?,
+        &alice2.cert,
+        chain.to_vec(),
+        Some("Alice, renewed".into()),
+    )?;
+    let opened: Result<Decrypted, _> = alice_ring.decrypt(&old_mail);
+    steps.check(
+        "Alice renews her certificate; mail sent to the old one opens with her keyring's key history (key 2 of 2)",
+        matches!(&opened, Ok(d) if d.key_index == 1 && d.certificate == alice.cert),
+    );
+
+    // 14. Alice signs with her keyring; Bob's keyring learns her new certificate.
+    let signer = alice_ring.signer_for("alice@example.com")?;
+    let signed = sign(MESSAGE, &[signer], &SignOptions::default())?;
+    let report = bob_ring.verify(&signed, &bob_ring.verify_options(AddressPolicy::FromHeader))?;
+    let harvest = bob_ring.harvest(&report, SystemTime::now());
+    let alice2_fp = smime::keyring::Fingerprint::of(&alice2.cert);
+    steps.check(
+        "Alice's keyring signs with her newest certificate; Bob's keyring verifies it and learns the certificate and her capabilities",
+        report.is_trusted()
+            && harvest.added.contains(&alice2_fp)
+            && harvest.capabilities_learned.contains(&alice2_fp),
+    );
+
+    // 15. New mail goes to the new certificate, with the cipher Alice advertised.
+    let to_alice = bob_ring.encryption_certificates_for(&["alice@example.com"])?;
+    let choice = bob_ring.choose_cipher(&to_alice);
+    let new_mail = encrypt(
+        MESSAGE,
+        &to_alice,
+        &EncryptOptions {
+            cipher: choice.cipher,
+            ..EncryptOptions::default()
+        },
+    )?;
+    println!(
+        "Bob's keyring picks {} for Alice's new certificate",
+        choice.cipher.name()
+    );
+    let opened = alice_ring.decrypt(&new_mail);
+    steps.check(
+        "Bob's next mail goes to Alice's new certificate, with AES-256-GCM she advertised, and opens with key 1 of 2",
+        to_alice == [alice2.cert.clone()]
+            && choice.reason == CipherReason::AllAdvertiseGcm
+            && matches!(&opened, Ok(d) if d.key_index == 0 && d.integrity_protected),
+    );
+
+    // 16. Recipients that are not ready.
+    let asked = ["alice@example.com", "carol@example.com", "dave@example.com"];
+    let readiness = bob_ring.recipient_readiness(&asked);
+    for r in &readiness {
+        println!("      {r}");
+    }
+    let reason = |i: usize| readiness.get(i).and_then(|r| r.reason());
+    steps.check(
+        "readiness: Alice ready, carol@example.com has no certificate, Dave's certificate expired",
+        readiness.first().is_some_and(|r| r.is_ready())
+            && reason(1).as_deref() == Some("no certificate")
+            && matches!(
+                readiness.get(2).map(|r| &r.readiness),
+                Some(Readiness::Unusable { rejected })
+                    if matches!(rejected.first().map(|x| &x.reason), Some(Unusable::Expired { .. }))
+            ),
+    );
+    let refused = bob_ring.encryption_certificates_for(&asked);
+    let named: Vec<String> = match &refused {
+        Err(KeyringError::RecipientsNotReady { recipients }) => {
+            recipients.iter().map(|r| r.address.clone()).collect()
+        }
+        _ => Vec::new(),
+    };
+    if let Err(e) = &refused {
+        println!("      {e}");
+    }
+    steps.check(
+        "encrypting to all three is refused, naming carol@example.com and dave@example.com",
+        named == ["carol@example.com", "dave@example.com"],
+    );
+
+    // 17. The keyring file: sealed with a generated key, saved and loaded back.
+    let path = std::env::temp_dir().join(format!(
+        "smime-demo-{}-{}.keyring",
+        std::process::id(),
+        SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0)
+    ));
+    let key = SealingKey::generate();
+    let saved = alice_ring.save(&path, &key);
+    let loaded = Keyring::load(&path, &key, &NoExternalKeys);
+    let wrong = Keyring::load(&path, &SealingKey::generate(), &NoExternalKeys);
+    let _ = std::fs::remove_file(&path);
+    steps.check(
+        "Alice's keyring saved to a file sealed with a generated key loads back and still opens the old mail; another key is refused",
+        saved.is_ok()
+            && matches!(&loaded, Ok(r) if r.identities().count() == 2
+                && r.decrypt(&old_mail).is_ok_and(|d| d.key_index == 1))
+            && matches!(wrong, Err(KeyringError::Store(StoreError::WrongKey))),
+    );
+    if let Err(e) = saved.and(loaded.map(|_| ())) {
+        println!("      {e}");
+    }
+    Ok(())
 }

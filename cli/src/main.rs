@@ -4,6 +4,7 @@
 //! report is printed), 2 bad usage or unreadable input.
 
 mod demo;
+mod keyring;
 mod pki;
 mod report;
 
@@ -19,22 +20,49 @@ const USAGE: &str = "\
 usage:
   smime sign    (--p12 FILE --password PASS | --cert FILE --key FILE)... [--chain FILE]...
                 [--opaque] [--digest sha256|sha384|sha512] [--pss] [IN] [-o OUT]
+  smime sign    --keyring FILE --keyring-key-file FILE [--from ADDR] [--chain FILE]...
+                [--opaque] [--digest sha256|sha384|sha512] [--pss] [IN] [-o OUT]
   smime verify  [--trust FILE]... [--cert FILE]... [--crl FILE]...
+                [--keyring FILE --keyring-key-file FILE [--learn]]
                 [--from ADDR | --no-address-check] [--content-out FILE] [--json] [IN]
-  smime encrypt --to CERTFILE... [--cipher aes256-gcm|aes128-gcm|aes256-cbc|aes128-cbc] [--oaep]
-                [--self CERTFILE] [--sign-p12 FILE --password PASS | --sign-cert FILE --sign-key FILE]
+  smime encrypt (--to CERTFILE | --to-address ADDR)...
+                [--cipher aes256-gcm|aes128-gcm|aes256-cbc|aes128-cbc] [--oaep]
+                [--keyring FILE --keyring-key-file FILE [--from ADDR] [--sign]]
+                [--self CERTFILE | --no-self]
+                [--sign-p12 FILE --password PASS | --sign-cert FILE --sign-key FILE]
                 [--chain FILE]... [IN] [-o OUT]
-  smime decrypt (--p12 FILE --password PASS | --cert FILE --key FILE)... [--trust FILE]...
+  smime decrypt (--p12 FILE --password PASS | --cert FILE --key FILE)...
+                [--keyring FILE --keyring-key-file FILE] [--trust FILE]...
                 [--no-address-check] [IN] [-o OUT]
+  smime keyring new|import|trust|list|export|remove|check ...   (smime keyring --help)
   smime inspect [IN]
   smime demo
 
 IN defaults to standard input, OUT to standard output. Certificates and keys may be PEM or DER;
 a certificate file may hold several certificates.
+
+--keyring FILE --keyring-key-file FILE (always together) use a keyring made with
+`smime keyring new`:
+  sign     without --p12/--cert/--key, signs with the keyring's identity for the message's
+           From address (or --from ADDR).
+  verify   also trusts the keyring's trust anchors and uses its intermediates and CRLs;
+           finds signer certificates the message does not carry in the keyring. --learn
+           stores the certificates and capabilities of a trusted signer in the keyring.
+  encrypt  --to-address ADDR takes the recipient's certificate from the keyring; when an
+           address has none usable, nothing is written and every such address is named
+           with the reason. The sender's own certificate for the From address (or --from)
+           is added so the sent copy stays readable (--no-self to skip). Without --cipher,
+           the cipher is chosen from what the recipients advertised. --sign signs with
+           the keyring's identity for the From address.
+  decrypt  tries every key the keyring ever held (renewed certificates included) and
+           verifies an inner signature against the keyring.
 exit codes: 0 success, 1 verification or decryption failed, 2 bad usage or unreadable input";
 
 /// A failure that ends the command with exit code 2.
 struct Usage(String);
+
+/// What [`Args::parse`] returns for `-h` or `--help`: the usage text is printed, exit code 0.
+const HELP: &str = "\0help";
 
 impl<E: std::fmt::Display> From<E> for Usage {
     fn from(e: E) -> Self {
@@ -50,6 +78,7 @@ fn main() -> ExitCode {
         Some("inspect") => cmd_inspect(&args[1..]),
         Some("encrypt") => cmd_encrypt(&args[1..]),
         Some("decrypt") => cmd_decrypt(&args[1..]),
+        Some("keyring") => keyring::run(&args[1..]),
         Some("demo") => demo::run(),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
@@ -60,6 +89,14 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => ExitCode::from(code),
+        Err(Usage(msg)) if msg == HELP => {
+            if args.first().map(String::as_str) == Some("keyring") {
+                println!("{}", keyring::USAGE);
+            } else {
+                println!("{USAGE}");
+            }
+            ExitCode::SUCCESS
+        }
         Err(Usage(msg)) => {
             eprintln!("smime: {msg}");
             if msg.starts_with("unknown") || msg.starts_with("no command") {
@@ -78,7 +115,20 @@ struct Args {
 }
 
 impl Args {
+    /// Options and at most one positional argument (the input file).
     fn parse(args: &[String], with_value: &[&str], switches: &[&str]) -> Result<Self, Usage> {
+        let out = Self::parse_many(args, with_value, switches)?;
+        if out.positional.len() > 1 {
+            return Err(Usage(format!(
+                "only one input file may be given, not {}",
+                out.positional.len()
+            )));
+        }
+        Ok(out)
+    }
+
+    /// Options and any number of positional arguments.
+    fn parse_many(args: &[String], with_value: &[&str], switches: &[&str]) -> Result<Self, Usage> {
         let mut out = Args {
             pairs: Vec::new(),
             switches: Vec::new(),
@@ -93,17 +143,13 @@ impl Args {
                 out.pairs.push((a.clone(), v.clone()));
             } else if switches.contains(&a.as_str()) {
                 out.switches.push(a.clone());
+            } else if a == "-h" || a == "--help" {
+                return Err(Usage(HELP.into()));
             } else if a.starts_with('-') && a != "-" {
                 return Err(Usage(format!("unknown option '{a}'")));
             } else {
                 out.positional.push(a.clone());
             }
-        }
-        if out.positional.len() > 1 {
-            return Err(Usage(format!(
-                "only one input file may be given, not {}",
-                out.positional.len()
-            )));
         }
         Ok(out)
     }
@@ -162,6 +208,48 @@ fn certs_from(path: &str) -> Result<Vec<Vec<u8>>, Usage> {
     read_certificates(&read_file(path)?).map_err(|e| Usage(format!("{path}: {e}")))
 }
 
+/// The address mail is sent from: `--from ADDR`, else the message's From header.
+fn sender_address(a: &Args, input: &[u8], what: &str) -> Result<String, Usage> {
+    if let Some(addr) = a.one("--from")? {
+        return Ok(addr.to_string());
+    }
+    let parsed = smime::mime::parse(input, &smime::mime::Limits::default())
+        .map_err(|e| Usage(format!("cannot read the message's From address: {e}")))?;
+    match parsed.from.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => Err(Usage(format!(
+            "the message has no From address: give --from ADDR to {what}"
+        ))),
+        many => Err(Usage(format!(
+            "the message has several From addresses ({}): give --from ADDR to {what}",
+            many.join(", ")
+        ))),
+    }
+}
+
+/// The keyring's signer for `address`, with `extra` certificates added to its chain.
+fn keyring_signer(
+    ring: &smime::keyring::Keyring,
+    address: &str,
+    extra: &[Vec<u8>],
+) -> Result<Signer, Usage> {
+    let signer = ring.signer_for(address).map_err(|e| Usage(e.to_string()))?;
+    let fp = smime::keyring::Fingerprint::of(signer.certificate());
+    if let Some(id) = ring.identity(&fp) {
+        eprintln!(
+            "signing as {} ({}) from the keyring",
+            id.info().subject,
+            keyring::short(&fp)
+        );
+        if !extra.is_empty() {
+            let mut chain = id.chain().to_vec();
+            chain.extend(extra.iter().cloned());
+            return Ok(signer.with_chain(chain));
+        }
+    }
+    Ok(signer)
+}
+
 fn cmd_sign(argv: &[String]) -> Result<u8, Usage> {
     let a = Args::parse(
         argv,
@@ -172,6 +260,9 @@ fn cmd_sign(argv: &[String]) -> Result<u8, Usage> {
             "--key",
             "--chain",
             "--digest",
+            "--from",
+            "--keyring",
+            "--keyring-key-file",
             "-o",
         ],
         &["--opaque", "--pss"],
@@ -180,6 +271,7 @@ fn cmd_sign(argv: &[String]) -> Result<u8, Usage> {
     for c in a.all("--chain") {
         chain.extend(certs_from(c)?);
     }
+    let kf = keyring::open(&a)?;
     let mut signers = Vec::new();
     for id in load_identities(&a, "--p12", "--cert", "--key")? {
         let mut full = id.chain;
@@ -190,24 +282,35 @@ fn cmd_sign(argv: &[String]) -> Result<u8, Usage> {
                 .with_chain(full),
         );
     }
-    if signers.is_empty() {
-        return Err(Usage(
-            "sign needs --p12 FILE --password PASS or --cert FILE --key FILE".into(),
-        ));
-    }
     let digest = match a.one("--digest")? {
         None | Some("sha256") => DigestAlgorithm::Sha256,
         Some("sha384") => DigestAlgorithm::Sha384,
         Some("sha512") => DigestAlgorithm::Sha512,
         Some(other) => return Err(Usage(format!("unknown digest '{other}'"))),
     };
+    let input = a.input()?;
+    if signers.is_empty() {
+        let Some(kf) = &kf else {
+            return Err(Usage(
+                "sign needs --p12 FILE --password PASS, --cert FILE --key FILE, or \
+                 --keyring FILE --keyring-key-file FILE"
+                    .into(),
+            ));
+        };
+        let from = sender_address(&a, &input, "choose the signing identity")?;
+        signers.push(keyring_signer(&kf.ring, &from, &chain)?);
+    } else if a.one("--from")?.is_some() {
+        return Err(Usage(
+            "--from chooses the keyring's signing identity: it does not go with --p12/--cert/--key"
+                .into(),
+        ));
+    }
     let options = SignOptions {
         digest,
         opaque: a.has("--opaque"),
         pss: a.has("--pss"),
         ..SignOptions::default()
     };
-    let input = a.input()?;
     let signed = smime::sign::sign(&input, &signers, &options)?;
     write_output(a.one("-o")?, &signed)?;
     Ok(0)
@@ -216,10 +319,42 @@ fn cmd_sign(argv: &[String]) -> Result<u8, Usage> {
 fn cmd_verify(argv: &[String]) -> Result<u8, Usage> {
     let a = Args::parse(
         argv,
-        &["--trust", "--cert", "--crl", "--from", "--content-out"],
-        &["--no-address-check", "--json"],
+        &[
+            "--trust",
+            "--cert",
+            "--crl",
+            "--from",
+            "--content-out",
+            "--keyring",
+            "--keyring-key-file",
+        ],
+        &["--no-address-check", "--json", "--learn"],
     )?;
-    let mut options = VerifyOptions::default();
+    let address = match (a.one("--from")?, a.has("--no-address-check")) {
+        (Some(_), true) => {
+            return Err(Usage(
+                "--from and --no-address-check exclude each other".into(),
+            ));
+        }
+        (Some(addr), false) => AddressPolicy::Expect(addr.to_string()),
+        (None, true) => AddressPolicy::Skip,
+        (None, false) => AddressPolicy::FromHeader,
+    };
+    let mut kf = keyring::open(&a)?;
+    if a.has("--learn") && kf.is_none() {
+        return Err(Usage(
+            "--learn stores what a message teaches in a keyring: it needs --keyring FILE \
+             --keyring-key-file FILE"
+                .into(),
+        ));
+    }
+    let mut options = match &kf {
+        Some(k) => k.ring.verify_options(address),
+        None => VerifyOptions {
+            address,
+            ..VerifyOptions::default()
+        },
+    };
     for t in a.all("--trust") {
         options.trust_anchors.extend(certs_from(t)?);
     }
@@ -232,25 +367,40 @@ fn cmd_verify(argv: &[String]) -> Result<u8, Usage> {
                 .map_err(|e| Usage(format!("{c}: {e}")))?,
         );
     }
-    options.address = match (a.one("--from")?, a.has("--no-address-check")) {
-        (Some(_), true) => {
-            return Err(Usage(
-                "--from and --no-address-check exclude each other".into(),
-            ));
-        }
-        (Some(addr), false) => AddressPolicy::Expect(addr.to_string()),
-        (None, true) => AddressPolicy::Skip,
-        (None, false) => AddressPolicy::FromHeader,
-    };
     let input = a.input()?;
-    let report = smime::verify::verify(&input, &options)?;
+    let report = match &kf {
+        Some(k) => k.ring.verify(&input, &options)?,
+        None => smime::verify::verify(&input, &options)?,
+    };
     if let Some(path) = a.one("--content-out")? {
         write_output(Some(path), &report.content)?;
     }
-    if a.has("--json") {
+    let json = a.has("--json");
+    if json {
         println!("{}", report::to_json(&report));
     } else {
         print!("{}", report::to_text(&report));
+    }
+    if a.has("--learn")
+        && let Some(k) = &mut kf
+    {
+        let lines = if report.is_trusted() {
+            let harvest = k.ring.harvest(&report, std::time::SystemTime::now());
+            k.save()?;
+            keyring::harvest_lines(&k.ring, &harvest)
+        } else {
+            vec![format!(
+                "learned nothing: the message is not trusted ({})",
+                report.verdict()
+            )]
+        };
+        for line in lines {
+            if json {
+                eprintln!("{line}");
+            } else {
+                println!("{line}");
+            }
+        }
     }
     Ok(if report.is_trusted() { 0 } else { 1 })
 }
@@ -321,10 +471,12 @@ fn cmd_encrypt(argv: &[String]) -> Result<u8, Usage> {
     use smime::cms::enveloped::ContentCipher;
     use smime::cms::recipient::KeyTransport;
     use smime::encrypt::{EncryptOptions, check_recipient, encrypt, sign_and_encrypt};
+    use smime::keyring::KeyringError;
     let a = Args::parse(
         argv,
         &[
             "--to",
+            "--to-address",
             "--cipher",
             "--self",
             "--sign-p12",
@@ -332,19 +484,100 @@ fn cmd_encrypt(argv: &[String]) -> Result<u8, Usage> {
             "--sign-cert",
             "--sign-key",
             "--chain",
+            "--from",
+            "--keyring",
+            "--keyring-key-file",
             "-o",
         ],
-        &["--oaep"],
+        &["--oaep", "--no-self", "--sign"],
     )?;
+    let kf = keyring::open(&a)?;
     let mut recipients = Vec::new();
     for t in a.all("--to") {
         recipients.extend(certs_from(t)?.into_iter().take(1));
     }
-    if recipients.is_empty() {
-        return Err(Usage("encrypt needs at least one --to CERTFILE".into()));
+    let to_addresses = a.all("--to-address");
+    if kf.is_none() {
+        for (flag, given) in [
+            ("--to-address", !to_addresses.is_empty()),
+            ("--sign", a.has("--sign")),
+            ("--from", a.one("--from")?.is_some()),
+        ] {
+            if given {
+                return Err(Usage(format!(
+                    "{flag} uses a keyring: give --keyring FILE --keyring-key-file FILE"
+                )));
+            }
+        }
+    }
+    if recipients.is_empty() && to_addresses.is_empty() {
+        return Err(Usage(
+            "encrypt needs at least one --to CERTFILE or --to-address ADDR".into(),
+        ));
+    }
+    if a.one("--self")?.is_some() && a.has("--no-self") {
+        return Err(Usage("--self and --no-self exclude each other".into()));
+    }
+    let input = a.input()?;
+    if let Some(k) = &kf
+        && !to_addresses.is_empty()
+    {
+        match k.ring.encryption_certificates_for(&to_addresses) {
+            Ok(certs) => {
+                for r in k.ring.recipient_readiness(&to_addresses) {
+                    if let smime::keyring::Readiness::Ready { fingerprint, .. } = r.readiness {
+                        eprintln!(
+                            "to {}: certificate {} from the keyring",
+                            r.address,
+                            keyring::short(&fingerprint)
+                        );
+                    }
+                }
+                for c in certs {
+                    if !recipients.contains(&c) {
+                        recipients.push(c);
+                    }
+                }
+            }
+            Err(KeyringError::RecipientsNotReady {
+                recipients: not_ready,
+            }) => {
+                for r in &not_ready {
+                    eprintln!(
+                        "smime: cannot encrypt to {}: {}",
+                        r.address,
+                        keyring::readiness_reason(r)
+                    );
+                }
+                return Err(Usage(format!(
+                    "nothing was encrypted: {} of {} recipient address{} not ready ({})",
+                    not_ready.len(),
+                    to_addresses.len(),
+                    if to_addresses.len() == 1 {
+                        " is"
+                    } else {
+                        "es are"
+                    },
+                    not_ready
+                        .iter()
+                        .map(|r| r.address.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            }
+            Err(e) => return Err(Usage(e.to_string())),
+        }
     }
     let cipher = match a.one("--cipher")? {
-        None | Some("aes256-gcm") => ContentCipher::Aes256Gcm,
+        None => match &kf {
+            Some(k) => {
+                let choice = k.ring.choose_cipher(&recipients);
+                eprintln!("content cipher: {}", keyring::cipher_choice_text(&choice));
+                choice.cipher
+            }
+            None => ContentCipher::Aes256Gcm,
+        },
+        Some("aes256-gcm") => ContentCipher::Aes256Gcm,
         Some("aes128-gcm") => ContentCipher::Aes128Gcm,
         Some("aes256-cbc") => ContentCipher::Aes256Cbc,
         Some("aes128-cbc") => ContentCipher::Aes128Cbc,
@@ -366,6 +599,43 @@ fn cmd_encrypt(argv: &[String]) -> Result<u8, Usage> {
     for c in a.all("--chain") {
         chain.extend(certs_from(c)?);
     }
+    // The sender's address, when the keyring needs it.
+    let from = match &kf {
+        Some(_) if a.has("--sign") || (!a.has("--no-self") && options.sender.is_none()) => {
+            match sender_address(&a, &input, "find your own certificate") {
+                Ok(f) => Some(f),
+                Err(e) if a.has("--sign") => return Err(e),
+                Err(e) => {
+                    eprintln!("note: no copy for the sender: {}", e.0);
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
+    if let (Some(k), Some(from)) = (&kf, &from)
+        && options.sender.is_none()
+        && !a.has("--no-self")
+    {
+        match k
+            .ring
+            .own_encryption_certificate_at(from, std::time::SystemTime::now())
+        {
+            Some(id) => {
+                eprintln!(
+                    "sender's copy: also encrypted to your certificate {} ({}) for {from} \
+                     (--no-self to skip)",
+                    id.info().subject,
+                    keyring::short(&id.info().fingerprint)
+                );
+                options.sender = Some(id.certificate().to_vec());
+            }
+            None => eprintln!(
+                "note: the keyring has no encryption certificate of yours for {from}: \
+                 you will not be able to read the sent copy"
+            ),
+        }
+    }
     let ids = load_identities(&a, "--sign-p12", "--sign-cert", "--sign-key")?;
     let mut signers = Vec::new();
     for Identity {
@@ -375,7 +645,9 @@ fn cmd_encrypt(argv: &[String]) -> Result<u8, Usage> {
     } in ids
     {
         // A dual-use signing certificate also keeps the sent mail readable for the sender.
-        if options.sender.is_none() && check_recipient(&cert, std::time::SystemTime::now()).is_ok()
+        if options.sender.is_none()
+            && !a.has("--no-self")
+            && check_recipient(&cert, std::time::SystemTime::now()).is_ok()
         {
             options.sender = Some(cert.clone());
         }
@@ -387,7 +659,16 @@ fn cmd_encrypt(argv: &[String]) -> Result<u8, Usage> {
                 .with_chain(full),
         );
     }
-    let input = a.input()?;
+    if a.has("--sign") {
+        if !signers.is_empty() {
+            return Err(Usage(
+                "--sign signs with the keyring: it does not go with --sign-p12/--sign-cert".into(),
+            ));
+        }
+        if let (Some(k), Some(from)) = (&kf, &from) {
+            signers.push(keyring_signer(&k.ring, from, &chain)?);
+        }
+    }
     let out = if signers.is_empty() {
         encrypt(&input, &recipients, &options)?
     } else {
@@ -404,34 +685,72 @@ fn cmd_encrypt(argv: &[String]) -> Result<u8, Usage> {
     Ok(0)
 }
 
+/// A short description of a certificate: its subject and fingerprint prefix.
+fn cert_label(der: &[u8]) -> String {
+    match smime::keyring::CertificateInfo::parse(der) {
+        Ok(info) => format!("{}, {}", info.subject, keyring::short(&info.fingerprint)),
+        Err(_) => keyring::short(&smime::keyring::Fingerprint::of(der)),
+    }
+}
+
 fn cmd_decrypt(argv: &[String]) -> Result<u8, Usage> {
-    use smime::decrypt::{DecryptionKey, Layer, open};
+    use smime::decrypt::{DecryptionKey, Layer, open_with};
     let a = Args::parse(
         argv,
-        &["--p12", "--password", "--cert", "--key", "--trust", "-o"],
+        &[
+            "--p12",
+            "--password",
+            "--cert",
+            "--key",
+            "--trust",
+            "--keyring",
+            "--keyring-key-file",
+            "-o",
+        ],
         &["--no-address-check"],
     )?;
-    let keys: Vec<DecryptionKey> = load_identities(&a, "--p12", "--cert", "--key")?
+    let mut keys: Vec<DecryptionKey> = load_identities(&a, "--p12", "--cert", "--key")?
         .into_iter()
         .map(|id| DecryptionKey {
             key: id.key,
             certificate: id.cert,
         })
         .collect();
+    let kf = keyring::open(&a)?;
+    let address = if a.has("--no-address-check") {
+        AddressPolicy::Skip
+    } else {
+        AddressPolicy::FromHeader
+    };
+    let mut options = match &kf {
+        Some(k) => {
+            keys.extend(k.ring.decryption_keys());
+            k.ring.verify_options(address)
+        }
+        None => VerifyOptions {
+            address,
+            ..VerifyOptions::default()
+        },
+    };
     if keys.is_empty() {
-        return Err(Usage(
-            "decrypt needs --p12 FILE --password PASS or --cert FILE --key FILE".into(),
-        ));
+        return Err(Usage(match kf {
+            Some(_) => {
+                "the keyring holds no private key, and no --p12 or --cert/--key was given".into()
+            }
+            None => "decrypt needs --p12 FILE --password PASS, --cert FILE --key FILE, or \
+                     --keyring FILE --keyring-key-file FILE"
+                .into(),
+        }));
     }
-    let mut options = VerifyOptions::default();
     for t in a.all("--trust") {
         options.trust_anchors.extend(certs_from(t)?);
     }
-    if a.has("--no-address-check") {
-        options.address = AddressPolicy::Skip;
-    }
     let input = a.input()?;
-    let opened = match open(&input, &keys, &options) {
+    let opened = match &kf {
+        Some(k) => open_with(&input, &keys, &options, &k.ring),
+        None => smime::decrypt::open(&input, &keys, &options),
+    };
+    let opened = match opened {
         Ok(o) => o,
         Err(smime::DecryptError::CannotDecrypt) => {
             eprintln!("smime: {}", smime::DecryptError::CannotDecrypt);
@@ -447,7 +766,7 @@ fn cmd_decrypt(argv: &[String]) -> Result<u8, Usage> {
                 cipher,
                 integrity_protected,
             } => eprintln!(
-                "encrypted with {} ({}), opened with key {} of {}",
+                "encrypted with {} ({}), opened with key {} of {} ({})",
                 cipher.name(),
                 if *integrity_protected {
                     "integrity-protected"
@@ -455,7 +774,10 @@ fn cmd_decrypt(argv: &[String]) -> Result<u8, Usage> {
                     "NOT integrity-protected"
                 },
                 key_index + 1,
-                keys.len()
+                keys.len(),
+                keys.get(*key_index)
+                    .map(|k| cert_label(&k.certificate))
+                    .unwrap_or_default()
             ),
             Layer::Signed(report) => {
                 ok &= report.is_trusted();

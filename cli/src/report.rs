@@ -7,7 +7,7 @@ use smime::verify::{Check, SignerReport, VerifyReport};
 use std::fmt::Write as _;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-fn time_str(t: SystemTime) -> String {
+pub(crate) fn time_str(t: SystemTime) -> String {
     match x509_cert::time::Time::try_from(t) {
         Ok(x509_cert::time::Time::UtcTime(u)) => u.to_date_time().to_string(),
         Ok(x509_cert::time::Time::GeneralTime(g)) => g.to_date_time().to_string(),

@@ -946,7 +946,7 @@ impl Keyring {
 
     /// Validates a certificate against the keyring's anchors, intermediates (plus `extra`) and
     /// CRLs. A certificate that is itself a trust anchor is trusted (pinned), as in
-    /// [`verify`](crate::verify).
+    /// [`crate::verify`].
     pub fn validate(
         &self,
         certificate: &[u8],
@@ -978,7 +978,7 @@ impl Keyring {
     /// external key is unavailable are left out.
     pub fn decryption_keys(&self) -> Vec<DecryptionKey> {
         let mut ids: Vec<&Identity> = self.identities().filter(|i| i.key.is_some()).collect();
-        ids.sort_by(|a, b| b.info.not_before.cmp(&a.info.not_before));
+        ids.sort_by_key(|i| std::cmp::Reverse(i.info.not_before));
         ids.into_iter()
             .filter_map(|i| {
                 Some(DecryptionKey {

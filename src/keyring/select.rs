@@ -46,7 +46,7 @@ impl fmt::Display for Unusable {
             Unusable::Revoked => f.write_str("revoked"),
             Unusable::Untrusted(e) => write!(f, "untrusted ({e})"),
             Unusable::WrongKeyUsage => {
-                f.write_str("its key usage does not allow receiving encrypted mail")
+                f.write_str("wrong key usage (may not receive encrypted mail)")
             }
         }
     }
@@ -410,7 +410,7 @@ impl Keyring {
                 self.validate(&i.info.der, &i.chain, time).revocation != RevocationStatus::Revoked
             })
             .collect();
-        ids.sort_by(|a, b| b.info.not_before.cmp(&a.info.not_before));
+        ids.sort_by_key(|i| std::cmp::Reverse(i.info.not_before));
         ids.into_iter().next()
     }
 
