@@ -3,6 +3,8 @@
 //! process (`examples/decrypt_rss.rs`) under `/usr/bin/time -f %M`.
 
 mod common;
+#[path = "support/examples.rs"]
+mod examples;
 
 use base64::Engine as _;
 use common::{KeyKind, LeafSpec, TestPki};
@@ -14,62 +16,8 @@ use std::process::Command;
 const TIME: &str = "/usr/bin/time";
 const CONTENT_SIZE: usize = 64 * 1024 * 1024;
 
-/// The target directory's profile directory (`target/debug`), from this test binary's path
-/// (`target/debug/deps/decrypt_memory-…`).
-fn profile_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    exe.parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>/deps/<test>")
-        .to_path_buf()
-}
-
-/// The `decrypt_rss` example binary. `cargo test` builds examples when no target is
-/// selected; when only this test was selected, it is built here with the same cargo, profile
-/// and target directory.
 fn example_binary() -> PathBuf {
-    let examples = profile_dir().join("examples");
-    let exe = format!("decrypt_rss{}", std::env::consts::EXE_SUFFIX);
-    let find = || -> Option<PathBuf> {
-        let direct = examples.join(&exe);
-        if direct.is_file() {
-            return Some(direct);
-        }
-        // Built by `cargo test` but not uplifted: decrypt_rss-<hash>.
-        std::fs::read_dir(&examples)
-            .ok()?
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| {
-                p.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with("decrypt_rss-") && !n.contains('.'))
-            })
-            .max_by_key(|p| p.metadata().and_then(|m| m.modified()).ok())
-    };
-    if let Some(p) = find() {
-        return p;
-    }
-    let target_dir = profile_dir()
-        .parent()
-        .expect("target directory")
-        .to_path_buf();
-    let mut cargo = Command::new(env!("CARGO"));
-    cargo.args(["build", "-p", "smime", "--example", "decrypt_rss"]);
-    if profile_dir().file_name().is_some_and(|n| n == "release") {
-        cargo.arg("--release");
-    }
-    let out = cargo
-        .env("CARGO_TARGET_DIR", &target_dir)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run cargo to build the decrypt_rss example");
-    assert!(
-        out.status.success(),
-        "building the decrypt_rss example failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    find().expect("the decrypt_rss example binary after building it")
+    examples::example_binary("decrypt_rss")
 }
 
 /// A text/plain entity of about `size` bytes: base64 lines of pseudo-random bytes.

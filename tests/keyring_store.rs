@@ -8,6 +8,9 @@
 #[path = "../examples/keyring_save_loop.rs"]
 mod save_loop;
 
+#[path = "support/examples.rs"]
+mod examples;
+
 use smime::keyring::store::{
     FORMAT_VERSION, HEADER_LEN, MAGIC, SealingKey, StoreError, StoreLimits, TAG_LEN, load, save,
     seal, unseal,
@@ -510,61 +513,8 @@ fn save_over_a_directory_is_io_and_leaves_no_temporary_file() {
     assert_eq!(std::fs::read(path.join("inside")).expect("read"), b"x");
 }
 
-/// The target directory's profile directory (`target/debug`), from this test binary's path
-/// (`target/debug/deps/keyring_store-…`).
-fn profile_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    exe.parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>/deps/<test>")
-        .to_path_buf()
-}
-
-/// The `keyring_save_loop` example binary. `cargo test` builds examples when no target is
-/// selected; when only this test was selected, it is built here with the same cargo, profile
-/// and target directory.
 fn example_binary() -> PathBuf {
-    const NAME: &str = "keyring_save_loop";
-    let examples = profile_dir().join("examples");
-    let exe = format!("{NAME}{}", std::env::consts::EXE_SUFFIX);
-    let find = || -> Option<PathBuf> {
-        let direct = examples.join(&exe);
-        if direct.is_file() {
-            return Some(direct);
-        }
-        // Built by `cargo test` but not uplifted: keyring_save_loop-<hash>.
-        std::fs::read_dir(&examples)
-            .ok()?
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| {
-                p.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with(&format!("{NAME}-")) && !n.contains('.'))
-            })
-            .max_by_key(|p| p.metadata().and_then(|m| m.modified()).ok())
-    };
-    // Build (or bring up to date) with the same cargo: a stale binary would test old code.
-    let target_dir = profile_dir()
-        .parent()
-        .expect("target directory")
-        .to_path_buf();
-    let mut cargo = Command::new(env!("CARGO"));
-    cargo.args(["build", "-p", "smime", "--example", NAME]);
-    if profile_dir().file_name().is_some_and(|n| n == "release") {
-        cargo.arg("--release");
-    }
-    let out = cargo
-        .env("CARGO_TARGET_DIR", &target_dir)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run cargo to build the keyring_save_loop example");
-    assert!(
-        out.status.success(),
-        "building the {NAME} example failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    find().expect("the keyring_save_loop example binary after building it")
+    examples::example_binary("keyring_save_loop")
 }
 
 /// Contacts per snapshot in the kill test: one save (sealing and writing) takes tens of

@@ -5,7 +5,7 @@
 mod common;
 mod support;
 
-use common::{Cert, KeyKind, LeafSpec, TestPki, openssl};
+use common::{Cert, KeyKind, LeafSpec, TestPki, openssl, openssl_decrypt};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::sync::OnceLock;
@@ -107,26 +107,6 @@ fn decrypt_with(keys: &[&Cert], extra: &[&str], input: &Path, out: &Path) -> Out
     owned.extend([s(input), "-o".into(), s(out)]);
     let args: Vec<&str> = owned.iter().map(String::as_str).collect();
     smime(&args)
-}
-
-fn openssl_decrypt(msg: &Path, cert: &Cert) -> Vec<u8> {
-    let dir = tempfile::tempdir().expect("temp dir");
-    openssl(
-        &[
-            "cms",
-            "-decrypt",
-            "-in",
-            &s(msg),
-            "-inkey",
-            &s(&cert.key_path),
-            "-recip",
-            &s(&cert.cert_path),
-            "-out",
-            "out.bin",
-        ],
-        dir.path(),
-    );
-    std::fs::read(dir.path().join("out.bin")).expect("read")
 }
 
 const CIPHERS: [(Option<&str>, &str, bool); 5] = [

@@ -6,7 +6,7 @@
 mod common;
 mod support;
 
-use common::{Cert, KeyKind, LeafSpec, TestPki, openssl};
+use common::{Cert, KeyKind, LeafSpec, TestPki, openssl, openssl_decrypt};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::sync::OnceLock;
@@ -298,27 +298,6 @@ fn alice_ring() -> Ring {
         &["--p12", &s(&f.alice_p12), "--password", PW],
     );
     r
-}
-
-/// `openssl cms -decrypt` of `msg` with `cert`'s key.
-fn openssl_decrypt(msg: &Path, cert: &Cert) -> Vec<u8> {
-    let dir = tempfile::tempdir().expect("temp dir");
-    openssl(
-        &[
-            "cms",
-            "-decrypt",
-            "-in",
-            &s(msg),
-            "-inkey",
-            &s(&cert.key_path),
-            "-recip",
-            &s(&cert.cert_path),
-            "-out",
-            "out.bin",
-        ],
-        dir.path(),
-    );
-    std::fs::read(dir.path().join("out.bin")).expect("read")
 }
 
 #[test]

@@ -9,8 +9,8 @@
 //!   (sorted) certificates.
 //! - [`write_certs_only_message`] and [`read_certs_only_message`] are the MIME side.
 
-use super::ber::{self, Node, child, oid_of, small_int, tlv};
-use super::signed_data::der_set_of;
+use super::ber::{Node, child, oid_of, small_int, tlv};
+use super::signed_data::{self, der_set_of};
 use crate::crypto::oids;
 use crate::error::ParseError;
 use crate::mime::{self, SmimeKind};
@@ -59,28 +59,13 @@ struct Parsed {
 }
 
 fn parse_structure(input: &[u8]) -> Result<Parsed, ParseError> {
-    let root = ber::parse(input)?;
-    if root.tag != 0x30 {
-        return Err(ParseError::der("ContentInfo: expected a SEQUENCE"));
-    }
-    let parts = root.seq("ContentInfo")?;
-    let content_type = oid_of(
-        child(parts, 0, "ContentInfo contentType")?,
-        input,
-        "contentType",
-    )?;
-    if content_type != oids::SIGNED_DATA {
+    let ci = signed_data::parse_content_info(input)?;
+    if ci.content_type != oids::SIGNED_DATA {
         return Err(ParseError::UnsupportedContentType {
-            oid: content_type.to_string(),
+            oid: ci.content_type.to_string(),
         });
     }
-    let wrapper = child(parts, 1, "ContentInfo content")?;
-    if !wrapper.is_context(0) || !wrapper.constructed() {
-        return Err(ParseError::der(
-            "ContentInfo content: expected [0] EXPLICIT",
-        ));
-    }
-    let sd = child(wrapper.seq("ContentInfo content")?, 0, "SignedData")?;
+    let sd = ci.content()?;
     if sd.tag != 0x30 {
         return Err(ParseError::der("SignedData: expected a SEQUENCE"));
     }

@@ -377,3 +377,25 @@ impl Default for TestPki {
         Self::new()
     }
 }
+
+/// `openssl cms -decrypt` of the S/MIME message file `msg` with `cert`'s key: the content.
+pub fn openssl_decrypt(msg: &Path, cert: &Cert) -> Vec<u8> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = |p: &Path| p.to_string_lossy().into_owned();
+    openssl(
+        &[
+            "cms",
+            "-decrypt",
+            "-in",
+            &path(msg),
+            "-inkey",
+            &path(&cert.key_path),
+            "-recip",
+            &path(&cert.cert_path),
+            "-out",
+            "out.bin",
+        ],
+        dir.path(),
+    );
+    std::fs::read(dir.path().join("out.bin")).expect("read the decrypted content")
+}

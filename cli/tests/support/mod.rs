@@ -21,12 +21,11 @@ pub fn smime_stdin(args: &[&str], input: &[u8]) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("run smime");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input)
-        .expect("write stdin");
+    // The command may exit (usage error) before reading its input: a broken pipe is fine.
+    match child.stdin.take().expect("stdin").write_all(input) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        other => other.expect("write stdin"),
+    }
     child.wait_with_output().expect("wait")
 }
 
