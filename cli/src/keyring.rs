@@ -292,7 +292,7 @@ fn print_imported(ring: &Keyring, imported: &Imported, from: &str) {
                 "identity     {fp}  {}  {}  {}{}  (from {from})",
                 id.info().roles,
                 addresses(id.info()),
-                id.info().subject,
+                id.info().subject(),
                 id.label()
                     .map(|l| format!("  label \"{l}\""))
                     .unwrap_or_default(),
@@ -305,13 +305,13 @@ fn print_imported(ring: &Keyring, imported: &Imported, from: &str) {
                 "{kind:<12} {fp}  {}  {}  {}  (from {from})",
                 info.roles,
                 addresses(info),
-                info.subject
+                info.subject()
             );
         }
     }
     for fp in &imported.intermediates {
         if let Some((_, info)) = describe(ring, fp) {
-            println!("intermediate {fp}  {}  (from {from})", info.subject);
+            println!("intermediate {fp}  {}  (from {from})", info.subject());
         }
     }
     if imported.crls > 0 {
@@ -339,7 +339,7 @@ fn crl_summary(der: &[u8]) -> Option<(String, SystemTime, Option<SystemTime>, us
 pub fn harvest_lines(ring: &Keyring, h: &Harvest) -> Vec<String> {
     let mut out = Vec::new();
     let name = |fp: &Fingerprint| match describe(ring, fp) {
-        Some((_, info)) => format!("{} {} <{}>", short(fp), info.subject, addresses(info)),
+        Some((_, info)) => format!("{} {} <{}>", short(fp), info.subject(), addresses(info)),
         None => short(fp),
     };
     for fp in &h.added {
@@ -783,7 +783,7 @@ fn cmd_trust(argv: &[String]) -> Result<u8, Usage> {
             } else {
                 "  (not a CA certificate: trusted for itself only)"
             };
-            println!("trust anchor {fp}  {}{note}", info.subject);
+            println!("trust anchor {fp}  {}{note}", info.subject());
             n += 1;
         }
     }
@@ -813,8 +813,8 @@ fn cert_json(ring: &Keyring, info: &CertificateInfo) -> Value {
     let (crl_dp, ocsp) = revocation_urls(ring, &info.fingerprint);
     json!({
         "fingerprint": info.fingerprint.to_hex(),
-        "subject": info.subject,
-        "issuer": info.issuer,
+        "subject": info.subject(),
+        "issuer": info.issuer(),
         "serial": info.serial,
         "addresses": info.addresses,
         "roles": info.roles.to_string(),
@@ -827,8 +827,8 @@ fn cert_json(ring: &Keyring, info: &CertificateInfo) -> Value {
 }
 
 fn cert_lines(out: &mut String, ring: &Keyring, info: &CertificateInfo, now: SystemTime) {
-    let _ = writeln!(out, "    subject:   {}", info.subject);
-    let _ = writeln!(out, "    issuer:    {}", info.issuer);
+    let _ = writeln!(out, "    subject:   {}", info.subject());
+    let _ = writeln!(out, "    issuer:    {}", info.issuer());
     if !info.addresses.is_empty() {
         let _ = writeln!(out, "    addresses: {}", info.addresses.join(", "));
     }
@@ -1048,7 +1048,7 @@ fn resolve(ring: &Keyring, prefix: &str) -> Result<Fingerprint, Usage> {
             let mut msg = format!("{p} is ambiguous: it matches {} certificates:", many.len());
             for fp in many {
                 let (kind, subject) = describe(ring, fp)
-                    .map(|(k, i)| (k, i.subject.as_str()))
+                    .map(|(k, i)| (k, i.subject()))
                     .unwrap_or(("?", ""));
                 let _ = write!(msg, "\n  {fp}  {kind}  {subject}");
             }
@@ -1163,7 +1163,7 @@ fn cmd_remove(argv: &[String]) -> Result<u8, Usage> {
         }
     }
     for fp in &targets {
-        let desc = describe(&kf.ring, fp).map(|(k, i)| (k, i.subject.clone()));
+        let desc = describe(&kf.ring, fp).map(|(k, i)| (k, i.subject().to_string()));
         if kf.ring.remove(fp) {
             let (kind, subject) = desc.unwrap_or(("certificate", String::new()));
             println!("removed {kind} {fp}  {subject}");
@@ -1195,7 +1195,7 @@ fn cmd_check(argv: &[String]) -> Result<u8, Usage> {
                 ..
             } => {
                 let subject = describe(&kf.ring, fingerprint)
-                    .map(|(_, i)| i.subject.clone())
+                    .map(|(_, i)| i.subject().to_string())
                     .unwrap_or_default();
                 println!(
                     "{}: ready: certificate {} {subject}; revocation: {revocation}",

@@ -238,7 +238,7 @@ fn keyring_signer(
     if let Some(id) = ring.identity(&fp) {
         eprintln!(
             "signing as {} ({}) from the keyring",
-            id.info().subject,
+            id.info().subject(),
             keyring::short(&fp)
         );
         if !extra.is_empty() {
@@ -625,7 +625,7 @@ fn cmd_encrypt(argv: &[String]) -> Result<u8, Usage> {
                 eprintln!(
                     "sender's copy: also encrypted to your certificate {} ({}) for {from} \
                      (--no-self to skip)",
-                    id.info().subject,
+                    id.info().subject(),
                     keyring::short(&id.info().fingerprint)
                 );
                 options.sender = Some(id.certificate().to_vec());
@@ -688,7 +688,7 @@ fn cmd_encrypt(argv: &[String]) -> Result<u8, Usage> {
 /// A short description of a certificate: its subject and fingerprint prefix.
 fn cert_label(der: &[u8]) -> String {
     match smime::keyring::CertificateInfo::parse(der) {
-        Ok(info) => format!("{}, {}", info.subject, keyring::short(&info.fingerprint)),
+        Ok(info) => format!("{}, {}", info.subject(), keyring::short(&info.fingerprint)),
         Err(_) => keyring::short(&smime::keyring::Fingerprint::of(der)),
     }
 }

@@ -109,10 +109,6 @@ pub struct CertificateInfo {
     pub der: Vec<u8>,
     /// Its fingerprint.
     pub fingerprint: Fingerprint,
-    /// The subject, for people.
-    pub subject: String,
-    /// The issuer, for people.
-    pub issuer: String,
     /// The serial number, hex.
     pub serial: String,
     /// Every e-mail address it names.
@@ -129,6 +125,9 @@ pub struct CertificateInfo {
     pub self_issued: bool,
     issuer_serial: Vec<u8>,
     ski: Option<Vec<u8>>,
+    /// The subject and issuer as text, made on first use: formatting names is the larger part
+    /// of loading a keyring, and most certificates are never displayed.
+    names: std::sync::OnceLock<(String, String)>,
 }
 
 impl CertificateInfo {
@@ -151,8 +150,6 @@ impl CertificateInfo {
         CertificateInfo {
             der: der.to_vec(),
             fingerprint: Fingerprint::of(der),
-            subject: tbs.subject().to_string(),
-            issuer: tbs.issuer().to_string(),
             serial: tbs.serial_number().to_string(),
             addresses: validate::certificate_addresses(cert),
             not_before: tbs.validity().not_before.to_system_time(),
@@ -162,7 +159,29 @@ impl CertificateInfo {
             self_issued: tbs.subject() == tbs.issuer(),
             issuer_serial: issuer_serial_key(tbs.issuer(), tbs.serial_number()),
             ski,
+            names: std::sync::OnceLock::new(),
         }
+    }
+
+    fn names(&self) -> &(String, String) {
+        self.names
+            .get_or_init(|| match Certificate::from_der(&self.der) {
+                Ok(c) => (
+                    c.tbs_certificate().subject().to_string(),
+                    c.tbs_certificate().issuer().to_string(),
+                ),
+                Err(_) => (String::new(), String::new()),
+            })
+    }
+
+    /// The subject, for people.
+    pub fn subject(&self) -> &str {
+        &self.names().0
+    }
+
+    /// The issuer, for people.
+    pub fn issuer(&self) -> &str {
+        &self.names().1
     }
 
     /// Whether the certificate is within its validity period at `time`.
@@ -239,7 +258,7 @@ impl fmt::Debug for Identity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Identity")
             .field("fingerprint", &self.info.fingerprint)
-            .field("subject", &self.info.subject)
+            .field("subject", &self.info.subject())
             .field("roles", &self.info.roles)
             .field("key_available", &self.key.is_some())
             .finish_non_exhaustive()
@@ -862,7 +881,7 @@ impl Keyring {
         let info = CertificateInfo::parse(certificate)?;
         if !info.is_ca {
             return Err(KeyringError::Unsuitable {
-                detail: format!("{} is not a CA certificate", info.subject),
+                detail: format!("{} is not a CA certificate", info.subject()),
             });
         }
         let fp = info.fingerprint;

@@ -321,7 +321,7 @@ impl Keyring {
                             }
                             Err(reason) => rejected.push(Rejected {
                                 fingerprint: c.info.fingerprint,
-                                subject: c.info.subject.clone(),
+                                subject: c.info.subject().to_string(),
                                 reason,
                             }),
                         }
@@ -504,7 +504,7 @@ impl Keyring {
             let Ok(list) = parse_capabilities(caps) else {
                 continue;
             };
-            known.push((c.info.subject.clone(), writable_ciphers(&list)));
+            known.push((c.info.subject().to_string(), writable_ciphers(&list)));
         }
         if known.is_empty() {
             return CipherChoice {
