@@ -51,8 +51,10 @@ pub mod error;
 pub mod keyring;
 pub mod mime;
 pub mod pkcs12;
+pub mod policy;
 pub mod sign;
 pub mod validate;
 pub mod verify;
 
 pub use error::{DecryptError, EncryptError, KeyError, ParseError, SignError, VerifyError};
+pub use policy::{Policy, RevocationMode, ValidationTime};
