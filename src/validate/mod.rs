@@ -24,6 +24,7 @@ use crate::crypto::oids;
 mod algs;
 mod checks;
 mod urls;
+pub mod revocation;
 
 pub use checks::{
     EkuFailure, KeyUsageFailure, ValidityFailure, address_matches, certificate_addresses,
