@@ -296,10 +296,13 @@ fn readiness(c: &mut Criterion) {
             |f| &f.present,
             1,
             |ring, a| {
-                ring.recipient_readiness_at(&[a.as_str()], now)
-                    .iter()
-                    .filter(|r| r.is_ready())
-                    .count()
+                ring.recipient_readiness(
+                    &[a.as_str()],
+                    &smime::policy::Policy::default().with_time(now),
+                )
+                .iter()
+                .filter(|r| r.is_ready())
+                .count()
             },
         );
     }

@@ -27,7 +27,8 @@ fn main() -> ExitCode {
             certificate,
         }];
         let message = read(message)?;
-        let decrypted = decrypt(&message, &keys).map_err(|e| e.to_string())?;
+        let decrypted = decrypt(&message, &keys, &smime::policy::Policy::default())
+            .map_err(|e| e.to_string())?;
         Ok(decrypted.content.len())
     };
     match run() {

@@ -15,6 +15,7 @@ use crate::cms::enveloped::{self, ContentCipher};
 use crate::crypto::keys::PrivateKey;
 use crate::error::{DecryptError, ParseError};
 use crate::mime::{self, SmimeKind};
+use crate::policy::Policy;
 use crate::verify::{self, AddressPolicy, VerifyOptions, VerifyReport};
 use der::Decode;
 use std::sync::Arc;
@@ -56,12 +57,28 @@ pub struct Decrypted {
 }
 
 /// Decrypts a CMS EnvelopedData or AuthEnvelopedData (DER or BER).
-pub fn decrypt_der(der: &[u8], keys: &[DecryptionKey]) -> Result<Decrypted, DecryptError> {
+///
+/// Content without integrity protection (EnvelopedData: AES-CBC, 3DES) is refused with
+/// [`DecryptError::NotAccepted`] when `policy.accept_cbc` is off, before any key is used.
+pub fn decrypt_der(
+    der: &[u8],
+    keys: &[DecryptionKey],
+    policy: &Policy,
+) -> Result<Decrypted, DecryptError> {
     if keys.is_empty() {
         return Err(DecryptError::NoKeys);
     }
     let env = enveloped::parse(der)?;
     let cipher = env.cipher;
+    if !policy.accept_cbc && !(cipher.is_authenticated() && env.authenticated) {
+        return Err(DecryptError::NotAccepted {
+            detail: format!(
+                "the content is encrypted with {} without integrity protection, \
+                 which the policy refuses",
+                cipher.name()
+            ),
+        });
+    }
     let cek_len = cipher.key_len();
     let mut certs = Vec::with_capacity(keys.len());
     for k in keys {
@@ -119,14 +136,18 @@ pub fn decrypt_der(der: &[u8], keys: &[DecryptionKey]) -> Result<Decrypted, Decr
 
 /// Decrypts an encrypted message (application/pkcs7-mime, whole message or bare entity).
 /// The result's content is the decrypted MIME entity.
-pub fn decrypt(message: &[u8], keys: &[DecryptionKey]) -> Result<Decrypted, DecryptError> {
-    let parsed = mime::parse(message, &mime::Limits::default())?;
+pub fn decrypt(
+    message: &[u8],
+    keys: &[DecryptionKey],
+    policy: &Policy,
+) -> Result<Decrypted, DecryptError> {
+    let parsed = mime::parse(message, &policy.limits.mime)?;
     let part = parsed
         .smime
         .iter()
         .find(|p| says_encrypted(p))
         .ok_or(DecryptError::NotEncrypted)?;
-    decrypt_der(&part.cms, keys)
+    decrypt_der(&part.cms, keys, policy)
 }
 
 /// Whether a part is encrypted: its smime-type says so (then a body that does not parse is a
@@ -208,7 +229,7 @@ pub fn open_with(
     options: &VerifyOptions,
     lookup: &dyn verify::CertificateLookup,
 ) -> Result<Opened, DecryptError> {
-    let top = mime::parse(message, &options.limits)?;
+    let top = mime::parse(message, &options.policy.limits.mime)?;
     let mut opts = options.clone();
     if opts.address == AddressPolicy::FromHeader {
         match top.from.first() {
@@ -219,7 +240,7 @@ pub fn open_with(
     let mut layers = Vec::new();
     let mut current = message.to_vec();
     for _ in 0..MAX_LAYERS {
-        let parsed = mime::parse(&current, &options.limits)?;
+        let parsed = mime::parse(&current, &options.policy.limits.mime)?;
         let Some(part) = parsed.smime.first() else {
             return Ok(Opened {
                 layers,
@@ -236,7 +257,7 @@ pub fn open_with(
             });
         }
         if says_encrypted(part) {
-            let d = decrypt_der(&part.cms, keys)?;
+            let d = decrypt_der(&part.cms, keys, &options.policy)?;
             layers.push(Layer::Encrypted {
                 key_index: d.key_index,
                 cipher: d.cipher,

@@ -12,10 +12,10 @@ use crate::cms::enveloped::{self, ContentCipher};
 use crate::cms::recipient::{self, KeyTransport, RecipientOptions};
 use crate::error::EncryptError;
 use crate::mime;
+use crate::policy::{Policy, RevocationMode};
 use crate::sign::{SignOptions, Signer};
-use crate::validate;
+use crate::validate::{self, revocation, revocation::CertificateRevocation};
 use der::Decode;
-use std::time::SystemTime;
 
 /// How to encrypt.
 #[derive(Debug, Clone)]
@@ -27,8 +27,18 @@ pub struct EncryptOptions {
     /// The sender's own encryption certificate (DER), added as a recipient so the sender can
     /// read what was sent. Checked like any recipient.
     pub sender: Option<Vec<u8>>,
-    /// The time recipient certificates must be valid at; `None` means now.
-    pub time: Option<SystemTime>,
+    /// Trust anchors (DER). When any are given, every recipient certificate must chain to one
+    /// of them (RFC 5280 path validation); without any, the chain is not judged.
+    pub trust_anchors: Vec<Vec<u8>>,
+    /// Further certificates (DER): intermediates, and the recipients' CA certificates, whose
+    /// keys check the CRLs.
+    pub certificates: Vec<Vec<u8>>,
+    /// CRLs (DER). A recipient a usable CRL lists as revoked is refused; under
+    /// [`crate::policy::RevocationMode::HardFail`] so is one whose status is unknown.
+    pub crls: Vec<Vec<u8>>,
+    /// What is accepted: the validation time, RSA key sizes, whether CBC may be written, the
+    /// revocation mode.
+    pub policy: Policy,
 }
 
 impl Default for EncryptOptions {
@@ -37,7 +47,10 @@ impl Default for EncryptOptions {
             cipher: ContentCipher::Aes256Gcm,
             key_transport: KeyTransport::RsaPkcs1v15,
             sender: None,
-            time: None,
+            trust_anchors: Vec::new(),
+            certificates: Vec::new(),
+            crls: Vec::new(),
+            policy: Policy::default(),
         }
     }
 }
@@ -56,8 +69,11 @@ pub fn describe_certificate(cert: &x509_cert::Certificate) -> String {
     }
 }
 
-/// Checks that a certificate may receive encrypted mail; the error names it and says why not.
-pub fn check_recipient(cert_der: &[u8], time: SystemTime) -> Result<(), EncryptError> {
+/// Checks that a certificate may receive encrypted mail under `options` (the same rule as
+/// the keyring's recipient selection: [`validate::check_recipient_certificate`], then the
+/// chain when trust anchors are given, then revocation when CRLs are given); the error names
+/// the certificate and says why not.
+pub fn check_recipient(cert_der: &[u8], options: &EncryptOptions) -> Result<(), EncryptError> {
     let cert =
         x509_cert::Certificate::from_der(cert_der).map_err(|e| EncryptError::RecipientRefused {
             recipient: "a recipient certificate".into(),
@@ -68,39 +84,64 @@ pub fn check_recipient(cert_der: &[u8], time: SystemTime) -> Result<(), EncryptE
         recipient: who.clone(),
         reason,
     };
-    validate::check_validity(&cert, time).map_err(|e| refuse(e.to_string()))?;
-    validate::check_email_eku(&cert).map_err(|e| refuse(e.to_string()))?;
-    let spki = cert.tbs_certificate().subject_public_key_info();
-    let is_rsa = spki.algorithm.oid == crate::crypto::oids::RSA_ENCRYPTION;
-    let is_ec = spki.algorithm.oid == crate::crypto::oids::EC_PUBLIC_KEY;
-    if !is_rsa && !is_ec {
-        return Err(refuse(format!(
-            "its key algorithm {} cannot receive encrypted mail",
-            spki.algorithm.oid
-        )));
+    let policy = &options.policy;
+    let time = policy.validation_time(None);
+    validate::check_recipient_certificate(&cert, time, policy)
+        .map_err(|e| refuse(e.to_string()))?;
+    if options.trust_anchors.is_empty() && options.crls.is_empty() {
+        return Ok(());
     }
-    match cert
-        .tbs_certificate()
-        .get_extension::<x509_cert::ext::pkix::KeyUsage>()
-    {
-        Ok(None) => Ok(()),
-        Ok(Some((_, ku))) => {
-            let ok = if is_rsa {
-                ku.key_encipherment()
-            } else {
-                ku.key_agreement()
-            };
-            if ok {
-                Ok(())
-            } else if is_rsa {
-                Err(refuse(
-                    "its key usage does not allow key encipherment".into(),
-                ))
-            } else {
-                Err(refuse("its key usage does not allow key agreement".into()))
-            }
+    if !options.trust_anchors.is_empty() {
+        let outcome = validate::validate_chain(
+            &validate::ChainInput {
+                end_entity: cert_der,
+                intermediates: &options.certificates,
+                trust_anchors: &options.trust_anchors,
+                crls: &options.crls,
+                time,
+            },
+            policy,
+        );
+        return match outcome.result {
+            Ok(_) => Ok(()),
+            Err(e) => Err(refuse(format!("its certificate chain is not valid: {e}"))),
+        };
+    }
+    // CRLs without trust anchors: the CRL of the certificate's issuer, checked with the key
+    // of an issuer certificate among `options.certificates`.
+    let others: Vec<x509_cert::Certificate> = options
+        .certificates
+        .iter()
+        .filter_map(|d| x509_cert::Certificate::from_der(d).ok())
+        .collect();
+    let issuer = others.iter().find(|c| {
+        c.tbs_certificate().subject() == cert.tbs_certificate().issuer()
+            && crate::crypto::verify::verify_certificate_signature(&cert, c).is_ok()
+    });
+    let Some(issuer) = issuer else {
+        return match policy.revocation {
+            RevocationMode::HardFail => Err(refuse(
+                "its revocation status cannot be checked: the issuer's certificate, whose key \
+                 signs the CRL, was not given"
+                    .into(),
+            )),
+            _ => Ok(()),
+        };
+    };
+    let path = [cert.clone(), issuer.clone()];
+    let rev = revocation::check_path(&path, &options.crls, &others, time, policy);
+    match rev.certificates.first() {
+        Some(CertificateRevocation::Revoked { reason, date }) => Err(refuse(format!(
+            "it was revoked on {}{}",
+            crate::keyring::fmt_time(*date),
+            reason.map(|r| format!(" ({r:?})")).unwrap_or_default()
+        ))),
+        Some(CertificateRevocation::Unknown(why))
+            if policy.revocation == RevocationMode::HardFail =>
+        {
+            Err(refuse(format!("its revocation status is unknown: {why}")))
         }
-        Err(e) => Err(refuse(format!("its key usage extension is malformed: {e}"))),
+        _ => Ok(()),
     }
 }
 
@@ -110,7 +151,14 @@ pub fn encrypt_der(
     recipients: &[Vec<u8>],
     options: &EncryptOptions,
 ) -> Result<Vec<u8>, EncryptError> {
-    let time = options.time.unwrap_or_else(SystemTime::now);
+    if !options.cipher.is_authenticated() && !options.policy.accept_cbc {
+        return Err(EncryptError::NotAccepted {
+            detail: format!(
+                "{} gives no integrity protection, which the policy refuses",
+                options.cipher.name()
+            ),
+        });
+    }
     let mut all: Vec<&Vec<u8>> = Vec::new();
     for r in recipients.iter().chain(options.sender.iter()) {
         if !all.contains(&r) {
@@ -121,7 +169,7 @@ pub fn encrypt_der(
         return Err(EncryptError::NoRecipients);
     }
     for r in &all {
-        check_recipient(r, time)?;
+        check_recipient(r, options)?;
     }
     let cek =
         enveloped::random_key(options.cipher.key_len()).map_err(|e| EncryptError::Encoding {

@@ -484,6 +484,12 @@ pub enum EncryptError {
         /// What failed.
         detail: String,
     },
+    /// The policy does not accept what was asked (a cipher without integrity protection
+    /// under a strict policy).
+    NotAccepted {
+        /// What was refused, for a person.
+        detail: String,
+    },
 }
 
 impl EncryptError {
@@ -496,6 +502,7 @@ impl EncryptError {
             EncryptError::UnsupportedAlgorithm { .. } => 603,
             EncryptError::Sign(_) => 604,
             EncryptError::Encoding { .. } => 605,
+            EncryptError::NotAccepted { .. } => 606,
         }
     }
 }
@@ -512,6 +519,7 @@ impl fmt::Display for EncryptError {
                 write!(f, "cannot encrypt: unsupported algorithm: {detail}")
             }
             EncryptError::Sign(e) => write!(f, "cannot encrypt: {e}"),
+            EncryptError::NotAccepted { detail } => write!(f, "cannot encrypt: {detail}"),
             EncryptError::Encoding { detail } => {
                 write!(f, "cannot encrypt: encoding failed: {detail}")
             }
@@ -573,6 +581,12 @@ pub enum DecryptError {
     NoKeys,
     /// Verifying an inner signed layer could not run.
     Verify(VerifyError),
+    /// The policy does not accept how the message is encrypted (content without integrity
+    /// protection under a strict policy).
+    NotAccepted {
+        /// What was refused, for a person.
+        detail: String,
+    },
 }
 
 impl DecryptError {
@@ -585,6 +599,7 @@ impl DecryptError {
             DecryptError::UnsupportedAlgorithm { .. } => 703,
             DecryptError::NoKeys => 704,
             DecryptError::Verify(_) => 705,
+            DecryptError::NotAccepted { .. } => 706,
         }
     }
 }
@@ -603,6 +618,7 @@ impl fmt::Display for DecryptError {
             }
             DecryptError::NoKeys => write!(f, "cannot decrypt: no private key was given"),
             DecryptError::Verify(e) => write!(f, "{e}"),
+            DecryptError::NotAccepted { detail } => write!(f, "refused: {detail}"),
         }
     }
 }

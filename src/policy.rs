@@ -195,6 +195,12 @@ impl Policy {
         }
     }
 
+    /// This policy, judging certificates at `time`.
+    pub fn with_time(mut self, time: SystemTime) -> Self {
+        self.time = ValidationTime::At(time);
+        self
+    }
+
     /// Settings that weaken a check.
     pub fn danger(&mut self) -> &mut DangerousPolicy {
         &mut self.danger

@@ -16,6 +16,7 @@ use crate::crypto::verify::{KeyAlgorithm, SigCheckError, key_info, verify_signat
 use crate::crypto::{DigestAlgorithm, oids};
 use crate::error::{ParseError, VerifyError};
 use crate::mime::{self, SmimeKind};
+use crate::policy::Policy;
 use crate::validate::{
     self, ChainFailure, ChainInput, EkuFailure, KeyUsageFailure, RevocationStatus, ValidityFailure,
 };
@@ -33,8 +34,6 @@ pub enum AddressPolicy {
     FromHeader,
     /// This address.
     Expect(String),
-    /// Do not check the address (the report says it was skipped).
-    Skip,
 }
 
 /// What to verify against.
@@ -46,12 +45,12 @@ pub struct VerifyOptions {
     pub certificates: Vec<Vec<u8>>,
     /// CRLs (DER). With none, revocation is reported as not checked.
     pub crls: Vec<Vec<u8>>,
-    /// The address check.
+    /// The address check. Skipping it is a weakening setting:
+    /// [`crate::policy::DangerousPolicy::skip_address_check`].
     pub address: AddressPolicy,
-    /// The time to validate at; `None` means now.
-    pub time: Option<SystemTime>,
-    /// Limits on the MIME input.
-    pub limits: mime::Limits,
+    /// What is accepted: algorithms, validation time, revocation mode, certificate-policy
+    /// inputs, limits, and any weakening settings.
+    pub policy: Policy,
 }
 
 /// The outcome of one check.
@@ -176,10 +175,17 @@ pub enum AlgorithmProblem {
         /// The digest name.
         name: &'static str,
     },
-    /// An RSA key shorter than 2048 bits.
+    /// An RSA key shorter than the policy's minimum.
     WeakKey {
         /// The key size.
         bits: usize,
+        /// The policy's minimum.
+        minimum: usize,
+    },
+    /// A signature algorithm the policy does not accept (RSASSA-PSS when it is turned off).
+    NotAccepted {
+        /// The algorithm name.
+        name: String,
     },
 }
 
@@ -189,11 +195,14 @@ impl fmt::Display for AlgorithmProblem {
             AlgorithmProblem::WeakDigest { name } => {
                 write!(f, "{name} is too weak to trust a signature")
             }
-            AlgorithmProblem::WeakKey { bits } => {
+            AlgorithmProblem::WeakKey { bits, minimum } => {
                 write!(
                     f,
-                    "the {bits}-bit RSA key is too short (2048 bits at least)"
+                    "the {bits}-bit RSA key is too short ({minimum} bits at least)"
                 )
+            }
+            AlgorithmProblem::NotAccepted { name } => {
+                write!(f, "the signature algorithm {name} is not accepted")
             }
         }
     }
@@ -301,6 +310,11 @@ pub struct SignerReport {
     /// The certificate the signer asks mail to be encrypted to (`SMIMEEncryptionKeyPreference`),
     /// if it named one.
     pub encryption_key_preference: Option<SignerId>,
+    /// The time the certificate was judged at (the policy's validation time).
+    pub validation_time: SystemTime,
+    /// Whether the signer certificate was within its validity period at the claimed signing
+    /// time; `None` when the signer claims no signing time (or there is no certificate).
+    pub valid_at_signing_time: Option<bool>,
 }
 
 impl SignerReport {
@@ -436,8 +450,10 @@ pub struct VerifyReport {
     pub content: Vec<u8>,
     /// The addresses the signers were checked against (empty when the check was skipped).
     pub addresses_checked: Vec<String>,
-    /// Whether the address check was skipped on request.
+    /// Whether the address check was skipped on request (a weakening setting).
     pub address_check_skipped: bool,
+    /// The weakening settings of the policy in force, by name (empty under a safe policy).
+    pub weakened_by: Vec<&'static str>,
     /// Whether a detached signature also carried content (always refused).
     pub detached_with_content: bool,
     /// Whether the message is encrypted rather than signed.
@@ -455,6 +471,7 @@ impl VerifyReport {
             content: Vec::new(),
             addresses_checked: Vec::new(),
             address_check_skipped: false,
+            weakened_by: Vec::new(),
             detached_with_content: false,
             encrypted: false,
             certificates: Vec::new(),
@@ -538,7 +555,7 @@ pub fn verify_with(
     options: &VerifyOptions,
     lookup: &dyn CertificateLookup,
 ) -> Result<VerifyReport, VerifyError> {
-    let parsed = mime::parse(message, &options.limits)?;
+    let parsed = mime::parse(message, &options.policy.limits.mime)?;
     let Some(part) = parsed.smime.iter().find(|p| {
         matches!(
             p.kind,
@@ -551,10 +568,13 @@ pub fn verify_with(
     }) else {
         return Ok(VerifyReport::empty(SignatureKind::None));
     };
-    let addresses = match &options.address {
-        AddressPolicy::FromHeader => Some(parsed.from.clone()),
-        AddressPolicy::Expect(a) => Some(vec![a.clone()]),
-        AddressPolicy::Skip => None,
+    let addresses = if options.policy.dangerous().address_check_skipped() {
+        None
+    } else {
+        match &options.address {
+            AddressPolicy::FromHeader => Some(parsed.from.clone()),
+            AddressPolicy::Expect(a) => Some(vec![a.clone()]),
+        }
     };
     let scope = if part.depth == 0 {
         SignedScope::WholeMessage
@@ -601,7 +621,7 @@ pub fn verify_detached_der(
     signature: &[u8],
     options: &VerifyOptions,
 ) -> Result<VerifyReport, VerifyError> {
-    let addresses = address_list(&options.address);
+    let addresses = address_list(options);
     let mut r = check(Some(content), signature, addresses, options, &NoLookup)?;
     r.scope = SignedScope::WholeMessage;
     Ok(r)
@@ -609,18 +629,33 @@ pub fn verify_detached_der(
 
 /// Verifies an opaque CMS SignedData (DER or BER) that carries its content.
 pub fn verify_opaque_der(der: &[u8], options: &VerifyOptions) -> Result<VerifyReport, VerifyError> {
-    let addresses = address_list(&options.address);
+    let addresses = address_list(options);
     let mut r = check(None, der, addresses, options, &NoLookup)?;
     r.scope = SignedScope::WholeMessage;
     Ok(r)
 }
 
-fn address_list(policy: &AddressPolicy) -> Option<Vec<String>> {
-    match policy {
+fn address_list(options: &VerifyOptions) -> Option<Vec<String>> {
+    if options.policy.dangerous().address_check_skipped() {
+        return None;
+    }
+    match &options.address {
         AddressPolicy::FromHeader => Some(Vec::new()),
         AddressPolicy::Expect(a) => Some(vec![a.clone()]),
-        AddressPolicy::Skip => None,
     }
+}
+
+/// The names of the weakening settings in force.
+fn weakenings(policy: &Policy) -> Vec<&'static str> {
+    let d = policy.dangerous();
+    let mut out = Vec::new();
+    if d.address_check_skipped() {
+        out.push("address check skipped");
+    }
+    if d.pinned_is_path() {
+        out.push("a pinned certificate counts as its own path");
+    }
+    out
 }
 
 /// Checks a SignedData: `detached` is the external content for a detached signature.
@@ -632,7 +667,6 @@ fn check(
     lookup: &dyn CertificateLookup,
 ) -> Result<VerifyReport, VerifyError> {
     let sd = signed_data::parse_signed_data(cms)?;
-    let time = options.time.unwrap_or_else(SystemTime::now);
     let kind = if detached.is_some() {
         SignatureKind::Detached
     } else {
@@ -640,6 +674,7 @@ fn check(
     };
     let mut report = VerifyReport::empty(kind);
     report.address_check_skipped = addresses.is_none();
+    report.weakened_by = weakenings(&options.policy);
     report.addresses_checked = addresses.clone().unwrap_or_default();
 
     // The content candidates: as given, and in CRLF form for content stored with bare LFs
@@ -703,7 +738,6 @@ fn check(
             &pool,
             addresses.as_deref(),
             options,
-            time,
         );
         matched_canonical |= used_canonical;
         report.signers.push(signer);
@@ -737,8 +771,8 @@ fn check_signer(
     pool: &[(Vec<u8>, x509_cert::Certificate)],
     addresses: Option<&[String]>,
     options: &VerifyOptions,
-    time: SystemTime,
 ) -> (SignerReport, bool) {
+    let policy = &options.policy;
     const NO_CERT: &str = "no signer certificate";
     let mut r = SignerReport {
         signer_id: si.sid.to_string(),
@@ -756,6 +790,8 @@ fn check_signer(
         revocation: RevocationStatus::NotChecked,
         capabilities: None,
         encryption_key_preference: None,
+        validation_time: SystemTime::UNIX_EPOCH,
+        valid_at_signing_time: None,
     };
     if let Some(attrs) = &si.signed_attrs {
         if let [v] = attrs.values(&oids::SMIME_CAPABILITIES).as_slice() {
@@ -767,9 +803,14 @@ fn check_signer(
     }
     let digest = DigestAlgorithm::from_oid(&si.digest_algorithm.oid);
     if let Some(d) = digest
-        && d.is_weak()
+        && !policy.accepts_digest(d)
     {
         r.algorithm = Check::Failed(AlgorithmProblem::WeakDigest { name: d.name() });
+    }
+    if si.signature_algorithm.oid == oids::RSASSA_PSS && !policy.accept_rsa_pss {
+        r.algorithm = Check::Failed(AlgorithmProblem::NotAccepted {
+            name: r.signature_algorithm.clone(),
+        });
     }
     if let Some(attrs) = &si.signed_attrs
         && let [v] = attrs.values(&oids::SIGNING_TIME).as_slice()
@@ -778,6 +819,8 @@ fn check_signer(
             .ok()
             .map(|t| t.to_system_time());
     }
+    let time = policy.validation_time(r.signing_time);
+    r.validation_time = time;
 
     let Some((cert_der, cert)) = pool.iter().find(|(_, c)| si.sid.matches(c)) else {
         r.signature = Check::Failed(SignatureFailure::CertificateNotFound {
@@ -791,8 +834,11 @@ fn check_signer(
     let key_desc = match key_info(&spki) {
         Ok(k) => {
             if let (KeyAlgorithm::Rsa, bits) = (&k.algorithm, k.bits) {
-                if bits < 2048 && r.algorithm.passed() {
-                    r.algorithm = Check::Failed(AlgorithmProblem::WeakKey { bits });
+                if !policy.accepts_rsa_bits(bits) && r.algorithm.passed() {
+                    r.algorithm = Check::Failed(AlgorithmProblem::WeakKey {
+                        bits,
+                        minimum: policy.min_rsa_bits,
+                    });
                 }
                 format!("RSA-{bits}")
             } else {
@@ -841,22 +887,30 @@ fn check_signer(
         .filter(|(d, _)| d != cert_der)
         .map(|(d, _)| d.clone())
         .collect();
-    let outcome = validate::validate_chain(&ChainInput {
-        end_entity: cert_der,
-        intermediates: &intermediates,
-        trust_anchors: anchors,
-        crls: &options.crls,
-        time,
-    });
+    let outcome = validate::validate_chain(
+        &ChainInput {
+            end_entity: cert_der,
+            intermediates: &intermediates,
+            trust_anchors: anchors,
+            crls: &options.crls,
+            time,
+        },
+        policy,
+    );
     r.chain = match outcome.result {
         Ok(_) => Check::Passed,
         // A signer certificate the caller explicitly trusts (for example a pinned self-signed
         // certificate) is its own path; its validity and usage are still checked below.
-        Err(_) if anchors.iter().any(|a| a == cert_der) => Check::Passed,
+        Err(_) if policy.dangerous().pinned_is_path() && anchors.iter().any(|a| a == cert_der) => {
+            Check::Passed
+        }
         Err(e) => Check::Failed(e),
     };
     r.revocation = outcome.revocation;
     r.validity = Check::from_result(validate::check_validity(cert, time));
+    r.valid_at_signing_time = r
+        .signing_time
+        .map(|t| validate::check_validity(cert, t).is_ok());
     r.key_usage = Check::from_result(validate::check_signing_key_usage(cert));
     r.extended_key_usage = Check::from_result(validate::check_email_eku(cert));
     r.address = match addresses {

@@ -159,8 +159,10 @@ fn flip(der: &[u8], at: usize, mask: u8) -> Vec<u8> {
 
 /// Decrypts, catching panics; the outcome must be `Err(CannotDecrypt)`.
 fn expect_cannot_decrypt(der: &[u8], keys: &[DecryptionKey], what: &str) -> DecryptError {
-    let r = catch_unwind(AssertUnwindSafe(|| decrypt_der(der, keys)))
-        .unwrap_or_else(|_| panic!("{what}: panicked"));
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        decrypt_der(der, keys, &smime::policy::Policy::default())
+    }))
+    .unwrap_or_else(|_| panic!("{what}: panicked"));
     match r {
         Ok(d) => panic!(
             "{what}: decrypted (content unchanged: {}, integrity_protected: {})",
@@ -186,33 +188,50 @@ fn key_history_picks_the_key_the_message_was_encrypted_to() {
         let o = opts(cipher, KeyTransport::RsaPkcs1v15);
         // Encrypted years ago to the old certificate.
         let to_old = encrypt(&message(), std::slice::from_ref(&f.old.der), &o).expect("encrypt");
-        let d = decrypt(&to_old, &history).expect("old mail opens");
+        let d =
+            decrypt(&to_old, &history, &smime::policy::Policy::default()).expect("old mail opens");
         assert_eq!(d.content, ENTITY);
         assert_eq!(d.key_index, 1);
         assert_eq!(d.certificate, f.old.der);
         assert_eq!(d.cipher, cipher);
         // Encrypted to the new certificate.
         let to_new = encrypt(&message(), std::slice::from_ref(&f.new.der), &o).expect("encrypt");
-        let d = decrypt(&to_new, &history).expect("new mail opens");
+        let d =
+            decrypt(&to_new, &history, &smime::policy::Policy::default()).expect("new mail opens");
         assert_eq!(d.content, ENTITY);
         assert_eq!(d.key_index, 0);
         assert_eq!(d.certificate, f.new.der);
         // Encrypted to both: the first key of the history is used.
         let to_both =
             encrypt(&message(), &[f.old.der.clone(), f.new.der.clone()], &o).expect("encrypt");
-        assert_eq!(decrypt(&to_both, &history).expect("opens").key_index, 0);
+        assert_eq!(
+            decrypt(&to_both, &history, &smime::policy::Policy::default())
+                .expect("opens")
+                .key_index,
+            0
+        );
         // The old key alone still opens old mail, not new mail.
-        let d = decrypt(&to_old, &[key_of(&f.old)]).expect("opens");
+        let d = decrypt(
+            &to_old,
+            &[key_of(&f.old)],
+            &smime::policy::Policy::default(),
+        )
+        .expect("opens");
         assert_eq!(d.key_index, 0);
         assert_eq!(
-            decrypt(&to_new, &[key_of(&f.old)]).unwrap_err(),
+            decrypt(
+                &to_new,
+                &[key_of(&f.old)],
+                &smime::policy::Policy::default()
+            )
+            .unwrap_err(),
             DecryptError::CannotDecrypt
         );
         // Someone else's mail.
         let to_carol =
             encrypt(&message(), std::slice::from_ref(&f.carol.der), &o).expect("encrypt");
         assert_eq!(
-            decrypt(&to_carol, &history).unwrap_err(),
+            decrypt(&to_carol, &history, &smime::policy::Policy::default()).unwrap_err(),
             DecryptError::CannotDecrypt
         );
     }
@@ -240,14 +259,20 @@ fn a_key_paired_with_the_wrong_certificate_cannot_decrypt() {
 fn no_keys_is_its_own_error() {
     let f = fixture();
     let der = der_for(&f.rsa, ContentCipher::Aes256Gcm, KeyTransport::RsaPkcs1v15);
-    assert_eq!(decrypt_der(&der, &[]).unwrap_err(), DecryptError::NoKeys);
+    assert_eq!(
+        decrypt_der(&der, &[], &smime::policy::Policy::default()).unwrap_err(),
+        DecryptError::NoKeys
+    );
     let msg = encrypt(
         &message(),
         std::slice::from_ref(&f.rsa.der),
         &EncryptOptions::default(),
     )
     .unwrap();
-    assert_eq!(decrypt(&msg, &[]).unwrap_err(), DecryptError::NoKeys);
+    assert_eq!(
+        decrypt(&msg, &[], &smime::policy::Policy::default()).unwrap_err(),
+        DecryptError::NoKeys
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -268,7 +293,12 @@ fn gcm_bit_flips_all_give_the_one_error() {
         for cipher in [ContentCipher::Aes128Gcm, ContentCipher::Aes256Gcm] {
             let keys = [key_of(cert)];
             let der = der_for(cert, cipher, kt);
-            assert_eq!(decrypt_der(&der, &keys).expect("intact").content, ENTITY);
+            assert_eq!(
+                decrypt_der(&der, &keys, &smime::policy::Policy::default())
+                    .expect("intact")
+                    .content,
+                ENTITY
+            );
             let env = enveloped::parse(&der).expect("parse");
             let what = |part: &str| format!("{label} {}: {part}", cipher.name());
 
@@ -403,7 +433,7 @@ fn cbc_padding_flip_fails_and_earlier_flips_are_not_integrity_protected() {
             let what = format!("{label} {}", cipher.name());
             let keys = [key_of(cert)];
             let der = der_for(cert, cipher, kt);
-            let d = decrypt_der(&der, &keys).expect("intact");
+            let d = decrypt_der(&der, &keys, &smime::policy::Policy::default()).expect("intact");
             assert_eq!(d.content, ENTITY);
             assert!(
                 !d.integrity_protected,
@@ -431,7 +461,11 @@ fn cbc_padding_flip_fails_and_earlier_flips_are_not_integrity_protected() {
             // then almost never valid (1/256 per try).
             let mut failed = 0;
             for i in 0..16 {
-                match decrypt_der(&flip(&der, ct + len - 16 + i, 0x01), &keys) {
+                match decrypt_der(
+                    &flip(&der, ct + len - 16 + i, 0x01),
+                    &keys,
+                    &smime::policy::Policy::default(),
+                ) {
                     Err(e) => {
                         assert_eq!(e, DecryptError::CannotDecrypt);
                         failed += 1;
@@ -449,13 +483,23 @@ fn cbc_padding_flip_fails_and_earlier_flips_are_not_integrity_protected() {
 
             // A flip in the first block decrypts to garbage, undetected: CBC has no integrity,
             // and the result says so.
-            let d = decrypt_der(&flip(&der, ct + 3, 0x01), &keys).expect("CBC is malleable");
+            let d = decrypt_der(
+                &flip(&der, ct + 3, 0x01),
+                &keys,
+                &smime::policy::Policy::default(),
+            )
+            .expect("CBC is malleable");
             assert!(!d.integrity_protected);
             assert_ne!(d.content, ENTITY);
             // The IV: the first block changes, predictably (this is why CBC mail needs a
             // signature inside).
             let iv = find(&der, &env.iv);
-            let d = decrypt_der(&flip(&der, iv, 0x01), &keys).expect("CBC is malleable");
+            let d = decrypt_der(
+                &flip(&der, iv, 0x01),
+                &keys,
+                &smime::policy::Policy::default(),
+            )
+            .expect("CBC is malleable");
             assert!(!d.integrity_protected);
             let mut expected = ENTITY.to_vec();
             expected[0] ^= 0x01;
@@ -479,8 +523,10 @@ fn gcm_every_byte_changed_never_yields_altered_content() {
     let mut oks = 0;
     for at in 0..der.len() {
         let changed = flip(&der, at, 0x5A);
-        let r = catch_unwind(AssertUnwindSafe(|| decrypt_der(&changed, &keys)))
-            .unwrap_or_else(|_| panic!("byte {at}: panicked"));
+        let r = catch_unwind(AssertUnwindSafe(|| {
+            decrypt_der(&changed, &keys, &smime::policy::Policy::default())
+        }))
+        .unwrap_or_else(|_| panic!("byte {at}: panicked"));
         if let Ok(d) = r {
             assert_eq!(d.content, ENTITY, "byte {at}: altered content released");
             assert!(d.integrity_protected);
@@ -523,7 +569,7 @@ fn truncated_der_is_a_parse_error() {
         let keys = [key_of(cert)];
         for len in 0..der.len() {
             let r = no_panic(&format!("truncated at {len}"), || {
-                decrypt_der(&der[..len], &keys)
+                decrypt_der(&der[..len], &keys, &smime::policy::Policy::default())
             });
             assert!(
                 matches!(r, Err(DecryptError::Parse(_))),
@@ -534,7 +580,9 @@ fn truncated_der_is_a_parse_error() {
         // Trailing garbage after the ContentInfo.
         let mut longer = der.clone();
         longer.extend_from_slice(b"\x00\x00junk");
-        let r = no_panic("trailing bytes", || decrypt_der(&longer, &keys));
+        let r = no_panic("trailing bytes", || {
+            decrypt_der(&longer, &keys, &smime::policy::Policy::default())
+        });
         assert!(
             matches!(r, Err(DecryptError::Parse(_)) | Ok(_)),
             "trailing bytes: {r:?}"
@@ -582,7 +630,9 @@ fn garbage_der_is_a_typed_error() {
         ],
     ));
     for (what, input) in &inputs {
-        let r = no_panic(what, || decrypt_der(input, &keys));
+        let r = no_panic(what, || {
+            decrypt_der(input, &keys, &smime::policy::Policy::default())
+        });
         assert!(
             matches!(r, Err(DecryptError::Parse(_) | DecryptError::NotEncrypted)),
             "{what}: {r:?}"
@@ -611,7 +661,9 @@ fn truncated_mime_is_a_parse_error() {
     let mut opened_as_plain = Vec::new();
     for len in 0..msg.len() {
         let cut = &msg[..len];
-        let r = no_panic(&format!("MIME truncated at {len}"), || decrypt(cut, &keys));
+        let r = no_panic(&format!("MIME truncated at {len}"), || {
+            decrypt(cut, &keys, &smime::policy::Policy::default())
+        });
         if len <= last_b64 && len > body_start {
             // The headers say authEnveloped-data: a broken body is a parse error, not
             // "not encrypted".
@@ -658,12 +710,16 @@ fn garbage_mime_is_a_typed_error() {
     // A body that is not base64.
     let mut bad = msg[..body_start].to_vec();
     bad.extend_from_slice(b"This is !!! not base64 ###\r\n");
-    let r = no_panic("bad base64", || decrypt(&bad, &keys));
+    let r = no_panic("bad base64", || {
+        decrypt(&bad, &keys, &smime::policy::Policy::default())
+    });
     assert!(matches!(r, Err(DecryptError::Parse(_))), "{r:?}");
     // Base64 of noise.
     let mut noisy = msg[..body_start].to_vec();
     noisy.extend_from_slice(&smime::mime::base64_crlf(&noise(7, 3000)));
-    let r = no_panic("noise body", || decrypt(&noisy, &keys));
+    let r = no_panic("noise body", || {
+        decrypt(&noisy, &keys, &smime::policy::Policy::default())
+    });
     assert!(
         matches!(r, Err(DecryptError::Parse(_) | DecryptError::NotEncrypted)),
         "{r:?}"
@@ -671,7 +727,11 @@ fn garbage_mime_is_a_typed_error() {
     // Noise as a whole message, and a plain message.
     for (i, len) in [1usize, 100, 10_000].into_iter().enumerate() {
         let r = no_panic("noise message", || {
-            decrypt(&noise(i as u64 + 9, len), &keys)
+            decrypt(
+                &noise(i as u64 + 9, len),
+                &keys,
+                &smime::policy::Policy::default(),
+            )
         });
         assert!(
             matches!(r, Err(DecryptError::Parse(_) | DecryptError::NotEncrypted)),
@@ -679,11 +739,11 @@ fn garbage_mime_is_a_typed_error() {
         );
     }
     assert_eq!(
-        decrypt(&message(), &keys).unwrap_err(),
+        decrypt(&message(), &keys, &smime::policy::Policy::default()).unwrap_err(),
         DecryptError::NotEncrypted
     );
     assert!(matches!(
-        decrypt(b"", &keys).unwrap_err(),
+        decrypt(b"", &keys, &smime::policy::Policy::default()).unwrap_err(),
         DecryptError::Parse(_)
     ));
 }
@@ -738,15 +798,22 @@ fn unusable_recipient_certificates_are_refused_by_name() {
         ));
         assert!(recipient.contains(address), "{recipient}");
         // And through the check alone.
-        assert!(check_recipient(&cert.der, SystemTime::now()).is_err());
+        assert!(check_recipient(&cert.der, &EncryptOptions::default()).is_err());
     }
     // The good ones pass the same check.
     for cert in [&f.rsa, &f.p256, &f.new, &f.old] {
-        check_recipient(&cert.der, SystemTime::now()).expect("usable");
+        check_recipient(&cert.der, &EncryptOptions::default()).expect("usable");
     }
     // The expired certificate was fine in its day.
     let in_2020 = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_593_561_600);
-    check_recipient(&f.expired.der, in_2020).expect("valid in mid-2020");
+    check_recipient(
+        &f.expired.der,
+        &EncryptOptions {
+            policy: smime::policy::Policy::default().with_time(in_2020),
+            ..EncryptOptions::default()
+        },
+    )
+    .expect("valid in mid-2020");
     // Not a certificate at all.
     let (recipient, _) = refused(encrypt(
         &message(),

@@ -193,7 +193,8 @@ fn ours_to_openssl(cert: &Cert, kt: KeyTransport, what: &str) {
             Err(e) => failures.push(format!("{what} {}: openssl: {e}", cipher.name())),
         }
         // And our own reader, for the round trip.
-        let d = decrypt(&msg, &[key_of(cert)]).expect("our decrypt");
+        let d =
+            decrypt(&msg, &[key_of(cert)], &smime::policy::Policy::default()).expect("our decrypt");
         assert_eq!(
             d.content,
             ENTITY,
@@ -241,7 +242,8 @@ fn ours_to_openssl_several_recipients_and_the_sender() {
             let out = openssl_decrypt(&msg, cert)
                 .unwrap_or_else(|e| panic!("{who} {}: openssl: {e}", cipher.name()));
             assert_eq!(out, ENTITY, "{who} {}", cipher.name());
-            let d = decrypt(&msg, &[key_of(cert)]).expect("our decrypt");
+            let d = decrypt(&msg, &[key_of(cert)], &smime::policy::Policy::default())
+                .expect("our decrypt");
             assert_eq!(d.content, ENTITY);
             assert_eq!(d.key_index, 0);
         }
@@ -306,7 +308,7 @@ fn openssl_to_ours(ciphers: &[(&str, ContentCipher)]) {
             let mut args = vec!["-binary", flag, "-recip", &cp];
             args.extend_from_slice(&keyopts);
             let msg = openssl_encrypt(ENTITY, &args);
-            match decrypt(&msg, &keys) {
+            match decrypt(&msg, &keys, &smime::policy::Policy::default()) {
                 Ok(d) => {
                     let what = format!("{label} {flag}");
                     if d.content != ENTITY {
@@ -373,7 +375,7 @@ fn openssl_3des_for_an_ec_recipient_is_refused_cleanly() {
     let f = fixture();
     let cp = s(&f.p256.cert_path);
     let msg = openssl_encrypt(ENTITY, &["-binary", "-des3", "-recip", &cp]);
-    let r = decrypt(&msg, &all_keys());
+    let r = decrypt(&msg, &all_keys(), &smime::policy::Policy::default());
     assert!(
         matches!(
             r,
@@ -415,12 +417,14 @@ fn openssl_stream_ber_indefinite_lengths() {
                     || der.windows(2).any(|w| w == [0xA0, 0x80]),
                 "constructed encrypted content"
             );
-            let d = decrypt_der(&der, &keys).unwrap_or_else(|e| panic!("{cipher}: {e:?}"));
+            let d = decrypt_der(&der, &keys, &smime::policy::Policy::default())
+                .unwrap_or_else(|e| panic!("{cipher}: {e:?}"));
             assert_eq!(d.content, content, "{cipher} DER stream");
             assert_eq!(d.key_index, index);
             // The same streamed, inside S/MIME.
             let msg = openssl_encrypt(&content, &["-binary", "-stream", cipher, "-recip", &cp]);
-            let d = decrypt(&msg, &keys).unwrap_or_else(|e| panic!("{cipher}: {e:?}"));
+            let d = decrypt(&msg, &keys, &smime::policy::Policy::default())
+                .unwrap_or_else(|e| panic!("{cipher}: {e:?}"));
             assert_eq!(d.content, content, "{cipher} S/MIME stream");
             assert_eq!(d.key_index, index);
         }
@@ -467,17 +471,18 @@ fn openssl_keyid_recipients() {
     }
     assert_eq!(ski_ids, 2);
     for (cert, index) in [(&f.rsa, 0), (&f.p256, 1)] {
-        let d = decrypt(&msg, &all_keys()).expect("decrypt");
+        let d = decrypt(&msg, &all_keys(), &smime::policy::Policy::default()).expect("decrypt");
         assert_eq!(d.content, ENTITY);
         assert_eq!(d.key_index, 0, "the first key that opens it is used");
         // Only this key: found by its subject key identifier.
-        let d = decrypt(&msg, &[key_of(cert)]).expect("decrypt with one key");
+        let d = decrypt(&msg, &[key_of(cert)], &smime::policy::Policy::default())
+            .expect("decrypt with one key");
         assert_eq!(d.content, ENTITY);
         assert_eq!(d.key_index, 0);
         // This key last.
         let mut keys = vec![key_of(&f.p384)];
         keys.push(key_of(cert));
-        let d = decrypt(&msg, &keys).expect("decrypt, key last");
+        let d = decrypt(&msg, &keys, &smime::policy::Policy::default()).expect("decrypt, key last");
         assert_eq!(d.key_index, 1, "index {index}");
     }
 }
@@ -492,20 +497,35 @@ fn openssl_text_and_binary_modes() {
         .into_bytes();
     // CRLF input in text mode: OpenSSL leaves CRLF as it is.
     let msg = openssl_encrypt(ENTITY, &["-aes-128-gcm", "-recip", &cp]);
-    assert_eq!(decrypt(&msg, &keys).expect("decrypt").content, ENTITY);
+    assert_eq!(
+        decrypt(&msg, &keys, &smime::policy::Policy::default())
+            .expect("decrypt")
+            .content,
+        ENTITY
+    );
     // LF input in text mode: OpenSSL encrypts the CRLF form, and that is what comes back.
     let msg = openssl_encrypt(&lf, &["-aes-128-gcm", "-recip", &cp]);
-    assert_eq!(decrypt(&msg, &keys).expect("decrypt").content, ENTITY);
+    assert_eq!(
+        decrypt(&msg, &keys, &smime::policy::Policy::default())
+            .expect("decrypt")
+            .content,
+        ENTITY
+    );
     // LF input in binary mode: exactly the LF bytes.
     let msg = openssl_encrypt(&lf, &["-binary", "-aes-128-gcm", "-recip", &cp]);
-    assert_eq!(decrypt(&msg, &keys).expect("decrypt").content, lf);
+    assert_eq!(
+        decrypt(&msg, &keys, &smime::policy::Policy::default())
+            .expect("decrypt")
+            .content,
+        lf
+    );
     // Binary content with every byte value, binary mode, DER output.
     let bytes: Vec<u8> = (0..=255u8).cycle().take(5000).collect();
     let der = openssl_encrypt(
         &bytes,
         &["-binary", "-outform", "DER", "-aes-256-cbc", "-recip", &cp],
     );
-    let d = decrypt_der(&der, &keys).expect("decrypt binary");
+    let d = decrypt_der(&der, &keys, &smime::policy::Policy::default()).expect("decrypt binary");
     assert_eq!(d.content, bytes);
     assert!(!d.integrity_protected);
 }

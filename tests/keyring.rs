@@ -275,12 +275,17 @@ fn pkcs12_from_openssl_and_nss_become_usable_identities() {
         assert_eq!(id.label(), Some("my identity"), "{what}");
 
         // Sign through the keyring; OpenSSL and the keyring both verify it.
-        let signer = ring.signer_for("alice@example.com").unwrap();
+        let signer = ring
+            .signer_for("alice@example.com", &smime::policy::Policy::default())
+            .unwrap();
         let msg = b"From: alice@example.com\r\nTo: bob@example.com\r\nSubject: s\r\n\
 Content-Type: text/plain\r\n\r\nsigned via the keyring\r\n";
         let signed = sign(msg, &[signer], &SignOptions::default()).unwrap();
         let report = ring
-            .verify(&signed, &ring.verify_options(AddressPolicy::FromHeader))
+            .verify(
+                &signed,
+                &ring.verify_options(AddressPolicy::FromHeader, &smime::policy::Policy::default()),
+            )
             .unwrap();
         assert_eq!(report.verdict(), Verdict::Trusted, "{what}");
         let dir = tempfile::tempdir().unwrap();
@@ -350,25 +355,32 @@ fn renewal_keeps_old_mail_readable_and_new_mail_goes_to_the_new_certificate() {
         dir.path(),
     );
     let old = std::fs::read(dir.path().join("old.eml")).unwrap();
-    let opened = ring.decrypt(&old).unwrap();
+    let opened = ring
+        .decrypt(&old, &smime::policy::Policy::default())
+        .unwrap();
     assert!(opened.content.ends_with(b"old mail\r\n"));
     assert_eq!(opened.certificate, f.alice_old.der);
 
     // New mail to alice (also from alice herself) goes to the current certificate.
-    let ready = ring.recipient_readiness(&["alice@example.com"]);
+    let ready = ring.recipient_readiness(&["alice@example.com"], &smime::policy::Policy::default());
     assert_eq!(ready[0].certificate(), Some(f.alice.der.as_slice()));
     let own = ring
-        .own_encryption_certificate_at("alice@example.com", SystemTime::now())
+        .own_encryption_certificate("alice@example.com", &smime::policy::Policy::default())
         .unwrap();
     assert_eq!(own.certificate(), f.alice.der.as_slice());
     // Signing uses the valid certificate, never the expired one.
-    let signer = ring.signer_for("alice@example.com").unwrap();
+    let signer = ring
+        .signer_for("alice@example.com", &smime::policy::Policy::default())
+        .unwrap();
     assert_eq!(signer.certificate(), f.alice.der.as_slice());
 
     // Removing the old identity loses the old mail: the history is what keeps it readable.
     let mut ring = ring;
     assert!(ring.remove(&Fingerprint::of(&f.alice_old.der)));
-    assert!(ring.decrypt(&old).is_err());
+    assert!(
+        ring.decrypt(&old, &smime::policy::Policy::default())
+            .is_err()
+    );
 }
 
 #[test]
@@ -396,7 +408,7 @@ fn readiness_gives_each_recipient_a_certificate_or_the_reason() {
     ];
 
     // Without CRLs, dave is not known to be revoked, and revocation is "not checked".
-    let r = ring.recipient_readiness(&addrs);
+    let r = ring.recipient_readiness(&addrs, &smime::policy::Policy::default());
     assert!(matches!(
         r[0].readiness,
         Readiness::Ready {
@@ -408,7 +420,7 @@ fn readiness_gives_each_recipient_a_certificate_or_the_reason() {
 
     // With only the root's CRL, bob's issuer has none: "no CRL available", not "good".
     ring.add_crl(&f.pki.root_crl()).unwrap();
-    let r = ring.recipient_readiness(&addrs);
+    let r = ring.recipient_readiness(&addrs, &smime::policy::Policy::default());
     assert!(
         matches!(
             r[0].readiness,
@@ -422,7 +434,7 @@ fn readiness_gives_each_recipient_a_certificate_or_the_reason() {
     );
 
     ring.add_crl(&f.pki.intermediate_crl()).unwrap();
-    let r = ring.recipient_readiness(&addrs);
+    let r = ring.recipient_readiness(&addrs, &smime::policy::Policy::default());
     assert!(
         matches!(
             &r[0].readiness,
@@ -446,7 +458,9 @@ fn readiness_gives_each_recipient_a_certificate_or_the_reason() {
     assert_eq!(r[5].readiness, Readiness::NoCertificate);
 
     // Encryption refuses, naming every recipient that is not ready and why.
-    let err = ring.encryption_certificates_for(&addrs).unwrap_err();
+    let err = ring
+        .encryption_certificates_for(&addrs, &smime::policy::Policy::default())
+        .unwrap_err();
     let KeyringError::RecipientsNotReady { recipients } = &err else {
         panic!("{err:?}")
     };
@@ -467,11 +481,11 @@ fn readiness_gives_each_recipient_a_certificate_or_the_reason() {
     }
     assert!(!text.contains("bob@example.com"));
     assert_eq!(
-        ring.encryption_certificates_for(&["bob@example.com"])
+        ring.encryption_certificates_for(&["bob@example.com"], &smime::policy::Policy::default())
             .unwrap(),
         vec![f.bob.der.clone()]
     );
-    let missing = ring.recipients_without_certificate(&addrs);
+    let missing = ring.recipients_without_certificate(&addrs, &smime::policy::Policy::default());
     assert_eq!(missing.len(), 5);
 }
 
@@ -482,7 +496,10 @@ fn learning_from_openssl_mail_picks_cbc_and_from_ours_gcm() {
     let mut bob = ring_with(&[&f.bob]);
     let signed = openssl_signed(&f.alice, &[]);
     let report = bob
-        .verify(&signed, &bob.verify_options(AddressPolicy::FromHeader))
+        .verify(
+            &signed,
+            &bob.verify_options(AddressPolicy::FromHeader, &smime::policy::Policy::default()),
+        )
         .unwrap();
     assert_eq!(report.verdict(), Verdict::Trusted);
     let h = bob.harvest(&report, SystemTime::now());
@@ -496,7 +513,7 @@ fn learning_from_openssl_mail_picks_cbc_and_from_ours_gcm() {
 
     // OpenSSL 3 advertises AES-CBC but not AES-GCM: the best common CBC cipher.
     let to = bob
-        .encryption_certificates_for(&["alice@example.com"])
+        .encryption_certificates_for(&["alice@example.com"], &smime::policy::Policy::default())
         .unwrap();
     let choice = bob.choose_cipher(&to);
     assert_eq!(choice.cipher, ContentCipher::Aes256Cbc);
@@ -538,12 +555,17 @@ fn learning_from_openssl_mail_picks_cbc_and_from_ours_gcm() {
     let alice = ring_with(&[&f.alice]);
     let ours = sign(
         b"From: alice@example.com\r\nContent-Type: text/plain\r\n\r\nhi\r\n",
-        &[alice.signer_for("alice@example.com").unwrap()],
+        &[alice
+            .signer_for("alice@example.com", &smime::policy::Policy::default())
+            .unwrap()],
         &SignOptions::default(),
     )
     .unwrap();
     let report = bob
-        .verify(&ours, &bob.verify_options(AddressPolicy::FromHeader))
+        .verify(
+            &ours,
+            &bob.verify_options(AddressPolicy::FromHeader, &smime::policy::Policy::default()),
+        )
         .unwrap();
     assert_eq!(report.verdict(), Verdict::Trusted);
     let h = bob.harvest(&report, SystemTime::now());
@@ -571,7 +593,7 @@ fn nothing_is_learned_from_a_signature_that_does_not_verify() {
     let report = bob
         .verify(
             tampered.as_bytes(),
-            &bob.verify_options(AddressPolicy::FromHeader),
+            &bob.verify_options(AddressPolicy::FromHeader, &smime::policy::Policy::default()),
         )
         .unwrap();
     assert_eq!(report.verdict(), Verdict::SignatureInvalid);
@@ -587,7 +609,9 @@ fn encryption_key_preference_routes_mail_to_the_encryption_certificate() {
     let f = fixture();
     // Alice has a signing-only P-256 certificate and an encryption-only RSA certificate.
     let alice = ring_with(&[&f.alice_sign, &f.alice_enc]);
-    let signer = alice.signer_for("alice@example.com").unwrap();
+    let signer = alice
+        .signer_for("alice@example.com", &smime::policy::Policy::default())
+        .unwrap();
     assert_eq!(signer.certificate(), f.alice_sign.der.as_slice());
     let signed = sign(
         b"From: alice@example.com\r\nContent-Type: text/plain\r\n\r\nkeys\r\n",
@@ -598,14 +622,17 @@ fn encryption_key_preference_routes_mail_to_the_encryption_certificate() {
 
     let mut bob = ring_with(&[&f.bob]);
     let report = bob
-        .verify(&signed, &bob.verify_options(AddressPolicy::FromHeader))
+        .verify(
+            &signed,
+            &bob.verify_options(AddressPolicy::FromHeader, &smime::policy::Policy::default()),
+        )
         .unwrap();
     assert_eq!(report.verdict(), Verdict::Trusted);
     let h = bob.harvest(&report, SystemTime::now());
     let enc_fp = Fingerprint::of(&f.alice_enc.der);
     assert_eq!(h.preferred, vec![enc_fp]);
     assert!(h.added.contains(&enc_fp) && h.added.contains(&Fingerprint::of(&f.alice_sign.der)));
-    let ready = bob.recipient_readiness(&["alice@example.com"]);
+    let ready = bob.recipient_readiness(&["alice@example.com"], &smime::policy::Policy::default());
     assert_eq!(ready[0].certificate(), Some(f.alice_enc.der.as_slice()));
 }
 
@@ -640,7 +667,7 @@ fn lookups_by_address_issuer_serial_and_key_identifier() {
 
     // A message without certificates verifies with the signer certificate from the keyring.
     let signed = openssl_signed(&f.bob, &["-nocerts"]);
-    let opts = ring.verify_options(AddressPolicy::Skip);
+    let opts = ring.verify_options(AddressPolicy::FromHeader, &skip_address());
     let plain = smime::verify::verify(&signed, &opts).unwrap();
     assert_eq!(plain.verdict(), Verdict::SignatureInvalid);
     let report = ring.verify(&signed, &opts).unwrap();
@@ -661,19 +688,25 @@ fn lookups_by_address_issuer_serial_and_key_identifier() {
 fn signer_selection_explains_why_not() {
     let f = fixture();
     let ring = ring_with(&[&f.alice_old, &f.alice_enc]);
-    let err = ring.signer_for("alice@example.com").unwrap_err();
+    let err = ring
+        .signer_for("alice@example.com", &smime::policy::Policy::default())
+        .unwrap_err();
     // alice-old may sign but has expired; alice-enc may not sign.
     assert!(
         matches!(&err, KeyringError::NoSigningIdentity { reason, .. } if reason.contains("expired")),
         "{err}"
     );
-    let err = ring.signer_for("nobody@example.com").unwrap_err();
+    let err = ring
+        .signer_for("nobody@example.com", &smime::policy::Policy::default())
+        .unwrap_err();
     assert!(
         matches!(err, KeyringError::NoSigningIdentity { .. }),
         "{err}"
     );
     let ring = ring_with(&[&f.alice_enc]);
-    let err = ring.signer_for("alice@example.com").unwrap_err();
+    let err = ring
+        .signer_for("alice@example.com", &smime::policy::Policy::default())
+        .unwrap_err();
     assert!(err.to_string().contains("key usage"), "{err}");
 }
 
@@ -716,7 +749,7 @@ fn a_saved_keyring_loads_with_everything_it_learned() {
     let report = ring
         .verify(
             &openssl_signed(&f.alice, &[]),
-            &ring.verify_options(AddressPolicy::Skip),
+            &ring.verify_options(AddressPolicy::FromHeader, &skip_address()),
         )
         .unwrap();
     assert_eq!(report.verdict(), Verdict::Trusted);
@@ -727,7 +760,10 @@ fn a_saved_keyring_loads_with_everything_it_learned() {
         .unwrap();
     let bob_mail = openssl_signed(&f.bob, &[]);
     let report = ring
-        .verify(&bob_mail, &ring.verify_options(AddressPolicy::Skip))
+        .verify(
+            &bob_mail,
+            &ring.verify_options(AddressPolicy::FromHeader, &skip_address()),
+        )
         .unwrap();
     ring.harvest(&report, SystemTime::now());
 
@@ -745,7 +781,10 @@ fn a_saved_keyring_loads_with_everything_it_learned() {
     .unwrap();
     assert_eq!(back.to_snapshot(), ring.to_snapshot());
     assert_eq!(back.decryption_keys().len(), 2);
-    assert!(back.signer_for("alice@example.com").is_ok());
+    assert!(
+        back.signer_for("alice@example.com", &smime::policy::Policy::default())
+            .is_ok()
+    );
     let carol = back
         .contact(&Fingerprint::of(&f.carol_expired.der))
         .unwrap();
@@ -757,7 +796,11 @@ fn a_saved_keyring_loads_with_everything_it_learned() {
     // Without the keystore, alice's identity loads without its key and is kept for later.
     let partial = Keyring::load(&path, &key, &NoExternalKeys).unwrap();
     assert_eq!(partial.decryption_keys().len(), 1);
-    assert!(partial.signer_for("alice@example.com").is_err());
+    assert!(
+        partial
+            .signer_for("alice@example.com", &smime::policy::Policy::default())
+            .is_err()
+    );
     assert_eq!(partial.to_snapshot(), ring.to_snapshot());
 
     // A wrong key is its own error, and the file is untouched.
@@ -809,7 +852,11 @@ fn keys_from_pem_files_encrypted_pkcs8_and_pkcs1() {
             "{file}"
         );
         assert_eq!(imported.intermediates.len(), 1, "{file}");
-        assert!(ring.signer_for("alice@example.com").is_ok(), "{file}");
+        assert!(
+            ring.signer_for("alice@example.com", &smime::policy::Policy::default())
+                .is_ok(),
+            "{file}"
+        );
     }
     let mut ring = Keyring::new();
     let err = ring
@@ -864,7 +911,10 @@ fn certs_only_and_directory_entries_in_and_out() {
         .unwrap();
     assert_eq!(imported.contacts, vec![Fingerprint::of(&f.bob.der)]);
     assert_eq!(imported.intermediates.len(), 1);
-    assert!(ring.recipient_readiness(&["bob@example.com"])[0].is_ready());
+    assert!(
+        ring.recipient_readiness(&["bob@example.com"], &smime::policy::Policy::default())[0]
+            .is_ready()
+    );
     assert_eq!(
         ring.contact(&Fingerprint::of(&f.bob.der)).unwrap().source(),
         Source::Directory
@@ -934,7 +984,10 @@ fn certs_only_and_directory_entries_in_and_out() {
     let mut bob_ring = ring_with(&[&f.bob]);
     let imported = bob_ring.import_certs_only(&msg, SystemTime::now()).unwrap();
     assert_eq!(imported.contacts, vec![Fingerprint::of(&f.alice.der)]);
-    assert!(bob_ring.recipient_readiness(&["alice@example.com"])[0].is_ready());
+    assert!(
+        bob_ring.recipient_readiness(&["alice@example.com"], &smime::policy::Policy::default())[0]
+            .is_ready()
+    );
     // Garbage is refused and adds nothing.
     assert!(
         bob_ring
@@ -946,4 +999,11 @@ fn certs_only_and_directory_entries_in_and_out() {
             .import_certs_only(b"garbage", SystemTime::now())
             .is_err()
     );
+}
+
+/// The default policy with the address check skipped.
+fn skip_address() -> smime::policy::Policy {
+    let mut p = smime::policy::Policy::default();
+    p.danger().skip_address_check(true);
+    p
 }

@@ -242,13 +242,16 @@ fn parse(der: &[u8]) -> Certificate {
 fn validate(pki: &TestPki, leaf: &[u8], crls: &[Vec<u8>]) -> smime::validate::ChainOutcome {
     let intermediates = vec![pki.intermediate.der.clone()];
     let anchors = vec![pki.root.der.clone()];
-    validate_chain(&ChainInput {
-        end_entity: leaf,
-        intermediates: &intermediates,
-        trust_anchors: &anchors,
-        crls,
-        time: SystemTime::now(),
-    })
+    validate_chain(
+        &ChainInput {
+            end_entity: leaf,
+            intermediates: &intermediates,
+            trust_anchors: &anchors,
+            crls,
+            time: SystemTime::now(),
+        },
+        &smime::policy::Policy::default(),
+    )
 }
 
 #[test]
@@ -278,23 +281,29 @@ fn wrong_root_is_unknown_issuer() {
     let (_dir, other) = TestPki::other_root();
     let intermediates = vec![pki.intermediate.der.clone()];
     let anchors = vec![other.der.clone()];
-    let outcome = validate_chain(&ChainInput {
-        end_entity: &leaf.der,
-        intermediates: &intermediates,
-        trust_anchors: &anchors,
-        crls: &[],
-        time: SystemTime::now(),
-    });
+    let outcome = validate_chain(
+        &ChainInput {
+            end_entity: &leaf.der,
+            intermediates: &intermediates,
+            trust_anchors: &anchors,
+            crls: &[],
+            time: SystemTime::now(),
+        },
+        &smime::policy::Policy::default(),
+    );
     assert_eq!(outcome.result, Err(ChainFailure::UnknownIssuer));
     // Without the intermediate, even the right root cannot be reached.
     let anchors = vec![pki.root.der.clone()];
-    let outcome = validate_chain(&ChainInput {
-        end_entity: &leaf.der,
-        intermediates: &[],
-        trust_anchors: &anchors,
-        crls: &[],
-        time: SystemTime::now(),
-    });
+    let outcome = validate_chain(
+        &ChainInput {
+            end_entity: &leaf.der,
+            intermediates: &[],
+            trust_anchors: &anchors,
+            crls: &[],
+            time: SystemTime::now(),
+        },
+        &smime::policy::Policy::default(),
+    );
     assert_eq!(outcome.result, Err(ChainFailure::UnknownIssuer));
 }
 
@@ -303,13 +312,16 @@ fn no_anchors() {
     let pki = TestPki::new();
     let leaf = pki.leaf("alice", &LeafSpec::default());
     let intermediates = vec![pki.intermediate.der.clone()];
-    let outcome = validate_chain(&ChainInput {
-        end_entity: &leaf.der,
-        intermediates: &intermediates,
-        trust_anchors: &[],
-        crls: &[],
-        time: SystemTime::now(),
-    });
+    let outcome = validate_chain(
+        &ChainInput {
+            end_entity: &leaf.der,
+            intermediates: &intermediates,
+            trust_anchors: &[],
+            crls: &[],
+            time: SystemTime::now(),
+        },
+        &smime::policy::Policy::default(),
+    );
     assert_eq!(outcome.result, Err(ChainFailure::NoTrustAnchors));
     assert!(!ChainFailure::NoTrustAnchors.to_string().is_empty());
 }
@@ -552,13 +564,16 @@ fn garbage_everywhere_is_a_typed_failure() {
 
     for j in &junk {
         // Garbage end entity.
-        let o = validate_chain(&ChainInput {
-            end_entity: j,
-            intermediates: &good_int,
-            trust_anchors: &good_anchor,
-            crls: &[],
-            time: SystemTime::now(),
-        });
+        let o = validate_chain(
+            &ChainInput {
+                end_entity: j,
+                intermediates: &good_int,
+                trust_anchors: &good_anchor,
+                crls: &[],
+                time: SystemTime::now(),
+            },
+            &smime::policy::Policy::default(),
+        );
         assert!(
             matches!(o.result, Err(ChainFailure::Malformed { .. })),
             "{:?}",
@@ -567,49 +582,61 @@ fn garbage_everywhere_is_a_typed_failure() {
         assert!(Certificate::from_der(j).is_err());
     }
     // Garbage anchors only.
-    let o = validate_chain(&ChainInput {
-        end_entity: &leaf.der,
-        intermediates: &good_int,
-        trust_anchors: &junk,
-        crls: &[],
-        time: SystemTime::now(),
-    });
+    let o = validate_chain(
+        &ChainInput {
+            end_entity: &leaf.der,
+            intermediates: &good_int,
+            trust_anchors: &junk,
+            crls: &[],
+            time: SystemTime::now(),
+        },
+        &smime::policy::Policy::default(),
+    );
     assert!(
         matches!(o.result, Err(ChainFailure::Malformed { .. })),
         "{:?}",
         o.result
     );
     // Garbage intermediates only: no path.
-    let o = validate_chain(&ChainInput {
-        end_entity: &leaf.der,
-        intermediates: &junk,
-        trust_anchors: &good_anchor,
-        crls: &[],
-        time: SystemTime::now(),
-    });
+    let o = validate_chain(
+        &ChainInput {
+            end_entity: &leaf.der,
+            intermediates: &junk,
+            trust_anchors: &good_anchor,
+            crls: &[],
+            time: SystemTime::now(),
+        },
+        &smime::policy::Policy::default(),
+    );
     assert_eq!(o.result, Err(ChainFailure::UnknownIssuer));
     // Garbage mixed into good inputs is ignored; garbage CRLs cover nothing.
     let mut anchors = junk.clone();
     anchors.push(pki.root.der.clone());
     let mut ints = junk.clone();
     ints.push(pki.intermediate.der.clone());
-    let o = validate_chain(&ChainInput {
-        end_entity: &leaf.der,
-        intermediates: &ints,
-        trust_anchors: &anchors,
-        crls: &junk,
-        time: SystemTime::now(),
-    });
+    let o = validate_chain(
+        &ChainInput {
+            end_entity: &leaf.der,
+            intermediates: &ints,
+            trust_anchors: &anchors,
+            crls: &junk,
+            time: SystemTime::now(),
+        },
+        &smime::policy::Policy::default(),
+    );
     assert!(o.result.is_ok(), "{:?}", o.result);
     assert_eq!(o.revocation, RevocationStatus::NoCrlAvailable);
     // Time before 1970.
-    let o = validate_chain(&ChainInput {
-        end_entity: &leaf.der,
-        intermediates: &good_int,
-        trust_anchors: &good_anchor,
-        crls: &[],
-        time: SystemTime::UNIX_EPOCH - std::time::Duration::from_secs(10),
-    });
+    let o = validate_chain(
+        &ChainInput {
+            end_entity: &leaf.der,
+            intermediates: &good_int,
+            trust_anchors: &good_anchor,
+            crls: &[],
+            time: SystemTime::UNIX_EPOCH - std::time::Duration::from_secs(10),
+        },
+        &smime::policy::Policy::default(),
+    );
     assert!(matches!(o.result, Err(ChainFailure::Other { .. })));
 }
 
@@ -620,13 +647,16 @@ fn leaf_as_its_own_anchor_is_not_a_chain() {
     let pki = TestPki::new();
     let leaf = pki.leaf("alice", &LeafSpec::default());
     let anchors = vec![leaf.der.clone()];
-    let o = validate_chain(&ChainInput {
-        end_entity: &leaf.der,
-        intermediates: &[],
-        trust_anchors: &anchors,
-        crls: &[],
-        time: SystemTime::now(),
-    });
+    let o = validate_chain(
+        &ChainInput {
+            end_entity: &leaf.der,
+            intermediates: &[],
+            trust_anchors: &anchors,
+            crls: &[],
+            time: SystemTime::now(),
+        },
+        &smime::policy::Policy::default(),
+    );
     assert!(o.result.is_err());
 }
 
@@ -659,13 +689,16 @@ fn tampered_intermediate_signature_is_bad_signature() {
     }
     let intermediates = vec![tampered];
     let anchors = vec![pki.root.der.clone()];
-    let o = validate_chain(&ChainInput {
-        end_entity: &leaf.der,
-        intermediates: &intermediates,
-        trust_anchors: &anchors,
-        crls: &[],
-        time: SystemTime::now(),
-    });
+    let o = validate_chain(
+        &ChainInput {
+            end_entity: &leaf.der,
+            intermediates: &intermediates,
+            trust_anchors: &anchors,
+            crls: &[],
+            time: SystemTime::now(),
+        },
+        &smime::policy::Policy::default(),
+    );
     assert_eq!(o.result, Err(ChainFailure::BadSignature));
 }
 

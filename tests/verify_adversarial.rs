@@ -386,13 +386,12 @@ fn domain_case_is_ignored_local_part_case_is_not() {
 
 #[test]
 fn skipped_address_check_is_reported() {
-    let opts = VerifyOptions {
-        address: AddressPolicy::Skip,
-        ..options()
-    };
+    let mut opts = options();
+    opts.policy.danger().skip_address_check(true);
     let r = verify(&signed_from("mallory@example.com"), &opts).expect("verify runs");
     assert_eq!(r.verdict(), Verdict::Trusted);
     assert!(matches!(r.signers[0].address, Check::NotChecked(_)));
+    assert_eq!(r.weakened_by, vec!["address check skipped"]);
     assert!(r.address_check_skipped);
 }
 
@@ -501,7 +500,10 @@ fn rsa_1024_signer_is_weak() {
     assert_eq!(r.verdict(), Verdict::WeakAlgorithm, "{:#?}", r.signers);
     assert_eq!(
         r.signers[0].algorithm,
-        Check::Failed(AlgorithmProblem::WeakKey { bits: 1024 })
+        Check::Failed(AlgorithmProblem::WeakKey {
+            bits: 1024,
+            minimum: 2048
+        })
     );
 }
 

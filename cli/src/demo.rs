@@ -136,7 +136,7 @@ pub fn run() -> Result<u8, Usage> {
         &|v| *v == Verdict::AddressMismatch,
     );
     let mut skip = trust.clone();
-    skip.address = AddressPolicy::Skip;
+    skip.policy.danger().skip_address_check(true);
     steps.expect(
         "the same with the address check skipped on request",
         &verify(&spoofed, &skip)?.verdict(),
@@ -158,7 +158,7 @@ pub fn run() -> Result<u8, Usage> {
         &SignOptions::default(),
     )?;
     let mut either = trust.clone();
-    either.address = AddressPolicy::Skip;
+    either.policy.danger().skip_address_check(true);
     steps.expect(
         "Alice and Bob both sign (address check skipped: two people)",
         &verify(&both, &either)?.verdict(),
@@ -214,7 +214,12 @@ pub fn run() -> Result<u8, Usage> {
     );
     steps.check(
         "Alice can read her sent copy with her own key",
-        decrypt(&to_bob, &[bob_key(&alice)]).is_ok(),
+        decrypt(
+            &to_bob,
+            &[bob_key(&alice)],
+            &smime::policy::Policy::default(),
+        )
+        .is_ok(),
     );
 
     // 10. Renewal: Bob gets a new certificate; mail sent to the old one still opens.
@@ -225,7 +230,7 @@ pub fn run() -> Result<u8, Usage> {
     )?;
     let bob_renewed = pki.user("Bob", &["bob@example.com"], Window::days(365))?;
     let history = [bob_key(&bob_renewed), bob_key(&bob)];
-    let d = decrypt_der(&old_mail, &history)?;
+    let d = decrypt_der(&old_mail, &history, &smime::policy::Policy::default())?;
     steps.check(
         "after renewal, last year's mail opens with the retired key (key 2 of 2)",
         d.key_index == 1 && d.content == b"sent last year\r\n",
@@ -240,7 +245,7 @@ pub fn run() -> Result<u8, Usage> {
     if let Some(last) = tampered.last_mut() {
         *last ^= 1; // the GCM tag
     }
-    let r = decrypt_der(&tampered, &history);
+    let r = decrypt_der(&tampered, &history, &smime::policy::Policy::default());
     steps.check(
         "a tampered ciphertext is refused",
         matches!(r, Err(smime::DecryptError::CannotDecrypt)),
@@ -255,7 +260,7 @@ pub fn run() -> Result<u8, Usage> {
             ..EncryptOptions::default()
         },
     )?;
-    let d = decrypt_der(&cbc, &history)?;
+    let d = decrypt_der(&cbc, &history, &smime::policy::Policy::default())?;
     steps.check(
         "AES-256-CBC for an older peer opens, flagged as not integrity-protected",
         !d.integrity_protected,
@@ -317,7 +322,8 @@ fn keyring_steps(
     bob_ring.add_contact(&dave.cert, Source::Manual, now)?;
 
     // 13. Bob encrypts to Alice's certificate from his keyring; then Alice renews.
-    let to_alice = bob_ring.encryption_certificates_for(&["alice@example.com"])?;
+    let to_alice = bob_ring
+        .encryption_certificates_for(&["alice@example.com"], &smime::policy::Policy::default())?;
     let old_mail = encrypt(MESSAGE, &to_alice, &EncryptOptions::default())?;
     let renewed_window = Window {
         not_before: now - Duration::from_secs(1800),
@@ -330,16 +336,20 @@ fn keyring_steps(
         chain.to_vec(),
         Some("Alice, renewed".into()),
     )?;
-    let opened: Result<Decrypted, _> = alice_ring.decrypt(&old_mail);
+    let opened: Result<Decrypted, _> =
+        alice_ring.decrypt(&old_mail, &smime::policy::Policy::default());
     steps.check(
         "Alice renews her certificate; mail sent to the old one opens with her keyring's key history (key 2 of 2)",
         matches!(&opened, Ok(d) if d.key_index == 1 && d.certificate == alice.cert),
     );
 
     // 14. Alice signs with her keyring; Bob's keyring learns her new certificate.
-    let signer = alice_ring.signer_for("alice@example.com")?;
+    let signer = alice_ring.signer_for("alice@example.com", &smime::policy::Policy::default())?;
     let signed = sign(MESSAGE, &[signer], &SignOptions::default())?;
-    let report = bob_ring.verify(&signed, &bob_ring.verify_options(AddressPolicy::FromHeader))?;
+    let report = bob_ring.verify(
+        &signed,
+        &bob_ring.verify_options(AddressPolicy::FromHeader, &smime::policy::Policy::default()),
+    )?;
     let harvest = bob_ring.harvest(&report, SystemTime::now());
     let alice2_fp = smime::keyring::Fingerprint::of(&alice2.cert);
     steps.check(
@@ -350,7 +360,8 @@ fn keyring_steps(
     );
 
     // 15. New mail goes to the new certificate, with the cipher Alice advertised.
-    let to_alice = bob_ring.encryption_certificates_for(&["alice@example.com"])?;
+    let to_alice = bob_ring
+        .encryption_certificates_for(&["alice@example.com"], &smime::policy::Policy::default())?;
     let choice = bob_ring.choose_cipher(&to_alice);
     let new_mail = encrypt(
         MESSAGE,
@@ -364,7 +375,7 @@ fn keyring_steps(
         "Bob's keyring picks {} for Alice's new certificate",
         choice.cipher.name()
     );
-    let opened = alice_ring.decrypt(&new_mail);
+    let opened = alice_ring.decrypt(&new_mail, &smime::policy::Policy::default());
     steps.check(
         "Bob's next mail goes to Alice's new certificate, with AES-256-GCM she advertised, and opens with key 1 of 2",
         to_alice == [alice2.cert.clone()]
@@ -374,7 +385,7 @@ fn keyring_steps(
 
     // 16. Recipients that are not ready.
     let asked = ["alice@example.com", "carol@example.com", "dave@example.com"];
-    let readiness = bob_ring.recipient_readiness(&asked);
+    let readiness = bob_ring.recipient_readiness(&asked, &smime::policy::Policy::default());
     for r in &readiness {
         println!("      {r}");
     }
@@ -389,7 +400,7 @@ fn keyring_steps(
                     if matches!(rejected.first().map(|x| &x.reason), Some(Unusable::Expired { .. }))
             ),
     );
-    let refused = bob_ring.encryption_certificates_for(&asked);
+    let refused = bob_ring.encryption_certificates_for(&asked, &smime::policy::Policy::default());
     let named: Vec<String> = match &refused {
         Err(KeyringError::RecipientsNotReady { recipients }) => {
             recipients.iter().map(|r| r.address.clone()).collect()
@@ -422,7 +433,7 @@ fn keyring_steps(
         "Alice's keyring saved to a file sealed with a generated key loads back and still opens the old mail; another key is refused",
         saved.is_ok()
             && matches!(&loaded, Ok(r) if r.identities().count() == 2
-                && r.decrypt(&old_mail).is_ok_and(|d| d.key_index == 1))
+                && r.decrypt(&old_mail, &smime::policy::Policy::default()).is_ok_and(|d| d.key_index == 1))
             && matches!(wrong, Err(KeyringError::Store(StoreError::WrongKey))),
     );
     if let Err(e) = saved.and(loaded.map(|_| ())) {

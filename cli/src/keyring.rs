@@ -1187,7 +1187,10 @@ fn cmd_check(argv: &[String]) -> Result<u8, Usage> {
     let kf = load(&path, &key_path)?;
     let addrs: Vec<&str> = a.positional.iter().map(String::as_str).collect();
     let mut all_ready = true;
-    for r in kf.ring.recipient_readiness(&addrs) {
+    for r in kf
+        .ring
+        .recipient_readiness(&addrs, &smime::policy::Policy::default())
+    {
         match &r.readiness {
             Readiness::Ready {
                 fingerprint,

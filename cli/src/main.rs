@@ -10,6 +10,7 @@ mod report;
 
 use smime::crypto::DigestAlgorithm;
 use smime::crypto::keys::{SoftwareKey, read_certificates};
+use smime::policy::{Policy, RevocationMode};
 use smime::sign::{SignOptions, Signer};
 use smime::verify::{AddressPolicy, VerifyOptions};
 use std::io::{Read, Write};
@@ -227,13 +228,35 @@ fn sender_address(a: &Args, input: &[u8], what: &str) -> Result<String, Usage> {
     }
 }
 
+/// The policy of a command: `--revocation off|soft|hard` (default soft) and
+/// `--no-address-check` (a weakening setting the report names).
+pub(crate) fn policy_from(a: &Args) -> Result<Policy, Usage> {
+    let mut policy = Policy::default();
+    policy.revocation = match a.one("--revocation")? {
+        None | Some("soft") => RevocationMode::SoftFail,
+        Some("off") => RevocationMode::Off,
+        Some("hard") => RevocationMode::HardFail,
+        Some(other) => {
+            return Err(Usage(format!(
+                "--revocation takes off, soft or hard, not {other:?}"
+            )));
+        }
+    };
+    if a.has("--no-address-check") {
+        policy.danger().skip_address_check(true);
+    }
+    Ok(policy)
+}
+
 /// The keyring's signer for `address`, with `extra` certificates added to its chain.
 fn keyring_signer(
     ring: &smime::keyring::Keyring,
     address: &str,
     extra: &[Vec<u8>],
 ) -> Result<Signer, Usage> {
-    let signer = ring.signer_for(address).map_err(|e| Usage(e.to_string()))?;
+    let signer = ring
+        .signer_for(address, &Policy::default())
+        .map_err(|e| Usage(e.to_string()))?;
     let fp = smime::keyring::Fingerprint::of(signer.certificate());
     if let Some(id) = ring.identity(&fp) {
         eprintln!(
@@ -327,9 +350,11 @@ fn cmd_verify(argv: &[String]) -> Result<u8, Usage> {
             "--content-out",
             "--keyring",
             "--keyring-key-file",
+            "--revocation",
         ],
         &["--no-address-check", "--json", "--learn"],
     )?;
+    let policy = policy_from(&a)?;
     let address = match (a.one("--from")?, a.has("--no-address-check")) {
         (Some(_), true) => {
             return Err(Usage(
@@ -337,8 +362,7 @@ fn cmd_verify(argv: &[String]) -> Result<u8, Usage> {
             ));
         }
         (Some(addr), false) => AddressPolicy::Expect(addr.to_string()),
-        (None, true) => AddressPolicy::Skip,
-        (None, false) => AddressPolicy::FromHeader,
+        (None, _) => AddressPolicy::FromHeader,
     };
     let mut kf = keyring::open(&a)?;
     if a.has("--learn") && kf.is_none() {
@@ -349,9 +373,10 @@ fn cmd_verify(argv: &[String]) -> Result<u8, Usage> {
         ));
     }
     let mut options = match &kf {
-        Some(k) => k.ring.verify_options(address),
+        Some(k) => k.ring.verify_options(address, &policy),
         None => VerifyOptions {
             address,
+            policy: policy.clone(),
             ..VerifyOptions::default()
         },
     };
@@ -487,10 +512,14 @@ fn cmd_encrypt(argv: &[String]) -> Result<u8, Usage> {
             "--from",
             "--keyring",
             "--keyring-key-file",
+            "--crl",
+            "--ca",
+            "--revocation",
             "-o",
         ],
         &["--oaep", "--no-self", "--sign"],
     )?;
+    let policy = policy_from(&a)?;
     let kf = keyring::open(&a)?;
     let mut recipients = Vec::new();
     for t in a.all("--to") {
@@ -522,9 +551,9 @@ fn cmd_encrypt(argv: &[String]) -> Result<u8, Usage> {
     if let Some(k) = &kf
         && !to_addresses.is_empty()
     {
-        match k.ring.encryption_certificates_for(&to_addresses) {
+        match k.ring.encryption_certificates_for(&to_addresses, &policy) {
             Ok(certs) => {
-                for r in k.ring.recipient_readiness(&to_addresses) {
+                for r in k.ring.recipient_readiness(&to_addresses, &policy) {
                     if let smime::keyring::Readiness::Ready { fingerprint, .. } = r.readiness {
                         eprintln!(
                             "to {}: certificate {} from the keyring",
@@ -590,8 +619,28 @@ fn cmd_encrypt(argv: &[String]) -> Result<u8, Usage> {
         } else {
             KeyTransport::RsaPkcs1v15
         },
+        policy: policy.clone(),
         ..EncryptOptions::default()
     };
+    for c in a.all("--crl") {
+        options.crls.extend(
+            smime::crypto::keys::read_crls(&read_file(c)?)
+                .map_err(|e| Usage(format!("{c}: {e}")))?,
+        );
+    }
+    for c in a.all("--ca") {
+        options.certificates.extend(certs_from(c)?);
+    }
+    if let Some(k) = &kf {
+        options.crls.extend(k.ring.crls().iter().cloned());
+        options.certificates.extend(
+            k.ring
+                .trust_anchors()
+                .iter()
+                .chain(k.ring.intermediates())
+                .map(|c| c.der.clone()),
+        );
+    }
     if let Some(own) = a.one("--self")? {
         options.sender = certs_from(own)?.into_iter().next();
     }
@@ -617,10 +666,7 @@ fn cmd_encrypt(argv: &[String]) -> Result<u8, Usage> {
         && options.sender.is_none()
         && !a.has("--no-self")
     {
-        match k
-            .ring
-            .own_encryption_certificate_at(from, std::time::SystemTime::now())
-        {
+        match k.ring.own_encryption_certificate(from, &policy) {
             Some(id) => {
                 eprintln!(
                     "sender's copy: also encrypted to your certificate {} ({}) for {from} \
@@ -647,7 +693,7 @@ fn cmd_encrypt(argv: &[String]) -> Result<u8, Usage> {
         // A dual-use signing certificate also keeps the sent mail readable for the sender.
         if options.sender.is_none()
             && !a.has("--no-self")
-            && check_recipient(&cert, std::time::SystemTime::now()).is_ok()
+            && check_recipient(&cert, &options).is_ok()
         {
             options.sender = Some(cert.clone());
         }
@@ -705,10 +751,12 @@ fn cmd_decrypt(argv: &[String]) -> Result<u8, Usage> {
             "--trust",
             "--keyring",
             "--keyring-key-file",
+            "--revocation",
             "-o",
         ],
         &["--no-address-check"],
     )?;
+    let policy = policy_from(&a)?;
     let mut keys: Vec<DecryptionKey> = load_identities(&a, "--p12", "--cert", "--key")?
         .into_iter()
         .map(|id| DecryptionKey {
@@ -717,18 +765,15 @@ fn cmd_decrypt(argv: &[String]) -> Result<u8, Usage> {
         })
         .collect();
     let kf = keyring::open(&a)?;
-    let address = if a.has("--no-address-check") {
-        AddressPolicy::Skip
-    } else {
-        AddressPolicy::FromHeader
-    };
+    let address = AddressPolicy::FromHeader;
     let mut options = match &kf {
         Some(k) => {
             keys.extend(k.ring.decryption_keys());
-            k.ring.verify_options(address)
+            k.ring.verify_options(address, &policy)
         }
         None => VerifyOptions {
             address,
+            policy: policy.clone(),
             ..VerifyOptions::default()
         },
     };

@@ -335,6 +335,53 @@ struct PssParams<'a> {
     trailer_field: Option<u32>,
 }
 
+/// The digest a certificate or CRL signature algorithm names: the hash of
+/// `sha*WithRSAEncryption` and `ecdsa-with-SHA*`, or the hash of the RSASSA-PSS parameters
+/// (SHA-1 when absent). `None` for an algorithm that names none or is unknown.
+pub fn signature_digest(sig_alg: &AlgorithmIdentifierOwned) -> Option<DigestAlgorithm> {
+    let oid = sig_alg.oid;
+    if oid == oids::SHA1_WITH_RSA || oid == oids::ECDSA_WITH_SHA1 {
+        Some(DigestAlgorithm::Sha1)
+    } else if oid == oids::SHA256_WITH_RSA || oid == oids::ECDSA_WITH_SHA256 {
+        Some(DigestAlgorithm::Sha256)
+    } else if oid == oids::SHA384_WITH_RSA || oid == oids::ECDSA_WITH_SHA384 {
+        Some(DigestAlgorithm::Sha384)
+    } else if oid == oids::SHA512_WITH_RSA || oid == oids::ECDSA_WITH_SHA512 {
+        Some(DigestAlgorithm::Sha512)
+    } else if oid == oids::RSASSA_PSS {
+        let params = match &sig_alg.parameters {
+            None => return Some(DigestAlgorithm::Sha1),
+            Some(any) => any.decode_as::<PssParams<'_>>().ok()?,
+        };
+        match &params.hash {
+            None => Some(DigestAlgorithm::Sha1),
+            Some(alg) => DigestAlgorithm::from_oid(&alg.oid),
+        }
+    } else {
+        None
+    }
+}
+
+/// Verifies that `issuer`'s key signed `cert` (the signature over the TBSCertificate, with
+/// the digest its signature algorithm names).
+pub fn verify_certificate_signature(
+    cert: &x509_cert::Certificate,
+    issuer: &x509_cert::Certificate,
+) -> Result<(), SigCheckError> {
+    let alg = cert.signature_algorithm();
+    let digest = signature_digest(alg)
+        .ok_or_else(|| unsupported(format!("signature algorithm {}", alg.oid)))?;
+    let tbs = der::Encode::to_der(cert.tbs_certificate())
+        .map_err(|e| unsupported(format!("the certificate cannot be encoded: {e}")))?;
+    let spki = der::Encode::to_der(issuer.tbs_certificate().subject_public_key_info())
+        .map_err(|e| unsupported(format!("the issuer key cannot be encoded: {e}")))?;
+    let sig = cert
+        .signature()
+        .as_bytes()
+        .ok_or_else(|| unsupported("a signature that is not a whole number of bytes"))?;
+    verify_signature(&spki, alg, digest, &tbs, sig)
+}
+
 /// The scheme for a signature algorithm identifier, checking the implied digest.
 pub(crate) fn scheme_for(
     sig_alg: &AlgorithmIdentifierOwned,

@@ -41,6 +41,7 @@ use crate::cms::signed_data::SignerId;
 use crate::crypto::keys::{PrivateKey, SoftwareKey, check_key_matches};
 use crate::decrypt::{self, Decrypted, DecryptionKey};
 use crate::error::{DecryptError, KeyError, ParseError, VerifyError};
+use crate::policy::Policy;
 use crate::validate;
 use crate::verify::{self, AddressPolicy, CertificateLookup, VerifyOptions, VerifyReport};
 use der::{Decode, Encode};
@@ -964,25 +965,31 @@ impl Keyring {
     }
 
     /// Validates a certificate against the keyring's anchors, intermediates (plus `extra`) and
-    /// CRLs. A certificate that is itself a trust anchor is trusted (pinned), as in
-    /// [`crate::verify`].
+    /// CRLs at the policy's validation time. A certificate that is itself a trust anchor counts
+    /// as its own path only under
+    /// [`crate::policy::DangerousPolicy::pinned_certificate_is_path`].
     pub fn validate(
         &self,
         certificate: &[u8],
         extra: &[Vec<u8>],
-        time: SystemTime,
+        policy: &Policy,
     ) -> validate::ChainOutcome {
+        let time = policy.validation_time(None);
         let mut intermediates = self.intermediate_ders();
         intermediates.extend(extra.iter().cloned());
         let anchors = self.anchor_ders();
-        let mut outcome = validate::validate_chain(&validate::ChainInput {
-            end_entity: certificate,
-            intermediates: &intermediates,
-            trust_anchors: &anchors,
-            crls: &self.crls,
-            time,
-        });
+        let mut outcome = validate::validate_chain(
+            &validate::ChainInput {
+                end_entity: certificate,
+                intermediates: &intermediates,
+                trust_anchors: &anchors,
+                crls: &self.crls,
+                time,
+            },
+            policy,
+        );
         if outcome.result.is_err()
+            && policy.dangerous().pinned_is_path()
             && outcome.revocation != validate::RevocationStatus::Revoked
             && anchors.iter().any(|a| a == certificate)
         {
@@ -1009,8 +1016,8 @@ impl Keyring {
     }
 
     /// Decrypts a message with every key in the history.
-    pub fn decrypt(&self, message: &[u8]) -> Result<Decrypted, DecryptError> {
-        decrypt::decrypt(message, &self.decryption_keys())
+    pub fn decrypt(&self, message: &[u8], policy: &Policy) -> Result<Decrypted, DecryptError> {
+        decrypt::decrypt(message, &self.decryption_keys(), policy)
     }
 
     /// Decrypts and verifies a nested message layer by layer with the whole key history, the
@@ -1020,17 +1027,18 @@ impl Keyring {
         &self,
         message: &[u8],
         address: AddressPolicy,
+        policy: &Policy,
     ) -> Result<decrypt::Opened, DecryptError> {
         decrypt::open_with(
             message,
             &self.decryption_keys(),
-            &self.verify_options(address),
+            &self.verify_options(address, policy),
             self,
         )
     }
 
     /// Verification options with the keyring's trust anchors, intermediates and CRLs.
-    pub fn verify_options(&self, address: AddressPolicy) -> VerifyOptions {
+    pub fn verify_options(&self, address: AddressPolicy, policy: &Policy) -> VerifyOptions {
         let mut certificates = self.intermediate_ders();
         for i in self.identities() {
             certificates.extend(i.chain.iter().cloned());
@@ -1042,7 +1050,7 @@ impl Keyring {
             certificates,
             crls: self.crls.clone(),
             address,
-            ..Default::default()
+            policy: policy.clone(),
         }
     }
 

@@ -6,9 +6,11 @@ use crate::cms::ber;
 use crate::cms::enveloped::ContentCipher;
 use crate::crypto::oids;
 use crate::error::ParseError;
+use crate::policy::Policy;
 use crate::sign::Signer;
-use crate::validate::{ChainFailure, RevocationStatus};
+use crate::validate::{self, ChainFailure, RecipientProblem, RevocationStatus};
 use const_oid::ObjectIdentifier;
+use der::Decode;
 use std::fmt;
 use std::time::SystemTime;
 
@@ -32,6 +34,13 @@ pub enum Unusable {
     Untrusted(ChainFailure),
     /// Its key usage or extended key usage does not allow receiving encrypted mail.
     WrongKeyUsage,
+    /// Its RSA key is shorter than the policy's minimum.
+    WeakKey {
+        /// The key size.
+        bits: usize,
+        /// The policy's minimum.
+        minimum: usize,
+    },
 }
 
 impl fmt::Display for Unusable {
@@ -47,6 +56,9 @@ impl fmt::Display for Unusable {
             Unusable::Untrusted(e) => write!(f, "untrusted ({e})"),
             Unusable::WrongKeyUsage => {
                 f.write_str("wrong key usage (may not receive encrypted mail)")
+            }
+            Unusable::WeakKey { bits, minimum } => {
+                write!(f, "key too short ({bits}-bit RSA, {minimum} bits at least)")
             }
         }
     }
@@ -251,28 +263,28 @@ impl Keyring {
             .collect()
     }
 
-    /// Whether a certificate can receive encrypted mail at `time`: its roles, validity, chain
+    /// Whether a certificate can receive encrypted mail under `policy`: the one rule of
+    /// [`validate::check_recipient_certificate`] (validity, key, key usage, EKU), then its chain
     /// and revocation.
     fn judge(
         &self,
         info: &CertificateInfo,
         chain: &[Vec<u8>],
-        time: SystemTime,
+        policy: &Policy,
     ) -> Result<RevocationStatus, Unusable> {
-        if !info.roles.encryption {
-            return Err(Unusable::WrongKeyUsage);
-        }
-        if time > info.not_after {
-            return Err(Unusable::Expired {
-                not_after: info.not_after,
-            });
-        }
-        if time < info.not_before {
-            return Err(Unusable::NotYetValid {
-                not_before: info.not_before,
-            });
-        }
-        let outcome = self.validate(&info.der, chain, time);
+        let time = policy.validation_time(None);
+        let cert = x509_cert::Certificate::from_der(&info.der).map_err(|e| {
+            Unusable::Untrusted(ChainFailure::Malformed {
+                detail: e.to_string(),
+            })
+        })?;
+        validate::check_recipient_certificate(&cert, time, policy).map_err(|p| match p {
+            RecipientProblem::Expired { not_after } => Unusable::Expired { not_after },
+            RecipientProblem::NotYetValid { not_before } => Unusable::NotYetValid { not_before },
+            RecipientProblem::WeakKey { bits, minimum } => Unusable::WeakKey { bits, minimum },
+            _ => Unusable::WrongKeyUsage,
+        })?;
+        let outcome = self.validate(&info.der, chain, policy);
         if outcome.revocation == RevocationStatus::Revoked {
             return Err(Unusable::Revoked);
         }
@@ -288,11 +300,12 @@ impl Keyring {
     /// A certificate is usable when it is valid at `time`, its key may receive encrypted mail,
     /// it chains to a trust anchor and no CRL revokes it. Among usable ones, the certificate
     /// the person's verified mail last named in `encryptionKeyPreference` comes first, then the
-    /// newest. The user's own identities count too (mail to oneself).
-    pub fn recipient_readiness_at(
+    /// newest. The user's own identities count too (mail to oneself). Certificates are judged
+    /// at the policy's validation time.
+    pub fn recipient_readiness(
         &self,
         addresses: &[&str],
-        time: SystemTime,
+        policy: &Policy,
     ) -> Vec<RecipientReadiness> {
         addresses
             .iter()
@@ -310,7 +323,7 @@ impl Keyring {
                     let mut rejected = Vec::new();
                     let mut ready = None;
                     for c in &candidates {
-                        match self.judge(c.info, c.chain, time) {
+                        match self.judge(c.info, c.chain, policy) {
                             Ok(revocation) => {
                                 ready = Some(Readiness::Ready {
                                     certificate: c.info.der.clone(),
@@ -347,27 +360,26 @@ impl Keyring {
             .collect()
     }
 
-    /// [`Keyring::recipient_readiness_at`] now.
-    pub fn recipient_readiness(&self, addresses: &[&str]) -> Vec<RecipientReadiness> {
-        self.recipient_readiness_at(addresses, SystemTime::now())
-    }
-
-    /// The addresses among `addresses` that have no usable encryption certificate now.
-    pub fn recipients_without_certificate(&self, addresses: &[&str]) -> Vec<RecipientReadiness> {
-        self.recipient_readiness(addresses)
+    /// The addresses among `addresses` that have no usable encryption certificate.
+    pub fn recipients_without_certificate(
+        &self,
+        addresses: &[&str],
+        policy: &Policy,
+    ) -> Vec<RecipientReadiness> {
+        self.recipient_readiness(addresses, policy)
             .into_iter()
             .filter(|r| !r.is_ready())
             .collect()
     }
 
-    /// One encryption certificate (DER) per address, in order, at `time`; or
+    /// One encryption certificate (DER) per address, in order; or
     /// [`KeyringError::RecipientsNotReady`] naming every address that has none, with why.
-    pub fn encryption_certificates_for_at(
+    pub fn encryption_certificates_for(
         &self,
         addresses: &[&str],
-        time: SystemTime,
+        policy: &Policy,
     ) -> Result<Vec<Vec<u8>>, KeyringError> {
-        let all = self.recipient_readiness_at(addresses, time);
+        let all = self.recipient_readiness(addresses, policy);
         let not_ready: Vec<RecipientReadiness> =
             all.iter().filter(|r| !r.is_ready()).cloned().collect();
         if !not_ready.is_empty() {
@@ -386,28 +398,22 @@ impl Keyring {
         Ok(out)
     }
 
-    /// [`Keyring::encryption_certificates_for_at`] now.
-    pub fn encryption_certificates_for(
-        &self,
-        addresses: &[&str],
-    ) -> Result<Vec<Vec<u8>>, KeyringError> {
-        self.encryption_certificates_for_at(addresses, SystemTime::now())
-    }
-
-    /// The user's own encryption certificate for `address` at `time` (for the copy of sent
-    /// mail the sender can read): the newest identity with a key that may receive encrypted
-    /// mail and is valid. Trust is not required: it is the user's own key.
-    pub fn own_encryption_certificate_at(
-        &self,
-        address: &str,
-        time: SystemTime,
-    ) -> Option<&Identity> {
+    /// The user's own encryption certificate for `address` (for the copy of sent mail the
+    /// sender can read): the newest identity with a key that may receive encrypted mail under
+    /// `policy` and is not revoked. Trust is not required: it is the user's own key.
+    pub fn own_encryption_certificate(&self, address: &str, policy: &Policy) -> Option<&Identity> {
+        let time = policy.validation_time(None);
         let mut ids: Vec<&Identity> = self
             .identities_for(address)
             .into_iter()
-            .filter(|i| i.key.is_some() && i.info.roles.encryption && i.info.valid_at(time))
             .filter(|i| {
-                self.validate(&i.info.der, &i.chain, time).revocation != RevocationStatus::Revoked
+                i.key.is_some()
+                    && x509_cert::Certificate::from_der(&i.info.der)
+                        .map(|c| validate::check_recipient_certificate(&c, time, policy).is_ok())
+                        .unwrap_or(false)
+            })
+            .filter(|i| {
+                self.validate(&i.info.der, &i.chain, policy).revocation != RevocationStatus::Revoked
             })
             .collect();
         ids.sort_by_key(|i| std::cmp::Reverse(i.info.not_before));
@@ -418,8 +424,10 @@ impl Keyring {
     /// names the address, may sign, is valid and not revoked; one whose chain reaches a trust
     /// anchor is preferred, then the newest. The signer carries the identity's chain and, when
     /// the user has a separate encryption certificate for the address, that certificate (it is
-    /// announced in `encryptionKeyPreference` and sent along).
-    pub fn signer_for_at(&self, address: &str, time: SystemTime) -> Result<Signer, KeyringError> {
+    /// announced in `encryptionKeyPreference` and sent along). Judged at the policy's
+    /// validation time.
+    pub fn signer_for(&self, address: &str, policy: &Policy) -> Result<Signer, KeyringError> {
+        let time = policy.validation_time(None);
         let all = self.identities_for(address);
         let refuse = |reason: &str| KeyringError::NoSigningIdentity {
             address: address.to_string(),
@@ -451,7 +459,7 @@ impl Keyring {
         let mut ranked: Vec<(&Identity, bool)> = valid
             .into_iter()
             .filter_map(|i| {
-                let o = self.validate(&i.info.der, &i.chain, time);
+                let o = self.validate(&i.info.der, &i.chain, policy);
                 if o.revocation == RevocationStatus::Revoked
                     || o.result == Err(ChainFailure::Revoked)
                 {
@@ -474,17 +482,12 @@ impl Keyring {
             .clone()
             .ok_or_else(|| refuse("the private key is not available"))?;
         let mut signer = Signer::new(key, best.info.der.clone())?.with_chain(best.chain.clone());
-        if let Some(enc) = self.own_encryption_certificate_at(address, time)
+        if let Some(enc) = self.own_encryption_certificate(address, policy)
             && enc.info.fingerprint != best.info.fingerprint
         {
             signer = signer.with_encryption_certificate(enc.info.der.clone());
         }
         Ok(signer)
-    }
-
-    /// [`Keyring::signer_for_at`] now.
-    pub fn signer_for(&self, address: &str) -> Result<Signer, KeyringError> {
-        self.signer_for_at(address, SystemTime::now())
     }
 
     /// The content cipher for mail to these recipient certificates (DER), from the

@@ -20,16 +20,19 @@ use webpki::{
 };
 
 use crate::crypto::oids;
+use crate::policy::{Policy, RevocationMode};
 
 mod algs;
 mod checks;
-mod urls;
+mod recipient;
 pub mod revocation;
+mod urls;
 
 pub use checks::{
     EkuFailure, KeyUsageFailure, ValidityFailure, address_matches, certificate_addresses,
     check_email_eku, check_signing_key_usage, check_validity,
 };
+pub use recipient::{RecipientProblem, check_recipient_certificate};
 pub use urls::{RevocationUrls, revocation_urls};
 
 /// What to validate: DER certificates and CRLs, and the time of validation.
@@ -158,7 +161,13 @@ static EMAIL_PROTECTION: ObjectIdentifier = oids::KP_EMAIL_PROTECTION;
 /// CRLs are supplied, every certificate of the path is checked against those from its issuer
 /// (a certificate no CRL covers is not an error, but the outcome's revocation status is then
 /// [`RevocationStatus::NoCrlAvailable`]).
-pub fn validate_chain(input: &ChainInput<'_>) -> ChainOutcome {
+pub fn validate_chain(input: &ChainInput<'_>, policy: &Policy) -> ChainOutcome {
+    let no_crls: &[Vec<u8>] = &[];
+    let crl_input = if policy.revocation == RevocationMode::Off {
+        no_crls
+    } else {
+        input.crls
+    };
     let fail = |failure: ChainFailure| ChainOutcome {
         result: Err(failure),
         revocation: RevocationStatus::NotChecked,
@@ -210,8 +219,7 @@ pub fn validate_chain(input: &ChainInput<'_>) -> ChainOutcome {
         .filter(|d| EndEntityCert::try_from(d).is_ok())
         .collect();
 
-    let crls: Vec<CertRevocationList<'_>> = input
-        .crls
+    let crls: Vec<CertRevocationList<'_>> = crl_input
         .iter()
         .filter_map(|d| BorrowedCertRevocationList::from_der(d).ok())
         .map(CertRevocationList::from)
@@ -266,7 +274,7 @@ pub fn validate_chain(input: &ChainInput<'_>) -> ChainOutcome {
         }
     }
 
-    let revocation = if input.crls.is_empty() {
+    let revocation = if crl_input.is_empty() {
         RevocationStatus::NotChecked
     } else if issuers
         .iter()
