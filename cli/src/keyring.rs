@@ -36,7 +36,7 @@ usage:
                        (--identity FP --p12 OUT --password PASS | --certs-only ADDR [-o OUT]
                         | --cert FP [-o OUT])
   smime keyring remove --keyring FILE --keyring-key-file FILE FP...
-  smime keyring check  --keyring FILE --keyring-key-file FILE ADDR...
+  smime keyring check  --keyring FILE --keyring-key-file FILE [--revocation off|soft|hard] ADDR...
 
 new     creates an empty keyring; a key file that does not exist yet is created with a new
         random key (64 hexadecimal digits, readable by the owner only). An existing keyring
@@ -1179,7 +1179,12 @@ fn cmd_remove(argv: &[String]) -> Result<u8, Usage> {
 }
 
 fn cmd_check(argv: &[String]) -> Result<u8, Usage> {
-    let a = Args::parse_many(argv, &FILE_FLAGS, &[])?;
+    let a = Args::parse_many(
+        argv,
+        &["--keyring", "--keyring-key-file", "--revocation"],
+        &[],
+    )?;
+    let policy = crate::policy_from(&a)?;
     let (path, key_path) = required_paths(&a)?;
     if a.positional.is_empty() {
         return Err(Usage("keyring check needs at least one address".into()));
@@ -1187,10 +1192,7 @@ fn cmd_check(argv: &[String]) -> Result<u8, Usage> {
     let kf = load(&path, &key_path)?;
     let addrs: Vec<&str> = a.positional.iter().map(String::as_str).collect();
     let mut all_ready = true;
-    for r in kf
-        .ring
-        .recipient_readiness(&addrs, &smime::policy::Policy::default())
-    {
+    for r in kf.ring.recipient_readiness(&addrs, &policy) {
         match &r.readiness {
             Readiness::Ready {
                 fingerprint,

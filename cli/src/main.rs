@@ -25,22 +25,29 @@ usage:
                 [--opaque] [--digest sha256|sha384|sha512] [--pss] [IN] [-o OUT]
   smime verify  [--trust FILE]... [--cert FILE]... [--crl FILE]...
                 [--keyring FILE --keyring-key-file FILE [--learn]]
-                [--from ADDR | --no-address-check] [--content-out FILE] [--json] [IN]
+                [--from ADDR | --no-address-check] [--revocation off|soft|hard]
+                [--content-out FILE] [--json] [IN]
   smime encrypt (--to CERTFILE | --to-address ADDR)...
                 [--cipher aes256-gcm|aes128-gcm|aes256-cbc|aes128-cbc] [--oaep]
                 [--keyring FILE --keyring-key-file FILE [--from ADDR] [--sign]]
                 [--self CERTFILE | --no-self]
                 [--sign-p12 FILE --password PASS | --sign-cert FILE --sign-key FILE]
-                [--chain FILE]... [IN] [-o OUT]
+                [--chain FILE]... [--crl FILE]... [--ca FILE]... [--revocation off|soft|hard]
+                [IN] [-o OUT]
   smime decrypt (--p12 FILE --password PASS | --cert FILE --key FILE)...
                 [--keyring FILE --keyring-key-file FILE] [--trust FILE]...
-                [--no-address-check] [IN] [-o OUT]
+                [--no-address-check] [--revocation off|soft|hard] [IN] [-o OUT]
   smime keyring new|import|trust|list|export|remove|check ...   (smime keyring --help)
   smime inspect [IN]
   smime demo
 
 IN defaults to standard input, OUT to standard output. Certificates and keys may be PEM or DER;
 a certificate file may hold several certificates.
+
+--revocation: off (not checked), soft (the default: a certificate no usable CRL covers is
+reported, a revoked one fails), hard (every certificate of the chain needs a usable CRL).
+encrypt --crl FILE refuses a recipient a CRL revokes; --ca FILE gives the CA certificates
+whose keys check those CRLs.
 
 --keyring FILE --keyring-key-file FILE (always together) use a keyring made with
 `smime keyring new`:
