@@ -210,11 +210,9 @@ pub fn open_with(
 ) -> Result<Opened, DecryptError> {
     let top = mime::parse(message, &options.limits)?;
     let mut opts = options.clone();
-    if opts.address == AddressPolicy::FromHeader {
-        match top.from.first() {
-            Some(a) => opts.address = AddressPolicy::Expect(a.clone()),
-            None => opts.address = AddressPolicy::FromHeader,
-        }
+    // Every mailbox of every outer From field is the sender of every layer inside.
+    if opts.address == AddressPolicy::FromHeader && top.from_fields.present() {
+        opts.address = AddressPolicy::Outer(top.from_fields.clone());
     }
     let mut layers = Vec::new();
     let mut current = message.to_vec();

@@ -80,6 +80,15 @@ pub enum ParseError {
         /// Where and what, for a person.
         detail: String,
     },
+    /// A MIME entity has a structural header field (Content-Type, Content-Transfer-Encoding)
+    /// more than once: parsers that take the first and parsers that take the last would see two
+    /// different messages, so the message is refused.
+    AmbiguousMime {
+        /// The repeated field.
+        field: &'static str,
+        /// Which entity ("the top level", "part 1.2").
+        location: String,
+    },
 }
 
 impl ParseError {
@@ -97,6 +106,7 @@ impl ParseError {
             ParseError::NotSmime { .. } => 108,
             ParseError::UnsupportedContentType { .. } => 109,
             ParseError::Certificate { .. } => 110,
+            ParseError::AmbiguousMime { .. } => 111,
         }
     }
 
@@ -140,6 +150,11 @@ impl fmt::Display for ParseError {
                 write!(f, "unsupported CMS content type {oid}")
             }
             ParseError::Certificate { detail } => write!(f, "invalid certificate: {detail}"),
+            ParseError::AmbiguousMime { field, location } => write!(
+                f,
+                "ambiguous MIME: the entity at {location} has more than one {field} field; \
+                 refused, because two mail programs could read it as two different messages"
+            ),
         }
     }
 }
@@ -443,6 +458,10 @@ mod tests {
             ParseError::NotSmime { detail: "x".into() },
             ParseError::UnsupportedContentType { oid: "1.2".into() },
             ParseError::Certificate { detail: "x".into() },
+            ParseError::AmbiguousMime {
+                field: "Content-Type",
+                location: "the top level".into(),
+            },
         ];
         let mut codes: Vec<u32> = parse.iter().map(|e| e.code()).collect();
         assert!(codes.iter().all(|c| (100..200).contains(c)));
