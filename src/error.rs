@@ -294,6 +294,9 @@ pub enum SignError {
         /// The I/O error, as text.
         detail: String,
     },
+    /// The signer certificate may not sign e-mail (expired, not yet valid, key usage or
+    /// extended key usage).
+    CertificateNotUsable(crate::sign::SignerCertificateProblem),
 }
 
 impl SignError {
@@ -308,6 +311,7 @@ impl SignError {
             SignError::Key(_) => 205,
             SignError::Encoding { .. } => 206,
             SignError::Io { .. } => 207,
+            SignError::CertificateNotUsable(_) => 208,
         }
     }
 }
@@ -330,6 +334,9 @@ impl fmt::Display for SignError {
             SignError::Key(e) => write!(f, "cannot sign: {e}"),
             SignError::Encoding { detail } => write!(f, "cannot sign: encoding failed: {detail}"),
             SignError::Io { detail } => write!(f, "cannot sign: I/O error: {detail}"),
+            SignError::CertificateNotUsable(e) => {
+                write!(f, "cannot sign with this certificate: {e}")
+            }
         }
     }
 }
@@ -339,6 +346,7 @@ impl std::error::Error for SignError {
         match self {
             SignError::Parse(e) => Some(e),
             SignError::Key(e) => Some(e),
+            SignError::CertificateNotUsable(e) => Some(e),
             _ => None,
         }
     }

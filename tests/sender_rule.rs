@@ -406,3 +406,31 @@ fn a_reused_signature_over_signed_attributes_is_refused() {
     let r = verify_opaque_der(&noattr, &opts).expect("verify runs");
     assert!(r.signers[0].signature.passed(), "{:#?}", r.signers);
 }
+
+#[test]
+fn the_signing_rule_refuses_what_a_verifier_would_refuse() {
+    use smime::sign::{SignerCertificateProblem, check_signer_certificate};
+    use smime::validate::ValidityFailure;
+    use std::time::{Duration, SystemTime};
+    let f = fixture();
+    let now = SystemTime::now();
+    assert_eq!(check_signer_certificate(&f.alice.der, now), Ok(()));
+    // Before notBefore: not yet valid.
+    assert!(matches!(
+        check_signer_certificate(&f.alice.der, SystemTime::UNIX_EPOCH),
+        Err(SignerCertificateProblem::Validity(
+            ValidityFailure::NotYetValid { .. }
+        ))
+    ));
+    // Far in the future: expired; Signer::new_checked refuses with the same reason.
+    let later = now + Duration::from_secs(200 * 365 * 24 * 3600);
+    let key = Arc::new(SoftwareKey::from_bytes(&f.alice.key_pem).expect("key"));
+    let err = Signer::new_checked(key.clone(), f.alice.der.clone(), later).unwrap_err();
+    assert!(err.to_string().contains("expired"), "{err}");
+    assert_eq!(err.code(), 208);
+    assert!(Signer::new_checked(key, f.alice.der.clone(), now).is_ok());
+    assert!(matches!(
+        check_signer_certificate(b"not a certificate", now),
+        Err(SignerCertificateProblem::Unparsable { .. })
+    ));
+}
