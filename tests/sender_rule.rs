@@ -228,10 +228,9 @@ fn the_signed_inner_from_is_checked() {
 #[test]
 fn rfc9788_header_protection_signed_in_the_clear() {
     // RFC 9788: the protected header block sits on the cryptographic payload, marked hp="clear".
-    let inner = format!(
-        "Content-Type: text/plain; charset=us-ascii; hp=\"clear\"\r\n\
+    let inner = "Content-Type: text/plain; charset=us-ascii; hp=\"clear\"\r\n\
 From: alice@example.com\r\nTo: bob@example.com\r\nSubject: pay\r\n\r\nPay Bob 100 euros.\r\n"
-    );
+        .to_string();
     let r = check(&multipart_signed(
         "From: alice@example.com\r\nSubject: pay\r\n",
         inner.as_bytes(),
@@ -267,8 +266,12 @@ fn opaque_signed_content_with_a_from_is_checked_without_mime_around_it() {
 fn open_checks_every_outer_mailbox_not_only_the_first() {
     let f = fixture();
     let signed = signed_with_headers("From: alice@example.com, mallory@evil.example\r\n");
-    let sealed =
-        encrypt(&signed, &[f.alice.der.clone()], &EncryptOptions::default()).expect("encrypt");
+    let sealed = encrypt(
+        &signed,
+        std::slice::from_ref(&f.alice.der),
+        &EncryptOptions::default(),
+    )
+    .expect("encrypt");
     assert!(sealed.starts_with(b"From: alice@example.com, mallory@evil.example\r\n"));
     let key = DecryptionKey {
         key: Arc::new(SoftwareKey::from_bytes(&f.alice.key_pem).expect("key")),
@@ -293,8 +296,12 @@ fn open_checks_every_outer_mailbox_not_only_the_first() {
 
     // The same with only alice: trusted through the layers.
     let signed = signed_with_headers("From: alice@example.com\r\n");
-    let sealed =
-        encrypt(&signed, &[f.alice.der.clone()], &EncryptOptions::default()).expect("encrypt");
+    let sealed = encrypt(
+        &signed,
+        std::slice::from_ref(&f.alice.der),
+        &EncryptOptions::default(),
+    )
+    .expect("encrypt");
     let key = DecryptionKey {
         key: Arc::new(SoftwareKey::from_bytes(&f.alice.key_pem).expect("key")),
         certificate: f.alice.der.clone(),

@@ -207,9 +207,7 @@ impl Parser {
             Some(Token::Literal(d)) => d,
             _ => return Err(format!("the address {local}@ has no valid domain")),
         };
-        if local.starts_with('"') {
-            Ok(format!("{local}@{domain}"))
-        } else if valid_dot_atom(&local) {
+        if local.starts_with('"') || valid_dot_atom(&local) {
             Ok(format!("{local}@{domain}"))
         } else {
             Err(format!("{local:?} is not a valid local part"))
