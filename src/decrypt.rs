@@ -182,9 +182,10 @@ impl Opened {
 }
 
 /// Decrypts and verifies a nested message (signed inside encrypted, encrypted inside signed,
-/// triple wrap…), following at most [`MAX_LAYERS`] layers. The From address of the outer
-/// message is what inner signatures are checked against (unless `options.address` says
-/// otherwise). A plain message yields no layers.
+/// triple wrap…), following at most [`MAX_LAYERS`] layers. Every mailbox of every From field
+/// of the outer message is what inner signatures are checked against (unless `options.address`
+/// says otherwise), and a From inside signed content must name the same mailboxes. A plain
+/// message yields no layers.
 pub fn open(
     message: &[u8],
     keys: &[DecryptionKey],

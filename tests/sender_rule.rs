@@ -441,3 +441,27 @@ fn the_signing_rule_refuses_what_a_verifier_would_refuse() {
         Err(SignerCertificateProblem::Unparsable { .. })
     ));
 }
+
+#[test]
+fn the_keyring_names_the_extended_key_usage_when_it_refuses_to_sign() {
+    let f = fixture();
+    let server = f.pki.leaf(
+        "server-eku",
+        &LeafSpec {
+            emails: &["srv@example.com"],
+            eku: Some("serverAuth"),
+            ..LeafSpec::default()
+        },
+    );
+    let (_, pkcs8) = pem_rfc7468::decode_vec(&server.key_pem).expect("PEM key");
+    let mut ring = smime::keyring::Keyring::new();
+    ring.add_identity(&pkcs8, &server.der, Vec::new(), None)
+        .expect("add identity");
+    let err = ring.signer_for("srv@example.com").unwrap_err().to_string();
+    assert!(err.contains("extended key usage"), "{err}");
+    // The library rule gives the same reason for the certificate file.
+    let err = smime::sign::check_signer_certificate(&server.der, std::time::SystemTime::now())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("extended key usage"), "{err}");
+}
