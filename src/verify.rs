@@ -738,7 +738,7 @@ fn sender_plan(input: SenderInput, content: &[u8]) -> SenderPlan {
         }
         SenderInput::Outer(outer) => outer,
     };
-    let signed = mime::from_fields(content);
+    let signed = mime::protected_from_fields(content);
     for fields in [&outer, &signed] {
         if let Some(detail) = &fields.unreadable {
             return SenderPlan::Fail {

@@ -465,3 +465,34 @@ fn the_keyring_names_the_extended_key_usage_when_it_refuses_to_sign() {
         .to_string();
     assert!(err.contains("extended key usage"), "{err}");
 }
+
+#[test]
+fn a_message_wrapped_for_protection_carries_the_protected_from() {
+    // RFC 8551 section 3.1: the whole message wrapped in message/rfc822 inside the signature.
+    let wrapped = |params: &str, from: &str| {
+        format!(
+            "Content-Type: message/rfc822{params}\r\n\r\nFrom: {from}\r\nSubject: pay\r\n{ENTITY}"
+        )
+    };
+    let r = check(&multipart_signed(
+        "From: alice@example.com\r\n",
+        wrapped("; forwarded=no", "alice@example.com").as_bytes(),
+    ));
+    assert_eq!(r.verdict(), Verdict::Trusted, "{:#?}", r.signers);
+    assert!(r.addresses_from_signed_header);
+    let r = check(&multipart_signed(
+        "From: alice@example.com\r\n",
+        wrapped("", "bob@example.com").as_bytes(),
+    ));
+    assert!(matches!(
+        address(&r),
+        Check::Failed(AddressFailure::OuterFromDiffers { .. })
+    ));
+    // A forwarded message is someone else's message, not a protected header.
+    let r = check(&multipart_signed(
+        "From: alice@example.com\r\n",
+        wrapped("; forwarded=yes", "bob@example.com").as_bytes(),
+    ));
+    assert_eq!(r.verdict(), Verdict::Trusted, "{:#?}", r.signers);
+    assert!(!r.addresses_from_signed_header);
+}

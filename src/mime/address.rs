@@ -64,6 +64,21 @@ pub fn from_fields(entity: &[u8]) -> FromFields {
     out
 }
 
+/// The From fields that a signature over `signed_entity` protects: those of its own header
+/// block (a whole message signed, or RFC 9788 header protection), or, when the entity is a
+/// whole message wrapped in `message/rfc822` for protection (RFC 8551 section 3.1; not one
+/// marked `forwarded=yes`), those of the wrapped message. None present when neither has any.
+pub fn protected_from_fields(signed_entity: &[u8]) -> FromFields {
+    let own = from_fields(signed_entity);
+    if own.present() {
+        return own;
+    }
+    match super::parse::wrapped_message(signed_entity) {
+        Some(range) => from_fields(signed_entity.get(range).unwrap_or_default()),
+        None => own,
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Token {
     /// A run of atext and periods (an atom, a dot-atom, an encoded word).

@@ -118,6 +118,23 @@ pub fn parse(input: &[u8], limits: &Limits) -> Result<ParsedMessage, ParseError>
     Ok(out)
 }
 
+/// For an entity that is a whole message wrapped for protection (RFC 8551 section 3.1, the
+/// legacy form of RFC 9788 header protection): a `message/rfc822` entity whose `forwarded`
+/// parameter is not `yes`, in an identity transfer encoding. Returns the byte range of the
+/// wrapped message inside `entity`.
+pub(crate) fn wrapped_message(entity: &[u8]) -> Option<Range<usize>> {
+    let e = Entity::read(entity, 0..entity.len());
+    let forwarded = e
+        .param("forwarded")
+        .map(|f| f.trim().eq_ignore_ascii_case("yes"));
+    let identity = matches!(e.cte.as_deref(), None | Some("7bit" | "8bit" | "binary"));
+    (e.content_type == "message/rfc822"
+        && forwarded != Some(true)
+        && identity
+        && e.repeated.is_none())
+    .then_some(e.body)
+}
+
 /// An entity waiting to be looked at.
 struct Node {
     range: Range<usize>,
