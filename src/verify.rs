@@ -27,11 +27,14 @@ use std::time::SystemTime;
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum AddressPolicy {
-    /// The addresses of the message's From header (the default). A message without a From
-    /// header fails this check: there is nothing to tie the signer to.
+    /// The mailboxes of the message's From header fields (the default): every one of them.
+    /// A From header inside the signed content is the protected one and is used instead; an
+    /// outer From that names other mailboxes fails the check. A message without any From
+    /// fails this check: there is nothing to tie the signer to.
     #[default]
     FromHeader,
-    /// This address.
+    /// This address, and only this one: the message's From fields, outer or signed, are not
+    /// consulted.
     Expect(String),
     /// Do not check the address (the report says it was skipped).
     Skip,
@@ -352,7 +355,8 @@ pub struct SignerReport {
     pub key_usage: Check<KeyUsageFailure>,
     /// extKeyUsage: emailProtection (or no EKU).
     pub extended_key_usage: Check<EkuFailure>,
-    /// The From address against every address of the certificate.
+    /// The sender against the certificate: every mailbox of [`VerifyReport::addresses_checked`]
+    /// must be one of this certificate's addresses (each signer is held to every mailbox).
     pub address: Check<AddressFailure>,
     /// Revocation (from the CRLs the caller supplied).
     pub revocation: RevocationStatus,
