@@ -203,9 +203,10 @@ impl Opened {
 }
 
 /// Decrypts and verifies a nested message (signed inside encrypted, encrypted inside signed,
-/// triple wrap…), following at most [`MAX_LAYERS`] layers. The From address of the outer
-/// message is what inner signatures are checked against (unless `options.address` says
-/// otherwise). A plain message yields no layers.
+/// triple wrap…), following at most [`MAX_LAYERS`] layers. Every mailbox of every From field
+/// of the outer message is what inner signatures are checked against (unless `options.address`
+/// says otherwise), and a From inside signed content must name the same mailboxes. A plain
+/// message yields no layers.
 pub fn open(
     message: &[u8],
     keys: &[DecryptionKey],
@@ -231,11 +232,9 @@ pub fn open_with(
 ) -> Result<Opened, DecryptError> {
     let top = mime::parse(message, &options.policy.limits.mime)?;
     let mut opts = options.clone();
-    if opts.address == AddressPolicy::FromHeader {
-        match top.from.first() {
-            Some(a) => opts.address = AddressPolicy::Expect(a.clone()),
-            None => opts.address = AddressPolicy::FromHeader,
-        }
+    // Every mailbox of every outer From field is the sender of every layer inside.
+    if opts.address == AddressPolicy::FromHeader && top.from_fields.present() {
+        opts.address = AddressPolicy::Outer(top.from_fields.clone());
     }
     let mut layers = Vec::new();
     let mut current = message.to_vec();

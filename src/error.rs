@@ -80,6 +80,15 @@ pub enum ParseError {
         /// Where and what, for a person.
         detail: String,
     },
+    /// A MIME entity has a structural header field (Content-Type, Content-Transfer-Encoding)
+    /// more than once: parsers that take the first and parsers that take the last would see two
+    /// different messages, so the message is refused.
+    AmbiguousMime {
+        /// The repeated field.
+        field: &'static str,
+        /// Which entity ("the top level", "part 1.2").
+        location: String,
+    },
 }
 
 impl ParseError {
@@ -97,6 +106,7 @@ impl ParseError {
             ParseError::NotSmime { .. } => 108,
             ParseError::UnsupportedContentType { .. } => 109,
             ParseError::Certificate { .. } => 110,
+            ParseError::AmbiguousMime { .. } => 111,
         }
     }
 
@@ -140,6 +150,11 @@ impl fmt::Display for ParseError {
                 write!(f, "unsupported CMS content type {oid}")
             }
             ParseError::Certificate { detail } => write!(f, "invalid certificate: {detail}"),
+            ParseError::AmbiguousMime { field, location } => write!(
+                f,
+                "ambiguous MIME: the entity at {location} has more than one {field} field; \
+                 refused, because two mail programs could read it as two different messages"
+            ),
         }
     }
 }
@@ -279,6 +294,9 @@ pub enum SignError {
         /// The I/O error, as text.
         detail: String,
     },
+    /// The signer certificate may not sign e-mail (expired, not yet valid, key usage or
+    /// extended key usage).
+    CertificateNotUsable(crate::sign::SignerCertificateProblem),
 }
 
 impl SignError {
@@ -293,6 +311,7 @@ impl SignError {
             SignError::Key(_) => 205,
             SignError::Encoding { .. } => 206,
             SignError::Io { .. } => 207,
+            SignError::CertificateNotUsable(_) => 208,
         }
     }
 }
@@ -315,6 +334,9 @@ impl fmt::Display for SignError {
             SignError::Key(e) => write!(f, "cannot sign: {e}"),
             SignError::Encoding { detail } => write!(f, "cannot sign: encoding failed: {detail}"),
             SignError::Io { detail } => write!(f, "cannot sign: I/O error: {detail}"),
+            SignError::CertificateNotUsable(e) => {
+                write!(f, "cannot sign with this certificate: {e}")
+            }
         }
     }
 }
@@ -324,6 +346,7 @@ impl std::error::Error for SignError {
         match self {
             SignError::Parse(e) => Some(e),
             SignError::Key(e) => Some(e),
+            SignError::CertificateNotUsable(e) => Some(e),
             _ => None,
         }
     }
@@ -443,6 +466,10 @@ mod tests {
             ParseError::NotSmime { detail: "x".into() },
             ParseError::UnsupportedContentType { oid: "1.2".into() },
             ParseError::Certificate { detail: "x".into() },
+            ParseError::AmbiguousMime {
+                field: "Content-Type",
+                location: "the top level".into(),
+            },
         ];
         let mut codes: Vec<u32> = parse.iter().map(|e| e.code()).collect();
         assert!(codes.iter().all(|c| (100..200).contains(c)));

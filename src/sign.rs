@@ -15,10 +15,66 @@ use crate::crypto::keys::{KeyKind, PrivateKey, SignatureScheme, check_key_matche
 use crate::crypto::{DigestAlgorithm, Hasher, oids};
 use crate::error::{KeyError, SignError};
 use crate::mime;
+use crate::validate::{self, EkuFailure, KeyUsageFailure, ValidityFailure};
 use der::{Decode, Encode};
 use spki::AlgorithmIdentifierOwned;
 use std::sync::Arc;
 use std::time::SystemTime;
+
+/// Why a certificate may not sign e-mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SignerCertificateProblem {
+    /// The certificate cannot be parsed.
+    Unparsable {
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// The signing time is outside the certificate's validity period (expired, not yet valid).
+    Validity(ValidityFailure),
+    /// The key usage extension allows neither digitalSignature nor nonRepudiation.
+    KeyUsage(KeyUsageFailure),
+    /// The extended key usage extension does not allow e-mail protection.
+    ExtendedKeyUsage(EkuFailure),
+}
+
+impl std::fmt::Display for SignerCertificateProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SignerCertificateProblem::Unparsable { detail } => {
+                write!(f, "the signer certificate cannot be read: {detail}")
+            }
+            SignerCertificateProblem::Validity(e) => write!(f, "{e}"),
+            SignerCertificateProblem::KeyUsage(e) => write!(f, "{e}"),
+            SignerCertificateProblem::ExtendedKeyUsage(e) => write!(
+                f,
+                "{e}: the extended key usage must include emailProtection"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for SignerCertificateProblem {}
+
+/// Checks that a certificate (DER) may sign e-mail at `time`: within its validity period, a
+/// key usage (if present) with digitalSignature or nonRepudiation, and an extended key usage
+/// (if present) with emailProtection or anyExtendedKeyUsage. The same rule the keyring applies
+/// when it picks a signing identity, and the one a verifier applies to the signature, so a
+/// signature is never made that the recipient must refuse.
+pub fn check_signer_certificate(
+    certificate_der: &[u8],
+    time: SystemTime,
+) -> Result<(), SignerCertificateProblem> {
+    let cert = x509_cert::Certificate::from_der(certificate_der).map_err(|e| {
+        SignerCertificateProblem::Unparsable {
+            detail: e.to_string(),
+        }
+    })?;
+    validate::check_validity(&cert, time).map_err(SignerCertificateProblem::Validity)?;
+    validate::check_signing_key_usage(&cert).map_err(SignerCertificateProblem::KeyUsage)?;
+    validate::check_email_eku(&cert).map_err(SignerCertificateProblem::ExtendedKeyUsage)?;
+    Ok(())
+}
 
 /// A signer: a private key, its certificate, and what else goes into the signature.
 #[derive(Clone)]
@@ -54,6 +110,19 @@ impl Signer {
             chain: Vec::new(),
             encryption_certificate: None,
         })
+    }
+
+    /// Like [`Signer::new`], and also refuses a certificate that may not sign e-mail at `time`
+    /// ([`check_signer_certificate`]): expired or not yet valid, a key usage that forbids
+    /// signing, an extended key usage without emailProtection.
+    pub fn new_checked(
+        key: Arc<dyn PrivateKey>,
+        certificate_der: Vec<u8>,
+        time: SystemTime,
+    ) -> Result<Self, SignError> {
+        check_signer_certificate(&certificate_der, time)
+            .map_err(SignError::CertificateNotUsable)?;
+        Ok(Signer::new(key, certificate_der)?)
     }
 
     /// Adds intermediate certificates (DER) to include in the signature.

@@ -28,12 +28,19 @@ use std::time::SystemTime;
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum AddressPolicy {
-    /// The addresses of the message's From header (the default). A message without a From
-    /// header fails this check: there is nothing to tie the signer to.
+    /// The mailboxes of the message's From header fields (the default): every one of them.
+    /// A From header inside the signed content is the protected one and is used instead; an
+    /// outer From that names other mailboxes fails the check. A message without any From
+    /// fails this check: there is nothing to tie the signer to.
     #[default]
     FromHeader,
-    /// This address.
+    /// This address, and only this one: the message's From fields, outer or signed, are not
+    /// consulted.
     Expect(String),
+    /// The From fields of an enclosing message (read with [`mime::from_fields`]), for a layer
+    /// inside it, such as the signed content of a decrypted message: every mailbox must be
+    /// covered, and a signed inner From must name the same mailboxes.
+    Outer(mime::FromFields),
 }
 
 /// What to verify against.
@@ -128,6 +135,10 @@ pub enum SignatureFailure {
         /// What was wrong.
         detail: String,
     },
+    /// The signer has no signed attributes and the content it signs is itself a DER set of
+    /// attributes: the signature value could be one taken from another message, where it
+    /// signed those attributes, re-used to make them look like signed content.
+    ContentIsSignedAttributes,
 }
 
 impl fmt::Display for SignatureFailure {
@@ -162,6 +173,11 @@ impl fmt::Display for SignatureFailure {
             SignatureFailure::BadPublicKey { detail } => {
                 write!(f, "the signer's public key is unusable: {detail}")
             }
+            SignatureFailure::ContentIsSignedAttributes => write!(
+                f,
+                "refused: a signature without signed attributes over content that is a set of \
+                 signed attributes (a signature re-used from another message)"
+            ),
         }
     }
 }
@@ -221,6 +237,27 @@ pub enum AddressFailure {
         /// The addresses the certificate carries.
         certificate: Vec<String>,
     },
+    /// The certificate covers some of the sender mailboxes but not all (several From fields,
+    /// or several mailboxes in From): every one must be covered.
+    Unmatched {
+        /// The mailboxes the certificate does not carry.
+        unmatched: Vec<String>,
+        /// The addresses the certificate carries.
+        certificate: Vec<String>,
+    },
+    /// The From the user sees (outer, unprotected) names other mailboxes than the From inside
+    /// the signed content (protected): the outer one could have been changed.
+    OuterFromDiffers {
+        /// The mailboxes of the outer From fields.
+        outer: Vec<String>,
+        /// The mailboxes of the signed inner From fields.
+        signed: Vec<String>,
+    },
+    /// A From field does not follow the address grammar, so who it names cannot be known.
+    UnreadableFrom {
+        /// Which field, and what is wrong with it.
+        detail: String,
+    },
 }
 
 impl fmt::Display for AddressFailure {
@@ -250,6 +287,32 @@ impl fmt::Display for AddressFailure {
                         certificate.join(", ")
                     )
                 }
+            }
+            AddressFailure::Unmatched {
+                unmatched,
+                certificate,
+            } => write!(
+                f,
+                "the sender includes {} but the certificate is only for {}",
+                unmatched.join(", "),
+                if certificate.is_empty() {
+                    "no e-mail address".to_string()
+                } else {
+                    certificate.join(", ")
+                }
+            ),
+            AddressFailure::OuterFromDiffers { outer, signed } => write!(
+                f,
+                "the message shows From {} but the signed content is from {}",
+                if outer.is_empty() {
+                    "(no mailbox)".to_string()
+                } else {
+                    outer.join(", ")
+                },
+                signed.join(", ")
+            ),
+            AddressFailure::UnreadableFrom { detail } => {
+                write!(f, "the sender cannot be determined: {detail}")
             }
         }
     }
@@ -301,7 +364,8 @@ pub struct SignerReport {
     pub key_usage: Check<KeyUsageFailure>,
     /// extKeyUsage: emailProtection (or no EKU).
     pub extended_key_usage: Check<EkuFailure>,
-    /// The From address against every address of the certificate.
+    /// The sender against the certificate: every mailbox of [`VerifyReport::addresses_checked`]
+    /// must be one of this certificate's addresses (each signer is held to every mailbox).
     pub address: Check<AddressFailure>,
     /// Revocation (from the CRLs the caller supplied).
     pub revocation: RevocationStatus,
@@ -450,6 +514,10 @@ pub struct VerifyReport {
     pub content: Vec<u8>,
     /// The addresses the signers were checked against (empty when the check was skipped).
     pub addresses_checked: Vec<String>,
+    /// Whether [`VerifyReport::addresses_checked`] came from a From header inside the signed
+    /// content (protected by the signature) rather than from the outer, unprotected header or
+    /// from the caller.
+    pub addresses_from_signed_header: bool,
     /// Whether the address check was skipped on request (a weakening setting).
     pub address_check_skipped: bool,
     /// The weakening settings of the policy in force, by name (empty under a safe policy).
@@ -470,6 +538,7 @@ impl VerifyReport {
             signers: Vec::new(),
             content: Vec::new(),
             addresses_checked: Vec::new(),
+            addresses_from_signed_header: false,
             address_check_skipped: false,
             weakened_by: Vec::new(),
             detached_with_content: false,
@@ -568,13 +637,10 @@ pub fn verify_with(
     }) else {
         return Ok(VerifyReport::empty(SignatureKind::None));
     };
-    let addresses = if options.policy.dangerous().address_check_skipped() {
-        None
-    } else {
-        match &options.address {
-            AddressPolicy::FromHeader => Some(parsed.from.clone()),
-            AddressPolicy::Expect(a) => Some(vec![a.clone()]),
-        }
+    let addresses = match &options.address {
+        _ if options.policy.dangerous().address_check_skipped() => SenderInput::Skip,
+        AddressPolicy::FromHeader => SenderInput::Outer(parsed.from_fields.clone()),
+        _ => sender_input(options),
     };
     let scope = if part.depth == 0 {
         SignedScope::WholeMessage
@@ -621,7 +687,7 @@ pub fn verify_detached_der(
     signature: &[u8],
     options: &VerifyOptions,
 ) -> Result<VerifyReport, VerifyError> {
-    let addresses = address_list(options);
+    let addresses = sender_input(options);
     let mut r = check(Some(content), signature, addresses, options, &NoLookup)?;
     r.scope = SignedScope::WholeMessage;
     Ok(r)
@@ -629,19 +695,149 @@ pub fn verify_detached_der(
 
 /// Verifies an opaque CMS SignedData (DER or BER) that carries its content.
 pub fn verify_opaque_der(der: &[u8], options: &VerifyOptions) -> Result<VerifyReport, VerifyError> {
-    let addresses = address_list(options);
+    let addresses = sender_input(options);
     let mut r = check(None, der, addresses, options, &NoLookup)?;
     r.scope = SignedScope::WholeMessage;
     Ok(r)
 }
 
-fn address_list(options: &VerifyOptions) -> Option<Vec<String>> {
+/// Where the sender mailboxes come from, before the signed content is looked at.
+enum SenderInput {
+    /// The check is skipped on request.
+    Skip,
+    /// The caller named the address.
+    Given(Vec<String>),
+    /// The outer From fields (none when there is no header).
+    Outer(mime::FromFields),
+}
+
+/// The sender input of a policy; [`AddressPolicy::FromHeader`] without a header to read is an
+/// outer header without From fields.
+/// Skipped when the policy's weakening setting says so.
+fn sender_input(options: &VerifyOptions) -> SenderInput {
     if options.policy.dangerous().address_check_skipped() {
-        return None;
+        return SenderInput::Skip;
     }
     match &options.address {
-        AddressPolicy::FromHeader => Some(Vec::new()),
-        AddressPolicy::Expect(a) => Some(vec![a.clone()]),
+        AddressPolicy::FromHeader => SenderInput::Outer(mime::FromFields::default()),
+        AddressPolicy::Expect(a) => SenderInput::Given(vec![a.clone()]),
+        AddressPolicy::Outer(f) => SenderInput::Outer(f.clone()),
+    }
+}
+
+/// What every signer certificate is checked against, once the signed content is known.
+#[derive(Debug, Clone)]
+enum SenderPlan {
+    /// Nothing (skipped on request).
+    Skip,
+    /// Every one of these mailboxes must be covered by the certificate.
+    Check {
+        /// The mailboxes.
+        mailboxes: Vec<String>,
+        /// Whether they come from a From header inside the signed content.
+        protected: bool,
+    },
+    /// The sender check fails whatever the certificate (an unreadable From, or an outer From
+    /// that contradicts the signed one).
+    Fail {
+        /// Why.
+        failure: AddressFailure,
+        /// The mailboxes reported as checked.
+        mailboxes: Vec<String>,
+        /// Whether those come from the signed content.
+        protected: bool,
+    },
+}
+
+/// Decides who the sender is: a From header inside the signed content (`content`) is the
+/// protected one and wins; an outer From must then name the same mailboxes. A From field that
+/// cannot be read fails the check.
+fn sender_plan(input: SenderInput, content: &[u8]) -> SenderPlan {
+    let outer = match input {
+        SenderInput::Skip => return SenderPlan::Skip,
+        SenderInput::Given(mailboxes) => {
+            return SenderPlan::Check {
+                mailboxes,
+                protected: false,
+            };
+        }
+        SenderInput::Outer(outer) => outer,
+    };
+    let signed = mime::protected_from_fields(content);
+    for fields in [&outer, &signed] {
+        if let Some(detail) = &fields.unreadable {
+            return SenderPlan::Fail {
+                failure: AddressFailure::UnreadableFrom {
+                    detail: detail.clone(),
+                },
+                mailboxes: Vec::new(),
+                protected: false,
+            };
+        }
+    }
+    if !signed.present() {
+        return SenderPlan::Check {
+            mailboxes: outer.mailboxes,
+            protected: false,
+        };
+    }
+    if outer.present() && !same_mailboxes(&outer.mailboxes, &signed.mailboxes) {
+        return SenderPlan::Fail {
+            failure: AddressFailure::OuterFromDiffers {
+                outer: outer.mailboxes,
+                signed: signed.mailboxes.clone(),
+            },
+            mailboxes: signed.mailboxes,
+            protected: true,
+        };
+    }
+    SenderPlan::Check {
+        mailboxes: signed.mailboxes,
+        protected: true,
+    }
+}
+
+/// Whether two lists name the same set of mailboxes (by [`validate::address_matches`]).
+fn same_mailboxes(a: &[String], b: &[String]) -> bool {
+    let covered = |x: &[String], y: &[String]| {
+        x.iter()
+            .all(|m| y.iter().any(|n| validate::address_matches(n, m)))
+    };
+    covered(a, b) && covered(b, a)
+}
+
+/// The sender check for one signer certificate: every mailbox must be one of its addresses.
+fn check_sender(plan: &SenderPlan, cert_addresses: &[String]) -> Check<AddressFailure> {
+    match plan {
+        SenderPlan::Skip => Check::NotChecked("skipped on request".into()),
+        SenderPlan::Fail { failure, .. } => Check::Failed(failure.clone()),
+        SenderPlan::Check { mailboxes, .. } if mailboxes.is_empty() => {
+            Check::Failed(AddressFailure::NoAddressToCheck)
+        }
+        SenderPlan::Check { mailboxes, .. } => {
+            let unmatched: Vec<String> = mailboxes
+                .iter()
+                .filter(|want| {
+                    !cert_addresses
+                        .iter()
+                        .any(|have| validate::address_matches(have, want))
+                })
+                .cloned()
+                .collect();
+            if unmatched.is_empty() {
+                Check::Passed
+            } else if unmatched.len() == mailboxes.len() {
+                Check::Failed(AddressFailure::Mismatch {
+                    expected: mailboxes.clone(),
+                    certificate: cert_addresses.to_vec(),
+                })
+            } else {
+                Check::Failed(AddressFailure::Unmatched {
+                    unmatched,
+                    certificate: cert_addresses.to_vec(),
+                })
+            }
+        }
     }
 }
 
@@ -662,7 +858,7 @@ fn weakenings(policy: &Policy) -> Vec<&'static str> {
 fn check(
     detached: Option<&[u8]>,
     cms: &[u8],
-    addresses: Option<Vec<String>>,
+    addresses: SenderInput,
     options: &VerifyOptions,
     lookup: &dyn CertificateLookup,
 ) -> Result<VerifyReport, VerifyError> {
@@ -673,9 +869,7 @@ fn check(
         SignatureKind::Opaque
     };
     let mut report = VerifyReport::empty(kind);
-    report.address_check_skipped = addresses.is_none();
     report.weakened_by = weakenings(&options.policy);
-    report.addresses_checked = addresses.clone().unwrap_or_default();
 
     // The content candidates: as given, and in CRLF form for content stored with bare LFs
     // (the signer hashed the canonical CRLF form).
@@ -694,6 +888,21 @@ fn check(
             }));
         }
     };
+    let sender = sender_plan(addresses, &content);
+    report.address_check_skipped = matches!(sender, SenderPlan::Skip);
+    if let SenderPlan::Check {
+        mailboxes,
+        protected,
+    }
+    | SenderPlan::Fail {
+        mailboxes,
+        protected,
+        ..
+    } = &sender
+    {
+        report.addresses_checked = mailboxes.clone();
+        report.addresses_from_signed_header = *protected;
+    }
     let canonical = if detached.is_some() && has_bare_lf(&content) {
         Some(mime::to_crlf(&content))
     } else {
@@ -736,7 +945,7 @@ fn check(
             &content,
             canonical.as_deref(),
             &pool,
-            addresses.as_deref(),
+            &sender,
             options,
         );
         matched_canonical |= used_canonical;
@@ -769,7 +978,7 @@ fn check_signer(
     content: &[u8],
     canonical: Option<&[u8]>,
     pool: &[(Vec<u8>, x509_cert::Certificate)],
-    addresses: Option<&[String]>,
+    sender: &SenderPlan,
     options: &VerifyOptions,
 ) -> (SignerReport, bool) {
     let policy = &options.policy;
@@ -913,24 +1122,7 @@ fn check_signer(
         .map(|t| validate::check_validity(cert, t).is_ok());
     r.key_usage = Check::from_result(validate::check_signing_key_usage(cert));
     r.extended_key_usage = Check::from_result(validate::check_email_eku(cert));
-    r.address = match addresses {
-        None => Check::NotChecked("skipped on request".into()),
-        Some([]) => Check::Failed(AddressFailure::NoAddressToCheck),
-        Some(expected) => {
-            if expected.iter().any(|want| {
-                cert_addresses
-                    .iter()
-                    .any(|have| validate::address_matches(have, want))
-            }) {
-                Check::Passed
-            } else {
-                Check::Failed(AddressFailure::Mismatch {
-                    expected: expected.to_vec(),
-                    certificate: cert_addresses,
-                })
-            }
-        }
-    };
+    r.address = check_sender(sender, &cert_addresses);
     (r, used_canonical)
 }
 
@@ -963,6 +1155,12 @@ fn check_signature(
         let mut last = SignatureFailure::BadSignature;
         for (data, canon) in [(Some(content), false), (canonical, true)] {
             let Some(data) = data else { continue };
+            if is_attribute_set(data) {
+                return (
+                    Check::Failed(SignatureFailure::ContentIsSignedAttributes),
+                    false,
+                );
+            }
             match verify_signature(spki, &si.signature_algorithm, digest, data, &si.signature) {
                 Ok(()) => return (Check::Passed, canon),
                 Err(e) => last = map_sig(e),
@@ -1062,6 +1260,12 @@ fn check_signature(
         Ok(()) => (Check::Passed, used_canonical),
         Err(e) => (Check::Failed(map_sig(e)), false),
     }
+}
+
+/// Whether `data` is a DER `SET OF Attribute`, the encoding that signed attributes are signed
+/// in: content a signature without signed attributes must never cover.
+fn is_attribute_set(data: &[u8]) -> bool {
+    data.first() == Some(&0x31) && x509_cert::attr::Attributes::from_der(data).is_ok()
 }
 
 fn ct_eq(a: &[u8], b: &[u8]) -> bool {

@@ -306,8 +306,10 @@ fn cmd_sign(argv: &[String]) -> Result<u8, Usage> {
     for id in load_identities(&a, "--p12", "--cert", "--key")? {
         let mut full = id.chain;
         full.extend(chain.iter().cloned());
+        // The same rule as the keyring's choice of a signing identity: a certificate that may
+        // not sign e-mail now is refused with the reason, before anything is signed.
         signers.push(
-            Signer::new(id.key, id.cert)
+            Signer::new_checked(id.key, id.cert, std::time::SystemTime::now())
                 .map_err(|e| Usage(e.to_string()))?
                 .with_chain(full),
         );
@@ -707,7 +709,7 @@ fn cmd_encrypt(argv: &[String]) -> Result<u8, Usage> {
         let mut full = id_chain;
         full.extend(chain.iter().cloned());
         signers.push(
-            Signer::new(key, cert)
+            Signer::new_checked(key, cert, std::time::SystemTime::now())
                 .map_err(|e| Usage(e.to_string()))?
                 .with_chain(full),
         );

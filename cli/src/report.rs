@@ -66,6 +66,7 @@ pub fn to_json(r: &VerifyReport) -> String {
         "kind": format!("{:?}", r.kind),
         "scope": format!("{:?}", r.scope),
         "addresses_checked": r.addresses_checked,
+        "addresses_from_signed_header": r.addresses_from_signed_header,
         "address_check_skipped": r.address_check_skipped,
         "content_length": r.content.len(),
         "signers": r.signers.iter().map(signer_json).collect::<Vec<_>>(),
@@ -81,7 +82,16 @@ pub fn to_text(r: &VerifyReport) -> String {
     if r.address_check_skipped {
         let _ = writeln!(s, "address check: skipped on request");
     } else {
-        let _ = writeln!(s, "sender address: {}", r.addresses_checked.join(", "));
+        let _ = writeln!(
+            s,
+            "sender address: {}{}",
+            r.addresses_checked.join(", "),
+            if r.addresses_from_signed_header {
+                " (from the signed header)"
+            } else {
+                ""
+            }
+        );
     }
     for (i, signer) in r.signers.iter().enumerate() {
         let _ = writeln!(

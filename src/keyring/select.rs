@@ -441,11 +441,24 @@ impl Keyring {
             return Err(refuse("the private key of its identities is not available"));
         }
         let signing: Vec<&Identity> = with_key
-            .into_iter()
+            .iter()
+            .copied()
             .filter(|i| i.info.roles.signing)
             .collect();
         if signing.is_empty() {
-            return Err(refuse("no identity for this address may sign (key usage)"));
+            // The same rule as `sign::check_signer_certificate`; name the extension at fault.
+            let eku = with_key.iter().any(|i| {
+                matches!(
+                    crate::sign::check_signer_certificate(&i.info.der, i.info.not_before),
+                    Err(crate::sign::SignerCertificateProblem::ExtendedKeyUsage(_))
+                )
+            });
+            return Err(refuse(if eku {
+                "no identity for this address may sign e-mail (its extended key usage lacks \
+                 emailProtection)"
+            } else {
+                "no identity for this address may sign (key usage)"
+            }));
         }
         let valid: Vec<&Identity> = signing
             .into_iter()

@@ -28,6 +28,7 @@
 //! `multipart/signed`, nor into CMS bodies (those are binary). It does descend into the first
 //! part of a `multipart/signed`, so a signed message inside a signed message is reported too.
 
+mod address;
 mod canon;
 mod lines;
 mod parse;
@@ -38,6 +39,7 @@ mod tests;
 #[cfg(test)]
 mod testutil;
 
+pub use address::{FromFields, from_fields, protected_from_fields};
 pub use canon::{SplitEntity, find_8bit, split_entity, to_crlf};
 pub use parse::parse;
 pub use write::{base64_crlf, new_boundary, write_multipart_signed, write_pkcs7_mime};
@@ -121,11 +123,16 @@ pub struct SmimePart {
 /// What [`parse`] found in a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParsedMessage {
-    /// The addresses (bare addr-spec, such as `alice@example.com`) of the top-level `From`
+    /// The mailboxes (bare addr-spec, such as `alice@example.com`) of the top-level `From`
     /// header field; empty if there is none. RFC 5322 allows one `From` field; if there are
-    /// several, the addresses of all of them are listed, so that a caller checking that every
-    /// address is covered by the signer's certificate cannot be fooled by a second field.
+    /// several, the mailboxes of all of them are listed, so that a caller checking that every
+    /// mailbox is covered by the signer's certificate cannot be fooled by a second field.
+    /// Read by [`from_fields`], strictly: see there.
     pub from: Vec<String>,
+    /// The top-level From fields in full: how many there are, their mailboxes (the same as
+    /// [`ParsedMessage::from`]) and whether one could not be read (its mailboxes are then
+    /// missing, and a sender check must fail).
+    pub from_fields: FromFields,
     /// Every S/MIME structure in the tree, in document order (outermost first).
     pub smime: Vec<SmimePart>,
     /// The content type (`type/subtype`, lowercased) of the top-level entity; `text/plain` if

@@ -15,8 +15,9 @@
 use std::ops::Range;
 
 use base64::Engine as _;
-use mail_parser::{Message, MessageParser, MimeHeaders};
+use mail_parser::{MessageParser, MimeHeaders};
 
+use super::address::from_fields;
 use super::lines::{next_line, scan_headers};
 use super::{Limits, ParsedMessage, SmimeKind, SmimePart};
 use crate::error::ParseError;
@@ -44,6 +45,7 @@ pub fn parse(input: &[u8], limits: &Limits) -> Result<ParsedMessage, ParseError>
     }
     let mut out = ParsedMessage {
         from: Vec::new(),
+        from_fields: super::FromFields::default(),
         smime: Vec::new(),
         top_content_type: String::from("text/plain"),
     };
@@ -67,10 +69,13 @@ pub fn parse(input: &[u8], limits: &Limits) -> Result<ParsedMessage, ParseError>
     }];
     // Each iteration handles one entity; entities are bounded by `max_parts`.
     while let Some(node) = stack.pop() {
-        let entity = Entity::read(input, node.range.clone(), node.depth == 0);
+        let entity = Entity::read(input, node.range.clone());
+        entity.refuse_ambiguous(&node.path)?;
         if node.depth == 0 {
             out.top_content_type = entity.content_type.clone();
-            out.from = entity.from.clone();
+            let from = from_fields(input.get(node.range.clone()).unwrap_or_default());
+            out.from = from.mailboxes.clone();
+            out.from_fields = from;
         }
         let mut children: Vec<Range<usize>> = Vec::new();
         if entity.content_type == "multipart/signed" {
@@ -113,6 +118,23 @@ pub fn parse(input: &[u8], limits: &Limits) -> Result<ParsedMessage, ParseError>
     Ok(out)
 }
 
+/// For an entity that is a whole message wrapped for protection (RFC 8551 section 3.1, the
+/// legacy form of RFC 9788 header protection): a `message/rfc822` entity whose `forwarded`
+/// parameter is not `yes`, in an identity transfer encoding. Returns the byte range of the
+/// wrapped message inside `entity`.
+pub(crate) fn wrapped_message(entity: &[u8]) -> Option<Range<usize>> {
+    let e = Entity::read(entity, 0..entity.len());
+    let forwarded = e
+        .param("forwarded")
+        .map(|f| f.trim().eq_ignore_ascii_case("yes"));
+    let identity = matches!(e.cte.as_deref(), None | Some("7bit" | "8bit" | "binary"));
+    (e.content_type == "message/rfc822"
+        && forwarded != Some(true)
+        && identity
+        && e.repeated.is_none())
+    .then_some(e.body)
+}
+
 /// An entity waiting to be looked at.
 struct Node {
     range: Range<usize>,
@@ -136,8 +158,8 @@ struct Entity {
     disp_params: Vec<(String, String)>,
     /// Content-Transfer-Encoding, lowercased and trimmed.
     cte: Option<String>,
-    /// The addresses of every From field (only read for the top-level entity).
-    from: Vec<String>,
+    /// A structural field (Content-Type, Content-Transfer-Encoding) that occurs more than once.
+    repeated: Option<&'static str>,
 }
 
 /// Removes folding: every line break followed by a space or tab. RFC 5322 unfolding; done here
@@ -170,9 +192,10 @@ fn params(ct: Option<&mail_parser::ContentType<'_>>) -> Vec<(String, String)> {
 }
 
 impl Entity {
-    fn read(input: &[u8], range: Range<usize>, want_from: bool) -> Entity {
+    fn read(input: &[u8], range: Range<usize>) -> Entity {
         let data = input.get(..range.end).unwrap_or_default();
         let block = scan_headers(data, range.start);
+        let repeated = repeated_structural_field(input, &block.fields);
         let body_start = block.body_start.clamp(range.start, range.end);
         let header_bytes = unfold(input.get(range.start..body_start).unwrap_or_default());
         let headers = if header_bytes.is_empty() {
@@ -194,10 +217,6 @@ impl Entity {
             .as_ref()
             .and_then(|h| h.content_transfer_encoding())
             .map(|c| c.trim().to_ascii_lowercase());
-        let from = match (&headers, want_from) {
-            (Some(h), true) => from_addresses(h),
-            _ => Vec::new(),
-        };
         Entity {
             body: body_start..range.end,
             range,
@@ -206,7 +225,20 @@ impl Entity {
             ct_params,
             disp_params,
             cte,
-            from,
+            repeated,
+        }
+    }
+
+    /// Refuses an entity whose structure two parsers could read differently: one with two
+    /// Content-Type or two Content-Transfer-Encoding fields (one parser takes the first, another
+    /// the last, and they see two different messages).
+    fn refuse_ambiguous(&self, path: &[usize]) -> Result<(), ParseError> {
+        match self.repeated {
+            Some(field) => Err(ParseError::AmbiguousMime {
+                field,
+                location: path_text(path),
+            }),
+            None => Ok(()),
         }
     }
 
@@ -252,22 +284,31 @@ impl Entity {
     }
 }
 
-/// Addresses of every From field.
-fn from_addresses(msg: &Message<'_>) -> Vec<String> {
-    let mut out = Vec::new();
-    for value in msg.header_values(mail_parser::HeaderName::From) {
-        if let Some(addresses) = value.as_address() {
-            for addr in addresses.iter() {
-                if let Some(a) = addr.address() {
-                    let a = a.trim();
-                    if !a.is_empty() {
-                        out.push(a.to_string());
-                    }
+/// The structural MIME field that occurs more than once in `fields`, if one does.
+///
+/// Content-Type and Content-Transfer-Encoding decide how the entity is split and decoded, so a
+/// second one makes the entity ambiguous. MIME-Version is not counted: its only value is 1.0 and
+/// no parser derives the structure from it, and real mail repeats it. Content-Disposition is not
+/// structural either (it names and places a part, it does not change what the part holds).
+fn repeated_structural_field(input: &[u8], fields: &[Range<usize>]) -> Option<&'static str> {
+    const STRUCTURAL: [&str; 2] = ["Content-Type", "Content-Transfer-Encoding"];
+    let mut counts = [0usize; 2];
+    for field in fields {
+        let raw = input.get(field.clone()).unwrap_or_default();
+        let Some(colon) = raw.iter().position(|&b| b == b':') else {
+            continue;
+        };
+        let name = raw.get(..colon).unwrap_or_default();
+        for (i, s) in STRUCTURAL.iter().enumerate() {
+            if name.eq_ignore_ascii_case(s.as_bytes()) {
+                counts[i] += 1;
+                if counts[i] > 1 {
+                    return Some(s);
                 }
             }
         }
     }
-    out
+    None
 }
 
 /// Whether a body labelled 7bit (or not labelled) is really base64 text: only base64 characters
@@ -430,7 +471,10 @@ fn handle_signed(
     let (Some(first), Some(second)) = (split.parts.first(), split.parts.get(1)) else {
         return Err(ParseError::mime(format!("{where_} has no body parts")));
     };
-    let signature = Entity::read(input, second.clone(), false);
+    let signature = Entity::read(input, second.clone());
+    let mut signature_path = node.path.clone();
+    signature_path.push(1);
+    signature.refuse_ambiguous(&signature_path)?;
     if smime_protocol.is_none() && !is_signature_type(&signature.content_type) {
         // No protocol and no S/MIME signature part: not S/MIME.
         return Ok(split.parts);

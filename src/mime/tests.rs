@@ -754,3 +754,81 @@ fn hostile_input_never_panics() {
     }
     assert!(p(&base).is_ok());
 }
+
+#[test]
+fn repeated_structural_fields_are_refused_at_any_depth() {
+    // Top level: two Content-Type fields (one parser would see text/plain, another the signature).
+    let top = b"From: a@example.com\r\nContent-Type: text/plain\r\n\
+Content-Type: application/pkcs7-mime; smime-type=signed-data\r\n\r\nMAMCAQA=\r\n";
+    assert_eq!(
+        p(top),
+        Err(ParseError::AmbiguousMime {
+            field: "Content-Type",
+            location: "the top level".into(),
+        })
+    );
+    // Case and folding do not hide the second field.
+    let folded = b"Content-Transfer-Encoding: base64\r\ncontent-transfer-encoding:\r\n 7bit\r\n\
+Content-Type: application/pkcs7-mime; smime-type=signed-data\r\n\r\nMAMCAQA=\r\n";
+    assert_eq!(
+        p(folded).unwrap_err().code(),
+        ParseError::AmbiguousMime {
+            field: "Content-Transfer-Encoding",
+            location: String::new(),
+        }
+        .code()
+    );
+    // Nested: the second part of a multipart/mixed.
+    let nested = b"Content-Type: multipart/mixed; boundary=m\r\n\r\n--m\r\n\
+Content-Type: text/plain\r\n\r\nintro\r\n--m\r\nContent-Type: application/pkcs7-mime; smime-type=signed-data\r\n\
+Content-Transfer-Encoding: base64\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nMAMCAQA=\r\n--m--\r\n";
+    let err = p(nested).unwrap_err();
+    assert_eq!(
+        err,
+        ParseError::AmbiguousMime {
+            field: "Content-Transfer-Encoding",
+            location: "part 2".into(),
+        }
+    );
+    assert!(
+        err.to_string()
+            .contains("more than one Content-Transfer-Encoding")
+    );
+    // The signature part of a multipart/signed.
+    let signed = b"Content-Type: multipart/signed; protocol=\"application/pkcs7-signature\"; boundary=s\r\n\r\n\
+--s\r\nContent-Type: text/plain\r\n\r\nhi\r\n--s\r\nContent-Type: application/pkcs7-signature\r\n\
+Content-Type: text/plain\r\n\r\nMAMCAQA=\r\n--s--\r\n";
+    assert_eq!(
+        p(signed),
+        Err(ParseError::AmbiguousMime {
+            field: "Content-Type",
+            location: "part 2".into(),
+        })
+    );
+    // Not structural: two Content-Disposition or two MIME-Version fields are accepted.
+    let fine = b"MIME-Version: 1.0\r\nMIME-Version: 1.0\r\nContent-Disposition: inline\r\n\
+Content-Disposition: attachment; filename=x.p7m\r\n\
+Content-Type: application/pkcs7-mime; smime-type=signed-data\r\n\r\nMAMCAQA=\r\n";
+    assert_eq!(p(fine).unwrap().smime[0].kind, SmimeKind::SignedData);
+}
+
+#[test]
+fn every_from_mailbox_is_listed_and_an_unreadable_from_is_flagged() {
+    let parsed = p(b"From: mallory@evil.example\r\nFrom: alice@example.com\r\n\r\nx").unwrap();
+    assert_eq!(parsed.from, ["mallory@evil.example", "alice@example.com"]);
+    assert_eq!(parsed.from_fields.fields, 2);
+    assert_eq!(parsed.from_fields.unreadable, None);
+    // A display name or comment that looks like an address is not a mailbox.
+    let parsed =
+        p(b"From: \"alice@example.com\" <mallory@evil.example> (alice@example.com)\r\n\r\nx")
+            .unwrap();
+    assert_eq!(parsed.from, ["mallory@evil.example"]);
+    // A field the grammar does not allow is flagged, not silently dropped.
+    let parsed =
+        p(b"From: alice@example.com\r\nFrom: <alice@example.com> mallory@evil.example\r\n\r\nx")
+            .unwrap();
+    assert_eq!(parsed.from, ["alice@example.com"]);
+    assert!(parsed.from_fields.unreadable.is_some());
+    let parsed = p(b"Subject: x\r\n\r\nx").unwrap();
+    assert!(!parsed.from_fields.present());
+}

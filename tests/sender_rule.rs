@@ -1,0 +1,501 @@
+//! The sender rule: every mailbox of every From field must be an address of the signer
+//! certificate, a From inside the signed content is the protected one, and a signature without
+//! signed attributes over a set of attributes (a re-used signature) is refused.
+
+mod common;
+
+use base64::Engine;
+use common::{Cert, LeafSpec, TestPki};
+use der::{Decode, Encode};
+use smime::crypto::keys::SoftwareKey;
+use smime::decrypt::{DecryptionKey, Layer, open};
+use smime::encrypt::{EncryptOptions, encrypt};
+use smime::sign::{SignOptions, Signer, sign, sign_detached_der, sign_opaque_der};
+use smime::verify::{
+    AddressFailure, AddressPolicy, Check, SignatureFailure, Verdict, VerifyOptions, VerifyReport,
+    verify, verify_opaque_der,
+};
+use std::sync::{Arc, OnceLock};
+
+struct Fixture {
+    pki: TestPki,
+    alice: Cert,
+}
+
+fn fixture() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| {
+        let pki = TestPki::new();
+        let alice = pki.leaf(
+            "alice",
+            &LeafSpec {
+                emails: &["alice@example.com", "alice.work@example.org"],
+                ..LeafSpec::default()
+            },
+        );
+        Fixture { pki, alice }
+    })
+}
+
+fn signer() -> Signer {
+    let f = fixture();
+    let key = SoftwareKey::from_bytes(&f.alice.key_pem).expect("load key");
+    Signer::new(Arc::new(key), f.alice.der.clone())
+        .expect("signer")
+        .with_chain(vec![f.pki.intermediate.der.clone()])
+}
+
+fn options() -> VerifyOptions {
+    VerifyOptions {
+        trust_anchors: vec![fixture().pki.root.der.clone()],
+        ..VerifyOptions::default()
+    }
+}
+
+fn check(message: &[u8]) -> VerifyReport {
+    verify(message, &options()).expect("verify runs")
+}
+
+const ENTITY: &str = "Content-Type: text/plain; charset=us-ascii\r\n\r\nPay Bob 100 euros.\r\n";
+
+/// A message with `headers` (each ending in CRLF) around ENTITY, signed by alice; the header
+/// fields stay outside the signature.
+fn signed_with_headers(headers: &str) -> Vec<u8> {
+    let message = format!("{headers}Subject: test\r\n{ENTITY}");
+    sign(message.as_bytes(), &[signer()], &SignOptions::default()).expect("sign")
+}
+
+/// A multipart/signed message with the outer header fields `outer` (each ending in CRLF)
+/// around the signed entity `entity`, detached-signed by alice.
+fn multipart_signed(outer: &str, entity: &[u8]) -> Vec<u8> {
+    let der = sign_detached_der(entity, &[signer()], &SignOptions::default()).expect("sign");
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut m = format!(
+        "{outer}MIME-Version: 1.0\r\nContent-Type: multipart/signed; \
+protocol=\"application/pkcs7-signature\"; micalg=sha-256; boundary=\"BB\"\r\n\r\n--BB\r\n"
+    )
+    .into_bytes();
+    m.extend_from_slice(entity);
+    m.extend_from_slice(
+        b"\r\n--BB\r\nContent-Type: application/pkcs7-signature\r\n\
+Content-Transfer-Encoding: base64\r\n\r\n",
+    );
+    for chunk in b64.as_bytes().chunks(76) {
+        m.extend_from_slice(chunk);
+        m.extend_from_slice(b"\r\n");
+    }
+    m.extend_from_slice(b"--BB--\r\n");
+    m
+}
+
+fn address(r: &VerifyReport) -> &Check<AddressFailure> {
+    &r.signers[0].address
+}
+
+#[test]
+fn a_second_from_field_must_also_match() {
+    // Today's rule (one match among several is enough) read this as trusted.
+    let r = check(&signed_with_headers(
+        "From: mallory@evil.example\r\nFrom: alice@example.com\r\n",
+    ));
+    assert_eq!(r.verdict(), Verdict::AddressMismatch);
+    assert_eq!(
+        *address(&r),
+        Check::Failed(AddressFailure::Unmatched {
+            unmatched: vec!["mallory@evil.example".into()],
+            certificate: vec!["alice@example.com".into(), "alice.work@example.org".into()],
+        })
+    );
+    assert_eq!(
+        r.addresses_checked,
+        ["mallory@evil.example", "alice@example.com"]
+    );
+    assert!(!r.addresses_from_signed_header);
+    let shown = address(&r).to_string();
+    assert!(shown.contains("mallory@evil.example"), "{shown}");
+}
+
+#[test]
+fn every_mailbox_of_one_from_field_must_match() {
+    for from in [
+        "From: alice@example.com, mallory@evil.example\r\n",
+        "From: Alice <alice@example.com>, \"alice@example.com\" <mallory@evil.example>\r\n",
+        "From: Team: alice@example.com, Mallory <mallory@evil.example>;\r\n",
+        "From: alice@example.com,\r\n mallory@evil.example (alice@example.com)\r\n",
+    ] {
+        let r = check(&signed_with_headers(from));
+        assert_eq!(r.verdict(), Verdict::AddressMismatch, "{from}");
+        assert!(
+            matches!(address(&r), Check::Failed(AddressFailure::Unmatched { unmatched, .. })
+                if unmatched == &["mallory@evil.example".to_string()]),
+            "{from}: {:?}",
+            address(&r)
+        );
+    }
+    // Every mailbox is one of the certificate's addresses: trusted.
+    let r = check(&signed_with_headers(
+        "From: Alice <alice@example.com>, alice.work@EXAMPLE.org\r\n",
+    ));
+    assert_eq!(r.verdict(), Verdict::Trusted, "{:#?}", r.signers);
+    // No mailbox matches: the older Mismatch failure, naming them.
+    let r = check(&signed_with_headers("From: mallory@evil.example\r\n"));
+    assert!(matches!(
+        address(&r),
+        Check::Failed(AddressFailure::Mismatch { expected, .. }) if expected == &["mallory@evil.example".to_string()]
+    ));
+}
+
+#[test]
+fn an_unreadable_from_field_fails_the_address_check() {
+    // The second field hides a mailbox behind text the grammar does not allow; it used to be
+    // read as alice only.
+    for headers in [
+        "From: alice@example.com\r\nFrom: <alice@example.com> mallory@evil.example\r\n",
+        "From: =?utf-8?q?mallory=40evil.example?=\r\nFrom: alice@example.com\r\n",
+        "From: \"alice@example.com\r\nFrom: alice@example.com\r\n",
+    ] {
+        let r = check(&signed_with_headers(headers));
+        assert_eq!(r.verdict(), Verdict::AddressMismatch, "{headers}");
+        assert!(
+            matches!(
+                address(&r),
+                Check::Failed(AddressFailure::UnreadableFrom { .. })
+            ),
+            "{headers}: {:?}",
+            address(&r)
+        );
+    }
+}
+
+#[test]
+fn the_signed_inner_from_is_checked() {
+    let inner_alice = format!("From: Alice <alice@example.com>\r\nSubject: pay\r\n{ENTITY}");
+    // Outer and signed From agree (display names and domain case aside): trusted, and the
+    // report says the protected one was checked.
+    let r = check(&multipart_signed(
+        "From: alice@EXAMPLE.com\r\n",
+        inner_alice.as_bytes(),
+    ));
+    assert_eq!(r.verdict(), Verdict::Trusted, "{:#?}", r.signers);
+    assert_eq!(r.addresses_checked, ["alice@example.com"]);
+    assert!(r.addresses_from_signed_header);
+
+    // No outer From at all (OpenSSL signs the whole message): the signed one is used. This
+    // used to fail with "no address to check".
+    let r = check(&multipart_signed("", inner_alice.as_bytes()));
+    assert_eq!(r.verdict(), Verdict::Trusted, "{:#?}", r.signers);
+    assert!(r.addresses_from_signed_header);
+
+    // The signed content says bob wrote it; the outer header (what the user sees) says alice,
+    // whose certificate signed. This used to read as trusted for alice.
+    let inner_bob = format!("From: bob@example.com\r\n{ENTITY}");
+    let r = check(&multipart_signed(
+        "From: alice@example.com\r\n",
+        inner_bob.as_bytes(),
+    ));
+    assert_eq!(r.verdict(), Verdict::AddressMismatch);
+    assert_eq!(
+        *address(&r),
+        Check::Failed(AddressFailure::OuterFromDiffers {
+            outer: vec!["alice@example.com".into()],
+            signed: vec!["bob@example.com".into()],
+        })
+    );
+    assert!(address(&r).to_string().contains("bob@example.com"));
+
+    // The outer From adds a mailbox the signed one does not have.
+    let r = check(&multipart_signed(
+        "From: alice@example.com, mallory@evil.example\r\n",
+        inner_alice.as_bytes(),
+    ));
+    assert!(matches!(
+        address(&r),
+        Check::Failed(AddressFailure::OuterFromDiffers { .. })
+    ));
+
+    // An unreadable signed From fails too.
+    let inner_bad = format!("From: Alice\r\n{ENTITY}");
+    let r = check(&multipart_signed(
+        "From: alice@example.com\r\n",
+        inner_bad.as_bytes(),
+    ));
+    assert!(matches!(
+        address(&r),
+        Check::Failed(AddressFailure::UnreadableFrom { .. })
+    ));
+}
+
+#[test]
+fn rfc9788_header_protection_signed_in_the_clear() {
+    // RFC 9788: the protected header block sits on the cryptographic payload, marked hp="clear".
+    let inner = "Content-Type: text/plain; charset=us-ascii; hp=\"clear\"\r\n\
+From: alice@example.com\r\nTo: bob@example.com\r\nSubject: pay\r\n\r\nPay Bob 100 euros.\r\n"
+        .to_string();
+    let r = check(&multipart_signed(
+        "From: alice@example.com\r\nSubject: pay\r\n",
+        inner.as_bytes(),
+    ));
+    assert_eq!(r.verdict(), Verdict::Trusted, "{:#?}", r.signers);
+    assert!(r.addresses_from_signed_header);
+    let r = check(&multipart_signed(
+        "From: Alice <alice@evil.example>\r\n",
+        inner.as_bytes(),
+    ));
+    assert!(matches!(
+        address(&r),
+        Check::Failed(AddressFailure::OuterFromDiffers { .. })
+    ));
+}
+
+#[test]
+fn opaque_signed_content_with_a_from_is_checked_without_mime_around_it() {
+    let inner = format!("From: alice@example.com\r\n{ENTITY}");
+    let der =
+        sign_opaque_der(inner.as_bytes(), &[signer()], &SignOptions::default()).expect("sign");
+    let r = verify_opaque_der(&der, &options()).expect("verify runs");
+    assert_eq!(r.verdict(), Verdict::Trusted, "{:#?}", r.signers);
+    assert!(r.addresses_from_signed_header);
+    let inner = format!("From: mallory@evil.example\r\n{ENTITY}");
+    let der =
+        sign_opaque_der(inner.as_bytes(), &[signer()], &SignOptions::default()).expect("sign");
+    let r = verify_opaque_der(&der, &options()).expect("verify runs");
+    assert_eq!(r.verdict(), Verdict::AddressMismatch);
+}
+
+#[test]
+fn open_checks_every_outer_mailbox_not_only_the_first() {
+    let f = fixture();
+    let signed = signed_with_headers("From: alice@example.com, mallory@evil.example\r\n");
+    let sealed = encrypt(
+        &signed,
+        std::slice::from_ref(&f.alice.der),
+        &EncryptOptions::default(),
+    )
+    .expect("encrypt");
+    assert!(sealed.starts_with(b"From: alice@example.com, mallory@evil.example\r\n"));
+    let key = DecryptionKey {
+        key: Arc::new(SoftwareKey::from_bytes(&f.alice.key_pem).expect("key")),
+        certificate: f.alice.der.clone(),
+    };
+    let opened = open(&sealed, &[key], &options()).expect("open");
+    let reports: Vec<&VerifyReport> = opened
+        .layers
+        .iter()
+        .filter_map(|l| match l {
+            Layer::Signed(r) => Some(&**r),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(reports.len(), 1);
+    assert_eq!(reports[0].verdict(), Verdict::AddressMismatch);
+    assert!(matches!(
+        &reports[0].signers[0].address,
+        Check::Failed(AddressFailure::Unmatched { unmatched, .. }) if unmatched == &["mallory@evil.example".to_string()]
+    ));
+    assert!(!opened.all_signatures_trusted());
+
+    // The same with only alice: trusted through the layers.
+    let signed = signed_with_headers("From: alice@example.com\r\n");
+    let sealed = encrypt(
+        &signed,
+        std::slice::from_ref(&f.alice.der),
+        &EncryptOptions::default(),
+    )
+    .expect("encrypt");
+    let key = DecryptionKey {
+        key: Arc::new(SoftwareKey::from_bytes(&f.alice.key_pem).expect("key")),
+        certificate: f.alice.der.clone(),
+    };
+    let opened = open(&sealed, &[key], &options()).expect("open");
+    assert!(opened.all_signatures_trusted());
+}
+
+#[test]
+fn a_reused_signature_over_signed_attributes_is_refused() {
+    use cms::content_info::ContentInfo;
+    use cms::signed_data::{EncapsulatedContentInfo, SignedData, SignerInfos};
+
+    // A real signature by alice, with signed attributes.
+    let der =
+        sign_opaque_der(ENTITY.as_bytes(), &[signer()], &SignOptions::default()).expect("sign");
+    let ci = ContentInfo::from_der(&der).expect("content info");
+    let mut sd: SignedData = ci.content.decode_as().expect("signed data");
+    let mut si = sd.signer_infos.0.as_slice()[0].clone();
+    let attrs = si.signed_attrs.take().expect("signed attributes");
+    // The bytes alice's signature value covers: the DER SET OF Attribute.
+    let attrs_der = attrs.to_der().expect("encode attributes");
+    assert_eq!(attrs_der[0], 0x31);
+    // Re-wrapped: no signed attributes, the attributes themselves as content, same signature.
+    sd.encap_content_info = EncapsulatedContentInfo {
+        econtent_type: const_oid::db::rfc5911::ID_DATA,
+        econtent: Some(
+            der::Any::new(der::Tag::OctetString, attrs_der.clone()).expect("octet string"),
+        ),
+    };
+    sd.signer_infos = SignerInfos::try_from(vec![si]).expect("signer infos");
+    let forged = ContentInfo {
+        content_type: const_oid::db::rfc5911::ID_SIGNED_DATA,
+        content: der::Any::encode_from(&sd).expect("encode signed data"),
+    }
+    .to_der()
+    .expect("encode content info");
+
+    // The forgery is cryptographically sound: OpenSSL accepts alice's signature over it.
+    let f = fixture();
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("forged.der"), &forged).expect("write");
+    common::openssl(
+        &[
+            "cms",
+            "-verify",
+            "-noverify",
+            "-binary",
+            "-inform",
+            "DER",
+            "-in",
+            "forged.der",
+            "-out",
+            "content.out",
+        ],
+        dir.path(),
+    );
+    assert_eq!(
+        std::fs::read(dir.path().join("content.out")).expect("read"),
+        attrs_der
+    );
+
+    let opts = VerifyOptions {
+        address: AddressPolicy::Expect("alice@example.com".into()),
+        ..options()
+    };
+    let r = verify_opaque_der(&forged, &opts).expect("verify runs");
+    assert_eq!(
+        r.signers[0].signature,
+        Check::Failed(SignatureFailure::ContentIsSignedAttributes)
+    );
+    assert_eq!(r.verdict(), Verdict::SignatureInvalid);
+    assert!(
+        r.signers[0]
+            .signature
+            .to_string()
+            .contains("re-used from another message")
+    );
+
+    // An attribute-less signature over ordinary content still verifies (OpenSSL -noattr).
+    std::fs::write(dir.path().join("content.txt"), ENTITY).expect("write");
+    let cert = f.alice.cert_path.to_string_lossy().into_owned();
+    let key = f.alice.key_path.to_string_lossy().into_owned();
+    common::openssl(
+        &[
+            "cms",
+            "-sign",
+            "-binary",
+            "-noattr",
+            "-nodetach",
+            "-in",
+            "content.txt",
+            "-signer",
+            &cert,
+            "-inkey",
+            &key,
+            "-outform",
+            "DER",
+            "-out",
+            "noattr.der",
+        ],
+        dir.path(),
+    );
+    let noattr = std::fs::read(dir.path().join("noattr.der")).expect("read");
+    let opts = VerifyOptions {
+        certificates: vec![f.pki.intermediate.der.clone()],
+        ..opts
+    };
+    let r = verify_opaque_der(&noattr, &opts).expect("verify runs");
+    assert!(r.signers[0].signature.passed(), "{:#?}", r.signers);
+}
+
+#[test]
+fn the_signing_rule_refuses_what_a_verifier_would_refuse() {
+    use smime::sign::{SignerCertificateProblem, check_signer_certificate};
+    use smime::validate::ValidityFailure;
+    use std::time::{Duration, SystemTime};
+    let f = fixture();
+    let now = SystemTime::now();
+    assert_eq!(check_signer_certificate(&f.alice.der, now), Ok(()));
+    // Before notBefore: not yet valid.
+    assert!(matches!(
+        check_signer_certificate(&f.alice.der, SystemTime::UNIX_EPOCH),
+        Err(SignerCertificateProblem::Validity(
+            ValidityFailure::NotYetValid { .. }
+        ))
+    ));
+    // Far in the future: expired; Signer::new_checked refuses with the same reason.
+    let later = now + Duration::from_secs(200 * 365 * 24 * 3600);
+    let key = Arc::new(SoftwareKey::from_bytes(&f.alice.key_pem).expect("key"));
+    let err = Signer::new_checked(key.clone(), f.alice.der.clone(), later).unwrap_err();
+    assert!(err.to_string().contains("expired"), "{err}");
+    assert_eq!(err.code(), 208);
+    assert!(Signer::new_checked(key, f.alice.der.clone(), now).is_ok());
+    assert!(matches!(
+        check_signer_certificate(b"not a certificate", now),
+        Err(SignerCertificateProblem::Unparsable { .. })
+    ));
+}
+
+#[test]
+fn the_keyring_names_the_extended_key_usage_when_it_refuses_to_sign() {
+    let f = fixture();
+    let server = f.pki.leaf(
+        "server-eku",
+        &LeafSpec {
+            emails: &["srv@example.com"],
+            eku: Some("serverAuth"),
+            ..LeafSpec::default()
+        },
+    );
+    let (_, pkcs8) = pem_rfc7468::decode_vec(&server.key_pem).expect("PEM key");
+    let mut ring = smime::keyring::Keyring::new();
+    ring.add_identity(&pkcs8, &server.der, Vec::new(), None)
+        .expect("add identity");
+    let err = ring
+        .signer_for("srv@example.com", &smime::policy::Policy::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("extended key usage"), "{err}");
+    // The library rule gives the same reason for the certificate file.
+    let err = smime::sign::check_signer_certificate(&server.der, std::time::SystemTime::now())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("extended key usage"), "{err}");
+}
+
+#[test]
+fn a_message_wrapped_for_protection_carries_the_protected_from() {
+    // RFC 8551 section 3.1: the whole message wrapped in message/rfc822 inside the signature.
+    let wrapped = |params: &str, from: &str| {
+        format!(
+            "Content-Type: message/rfc822{params}\r\n\r\nFrom: {from}\r\nSubject: pay\r\n{ENTITY}"
+        )
+    };
+    let r = check(&multipart_signed(
+        "From: alice@example.com\r\n",
+        wrapped("; forwarded=no", "alice@example.com").as_bytes(),
+    ));
+    assert_eq!(r.verdict(), Verdict::Trusted, "{:#?}", r.signers);
+    assert!(r.addresses_from_signed_header);
+    let r = check(&multipart_signed(
+        "From: alice@example.com\r\n",
+        wrapped("", "bob@example.com").as_bytes(),
+    ));
+    assert!(matches!(
+        address(&r),
+        Check::Failed(AddressFailure::OuterFromDiffers { .. })
+    ));
+    // A forwarded message is someone else's message, not a protected header.
+    let r = check(&multipart_signed(
+        "From: alice@example.com\r\n",
+        wrapped("; forwarded=yes", "bob@example.com").as_bytes(),
+    ));
+    assert_eq!(r.verdict(), Verdict::Trusted, "{:#?}", r.signers);
+    assert!(!r.addresses_from_signed_header);
+}
