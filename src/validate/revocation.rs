@@ -815,10 +815,10 @@ impl Ctx<'_> {
             if !names_equal(&delta.issuer, &base.issuer) || delta.idp_der != base.idp_der {
                 continue;
             }
-            if let (Some(a), Some(b)) = (&delta.aki, &base.aki) {
-                if a != b {
-                    continue;
-                }
+            if let (Some(a), Some(b)) = (&delta.aki, &base.aki)
+                && a != b
+            {
+                continue;
             }
             if cmp_uint(base_number, delta_base).is_lt()
                 || cmp_uint(delta_number, base_number).is_le()
@@ -857,7 +857,6 @@ impl Ctx<'_> {
             .enumerate()
             .skip(i + 1)
             .filter(|(_, c)| names_equal(c.tbs_certificate().subject(), &crl.issuer))
-            .map(|(j, c)| (j, c))
             .chain(
                 self.others
                     .iter()
