@@ -661,3 +661,27 @@ fn summary_is_good_only_when_every_certificate_is() {
     assert!(out.certificates.is_empty());
     assert!(out.passes(RevocationMode::HardFail));
 }
+
+#[test]
+fn crl_issuer_names_compare_by_rfc5280_rules() {
+    let h = Hierarchy::plain();
+    // The certificate says UTF8String "Intermediate"; the CRL PrintableString
+    // "  INTERMEDIATE " (case and surrounding white space do not matter).
+    let mut spec = CrlSpec::new(&h.inter.name, vec![entry(100, None)]);
+    spec.issuer_name = Some(cn_with_tag(der::Tag::PrintableString, "  INTERMEDIATE "));
+    assert_eq!(
+        leaf_outcome(&h, &[spec.sign(&h.inter.key)], &[]),
+        revoked_for(None)
+    );
+    // Internal white space is collapsed, not removed.
+    let mut spec = CrlSpec::new(&h.inter.name, vec![entry(100, None)]);
+    spec.issuer_name = Some(cn_with_tag(der::Tag::Utf8String, "Inter mediate"));
+    assert_eq!(
+        leaf_outcome(&h, &[spec.sign(&h.inter.key)], &[]),
+        Unknown(UnknownReason::NoCrl)
+    );
+    // A CRL of another issuer says nothing about the leaf.
+    let other = Ca::root("Someone");
+    let crl = CrlSpec::new(&other.name, vec![entry(100, None)]).sign(&other.key);
+    assert_eq!(leaf_outcome(&h, &[crl], &[]), Unknown(UnknownReason::NoCrl));
+}

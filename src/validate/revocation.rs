@@ -1092,3 +1092,44 @@ fn comparable_string(v: &der::Any) -> Option<String> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use super::*;
+
+    #[test]
+    fn crl_numbers_compare_as_integers() {
+        assert!(cmp_uint(&uint_bytes(&[0, 0, 5]), &uint_bytes(&[4])).is_gt());
+        assert!(cmp_uint(&uint_bytes(&[1, 0]), &uint_bytes(&[0xff])).is_gt());
+        assert!(cmp_uint(&uint_bytes(&[0]), &uint_bytes(&[])).is_eq());
+    }
+
+    #[test]
+    fn garbage_is_malformed_not_a_panic() {
+        for input in [
+            &b""[..],
+            b"\x30",
+            b"\x30\x00",
+            b"\x30\x03\x02\x01\x00",
+            &[0xff; 40],
+        ] {
+            assert!(matches!(
+                Crl::parse(input),
+                Err(UnknownReason::Malformed { .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn names_compare_per_rdn() {
+        let a = Name::from_str("CN=Alice,O=Example").expect("name");
+        let b = Name::from_str("CN=alice,O=EXAMPLE").expect("name");
+        let c = Name::from_str("O=Example,CN=Alice").expect("name");
+        let d = Name::from_str("CN=Alice").expect("name");
+        assert!(names_equal(&a, &b));
+        assert!(!names_equal(&a, &c));
+        assert!(!names_equal(&a, &d));
+    }
+}

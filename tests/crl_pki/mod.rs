@@ -322,6 +322,8 @@ pub struct CrlSpec {
     pub extra: Vec<Extension>,
     /// The signature algorithm.
     pub alg: AlgorithmIdentifierOwned,
+    /// An issuer name used as is instead of `issuer` (for encodings RFC 4514 cannot choose).
+    pub issuer_name: Option<Name>,
 }
 
 impl CrlSpec {
@@ -337,6 +339,7 @@ impl CrlSpec {
             idp: None,
             extra: Vec::new(),
             alg: ecdsa_sha256(),
+            issuer_name: None,
         }
     }
 
@@ -383,7 +386,10 @@ impl CrlSpec {
         let tbs = TbsCertList {
             version: Version::V2,
             signature: self.alg.clone(),
-            issuer: name(&self.issuer),
+            issuer: self
+                .issuer_name
+                .clone()
+                .unwrap_or_else(|| name(&self.issuer)),
             this_update: time(self.this_update),
             next_update: self.next_update.map(time),
             revoked_certificates: (!revoked.is_empty()).then_some(revoked),
@@ -398,6 +404,17 @@ impl CrlSpec {
         };
         crl.to_der().expect("encode CRL")
     }
+}
+
+/// A one-attribute name `CN=<value>` whose value has the given string tag.
+pub fn cn_with_tag(tag: der::Tag, value: &str) -> Name {
+    let atv = x509_cert::attr::AttributeTypeAndValue {
+        oid: const_oid::ObjectIdentifier::new_unwrap("2.5.4.3"),
+        value: Any::new(tag, value.as_bytes()).expect("value"),
+    };
+    let rdn = x509_cert::name::RelativeDistinguishedName::try_from(vec![atv]).expect("RDN");
+    let seq = x509_cert::name::RdnSequence::from(vec![rdn]);
+    Name::from_der(&seq.to_der().expect("encode")).expect("name")
 }
 
 /// An issuingDistributionPoint with nothing set.
