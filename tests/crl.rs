@@ -685,3 +685,35 @@ fn crl_issuer_names_compare_by_rfc5280_rules() {
     let crl = CrlSpec::new(&other.name, vec![entry(100, None)]).sign(&other.key);
     assert_eq!(leaf_outcome(&h, &[crl], &[]), Unknown(UnknownReason::NoCrl));
 }
+
+#[test]
+fn a_crl_signer_outside_the_path_must_not_be_revoked() {
+    let h = Hierarchy::plain();
+    let mut spec = CertSpec::ca(&h.inter.name, 11);
+    spec.key_usage = Some(KeyUsages::CRLSign.into());
+    let signer = h.root.sub_ca_with(&spec, "intermediate-crl-key");
+    let crl = CrlSpec::new(&h.inter.name, vec![]).sign(&signer.key);
+    let others = [signer.cert.clone()];
+    // The root revoked the CRL-signing certificate (serial 11): its CRLs no longer count.
+    let root_crl = CrlSpec::new(
+        &h.root.name,
+        vec![entry(11, Some(CrlReason::KeyCompromise))],
+    )
+    .sign(&h.root.key);
+    let out = check(&h.path(), &[crl.clone(), root_crl], &others);
+    assert_eq!(
+        out.certificates,
+        vec![Unknown(UnknownReason::SignerRevoked), Good]
+    );
+    // Its status unknown (no root CRL): accepted in soft-fail, not in hard-fail.
+    let out = check(&h.path(), std::slice::from_ref(&crl), &others);
+    assert_eq!(out.certificates[0], Good);
+    let out = check_path(&h.path(), &[crl], &others, now(), &Policy::strict());
+    assert_eq!(
+        out.certificates,
+        vec![
+            Unknown(UnknownReason::SignerStatusUnknown),
+            Unknown(UnknownReason::NoCrl)
+        ]
+    );
+}

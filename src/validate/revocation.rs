@@ -25,7 +25,10 @@
 //!   is the CRL's issuer and whose keyUsage, when present, has cRLSign: the issuer in the path,
 //!   another certificate of the path, or one of `other_certificates` that a certificate of the
 //!   path issued (a separate CRL-signing key, a CA's new key after a key rollover, an indirect
-//!   CRL issuer) or that the caller vouches for (see [`check_path_with`]);
+//!   CRL issuer) or that the caller vouches for (see [`check_path_with`]). A signer outside the
+//!   path that a certificate of the path issued has its own status checked against the same
+//!   CRLs: revoked, it signs nothing; unknown, it is accepted only outside
+//!   [`RevocationMode::HardFail`];
 //! - thisUpdate and nextUpdate against the time: a CRL is not used before its thisUpdate nor
 //!   after its nextUpdate. Of several usable CRLs the newest (latest thisUpdate) is used;
 //! - critical extensions: a CRL with a critical CRL or entry extension other than those named
@@ -101,6 +104,11 @@ pub enum UnknownReason {
     },
     /// The CRL's signer is known but not allowed to sign CRLs: its keyUsage lacks cRLSign.
     SignerNotAuthorized,
+    /// The certificate that signed the CRL (one outside the path) is itself revoked.
+    SignerRevoked,
+    /// The revocation status of the certificate that signed the CRL (one outside the path) is
+    /// unknown, and the mode is [`RevocationMode::HardFail`].
+    SignerStatusUnknown,
     /// No certificate with the CRL issuer's name (and a trusted path) is known to check the
     /// CRL's signature with.
     NoSignerCertificate,
@@ -144,6 +152,13 @@ impl fmt::Display for UnknownReason {
             UnknownReason::SignerNotAuthorized => write!(
                 f,
                 "the CRL's signer is not allowed to sign CRLs (its key usage lacks cRLSign)"
+            ),
+            UnknownReason::SignerRevoked => {
+                write!(f, "the certificate that signed the CRL has been revoked")
+            }
+            UnknownReason::SignerStatusUnknown => write!(
+                f,
+                "the revocation status of the certificate that signed the CRL is unknown"
             ),
             UnknownReason::NoSignerCertificate => write!(
                 f,
@@ -243,8 +258,9 @@ impl PathRevocation {
 /// `other_certificates` are further certificates that may have signed a CRL: an indirect CRL
 /// issuer named in a distribution point's cRLIssuer, a CA's separate CRL-signing key, or a
 /// CA's other key after a key rollover. One of them is trusted as a CRL signer when it is
-/// valid at `time` and was issued (signature verified) by a certificate of the path at or
-/// above the issuer of the certificate being checked. [`check_path_with`] lets the caller
+/// valid at `time`, was issued (signature verified) by a certificate of the path at or
+/// above the issuer of the certificate being checked, and is not revoked by the same CRLs (nor
+/// of unknown status under [`RevocationMode::HardFail`]). [`check_path_with`] lets the caller
 /// vouch for others.
 ///
 /// Unparsable CRLs are not used; a certificate none of the CRLs covers is
@@ -280,16 +296,15 @@ pub fn check_path_with(
             certificates: vec![CertificateRevocation::NotChecked; n],
         };
     }
-    let ctx = Ctx {
+    let parsed: Vec<Result<Crl, UnknownReason>> = crls.iter().map(|der| Crl::parse(der)).collect();
+    let ctx = Ctx::new(
         path,
-        crls: crls.iter().map(|der| Crl::parse(der)).collect(),
-        others: other_certificates,
+        &parsed,
+        other_certificates,
         time,
         policy,
-        vouched: vouched_crl_signer,
-        crl_sig_cache: RefCell::new(HashMap::new()),
-        other_issuer_cache: RefCell::new(HashMap::new()),
-    };
+        vouched_crl_signer,
+    );
     PathRevocation {
         certificates: (0..n).map(|i| ctx.check(i)).collect(),
     }
@@ -599,7 +614,7 @@ const RANK_TIME: u8 = 4;
 
 struct Ctx<'a> {
     path: &'a [Certificate],
-    crls: Vec<Result<Crl, UnknownReason>>,
+    crls: &'a [Result<Crl, UnknownReason>],
     others: &'a [Certificate],
     time: SystemTime,
     policy: &'a Policy,
@@ -608,6 +623,21 @@ struct Ctx<'a> {
     crl_sig_cache: RefCell<HashMap<(usize, usize), Result<(), UnknownReason>>>,
     /// Other certificate index → the highest path index whose certificate issued it.
     other_issuer_cache: RefCell<HashMap<usize, Option<usize>>>,
+    /// Other certificate index → its own revocation outcome.
+    other_status_cache: RefCell<HashMap<usize, CertificateRevocation>>,
+}
+
+/// How far a certificate of `other_certificates` is trusted to sign CRLs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SignerTrust {
+    /// Not at all (expired, or no trusted issuer).
+    No,
+    /// Trusted.
+    Yes,
+    /// Issued by the path, but revoked.
+    Revoked,
+    /// Issued by the path, its own status unknown, and the mode is hard-fail.
+    StatusUnknown,
 }
 
 fn revoked(entry: &Entry) -> CertificateRevocation {
@@ -629,7 +659,28 @@ fn revoked(entry: &Entry) -> CertificateRevocation {
     }
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    fn new(
+        path: &'a [Certificate],
+        crls: &'a [Result<Crl, UnknownReason>],
+        others: &'a [Certificate],
+        time: SystemTime,
+        policy: &'a Policy,
+        vouched: &'a dyn Fn(&Certificate) -> bool,
+    ) -> Self {
+        Ctx {
+            path,
+            crls,
+            others,
+            time,
+            policy,
+            vouched,
+            crl_sig_cache: RefCell::new(HashMap::new()),
+            other_issuer_cache: RefCell::new(HashMap::new()),
+            other_status_cache: RefCell::new(HashMap::new()),
+        }
+    }
+
     /// RFC 5280 section 6.3.3 for the certificate at `i`, whose issuer is at `i + 1`.
     fn check(&self, i: usize) -> CertificateRevocation {
         let Some(cert) = self.path.get(i) else {
@@ -862,12 +913,22 @@ impl Ctx<'_> {
                     .iter()
                     .enumerate()
                     .filter(|(_, c)| names_equal(c.tbs_certificate().subject(), &crl.issuer))
-                    .filter(|(o, _)| self.other_trusted(*o, i))
                     .map(|(o, c)| (self.path.len() + o, c)),
             );
         for (key, signer) in candidates {
+            let trust = match key.checked_sub(self.path.len()) {
+                None => SignerTrust::Yes,
+                Some(o) => self.other_trust(o, i),
+            };
+            if trust == SignerTrust::No {
+                continue;
+            }
             let result = self.crl_signature(k, crl, key, signer);
             match result {
+                Ok(()) if trust == SignerTrust::Revoked => note(3, UnknownReason::SignerRevoked),
+                Ok(()) if trust == SignerTrust::StatusUnknown => {
+                    note(3, UnknownReason::SignerStatusUnknown)
+                }
                 Ok(()) if crl_sign_allowed(signer) => return Ok(()),
                 Ok(()) => note(3, UnknownReason::SignerNotAuthorized),
                 Err(e @ UnknownReason::BadSignature) => note(2, e),
@@ -899,13 +960,16 @@ impl Ctx<'_> {
         result
     }
 
-    /// Whether other certificate `o` may sign CRLs while checking the certificate at `i`.
-    fn other_trusted(&self, o: usize, i: usize) -> bool {
+    /// Whether other certificate `o` may sign CRLs while checking the certificate at `i`: it
+    /// must be valid at the time and either issued by a certificate of the path at or above
+    /// `i + 1` (and then not revoked, its status checked against the same CRLs with the rest
+    /// of the path above its issuer) or vouched for by the caller.
+    fn other_trust(&self, o: usize, i: usize) -> SignerTrust {
         let Some(cert) = self.others.get(o) else {
-            return false;
+            return SignerTrust::No;
         };
         if check_validity(cert, self.time).is_err() {
-            return false;
+            return SignerTrust::No;
         }
         let cached = self.other_issuer_cache.borrow().get(&o).copied();
         let issuer_pos = match cached {
@@ -916,7 +980,44 @@ impl Ctx<'_> {
                 p
             }
         };
-        issuer_pos.is_some_and(|j| j > i) || (self.vouched)(cert)
+        match issuer_pos {
+            Some(j) if j > i => match self.other_status(o, j) {
+                CertificateRevocation::Revoked { .. } => SignerTrust::Revoked,
+                CertificateRevocation::Unknown(_)
+                    if self.policy.revocation == RevocationMode::HardFail =>
+                {
+                    SignerTrust::StatusUnknown
+                }
+                _ => SignerTrust::Yes,
+            },
+            _ if (self.vouched)(cert) => SignerTrust::Yes,
+            _ => SignerTrust::No,
+        }
+    }
+
+    /// The revocation outcome of other certificate `o`, issued by the path certificate at `j`:
+    /// checked on the path `o, path[j..]` with the same CRLs, signed by certificates of that
+    /// path only (no further other certificates, so this does not recurse).
+    fn other_status(&self, o: usize, j: usize) -> CertificateRevocation {
+        if let Some(s) = self.other_status_cache.borrow().get(&o) {
+            return s.clone();
+        }
+        let status = match (self.others.get(o), self.path.get(j..)) {
+            (Some(cert), Some(rest)) if !rest.is_empty() => {
+                let mut sub_path = Vec::with_capacity(rest.len() + 1);
+                sub_path.push(cert.clone());
+                sub_path.extend(rest.iter().cloned());
+                let nested = Ctx::new(&sub_path, self.crls, &[], self.time, self.policy, &|_| {
+                    false
+                });
+                nested.check(0)
+            }
+            _ => CertificateRevocation::Unknown(UnknownReason::NoCrl),
+        };
+        self.other_status_cache
+            .borrow_mut()
+            .insert(o, status.clone());
+        status
     }
 
     /// The highest position in the path of a certificate that issued `cert`.
