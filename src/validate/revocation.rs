@@ -44,13 +44,15 @@ use der::asn1::{AnyRef, BitStringRef};
 use der::{Decode, Encode, Sequence, Tag, Tagged};
 use spki::AlgorithmIdentifierOwned;
 use x509_cert::Certificate;
-use x509_cert::crl::TbsCertList;
+use x509_cert::certificate::Version;
+use x509_cert::crl::RevokedCert;
 use x509_cert::ext::Extensions;
 use x509_cert::ext::pkix::crl::dp::DistributionPoint;
 use x509_cert::ext::pkix::crl::{CrlDistributionPoints, CrlReason, IssuingDistributionPoint};
 use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName, GeneralNames};
 use x509_cert::ext::pkix::{AuthorityKeyIdentifier, BasicConstraints, KeyUsage};
 use x509_cert::name::{Name, RdnSequence, RelativeDistinguishedName};
+use x509_cert::time::Time;
 
 use crate::crypto::verify::{KeyAlgorithm, key_info, verify_signature};
 use crate::crypto::{DigestAlgorithm, oids};
@@ -338,6 +340,19 @@ struct RawSigned<'a> {
     signature: BitStringRef<'a>,
 }
 
+/// TBSCertList with its version optional, as RFC 5280 has it (v1 CRLs omit it).
+#[derive(Sequence)]
+struct TbsCrl {
+    version: Option<Version>,
+    signature: AlgorithmIdentifierOwned,
+    issuer: Name,
+    this_update: Time,
+    next_update: Option<Time>,
+    revoked_certificates: Option<Vec<RevokedCert>>,
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
+    crl_extensions: Option<Extensions>,
+}
+
 /// The hash of RSASSA-PSS-params; the other fields are checked by signature verification.
 #[derive(Sequence)]
 struct PssHash<'a> {
@@ -408,7 +423,7 @@ impl Crl {
     fn parse(der: &[u8]) -> Result<Crl, UnknownReason> {
         let raw = RawSigned::from_der(der).map_err(malformed)?;
         let tbs_der = raw.tbs.to_der().map_err(malformed)?;
-        let tbs = TbsCertList::from_der(&tbs_der).map_err(malformed)?;
+        let tbs = TbsCrl::from_der(&tbs_der).map_err(malformed)?;
         let signature = raw
             .signature
             .as_bytes()
@@ -430,6 +445,21 @@ impl Crl {
             entry_issuers: Vec::new(),
             problem: None,
         };
+        match tbs.version {
+            None => {
+                if tbs.crl_extensions.is_some()
+                    || tbs
+                        .revoked_certificates
+                        .iter()
+                        .flatten()
+                        .any(|e| e.crl_entry_extensions.is_some())
+                {
+                    crl.flag(malformed("a version 1 CRL with extensions"));
+                }
+            }
+            Some(Version::V2) => {}
+            Some(v) => crl.flag(malformed(format!("CRL version {v:?}"))),
+        }
         if tbs.signature != crl.sig_alg {
             crl.flag(malformed(
                 "the signature algorithm inside and outside the signed part differ",
@@ -508,7 +538,7 @@ impl Crl {
         }
     }
 
-    fn read_entries(&mut self, revoked: &[x509_cert::crl::RevokedCert]) {
+    fn read_entries(&mut self, revoked: &[RevokedCert]) {
         let indirect = self.idp.as_ref().is_some_and(|p| p.indirect_crl);
         let mut current: Option<usize> = None;
         for rc in revoked {
@@ -1221,6 +1251,43 @@ mod tests {
                 Err(UnknownReason::Malformed { .. })
             ));
         }
+    }
+
+    #[test]
+    fn version_1_crls_are_read() {
+        let alg = AlgorithmIdentifierOwned {
+            oid: oids::ECDSA_WITH_SHA256,
+            parameters: None,
+        };
+        let t = Time::try_from(SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1 << 30))
+            .expect("time");
+        let tbs = TbsCrl {
+            version: None,
+            signature: alg.clone(),
+            issuer: Name::from_str("CN=Old CA").expect("name"),
+            this_update: t,
+            next_update: Some(t),
+            revoked_certificates: None,
+            crl_extensions: None,
+        };
+        let tbs_der = tbs.to_der().expect("encode");
+        assert_eq!(tbs_der.get(2), Some(&0x30), "no version field");
+        // Assembled by hand so the TBS keeps its version-less encoding.
+        let mut body = tbs_der.clone();
+        body.extend(alg.to_der().expect("alg"));
+        body.extend(
+            der::asn1::BitString::from_bytes(&[1, 2, 3])
+                .expect("bits")
+                .to_der()
+                .expect("bits"),
+        );
+        let der = der::asn1::AnyRef::new(Tag::Sequence, &body)
+            .expect("any")
+            .to_der()
+            .expect("encode");
+        let parsed = Crl::parse(&der).expect("a v1 CRL parses");
+        assert!(parsed.problem.is_none());
+        assert_eq!(parsed.tbs_der, tbs_der);
     }
 
     #[test]
