@@ -504,7 +504,29 @@ fn delta_crls_combine_with_their_base() {
     );
     // A delta signed by another key is not used.
     let forged = delta_spec(&h, 5, 6, vec![entry(100, None)]).sign(&key("mallory"));
-    assert_eq!(leaf_outcome(&h, &[base, forged], &[]), Good);
+    assert_eq!(leaf_outcome(&h, &[base.clone(), forged], &[]), Good);
+    // A delta signed by another trusted key of the issuer than the base's is not combined
+    // with it (RFC 5280 6.3.3 (h)).
+    let mut signer_spec = CertSpec::ca(&h.inter.name, 11);
+    signer_spec.key_usage = Some(KeyUsages::CRLSign.into());
+    let crl_signer = h.root.sub_ca_with(&signer_spec, "intermediate-crl-key");
+    let other_key = delta_spec(&h, 5, 6, vec![entry(100, None)]).sign(&crl_signer.key);
+    assert_eq!(
+        leaf_outcome(
+            &h,
+            &[base.clone(), other_key.clone()],
+            &[crl_signer.cert.clone()]
+        ),
+        Good
+    );
+    // ...but it is when the base is signed with that key too.
+    let mut base2 = CrlSpec::new(&h.inter.name, vec![]);
+    base2.number = Some(5);
+    let base2 = base2.sign(&crl_signer.key);
+    assert_eq!(
+        leaf_outcome(&h, &[base2, other_key], &[crl_signer.cert.clone()]),
+        revoked_for(None)
+    );
     // A delta alone is never a complete CRL.
     assert_eq!(
         leaf_outcome(&h, &[delta], &[]),

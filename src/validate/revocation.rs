@@ -17,7 +17,7 @@
 //!   reason);
 //! - delta CRLs (deltaCRLIndicator) from the same issuer with the same scope, combined with a
 //!   complete CRL whose cRLNumber is at least the delta's base CRL number and below the delta's
-//!   own; a removeFromCRL entry in a delta takes the certificate off the complete CRL. A delta
+//!   own, signed with the key that signed that complete CRL; a removeFromCRL entry in a delta takes the certificate off the complete CRL. A delta
 //!   CRL on its own never decides a status. Deltas are used whenever they are supplied, whether
 //!   or not a freshestCRL extension points at them;
 //! - the CRL's signature, verified with [`crate::crypto::verify`] under the [`Policy`]
@@ -740,18 +740,19 @@ impl<'a> Ctx<'a> {
         let mut failure = Failure::default();
         for dp in &dps {
             let dp_reasons = dp.reasons.map_or(ALL_REASONS, |r| r.bits() & ALL_REASONS);
-            let mut usable: Vec<&Crl> = Vec::new();
+            // Usable complete CRLs, each with the key (signer index) that verified it.
+            let mut usable: Vec<(&Crl, usize)> = Vec::new();
             for (k, c) in self.crls.iter().enumerate() {
                 match c {
                     Err(e) => failure.note(RANK_UNPARSABLE, e.clone()),
                     Ok(crl) => match self.usable(k, crl, i, dp, is_ca) {
-                        Ok(()) => usable.push(crl),
+                        Ok(key) => usable.push((crl, key)),
                         Err(Some((rank, reason))) => failure.note(rank, reason),
                         Err(None) => {}
                     },
                 }
             }
-            usable.sort_by(|a, b| {
+            usable.sort_by(|(a, _), (b, _)| {
                 b.this_update.cmp(&a.this_update).then_with(|| {
                     cmp_uint(
                         b.number.as_deref().unwrap_or_default(),
@@ -759,12 +760,12 @@ impl<'a> Ctx<'a> {
                     )
                 })
             });
-            for crl in usable {
+            for (crl, key) in usable {
                 let interim = dp_reasons & crl.scope_reasons();
                 if interim & !covered == 0 {
                     continue;
                 }
-                if let Some(delta) = self.delta_for(crl, i) {
+                if let Some(delta) = self.delta_for(crl, key) {
                     match delta.lookup(issuer, serial) {
                         Some(e) if e.reason == Some(CrlReason::RemoveFromCRL) => {
                             covered |= interim;
@@ -799,7 +800,7 @@ impl<'a> Ctx<'a> {
         i: usize,
         dp: &DistributionPoint,
         is_ca: bool,
-    ) -> Result<(), Option<(u8, UnknownReason)>> {
+    ) -> Result<usize, Option<(u8, UnknownReason)>> {
         let cert = self.path.get(i).ok_or(None)?;
         let cert_issuer = cert.tbs_certificate().issuer();
         let scope = |r: UnknownReason| Some((RANK_SCOPE, r));
@@ -864,9 +865,11 @@ impl<'a> Ctx<'a> {
         if let Some(p) = &crl.problem {
             return Err(Some((RANK_PROBLEM, p.clone())));
         }
-        self.signed_by_trusted(k, crl, i)
+        let key = self
+            .signed_by_trusted(k, crl, i)
             .map_err(|r| Some((RANK_SIGNATURE, r)))?;
-        self.current(crl).map_err(|r| Some((RANK_TIME, r)))
+        self.current(crl).map_err(|r| Some((RANK_TIME, r)))?;
+        Ok(key)
     }
 
     /// Whether `crl` is current at the time of validation.
@@ -882,9 +885,11 @@ impl<'a> Ctx<'a> {
 
     /// The newest usable delta CRL for complete CRL `base` (RFC 5280 section 6.3.3 (c), (h)):
     /// same issuer, same scope, same authority key, the base's cRLNumber at least the delta's
-    /// base CRL number and below the delta's own cRLNumber.
-    fn delta_for(&self, base: &Crl, i: usize) -> Option<&Crl> {
+    /// base CRL number and below the delta's own cRLNumber, signed with the key `key` that
+    /// verified the base.
+    fn delta_for(&self, base: &Crl, key: usize) -> Option<&Crl> {
         let base_number = base.number.as_deref()?;
+        let signer = self.signer(key)?;
         let mut best: Option<&Crl> = None;
         for (k, c) in self.crls.iter().enumerate() {
             let Ok(delta) = c else { continue };
@@ -907,7 +912,7 @@ impl<'a> Ctx<'a> {
                 continue;
             }
             if delta.problem.is_some()
-                || self.signed_by_trusted(k, delta, i).is_err()
+                || self.crl_signature(k, delta, key, signer).is_err()
                 || self.current(delta).is_err()
             {
                 continue;
@@ -923,8 +928,9 @@ impl<'a> Ctx<'a> {
     }
 
     /// Whether CRL `crl` (index `k`) is signed by a certificate trusted to sign CRLs for its
-    /// issuer while checking the certificate at `i`.
-    fn signed_by_trusted(&self, k: usize, crl: &Crl, i: usize) -> Result<(), UnknownReason> {
+    /// issuer while checking the certificate at `i`; on success, the signer's index (a path
+    /// index, or the path length plus an index into the other certificates).
+    fn signed_by_trusted(&self, k: usize, crl: &Crl, i: usize) -> Result<usize, UnknownReason> {
         // Ranks: an unacceptable algorithm < a bad signature < a signer not allowed to sign.
         let mut best: Option<(u8, UnknownReason)> = None;
         let mut note = |rank: u8, reason: UnknownReason| {
@@ -959,13 +965,21 @@ impl<'a> Ctx<'a> {
                 Ok(()) if trust == SignerTrust::StatusUnknown => {
                     note(3, UnknownReason::SignerStatusUnknown)
                 }
-                Ok(()) if crl_sign_allowed(signer) => return Ok(()),
+                Ok(()) if crl_sign_allowed(signer) => return Ok(key),
                 Ok(()) => note(3, UnknownReason::SignerNotAuthorized),
                 Err(e @ UnknownReason::BadSignature) => note(2, e),
                 Err(e) => note(1, e),
             }
         }
         Err(best.map_or(UnknownReason::NoSignerCertificate, |(_, r)| r))
+    }
+
+    /// The certificate of signer index `key`.
+    fn signer(&self, key: usize) -> Option<&Certificate> {
+        match key.checked_sub(self.path.len()) {
+            None => self.path.get(key),
+            Some(o) => self.others.get(o),
+        }
     }
 
     fn crl_signature(
