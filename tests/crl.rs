@@ -739,3 +739,60 @@ fn a_crl_signer_outside_the_path_must_not_be_revoked() {
         ]
     );
 }
+
+#[test]
+fn a_stale_base_serves_with_a_current_delta_only_under_freshest_crl() {
+    let stale_base = |h: &Hierarchy| {
+        let mut base = CrlSpec::new(&h.inter.name, vec![]);
+        base.number = Some(5);
+        base.this_update = day(-9);
+        base.next_update = Some(day(-2));
+        base.sign(&h.inter.key)
+    };
+    let mut spec = CertSpec::leaf("CN=alice", 100);
+    spec.freshest = Some(vec![dp(
+        Some(vec![uri("http://crl.example/delta.crl")]),
+        None,
+        None,
+    )]);
+    let h = Hierarchy::new(&spec);
+    let delta = |entries| delta_spec(&h, 5, 6, entries).sign(&h.inter.key);
+    assert_eq!(
+        leaf_outcome(&h, &[stale_base(&h), delta(vec![])], &[]),
+        Good
+    );
+    assert_eq!(
+        leaf_outcome(&h, &[stale_base(&h), delta(vec![entry(100, None)])], &[]),
+        revoked_for(None)
+    );
+    // The stale base alone stays stale.
+    assert_eq!(
+        leaf_outcome(&h, &[stale_base(&h)], &[]),
+        Unknown(UnknownReason::Stale)
+    );
+    // Without freshestCRL in the certificate or the CRL, a stale base is not revived.
+    let h = Hierarchy::plain();
+    let delta = delta_spec(&h, 5, 6, vec![]).sign(&h.inter.key);
+    assert_eq!(
+        leaf_outcome(&h, &[stale_base(&h), delta.clone()], &[]),
+        Unknown(UnknownReason::Stale)
+    );
+    // With freshestCRL in the complete CRL, it is.
+    let mut base = CrlSpec::new(&h.inter.name, vec![]);
+    base.number = Some(5);
+    base.this_update = day(-9);
+    base.next_update = Some(day(-2));
+    base.extra = vec![ext(
+        "2.5.29.46",
+        false,
+        &vec![dp(
+            Some(vec![uri("http://crl.example/delta.crl")]),
+            None,
+            None,
+        )],
+    )];
+    assert_eq!(
+        leaf_outcome(&h, &[base.sign(&h.inter.key), delta], &[]),
+        Good
+    );
+}

@@ -19,7 +19,9 @@
 //!   complete CRL whose cRLNumber is at least the delta's base CRL number and below the delta's
 //!   own, signed with the key that signed that complete CRL; a removeFromCRL entry in a delta takes the certificate off the complete CRL. A delta
 //!   CRL on its own never decides a status. Deltas are used whenever they are supplied, whether
-//!   or not a freshestCRL extension points at them;
+//!   or not a freshestCRL extension points at them; when the certificate or the complete CRL
+//!   has freshestCRL, a complete CRL past its nextUpdate still serves with a current delta
+//!   (RFC 5280 section 6.3.3 (a)(1)(i));
 //! - the CRL's signature, verified with [`crate::crypto::verify`] under the [`Policy`]
 //!   (digests, the smallest RSA key, RSASSA-PSS), with the key of a certificate whose subject
 //!   is the CRL's issuer and whose keyUsage, when present, has cRLSign: the issuer in the path,
@@ -391,6 +393,8 @@ struct Crl {
     idp: Option<IssuingDistributionPoint>,
     idp_der: Option<Vec<u8>>,
     aki: Option<Vec<u8>>,
+    /// Whether the CRL has a freshestCRL extension (delta CRLs are issued for it).
+    freshest: bool,
     entries: Vec<Entry>,
     entry_issuers: Vec<GeneralNames>,
     /// Why the CRL cannot be used (malformed or unsupported critical extension), if so.
@@ -441,6 +445,7 @@ impl Crl {
             idp: None,
             idp_der: None,
             aki: None,
+            freshest: false,
             entries: Vec::new(),
             entry_issuers: Vec::new(),
             problem: None,
@@ -524,8 +529,9 @@ impl Crl {
                     }
                     Err(e) => self.flag(malformed(format!("issuingDistributionPoint: {e}"))),
                 }
-            } else if id == ext_oid::FRESHEST_CRL
-                || id == ext_oid::ISSUER_ALT_NAME
+            } else if id == ext_oid::FRESHEST_CRL {
+                self.freshest = true;
+            } else if id == ext_oid::ISSUER_ALT_NAME
                 || id == ext_oid::AUTHORITY_INFO_ACCESS
                 || id == ext_oid::EXPIRED_CERTS_ON_CRL
             {
@@ -868,8 +874,19 @@ impl<'a> Ctx<'a> {
         let key = self
             .signed_by_trusted(k, crl, i)
             .map_err(|r| Some((RANK_SIGNATURE, r)))?;
-        self.current(crl).map_err(|r| Some((RANK_TIME, r)))?;
-        Ok(key)
+        match self.current(crl) {
+            Ok(()) => Ok(key),
+            // RFC 5280 6.3.3 (a)(1)(i): past its nextUpdate, a complete CRL still serves
+            // together with a current delta CRL when the certificate or the CRL announces
+            // delta CRLs (freshestCRL).
+            Err(UnknownReason::Stale)
+                if (crl.freshest || has_extension(cert, ext_oid::FRESHEST_CRL))
+                    && self.delta_for(crl, key).is_some() =>
+            {
+                Ok(key)
+            }
+            Err(r) => Err(Some((RANK_TIME, r))),
+        }
     }
 
     /// Whether `crl` is current at the time of validation.
@@ -1150,6 +1167,13 @@ fn signature_digest(
     } else {
         Err(unacceptable(format!("signature algorithm {oid}")))
     }
+}
+
+/// Whether `cert` has an extension `oid`.
+fn has_extension(cert: &Certificate, oid: ObjectIdentifier) -> bool {
+    cert.tbs_certificate()
+        .extensions()
+        .is_some_and(|exts| exts.iter().any(|e| e.extn_id == oid))
 }
 
 /// Whether `cert` may sign CRLs: no keyUsage, or one with cRLSign.
