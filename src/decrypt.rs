@@ -70,7 +70,7 @@ pub fn decrypt_der(
     }
     let env = enveloped::parse(der)?;
     let cipher = env.cipher;
-    if !policy.accept_cbc && !(cipher.is_authenticated() && env.authenticated) {
+    if !(policy.accept_cbc || cipher.is_authenticated() && env.authenticated) {
         return Err(DecryptError::NotAccepted {
             detail: format!(
                 "the content is encrypted with {} without integrity protection, \
