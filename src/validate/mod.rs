@@ -23,8 +23,8 @@ use crate::crypto::oids;
 
 mod algs;
 mod checks;
-mod urls;
 pub mod revocation;
+mod urls;
 
 pub use checks::{
     EkuFailure, KeyUsageFailure, ValidityFailure, address_matches, certificate_addresses,

@@ -1,0 +1,114 @@
+//! What a message is: one answer for [`verify`](crate::verify) and
+//! [`decrypt`](crate::decrypt).
+//!
+//! A message is peeled layer by layer: each step looks at the MIME tree of the current layer and
+//! finds its outermost protective structure, the first signed or encrypted S/MIME structure in
+//! document order ([`classify`]). Both the verifier and the decryptor ask this module, so they
+//! never disagree about a file: when one says "encrypted" the other does not say "not
+//! encrypted", whatever the nesting of signed and encrypted layers and whatever multipart
+//! wrappers of other kinds (multipart/mixed, an OpenPGP multipart/signed…) are around them.
+//!
+//! - For `multipart/signed` with an S/MIME signature the layer is signed.
+//! - For `application/pkcs7-mime` the CMS content type decides (signed-data: signed;
+//!   enveloped-data or authEnveloped-data: encrypted), whatever `smime-type` claims, because the
+//!   CMS is what is processed. When the CMS does not parse, the `smime-type` label decides, so
+//!   that the operation it names reports the parse error; without a label the parse error is
+//!   returned here.
+//! - certs-only structures and CMS of other content types are not layers: they are skipped.
+
+use crate::cms::{enveloped, signed_data};
+use crate::crypto::oids;
+use crate::error::ParseError;
+use crate::mime::{self, SmimeKind, SmimePart};
+
+/// What the outermost protective layer of a message is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LayerKind {
+    /// A signature (multipart/signed or opaque signed-data).
+    Signed,
+    /// Encrypted content (enveloped-data or authEnveloped-data).
+    Encrypted,
+}
+
+/// The outermost protective layer found in a message by [`classify`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outermost {
+    /// Signed or encrypted.
+    pub kind: LayerKind,
+    /// The S/MIME structure of the layer.
+    pub part: SmimePart,
+}
+
+impl Outermost {
+    /// Whether the structure is the whole message (rather than one part of a multipart of
+    /// another kind: the rest of the message is then not protected by this layer).
+    pub fn is_whole_message(&self) -> bool {
+        self.part.depth == 0
+    }
+}
+
+/// The outermost protective layer of a parsed message: the first signed or encrypted S/MIME
+/// structure in document order, or `None` for a message without one.
+pub fn classify(parsed: &mime::ParsedMessage) -> Result<Option<Outermost>, ParseError> {
+    for part in &parsed.smime {
+        if let Some(kind) = kind_of(part)? {
+            return Ok(Some(Outermost {
+                kind,
+                part: part.clone(),
+            }));
+        }
+    }
+    Ok(None)
+}
+
+/// Parses `message` within `limits` and classifies it: see [`classify`].
+pub fn classify_message(
+    message: &[u8],
+    limits: &mime::Limits,
+) -> Result<(mime::ParsedMessage, Option<Outermost>), ParseError> {
+    let parsed = mime::parse(message, limits)?;
+    let outer = classify(&parsed)?;
+    Ok((parsed, outer))
+}
+
+fn kind_of(part: &SmimePart) -> Result<Option<LayerKind>, ParseError> {
+    let label = match part.kind {
+        SmimeKind::MultipartSigned => return Ok(Some(LayerKind::Signed)),
+        SmimeKind::CertsOnly => return Ok(None),
+        SmimeKind::SignedData => Some(LayerKind::Signed),
+        SmimeKind::EnvelopedData | SmimeKind::AuthEnvelopedData => Some(LayerKind::Encrypted),
+        _ => None,
+    };
+    match signed_data::parse_content_info(&part.cms) {
+        Ok(ci) if ci.content_type == oids::SIGNED_DATA => Ok(Some(LayerKind::Signed)),
+        Ok(_) if enveloped::is_encrypted(&part.cms) => Ok(Some(LayerKind::Encrypted)),
+        Ok(_) => Ok(None),
+        Err(e) => match label {
+            Some(k) => Ok(Some(k)),
+            None => Err(e),
+        },
+    }
+}
+
+/// The content a signed layer carries, without verifying anything: the first part of a
+/// multipart/signed as signed, or the encapsulated content of an opaque signed-data. What is
+/// shown to a user must come from [`verify`](crate::verify::verify), never from here; this is
+/// for finding the layers under a signature.
+pub fn signed_content(message: &[u8], part: &SmimePart) -> Result<Vec<u8>, ParseError> {
+    if part.kind == SmimeKind::MultipartSigned {
+        let range = part
+            .signed_content
+            .clone()
+            .ok_or_else(|| ParseError::mime("multipart/signed without a signed part"))?;
+        return message
+            .get(range)
+            .map(<[u8]>::to_vec)
+            .ok_or_else(|| ParseError::mime("signed part outside the message"));
+    }
+    signed_data::parse_signed_data(&part.cms)?
+        .econtent
+        .ok_or_else(|| ParseError::NotSmime {
+            detail: "an opaque signature without content".into(),
+        })
+}
