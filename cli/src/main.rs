@@ -791,7 +791,8 @@ fn cmd_decrypt(argv: &[String]) -> Result<u8, Usage> {
                     .unwrap_or_default()
             ),
             Layer::Signed(report) => {
-                eprintln!("signed: {}", report.layer_verdict());
+                eprintln!("signed");
+                eprintln!("verdict: {}", report.layer_verdict());
                 eprint!("{}", report::layer_text(report));
             }
             _ => eprintln!("(unknown layer)"),

@@ -208,7 +208,7 @@ fn decrypt_reports_a_signature_over_ciphertext_and_does_not_count_it() {
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(0), "{err}");
     assert!(
-        err.contains("layer 1 of 2: signed: the signature covers only the encrypted form"),
+        err.contains("layer 1 of 2: signed\nverdict: the signature covers only the encrypted form"),
         "{err}"
     );
     assert!(err.contains("covering Ciphertext"), "{err}");
@@ -236,7 +236,7 @@ fn decrypt_reports_a_signature_over_ciphertext_and_does_not_count_it() {
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(
-        err.contains("layer 3 of 3: signed: not trusted: the certificate does not belong"),
+        err.contains("layer 3 of 3: signed\nverdict: not trusted: the certificate does not belong"),
         "{err}"
     );
     assert!(
