@@ -486,13 +486,25 @@ impl VerifyReport {
         std::iter::once(self).chain(self.inner.iter())
     }
 
-    /// The signers whose signature covers the content a user sees: those of the innermost
-    /// signed layer; none when that layer covers only ciphertext or nothing is signed.
-    pub fn content_signers(&self) -> &[SignerReport] {
+    /// The signed layer that vouches for the content a user sees: the innermost one; `None`
+    /// when the content is encrypted (the signatures cover only ciphertext) or not signed.
+    pub fn content_layer(&self) -> Option<&VerifyReport> {
         match self.layers().last() {
-            Some(l) if l.scope != SignedScope::Ciphertext && !self.encrypted => &l.signers,
-            _ => &[],
+            Some(l)
+                if l.kind != SignatureKind::None
+                    && l.scope != SignedScope::Ciphertext
+                    && !self.encrypted =>
+            {
+                Some(l)
+            }
+            _ => None,
         }
+    }
+
+    /// The signers whose signature covers the content a user sees: those of
+    /// [`VerifyReport::content_layer`]; none when the content is encrypted or not signed.
+    pub fn content_signers(&self) -> &[SignerReport] {
+        self.content_layer().map_or(&[], |l| l.signers.as_slice())
     }
 
     /// The verdict for what a user sees, judged by the layers that content depends on.

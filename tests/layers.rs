@@ -592,3 +592,29 @@ iQEzBAEBCAAdFiEE\r\n-----END PGP SIGNATURE-----\r\n";
         assert_eq!(agree(&msg, what), encrypted, "{what}");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// What a keyring learns from a nested message
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn harvest_learns_only_from_the_layer_that_vouches_for_the_content() {
+    use smime::keyring::{Fingerprint, Keyring};
+    use std::time::SystemTime;
+    let f = fixture();
+    // Alice's signature inside, a gateway (not the sender) around it: trusted for alice.
+    let inner = sign_by(&message(), &f.alice, true);
+    let msg = sign_by(&inner, &f.gateway, false);
+    let r = check(&msg);
+    assert_eq!(r.verdict(), Verdict::Trusted);
+    let mut ring = Keyring::new();
+    let h = ring.harvest(&r, SystemTime::now());
+    assert_eq!(h.added, vec![Fingerprint::of(&f.alice.der)]);
+    assert!(ring.contact(&Fingerprint::of(&f.gateway.der)).is_none());
+    // A signature over ciphertext teaches nothing.
+    let msg = sign_by(&encrypt_to_bob(&message()), &f.gateway, true);
+    let r = check(&msg);
+    let h = ring.harvest(&r, SystemTime::now());
+    assert!(h.added.is_empty() && h.seen_again.is_empty(), "{h:?}");
+    assert!(ring.contact(&Fingerprint::of(&f.gateway.der)).is_none());
+}
