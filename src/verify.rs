@@ -8,6 +8,11 @@
 //! [`Verdict`] for the message that is [`Verdict::Trusted`] only when every signer passed
 //! every check and the signature covers the whole message.
 //!
+//! A signed message signed again is verified layer by layer ([`VerifyReport::inner`]); the
+//! verdict follows the innermost signed layer, whose content is what a user sees (see
+//! [`VerifyReport::verdict`] for the rule). A signature over encrypted content covers only
+//! ciphertext ([`SignedScope::Ciphertext`]).
+//!
 //! Errors ([`VerifyError`]) are only for input that cannot be examined at all (malformed MIME
 //! or CMS). A bad signature is a finding, not an error.
 
@@ -455,7 +460,8 @@ pub struct VerifyReport {
     pub address_check_skipped: bool,
     /// Whether a detached signature also carried content (always refused).
     pub detached_with_content: bool,
-    /// Whether the message is encrypted rather than signed.
+    /// Whether the message is encrypted rather than signed, or the content under its signed
+    /// layers is (encrypt-then-sign): decrypt it with [`open`](crate::decrypt::open).
     pub encrypted: bool,
     /// The certificates the message carried (DER), in message order.
     pub certificates: Vec<Vec<u8>>,
