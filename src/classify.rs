@@ -16,10 +16,11 @@
 //!   returned here.
 //! - certs-only structures and CMS of other content types are not layers: they are skipped.
 
-use crate::cms::{enveloped, signed_data};
+use crate::cms::signed_data;
 use crate::crypto::oids;
 use crate::error::ParseError;
 use crate::mime::{self, SmimeKind, SmimePart};
+use std::borrow::Cow;
 
 /// What the outermost protective layer of a message is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,25 +52,44 @@ impl Outermost {
 /// The outermost protective layer of a parsed message: the first signed or encrypted S/MIME
 /// structure in document order, or `None` for a message without one.
 pub fn classify(parsed: &mime::ParsedMessage) -> Result<Option<Outermost>, ParseError> {
-    for part in &parsed.smime {
+    Ok(find(parsed)?.map(|(i, kind)| Outermost {
+        kind,
+        part: parsed.smime[i].clone(),
+    }))
+}
+
+/// A message parsed and classified by [`classify_message`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Classified {
+    /// The addresses of the top-level From header fields
+    /// ([`ParsedMessage::from`](crate::mime::ParsedMessage::from)).
+    pub from: Vec<String>,
+    /// The outermost protective layer, if any.
+    pub outermost: Option<Outermost>,
+}
+
+/// Parses `message` within `limits` and classifies it (see [`classify`]), keeping only what a
+/// layer walk needs: the other S/MIME structures (and their decoded CMS) are dropped.
+pub fn classify_message(message: &[u8], limits: &mime::Limits) -> Result<Classified, ParseError> {
+    let mut parsed = mime::parse(message, limits)?;
+    let found = find(&parsed)?;
+    let outermost = found.map(|(i, kind)| Outermost {
+        kind,
+        part: parsed.smime.swap_remove(i),
+    });
+    Ok(Classified {
+        from: parsed.from,
+        outermost,
+    })
+}
+
+fn find(parsed: &mime::ParsedMessage) -> Result<Option<(usize, LayerKind)>, ParseError> {
+    for (i, part) in parsed.smime.iter().enumerate() {
         if let Some(kind) = kind_of(part)? {
-            return Ok(Some(Outermost {
-                kind,
-                part: part.clone(),
-            }));
+            return Ok(Some((i, kind)));
         }
     }
     Ok(None)
-}
-
-/// Parses `message` within `limits` and classifies it: see [`classify`].
-pub fn classify_message(
-    message: &[u8],
-    limits: &mime::Limits,
-) -> Result<(mime::ParsedMessage, Option<Outermost>), ParseError> {
-    let parsed = mime::parse(message, limits)?;
-    let outer = classify(&parsed)?;
-    Ok((parsed, outer))
 }
 
 fn kind_of(part: &SmimePart) -> Result<Option<LayerKind>, ParseError> {
@@ -82,7 +102,12 @@ fn kind_of(part: &SmimePart) -> Result<Option<LayerKind>, ParseError> {
     };
     match signed_data::parse_content_info(&part.cms) {
         Ok(ci) if ci.content_type == oids::SIGNED_DATA => Ok(Some(LayerKind::Signed)),
-        Ok(_) if enveloped::is_encrypted(&part.cms) => Ok(Some(LayerKind::Encrypted)),
+        Ok(ci)
+            if ci.content_type == oids::ENVELOPED_DATA
+                || ci.content_type == oids::AUTH_ENVELOPED_DATA =>
+        {
+            Ok(Some(LayerKind::Encrypted))
+        }
         Ok(_) => Ok(None),
         Err(e) => match label {
             Some(k) => Ok(Some(k)),
@@ -95,7 +120,10 @@ fn kind_of(part: &SmimePart) -> Result<Option<LayerKind>, ParseError> {
 /// multipart/signed as signed, or the encapsulated content of an opaque signed-data. What is
 /// shown to a user must come from [`verify`](crate::verify::verify), never from here; this is
 /// for finding the layers under a signature.
-pub fn signed_content(message: &[u8], part: &SmimePart) -> Result<Vec<u8>, ParseError> {
+pub fn signed_content<'a>(
+    message: &'a [u8],
+    part: &SmimePart,
+) -> Result<Cow<'a, [u8]>, ParseError> {
     if part.kind == SmimeKind::MultipartSigned {
         let range = part
             .signed_content
@@ -103,11 +131,12 @@ pub fn signed_content(message: &[u8], part: &SmimePart) -> Result<Vec<u8>, Parse
             .ok_or_else(|| ParseError::mime("multipart/signed without a signed part"))?;
         return message
             .get(range)
-            .map(<[u8]>::to_vec)
+            .map(Cow::Borrowed)
             .ok_or_else(|| ParseError::mime("signed part outside the message"));
     }
     signed_data::parse_signed_data(&part.cms)?
         .econtent
+        .map(Cow::Owned)
         .ok_or_else(|| ParseError::NotSmime {
             detail: "an opaque signature without content".into(),
         })

@@ -122,23 +122,27 @@ pub fn decrypt_der(der: &[u8], keys: &[DecryptionKey]) -> Result<Decrypted, Decr
 /// The result's content is the decrypted MIME entity.
 ///
 /// The message is read the way [`verify`](crate::verify::verify) and [`open`] read it
-/// ([`classify`](crate::classify)): signed layers around the encryption (encrypt-then-sign)
+/// ([`classify`](crate::classify::classify)): signed layers around the encryption (encrypt-then-sign)
 /// are stepped through without being verified, so a message that `verify` calls encrypted is
 /// decrypted here, and one it calls not encrypted is [`DecryptError::NotEncrypted`]. Use
 /// [`open`] to verify the layers as well.
 pub fn decrypt(message: &[u8], keys: &[DecryptionKey]) -> Result<Decrypted, DecryptError> {
     let limits = mime::Limits::default();
-    let mut current = message.to_vec();
-    for depth in 0..=MAX_LAYERS {
+    // The message itself is borrowed, only inner layers are owned: no copy of a large message.
+    let mut inner: Option<Vec<u8>> = None;
+    for _ in 0..=MAX_LAYERS {
+        let current = inner.as_deref().unwrap_or(message);
         // Empty content inside a signed layer holds no layer; an empty message is an error.
-        if depth > 0 && current.is_empty() {
+        if inner.is_some() && current.is_empty() {
             break;
         }
-        let (_, outer) = classify::classify_message(&current, &limits)?;
-        match outer {
+        match classify::classify_message(current, &limits)?.outermost {
             None => break,
             Some(o) if o.kind == LayerKind::Encrypted => return decrypt_der(&o.part.cms, keys),
-            Some(o) => current = classify::signed_content(&current, &o.part)?,
+            Some(o) => {
+                let next = classify::signed_content(current, &o.part)?.into_owned();
+                inner = Some(next);
+            }
         }
     }
     Err(DecryptError::NotEncrypted)
@@ -222,7 +226,7 @@ impl Opened {
 
 /// Decrypts and verifies a nested message (signed inside encrypted, encrypted inside signed,
 /// triple wrap…), following at most [`MAX_LAYERS`] layers, each found the way
-/// [`verify`](crate::verify::verify) finds them ([`classify`](crate::classify)), also inside
+/// [`verify`](crate::verify::verify) finds them ([`classify`](crate::classify::classify)), also inside
 /// multipart wrappers of other kinds. Every signed layer is checked against the From address
 /// of the outer message (unless `options.address` says otherwise; without an outer From, the
 /// From of the layer's own entity). A plain message yields no layers.
@@ -249,15 +253,20 @@ pub fn open_with(
     options: &VerifyOptions,
     lookup: &dyn verify::CertificateLookup,
 ) -> Result<Opened, DecryptError> {
-    let top = mime::parse(message, &options.limits)?;
     let mut layers = Vec::new();
-    let mut current = message.to_vec();
+    let mut top_from: Option<Vec<String>> = None;
+    // The message itself is borrowed, only inner layers are owned: no copy of a large message.
+    let mut inner: Option<Vec<u8>> = None;
     loop {
-        if current.is_empty() {
+        let current = inner.as_deref().unwrap_or(message);
+        if inner.is_some() && current.is_empty() {
             break;
         }
-        let (parsed, outer) = classify::classify_message(&current, &options.limits)?;
-        let Some(outer) = outer else { break };
+        let classified = classify::classify_message(current, &options.limits)?;
+        let from = top_from.get_or_insert_with(|| classified.from.clone());
+        let Some(outer) = classified.outermost else {
+            break;
+        };
         if layers.len() >= MAX_LAYERS {
             return Err(DecryptError::Parse(ParseError::TooDeep {
                 limit: MAX_LAYERS,
@@ -277,18 +286,17 @@ pub fn open_with(
                     cipher: d.cipher,
                     integrity_protected: d.integrity_protected,
                 });
-                current = d.content;
+                inner = Some(d.content);
             }
             _ => {
-                let addresses = verify::layer_addresses(&options.address, &top.from, &parsed.from);
-                let report = verify::verify_layer(&current, &outer, addresses, options, lookup)?;
-                current = report.content.clone();
+                let addresses = verify::layer_addresses(&options.address, from, &classified.from);
+                let report = verify::verify_layer(current, &outer, addresses, options, lookup)?;
+                let next = report.content.clone();
                 layers.push(Layer::Signed(Box::new(report)));
+                inner = Some(next);
             }
         }
     }
-    Ok(Opened {
-        layers,
-        content: current,
-    })
+    let content = inner.unwrap_or_else(|| message.to_vec());
+    Ok(Opened { layers, content })
 }

@@ -647,8 +647,8 @@ pub fn verify_with(
     options: &VerifyOptions,
     lookup: &dyn CertificateLookup,
 ) -> Result<VerifyReport, VerifyError> {
-    let (parsed, outer) = classify::classify_message(message, &options.limits)?;
-    let Some(outer) = outer else {
+    let classified = classify::classify_message(message, &options.limits)?;
+    let Some(outer) = classified.outermost else {
         return Ok(VerifyReport::empty(SignatureKind::None));
     };
     if outer.kind == LayerKind::Encrypted {
@@ -656,13 +656,14 @@ pub fn verify_with(
         r.encrypted = true;
         return Ok(r);
     }
-    let addresses = layer_addresses(&options.address, &parsed.from, &parsed.from);
+    let top_from = classified.from;
+    let addresses = layer_addresses(&options.address, &top_from, &top_from);
     let mut report = verify_layer(message, &outer, addresses, options, lookup)?;
     let mut inner: Vec<VerifyReport> = Vec::new();
     let mut encrypted = false;
     loop {
         let content = inner.last().unwrap_or(&report).content.as_slice();
-        let Some((layer_parsed, next)) = next_layer(content, &options.limits)? else {
+        let Some((layer_from, next)) = next_layer(content, &options.limits)? else {
             break;
         };
         if next.kind == LayerKind::Encrypted {
@@ -674,7 +675,7 @@ pub fn verify_with(
                 limit: crate::decrypt::MAX_LAYERS,
             }));
         }
-        let addresses = layer_addresses(&options.address, &parsed.from, &layer_parsed.from);
+        let addresses = layer_addresses(&options.address, &top_from, &layer_from);
         let layer = verify_layer(content, &next, addresses, options, lookup)?;
         inner.push(layer);
     }
@@ -696,12 +697,12 @@ pub fn verify_with(
 fn next_layer(
     content: &[u8],
     limits: &mime::Limits,
-) -> Result<Option<(mime::ParsedMessage, classify::Outermost)>, VerifyError> {
+) -> Result<Option<(Vec<String>, classify::Outermost)>, VerifyError> {
     if content.is_empty() {
         return Ok(None);
     }
-    let (parsed, next) = classify::classify_message(content, limits)?;
-    Ok(next.map(|n| (parsed, n)))
+    let c = classify::classify_message(content, limits)?;
+    Ok(c.outermost.map(|n| (c.from, n)))
 }
 
 /// The addresses a signed layer's signers are checked against: the caller's, or with
