@@ -11,16 +11,18 @@
 //! substitutes a random content key on any failure (RFC 3218), so the content decryption fails
 //! the same way as with a wrong key. GCM plaintext is released only after the tag verified.
 
+use crate::classify::{self, LayerKind};
 use crate::cms::enveloped::{self, ContentCipher};
 use crate::crypto::keys::PrivateKey;
 use crate::error::{DecryptError, ParseError};
-use crate::mime::{self, SmimeKind};
+use crate::mime;
 use crate::policy::Policy;
-use crate::verify::{self, AddressPolicy, VerifyOptions, VerifyReport};
+use crate::verify::{self, SignedScope, SignerReport, Verdict, VerifyOptions, VerifyReport};
 use der::Decode;
 use std::sync::Arc;
 
-/// How deep decrypt-and-verify follows nested layers.
+/// How deep decrypt-and-verify follows nested layers by default
+/// ([`crate::policy::Limits::max_layers`]).
 pub const MAX_LAYERS: usize = 8;
 
 /// A private key with its certificate: one entry of the key history.
@@ -136,28 +138,38 @@ pub fn decrypt_der(
 
 /// Decrypts an encrypted message (application/pkcs7-mime, whole message or bare entity).
 /// The result's content is the decrypted MIME entity.
+///
+/// The message is read the way [`verify`](crate::verify::verify) and [`open`] read it
+/// ([`classify`](crate::classify::classify)): signed layers around the encryption (encrypt-then-sign)
+/// are stepped through without being verified, so a message that `verify` calls encrypted is
+/// decrypted here, and one it calls not encrypted is [`DecryptError::NotEncrypted`]. Use
+/// [`open`] to verify the layers as well.
 pub fn decrypt(
     message: &[u8],
     keys: &[DecryptionKey],
     policy: &Policy,
 ) -> Result<Decrypted, DecryptError> {
-    let parsed = mime::parse(message, &policy.limits.mime)?;
-    let part = parsed
-        .smime
-        .iter()
-        .find(|p| says_encrypted(p))
-        .ok_or(DecryptError::NotEncrypted)?;
-    decrypt_der(&part.cms, keys, policy)
-}
-
-/// Whether a part is encrypted: its smime-type says so (then a body that does not parse is a
-/// parse error, not "not encrypted"), or an untyped pkcs7-mime body holds encrypted CMS.
-fn says_encrypted(p: &mime::SmimePart) -> bool {
-    match p.kind {
-        SmimeKind::EnvelopedData | SmimeKind::AuthEnvelopedData => true,
-        SmimeKind::Pkcs7Mime => enveloped::is_encrypted(&p.cms),
-        _ => false,
+    let limits = &policy.limits.mime;
+    // The message itself is borrowed, only inner layers are owned: no copy of a large message.
+    let mut inner: Option<Vec<u8>> = None;
+    for _ in 0..=policy.limits.max_layers {
+        let current = inner.as_deref().unwrap_or(message);
+        // Empty content inside a signed layer holds no layer; an empty message is an error.
+        if inner.is_some() && current.is_empty() {
+            break;
+        }
+        match classify::classify_message(current, limits)?.outermost {
+            None => break,
+            Some(o) if o.kind == LayerKind::Encrypted => {
+                return decrypt_der(&o.part.cms, keys, policy);
+            }
+            Some(o) => {
+                let next = classify::signed_content(current, &o.part)?.into_owned();
+                inner = Some(next);
+            }
+        }
     }
+    Err(DecryptError::NotEncrypted)
 }
 
 /// One layer of an opened message, outermost first.
@@ -178,6 +190,11 @@ pub enum Layer {
 }
 
 /// A message opened layer by layer.
+///
+/// Which signatures vouch for [`Opened::content`]: only the signed layers inside the innermost
+/// encrypted layer ([`Opened::content_signatures`]). A signature outside an encryption
+/// (encrypt-then-sign) covers ciphertext ([`SignedScope::Ciphertext`]): it is reported in
+/// [`Opened::layers`] but never makes the decrypted content read as signed.
 #[derive(Debug, Clone)]
 pub struct Opened {
     /// The layers, outermost first.
@@ -187,26 +204,57 @@ pub struct Opened {
 }
 
 impl Opened {
-    /// Whether every signed layer is trusted (and there is at least one).
-    pub fn all_signatures_trusted(&self) -> bool {
-        let mut any = false;
-        for l in &self.layers {
-            if let Layer::Signed(r) = l {
-                any = true;
-                if !r.is_trusted() {
-                    return false;
-                }
-            }
+    /// The signed layers whose signatures cover [`Opened::content`], outermost first: those
+    /// after the last encrypted layer.
+    pub fn content_signatures(&self) -> Vec<&VerifyReport> {
+        let start = self
+            .layers
+            .iter()
+            .rposition(|l| matches!(l, Layer::Encrypted { .. }))
+            .map_or(0, |i| i + 1);
+        self.layers[start..]
+            .iter()
+            .filter_map(|l| match l {
+                Layer::Signed(r) => Some(r.as_ref()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The signers who vouch for [`Opened::content`]: those of the innermost signed layer
+    /// that covers it; none when the content is not signed (a signature over ciphertext does
+    /// not count).
+    pub fn content_signers(&self) -> &[SignerReport] {
+        match self.content_signatures().last() {
+            Some(r) => &r.signers,
+            None => &[],
         }
-        any
+    }
+
+    /// The verdict for [`Opened::content`], by the rule of
+    /// [`VerifyReport::verdict`](crate::verify::VerifyReport::verdict) applied to
+    /// [`Opened::content_signatures`]: [`Verdict::NotSigned`] when no signature covers the
+    /// content (signatures over ciphertext do not), otherwise that of the innermost signed
+    /// layer (and [`Verdict::PartiallySigned`] when an outer one signs only a part).
+    pub fn verdict(&self) -> Verdict {
+        verify::combined_verdict(&self.content_signatures())
+    }
+
+    /// Whether the content is signed and the signature is trusted:
+    /// [`Opened::verdict`] is [`Verdict::Trusted`]. A signature that covers only ciphertext
+    /// does not count.
+    pub fn all_signatures_trusted(&self) -> bool {
+        self.verdict() == Verdict::Trusted
     }
 }
 
 /// Decrypts and verifies a nested message (signed inside encrypted, encrypted inside signed,
-/// triple wrap…), following at most [`MAX_LAYERS`] layers. Every mailbox of every From field
-/// of the outer message is what inner signatures are checked against (unless `options.address`
-/// says otherwise), and a From inside signed content must name the same mailboxes. A plain
-/// message yields no layers.
+/// triple wrap…), following at most `options.policy.limits.max_layers` layers, each found the
+/// way [`verify`](crate::verify::verify) finds them ([`classify`](crate::classify::classify)),
+/// also inside multipart wrappers of other kinds. Every signed layer is checked against every
+/// mailbox of every From field of the outer message (unless `options.address` says
+/// otherwise; without an outer From, the From of the layer's own entity), and a From inside
+/// signed content must name the same mailboxes. A plain message yields no layers.
 pub fn open(
     message: &[u8],
     keys: &[DecryptionKey],
@@ -230,64 +278,51 @@ pub fn open_with(
     options: &VerifyOptions,
     lookup: &dyn verify::CertificateLookup,
 ) -> Result<Opened, DecryptError> {
-    let top = mime::parse(message, &options.policy.limits.mime)?;
-    let mut opts = options.clone();
-    // Every mailbox of every outer From field is the sender of every layer inside.
-    if opts.address == AddressPolicy::FromHeader && top.from_fields.present() {
-        opts.address = AddressPolicy::Outer(top.from_fields.clone());
-    }
     let mut layers = Vec::new();
-    let mut current = message.to_vec();
-    for _ in 0..MAX_LAYERS {
-        let parsed = mime::parse(&current, &options.policy.limits.mime)?;
-        let Some(part) = parsed.smime.first() else {
-            return Ok(Opened {
-                layers,
-                content: current,
-            });
+    let mut top_from: Option<mime::FromFields> = None;
+    // The message itself is borrowed, only inner layers are owned: no copy of a large message.
+    let mut inner: Option<Vec<u8>> = None;
+    loop {
+        let current = inner.as_deref().unwrap_or(message);
+        if inner.is_some() && current.is_empty() {
+            break;
+        }
+        let classified = classify::classify_message(current, &options.policy.limits.mime)?;
+        let from = top_from.get_or_insert_with(|| classified.from_fields.clone());
+        let Some(outer) = classified.outermost else {
+            break;
         };
-        if part.depth != 0 {
-            // The S/MIME structure is only a part: verify reports the scope; stop here.
-            let report = verify::verify_with(&current, &opts, lookup)?;
-            layers.push(Layer::Signed(Box::new(report)));
-            return Ok(Opened {
-                layers,
-                content: current,
-            });
+        let max_layers = options.policy.limits.max_layers;
+        if layers.len() >= max_layers {
+            return Err(DecryptError::Parse(ParseError::TooDeep {
+                limit: max_layers,
+            }));
         }
-        if says_encrypted(part) {
-            let d = decrypt_der(&part.cms, keys, &options.policy)?;
-            layers.push(Layer::Encrypted {
-                key_index: d.key_index,
-                cipher: d.cipher,
-                integrity_protected: d.integrity_protected,
-            });
-            current = d.content;
-            continue;
-        }
-        match part.kind {
-            SmimeKind::MultipartSigned | SmimeKind::SignedData | SmimeKind::Pkcs7Mime => {
-                let report = verify::verify_with(&current, &opts, lookup)?;
-                let inner = report.content.clone();
-                let signed = report.kind != verify::SignatureKind::None;
-                layers.push(Layer::Signed(Box::new(report)));
-                if !signed {
-                    return Ok(Opened {
-                        layers,
-                        content: current,
-                    });
+        match outer.kind {
+            LayerKind::Encrypted => {
+                let d = decrypt_der(&outer.part.cms, keys, &options.policy)?;
+                // Every signature so far covers this ciphertext, not what is inside.
+                for l in &mut layers {
+                    if let Layer::Signed(r) = l {
+                        r.scope = SignedScope::Ciphertext;
+                    }
                 }
-                current = inner;
+                layers.push(Layer::Encrypted {
+                    key_index: d.key_index,
+                    cipher: d.cipher,
+                    integrity_protected: d.integrity_protected,
+                });
+                inner = Some(d.content);
             }
             _ => {
-                return Ok(Opened {
-                    layers,
-                    content: current,
-                });
+                let addresses = verify::layer_addresses(options, from, &classified.from_fields);
+                let report = verify::verify_layer(current, &outer, addresses, options, lookup)?;
+                let next = report.content.clone();
+                layers.push(Layer::Signed(Box::new(report)));
+                inner = Some(next);
             }
         }
     }
-    Err(DecryptError::Parse(ParseError::TooDeep {
-        limit: MAX_LAYERS,
-    }))
+    let content = inner.unwrap_or_else(|| message.to_vec());
+    Ok(Opened { layers, content })
 }

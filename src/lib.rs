@@ -43,6 +43,7 @@
 //! # }
 //! ```
 
+pub mod classify;
 pub mod cms;
 pub mod crypto;
 pub mod decrypt;

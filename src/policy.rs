@@ -96,7 +96,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             mime: mime::Limits::default(),
-            max_layers: 8,
+            max_layers: crate::decrypt::MAX_LAYERS,
         }
     }
 }

@@ -8,9 +8,15 @@
 //! [`Verdict`] for the message that is [`Verdict::Trusted`] only when every signer passed
 //! every check and the signature covers the whole message.
 //!
+//! A signed message signed again is verified layer by layer ([`VerifyReport::inner`]); the
+//! verdict follows the innermost signed layer, whose content is what a user sees (see
+//! [`VerifyReport::verdict`] for the rule). A signature over encrypted content covers only
+//! ciphertext ([`SignedScope::Ciphertext`]).
+//!
 //! Errors ([`VerifyError`]) are only for input that cannot be examined at all (malformed MIME
 //! or CMS). A bad signature is a finding, not an error.
 
+use crate::classify::{self, LayerKind};
 use crate::cms::signed_data::{self, SignerId, SignerInfo};
 use crate::crypto::verify::{KeyAlgorithm, SigCheckError, key_info, verify_signature};
 use crate::crypto::{DigestAlgorithm, oids};
@@ -418,6 +424,10 @@ pub enum SignedScope {
         /// The index path of the signed part in the MIME tree.
         path: Vec<usize>,
     },
+    /// Encrypted content (encrypt-then-sign): the signature covers the ciphertext, not the
+    /// content a user reads after decryption (RFC 8551 section 3.7). It says who sent the
+    /// encrypted message, not who wrote what is inside.
+    Ciphertext,
     /// Nothing is signed.
     Nothing,
 }
@@ -460,6 +470,9 @@ pub enum Verdict {
         /// The index path of the signed part.
         path: Vec<usize>,
     },
+    /// Every signer passed, but the signature covers only ciphertext (encrypt-then-sign): it
+    /// says nothing about who wrote the decrypted content.
+    CiphertextOnly,
 }
 
 impl fmt::Display for Verdict {
@@ -497,6 +510,10 @@ impl fmt::Display for Verdict {
                 f,
                 "only part {path:?} of the message is signed; the rest could have been added"
             ),
+            Verdict::CiphertextOnly => write!(
+                f,
+                "the signature covers only the encrypted form: it does not say who wrote the content"
+            ),
         }
     }
 }
@@ -510,7 +527,10 @@ pub struct VerifyReport {
     pub scope: SignedScope,
     /// One report per signer, in the order of the message.
     pub signers: Vec<SignerReport>,
-    /// The exact signed content (for multipart/signed: the first part as signed).
+    /// The content a user sees: the exact signed content of the innermost signed layer (for
+    /// multipart/signed: the first part as signed). For a layer in [`VerifyReport::inner`]: that
+    /// layer's own signed content. When the walk stopped at an encrypted layer, the encrypted
+    /// entity (decrypt it with [`open`](crate::decrypt::open)).
     pub content: Vec<u8>,
     /// The addresses the signers were checked against (empty when the check was skipped).
     pub addresses_checked: Vec<String>,
@@ -524,10 +544,15 @@ pub struct VerifyReport {
     pub weakened_by: Vec<&'static str>,
     /// Whether a detached signature also carried content (always refused).
     pub detached_with_content: bool,
-    /// Whether the message is encrypted rather than signed.
+    /// Whether the message is encrypted rather than signed, or the content under its signed
+    /// layers is (encrypt-then-sign): decrypt it with [`open`](crate::decrypt::open).
     pub encrypted: bool,
     /// The certificates the message carried (DER), in message order.
     pub certificates: Vec<Vec<u8>>,
+    /// The signed layers inside this one (a signed message signed again), outermost first,
+    /// each verified with its own signers and address check; empty for a single signature
+    /// and for the layers themselves. The fields above describe the outermost layer.
+    pub inner: Vec<VerifyReport>,
 }
 
 impl VerifyReport {
@@ -544,12 +569,70 @@ impl VerifyReport {
             detached_with_content: false,
             encrypted: false,
             certificates: Vec::new(),
+            inner: Vec::new(),
         }
     }
 
-    /// The verdict: [`Verdict::Trusted`] only when every signer passed every check.
+    /// Every signed layer, outermost first: this one, then [`VerifyReport::inner`].
+    pub fn layers(&self) -> impl Iterator<Item = &VerifyReport> {
+        std::iter::once(self).chain(self.inner.iter())
+    }
+
+    /// The signed layer that vouches for the content a user sees: the innermost one; `None`
+    /// when the content is encrypted (the signatures cover only ciphertext) or not signed.
+    pub fn content_layer(&self) -> Option<&VerifyReport> {
+        match self.layers().last() {
+            Some(l)
+                if l.kind != SignatureKind::None
+                    && l.scope != SignedScope::Ciphertext
+                    && !self.encrypted =>
+            {
+                Some(l)
+            }
+            _ => None,
+        }
+    }
+
+    /// The signers whose signature covers the content a user sees: those of
+    /// [`VerifyReport::content_layer`]; none when the content is encrypted or not signed.
+    pub fn content_signers(&self) -> &[SignerReport] {
+        self.content_layer().map_or(&[], |l| l.signers.as_slice())
+    }
+
+    /// The verdict for what a user sees, judged by the layers that content depends on.
+    ///
+    /// The rule:
+    /// - an encrypted message, or signatures around encrypted content (the content is not
+    ///   readable yet), is [`Verdict::Encrypted`];
+    /// - otherwise the verdict is that of the innermost signed layer ([`layer_verdict`]): the
+    ///   content shown is that layer's signed content, so its signers are the ones who vouch for
+    ///   it. A failing outer layer (a broken or untrusted signature around a trusted one) is
+    ///   reported in [`layers`], but neither hides a good inner signature nor makes a bad
+    ///   inner one trusted;
+    /// - a trusted innermost layer under an outer layer that signs only one part of its
+    ///   message is [`Verdict::PartiallySigned`] with that part's path: the unsigned rest is
+    ///   shown with it.
+    ///
+    /// Every signed layer checks its signers against the same sender address (the From of the
+    /// message, unless [`VerifyOptions::address`] says otherwise), so an inner signer that is
+    /// not the sender is [`Verdict::AddressMismatch`].
+    ///
+    /// [`layer_verdict`]: VerifyReport::layer_verdict
+    /// [`layers`]: VerifyReport::layers
     pub fn verdict(&self) -> Verdict {
         if self.encrypted {
+            return Verdict::Encrypted;
+        }
+        let layers: Vec<&VerifyReport> = self.layers().collect();
+        combined_verdict(&layers)
+    }
+
+    /// The verdict of this signed layer alone (its signers and its scope), not looking at
+    /// [`VerifyReport::inner`]: [`Verdict::Trusted`] only when every signer passed every check
+    /// and the signature covers the whole message; a trusted signature over ciphertext is
+    /// [`Verdict::CiphertextOnly`].
+    pub fn layer_verdict(&self) -> Verdict {
+        if self.encrypted && self.kind == SignatureKind::None {
             return Verdict::Encrypted;
         }
         if self.kind == SignatureKind::None {
@@ -586,16 +669,35 @@ impl VerifyReport {
                 Verdict::AddressMismatch
             };
         }
-        if let SignedScope::Part { path } = &self.scope {
-            return Verdict::PartiallySigned { path: path.clone() };
+        match &self.scope {
+            SignedScope::Part { path } => Verdict::PartiallySigned { path: path.clone() },
+            SignedScope::Ciphertext => Verdict::CiphertextOnly,
+            _ => Verdict::Trusted,
         }
-        Verdict::Trusted
     }
 
     /// Whether the verdict is [`Verdict::Trusted`].
     pub fn is_trusted(&self) -> bool {
         self.verdict() == Verdict::Trusted
     }
+}
+
+/// The verdict of a stack of signed layers (outermost first) over the content a user sees: see
+/// [`VerifyReport::verdict`] for the rule.
+pub(crate) fn combined_verdict(layers: &[&VerifyReport]) -> Verdict {
+    let Some((shown, outer)) = layers.split_last() else {
+        return Verdict::NotSigned;
+    };
+    let v = shown.layer_verdict();
+    if v != Verdict::Trusted {
+        return v;
+    }
+    for l in outer {
+        if let SignedScope::Part { path } = &l.scope {
+            return Verdict::PartiallySigned { path: path.clone() };
+        }
+    }
+    Verdict::Trusted
 }
 
 /// A place to find signer certificates that a message does not carry, such as a keyring.
@@ -619,62 +721,122 @@ pub fn verify(message: &[u8], options: &VerifyOptions) -> Result<VerifyReport, V
 }
 
 /// Like [`verify`], also asking `lookup` for signer certificates the message does not carry.
+///
+/// Every signed layer is verified, outermost first, down to the content a user sees (at most
+/// [`Limits::max_layers`](crate::policy::Limits::max_layers) layers): the report describes the outermost
+/// layer, [`VerifyReport::inner`] the signed layers inside it, and [`VerifyReport::content`]
+/// is the innermost content. When the walk reaches an encrypted layer it stops there: the
+/// signatures above it cover ciphertext ([`SignedScope::Ciphertext`]), the content is the
+/// encrypted entity, and the verdict is [`Verdict::Encrypted`].
 pub fn verify_with(
     message: &[u8],
     options: &VerifyOptions,
     lookup: &dyn CertificateLookup,
 ) -> Result<VerifyReport, VerifyError> {
-    let parsed = mime::parse(message, &options.policy.limits.mime)?;
-    let Some(part) = parsed.smime.iter().find(|p| {
-        matches!(
-            p.kind,
-            SmimeKind::MultipartSigned
-                | SmimeKind::SignedData
-                | SmimeKind::Pkcs7Mime
-                | SmimeKind::EnvelopedData
-                | SmimeKind::AuthEnvelopedData
-        )
-    }) else {
+    let classified = classify::classify_message(message, &options.policy.limits.mime)?;
+    let Some(outer) = classified.outermost else {
         return Ok(VerifyReport::empty(SignatureKind::None));
     };
-    let addresses = match &options.address {
-        _ if options.policy.dangerous().address_check_skipped() => SenderInput::Skip,
-        AddressPolicy::FromHeader => SenderInput::Outer(parsed.from_fields.clone()),
+    if outer.kind == LayerKind::Encrypted {
+        let mut r = VerifyReport::empty(SignatureKind::None);
+        r.encrypted = true;
+        return Ok(r);
+    }
+    let top_from = classified.from_fields;
+    let addresses = layer_addresses(options, &top_from, &top_from);
+    let mut report = verify_layer(message, &outer, addresses, options, lookup)?;
+    let mut inner: Vec<VerifyReport> = Vec::new();
+    let mut encrypted = false;
+    loop {
+        let content = inner.last().unwrap_or(&report).content.as_slice();
+        let Some((layer_from, next)) = next_layer(content, &options.policy.limits.mime)? else {
+            break;
+        };
+        if next.kind == LayerKind::Encrypted {
+            encrypted = true;
+            break;
+        }
+        let max_layers = options.policy.limits.max_layers;
+        if inner.len() + 1 >= max_layers {
+            return Err(VerifyError::Parse(ParseError::TooDeep {
+                limit: max_layers,
+            }));
+        }
+        let addresses = layer_addresses(options, &top_from, &layer_from);
+        let layer = verify_layer(content, &next, addresses, options, lookup)?;
+        inner.push(layer);
+    }
+    if encrypted {
+        report.scope = SignedScope::Ciphertext;
+        for l in &mut inner {
+            l.scope = SignedScope::Ciphertext;
+        }
+        report.encrypted = true;
+    }
+    if let Some(last) = inner.last() {
+        report.content = last.content.clone();
+    }
+    report.inner = inner;
+    Ok(report)
+}
+
+/// The next protective layer inside `content`, if any (empty content has none), with the From
+/// fields of the entity that holds it.
+fn next_layer(
+    content: &[u8],
+    limits: &mime::Limits,
+) -> Result<Option<(mime::FromFields, classify::Outermost)>, VerifyError> {
+    if content.is_empty() {
+        return Ok(None);
+    }
+    let c = classify::classify_message(content, limits)?;
+    Ok(c.outermost.map(|n| (c.from_fields, n)))
+}
+
+/// Where a signed layer's sender comes from: the caller's address; or, with
+/// [`AddressPolicy::FromHeader`], the From fields of the message the user sees (`top_from`),
+/// or when that message has none, those of the layer's own entity (`layer_from`). A From inside
+/// the layer's signed content then takes precedence (see `sender_plan`).
+pub(crate) fn layer_addresses(
+    options: &VerifyOptions,
+    top_from: &mime::FromFields,
+    layer_from: &mime::FromFields,
+) -> SenderInput {
+    match &options.address {
+        AddressPolicy::FromHeader if !options.policy.dangerous().address_check_skipped() => {
+            if top_from.present() || top_from.unreadable.is_some() {
+                SenderInput::Outer(top_from.clone())
+            } else {
+                SenderInput::Outer(layer_from.clone())
+            }
+        }
         _ => sender_input(options),
-    };
-    let scope = if part.depth == 0 {
+    }
+}
+
+/// Verifies one signed layer: the signed structure `outer` found in `message` by
+/// [`classify`](crate::classify::classify). The report's content is the layer's signed content;
+/// nothing inside it is looked at.
+pub(crate) fn verify_layer(
+    message: &[u8],
+    outer: &classify::Outermost,
+    addresses: SenderInput,
+    options: &VerifyOptions,
+    lookup: &dyn CertificateLookup,
+) -> Result<VerifyReport, VerifyError> {
+    let part = &outer.part;
+    let scope = if outer.is_whole_message() {
         SignedScope::WholeMessage
     } else {
         SignedScope::Part {
             path: part.path.clone(),
         }
     };
-    let mut report = match part.kind {
-        SmimeKind::MultipartSigned => {
-            let range = part.signed_content.clone().ok_or_else(|| {
-                VerifyError::Parse(ParseError::mime("multipart/signed without a signed part"))
-            })?;
-            let content = message.get(range).ok_or_else(|| {
-                VerifyError::Parse(ParseError::mime("signed part outside the message"))
-            })?;
-            check(Some(content), &part.cms, addresses, options, lookup)?
-        }
-        SmimeKind::EnvelopedData | SmimeKind::AuthEnvelopedData => {
-            let mut r = VerifyReport::empty(SignatureKind::None);
-            r.encrypted = true;
-            return Ok(r);
-        }
-        _ => {
-            let ci = signed_data::parse_content_info(&part.cms)?;
-            if ci.content_type == oids::ENVELOPED_DATA
-                || ci.content_type == oids::AUTH_ENVELOPED_DATA
-            {
-                let mut r = VerifyReport::empty(SignatureKind::None);
-                r.encrypted = true;
-                return Ok(r);
-            }
-            check(None, &part.cms, addresses, options, lookup)?
-        }
+    let mut report = if part.kind == SmimeKind::MultipartSigned {
+        let content = classify::signed_content(message, part)?;
+        check(Some(&content), &part.cms, addresses, options, lookup)?
+    } else {
+        check(None, &part.cms, addresses, options, lookup)?
     };
     report.scope = scope;
     Ok(report)
@@ -702,7 +864,7 @@ pub fn verify_opaque_der(der: &[u8], options: &VerifyOptions) -> Result<VerifyRe
 }
 
 /// Where the sender mailboxes come from, before the signed content is looked at.
-enum SenderInput {
+pub(crate) enum SenderInput {
     /// The check is skipped on request.
     Skip,
     /// The caller named the address.
@@ -711,9 +873,8 @@ enum SenderInput {
     Outer(mime::FromFields),
 }
 
-/// The sender input of a policy; [`AddressPolicy::FromHeader`] without a header to read is an
-/// outer header without From fields.
-/// Skipped when the policy's weakening setting says so.
+/// The sender input of the options; [`AddressPolicy::FromHeader`] without a header to read is
+/// an outer header without From fields. Skipped when the policy's weakening setting says so.
 fn sender_input(options: &VerifyOptions) -> SenderInput {
     if options.policy.dangerous().address_check_skipped() {
         return SenderInput::Skip;

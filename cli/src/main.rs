@@ -1,7 +1,11 @@
 //! `smime`: sign, verify and inspect S/MIME messages from the command line.
 //!
-//! Exit codes: 0 success (verify: every signer valid and trusted), 1 verification failed (the
-//! report is printed), 2 bad usage or unreadable input.
+//! Exit codes: 0 success (verify: the signature on the content the user sees is valid and
+//! trusted; decrypt: decrypted, and that content is either unsigned or trustworthily signed),
+//! 1 verification or decryption failed (the report is printed), 2 bad usage or unreadable
+//! input. Every signed layer of a nested message is printed; the exit code follows the
+//! innermost signed layer, which vouches for the content (a broken outer layer around a good
+//! one is reported but does not fail; a signature over ciphertext only never counts).
 
 mod demo;
 mod keyring;
@@ -64,6 +68,11 @@ whose keys check those CRLs.
            the keyring's identity for the From address.
   decrypt  tries every key the keyring ever held (renewed certificates included) and
            verifies an inner signature against the keyring.
+
+verify and decrypt print every layer of a nested message, outermost first. The verdict and
+the exit code follow the innermost signed layer, whose content is what is shown: a broken
+outer signature around a good inner one is reported but does not fail; a signature outside
+the encryption covers only the ciphertext and never makes the content read as signed.
 exit codes: 0 success, 1 verification or decryption failed, 2 bad usage or unreadable input";
 
 /// A failure that ends the command with exit code 2.
@@ -750,6 +759,7 @@ fn cert_label(der: &[u8]) -> String {
 
 fn cmd_decrypt(argv: &[String]) -> Result<u8, Usage> {
     use smime::decrypt::{DecryptionKey, Layer, open_with};
+    use smime::verify::Verdict;
     let a = Args::parse(
         argv,
         &[
@@ -812,8 +822,9 @@ fn cmd_decrypt(argv: &[String]) -> Result<u8, Usage> {
         }
         Err(e) => return Err(e.into()),
     };
-    let mut ok = true;
-    for layer in &opened.layers {
+    let n = opened.layers.len();
+    for (i, layer) in opened.layers.iter().enumerate() {
+        eprint!("layer {} of {n}: ", i + 1);
         match layer {
             Layer::Encrypted {
                 key_index,
@@ -834,10 +845,11 @@ fn cmd_decrypt(argv: &[String]) -> Result<u8, Usage> {
                     .unwrap_or_default()
             ),
             Layer::Signed(report) => {
-                ok &= report.is_trusted();
-                eprint!("{}", report::to_text(report));
+                eprintln!("signed");
+                eprintln!("verdict: {}", report.layer_verdict());
+                eprint!("{}", report::layer_text(report));
             }
-            _ => {}
+            _ => eprintln!("(unknown layer)"),
         }
     }
     if !opened
@@ -847,6 +859,11 @@ fn cmd_decrypt(argv: &[String]) -> Result<u8, Usage> {
     {
         return Err(Usage("the input is not encrypted".into()));
     }
+    // The exit code follows the signatures that cover the decrypted content; a signature
+    // over the ciphertext only is reported above but does not count.
+    let verdict = opened.verdict();
+    eprintln!("content: {verdict}");
+    let ok = matches!(verdict, Verdict::Trusted | Verdict::NotSigned);
     write_output(a.one("-o")?, &opened.content)?;
     Ok(if ok { 0 } else { 1 })
 }

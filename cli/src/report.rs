@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 use smime::cms::signed_data;
 use smime::crypto::oids;
-use smime::verify::{Check, SignerReport, VerifyReport};
+use smime::verify::{Check, SignedScope, SignerReport, VerifyReport};
 use std::fmt::Write as _;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -57,7 +57,20 @@ fn signer_json(s: &SignerReport) -> Value {
     })
 }
 
-/// The report as JSON.
+fn layer_json(r: &VerifyReport) -> Value {
+    json!({
+        "verdict": format!("{:?}", r.layer_verdict()),
+        "verdict_text": r.layer_verdict().to_string(),
+        "kind": format!("{:?}", r.kind),
+        "scope": format!("{:?}", r.scope),
+        "addresses_checked": r.addresses_checked,
+        "address_check_skipped": r.address_check_skipped,
+        "signers": r.signers.iter().map(signer_json).collect::<Vec<_>>(),
+    })
+}
+
+/// The report as JSON: the verdict for what the user sees, the outermost layer's fields (as
+/// before nesting was reported) and every signed layer, outermost first.
 pub fn to_json(r: &VerifyReport) -> String {
     let v = json!({
         "verdict": format!("{:?}", r.verdict()),
@@ -70,15 +83,46 @@ pub fn to_json(r: &VerifyReport) -> String {
         "address_check_skipped": r.address_check_skipped,
         "content_length": r.content.len(),
         "signers": r.signers.iter().map(signer_json).collect::<Vec<_>>(),
+        "layers": r.layers().map(layer_json).collect::<Vec<_>>(),
     });
     serde_json::to_string_pretty(&v).unwrap_or_else(|_| v.to_string())
 }
 
-/// The report as text for a person.
+/// The report as text for a person: the verdict for what the user sees, then every signed
+/// layer, outermost first.
 pub fn to_text(r: &VerifyReport) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "verdict: {}", r.verdict());
+    let n = r.layers().count();
+    for (i, layer) in r.layers().enumerate() {
+        if n > 1 {
+            let _ = writeln!(
+                s,
+                "layer {} of {n}{}: {}",
+                i + 1,
+                match i {
+                    0 => " (outermost)",
+                    _ if i + 1 == n => " (innermost)",
+                    _ => "",
+                },
+                layer.layer_verdict()
+            );
+        }
+        s.push_str(&layer_text(layer));
+    }
+    s
+}
+
+/// One signed layer as text, without a verdict line.
+pub fn layer_text(r: &VerifyReport) -> String {
+    let mut s = String::new();
     let _ = writeln!(s, "signature: {:?}, covering {:?}", r.kind, r.scope);
+    if r.scope == SignedScope::Ciphertext {
+        let _ = writeln!(
+            s,
+            "  (this signature covers the encrypted form only: it does not vouch for the content)"
+        );
+    }
     if r.address_check_skipped {
         let _ = writeln!(s, "address check: skipped on request");
     } else {

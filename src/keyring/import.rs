@@ -284,10 +284,19 @@ impl Keyring {
     /// `encryptionKeyPreference` (or, without one, its own certificate if it may receive
     /// encrypted mail) is recorded as the one to encrypt to. CA certificates of the message join
     /// the intermediate collection. Nothing is learned from a signer whose signature failed.
+    ///
+    /// Of a nested message only the layer that vouches for the content shown
+    /// ([`VerifyReport::content_layer`]) is learned from: an outer signature, which the verdict
+    /// does not depend on, and a signature over ciphertext teach nothing.
     pub fn harvest(&mut self, report: &VerifyReport, time: SystemTime) -> Harvest {
         let mut out = Harvest::default();
         let now = to_timestamp(time);
         let mut any = false;
+        let Some(report) = report.content_layer() else {
+            out.ignored
+                .push("no signature covers the content shown".to_string());
+            return out;
+        };
         for s in &report.signers {
             let Some(cert) = &s.certificate else {
                 out.ignored
