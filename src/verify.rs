@@ -15,6 +15,7 @@ use crate::cms::signed_data::{self, SignerId, SignerInfo};
 use crate::crypto::verify::{KeyAlgorithm, SigCheckError, key_info, verify_signature};
 use crate::crypto::{DigestAlgorithm, oids};
 use crate::error::{ParseError, VerifyError};
+use crate::policy::Policy;
 use crate::mime::{self, SmimeKind};
 use crate::validate::{
     self, ChainFailure, ChainInput, EkuFailure, KeyUsageFailure, RevocationStatus, ValidityFailure,
@@ -841,21 +842,28 @@ fn check_signer(
         .filter(|(d, _)| d != cert_der)
         .map(|(d, _)| d.clone())
         .collect();
-    let outcome = validate::validate_chain(&ChainInput {
-        end_entity: cert_der,
-        intermediates: &intermediates,
-        trust_anchors: anchors,
-        crls: &options.crls,
-        time,
-    });
+    let policy = Policy::default();
+    let outcome = validate::validate_chain(
+        &ChainInput {
+            end_entity: cert_der,
+            intermediates: &intermediates,
+            trust_anchors: anchors,
+            crls: &options.crls,
+            time,
+        },
+        &policy,
+    );
+    r.revocation = outcome.revocation_status();
     r.chain = match outcome.result {
         Ok(_) => Check::Passed,
         // A signer certificate the caller explicitly trusts (for example a pinned self-signed
-        // certificate) is its own path; its validity and usage are still checked below.
-        Err(_) if anchors.iter().any(|a| a == cert_der) => Check::Passed,
+        // certificate) is its own path when the policy allows it; its validity and usage are
+        // still checked below.
+        Err(_) if policy.dangerous().pinned_is_path() && anchors.iter().any(|a| a == cert_der) => {
+            Check::Passed
+        }
         Err(e) => Check::Failed(e),
     };
-    r.revocation = outcome.revocation;
     r.validity = Check::from_result(validate::check_validity(cert, time));
     r.key_usage = Check::from_result(validate::check_signing_key_usage(cert));
     r.extended_key_usage = Check::from_result(validate::check_email_eku(cert));

@@ -43,6 +43,7 @@ use crate::decrypt::{self, Decrypted, DecryptionKey};
 use crate::error::{DecryptError, KeyError, ParseError, VerifyError};
 use crate::validate;
 use crate::verify::{self, AddressPolicy, CertificateLookup, VerifyOptions, VerifyReport};
+use crate::policy::Policy;
 use der::{Decode, Encode};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -964,7 +965,9 @@ impl Keyring {
     }
 
     /// Validates a certificate against the keyring's anchors, intermediates (plus `extra`) and
-    /// CRLs. A certificate that is itself a trust anchor is trusted (pinned), as in
+    /// CRLs. A certificate that is itself a trust anchor is trusted (pinned) only when the
+    /// policy lets a pinned certificate count as a path
+    /// ([`crate::policy::DangerousPolicy::pinned_certificate_is_path`]), as in
     /// [`crate::verify`].
     pub fn validate(
         &self,
@@ -975,15 +978,20 @@ impl Keyring {
         let mut intermediates = self.intermediate_ders();
         intermediates.extend(extra.iter().cloned());
         let anchors = self.anchor_ders();
-        let mut outcome = validate::validate_chain(&validate::ChainInput {
-            end_entity: certificate,
-            intermediates: &intermediates,
-            trust_anchors: &anchors,
-            crls: &self.crls,
-            time,
-        });
+        let policy = Policy::default();
+        let mut outcome = validate::validate_chain(
+            &validate::ChainInput {
+                end_entity: certificate,
+                intermediates: &intermediates,
+                trust_anchors: &anchors,
+                crls: &self.crls,
+                time,
+            },
+            &policy,
+        );
         if outcome.result.is_err()
-            && outcome.revocation != validate::RevocationStatus::Revoked
+            && policy.dangerous().pinned_is_path()
+            && outcome.revocation_status() != validate::RevocationStatus::Revoked
             && anchors.iter().any(|a| a == certificate)
         {
             outcome.result = Ok(vec![certificate.to_vec()]);

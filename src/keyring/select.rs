@@ -273,12 +273,12 @@ impl Keyring {
             });
         }
         let outcome = self.validate(&info.der, chain, time);
-        if outcome.revocation == RevocationStatus::Revoked {
+        if outcome.revocation_status() == RevocationStatus::Revoked {
             return Err(Unusable::Revoked);
         }
         match outcome.result {
-            Ok(_) => Ok(outcome.revocation),
-            Err(ChainFailure::Revoked) => Err(Unusable::Revoked),
+            Ok(_) => Ok(outcome.revocation_status()),
+            Err(ChainFailure::Revoked { .. }) => Err(Unusable::Revoked),
             Err(ChainFailure::EkuNotAllowed) => Err(Unusable::WrongKeyUsage),
             Err(e) => Err(Unusable::Untrusted(e)),
         }
@@ -407,7 +407,8 @@ impl Keyring {
             .into_iter()
             .filter(|i| i.key.is_some() && i.info.roles.encryption && i.info.valid_at(time))
             .filter(|i| {
-                self.validate(&i.info.der, &i.chain, time).revocation != RevocationStatus::Revoked
+                self.validate(&i.info.der, &i.chain, time).revocation_status()
+                    != RevocationStatus::Revoked
             })
             .collect();
         ids.sort_by_key(|i| std::cmp::Reverse(i.info.not_before));
@@ -452,8 +453,8 @@ impl Keyring {
             .into_iter()
             .filter_map(|i| {
                 let o = self.validate(&i.info.der, &i.chain, time);
-                if o.revocation == RevocationStatus::Revoked
-                    || o.result == Err(ChainFailure::Revoked)
+                if o.revocation_status() == RevocationStatus::Revoked
+                    || matches!(o.result, Err(ChainFailure::Revoked { .. }))
                 {
                     None
                 } else {
