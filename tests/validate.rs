@@ -243,13 +243,16 @@ fn parse(der: &[u8]) -> Certificate {
 fn validate(pki: &TestPki, leaf: &[u8], crls: &[Vec<u8>]) -> smime::validate::ChainOutcome {
     let intermediates = vec![pki.intermediate.der.clone()];
     let anchors = vec![pki.root.der.clone()];
-    validate_chain(&ChainInput {
-        end_entity: leaf,
-        intermediates: &intermediates,
-        trust_anchors: &anchors,
-        crls,
-        time: SystemTime::now(),
-    }, &Policy::default())
+    validate_chain(
+        &ChainInput {
+            end_entity: leaf,
+            intermediates: &intermediates,
+            trust_anchors: &anchors,
+            crls,
+            time: SystemTime::now(),
+        },
+        &Policy::default(),
+    )
 }
 
 #[test]
@@ -279,23 +282,29 @@ fn wrong_root_is_unknown_issuer() {
     let (_dir, other) = TestPki::other_root();
     let intermediates = vec![pki.intermediate.der.clone()];
     let anchors = vec![other.der.clone()];
-    let outcome = validate_chain(&ChainInput {
-        end_entity: &leaf.der,
-        intermediates: &intermediates,
-        trust_anchors: &anchors,
-        crls: &[],
-        time: SystemTime::now(),
-    }, &Policy::default());
+    let outcome = validate_chain(
+        &ChainInput {
+            end_entity: &leaf.der,
+            intermediates: &intermediates,
+            trust_anchors: &anchors,
+            crls: &[],
+            time: SystemTime::now(),
+        },
+        &Policy::default(),
+    );
     assert_eq!(outcome.result, Err(ChainFailure::UnknownIssuer));
     // Without the intermediate, even the right root cannot be reached.
     let anchors = vec![pki.root.der.clone()];
-    let outcome = validate_chain(&ChainInput {
-        end_entity: &leaf.der,
-        intermediates: &[],
-        trust_anchors: &anchors,
-        crls: &[],
-        time: SystemTime::now(),
-    }, &Policy::default());
+    let outcome = validate_chain(
+        &ChainInput {
+            end_entity: &leaf.der,
+            intermediates: &[],
+            trust_anchors: &anchors,
+            crls: &[],
+            time: SystemTime::now(),
+        },
+        &Policy::default(),
+    );
     assert_eq!(outcome.result, Err(ChainFailure::UnknownIssuer));
 }
 
@@ -304,13 +313,16 @@ fn no_anchors() {
     let pki = TestPki::new();
     let leaf = pki.leaf("alice", &LeafSpec::default());
     let intermediates = vec![pki.intermediate.der.clone()];
-    let outcome = validate_chain(&ChainInput {
-        end_entity: &leaf.der,
-        intermediates: &intermediates,
-        trust_anchors: &[],
-        crls: &[],
-        time: SystemTime::now(),
-    }, &Policy::default());
+    let outcome = validate_chain(
+        &ChainInput {
+            end_entity: &leaf.der,
+            intermediates: &intermediates,
+            trust_anchors: &[],
+            crls: &[],
+            time: SystemTime::now(),
+        },
+        &Policy::default(),
+    );
     assert_eq!(outcome.result, Err(ChainFailure::NoTrustAnchors));
     assert!(!ChainFailure::NoTrustAnchors.to_string().is_empty());
 }
@@ -525,7 +537,10 @@ fn crl_not_listing_the_leaf_is_good() {
     // Only the intermediate's CRL: the intermediate itself is not covered.
     let outcome = validate(&pki, &leaf.der, &[pki.intermediate_crl()]);
     assert!(outcome.result.is_ok());
-    assert_eq!(outcome.revocation_status(), RevocationStatus::NoCrlAvailable);
+    assert_eq!(
+        outcome.revocation_status(),
+        RevocationStatus::NoCrlAvailable
+    );
 }
 
 #[test]
@@ -535,7 +550,10 @@ fn crl_from_another_issuer_is_no_crl_available() {
     let leaf = pki.leaf("alice", &LeafSpec::default());
     let outcome = validate(&pki, &leaf.der, &[stranger.intermediate_crl()]);
     assert!(outcome.result.is_ok(), "{:?}", outcome.result);
-    assert_eq!(outcome.revocation_status(), RevocationStatus::NoCrlAvailable);
+    assert_eq!(
+        outcome.revocation_status(),
+        RevocationStatus::NoCrlAvailable
+    );
 }
 
 #[test]
@@ -553,13 +571,16 @@ fn garbage_everywhere_is_a_typed_failure() {
 
     for j in &junk {
         // Garbage end entity.
-        let o = validate_chain(&ChainInput {
-            end_entity: j,
-            intermediates: &good_int,
-            trust_anchors: &good_anchor,
-            crls: &[],
-            time: SystemTime::now(),
-        }, &Policy::default());
+        let o = validate_chain(
+            &ChainInput {
+                end_entity: j,
+                intermediates: &good_int,
+                trust_anchors: &good_anchor,
+                crls: &[],
+                time: SystemTime::now(),
+            },
+            &Policy::default(),
+        );
         assert!(
             matches!(o.result, Err(ChainFailure::Malformed { .. })),
             "{:?}",
@@ -568,49 +589,61 @@ fn garbage_everywhere_is_a_typed_failure() {
         assert!(Certificate::from_der(j).is_err());
     }
     // Garbage anchors only.
-    let o = validate_chain(&ChainInput {
-        end_entity: &leaf.der,
-        intermediates: &good_int,
-        trust_anchors: &junk,
-        crls: &[],
-        time: SystemTime::now(),
-    }, &Policy::default());
+    let o = validate_chain(
+        &ChainInput {
+            end_entity: &leaf.der,
+            intermediates: &good_int,
+            trust_anchors: &junk,
+            crls: &[],
+            time: SystemTime::now(),
+        },
+        &Policy::default(),
+    );
     assert!(
         matches!(o.result, Err(ChainFailure::Malformed { .. })),
         "{:?}",
         o.result
     );
     // Garbage intermediates only: no path.
-    let o = validate_chain(&ChainInput {
-        end_entity: &leaf.der,
-        intermediates: &junk,
-        trust_anchors: &good_anchor,
-        crls: &[],
-        time: SystemTime::now(),
-    }, &Policy::default());
+    let o = validate_chain(
+        &ChainInput {
+            end_entity: &leaf.der,
+            intermediates: &junk,
+            trust_anchors: &good_anchor,
+            crls: &[],
+            time: SystemTime::now(),
+        },
+        &Policy::default(),
+    );
     assert_eq!(o.result, Err(ChainFailure::UnknownIssuer));
     // Garbage mixed into good inputs is ignored; garbage CRLs cover nothing.
     let mut anchors = junk.clone();
     anchors.push(pki.root.der.clone());
     let mut ints = junk.clone();
     ints.push(pki.intermediate.der.clone());
-    let o = validate_chain(&ChainInput {
-        end_entity: &leaf.der,
-        intermediates: &ints,
-        trust_anchors: &anchors,
-        crls: &junk,
-        time: SystemTime::now(),
-    }, &Policy::default());
+    let o = validate_chain(
+        &ChainInput {
+            end_entity: &leaf.der,
+            intermediates: &ints,
+            trust_anchors: &anchors,
+            crls: &junk,
+            time: SystemTime::now(),
+        },
+        &Policy::default(),
+    );
     assert!(o.result.is_ok(), "{:?}", o.result);
     assert_eq!(o.revocation_status(), RevocationStatus::NoCrlAvailable);
     // Time before 1970.
-    let o = validate_chain(&ChainInput {
-        end_entity: &leaf.der,
-        intermediates: &good_int,
-        trust_anchors: &good_anchor,
-        crls: &[],
-        time: SystemTime::UNIX_EPOCH - std::time::Duration::from_secs(10),
-    }, &Policy::default());
+    let o = validate_chain(
+        &ChainInput {
+            end_entity: &leaf.der,
+            intermediates: &good_int,
+            trust_anchors: &good_anchor,
+            crls: &[],
+            time: SystemTime::UNIX_EPOCH - std::time::Duration::from_secs(10),
+        },
+        &Policy::default(),
+    );
     assert!(matches!(o.result, Err(ChainFailure::Other { .. })));
 }
 
@@ -621,13 +654,16 @@ fn leaf_as_its_own_anchor_is_not_a_chain() {
     let pki = TestPki::new();
     let leaf = pki.leaf("alice", &LeafSpec::default());
     let anchors = vec![leaf.der.clone()];
-    let o = validate_chain(&ChainInput {
-        end_entity: &leaf.der,
-        intermediates: &[],
-        trust_anchors: &anchors,
-        crls: &[],
-        time: SystemTime::now(),
-    }, &Policy::default());
+    let o = validate_chain(
+        &ChainInput {
+            end_entity: &leaf.der,
+            intermediates: &[],
+            trust_anchors: &anchors,
+            crls: &[],
+            time: SystemTime::now(),
+        },
+        &Policy::default(),
+    );
     assert_eq!(o.result, Err(ChainFailure::PinnedCertificate));
 
     let mut pinning = Policy::default();
@@ -681,13 +717,16 @@ fn tampered_intermediate_signature_is_bad_signature() {
     }
     let intermediates = vec![tampered];
     let anchors = vec![pki.root.der.clone()];
-    let o = validate_chain(&ChainInput {
-        end_entity: &leaf.der,
-        intermediates: &intermediates,
-        trust_anchors: &anchors,
-        crls: &[],
-        time: SystemTime::now(),
-    }, &Policy::default());
+    let o = validate_chain(
+        &ChainInput {
+            end_entity: &leaf.der,
+            intermediates: &intermediates,
+            trust_anchors: &anchors,
+            crls: &[],
+            time: SystemTime::now(),
+        },
+        &Policy::default(),
+    );
     assert!(matches!(o.result, Err(ChainFailure::BadSignature { .. })));
 }
 

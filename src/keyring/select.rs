@@ -407,7 +407,8 @@ impl Keyring {
             .into_iter()
             .filter(|i| i.key.is_some() && i.info.roles.encryption && i.info.valid_at(time))
             .filter(|i| {
-                self.validate(&i.info.der, &i.chain, time).revocation_status()
+                self.validate(&i.info.der, &i.chain, time)
+                    .revocation_status()
                     != RevocationStatus::Revoked
             })
             .collect();

@@ -140,10 +140,7 @@ impl VerifySignatureMessage for PolicyVerifier {
 /// signature algorithm itself.
 fn implied_digest(alg: &AlgorithmIdentifierOwned) -> Result<DigestAlgorithm, String> {
     if alg.oid == oids::RSA_ENCRYPTION || alg.oid == oids::EC_PUBLIC_KEY {
-        return Err(format!(
-            "signature algorithm {} names no digest",
-            alg.oid
-        ));
+        return Err(format!("signature algorithm {} names no digest", alg.oid));
     }
     let mut last = None;
     for d in [

@@ -170,7 +170,10 @@ impl fmt::Display for ChainFailure {
                 write!(f, "the certificate of {subject} in the chain has expired")
             }
             ChainFailure::NotYetValid { subject } => {
-                write!(f, "the certificate of {subject} in the chain is not valid yet")
+                write!(
+                    f,
+                    "the certificate of {subject} in the chain is not valid yet"
+                )
             }
             ChainFailure::BadSignature { subject } => write!(
                 f,
@@ -222,7 +225,10 @@ impl fmt::Display for ChainFailure {
                 "the certificate of {subject} has a critical extension that cannot be processed"
             ),
             ChainFailure::Revoked { subject } => {
-                write!(f, "the certificate of {subject} in the chain has been revoked")
+                write!(
+                    f,
+                    "the certificate of {subject} in the chain has been revoked"
+                )
             }
             ChainFailure::RevocationUnknown { subject, reason } => write!(
                 f,

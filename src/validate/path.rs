@@ -592,7 +592,9 @@ fn revocation_failure(
     let subject = |i: usize| path.get(i).map(|p| p.subject()).unwrap_or_default();
     for (i, c) in rev.certificates.iter().enumerate() {
         if matches!(c, CertificateRevocation::Revoked { .. }) {
-            return Some(ChainFailure::Revoked { subject: subject(i) });
+            return Some(ChainFailure::Revoked {
+                subject: subject(i),
+            });
         }
     }
     if policy.revocation == RevocationMode::HardFail {
