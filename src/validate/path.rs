@@ -419,12 +419,12 @@ fn validate_candidate(
     };
     // certval does not look at the anchor's extensions (RFC 5280 section 6.1 takes the anchor
     // as a name and key); a root whose key usage forbids certificate signing issues nothing.
-    if let Ok(Some((_, ku))) = anchor.cert.tbs_certificate().get_extension::<KeyUsage>() {
-        if !ku.0.contains(KeyUsages::KeyCertSign) {
-            return Err(ChainFailure::CaKeyUsage {
-                subject: anchor.subject(),
-            });
-        }
+    if let Ok(Some((_, ku))) = anchor.cert.tbs_certificate().get_extension::<KeyUsage>()
+        && !ku.0.contains(KeyUsages::KeyCertSign)
+    {
+        return Err(ChainFailure::CaKeyUsage {
+            subject: anchor.subject(),
+        });
     }
     let malformed = |e: der::Error| ChainFailure::Malformed {
         detail: e.to_string(),
