@@ -750,3 +750,31 @@ fn pinned_end_entity_is_a_path_only_when_allowed() {
     ));
     let _ = CA_EXT;
 }
+
+#[test]
+fn ecdsa_signatures_follow_the_digest_policy() {
+    let pki = Pki::new();
+    let (root, int) = root_and_int(&pki, "");
+    let mut spec = Spec::leaf("sha384", "/CN=alice", "int", "");
+    spec.digest = "sha384";
+    let sha384 = pki.issue(&spec);
+    assert_valid(&validate(&sha384, &[&int], &[&root]));
+    // A reader accepting only SHA-256 refuses the ecdsa-with-SHA384 signature.
+    let mut only256 = path_policy();
+    only256.accepted_digests = vec![DigestAlgorithm::Sha256];
+    assert!(matches!(
+        failure(&validate_with(&sha384, &[&int], &[&root], &only256)),
+        ChainFailure::WeakAlgorithm { .. }
+    ));
+    // ecdsa-with-SHA1: refused by default, accepted when the policy accepts SHA-1.
+    let mut spec = Spec::leaf("sha1", "/CN=bob", "int", "");
+    spec.digest = "sha1";
+    let sha1 = pki.issue(&spec);
+    assert!(matches!(
+        failure(&validate(&sha1, &[&int], &[&root])),
+        ChainFailure::WeakAlgorithm { .. }
+    ));
+    let mut p = path_policy();
+    p.accepted_digests.push(DigestAlgorithm::Sha1);
+    assert_valid(&validate_with(&sha1, &[&int], &[&root], &p));
+}

@@ -34,6 +34,8 @@ const MAX_INTERMEDIATES: usize = 8;
 const MAX_CANDIDATES: usize = 16;
 /// The most issuer signatures checked while building (bounds work on a hostile pool).
 const MAX_SIGNATURE_CHECKS: usize = 512;
+/// The most partial paths extended while building (bounds work on a hostile pool).
+const MAX_VISITS: usize = 1024;
 
 /// One parsed certificate.
 struct Parsed {
@@ -84,6 +86,7 @@ struct Builder<'a> {
     anchors: &'a [Parsed],
     memo: HashMap<(usize, Issuer), Edge>,
     checks: usize,
+    visits: usize,
     /// Name-matching issuers whose key did not verify, or whose signature the policy refused:
     /// (subject of the signed certificate, outcome).
     rejected: Vec<(String, Edge)>,
@@ -149,9 +152,10 @@ impl Builder<'_> {
     /// Depth-first search from `id` (whose chain so far, from the end entity's issuer side,
     /// is `stack`, end-entity side first).
     fn extend(&mut self, ee: &Parsed, id: NodeId, stack: &mut Vec<usize>) {
-        if self.candidates.len() >= MAX_CANDIDATES {
+        if self.candidates.len() >= MAX_CANDIDATES || self.visits >= MAX_VISITS {
             return;
         }
+        self.visits += 1;
         let Some(child) = self.node(ee, id) else {
             return;
         };
@@ -288,7 +292,11 @@ pub fn validate_chain(input: &ChainInput<'_>, policy: &Policy) -> ChainOutcome {
 
     let mut intermediates: Vec<Parsed> = Vec::new();
     for der in input.intermediates {
-        if *der == ee.der || intermediates.iter().any(|p| p.der == *der) {
+        // The end entity, an anchor or a repeat is not an intermediate.
+        if *der == ee.der
+            || anchors.iter().any(|a| a.der == *der)
+            || intermediates.iter().any(|p| p.der == *der)
+        {
             continue;
         }
         if let Ok(p) = Parsed::parse(der) {
@@ -323,6 +331,7 @@ pub fn validate_chain(input: &ChainInput<'_>, policy: &Policy) -> ChainOutcome {
         anchors: &anchors,
         memo: HashMap::new(),
         checks: 0,
+        visits: 0,
         rejected: Vec::new(),
         candidates: Vec::new(),
     };
