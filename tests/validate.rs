@@ -690,6 +690,7 @@ fn failure_messages_are_sentences() {
         },
         ChainFailure::Revoked {
             subject: "CN=x".into(),
+            reason: None,
         },
         ChainFailure::CaKeyUsage {
             subject: "CN=x".into(),

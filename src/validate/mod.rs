@@ -128,6 +128,8 @@ pub enum ChainFailure {
     Revoked {
         /// The revoked certificate's subject.
         subject: String,
+        /// The reason the CRL gives, if any.
+        reason: Option<revocation::RevocationReason>,
     },
     /// The revocation status of a certificate of the path is unknown, and the policy requires
     /// it ([`crate::policy::RevocationMode::HardFail`]).
@@ -224,11 +226,15 @@ impl fmt::Display for ChainFailure {
                 f,
                 "the certificate of {subject} has a critical extension that cannot be processed"
             ),
-            ChainFailure::Revoked { subject } => {
+            ChainFailure::Revoked { subject, reason } => {
                 write!(
                     f,
                     "the certificate of {subject} in the chain has been revoked"
-                )
+                )?;
+                match reason {
+                    Some(r) => write!(f, " (reason: {r:?})"),
+                    None => Ok(()),
+                }
             }
             ChainFailure::RevocationUnknown { subject, reason } => write!(
                 f,

@@ -600,9 +600,10 @@ fn revocation_failure(
 ) -> Option<ChainFailure> {
     let subject = |i: usize| path.get(i).map(|p| p.subject()).unwrap_or_default();
     for (i, c) in rev.certificates.iter().enumerate() {
-        if matches!(c, CertificateRevocation::Revoked { .. }) {
+        if let CertificateRevocation::Revoked { reason, .. } = c {
             return Some(ChainFailure::Revoked {
                 subject: subject(i),
+                reason: *reason,
             });
         }
     }
