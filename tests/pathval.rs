@@ -778,3 +778,36 @@ fn ecdsa_signatures_follow_the_digest_policy() {
     p.accepted_digests.push(DigestAlgorithm::Sha1);
     assert_valid(&validate_with(&sha1, &[&int], &[&root], &p));
 }
+
+#[test]
+fn cross_certified_loop_terminates() {
+    let pki = Pki::new();
+    let root = pki.issue(&Spec::ca("root", ROOT, None, ""));
+    // A and B certify each other; neither leads to the root.
+    pki.issue(&Spec::ca("a_self", "/CN=CA A", None, ""));
+    pki.issue(&Spec::ca("b_self", "/CN=CA B", None, ""));
+    let a_by_b = pki.issue(&{
+        let mut s = Spec::ca("a_by_b", "/CN=CA A", Some("b_self"), "");
+        s.key = "a_self";
+        s
+    });
+    let b_by_a = pki.issue(&{
+        let mut s = Spec::ca("b_by_a", "/CN=CA B", Some("a_self"), "");
+        s.key = "b_self";
+        s
+    });
+    let mut spec = Spec::leaf("leaf", "/CN=alice", "a_self", "");
+    spec.issuer = Some(("a_self", "a_self"));
+    let leaf = pki.issue(&spec);
+    assert_eq!(
+        failure(&validate(&leaf, &[&a_by_b, &b_by_a, &a_by_b], &[&root])),
+        ChainFailure::UnknownIssuer
+    );
+    // With B's self-signed certificate trusted, the loop is left at B.
+    let b = pki.load("b_self");
+    let path = assert_valid(&validate(&leaf, &[&a_by_b, &b_by_a], &[&b]));
+    assert_eq!(
+        path,
+        vec![leaf.der.clone(), a_by_b.der.clone(), b.der.clone()]
+    );
+}

@@ -76,6 +76,8 @@ enum Issuer {
 enum Edge {
     Verified,
     Bad,
+    /// Not checked: the work bound was reached.
+    Skipped,
     Refused(Refusal),
 }
 
@@ -117,7 +119,7 @@ impl Builder<'_> {
             return e.clone();
         }
         if self.checks >= MAX_SIGNATURE_CHECKS {
-            return Edge::Bad;
+            return Edge::Skipped;
         }
         self.checks += 1;
         let Some(spki) = self.issuer(issuer).map(|p| p.spki().clone()) else {
@@ -183,6 +185,7 @@ impl Builder<'_> {
                         self.candidates.push((a, stack.clone()));
                     }
                 }
+                Edge::Skipped => {}
                 other => self.rejected.push((child_subject.clone(), other)),
             }
         }
@@ -216,6 +219,7 @@ impl Builder<'_> {
                     self.extend(ee, Some(i), stack);
                     stack.pop();
                 }
+                Edge::Skipped => {}
                 other => self.rejected.push((child_subject.clone(), other)),
             }
         }
