@@ -69,10 +69,7 @@ impl fmt::Display for UnknownReason {
             UnknownReason::NoCrl => write!(f, "no CRL from its issuer is available"),
             UnknownReason::Stale => write!(f, "the CRL is out of date (past its next update)"),
             UnknownReason::BadSignature => {
-                write!(
-                    f,
-                    "the CRL's signature does not verify with the issuer's key"
-                )
+                write!(f, "the CRL's signature does not verify with the issuer's key")
             }
             UnknownReason::OutOfScope => {
                 write!(f, "the CRLs available do not cover this certificate")
