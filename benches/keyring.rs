@@ -13,7 +13,7 @@
 //!   lookup costs when everything is in cache, and how much a plain hash map slows down with
 //!   its size from cache and TLB misses alone.
 //! - `readiness/one_recipient`: [`Keyring::recipient_readiness_at`] for one address, with the
-//!   issuing CA as trust anchor. This is not a pure lookup: it validates the chain (webpki,
+//!   issuing CA as trust anchor. This is not a pure lookup: it validates the chain (certval,
 //!   one ECDSA P-256 signature check) every call. It is the realistic cost per recipient of
 //!   deciding whether mail can be encrypted to someone.
 //! - `load/from_snapshot`: [`Keyring::from_snapshot`], which parses and indexes every

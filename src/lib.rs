@@ -28,10 +28,13 @@
 //! let message = b"From: alice@example.com\r\nSubject: hi\r\n\r\nHello\r\n";
 //! let signed = sign(message, &[signer], &SignOptions::default())?;
 //!
-//! // The reader trusts Alice's (self-signed) certificate directly.
-//! let options = VerifyOptions { trust_anchors: vec![cert], ..Default::default() };
+//! // The reader pins Alice's self-signed certificate: without a CA, that is a weakening
+//! // setting, and the report names it.
+//! let mut options = VerifyOptions { trust_anchors: vec![cert], ..Default::default() };
+//! options.policy.danger().pinned_certificate_is_path(true);
 //! let report = verify(&signed, &options)?;
 //! assert_eq!(report.verdict(), Verdict::Trusted);
+//! assert_eq!(report.weakened_by, ["a pinned certificate counts as its own path"]);
 //! assert!(report.content.ends_with(b"Hello\r\n"));
 //!
 //! // One changed byte, and the report says the message was changed.

@@ -1267,16 +1267,17 @@ fn check_signer(
         },
         policy,
     );
+    r.revocation = outcome.revocation_status();
     r.chain = match outcome.result {
         Ok(_) => Check::Passed,
         // A signer certificate the caller explicitly trusts (for example a pinned self-signed
-        // certificate) is its own path; its validity and usage are still checked below.
+        // certificate) is its own path when the policy allows it; its validity and usage are
+        // still checked below.
         Err(_) if policy.dangerous().pinned_is_path() && anchors.iter().any(|a| a == cert_der) => {
             Check::Passed
         }
         Err(e) => Check::Failed(e),
     };
-    r.revocation = outcome.revocation;
     r.validity = Check::from_result(validate::check_validity(cert, time));
     r.valid_at_signing_time = r
         .signing_time
@@ -1436,12 +1437,12 @@ fn ct_eq(a: &[u8], b: &[u8]) -> bool {
 impl fmt::Display for RevocationStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            RevocationStatus::NotChecked => write!(f, "not checked (no CRLs supplied)"),
+            RevocationStatus::NotChecked => write!(f, "not checked"),
             RevocationStatus::Good => write!(f, "not revoked"),
             RevocationStatus::Revoked => write!(f, "REVOKED"),
-            RevocationStatus::NoCrlAvailable => write!(
+            RevocationStatus::Unknown => write!(
                 f,
-                "unknown: no CRL available for every certificate of the path"
+                "unknown: no usable CRL covers every certificate of the path"
             ),
         }
     }

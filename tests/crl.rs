@@ -92,7 +92,7 @@ fn no_crl_is_unknown_and_summary_is_unknown() {
     let h = Hierarchy::plain();
     let out = check(&h.path(), &[h.root_crl()], &[]);
     assert_eq!(out.certificates, vec![Unknown(UnknownReason::NoCrl), Good]);
-    assert_eq!(out.summary(), RevocationStatus::NoCrlAvailable);
+    assert_eq!(out.summary(), RevocationStatus::Unknown);
     assert!(out.passes(RevocationMode::SoftFail));
     assert!(!out.passes(RevocationMode::HardFail));
     // Garbage is not a CRL: still unknown, never good.
@@ -667,7 +667,7 @@ fn summary_is_good_only_when_every_certificate_is() {
     // The leaf is good, the intermediate unknown: the path is not good.
     let out = check(&h.path(), &[inter_crl.clone()], &[]);
     assert_eq!(out.certificates, vec![Good, Unknown(UnknownReason::NoCrl)]);
-    assert_eq!(out.summary(), RevocationStatus::NoCrlAvailable);
+    assert_eq!(out.summary(), RevocationStatus::Unknown);
     assert!(!out.passes(RevocationMode::HardFail));
     // The intermediate revoked by the root: the path is revoked even though the leaf is good.
     let root_crl = CrlSpec::new(&h.root.name, vec![entry(10, Some(CrlReason::CaCompromise))])

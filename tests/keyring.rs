@@ -407,10 +407,21 @@ fn readiness_gives_each_recipient_a_certificate_or_the_reason() {
         "gina@example.com",
     ];
 
-    // Without CRLs, dave is not known to be revoked, and revocation is "not checked".
+    // Without CRLs, dave is not known to be revoked: revocation is "unknown" (soft-fail)...
     let r = ring.recipient_readiness(&addrs, &smime::policy::Policy::default());
     assert!(matches!(
         r[0].readiness,
+        Readiness::Ready {
+            revocation: RevocationStatus::Unknown,
+            ..
+        }
+    ));
+    // ...and "not checked" when revocation checking is off.
+    let mut off = smime::policy::Policy::default();
+    off.revocation = smime::policy::RevocationMode::Off;
+    let r0 = ring.recipient_readiness(&addrs[..1], &off);
+    assert!(matches!(
+        r0[0].readiness,
         Readiness::Ready {
             revocation: RevocationStatus::NotChecked,
             ..
@@ -425,7 +436,7 @@ fn readiness_gives_each_recipient_a_certificate_or_the_reason() {
         matches!(
             r[0].readiness,
             Readiness::Ready {
-                revocation: RevocationStatus::NoCrlAvailable,
+                revocation: RevocationStatus::Unknown,
                 ..
             }
         ),

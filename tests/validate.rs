@@ -2,6 +2,8 @@
 
 mod common;
 
+use smime::validate::revocation::{CertificateRevocation, UnknownReason};
+
 use std::path::PathBuf;
 
 use smime::crypto::DigestAlgorithm;
@@ -227,6 +229,7 @@ use std::time::SystemTime;
 
 use common::{KeyKind, LeafSpec, TestPki};
 use der::Decode;
+use smime::policy::Policy;
 use smime::validate::{
     ChainFailure, ChainInput, EkuFailure, KeyUsageFailure, RevocationStatus, ValidityFailure,
     address_matches, certificate_addresses, check_email_eku, check_signing_key_usage,
@@ -250,7 +253,7 @@ fn validate(pki: &TestPki, leaf: &[u8], crls: &[Vec<u8>]) -> smime::validate::Ch
             crls,
             time: SystemTime::now(),
         },
-        &smime::policy::Policy::default(),
+        &Policy::default(),
     )
 }
 
@@ -267,7 +270,15 @@ fn good_chain_validates_to_the_full_path() {
             pki.root.der.clone()
         ])
     );
-    assert_eq!(outcome.revocation, RevocationStatus::NotChecked);
+    // No CRLs: soft-fail reports the status as unknown, for each certificate, with why.
+    assert_eq!(outcome.revocation_status(), RevocationStatus::Unknown);
+    assert_eq!(
+        outcome.revocation.certificates,
+        vec![
+            CertificateRevocation::Unknown(UnknownReason::NoCrl),
+            CertificateRevocation::Unknown(UnknownReason::NoCrl)
+        ]
+    );
     let cert = parse(&leaf.der);
     assert_eq!(check_validity(&cert, SystemTime::now()), Ok(()));
     assert_eq!(check_signing_key_usage(&cert), Ok(()));
@@ -289,7 +300,7 @@ fn wrong_root_is_unknown_issuer() {
             crls: &[],
             time: SystemTime::now(),
         },
-        &smime::policy::Policy::default(),
+        &Policy::default(),
     );
     assert_eq!(outcome.result, Err(ChainFailure::UnknownIssuer));
     // Without the intermediate, even the right root cannot be reached.
@@ -302,7 +313,7 @@ fn wrong_root_is_unknown_issuer() {
             crls: &[],
             time: SystemTime::now(),
         },
-        &smime::policy::Policy::default(),
+        &Policy::default(),
     );
     assert_eq!(outcome.result, Err(ChainFailure::UnknownIssuer));
 }
@@ -320,7 +331,7 @@ fn no_anchors() {
             crls: &[],
             time: SystemTime::now(),
         },
-        &smime::policy::Policy::default(),
+        &Policy::default(),
     );
     assert_eq!(outcome.result, Err(ChainFailure::NoTrustAnchors));
     assert!(!ChainFailure::NoTrustAnchors.to_string().is_empty());
@@ -336,10 +347,10 @@ fn expired_leaf() {
             ..LeafSpec::default()
         },
     );
-    assert_eq!(
+    assert!(matches!(
         validate(&pki, &leaf.der, &[]).result,
-        Err(ChainFailure::Expired)
-    );
+        Err(ChainFailure::Expired { .. })
+    ));
     let cert = parse(&leaf.der);
     match check_validity(&cert, SystemTime::now()) {
         Err(ValidityFailure::Expired { not_after }) => {
@@ -518,8 +529,8 @@ fn revoked_leaf() {
     pki.revoke(&leaf);
     let crls = vec![pki.intermediate_crl(), pki.root_crl()];
     let outcome = validate(&pki, &leaf.der, &crls);
-    assert_eq!(outcome.result, Err(ChainFailure::Revoked));
-    assert_eq!(outcome.revocation, RevocationStatus::Revoked);
+    assert!(matches!(outcome.result, Err(ChainFailure::Revoked { .. })));
+    assert_eq!(outcome.revocation_status(), RevocationStatus::Revoked);
 }
 
 #[test]
@@ -531,12 +542,12 @@ fn crl_not_listing_the_leaf_is_good() {
     let crls = vec![pki.intermediate_crl(), pki.root_crl()];
     let outcome = validate(&pki, &leaf.der, &crls);
     assert!(outcome.result.is_ok(), "{:?}", outcome.result);
-    assert_eq!(outcome.revocation, RevocationStatus::Good);
+    assert_eq!(outcome.revocation_status(), RevocationStatus::Good);
 
     // Only the intermediate's CRL: the intermediate itself is not covered.
     let outcome = validate(&pki, &leaf.der, &[pki.intermediate_crl()]);
     assert!(outcome.result.is_ok());
-    assert_eq!(outcome.revocation, RevocationStatus::NoCrlAvailable);
+    assert_eq!(outcome.revocation_status(), RevocationStatus::Unknown);
 }
 
 #[test]
@@ -546,7 +557,7 @@ fn crl_from_another_issuer_is_no_crl_available() {
     let leaf = pki.leaf("alice", &LeafSpec::default());
     let outcome = validate(&pki, &leaf.der, &[stranger.intermediate_crl()]);
     assert!(outcome.result.is_ok(), "{:?}", outcome.result);
-    assert_eq!(outcome.revocation, RevocationStatus::NoCrlAvailable);
+    assert_eq!(outcome.revocation_status(), RevocationStatus::Unknown);
 }
 
 #[test]
@@ -572,7 +583,7 @@ fn garbage_everywhere_is_a_typed_failure() {
                 crls: &[],
                 time: SystemTime::now(),
             },
-            &smime::policy::Policy::default(),
+            &Policy::default(),
         );
         assert!(
             matches!(o.result, Err(ChainFailure::Malformed { .. })),
@@ -590,7 +601,7 @@ fn garbage_everywhere_is_a_typed_failure() {
             crls: &[],
             time: SystemTime::now(),
         },
-        &smime::policy::Policy::default(),
+        &Policy::default(),
     );
     assert!(
         matches!(o.result, Err(ChainFailure::Malformed { .. })),
@@ -606,7 +617,7 @@ fn garbage_everywhere_is_a_typed_failure() {
             crls: &[],
             time: SystemTime::now(),
         },
-        &smime::policy::Policy::default(),
+        &Policy::default(),
     );
     assert_eq!(o.result, Err(ChainFailure::UnknownIssuer));
     // Garbage mixed into good inputs is ignored; garbage CRLs cover nothing.
@@ -622,10 +633,10 @@ fn garbage_everywhere_is_a_typed_failure() {
             crls: &junk,
             time: SystemTime::now(),
         },
-        &smime::policy::Policy::default(),
+        &Policy::default(),
     );
     assert!(o.result.is_ok(), "{:?}", o.result);
-    assert_eq!(o.revocation, RevocationStatus::NoCrlAvailable);
+    assert_eq!(o.revocation_status(), RevocationStatus::Unknown);
     // Time before 1970.
     let o = validate_chain(
         &ChainInput {
@@ -635,15 +646,15 @@ fn garbage_everywhere_is_a_typed_failure() {
             crls: &[],
             time: SystemTime::UNIX_EPOCH - std::time::Duration::from_secs(10),
         },
-        &smime::policy::Policy::default(),
+        &Policy::default(),
     );
     assert!(matches!(o.result, Err(ChainFailure::Other { .. })));
 }
 
 #[test]
 fn leaf_as_its_own_anchor_is_not_a_chain() {
-    // A certificate trusted directly is still validated as a path; webpki does not accept an
-    // end-entity certificate as its own anchor.
+    // A certificate trusted directly is still validated as a path (RFC 5280): an end-entity
+    // certificate is not its own anchor unless the policy says a pinned certificate is a path.
     let pki = TestPki::new();
     let leaf = pki.leaf("alice", &LeafSpec::default());
     let anchors = vec![leaf.der.clone()];
@@ -655,17 +666,39 @@ fn leaf_as_its_own_anchor_is_not_a_chain() {
             crls: &[],
             time: SystemTime::now(),
         },
-        &smime::policy::Policy::default(),
+        &Policy::default(),
     );
-    assert!(o.result.is_err());
+    assert_eq!(o.result, Err(ChainFailure::PinnedCertificate));
+
+    let mut pinning = Policy::default();
+    pinning.danger().pinned_certificate_is_path(true);
+    let o = validate_chain(
+        &ChainInput {
+            end_entity: &leaf.der,
+            intermediates: &[],
+            trust_anchors: &anchors,
+            crls: &[],
+            time: SystemTime::now(),
+        },
+        &pinning,
+    );
+    assert_eq!(o.result, Ok(vec![leaf.der.clone()]));
 }
 
 #[test]
 fn failure_messages_are_sentences() {
     for f in [
         ChainFailure::UnknownIssuer,
-        ChainFailure::Expired,
-        ChainFailure::Revoked,
+        ChainFailure::Expired {
+            subject: "CN=x".into(),
+        },
+        ChainFailure::Revoked {
+            subject: "CN=x".into(),
+            reason: None,
+        },
+        ChainFailure::CaKeyUsage {
+            subject: "CN=x".into(),
+        },
         ChainFailure::EkuNotAllowed,
         ChainFailure::Malformed { detail: "x".into() },
     ] {
@@ -697,9 +730,9 @@ fn tampered_intermediate_signature_is_bad_signature() {
             crls: &[],
             time: SystemTime::now(),
         },
-        &smime::policy::Policy::default(),
+        &Policy::default(),
     );
-    assert_eq!(o.result, Err(ChainFailure::BadSignature));
+    assert!(matches!(o.result, Err(ChainFailure::BadSignature { .. })));
 }
 
 #[test]

@@ -85,8 +85,9 @@ pub enum Readiness {
         certificate: Vec<u8>,
         /// Its fingerprint.
         fingerprint: Fingerprint,
-        /// What the keyring's CRLs say about it ([`RevocationStatus::NotChecked`] without
-        /// CRLs, [`RevocationStatus::NoCrlAvailable`] when none covers it).
+        /// What the keyring's CRLs say about it ([`RevocationStatus::Unknown`] when no usable
+        /// CRL covers the whole chain, [`RevocationStatus::NotChecked`] when revocation
+        /// checking is off).
         revocation: RevocationStatus,
     },
     /// The keyring has no certificate for the address.
@@ -285,12 +286,12 @@ impl Keyring {
             _ => Unusable::WrongKeyUsage,
         })?;
         let outcome = self.validate(&info.der, chain, policy);
-        if outcome.revocation == RevocationStatus::Revoked {
+        if outcome.revocation_status() == RevocationStatus::Revoked {
             return Err(Unusable::Revoked);
         }
         match outcome.result {
-            Ok(_) => Ok(outcome.revocation),
-            Err(ChainFailure::Revoked) => Err(Unusable::Revoked),
+            Ok(_) => Ok(outcome.revocation_status()),
+            Err(ChainFailure::Revoked { .. }) => Err(Unusable::Revoked),
             Err(ChainFailure::EkuNotAllowed) => Err(Unusable::WrongKeyUsage),
             Err(e) => Err(Unusable::Untrusted(e)),
         }
@@ -413,7 +414,9 @@ impl Keyring {
                         .unwrap_or(false)
             })
             .filter(|i| {
-                self.validate(&i.info.der, &i.chain, policy).revocation != RevocationStatus::Revoked
+                self.validate(&i.info.der, &i.chain, policy)
+                    .revocation_status()
+                    != RevocationStatus::Revoked
             })
             .collect();
         ids.sort_by_key(|i| std::cmp::Reverse(i.info.not_before));
@@ -473,8 +476,8 @@ impl Keyring {
             .into_iter()
             .filter_map(|i| {
                 let o = self.validate(&i.info.der, &i.chain, policy);
-                if o.revocation == RevocationStatus::Revoked
-                    || o.result == Err(ChainFailure::Revoked)
+                if o.revocation_status() == RevocationStatus::Revoked
+                    || matches!(o.result, Err(ChainFailure::Revoked { .. }))
                 {
                     None
                 } else {

@@ -1,147 +1,162 @@
-//! `rustls_pki_types::SignatureVerificationAlgorithm` implementations over
-//! [`crate::crypto::verify`], for webpki path building.
+//! The signature callback certval verifies certificate signatures with: RSA PKCS#1 v1.5,
+//! RSASSA-PSS and ECDSA P-256/P-384 over [`crate::crypto::verify`], under the [`Policy`]'s
+//! digests, RSA minimum and PSS setting.
+//!
+//! Every certificate signature of path building and validation goes through here (certval's
+//! own verifier is not registered: its ECDSA has no digest policy). A signature the policy
+//! refuses is recorded, so that a path that could not be built for that reason says so.
 
-use rustls_pki_types::alg_id;
-use rustls_pki_types::{AlgorithmIdentifier, InvalidSignature, SignatureVerificationAlgorithm};
+use std::sync::{Arc, Mutex};
+
+use certval::{Error, PathValidationStatus, PkiEnvironment, VerifySignatureMessage};
+use der::Encode;
+use der::asn1::BitString;
+use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
 
 use crate::crypto::DigestAlgorithm;
-use crate::crypto::verify::{RawKey, Scheme, verify_raw};
+use crate::crypto::oids;
+use crate::crypto::verify::{KeyAlgorithm, SigCheckError, key_info, scheme_for, verify_signature};
+use crate::policy::Policy;
 
-/// The kind of public key an algorithm accepts, as webpki hands over the `subjectPublicKey`.
-#[derive(Debug, Clone, Copy)]
-enum KeyKind {
-    /// A PKCS#1 `RSAPublicKey`.
-    Rsa,
-    /// A SEC1 P-256 point.
-    P256,
-    /// A SEC1 P-384 point.
-    P384,
+/// Why a signature was not even tried.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// The policy does not accept the algorithm, digest or key size.
+    Weak(String),
+    /// The algorithm or key type is not supported.
+    Unsupported(String),
 }
 
-/// One (key kind, scheme, digest) combination, with the identifiers webpki matches on.
-#[derive(Debug)]
-struct Alg {
-    public_key_alg_id: AlgorithmIdentifier,
-    signature_alg_id: AlgorithmIdentifier,
-    key: KeyKind,
-    scheme: Scheme,
-    digest: DigestAlgorithm,
+/// The signature callback registered with certval's `PkiEnvironment`.
+#[derive(Debug, Clone)]
+pub(crate) struct PolicyVerifier {
+    accepted_digests: Vec<DigestAlgorithm>,
+    accept_rsa_pss: bool,
+    min_rsa_bits: usize,
+    refusals: Arc<Mutex<Vec<Refusal>>>,
 }
 
-impl SignatureVerificationAlgorithm for Alg {
-    fn verify_signature(
+impl PolicyVerifier {
+    /// A verifier under `policy`'s algorithm settings.
+    pub(crate) fn new(policy: &Policy) -> Self {
+        PolicyVerifier {
+            accepted_digests: policy
+                .accepted_digests
+                .iter()
+                .copied()
+                .filter(|d| policy.accepts_digest(*d))
+                .collect(),
+            accept_rsa_pss: policy.accept_rsa_pss,
+            min_rsa_bits: policy.min_rsa_bits,
+            refusals: Arc::new(Mutex::new(Vec::new())),
+        }
+    }
+
+    /// The log of refusals, shared with every clone.
+    pub(crate) fn refusals(&self) -> Arc<Mutex<Vec<Refusal>>> {
+        Arc::clone(&self.refusals)
+    }
+
+    fn refuse(&self, r: Refusal) -> Error {
+        if let Ok(mut log) = self.refusals.lock() {
+            log.push(r);
+        }
+        Error::PathValidation(PathValidationStatus::SignatureVerificationFailure)
+    }
+
+    fn check(
         &self,
-        public_key: &[u8],
         message: &[u8],
-        signature: &[u8],
-    ) -> Result<(), InvalidSignature> {
-        let key = match self.key {
-            KeyKind::Rsa => RawKey::Rsa(public_key),
-            KeyKind::P256 => RawKey::P256(public_key),
-            KeyKind::P384 => RawKey::P384(public_key),
+        signature: &BitString,
+        alg: &AlgorithmIdentifierOwned,
+        spki: &SubjectPublicKeyInfoOwned,
+    ) -> Result<(), Error> {
+        let Some(sig) = signature.as_bytes() else {
+            return Err(Error::PathValidation(PathValidationStatus::EncodingError));
         };
-        verify_raw(key, self.scheme, self.digest, message, signature).map_err(|_| InvalidSignature)
-    }
-
-    fn public_key_alg_id(&self) -> AlgorithmIdentifier {
-        self.public_key_alg_id
-    }
-
-    fn signature_alg_id(&self) -> AlgorithmIdentifier {
-        self.signature_alg_id
+        let spki_der = spki
+            .to_der()
+            .map_err(|_| Error::PathValidation(PathValidationStatus::EncodingError))?;
+        let digest = match implied_digest(alg) {
+            Ok(d) => d,
+            Err(detail) => return Err(self.refuse(Refusal::Unsupported(detail))),
+        };
+        if !self.accepted_digests.contains(&digest) {
+            return Err(self.refuse(Refusal::Weak(format!(
+                "a signature with {} is not accepted",
+                digest.name()
+            ))));
+        }
+        if alg.oid == oids::RSASSA_PSS && !self.accept_rsa_pss {
+            return Err(self.refuse(Refusal::Weak(
+                "RSASSA-PSS signatures are not accepted".to_string(),
+            )));
+        }
+        match key_info(&spki_der) {
+            Ok(info) => match info.algorithm {
+                KeyAlgorithm::Rsa if info.bits < self.min_rsa_bits => {
+                    return Err(self.refuse(Refusal::Weak(format!(
+                        "the issuer's RSA key has {} bits, fewer than the {} required",
+                        info.bits, self.min_rsa_bits
+                    ))));
+                }
+                KeyAlgorithm::Other(desc) => {
+                    return Err(self.refuse(Refusal::Unsupported(format!("key type {desc}"))));
+                }
+                _ => {}
+            },
+            Err(e) => {
+                return Err(self.refuse(Refusal::Unsupported(e.to_string())));
+            }
+        }
+        match verify_signature(&spki_der, alg, digest, message, sig) {
+            Ok(()) => Ok(()),
+            Err(SigCheckError::BadSignature) => Err(Error::PathValidation(
+                PathValidationStatus::SignatureVerificationFailure,
+            )),
+            Err(SigCheckError::BadPublicKey { detail }) => {
+                Err(self.refuse(Refusal::Unsupported(format!("issuer key: {detail}"))))
+            }
+            Err(e) => Err(self.refuse(Refusal::Unsupported(e.to_string()))),
+        }
     }
 }
 
-const fn alg(
-    public_key_alg_id: AlgorithmIdentifier,
-    signature_alg_id: AlgorithmIdentifier,
-    key: KeyKind,
-    scheme: Scheme,
-    digest: DigestAlgorithm,
-) -> Alg {
-    Alg {
-        public_key_alg_id,
-        signature_alg_id,
-        key,
-        scheme,
-        digest,
+impl VerifySignatureMessage for PolicyVerifier {
+    fn verify_signature_message(
+        &self,
+        _pe: &PkiEnvironment,
+        message_to_verify: &[u8],
+        signature: &BitString,
+        signature_alg: &AlgorithmIdentifierOwned,
+        spki: &SubjectPublicKeyInfoOwned,
+    ) -> certval::Result<()> {
+        self.check(message_to_verify, signature, signature_alg, spki)
     }
 }
 
-const fn pss(digest: DigestAlgorithm, sig: AlgorithmIdentifier, salt_len: usize) -> Alg {
-    alg(
-        alg_id::RSA_ENCRYPTION,
-        sig,
-        KeyKind::Rsa,
-        Scheme::Pss { salt_len },
-        digest,
-    )
+/// The digest a certificate or CRL signature algorithm names. A bare key algorithm
+/// (`rsaEncryption`, `id-ecPublicKey`) names none and is refused here, as RFC 5280 requires the
+/// signature algorithm itself.
+fn implied_digest(alg: &AlgorithmIdentifierOwned) -> Result<DigestAlgorithm, String> {
+    if alg.oid == oids::RSA_ENCRYPTION || alg.oid == oids::EC_PUBLIC_KEY {
+        return Err(format!("signature algorithm {} names no digest", alg.oid));
+    }
+    let mut last = None;
+    for d in [
+        DigestAlgorithm::Sha256,
+        DigestAlgorithm::Sha384,
+        DigestAlgorithm::Sha512,
+        DigestAlgorithm::Sha1,
+    ] {
+        match scheme_for(alg, d) {
+            Ok(_) => return Ok(d),
+            Err(SigCheckError::DigestMismatch) => continue,
+            Err(e) => last = Some(e.to_string()),
+        }
+        if last.is_some() {
+            break;
+        }
+    }
+    Err(last.unwrap_or_else(|| format!("signature algorithm {}", alg.oid)))
 }
-
-static RSA_PKCS1_SHA256: Alg = alg(
-    alg_id::RSA_ENCRYPTION,
-    alg_id::RSA_PKCS1_SHA256,
-    KeyKind::Rsa,
-    Scheme::Pkcs1v15,
-    DigestAlgorithm::Sha256,
-);
-static RSA_PKCS1_SHA384: Alg = alg(
-    alg_id::RSA_ENCRYPTION,
-    alg_id::RSA_PKCS1_SHA384,
-    KeyKind::Rsa,
-    Scheme::Pkcs1v15,
-    DigestAlgorithm::Sha384,
-);
-static RSA_PKCS1_SHA512: Alg = alg(
-    alg_id::RSA_ENCRYPTION,
-    alg_id::RSA_PKCS1_SHA512,
-    KeyKind::Rsa,
-    Scheme::Pkcs1v15,
-    DigestAlgorithm::Sha512,
-);
-// The pki-types PSS identifiers carry salt length = hash length.
-static RSA_PSS_SHA256: Alg = pss(DigestAlgorithm::Sha256, alg_id::RSA_PSS_SHA256, 32);
-static RSA_PSS_SHA384: Alg = pss(DigestAlgorithm::Sha384, alg_id::RSA_PSS_SHA384, 48);
-static RSA_PSS_SHA512: Alg = pss(DigestAlgorithm::Sha512, alg_id::RSA_PSS_SHA512, 64);
-static ECDSA_P256_SHA256: Alg = alg(
-    alg_id::ECDSA_P256,
-    alg_id::ECDSA_SHA256,
-    KeyKind::P256,
-    Scheme::Ecdsa,
-    DigestAlgorithm::Sha256,
-);
-static ECDSA_P256_SHA384: Alg = alg(
-    alg_id::ECDSA_P256,
-    alg_id::ECDSA_SHA384,
-    KeyKind::P256,
-    Scheme::Ecdsa,
-    DigestAlgorithm::Sha384,
-);
-static ECDSA_P384_SHA256: Alg = alg(
-    alg_id::ECDSA_P384,
-    alg_id::ECDSA_SHA256,
-    KeyKind::P384,
-    Scheme::Ecdsa,
-    DigestAlgorithm::Sha256,
-);
-static ECDSA_P384_SHA384: Alg = alg(
-    alg_id::ECDSA_P384,
-    alg_id::ECDSA_SHA384,
-    KeyKind::P384,
-    Scheme::Ecdsa,
-    DigestAlgorithm::Sha384,
-);
-
-/// Every algorithm accepted on certificates and CRLs.
-pub(crate) static ALL: &[&dyn SignatureVerificationAlgorithm] = &[
-    &RSA_PKCS1_SHA256,
-    &RSA_PKCS1_SHA384,
-    &RSA_PKCS1_SHA512,
-    &RSA_PSS_SHA256,
-    &RSA_PSS_SHA384,
-    &RSA_PSS_SHA512,
-    &ECDSA_P256_SHA256,
-    &ECDSA_P256_SHA384,
-    &ECDSA_P384_SHA256,
-    &ECDSA_P384_SHA384,
-];

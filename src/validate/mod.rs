@@ -1,9 +1,13 @@
 //! Certificate path validation for S/MIME, and the per-certificate checks a mail client needs.
 //!
-//! [`validate_chain`] builds and verifies a path from an end-entity certificate to one of the
-//! supplied trust anchors with webpki (the signature checks run on [`crate::crypto::verify`]),
-//! requiring id-kp-emailProtection when the end entity has an extended key usage extension, and
-//! checks revocation against the supplied CRLs.
+//! [`validate_chain`] builds the candidate paths from an end-entity certificate to the
+//! supplied trust anchors and validates them by RFC 5280 section 6 with `certval` (basic
+//! constraints and path length, key usage of CA certificates, name chaining by RFC 5280
+//! section 7.1 comparison, name constraints (also on the subject emailAddress), certificate
+//! policies, critical extensions, validity). Signatures are checked by
+//! [`crate::crypto::verify`] under the [`crate::policy::Policy`]'s algorithms and RSA minimum. The end
+//! entity's extended key usage, if present, must allow e-mail protection. The revocation of
+//! every certificate of the path is then judged from the supplied CRLs ([`revocation`]).
 //!
 //! [`check_validity`], [`check_signing_key_usage`], [`check_email_eku`],
 //! [`certificate_addresses`] and [`address_matches`] examine a single parsed certificate;
@@ -12,18 +16,9 @@
 use std::fmt;
 use std::time::SystemTime;
 
-use const_oid::ObjectIdentifier;
-use rustls_pki_types::{CertificateDer, TrustAnchor, UnixTime};
-use webpki::{
-    BorrowedCertRevocationList, CertRevocationList, EndEntityCert, KeyUsage,
-    RevocationOptionsBuilder, UnknownStatusPolicy,
-};
-
-use crate::crypto::oids;
-use crate::policy::{Policy, RevocationMode};
-
 mod algs;
 mod checks;
+mod path;
 mod recipient;
 pub mod revocation;
 mod urls;
@@ -32,6 +27,7 @@ pub use checks::{
     EkuFailure, KeyUsageFailure, ValidityFailure, address_matches, certificate_addresses,
     check_email_eku, check_signing_key_usage, check_validity,
 };
+pub use path::validate_chain;
 pub use recipient::{RecipientProblem, check_recipient_certificate};
 pub use urls::{RevocationUrls, revocation_urls};
 
@@ -50,7 +46,8 @@ pub struct ChainInput<'a> {
     pub time: SystemTime,
 }
 
-/// Why no valid path was found.
+/// Why no valid path was found. Where a certificate of the path is at fault, `subject` is its
+/// subject name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ChainFailure {
@@ -58,20 +55,92 @@ pub enum ChainFailure {
     NoTrustAnchors,
     /// No path leads from the certificate to a trusted root.
     UnknownIssuer,
+    /// The certificate is itself a trust anchor (pinned), but the policy does not let a pinned
+    /// certificate count as a path (see [`crate::policy::DangerousPolicy::pinned_certificate_is_path`]).
+    PinnedCertificate,
     /// A certificate of the path has expired.
-    Expired,
+    Expired {
+        /// The expired certificate's subject.
+        subject: String,
+    },
     /// A certificate of the path is not valid yet.
-    NotYetValid,
+    NotYetValid {
+        /// The certificate's subject.
+        subject: String,
+    },
     /// A signature in the path does not verify.
-    BadSignature,
-    /// A certificate is signed with an algorithm this library does not support.
-    UnsupportedSignatureAlgorithm,
-    /// An issuing certificate is not a certification authority.
-    NotCa,
-    /// The path is longer than allowed.
-    PathTooLong,
+    BadSignature {
+        /// The subject of the certificate whose signature does not verify.
+        subject: String,
+    },
+    /// A certificate of the path is signed with an algorithm this library does not support.
+    UnsupportedSignatureAlgorithm {
+        /// The subject of the certificate so signed.
+        subject: String,
+        /// What is unsupported.
+        detail: String,
+    },
+    /// A certificate of the path is signed with an algorithm, digest or key size the policy
+    /// does not accept (SHA-1, an RSA key below the minimum, RSASSA-PSS when refused).
+    WeakAlgorithm {
+        /// The subject of the certificate so signed.
+        subject: String,
+        /// What the policy refused.
+        detail: String,
+    },
+    /// An issuing certificate is not a certification authority (no basicConstraints with cA
+    /// TRUE).
+    NotCa {
+        /// The issuing certificate's subject.
+        subject: String,
+    },
+    /// The path is longer than a pathLenConstraint (or the library's limit) allows.
+    PathTooLong {
+        /// The subject of the first certificate beyond the allowed length.
+        subject: String,
+    },
+    /// An issuing CA certificate's key usage does not allow it to sign certificates.
+    CaKeyUsage {
+        /// The issuing certificate's subject.
+        subject: String,
+    },
+    /// A certificate's issuer name does not match the subject of the certificate above it.
+    NameChaining {
+        /// The subject of the certificate whose issuer does not match.
+        subject: String,
+    },
+    /// A name in a certificate is outside the names an issuing CA may certify.
+    NameConstraints {
+        /// The subject of the certificate with the offending name.
+        subject: String,
+    },
+    /// No certificate policy acceptable to the reader is valid for the path.
+    NoAcceptablePolicy,
+    /// A policy mapping maps to or from anyPolicy.
+    InvalidPolicyMapping {
+        /// The subject of the certificate with the mapping.
+        subject: String,
+    },
+    /// A certificate carries a critical extension that path validation does not process.
+    UnprocessedCriticalExtension {
+        /// The certificate's subject.
+        subject: String,
+    },
     /// A certificate of the path is revoked.
-    Revoked,
+    Revoked {
+        /// The revoked certificate's subject.
+        subject: String,
+        /// The reason the CRL gives, if any.
+        reason: Option<revocation::RevocationReason>,
+    },
+    /// The revocation status of a certificate of the path is unknown, and the policy requires
+    /// it ([`crate::policy::RevocationMode::HardFail`]).
+    RevocationUnknown {
+        /// The certificate's subject.
+        subject: String,
+        /// Why its status is unknown.
+        reason: revocation::UnknownReason,
+    },
     /// The certificate's extended key usage does not allow e-mail protection.
     EkuNotAllowed,
     /// A certificate or CRL is malformed.
@@ -96,24 +165,87 @@ impl fmt::Display for ChainFailure {
                 f,
                 "the certificate was not issued by a trusted authority (no chain to a trusted root)"
             ),
-            ChainFailure::Expired => write!(f, "a certificate in the chain has expired"),
-            ChainFailure::NotYetValid => write!(f, "a certificate in the chain is not valid yet"),
-            ChainFailure::BadSignature => {
-                write!(f, "a signature in the certificate chain is invalid")
+            ChainFailure::PinnedCertificate => write!(
+                f,
+                "the certificate is itself a trusted certificate, but a pinned certificate does \
+                 not count as a chain unless that is explicitly allowed"
+            ),
+            ChainFailure::Expired { subject } => {
+                write!(f, "the certificate of {subject} in the chain has expired")
             }
-            ChainFailure::UnsupportedSignatureAlgorithm => write!(
+            ChainFailure::NotYetValid { subject } => {
+                write!(
+                    f,
+                    "the certificate of {subject} in the chain is not valid yet"
+                )
+            }
+            ChainFailure::BadSignature { subject } => write!(
                 f,
-                "a certificate in the chain is signed with an unsupported algorithm"
+                "the signature on the certificate of {subject} does not verify with its issuer's key"
             ),
-            ChainFailure::NotCa => write!(
+            ChainFailure::UnsupportedSignatureAlgorithm { subject, detail } => write!(
                 f,
-                "a certificate in the chain issued another one without being a certification authority"
+                "the certificate of {subject} is signed with an unsupported algorithm ({detail})"
             ),
-            ChainFailure::PathTooLong => write!(f, "the certificate chain is too long"),
-            ChainFailure::Revoked => write!(f, "a certificate in the chain has been revoked"),
+            ChainFailure::WeakAlgorithm { subject, detail } => write!(
+                f,
+                "the certificate of {subject} is signed with a weak algorithm or key: {detail}"
+            ),
+            ChainFailure::NotCa { subject } => write!(
+                f,
+                "the issuing certificate {subject} is not a certification authority \
+                 (its basic constraints do not say cA)"
+            ),
+            ChainFailure::PathTooLong { subject } => write!(
+                f,
+                "the chain is longer than an issuing CA allows (path length constraint exceeded \
+                 at {subject})"
+            ),
+            ChainFailure::CaKeyUsage { subject } => write!(
+                f,
+                "the issuing CA certificate {subject} may not sign certificates \
+                 (its key usage lacks keyCertSign)"
+            ),
+            ChainFailure::NameChaining { subject } => write!(
+                f,
+                "the issuer name of the certificate of {subject} does not match the certificate \
+                 above it"
+            ),
+            ChainFailure::NameConstraints { subject } => write!(
+                f,
+                "a name in the certificate of {subject} is outside the issuing CA's permitted \
+                 names (name constraints)"
+            ),
+            ChainFailure::NoAcceptablePolicy => write!(
+                f,
+                "no certificate policy acceptable to the reader is valid for the path"
+            ),
+            ChainFailure::InvalidPolicyMapping { subject } => write!(
+                f,
+                "the certificate of {subject} maps a certificate policy to or from anyPolicy"
+            ),
+            ChainFailure::UnprocessedCriticalExtension { subject } => write!(
+                f,
+                "the certificate of {subject} has a critical extension that cannot be processed"
+            ),
+            ChainFailure::Revoked { subject, reason } => {
+                write!(
+                    f,
+                    "the certificate of {subject} in the chain has been revoked"
+                )?;
+                match reason {
+                    Some(r) => write!(f, " (reason: {r:?})"),
+                    None => Ok(()),
+                }
+            }
+            ChainFailure::RevocationUnknown { subject, reason } => write!(
+                f,
+                "the revocation status of the certificate of {subject} is unknown ({reason}), \
+                 and a known status is required"
+            ),
             ChainFailure::EkuNotAllowed => write!(
                 f,
-                "the certificate is not allowed to be used for e-mail protection"
+                "the certificate is not allowed to be used for e-mail protection (extended key usage)"
             ),
             ChainFailure::Malformed { detail } => {
                 write!(f, "a certificate or CRL is malformed: {detail}")
@@ -131,15 +263,17 @@ impl std::error::Error for ChainFailure {}
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum RevocationStatus {
-    /// Not checked: no CRLs were supplied, or no path was found for a reason other than
-    /// revocation.
+    /// Not checked: revocation checking is off ([`crate::policy::RevocationMode::Off`]), or no
+    /// path was found for a reason other than revocation.
     NotChecked,
-    /// Every non-anchor certificate of the path is covered by a supplied CRL, none revoked.
+    /// Every non-anchor certificate of the path is covered by a usable CRL, none revoked.
     Good,
     /// A certificate of the path is revoked.
     Revoked,
-    /// CRLs were supplied, but for some certificate of the path none is from its issuer.
-    NoCrlAvailable,
+    /// For some certificate of the path no usable CRL says either way (none supplied for its
+    /// issuer, stale, bad signature, out of scope, an unprocessable critical extension): see
+    /// [`revocation::PathRevocation`] for each certificate and why.
+    Unknown,
 }
 
 /// The result of [`validate_chain`].
@@ -147,181 +281,13 @@ pub enum RevocationStatus {
 pub struct ChainOutcome {
     /// The verified path (end entity, intermediates…, trust anchor; DER), or why none was found.
     pub result: Result<Vec<Vec<u8>>, ChainFailure>,
-    /// What the supplied CRLs say about the path.
-    pub revocation: RevocationStatus,
+    /// The revocation outcome of each certificate of the path (empty when no path was found).
+    pub revocation: revocation::PathRevocation,
 }
 
-/// id-kp-emailProtection, for webpki's borrowed key-purpose identifier.
-static EMAIL_PROTECTION: ObjectIdentifier = oids::KP_EMAIL_PROTECTION;
-
-/// Builds and verifies a path from `input.end_entity` to one of `input.trust_anchors` at
-/// `input.time`.
-///
-/// The end entity's extended key usage, if present, must include id-kp-emailProtection. When
-/// CRLs are supplied, every certificate of the path is checked against those from its issuer
-/// (a certificate no CRL covers is not an error, but the outcome's revocation status is then
-/// [`RevocationStatus::NoCrlAvailable`]).
-pub fn validate_chain(input: &ChainInput<'_>, policy: &Policy) -> ChainOutcome {
-    let no_crls: &[Vec<u8>] = &[];
-    let crl_input = if policy.revocation == RevocationMode::Off {
-        no_crls
-    } else {
-        input.crls
-    };
-    let fail = |failure: ChainFailure| ChainOutcome {
-        result: Err(failure),
-        revocation: RevocationStatus::NotChecked,
-    };
-
-    if input.trust_anchors.is_empty() {
-        return fail(ChainFailure::NoTrustAnchors);
-    }
-    let anchor_ders: Vec<CertificateDer<'_>> = input
-        .trust_anchors
-        .iter()
-        .map(|d| CertificateDer::from(d.as_slice()))
-        .collect();
-    let mut anchors: Vec<TrustAnchor<'_>> = Vec::with_capacity(anchor_ders.len());
-    let mut anchor_source: Vec<usize> = Vec::with_capacity(anchor_ders.len());
-    let mut anchor_error = None;
-    for (i, der) in anchor_ders.iter().enumerate() {
-        match webpki::anchor_from_trusted_cert(der) {
-            Ok(anchor) => {
-                anchors.push(anchor);
-                anchor_source.push(i);
-            }
-            Err(e) => anchor_error = Some(e),
-        }
-    }
-    if anchors.is_empty() {
-        let detail = match anchor_error {
-            Some(e) => format!("no trust anchor could be parsed ({e})"),
-            None => "no trust anchor could be parsed".to_string(),
-        };
-        return fail(ChainFailure::Malformed { detail });
-    }
-
-    let ee_der = CertificateDer::from(input.end_entity);
-    let ee = match EndEntityCert::try_from(&ee_der) {
-        Ok(ee) => ee,
-        Err(e) => {
-            return fail(ChainFailure::Malformed {
-                detail: format!("the end-entity certificate: {e}"),
-            });
-        }
-    };
-
-    // Unparsable intermediates cannot be part of any path.
-    let intermediates: Vec<CertificateDer<'_>> = input
-        .intermediates
-        .iter()
-        .map(|d| CertificateDer::from(d.as_slice()))
-        .filter(|d| EndEntityCert::try_from(d).is_ok())
-        .collect();
-
-    let crls: Vec<CertRevocationList<'_>> = crl_input
-        .iter()
-        .filter_map(|d| BorrowedCertRevocationList::from_der(d).ok())
-        .map(CertRevocationList::from)
-        .collect();
-    let crl_refs: Vec<&CertRevocationList<'_>> = crls.iter().collect();
-    let revocation_options = RevocationOptionsBuilder::new(&crl_refs)
-        .ok()
-        .map(|b| b.with_status_policy(UnknownStatusPolicy::Allow).build());
-
-    let Ok(since_epoch) = input.time.duration_since(SystemTime::UNIX_EPOCH) else {
-        return fail(ChainFailure::Other {
-            detail: "the validation time is before 1970".to_string(),
-        });
-    };
-
-    let verified = ee.verify_for_usage(
-        algs::ALL,
-        &anchors,
-        &intermediates,
-        UnixTime::since_unix_epoch(since_epoch),
-        KeyUsage::required_if_present(EMAIL_PROTECTION.as_bytes()),
-        revocation_options,
-        None,
-    );
-    let path = match verified {
-        Ok(path) => path,
-        Err(webpki::Error::CertRevoked) => {
-            return ChainOutcome {
-                result: Err(ChainFailure::Revoked),
-                revocation: RevocationStatus::Revoked,
-            };
-        }
-        Err(e) => return fail(map_error(&e)),
-    };
-
-    let mut out = vec![input.end_entity.to_vec()];
-    let mut issuers: Vec<&[u8]> = vec![ee.issuer()];
-    for cert in path.intermediate_certificates() {
-        out.push(cert.der().to_vec());
-        issuers.push(cert.issuer());
-    }
-    let anchor_index = anchors
-        .iter()
-        .position(|a| std::ptr::eq(a, path.anchor()))
-        .and_then(|i| anchor_source.get(i).copied());
-    match anchor_index.and_then(|i| input.trust_anchors.get(i)) {
-        Some(der) => out.push(der.clone()),
-        None => {
-            return fail(ChainFailure::Other {
-                detail: "the trust anchor of the path could not be identified".to_string(),
-            });
-        }
-    }
-
-    let revocation = if crl_input.is_empty() {
-        RevocationStatus::NotChecked
-    } else if issuers
-        .iter()
-        .all(|issuer| crls.iter().any(|crl| crl.issuer() == *issuer))
-    {
-        RevocationStatus::Good
-    } else {
-        RevocationStatus::NoCrlAvailable
-    };
-    ChainOutcome {
-        result: Ok(out),
-        revocation,
-    }
-}
-
-// The deprecated unit variants are still matched in case an older code path yields them.
-#[allow(deprecated)]
-fn map_error(e: &webpki::Error) -> ChainFailure {
-    use webpki::Error as E;
-    match e {
-        E::UnknownIssuer => ChainFailure::UnknownIssuer,
-        E::CertExpired { .. } => ChainFailure::Expired,
-        E::CertNotValidYet { .. } => ChainFailure::NotYetValid,
-        E::InvalidSignatureForPublicKey => ChainFailure::BadSignature,
-        E::UnsupportedSignatureAlgorithm
-        | E::UnsupportedSignatureAlgorithmContext(_)
-        | E::UnsupportedSignatureAlgorithmForPublicKey
-        | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => {
-            ChainFailure::UnsupportedSignatureAlgorithm
-        }
-        E::EndEntityUsedAsCa => ChainFailure::NotCa,
-        E::MaximumPathDepthExceeded | E::PathLenConstraintViolated => ChainFailure::PathTooLong,
-        E::CertRevoked => ChainFailure::Revoked,
-        E::RequiredEkuNotFound | E::RequiredEkuNotFoundContext(_) => ChainFailure::EkuNotAllowed,
-        E::BadDer
-        | E::BadDerTime
-        | E::TrailingData(_)
-        | E::MalformedExtensions
-        | E::ExtensionValueInvalid
-        | E::InvalidSerialNumber
-        | E::InvalidCertValidity
-        | E::EmptyEkuExtension
-        | E::UnsupportedCertVersion => ChainFailure::Malformed {
-            detail: e.to_string(),
-        },
-        other => ChainFailure::Other {
-            detail: other.to_string(),
-        },
+impl ChainOutcome {
+    /// The revocation outcome of the whole path.
+    pub fn revocation_status(&self) -> RevocationStatus {
+        self.revocation.summary()
     }
 }

@@ -237,7 +237,7 @@ impl PathRevocation {
         {
             return RevocationStatus::Good;
         }
-        RevocationStatus::NoCrlAvailable
+        RevocationStatus::Unknown
     }
 
     /// Whether the path passes under `mode`: with [`RevocationMode::Off`] always; with
