@@ -23,6 +23,7 @@ use crate::crypto::{DigestAlgorithm, oids};
 use crate::error::{ParseError, VerifyError};
 use crate::mime::{self, SmimeKind};
 use crate::policy::Policy;
+use crate::validate::revocation::PathRevocation;
 use crate::validate::{
     self, ChainFailure, ChainInput, EkuFailure, KeyUsageFailure, RevocationStatus, ValidityFailure,
 };
@@ -375,6 +376,10 @@ pub struct SignerReport {
     pub address: Check<AddressFailure>,
     /// Revocation (from the CRLs the caller supplied).
     pub revocation: RevocationStatus,
+    /// The revocation outcome of each certificate of the signer's chain (end entity first,
+    /// trust anchor excluded) with its subject: good, revoked (with the reason and date), or
+    /// unknown (with why). Empty when no chain was found or the certificate was not found.
+    pub chain_revocation: PathRevocation,
     /// The signer's `SMIMECapabilities` attribute (DER), if it sent exactly one.
     pub capabilities: Option<Vec<u8>>,
     /// The certificate the signer asks mail to be encrypted to (`SMIMEEncryptionKeyPreference`),
@@ -1158,6 +1163,7 @@ fn check_signer(
         extended_key_usage: Check::NotChecked(NO_CERT.into()),
         address: Check::NotChecked(NO_CERT.into()),
         revocation: RevocationStatus::NotChecked,
+        chain_revocation: PathRevocation::default(),
         capabilities: None,
         encryption_key_preference: None,
         validation_time: SystemTime::UNIX_EPOCH,
@@ -1268,6 +1274,7 @@ fn check_signer(
         policy,
     );
     r.revocation = outcome.revocation_status();
+    r.chain_revocation = outcome.revocation.clone();
     r.chain = match outcome.result {
         Ok(_) => Check::Passed,
         // A signer certificate the caller explicitly trusts (for example a pinned self-signed

@@ -53,7 +53,17 @@ fn signer_json(s: &SignerReport) -> Value {
             "extended_key_usage": check_json(&s.extended_key_usage),
             "address": check_json(&s.address),
             "revocation": format!("{}", s.revocation),
-        }
+        },
+        "chain_revocation": s
+            .chain_revocation
+            .subjects
+            .iter()
+            .zip(&s.chain_revocation.certificates)
+            .map(|(subject, outcome)| json!({
+                "subject": subject,
+                "status": format!("{outcome}"),
+            }))
+            .collect::<Vec<Value>>(),
     })
 }
 
@@ -171,6 +181,10 @@ pub fn layer_text(r: &VerifyReport) -> String {
         let _ = writeln!(s, "  ext. usage:  {}", signer.extended_key_usage);
         let _ = writeln!(s, "  address:     {}", signer.address);
         let _ = writeln!(s, "  revocation:  {}", signer.revocation);
+        let rev = &signer.chain_revocation;
+        for (subject, outcome) in rev.subjects.iter().zip(&rev.certificates) {
+            let _ = writeln!(s, "    {subject}: {outcome}");
+        }
     }
     s
 }

@@ -103,6 +103,11 @@ fn verify_revocation_modes() {
     // Soft (the default): no CRL at all is reported, not fatal.
     let o = smime(&["verify", "--trust", &root, &signed]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("CN=alice: unknown: no CRL"),
+        "{}",
+        stdout(&o)
+    );
     // Hard: without CRLs the chain is not trusted, and the report says why.
     let o = smime(&["verify", "--trust", &root, "--revocation", "hard", &signed]);
     assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
@@ -130,6 +135,14 @@ fn verify_revocation_modes() {
     let revoked = write(dir.path(), "revoked.crl", &pki.intermediate_crl());
     let o = smime(&["verify", "--trust", &root, "--crl", &revoked, &signed]);
     assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    // Each certificate of the chain has its own line: the leaf revoked (with the date), the
+    // intermediate unknown (no CRL from the root was given).
+    let out = stdout(&o);
+    assert!(out.contains("CN=alice: REVOKED on "), "{out}");
+    assert!(
+        out.contains("CN=Test Intermediate CA") && out.contains("unknown: no CRL"),
+        "{out}"
+    );
     let o = smime(&[
         "verify",
         "--trust",

@@ -203,12 +203,53 @@ pub enum CertificateRevocation {
     Unknown(UnknownReason),
 }
 
+impl fmt::Display for RevocationReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            RevocationReason::Unspecified => "unspecified",
+            RevocationReason::KeyCompromise => "key compromise",
+            RevocationReason::CaCompromise => "CA compromise",
+            RevocationReason::AffiliationChanged => "affiliation changed",
+            RevocationReason::Superseded => "superseded",
+            RevocationReason::CessationOfOperation => "cessation of operation",
+            RevocationReason::CertificateHold => "certificate hold",
+            RevocationReason::PrivilegeWithdrawn => "privilege withdrawn",
+            RevocationReason::AaCompromise => "AA compromise",
+        })
+    }
+}
+
+impl fmt::Display for CertificateRevocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CertificateRevocation::NotChecked => f.write_str("not checked"),
+            CertificateRevocation::Good => f.write_str("not revoked"),
+            CertificateRevocation::Revoked { reason, date } => {
+                let secs = date
+                    .duration_since(SystemTime::UNIX_EPOCH)
+                    .map(|d| d.as_secs())
+                    .unwrap_or(0);
+                let when = der::DateTime::from_unix_duration(std::time::Duration::from_secs(secs))
+                    .map(|d| d.to_string())
+                    .unwrap_or_else(|_| format!("{secs} s after 1970"));
+                match reason {
+                    Some(r) => write!(f, "REVOKED on {when} ({r})"),
+                    None => write!(f, "REVOKED on {when}"),
+                }
+            }
+            CertificateRevocation::Unknown(why) => write!(f, "unknown: {why}"),
+        }
+    }
+}
+
 /// The revocation outcome of each certificate of a path, end entity first, trust anchor
 /// excluded.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PathRevocation {
     /// One outcome per certificate, in path order (end entity first).
     pub certificates: Vec<CertificateRevocation>,
+    /// The subject of each of those certificates, in the same order, for a person.
+    pub subjects: Vec<String>,
 }
 
 impl PathRevocation {
@@ -295,9 +336,15 @@ pub fn check_path_with(
     vouched_crl_signer: &dyn Fn(&Certificate) -> bool,
 ) -> PathRevocation {
     let n = path.len().saturating_sub(1);
+    let subjects: Vec<String> = path
+        .iter()
+        .take(n)
+        .map(|c| c.tbs_certificate().subject().to_string())
+        .collect();
     if policy.revocation == RevocationMode::Off {
         return PathRevocation {
             certificates: vec![CertificateRevocation::NotChecked; n],
+            subjects,
         };
     }
     let parsed: Vec<Result<Crl, UnknownReason>> = crls.iter().map(|der| Crl::parse(der)).collect();
@@ -311,6 +358,7 @@ pub fn check_path_with(
     );
     PathRevocation {
         certificates: (0..n).map(|i| ctx.check(i)).collect(),
+        subjects,
     }
 }
 
