@@ -135,6 +135,14 @@ pub fn run() -> Result<u8, Usage> {
         &report.verdict(),
         &|v| *v == Verdict::AddressMismatch,
     );
+    // A second From field in front of Alice's: every mailbox must be the signer's.
+    let mut two_froms = b"From: Boss <ceo@example.com>\r\n".to_vec();
+    two_froms.extend_from_slice(&signed);
+    steps.expect(
+        "a second From line is added in front of Alice's",
+        &verify(&two_froms, &trust)?.verdict(),
+        &|v| *v == Verdict::AddressMismatch,
+    );
     let mut skip = trust.clone();
     skip.policy.danger().skip_address_check(true);
     steps.expect(
