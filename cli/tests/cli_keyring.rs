@@ -603,6 +603,25 @@ fn trust_contacts_and_check_readiness() {
     );
     assert!(lines[5].starts_with("rob@example.com: revoked"), "{text}");
 
+    // Hard-fail revocation: the keyring has no CRL from the root for the intermediate, so
+    // Bob's chain is not known to be unrevoked, and he is not ready. With revocation off,
+    // Rob's revocation is not looked at.
+    let o = r.run(
+        "keyring check",
+        &["--revocation", "hard", "bob@example.com"],
+    );
+    let text = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{text}{}", stderr(&o));
+    assert!(
+        text.starts_with("bob@example.com: untrusted") && text.contains("revocation"),
+        "{text}"
+    );
+    let out = r.ok("keyring check", &["--revocation", "off", "rob@example.com"]);
+    assert!(
+        out.starts_with("rob@example.com: ready: ") && out.contains("revocation: not checked"),
+        "{out}"
+    );
+
     // Every address ready: exit code 0. The domain is compared without regard to case.
     let out = r.ok("keyring check", &["bob@example.com", "bob@EXAMPLE.com"]);
     assert_eq!(

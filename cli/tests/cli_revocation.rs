@@ -158,3 +158,62 @@ fn verify_revocation_modes() {
     let o = smime(&["verify", "--trust", &root, "--revocation", "maybe", &signed]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn decrypt_checks_the_inner_signature_under_the_revocation_mode() {
+    let pki = TestPki::new();
+    let alice = pki.leaf("alice", &LeafSpec::default());
+    let bob = pki.leaf(
+        "bob",
+        &LeafSpec {
+            emails: &["bob@example.com"],
+            ..LeafSpec::default()
+        },
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let msg = write(dir.path(), "msg.eml", MESSAGE);
+    let sealed = s(&dir.path().join("sealed.eml"));
+    let o = smime(&[
+        "encrypt",
+        "--to",
+        &s(&bob.cert_path),
+        "--sign-cert",
+        &s(&alice.cert_path),
+        "--sign-key",
+        &s(&alice.key_path),
+        "--chain",
+        &s(&pki.chain_path()),
+        "--no-self",
+        &msg,
+        "-o",
+        &sealed,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let (bob_cert, bob_key, root) = (s(&bob.cert_path), s(&bob.key_path), s(&pki.root_path()));
+    let decrypt = |mode: &str| {
+        smime(&[
+            "decrypt",
+            "--cert",
+            &bob_cert,
+            "--key",
+            &bob_key,
+            "--trust",
+            &root,
+            "--revocation",
+            mode,
+            &sealed,
+        ])
+    };
+    // Soft: no CRL is reported, the inner signature is trusted.
+    let o = decrypt("soft");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // Hard: without CRLs the inner signature is not trusted.
+    let o = decrypt("hard");
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).to_lowercase().contains("revocation"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(String::from_utf8_lossy(&o.stdout).contains("Revocation from the command line"));
+}
