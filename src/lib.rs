@@ -11,7 +11,13 @@
 //!   [`verify::Verdict`] that is `Trusted` only when every check passed.
 //! - [`mime`], [`cms`]: the message layers, reading what peers write (BER, LF storage, legacy
 //!   names) within [`mime::Limits`] and the BER limits.
-//! - [`validate`]: certificate paths, validity, key usage, EKU, address matching, CRLs.
+//! - [`validate`]: RFC 5280 certificate paths, revocation from CRLs with an outcome per
+//!   certificate, validity, key usage, EKU, address matching.
+//! - [`policy`]: the one [`Policy`] that decides what is acceptable (algorithms, CBC, the
+//!   validation time, the revocation mode, certificate-policy inputs, limits), with weakening
+//!   settings behind [`Policy::danger`].
+//! - [`classify`]: what a message is (its outermost signed or encrypted layer), shared by
+//!   [`verify`] and [`decrypt`].
 //! - [`pkcs12`]: identities from PKCS#12 files, modern and legacy.
 //!
 //! ```

@@ -41,7 +41,7 @@ pub struct CertsOnly {
 /// are skipped. Every certificate must parse as X.509 and every CRL as a CertificateList
 /// ([`ParseError::Certificate`] and [`ParseError::MalformedDer`] otherwise).
 ///
-/// The BER reader's limits ([`ber::MAX_DEPTH`], [`ber::MAX_NODES`]) apply, and at most
+/// The BER reader's limits ([`super::ber::MAX_DEPTH`], [`super::ber::MAX_NODES`]) apply, and at most
 /// [`MAX_CERTIFICATES`] certificates and [`MAX_CRLS`] CRLs are accepted
 /// ([`ParseError::TooMany`]).
 pub fn parse_certs_only(ber: &[u8]) -> Result<CertsOnly, ParseError> {
