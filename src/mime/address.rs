@@ -13,7 +13,7 @@
 //! domain literals, and UTF-8 (RFC 6532). Refused: source routes, a bare word without `@`,
 //! text after a mailbox, unbalanced quotes, comments or brackets, control characters.
 
-use super::lines::scan_headers;
+use super::lines::{field_name, scan_headers};
 
 /// The From header fields of one header block.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -45,8 +45,7 @@ pub fn from_fields(entity: &[u8]) -> FromFields {
         let Some(colon) = raw.iter().position(|&b| b == b':') else {
             continue;
         };
-        let name = raw.get(..colon).unwrap_or_default();
-        if !name.eq_ignore_ascii_case(b"from") {
+        if !field_name(raw).is_some_and(|n| n.eq_ignore_ascii_case(b"from")) {
             continue;
         }
         out.fields += 1;

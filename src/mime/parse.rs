@@ -18,7 +18,7 @@ use base64::Engine as _;
 use mail_parser::{MessageParser, MimeHeaders};
 
 use super::address::from_fields;
-use super::lines::{next_line, scan_headers};
+use super::lines::{field_name, next_line, scan_headers};
 use super::{Limits, ParsedMessage, SmimeKind, SmimePart};
 use crate::error::ParseError;
 
@@ -56,8 +56,11 @@ pub fn parse(input: &[u8], limits: &Limits) -> Result<ParsedMessage, ParseError>
             limit: limits.max_parts,
         });
     }
-    // An mbox separator line ("From alice@example.com Mon Jan  1 00:00:00 2024") is skipped.
-    let top_start = if input.starts_with(b"From ") {
+    // An mbox separator line ("From alice@example.com Mon Jan  1 00:00:00 2024") is skipped;
+    // "From : alice@example.com" is a From field (RFC 5322 obs-from), not a separator.
+    let first_line =
+        next_line(input, 0).map_or(input, |(end, _)| input.get(..end).unwrap_or(input));
+    let top_start = if input.starts_with(b"From ") && field_name(first_line).is_none() {
         next_line(input, 0).map_or(input.len(), |(_, next)| next)
     } else {
         0
@@ -295,10 +298,9 @@ fn repeated_structural_field(input: &[u8], fields: &[Range<usize>]) -> Option<&'
     let mut counts = [0usize; 2];
     for field in fields {
         let raw = input.get(field.clone()).unwrap_or_default();
-        let Some(colon) = raw.iter().position(|&b| b == b':') else {
+        let Some(name) = field_name(raw) else {
             continue;
         };
-        let name = raw.get(..colon).unwrap_or_default();
         for (i, s) in STRUCTURAL.iter().enumerate() {
             if name.eq_ignore_ascii_case(s.as_bytes()) {
                 counts[i] += 1;

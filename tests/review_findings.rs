@@ -1,0 +1,130 @@
+//! Attacks on the verifier found in review, each a message or hierarchy that must not read as
+//! trusted (or must read as RFC 5280 has it).
+
+mod common;
+
+use base64::Engine;
+use common::{Cert, LeafSpec, TestPki};
+use smime::crypto::keys::SoftwareKey;
+use smime::sign::{SignOptions, Signer, sign_detached_der};
+use smime::verify::{Verdict, VerifyOptions, VerifyReport, verify};
+use std::sync::{Arc, OnceLock};
+
+struct Fixture {
+    pki: TestPki,
+    alice: Cert,
+}
+
+fn fixture() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| {
+        let pki = TestPki::new();
+        let alice = pki.leaf(
+            "alice",
+            &LeafSpec {
+                emails: &["alice@example.com"],
+                ..LeafSpec::default()
+            },
+        );
+        Fixture { pki, alice }
+    })
+}
+
+fn signer() -> Signer {
+    let f = fixture();
+    let key = SoftwareKey::from_bytes(&f.alice.key_pem).expect("load key");
+    Signer::new(Arc::new(key), f.alice.der.clone())
+        .expect("signer")
+        .with_chain(vec![f.pki.intermediate.der.clone()])
+}
+
+fn check(message: &[u8]) -> VerifyReport {
+    let options = VerifyOptions {
+        trust_anchors: vec![fixture().pki.root.der.clone()],
+        ..VerifyOptions::default()
+    };
+    verify(message, &options).expect("verify runs")
+}
+
+const ENTITY: &[u8] = b"Content-Type: text/plain; charset=us-ascii\r\n\r\nPay Bob 100 euros.\r\n";
+
+/// A multipart/signed message, detached-signed by alice, whose outer header block is `before`,
+/// then MIME-Version and Content-Type, then `after` (each field ending in CRLF).
+fn multipart_signed(before: &str, after: &str) -> Vec<u8> {
+    let der = sign_detached_der(ENTITY, &[signer()], &SignOptions::default()).expect("sign");
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut m = format!(
+        "{before}MIME-Version: 1.0\r\nContent-Type: multipart/signed; \
+protocol=\"application/pkcs7-signature\"; micalg=sha-256; boundary=\"BB\"\r\n{after}\r\n--BB\r\n"
+    )
+    .into_bytes();
+    m.extend_from_slice(ENTITY);
+    m.extend_from_slice(
+        b"\r\n--BB\r\nContent-Type: application/pkcs7-signature\r\n\
+Content-Transfer-Encoding: base64\r\n\r\n",
+    );
+    for chunk in b64.as_bytes().chunks(76) {
+        m.extend_from_slice(chunk);
+        m.extend_from_slice(b"\r\n");
+    }
+    m.extend_from_slice(b"--BB--\r\n");
+    m
+}
+
+/// The From mailboxes a mail application built on mail-parser shows for `message`.
+fn shown_from(message: &[u8]) -> Vec<String> {
+    let parsed = mail_parser::MessageParser::new()
+        .parse(message)
+        .expect("mail-parser reads the message");
+    parsed
+        .header_values("From")
+        .filter_map(|v| v.as_address())
+        .flat_map(|a| {
+            a.iter()
+                .filter_map(|m| m.address())
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+#[test]
+fn control_alice_alone_is_trusted() {
+    let m = multipart_signed("From: alice@example.com\r\n", "");
+    assert_eq!(check(&m).verdict(), Verdict::Trusted);
+}
+
+/// RFC 5322 section 4.5.6 (obs-from, obs-optional): white space between a field name and its
+/// colon is obsolete syntax that a receiver must accept, and mail-parser does: `From : x` is a
+/// From field. Reading it as the end of the header block (the rest then falls into the
+/// multipart preamble) hid a second sender from the sender rule.
+#[test]
+fn a_from_field_with_space_before_the_colon_is_a_from_field() {
+    let m = multipart_signed(
+        "From: alice@example.com\r\n",
+        "From : mallory@evil.example\r\n",
+    );
+    assert!(
+        shown_from(&m).contains(&"mallory@evil.example".to_string()),
+        "a mail app shows {:?}",
+        shown_from(&m)
+    );
+    let r = check(&m);
+    assert_eq!(r.verdict(), Verdict::AddressMismatch, "{:#?}", r.signers);
+}
+
+/// A first line `From : x` is a header field (obs-from), not an mbox separator line.
+#[test]
+fn a_first_line_from_field_with_space_before_the_colon_is_not_an_mbox_separator() {
+    let m = multipart_signed(
+        "From : mallory@evil.example\r\nFrom: alice@example.com\r\n",
+        "",
+    );
+    assert!(
+        shown_from(&m).contains(&"mallory@evil.example".to_string()),
+        "a mail app shows {:?}",
+        shown_from(&m)
+    );
+    let r = check(&m);
+    assert_eq!(r.verdict(), Verdict::AddressMismatch, "{:#?}", r.signers);
+}
