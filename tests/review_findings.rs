@@ -128,3 +128,29 @@ fn a_first_line_from_field_with_space_before_the_colon_is_not_an_mbox_separator(
     let r = check(&m);
     assert_eq!(r.verdict(), Verdict::AddressMismatch, "{:#?}", r.signers);
 }
+
+/// A line inside the header block that is no header field (no colon) ended the block here, and
+/// the From fields after it fell into the multipart preamble; mail-parser skips such a line and
+/// reads on, showing the From after it. The message is refused as ambiguous instead.
+#[test]
+fn a_stray_line_in_the_header_block_does_not_hide_a_from_field() {
+    for stray in ["X-No-Colon-Here\r\n", "Fr\u{f6}m: x@example.com\r\n"] {
+        let m = multipart_signed(
+            "From: alice@example.com\r\n",
+            &format!("{stray}From: mallory@evil.example\r\n"),
+        );
+        let r = verify(
+            &m,
+            &VerifyOptions {
+                trust_anchors: vec![fixture().pki.root.der.clone()],
+                ..VerifyOptions::default()
+            },
+        );
+        assert!(
+            !matches!(&r, Ok(r) if r.verdict() == Verdict::Trusted),
+            "{stray:?}: a mail app shows {:?}, the verifier says {:?}",
+            shown_from(&m),
+            r.map(|r| r.verdict())
+        );
+    }
+}

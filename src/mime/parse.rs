@@ -163,6 +163,9 @@ struct Entity {
     cte: Option<String>,
     /// A structural field (Content-Type, Content-Transfer-Encoding) that occurs more than once.
     repeated: Option<&'static str>,
+    /// Whether a line that is neither a header field, a continuation nor blank ended a header
+    /// block that has fields.
+    stray: bool,
 }
 
 /// Removes folding: every line break followed by a space or tab. RFC 5322 unfolding; done here
@@ -199,6 +202,7 @@ impl Entity {
         let data = input.get(..range.end).unwrap_or_default();
         let block = scan_headers(data, range.start);
         let repeated = repeated_structural_field(input, &block.fields);
+        let stray = block.stray_line.is_some() && !block.fields.is_empty();
         let body_start = block.body_start.clamp(range.start, range.end);
         let header_bytes = unfold(input.get(range.start..body_start).unwrap_or_default());
         let headers = if header_bytes.is_empty() {
@@ -229,20 +233,33 @@ impl Entity {
             disp_params,
             cte,
             repeated,
+            stray,
         }
     }
 
     /// Refuses an entity whose structure two parsers could read differently: one with two
     /// Content-Type or two Content-Transfer-Encoding fields (one parser takes the first, another
     /// the last, and they see two different messages).
+    ///
+    /// Also refused: a header block cut short by a line that is not a header field. Here that
+    /// line starts the body, while other parsers (mail-parser among them) skip it and read the
+    /// fields after it, such as a second From.
     fn refuse_ambiguous(&self, path: &[usize]) -> Result<(), ParseError> {
-        match self.repeated {
-            Some(field) => Err(ParseError::AmbiguousMime {
+        if let Some(field) = self.repeated {
+            return Err(ParseError::AmbiguousMime {
                 field,
                 location: path_text(path),
-            }),
-            None => Ok(()),
+            });
         }
+        if self.stray {
+            return Err(ParseError::mime(format!(
+                "the header block of the entity at {} has a line that is not a header field \
+                 (is the blank line between headers and body missing?); refused, because two \
+                 mail programs could read it as two different messages",
+                path_text(path)
+            )));
+        }
+        Ok(())
     }
 
     /// A Content-Type parameter (names are matched case-insensitively).
