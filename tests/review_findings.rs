@@ -6,13 +6,16 @@ mod common;
 use base64::Engine;
 use common::{Cert, LeafSpec, TestPki};
 use smime::crypto::keys::SoftwareKey;
-use smime::sign::{SignOptions, Signer, sign_detached_der};
+use smime::decrypt::{DecryptionKey, open};
+use smime::encrypt::{EncryptOptions, encrypt};
+use smime::sign::{SignOptions, Signer, sign, sign_detached_der};
 use smime::verify::{Verdict, VerifyOptions, VerifyReport, verify};
 use std::sync::{Arc, OnceLock};
 
 struct Fixture {
     pki: TestPki,
     alice: Cert,
+    bob: Cert,
 }
 
 fn fixture() -> &'static Fixture {
@@ -26,7 +29,14 @@ fn fixture() -> &'static Fixture {
                 ..LeafSpec::default()
             },
         );
-        Fixture { pki, alice }
+        let bob = pki.leaf(
+            "bob",
+            &LeafSpec {
+                emails: &["bob@example.com"],
+                ..LeafSpec::default()
+            },
+        );
+        Fixture { pki, alice, bob }
     })
 }
 
@@ -38,12 +48,15 @@ fn signer() -> Signer {
         .with_chain(vec![f.pki.intermediate.der.clone()])
 }
 
-fn check(message: &[u8]) -> VerifyReport {
-    let options = VerifyOptions {
+fn options() -> VerifyOptions {
+    VerifyOptions {
         trust_anchors: vec![fixture().pki.root.der.clone()],
         ..VerifyOptions::default()
-    };
-    verify(message, &options).expect("verify runs")
+    }
+}
+
+fn check(message: &[u8]) -> VerifyReport {
+    verify(message, &options()).expect("verify runs")
 }
 
 const ENTITY: &[u8] = b"Content-Type: text/plain; charset=us-ascii\r\n\r\nPay Bob 100 euros.\r\n";
@@ -139,13 +152,7 @@ fn a_stray_line_in_the_header_block_does_not_hide_a_from_field() {
             "From: alice@example.com\r\n",
             &format!("{stray}From: mallory@evil.example\r\n"),
         );
-        let r = verify(
-            &m,
-            &VerifyOptions {
-                trust_anchors: vec![fixture().pki.root.der.clone()],
-                ..VerifyOptions::default()
-            },
-        );
+        let r = verify(&m, &options());
         assert!(
             !matches!(&r, Ok(r) if r.verdict() == Verdict::Trusted),
             "{stray:?}: a mail app shows {:?}, the verifier says {:?}",
@@ -153,4 +160,57 @@ fn a_stray_line_in_the_header_block_does_not_hide_a_from_field() {
             r.map(|r| r.verdict())
         );
     }
+}
+
+/// An encrypted part inside a multipart/mixed, next to an unencrypted, unsigned part: `open`
+/// decrypts the part and finds alice's signature over all of it. That signature covers one part
+/// of the message only, as a signed part in a multipart/mixed does for `verify`
+/// ([`Verdict::PartiallySigned`]); the unsigned part beside it (shown by a mail app with the
+/// decrypted one) must not read as signed by alice.
+#[test]
+fn an_encrypted_part_beside_an_unsigned_part_is_not_trusted_as_a_whole() {
+    let f = fixture();
+    let inner = sign(
+        b"From: alice@example.com\r\nContent-Type: text/plain\r\n\r\nPay Bob 100 euros.\r\n",
+        &[signer()],
+        &SignOptions::default(),
+    )
+    .expect("sign");
+    let encrypted = encrypt(
+        &inner,
+        std::slice::from_ref(&f.bob.der),
+        &EncryptOptions::default(),
+    )
+    .expect("encrypt");
+    let entity = smime::mime::split_entity(&encrypted).expect("split").entity;
+    let mut m = b"From: alice@example.com\r\nSubject: mixed\r\n\
+Content-Type: multipart/mixed; boundary=\"m1\"\r\n\r\n--m1\r\n\
+Content-Type: text/plain\r\n\r\nAlso, wire 10000 euros to mallory.\r\n--m1\r\n"
+        .to_vec();
+    m.extend_from_slice(&entity);
+    m.extend_from_slice(b"\r\n--m1--\r\n");
+    let keys = [DecryptionKey {
+        key: Arc::new(SoftwareKey::from_bytes(&f.bob.key_pem).expect("load key")),
+        certificate: f.bob.der.clone(),
+    }];
+    let opened = open(&m, &keys, &options()).expect("open");
+    assert_eq!(
+        opened.verdict(),
+        Verdict::PartiallySigned { path: vec![1] },
+        "{:#?}",
+        opened.layers
+    );
+    assert!(!opened.all_signatures_trusted());
+    // The same structure signed, not encrypted: verify already says so.
+    let signed_entity = smime::mime::split_entity(&inner).expect("split").entity;
+    let mut m = b"From: alice@example.com\r\nSubject: mixed\r\n\
+Content-Type: multipart/mixed; boundary=\"m1\"\r\n\r\n--m1\r\n\
+Content-Type: text/plain\r\n\r\nAlso, wire 10000 euros to mallory.\r\n--m1\r\n"
+        .to_vec();
+    m.extend_from_slice(&signed_entity);
+    m.extend_from_slice(b"\r\n--m1--\r\n");
+    assert_eq!(
+        check(&m).verdict(),
+        Verdict::PartiallySigned { path: vec![1] }
+    );
 }
