@@ -214,3 +214,32 @@ Content-Type: text/plain\r\n\r\nAlso, wire 10000 euros to mallory.\r\n--m1\r\n"
         Verdict::PartiallySigned { path: vec![1] }
     );
 }
+
+/// The signed content is a whole message wrapped for protection (RFC 8551 section 3.1) and
+/// also has a From of its own: a mail app that honours the wrapping shows the wrapped
+/// message's From, so that one is checked too.
+#[test]
+fn the_from_of_a_wrapped_message_is_checked_even_when_the_wrapper_has_one() {
+    let entity = b"From: alice@example.com\r\nContent-Type: message/rfc822\r\n\r\n\
+From: mallory@evil.example\r\nSubject: pay\r\nContent-Type: text/plain\r\n\r\nPay mallory.\r\n";
+    let der = sign_detached_der(entity, &[signer()], &SignOptions::default()).expect("sign");
+    let m = smime::mime::write_multipart_signed(
+        b"From: alice@example.com\r\n",
+        entity,
+        &der,
+        "sha-256",
+    );
+    let r = check(&m);
+    assert_eq!(r.verdict(), Verdict::AddressMismatch, "{:#?}", r.signers);
+    // The same without the wrapped message's From differing: trusted.
+    let entity = b"From: alice@example.com\r\nContent-Type: message/rfc822\r\n\r\n\
+From: Alice <alice@example.com>\r\nSubject: pay\r\nContent-Type: text/plain\r\n\r\nPay Bob.\r\n";
+    let der = sign_detached_der(entity, &[signer()], &SignOptions::default()).expect("sign");
+    let m = smime::mime::write_multipart_signed(
+        b"From: alice@example.com\r\n",
+        entity,
+        &der,
+        "sha-256",
+    );
+    assert_eq!(check(&m).verdict(), Verdict::Trusted);
+}
