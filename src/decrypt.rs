@@ -201,6 +201,10 @@ pub struct Opened {
     pub layers: Vec<Layer>,
     /// The innermost content: the MIME entity a mail app shows.
     pub content: Vec<u8>,
+    /// The MIME path of the outermost layer that is only one part of its message (an encrypted
+    /// or signed part of a multipart/mixed, say), if one is: the parts beside it are neither
+    /// decrypted nor signed, so no signature inside it vouches for the whole message.
+    pub partial: Option<Vec<usize>>,
 }
 
 impl Opened {
@@ -235,9 +239,14 @@ impl Opened {
     /// [`VerifyReport::verdict`](crate::verify::VerifyReport::verdict) applied to
     /// [`Opened::content_signatures`]: [`Verdict::NotSigned`] when no signature covers the
     /// content (signatures over ciphertext do not), otherwise that of the innermost signed
-    /// layer (and [`Verdict::PartiallySigned`] when an outer one signs only a part).
+    /// layer (and [`Verdict::PartiallySigned`] when an outer one signs only a part, or when a
+    /// layer around the content is only one part of its message: [`Opened::partial`]).
     pub fn verdict(&self) -> Verdict {
-        verify::combined_verdict(&self.content_signatures())
+        let v = verify::combined_verdict(&self.content_signatures());
+        match (v, &self.partial) {
+            (Verdict::Trusted, Some(path)) => Verdict::PartiallySigned { path: path.clone() },
+            (v, _) => v,
+        }
     }
 
     /// Whether the content is signed and the signature is trusted:
@@ -280,6 +289,7 @@ pub fn open_with(
 ) -> Result<Opened, DecryptError> {
     let mut layers = Vec::new();
     let mut top_from: Option<mime::FromFields> = None;
+    let mut partial: Option<Vec<usize>> = None;
     // The message itself is borrowed, only inner layers are owned: no copy of a large message.
     let mut inner: Option<Vec<u8>> = None;
     loop {
@@ -297,6 +307,9 @@ pub fn open_with(
             return Err(DecryptError::Parse(ParseError::TooDeep {
                 limit: max_layers,
             }));
+        }
+        if partial.is_none() && !outer.is_whole_message() {
+            partial = Some(outer.part.path.clone());
         }
         match outer.kind {
             LayerKind::Encrypted => {
@@ -324,5 +337,9 @@ pub fn open_with(
         }
     }
     let content = inner.unwrap_or_else(|| message.to_vec());
-    Ok(Opened { layers, content })
+    Ok(Opened {
+        layers,
+        content,
+        partial,
+    })
 }

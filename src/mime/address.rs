@@ -13,7 +13,7 @@
 //! domain literals, and UTF-8 (RFC 6532). Refused: source routes, a bare word without `@`,
 //! text after a mailbox, unbalanced quotes, comments or brackets, control characters.
 
-use super::lines::scan_headers;
+use super::lines::{field_name, scan_headers};
 
 /// The From header fields of one header block.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -45,8 +45,7 @@ pub fn from_fields(entity: &[u8]) -> FromFields {
         let Some(colon) = raw.iter().position(|&b| b == b':') else {
             continue;
         };
-        let name = raw.get(..colon).unwrap_or_default();
-        if !name.eq_ignore_ascii_case(b"from") {
+        if !field_name(raw).is_some_and(|n| n.eq_ignore_ascii_case(b"from")) {
             continue;
         }
         out.fields += 1;
@@ -65,18 +64,26 @@ pub fn from_fields(entity: &[u8]) -> FromFields {
 }
 
 /// The From fields that a signature over `signed_entity` protects: those of its own header
-/// block (a whole message signed, or RFC 9788 header protection), or, when the entity is a
+/// block (a whole message signed, or RFC 9788 header protection) and, when the entity is a
 /// whole message wrapped in `message/rfc822` for protection (RFC 8551 section 3.1; not one
-/// marked `forwarded=yes`), those of the wrapped message. None present when neither has any.
+/// marked `forwarded=yes`), those of the wrapped message, which a mail app that honours the
+/// wrapping shows instead. When both have From fields, every mailbox of both counts. None
+/// present when neither has any.
 pub fn protected_from_fields(signed_entity: &[u8]) -> FromFields {
-    let own = from_fields(signed_entity);
-    if own.present() {
+    let mut own = from_fields(signed_entity);
+    let Some(range) = super::parse::wrapped_message(signed_entity) else {
         return own;
+    };
+    let wrapped = from_fields(signed_entity.get(range).unwrap_or_default());
+    if !own.present() {
+        return wrapped;
     }
-    match super::parse::wrapped_message(signed_entity) {
-        Some(range) => from_fields(signed_entity.get(range).unwrap_or_default()),
-        None => own,
+    own.fields += wrapped.fields;
+    own.mailboxes.extend(wrapped.mailboxes);
+    if own.unreadable.is_none() {
+        own.unreadable = wrapped.unreadable;
     }
+    own
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,6 +1,6 @@
 //! Canonicalization of an entity for signing.
 
-use super::lines::scan_headers;
+use super::lines::{field_name, scan_headers};
 use crate::error::ParseError;
 
 /// Converts bare LF line breaks to CRLF. Existing CRLF pairs are kept, and so is a lone CR.
@@ -71,8 +71,7 @@ pub fn split_entity(input: &[u8]) -> Result<SplitEntity, ParseError> {
     let mut has_content_type = false;
     for field in &block.fields {
         let bytes = input.get(field.clone()).unwrap_or_default();
-        let name_end = bytes.iter().position(|&b| b == b':').unwrap_or(0);
-        let name = bytes.get(..name_end).unwrap_or_default();
+        let name = field_name(bytes).unwrap_or_default();
         let mut canonical = to_crlf(bytes);
         if !canonical.ends_with(b"\r\n") {
             canonical.extend_from_slice(b"\r\n");

@@ -29,15 +29,23 @@ pub(crate) fn next_line(data: &[u8], pos: usize) -> Option<(usize, usize)> {
 }
 
 /// Whether `line` (without its line break) starts a header field: a field name of printable
-/// ASCII other than `:` followed by `:`.
+/// ASCII other than `:`, optional white space (the obsolete syntax of RFC 5322 section 4.5,
+/// which a receiver must accept), then `:`.
 pub(crate) fn is_header_start(line: &[u8]) -> bool {
-    let Some(colon) = line.iter().position(|&b| b == b':') else {
-        return false;
-    };
-    colon > 0
-        && line
-            .get(..colon)
-            .is_some_and(|name| name.iter().all(|&b| (33..=126).contains(&b)))
+    field_name(line).is_some()
+}
+
+/// The field name of a header field line (without the white space the obsolete syntax allows
+/// before the colon), or `None` when `line` does not start a header field.
+pub(crate) fn field_name(line: &[u8]) -> Option<&[u8]> {
+    let colon = line.iter().position(|&b| b == b':')?;
+    let before = line.get(..colon)?;
+    let end = before
+        .iter()
+        .rposition(|&b| b != b' ' && b != b'\t')
+        .map_or(0, |i| i + 1);
+    let name = before.get(..end)?;
+    (!name.is_empty() && name.iter().all(|&b| (33..=126).contains(&b))).then_some(name)
 }
 
 /// The header block of an entity.
@@ -114,5 +122,12 @@ mod tests {
         assert!(!h.terminated);
         assert!(!is_header_start(b": x"));
         assert!(!is_header_start(b"a b: x"));
+        assert!(!is_header_start(b" : x"));
+        assert_eq!(field_name(b"From \t: x"), Some(&b"From"[..]));
+        assert_eq!(field_name(b"From: x"), Some(&b"From"[..]));
+        assert_eq!(
+            field_name(b"From alice@example.com Mon Jan  1 00:00:00 2024"),
+            None
+        );
     }
 }

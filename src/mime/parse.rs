@@ -18,7 +18,7 @@ use base64::Engine as _;
 use mail_parser::{MessageParser, MimeHeaders};
 
 use super::address::from_fields;
-use super::lines::{next_line, scan_headers};
+use super::lines::{field_name, next_line, scan_headers};
 use super::{Limits, ParsedMessage, SmimeKind, SmimePart};
 use crate::error::ParseError;
 
@@ -56,8 +56,11 @@ pub fn parse(input: &[u8], limits: &Limits) -> Result<ParsedMessage, ParseError>
             limit: limits.max_parts,
         });
     }
-    // An mbox separator line ("From alice@example.com Mon Jan  1 00:00:00 2024") is skipped.
-    let top_start = if input.starts_with(b"From ") {
+    // An mbox separator line ("From alice@example.com Mon Jan  1 00:00:00 2024") is skipped;
+    // "From : alice@example.com" is a From field (RFC 5322 obs-from), not a separator.
+    let first_line =
+        next_line(input, 0).map_or(input, |(end, _)| input.get(..end).unwrap_or(input));
+    let top_start = if input.starts_with(b"From ") && field_name(first_line).is_none() {
         next_line(input, 0).map_or(input.len(), |(_, next)| next)
     } else {
         0
@@ -160,6 +163,9 @@ struct Entity {
     cte: Option<String>,
     /// A structural field (Content-Type, Content-Transfer-Encoding) that occurs more than once.
     repeated: Option<&'static str>,
+    /// Whether a line that is neither a header field, a continuation nor blank ended a header
+    /// block that has fields.
+    stray: bool,
 }
 
 /// Removes folding: every line break followed by a space or tab. RFC 5322 unfolding; done here
@@ -196,6 +202,7 @@ impl Entity {
         let data = input.get(..range.end).unwrap_or_default();
         let block = scan_headers(data, range.start);
         let repeated = repeated_structural_field(input, &block.fields);
+        let stray = block.stray_line.is_some() && !block.fields.is_empty();
         let body_start = block.body_start.clamp(range.start, range.end);
         let header_bytes = unfold(input.get(range.start..body_start).unwrap_or_default());
         let headers = if header_bytes.is_empty() {
@@ -226,20 +233,33 @@ impl Entity {
             disp_params,
             cte,
             repeated,
+            stray,
         }
     }
 
     /// Refuses an entity whose structure two parsers could read differently: one with two
     /// Content-Type or two Content-Transfer-Encoding fields (one parser takes the first, another
     /// the last, and they see two different messages).
+    ///
+    /// Also refused: a header block cut short by a line that is not a header field. Here that
+    /// line starts the body, while other parsers (mail-parser among them) skip it and read the
+    /// fields after it, such as a second From.
     fn refuse_ambiguous(&self, path: &[usize]) -> Result<(), ParseError> {
-        match self.repeated {
-            Some(field) => Err(ParseError::AmbiguousMime {
+        if let Some(field) = self.repeated {
+            return Err(ParseError::AmbiguousMime {
                 field,
                 location: path_text(path),
-            }),
-            None => Ok(()),
+            });
         }
+        if self.stray {
+            return Err(ParseError::mime(format!(
+                "the header block of the entity at {} has a line that is not a header field \
+                 (is the blank line between headers and body missing?); refused, because two \
+                 mail programs could read it as two different messages",
+                path_text(path)
+            )));
+        }
+        Ok(())
     }
 
     /// A Content-Type parameter (names are matched case-insensitively).
@@ -295,10 +315,9 @@ fn repeated_structural_field(input: &[u8], fields: &[Range<usize>]) -> Option<&'
     let mut counts = [0usize; 2];
     for field in fields {
         let raw = input.get(field.clone()).unwrap_or_default();
-        let Some(colon) = raw.iter().position(|&b| b == b':') else {
+        let Some(name) = field_name(raw) else {
             continue;
         };
-        let name = raw.get(..colon).unwrap_or_default();
         for (i, s) in STRUCTURAL.iter().enumerate() {
             if name.eq_ignore_ascii_case(s.as_bytes()) {
                 counts[i] += 1;

@@ -1276,16 +1276,18 @@ fn general_name_eq(a: &GeneralName, b: &GeneralName) -> bool {
 /// Distinguished name comparison after RFC 5280 section 7.1: attribute by attribute, with
 /// PrintableString, UTF8String and IA5String values compared ignoring case and leading,
 /// trailing and repeated internal white space (other values byte for byte). Multi-valued
-/// RDNs match in any order.
+/// RDNs match in any order (every attribute of each has an equal one in the other).
 pub(crate) fn names_equal(a: &Name, b: &Name) -> bool {
-    a.len() == b.len()
-        && a.iter_rdn().zip(b.iter_rdn()).all(|(x, y)| {
-            x.len() == y.len()
-                && x.iter().all(|xa| {
-                    y.iter()
-                        .any(|ya| xa.oid == ya.oid && values_equal(&xa.value, &ya.value))
-                })
+    let covers = |x: &RelativeDistinguishedName, y: &RelativeDistinguishedName| {
+        x.iter().all(|xa| {
+            y.iter()
+                .any(|ya| xa.oid == ya.oid && values_equal(&xa.value, &ya.value))
         })
+    };
+    a.len() == b.len()
+        && a.iter_rdn()
+            .zip(b.iter_rdn())
+            .all(|(x, y)| x.len() == y.len() && covers(x, y) && covers(y, x))
 }
 
 fn values_equal(a: &der::Any, b: &der::Any) -> bool {
@@ -1385,5 +1387,12 @@ mod tests {
         assert!(names_equal(&a, &b));
         assert!(!names_equal(&a, &c));
         assert!(!names_equal(&a, &d));
+        // A multi-valued RDN whose two values compare equal matches no RDN that has another
+        // attribute, in either order.
+        let twice = Name::from_str("CN=alice+CN=Alice").expect("name");
+        let other = Name::from_str("CN=alice+O=Evil").expect("name");
+        assert_eq!(twice.iter_rdn().next().map(|r| r.len()), Some(2));
+        assert!(!names_equal(&twice, &other));
+        assert!(!names_equal(&other, &twice));
     }
 }
