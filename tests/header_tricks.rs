@@ -1,5 +1,6 @@
-//! Attacks on the verifier found in review, each a message or hierarchy that must not read as
-//! trusted (or must read as RFC 5280 has it).
+//! Messages built to fool the verifier: header-block tricks that hide a From field from us but
+//! not from other parsers, wrapped messages, and an encrypted part beside unsigned parts. None may
+//! read as trusted.
 
 mod common;
 
