@@ -796,3 +796,106 @@ fn a_stale_base_serves_with_a_current_delta_only_under_freshest_crl() {
         Good
     );
 }
+
+/// An indirect CRL issuer certified by another CA under the same root (no certificate of the
+/// path issued it): `validate_chain` validates the CRL signer's own path and uses its CRL.
+#[test]
+fn validate_chain_uses_an_indirect_crl_signer_certified_outside_the_path() {
+    use der::Encode;
+    use smime::validate::{ChainFailure, ChainInput, validate_chain};
+
+    let root = Ca::root("Root");
+    let inter = root.sub_ca("Intermediate", 10);
+    let other_ca = root.sub_ca("Other CA", 11);
+    let service = {
+        let mut spec = CertSpec::ca("CN=Revocation Service", 20);
+        spec.ca = false;
+        spec.key_usage = Some(KeyUsages::CRLSign.into());
+        other_ca.sub_ca_with(&spec, "Revocation Service")
+    };
+    let mut spec = CertSpec::leaf("CN=alice", 100);
+    spec.crl_dps = Some(vec![dp(
+        Some(vec![uri("http://revocation.example/all.crl")]),
+        None,
+        Some(vec![dn("CN=Revocation Service")]),
+    )]);
+    let leaf = inter.issue(&spec);
+    let indirect = |entries: Vec<EntrySpec>| {
+        let mut spec = CrlSpec::new(&service.name, entries);
+        let mut p = idp();
+        p.indirect_crl = true;
+        spec.idp = Some(p);
+        spec.sign(&service.key)
+    };
+    let revoking = indirect(vec![EntrySpec {
+        certificate_issuer: Some(vec![dn("CN=Intermediate")]),
+        ..entry(100, Some(CrlReason::KeyCompromise))
+    }]);
+    let root_crl = CrlSpec::new(&root.name, vec![]).sign(&root.key);
+    let der = |c: &Certificate| c.to_der().expect("encode");
+    let (leaf_der, anchors) = (der(&leaf), vec![der(&root.cert)]);
+    let run = |intermediates: &[Vec<u8>], crls: &[Vec<u8>]| {
+        validate_chain(
+            &ChainInput {
+                end_entity: &leaf_der,
+                intermediates,
+                trust_anchors: &anchors,
+                crls,
+                time: now(),
+            },
+            &Policy::default(),
+        )
+    };
+    let all = vec![der(&inter.cert), der(&other_ca.cert), der(&service.cert)];
+
+    // The service's certificate chains to the same root through the other CA: its CRL counts.
+    let o = run(&all, &[revoking.clone(), root_crl.clone()]);
+    assert!(
+        matches!(
+            o.result,
+            Err(ChainFailure::Revoked {
+                reason: Some(RevocationReason::KeyCompromise),
+                ..
+            })
+        ),
+        "{:?}",
+        o.result
+    );
+    // Not listed: good.
+    let o = run(&all, &[indirect(vec![]), root_crl.clone()]);
+    assert_eq!(o.revocation.certificates[0], Good, "{:?}", o.revocation);
+    // Without the other CA's certificate the service's path cannot be validated: its CRL is
+    // not used, and the status stays unknown.
+    let o = run(
+        &[der(&inter.cert), der(&service.cert)],
+        &[revoking.clone(), root_crl.clone()],
+    );
+    assert!(o.result.is_ok(), "soft-fail: {:?}", o.result);
+    assert!(
+        matches!(o.revocation.certificates[0], Unknown(_)),
+        "{:?}",
+        o.revocation
+    );
+    // A look-alike service under a root the reader does not trust is never used.
+    let stranger = Ca::root("Stranger");
+    let fake = {
+        let mut spec = CertSpec::ca("CN=Revocation Service", 21);
+        spec.ca = false;
+        spec.key_usage = Some(KeyUsages::CRLSign.into());
+        stranger.sub_ca_with(&spec, "Fake Revocation Service")
+    };
+    let mut fake_spec = CrlSpec::new(&fake.name, vec![]);
+    let mut p = idp();
+    p.indirect_crl = true;
+    fake_spec.idp = Some(p);
+    let fake_crl = fake_spec.sign(&fake.key);
+    let o = run(
+        &[der(&inter.cert), der(&fake.cert), der(&stranger.cert)],
+        &[fake_crl, root_crl],
+    );
+    assert!(
+        matches!(o.revocation.certificates[0], Unknown(_)),
+        "{:?}",
+        o.revocation
+    );
+}

@@ -243,7 +243,26 @@ fn fail(failure: ChainFailure) -> ChainOutcome {
 /// revocation is [`RevocationMode::Off`]; with [`RevocationMode::HardFail`] so does one whose
 /// status is unknown. An end entity that is itself one of the trust anchors is a path on its
 /// own only when `policy.dangerous().pinned_is_path()`.
+///
+/// A CRL signer that no certificate of the path issued (an indirect CRL issuer certified by
+/// another CA, say) is used when its own path validates to the same trust anchors, at the same
+/// time, under the same policy (its own revocation judged from the same CRLs, without going
+/// further).
 pub fn validate_chain(input: &ChainInput<'_>, policy: &Policy) -> ChainOutcome {
+    validate(input, policy, Purpose::Mail)
+}
+
+/// What a path is validated for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    /// A signer or recipient of mail: extKeyUsage must allow e-mail protection; CRL signers
+    /// outside the path are validated in turn.
+    Mail,
+    /// A CRL signer's own path: no extKeyUsage requirement, and no further CRL signers.
+    CrlSigner,
+}
+
+fn validate(input: &ChainInput<'_>, policy: &Policy, purpose: Purpose) -> ChainOutcome {
     if input.trust_anchors.is_empty() {
         return fail(ChainFailure::NoTrustAnchors);
     }
@@ -270,7 +289,7 @@ pub fn validate_chain(input: &ChainInput<'_>, policy: &Policy) -> ChainOutcome {
             });
         }
     };
-    if checks::check_email_eku(&ee.cert).is_err() {
+    if purpose == Purpose::Mail && checks::check_email_eku(&ee.cert).is_err() {
         return fail(ChainFailure::EkuNotAllowed);
     }
 
@@ -353,7 +372,16 @@ pub fn validate_chain(input: &ChainInput<'_>, policy: &Policy) -> ChainOutcome {
     for (anchor, stack) in &candidates {
         match validate_candidate(&pe, &cps, &ee, &intermediates, &anchors, *anchor, stack) {
             Ok(()) => {
-                return finish(input, policy, &ee, &intermediates, &anchors, *anchor, stack);
+                return finish(
+                    input,
+                    policy,
+                    purpose,
+                    &ee,
+                    &intermediates,
+                    &anchors,
+                    *anchor,
+                    stack,
+                );
             }
             Err(f) => {
                 if first_failure.is_none() {
@@ -562,9 +590,11 @@ fn validity_subject(
 }
 
 /// The valid path: revocation, and the outcome.
+#[allow(clippy::too_many_arguments)]
 fn finish(
     input: &ChainInput<'_>,
     policy: &Policy,
+    purpose: Purpose,
     ee: &Parsed,
     intermediates: &[Parsed],
     anchors: &[Parsed],
@@ -583,7 +613,26 @@ fn finish(
         .filter(|p| !path.iter().any(|q| q.der == p.der))
         .map(|p| p.cert.clone())
         .collect();
-    let rev = revocation::check_path(&path_certs, input.crls, &others, input.time, policy);
+    // A CRL signer no certificate of the path issued is trusted when its own path validates
+    // to the same anchors (one level deep: its CRL signers are not followed in turn).
+    let vouch = |signer: &Certificate| -> bool {
+        if purpose != Purpose::Mail {
+            return false;
+        }
+        let Ok(der) = der::Encode::to_der(signer) else {
+            return false;
+        };
+        let nested = ChainInput {
+            end_entity: &der,
+            intermediates: input.intermediates,
+            trust_anchors: input.trust_anchors,
+            crls: input.crls,
+            time: input.time,
+        };
+        validate(&nested, policy, Purpose::CrlSigner).result.is_ok()
+    };
+    let rev =
+        revocation::check_path_with(&path_certs, input.crls, &others, input.time, policy, &vouch);
     let ders: Vec<Vec<u8>> = path.iter().map(|p| p.der.clone()).collect();
     let result = if policy.revocation == RevocationMode::Off {
         Ok(ders)
