@@ -393,3 +393,71 @@ fn encrypt_and_the_keyring_apply_one_recipient_rule() {
         "{r:?}"
     );
 }
+
+/// A certificate whose key cannot receive encrypted mail (Ed25519) is refused by both
+/// `encrypt` and the keyring, and the keyring says why.
+#[test]
+fn a_key_that_cannot_receive_mail_is_named_by_both() {
+    let pki = TestPki::new();
+    let dir = pki.dir.path();
+    openssl(&["genpkey", "-algorithm", "ed25519", "-out", "ed.key"], dir);
+    openssl(
+        &[
+            "req", "-new", "-key", "ed.key", "-subj", "/CN=ed", "-out", "ed.csr",
+        ],
+        dir,
+    );
+    std::fs::write(
+        dir.join("ed.ext"),
+        "subjectAltName = email:ed@example.com\nextendedKeyUsage = emailProtection\n",
+    )
+    .expect("write extensions");
+    let (ca, ca_key) = (
+        s(&pki.intermediate.cert_path),
+        s(&pki.intermediate.key_path),
+    );
+    openssl(
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "ed.csr",
+            "-CA",
+            &ca,
+            "-CAkey",
+            &ca_key,
+            "-set_serial",
+            "77",
+            "-days",
+            "30",
+            "-extfile",
+            "ed.ext",
+            "-outform",
+            "DER",
+            "-out",
+            "ed.der",
+        ],
+        dir,
+    );
+    let der = std::fs::read(dir.join("ed.der")).expect("read");
+    let e = check_recipient(&der, &EncryptOptions::default()).expect_err("refused");
+    assert!(
+        e.to_string().contains("cannot receive encrypted mail"),
+        "{e}"
+    );
+    let mut ring = Keyring::new();
+    ring.add_trust_anchor(&pki.root.der).expect("anchor");
+    ring.add_intermediate(&pki.intermediate.der)
+        .expect("intermediate");
+    ring.add_contact(&der, Source::Manual, SystemTime::now())
+        .expect("contact");
+    let r = ring.recipient_readiness(&["ed@example.com"], &Policy::default());
+    match &r[0].readiness {
+        Readiness::Unusable { rejected } => assert!(
+            matches!(&rejected[0].reason, Unusable::UnsupportedKey { .. }),
+            "{:?}",
+            rejected[0].reason
+        ),
+        other => panic!("an Ed25519 certificate is ready: {other:?}"),
+    }
+}

@@ -41,6 +41,11 @@ pub enum Unusable {
         /// The policy's minimum.
         minimum: usize,
     },
+    /// Its key cannot receive encrypted mail (not RSA, P-256 or P-384).
+    UnsupportedKey {
+        /// The key algorithm.
+        algorithm: String,
+    },
 }
 
 impl fmt::Display for Unusable {
@@ -59,6 +64,12 @@ impl fmt::Display for Unusable {
             }
             Unusable::WeakKey { bits, minimum } => {
                 write!(f, "key too short ({bits}-bit RSA, {minimum} bits at least)")
+            }
+            Unusable::UnsupportedKey { algorithm } => {
+                write!(
+                    f,
+                    "its key algorithm {algorithm} cannot receive encrypted mail"
+                )
             }
         }
     }
@@ -283,6 +294,10 @@ impl Keyring {
             RecipientProblem::Expired { not_after } => Unusable::Expired { not_after },
             RecipientProblem::NotYetValid { not_before } => Unusable::NotYetValid { not_before },
             RecipientProblem::WeakKey { bits, minimum } => Unusable::WeakKey { bits, minimum },
+            RecipientProblem::UnsupportedKey { algorithm } => {
+                Unusable::UnsupportedKey { algorithm }
+            }
+            // Key usage, extended key usage, and whatever else the rule adds.
             _ => Unusable::WrongKeyUsage,
         })?;
         let outcome = self.validate(&info.der, chain, policy);
