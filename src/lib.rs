@@ -52,6 +52,7 @@
 //! # }
 //! ```
 
+pub mod asn1;
 pub mod classify;
 pub mod cms;
 pub mod crypto;

@@ -16,7 +16,8 @@
 //! AES-256-CBC), the certificates in a PBES2-encrypted safe contents, an HMAC-SHA-256 MAC, and a
 //! `localKeyId` tying the key to its certificate.
 
-use crate::cms::ber::{self, Node, tlv};
+use crate::asn1::ber::{self, Node};
+use crate::asn1::tlv;
 use crate::crypto::keys::{PrivateKey, SoftwareKey};
 use crate::error::KeyError;
 use cbc::cipher::block_padding::Pkcs7;

@@ -9,8 +9,8 @@
 //! RSAES-OAEP, RSA PKCS#1 v1.5), plus encryptionKeyPreference when the signer names a separate
 //! encryption certificate. The signer certificate and its chain are included.
 
-use crate::cms::ber::tlv;
-use crate::cms::signed_data::{self, SignerInfoParts, attribute, der_set_of};
+use crate::asn1::{der_set_of, tlv};
+use crate::cms::signed_data::{self, SignerInfoParts, attribute};
 use crate::crypto::keys::{KeyKind, PrivateKey, SignatureScheme, check_key_matches};
 use crate::crypto::{DigestAlgorithm, Hasher, oids};
 use crate::error::{KeyError, SignError};

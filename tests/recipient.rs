@@ -8,7 +8,7 @@ use cbc::cipher::block_padding::Pkcs7;
 use cbc::cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyIvInit};
 use der::Decode;
 use smime::DecryptError;
-use smime::cms::ber::{self, tlv};
+use smime::asn1::{ber, tlv};
 use smime::cms::recipient::{
     AES128_WRAP, DH_SINGLE_PASS_SHA1KDF, DH_SINGLE_PASS_SHA256KDF, DH_SINGLE_PASS_SHA384KDF,
     DH_SINGLE_PASS_SHA512KDF, KeyTransport, RecipientInfo, RecipientOptions, aes_key_unwrap,

@@ -9,8 +9,9 @@
 //!   (sorted) certificates.
 //! - [`write_certs_only_message`] and [`read_certs_only_message`] are the MIME side.
 
-use super::ber::{Node, child, oid_of, small_int, tlv};
-use super::signed_data::{self, der_set_of};
+use super::signed_data;
+use crate::asn1::ber::{Node, child, oid_of, small_int};
+use crate::asn1::{der_set_of, tlv};
 use crate::crypto::oids;
 use crate::error::ParseError;
 use crate::mime::{self, SmimeKind};
@@ -41,7 +42,7 @@ pub struct CertsOnly {
 /// are skipped. Every certificate must parse as X.509 and every CRL as a CertificateList
 /// ([`ParseError::Certificate`] and [`ParseError::MalformedDer`] otherwise).
 ///
-/// The BER reader's limits ([`super::ber::MAX_DEPTH`], [`super::ber::MAX_NODES`]) apply, and at most
+/// The BER reader's limits ([`crate::asn1::ber::MAX_DEPTH`], [`crate::asn1::ber::MAX_NODES`]) apply, and at most
 /// [`MAX_CERTIFICATES`] certificates and [`MAX_CRLS`] CRLs are accepted
 /// ([`ParseError::TooMany`]).
 pub fn parse_certs_only(ber: &[u8]) -> Result<CertsOnly, ParseError> {

@@ -4,9 +4,9 @@
 //! GCM output is released only after the tag verified: decryption happens in a buffer that is
 //! returned only on success.
 
-use super::ber::tlv;
-use super::ber::{child, oid_of};
 use super::recipient::{self, RecipientInfo};
+use crate::asn1::ber::{child, oid_of};
+use crate::asn1::{der_set_of, tlv};
 use crate::crypto::oids;
 use crate::error::{DecryptError, ParseError};
 use aes::cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyIvInit, block_padding::Pkcs7};
@@ -322,7 +322,7 @@ pub fn write(
     if cek.len() != cipher.key_len() {
         return Err(enc_err("content-encryption key of the wrong length"));
     }
-    let ris = super::signed_data::der_set_of(0x31, recipient_infos.to_vec());
+    let ris = der_set_of(0x31, recipient_infos.to_vec());
     let mut buf = content.to_vec();
     let (params, mac) = if cipher.is_authenticated() {
         let nonce_bytes = random_key(12).map_err(|e| enc_err(&e.to_string()))?;

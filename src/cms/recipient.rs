@@ -11,9 +11,9 @@
 //! to recover a key is the one error [`DecryptError::CannotDecrypt`]; for RSA PKCS#1 v1.5 a
 //! failure yields a random key instead (RFC 3218), so it surfaces where a wrong key would.
 
-use super::ber::{self, Node, tlv};
-use super::ber::{child, decode, oid_of, small_int};
 use super::signed_data::SignerId;
+use crate::asn1::ber::{self, Node, child, decode, oid_of, small_int};
+use crate::asn1::tlv;
 use crate::crypto::keys::{KeyKind, PrivateKey, RsaDecryptPadding};
 use crate::crypto::{DigestAlgorithm, oids};
 use crate::error::{DecryptError, EncryptError, ParseError};

@@ -1,7 +1,7 @@
 //! SignedData (RFC 5652 section 5): reading what peers write (BER), writing DER.
 
-use super::ber::{self, Node, tlv};
-use super::ber::{child, decode, oid_of, small_int};
+use crate::asn1::ber::{self, Node, child, decode, oid_of, small_int};
+use crate::asn1::{der_set_of, tlv};
 use crate::crypto::DigestAlgorithm;
 use crate::crypto::oids;
 use crate::error::ParseError;
@@ -340,7 +340,7 @@ fn parse_signer_info(node: &Node, input: &[u8]) -> Result<SignerInfo, ParseError
 /// the signer wants mail encrypted to, as issuerAndSerialNumber `[0]`, the subject key
 /// identifier of a RecipientKeyIdentifier `[1]`, or a subjectAltKeyIdentifier `[2]`.
 pub fn parse_encryption_key_preference(value: &[u8]) -> Result<SignerId, ParseError> {
-    let node = crate::cms::ber::parse(value)?;
+    let node = ber::parse(value)?;
     if node.is_context(0) && node.constructed() {
         let parts = &node.children;
         Ok(SignerId::IssuerAndSerial {
@@ -418,13 +418,6 @@ pub fn digest_algorithm_der(d: DigestAlgorithm) -> Result<Vec<u8>, der::Error> {
         parameters: None,
     }
     .to_der()
-}
-
-/// Sorts DER elements into SET OF order and concatenates them under tag 0x31 (or `tag`).
-pub fn der_set_of(tag: u8, mut elements: Vec<Vec<u8>>) -> Vec<u8> {
-    elements.sort();
-    elements.dedup();
-    tlv(tag, &elements.concat())
 }
 
 /// Encodes one Attribute with a single value.

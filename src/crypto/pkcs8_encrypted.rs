@@ -20,7 +20,8 @@
 //! `RSA PRIVATE KEY` or `EC PRIVATE KEY` block, with its single-MD5 key derivation) is not
 //! supported; [`decrypt_pkcs8`] says so and how to convert such a key.
 
-use crate::cms::ber::{self, tlv};
+use crate::asn1::ber;
+use crate::asn1::tlv;
 use crate::crypto::keys::{SoftwareKey, pem_blocks};
 use crate::error::KeyError;
 use crate::pkcs12::{self, Pkcs12Error};

@@ -2,7 +2,7 @@
 //! certificates for recipients (or why there is none), and the content cipher.
 
 use super::{CertificateInfo, Fingerprint, Identity, Keyring, KeyringError, Slot};
-use crate::cms::ber;
+use crate::asn1::ber;
 use crate::cms::enveloped::ContentCipher;
 use crate::crypto::oids;
 use crate::error::ParseError;
