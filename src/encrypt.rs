@@ -171,10 +171,11 @@ pub fn encrypt_der(
     for r in &all {
         check_recipient(r, options)?;
     }
-    let cek =
-        enveloped::random_key(options.cipher.key_len()).map_err(|e| EncryptError::Encoding {
+    let cek = crate::crypto::rng::random_key(options.cipher.key_len()).map_err(|e| {
+        EncryptError::Encoding {
             detail: format!("no randomness: {e}"),
-        })?;
+        }
+    })?;
     let ropts = RecipientOptions {
         rsa: options.key_transport,
     };

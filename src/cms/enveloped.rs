@@ -7,95 +7,14 @@
 use super::recipient::{self, RecipientInfo};
 use crate::asn1::ber::{child, oid_of};
 use crate::asn1::{der_set_of, tlv};
+use crate::crypto::cipher::CipherError;
 use crate::crypto::oids;
 use crate::error::{DecryptError, ParseError};
-use aes::cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyIvInit, block_padding::Pkcs7};
-use aes_gcm::aead::{AeadInOut, KeyInit};
 use const_oid::ObjectIdentifier;
 use der::Encode;
-use zeroize::Zeroizing;
 
-/// A content-encryption algorithm.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ContentCipher {
-    /// AES-128-GCM (AuthEnvelopedData).
-    Aes128Gcm,
-    /// AES-256-GCM (AuthEnvelopedData; the default).
-    Aes256Gcm,
-    /// AES-128-CBC (EnvelopedData).
-    Aes128Cbc,
-    /// AES-192-CBC (EnvelopedData; read only).
-    Aes192Cbc,
-    /// AES-256-CBC (EnvelopedData).
-    Aes256Cbc,
-    /// 3DES-EDE-CBC (EnvelopedData; read only, for mail encrypted years ago).
-    DesEde3Cbc,
-}
-
-/// id-aes192-CBC
-const AES192_CBC: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.1.22");
-/// des-ede3-cbc
-const DES_EDE3_CBC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.3.7");
-
-impl ContentCipher {
-    /// The key length in bytes.
-    pub fn key_len(self) -> usize {
-        match self {
-            ContentCipher::Aes128Gcm | ContentCipher::Aes128Cbc => 16,
-            ContentCipher::Aes192Cbc | ContentCipher::DesEde3Cbc => 24,
-            ContentCipher::Aes256Gcm | ContentCipher::Aes256Cbc => 32,
-        }
-    }
-
-    /// Whether the content is integrity-protected (GCM).
-    pub fn is_authenticated(self) -> bool {
-        matches!(self, ContentCipher::Aes128Gcm | ContentCipher::Aes256Gcm)
-    }
-
-    /// The algorithm identifier's OID.
-    pub fn oid(self) -> ObjectIdentifier {
-        match self {
-            ContentCipher::Aes128Gcm => oids::AES128_GCM,
-            ContentCipher::Aes256Gcm => oids::AES256_GCM,
-            ContentCipher::Aes128Cbc => oids::AES128_CBC,
-            ContentCipher::Aes192Cbc => AES192_CBC,
-            ContentCipher::Aes256Cbc => oids::AES256_CBC,
-            ContentCipher::DesEde3Cbc => DES_EDE3_CBC,
-        }
-    }
-
-    /// The cipher for an OID.
-    pub fn from_oid(oid: &ObjectIdentifier) -> Option<Self> {
-        [
-            ContentCipher::Aes128Gcm,
-            ContentCipher::Aes256Gcm,
-            ContentCipher::Aes128Cbc,
-            ContentCipher::Aes192Cbc,
-            ContentCipher::Aes256Cbc,
-            ContentCipher::DesEde3Cbc,
-        ]
-        .into_iter()
-        .find(|c| c.oid() == *oid)
-    }
-
-    /// A readable name.
-    pub fn name(self) -> &'static str {
-        match self {
-            ContentCipher::Aes128Gcm => "AES-128-GCM",
-            ContentCipher::Aes256Gcm => "AES-256-GCM",
-            ContentCipher::Aes128Cbc => "AES-128-CBC",
-            ContentCipher::Aes192Cbc => "AES-192-CBC",
-            ContentCipher::Aes256Cbc => "AES-256-CBC",
-            ContentCipher::DesEde3Cbc => "3DES-CBC",
-        }
-    }
-
-    /// Whether this library writes it (the others are read only).
-    pub fn can_encrypt(self) -> bool {
-        !matches!(self, ContentCipher::Aes192Cbc | ContentCipher::DesEde3Cbc)
-    }
-}
+/// The content-encryption algorithms, at the path callers know ([`crate::crypto::cipher`]).
+pub use crate::crypto::cipher::ContentCipher;
 
 /// A parsed EnvelopedData or AuthEnvelopedData.
 #[derive(Debug)]
@@ -248,58 +167,11 @@ impl Enveloped {
     /// Decrypts the content with `cek`. Any failure (wrong key length, bad tag, bad padding) is
     /// [`DecryptError::CannotDecrypt`]. For GCM, nothing is returned unless the tag verified.
     pub fn decrypt_content(mut self, cek: &[u8]) -> Result<Vec<u8>, DecryptError> {
-        if cek.len() != self.cipher.key_len() {
-            return Err(DecryptError::CannotDecrypt);
-        }
-        let mut buf = std::mem::take(&mut self.encrypted_content);
-        match self.cipher {
-            ContentCipher::Aes128Gcm | ContentCipher::Aes256Gcm => {
-                let nonce = aes_gcm::Nonce::try_from(self.iv.as_slice())
-                    .map_err(|_| DecryptError::CannotDecrypt)?;
-                let tag = aes_gcm::Tag::try_from(self.mac.as_slice())
-                    .map_err(|_| DecryptError::CannotDecrypt)?;
-                let r = if self.cipher == ContentCipher::Aes128Gcm {
-                    aes_gcm::Aes128Gcm::new_from_slice(cek)
-                        .map_err(|_| DecryptError::CannotDecrypt)?
-                        .decrypt_inout_detached(&nonce, &self.aad, buf.as_mut_slice().into(), &tag)
-                } else {
-                    aes_gcm::Aes256Gcm::new_from_slice(cek)
-                        .map_err(|_| DecryptError::CannotDecrypt)?
-                        .decrypt_inout_detached(&nonce, &self.aad, buf.as_mut_slice().into(), &tag)
-                };
-                if r.is_err() {
-                    zeroize::Zeroize::zeroize(&mut buf);
-                    return Err(DecryptError::CannotDecrypt);
-                }
-                Ok(buf)
-            }
-            ContentCipher::Aes128Cbc => cbc_decrypt::<aes::Aes128>(cek, &self.iv, buf),
-            ContentCipher::Aes192Cbc => cbc_decrypt::<aes::Aes192>(cek, &self.iv, buf),
-            ContentCipher::Aes256Cbc => cbc_decrypt::<aes::Aes256>(cek, &self.iv, buf),
-            ContentCipher::DesEde3Cbc => cbc_decrypt::<des::TdesEde3>(cek, &self.iv, buf),
-        }
+        let buf = std::mem::take(&mut self.encrypted_content);
+        self.cipher
+            .decrypt(cek, &self.iv, &self.aad, &self.mac, buf)
+            .map_err(|_| DecryptError::CannotDecrypt)
     }
-}
-
-fn cbc_decrypt<C>(key: &[u8], iv: &[u8], mut buf: Vec<u8>) -> Result<Vec<u8>, DecryptError>
-where
-    C: aes::cipher::BlockCipherDecrypt + aes::cipher::KeyInit,
-{
-    let dec =
-        cbc::Decryptor::<C>::new_from_slices(key, iv).map_err(|_| DecryptError::CannotDecrypt)?;
-    let len = dec
-        .decrypt_padded::<Pkcs7>(&mut buf)
-        .map_err(|_| DecryptError::CannotDecrypt)?
-        .len();
-    buf.truncate(len);
-    Ok(buf)
-}
-
-/// A fresh random key of `len` bytes.
-pub fn random_key(len: usize) -> Result<Zeroizing<Vec<u8>>, getrandom::Error> {
-    let mut k = Zeroizing::new(vec![0u8; len]);
-    getrandom::fill(&mut k)?;
-    Ok(k)
 }
 
 /// Encrypts `content` under `cek` and writes the ContentInfo (DER): AuthEnvelopedData for GCM,
@@ -323,33 +195,20 @@ pub fn write(
         return Err(enc_err("content-encryption key of the wrong length"));
     }
     let ris = der_set_of(0x31, recipient_infos.to_vec());
-    let mut buf = content.to_vec();
-    let (params, mac) = if cipher.is_authenticated() {
-        let nonce_bytes = random_key(12).map_err(|e| enc_err(&e.to_string()))?;
-        let nonce =
-            aes_gcm::Nonce::try_from(nonce_bytes.as_slice()).map_err(|_| enc_err("nonce"))?;
-        let tag = if cipher == ContentCipher::Aes128Gcm {
-            aes_gcm::Aes128Gcm::new_from_slice(cek)
-                .map_err(|_| enc_err("key"))?
-                .encrypt_inout_detached(&nonce, &[], buf.as_mut_slice().into())
-        } else {
-            aes_gcm::Aes256Gcm::new_from_slice(cek)
-                .map_err(|_| enc_err("key"))?
-                .encrypt_inout_detached(&nonce, &[], buf.as_mut_slice().into())
-        }
-        .map_err(|_| enc_err("GCM encryption failed"))?;
+    let sealed = cipher.encrypt(cek, content).map_err(|e| match e {
+        CipherError::ReadOnly => EncryptError::UnsupportedAlgorithm {
+            detail: format!("{} is only read, never written", cipher.name()),
+        },
+        other => enc_err(&other.to_string()),
+    })?;
+    let buf = sealed.ciphertext;
+    let (params, mac) = match sealed.tag {
         // GCMParameters { aes-nonce, aes-ICVlen 16 }
-        let p = tlv(0x30, &[tlv(0x04, &nonce_bytes), tlv(0x02, &[16])].concat());
-        (p, Some(tag.to_vec()))
-    } else {
-        let iv = random_key(16).map_err(|e| enc_err(&e.to_string()))?;
-        let out = match cipher {
-            ContentCipher::Aes128Cbc => cbc_encrypt::<aes::Aes128>(cek, &iv, &buf),
-            _ => cbc_encrypt::<aes::Aes256>(cek, &iv, &buf),
-        }
-        .ok_or_else(|| enc_err("CBC encryption failed"))?;
-        buf = out;
-        (tlv(0x04, &iv), None)
+        Some(tag) => (
+            tlv(0x30, &[tlv(0x04, &sealed.iv), tlv(0x02, &[16])].concat()),
+            Some(tag.to_vec()),
+        ),
+        None => (tlv(0x04, &sealed.iv), None),
     };
     let alg = tlv(0x30, &[cipher.oid().to_der()?, params].concat());
     let eci = tlv(0x30, &[oids::DATA.to_der()?, alg, tlv(0x80, &buf)].concat());
@@ -370,14 +229,6 @@ pub fn write(
     };
     let ci = [ct.to_der()?, tlv(0xA0, &tlv(0x30, &body))].concat();
     Ok(tlv(0x30, &ci))
-}
-
-fn cbc_encrypt<C>(key: &[u8], iv: &[u8], data: &[u8]) -> Option<Vec<u8>>
-where
-    C: aes::cipher::BlockCipherEncrypt + aes::cipher::KeyInit,
-{
-    let enc = cbc::Encryptor::<C>::new_from_slices(key, iv).ok()?;
-    Some(enc.encrypt_padded_vec::<Pkcs7>(data))
 }
 
 /// Whether `input` is a ContentInfo of an encrypted type.

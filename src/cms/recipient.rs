@@ -14,7 +14,10 @@
 use super::signed_data::SignerId;
 use crate::asn1::ber::{self, Node, child, decode, oid_of, small_int};
 use crate::asn1::tlv;
+use crate::crypto::kdf::x963_kdf;
 use crate::crypto::keys::{KeyKind, PrivateKey, RsaDecryptPadding};
+use crate::crypto::keywrap::{aes_key_unwrap, aes_key_wrap};
+use crate::crypto::rng::{os_rng, random_key};
 use crate::crypto::{DigestAlgorithm, oids};
 use crate::error::{DecryptError, EncryptError, ParseError};
 use const_oid::ObjectIdentifier;
@@ -113,10 +116,6 @@ impl RecipientInfo {
             RecipientInfo::Other => false,
         }
     }
-}
-
-fn rng() -> rand_core::UnwrapErr<getrandom::SysRng> {
-    rand_core::UnwrapErr(getrandom::SysRng)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -218,7 +217,7 @@ pub fn recipient_info(
                     }
                 };
                 let eph: p256::ecdh::EphemeralSecret =
-                    elliptic_curve::Generate::generate_from_rng(&mut rng());
+                    elliptic_curve::Generate::generate_from_rng(&mut os_rng());
                 let eph_pub = sec1_uncompressed_p256(&eph.public_key());
                 let shared = eph.diffie_hellman(&pk);
                 let z = Zeroizing::new(shared.raw_secret_bytes().to_vec());
@@ -239,7 +238,7 @@ pub fn recipient_info(
                             refused(&cert, format!("its P-384 public key is invalid: {e}"))
                         })?;
                 let eph: p384::ecdh::EphemeralSecret =
-                    elliptic_curve::Generate::generate_from_rng(&mut rng());
+                    elliptic_curve::Generate::generate_from_rng(&mut os_rng());
                 let eph_pub = sec1_uncompressed_p384(&eph.public_key());
                 let shared = eph.diffie_hellman(&pk);
                 let z = Zeroizing::new(shared.raw_secret_bytes().to_vec());
@@ -285,13 +284,13 @@ fn ktri_rsa(
     let (alg, ek) = match transport {
         KeyTransport::RsaPkcs1v15 => {
             let ek = pk
-                .encrypt(&mut rng(), rsa::Pkcs1v15Encrypt, cek)
+                .encrypt(&mut os_rng(), rsa::Pkcs1v15Encrypt, cek)
                 .map_err(|e| refused(cert, format!("RSA encryption failed: {e}")))?;
             (alg_id(&oids::RSA_ENCRYPTION, Some(&[0x05, 0x00])), ek)
         }
         KeyTransport::RsaOaep => {
             let ek = pk
-                .encrypt(&mut rng(), rsa::Oaep::<sha2::Sha256>::new(), cek)
+                .encrypt(&mut os_rng(), rsa::Oaep::<sha2::Sha256>::new(), cek)
                 .map_err(|e| refused(cert, format!("RSA encryption failed: {e}")))?;
             let sha256 = alg_id(&oids::SHA256, None);
             let mut params = tlv(0xA0, &sha256);
@@ -344,7 +343,9 @@ fn kari(
         x963_kdf(kdf, z, &info, kek_len).ok_or_else(|| EncryptError::UnsupportedAlgorithm {
             detail: format!("the X9.63 KDF with {}", kdf.name()),
         })?;
-    let wrapped = aes_key_wrap(&kek, cek)?;
+    let wrapped = aes_key_wrap(&kek, cek).map_err(|e| EncryptError::UnsupportedAlgorithm {
+        detail: e.to_string(),
+    })?;
 
     let mut c = vec![0x02, 0x01, 0x03];
     // originator [0] EXPLICIT OriginatorIdentifierOrKey: originatorKey [1] IMPLICIT
@@ -359,105 +360,6 @@ fn kari(
     rek.extend_from_slice(&tlv(0x04, &wrapped));
     c.extend_from_slice(&tlv(0x30, &tlv(0x30, &rek)));
     Ok(tlv(0xA1, &c))
-}
-
-// ---------------------------------------------------------------------------------------------
-// Primitives
-// ---------------------------------------------------------------------------------------------
-
-/// The ANSI X9.63 KDF (SEC 1 section 3.6.1): `Hash(Z || counter || SharedInfo)` for
-/// counter = 1, 2, … (32-bit big-endian), concatenated and cut to `len` bytes. `None` for MD5
-/// or a length beyond 255 blocks.
-pub fn x963_kdf(
-    digest: DigestAlgorithm,
-    z: &[u8],
-    shared_info: &[u8],
-    len: usize,
-) -> Option<Zeroizing<Vec<u8>>> {
-    if digest == DigestAlgorithm::Md5 || len > 255 * digest.output_len() {
-        return None;
-    }
-    let mut out = Zeroizing::new(Vec::with_capacity(len + digest.output_len()));
-    let mut counter: u32 = 1;
-    while out.len() < len {
-        let mut h = digest.hasher()?;
-        h.update(z);
-        h.update(&counter.to_be_bytes());
-        h.update(shared_info);
-        let block = Zeroizing::new(h.finish());
-        out.extend_from_slice(&block);
-        counter += 1;
-    }
-    out.truncate(len);
-    Some(out)
-}
-
-/// AES key wrap (RFC 3394) of `key` under `kek` (16, 24 or 32 bytes: AES-128/192/256). The
-/// key must be a multiple of 8 bytes, at least 16.
-pub fn aes_key_wrap(kek: &[u8], key: &[u8]) -> Result<Vec<u8>, EncryptError> {
-    use aes_kw::KeyInit;
-    if key.len() < 16 || !key.len().is_multiple_of(8) || key.len() > 4096 {
-        return Err(EncryptError::UnsupportedAlgorithm {
-            detail: format!("AES key wrap of a {}-byte key", key.len()),
-        });
-    }
-    let mut buf = vec![0u8; key.len() + aes_kw::IV_LEN];
-    let bad_kek = || EncryptError::UnsupportedAlgorithm {
-        detail: format!("AES key wrap with a {}-byte key-encryption key", kek.len()),
-    };
-    let res = match kek.len() {
-        16 => aes_kw::KwAes128::new_from_slice(kek)
-            .map_err(|_| bad_kek())?
-            .wrap_key(key, &mut buf)
-            .map(<[u8]>::len),
-        24 => aes_kw::KwAes192::new_from_slice(kek)
-            .map_err(|_| bad_kek())?
-            .wrap_key(key, &mut buf)
-            .map(<[u8]>::len),
-        32 => aes_kw::KwAes256::new_from_slice(kek)
-            .map_err(|_| bad_kek())?
-            .wrap_key(key, &mut buf)
-            .map(<[u8]>::len),
-        _ => return Err(bad_kek()),
-    };
-    match res {
-        Ok(n) => {
-            buf.truncate(n);
-            Ok(buf)
-        }
-        Err(e) => Err(EncryptError::Encoding {
-            detail: format!("AES key wrap: {e}"),
-        }),
-    }
-}
-
-/// AES key unwrap (RFC 3394) of `wrapped` under `kek` (16, 24 or 32 bytes). Any failure — a
-/// length that is not a multiple of 8 or shorter than 24 bytes, a failed integrity check —
-/// is [`DecryptError::CannotDecrypt`].
-pub fn aes_key_unwrap(kek: &[u8], wrapped: &[u8]) -> Result<Zeroizing<Vec<u8>>, DecryptError> {
-    use aes_kw::KeyInit;
-    if wrapped.len() < 24 || !wrapped.len().is_multiple_of(8) || wrapped.len() > MAX_ENCRYPTED_KEY {
-        return Err(DecryptError::CannotDecrypt);
-    }
-    let mut buf = Zeroizing::new(vec![0u8; wrapped.len()]);
-    let res = match kek.len() {
-        16 => aes_kw::KwAes128::new_from_slice(kek)
-            .map_err(|_| DecryptError::CannotDecrypt)?
-            .unwrap_key(wrapped, &mut buf)
-            .map(<[u8]>::len),
-        24 => aes_kw::KwAes192::new_from_slice(kek)
-            .map_err(|_| DecryptError::CannotDecrypt)?
-            .unwrap_key(wrapped, &mut buf)
-            .map(<[u8]>::len),
-        32 => aes_kw::KwAes256::new_from_slice(kek)
-            .map_err(|_| DecryptError::CannotDecrypt)?
-            .unwrap_key(wrapped, &mut buf)
-            .map(<[u8]>::len),
-        _ => return Err(DecryptError::CannotDecrypt),
-    };
-    let n = res.map_err(|_| DecryptError::CannotDecrypt)?;
-    buf.truncate(n);
-    Ok(buf)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -743,13 +645,6 @@ fn oaep_digest(alg: &AlgorithmIdentifierOwned) -> Result<DigestAlgorithm, Decryp
     Ok(hash)
 }
 
-fn random_key(len: usize) -> Zeroizing<Vec<u8>> {
-    use rand_core::Rng;
-    let mut k = Zeroizing::new(vec![0u8; len]);
-    rng().fill_bytes(&mut k);
-    k
-}
-
 /// Recovers the content-encryption key from `ri` with `key`, the private key of `cert`.
 ///
 /// `cek_len` is the key length the content-encryption algorithm needs, or 0 if the caller
@@ -795,7 +690,7 @@ pub fn unwrap_cek(
                     ));
                 }
                 // Draw the substitute first so both outcomes cost the same.
-                let substitute = random_key(cek_len);
+                let substitute = random_key(cek_len).map_err(|_| DecryptError::CannotDecrypt)?;
                 return Ok(
                     match key.rsa_decrypt(&RsaDecryptPadding::Pkcs1v15, encrypted_key) {
                         Ok(k) if k.len() == cek_len => k,
@@ -861,7 +756,7 @@ pub fn unwrap_cek(
                 .map_err(|_| DecryptError::CannotDecrypt)?;
             let info = shared_info(&wrap.oid, ukm.as_deref(), kek_len);
             let kek = x963_kdf(kdf, &z, &info, kek_len).ok_or(DecryptError::CannotDecrypt)?;
-            let cek = aes_key_unwrap(&kek, wrapped)?;
+            let cek = aes_key_unwrap(&kek, wrapped).map_err(|_| DecryptError::CannotDecrypt)?;
             if cek_len != 0 && cek.len() != cek_len {
                 return Err(DecryptError::CannotDecrypt);
             }
@@ -874,23 +769,6 @@ pub fn unwrap_cek(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn x963_kdf_matches_a_known_answer() {
-        // ANSI X9.63 SHA-256 vector (NIST CAVS, SP 800-135): Z, SharedInfo, 128-bit key.
-        let z = hex("96c05619d56c328ab95fe84b18264b08725b85e33fd34f08");
-        let out = x963_kdf(DigestAlgorithm::Sha256, &z, &[], 16).unwrap();
-        assert_eq!(out.as_slice(), hex("443024c3dae66b95e6f5670601558f71"));
-    }
-
-    #[test]
-    fn x963_kdf_spans_several_blocks() {
-        let a = x963_kdf(DigestAlgorithm::Sha1, b"z", b"info", 48).unwrap();
-        let b = x963_kdf(DigestAlgorithm::Sha1, b"z", b"info", 20).unwrap();
-        assert_eq!(a.len(), 48);
-        assert_eq!(&a[..20], b.as_slice());
-        assert!(x963_kdf(DigestAlgorithm::Md5, b"z", b"", 16).is_none());
-    }
 
     #[test]
     fn shared_info_layout() {

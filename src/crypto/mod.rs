@@ -5,12 +5,22 @@
 //! - [`verify`]: public-key signature verification over RustCrypto (RSA PKCS#1 v1.5, RSASSA-PSS,
 //!   ECDSA P-256/P-384), shared by CMS signature checks and certificate path validation.
 //! - [`pkcs8_encrypted`]: password-protected PKCS#8 keys (`ENCRYPTED PRIVATE KEY`).
+//! - [`kdf`]: the X9.63 KDF of ECDH, PBKDF2 and the PKCS#12 derivation.
+//! - [`keywrap`]: AES key wrap (RFC 3394).
+//! - [`cipher`]: the content ciphers (AES-GCM, AES-CBC; 3DES and RC2 read only).
+//! - [`rng`]: the one random generator.
+//!
+//! This layer sits below `cms`, `mime` and `pkcs12` and imports none of them (a test checks).
 
 use const_oid::ObjectIdentifier;
 use digest::{Digest, DynDigest};
 
+pub mod cipher;
+pub mod kdf;
 pub mod keys;
+pub mod keywrap;
 pub mod pkcs8_encrypted;
+pub mod rng;
 pub mod verify;
 
 /// Object identifiers used across the crate.
