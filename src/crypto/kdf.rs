@@ -179,4 +179,42 @@ mod tests {
         assert_eq!(bmp_password("a\u{e9}").as_slice(), [0, b'a', 0, 0xe9, 0, 0]);
         assert_eq!(bmp_password("").as_slice(), [0, 0]);
     }
+
+    #[test]
+    fn kdf_output_length_and_purposes_differ() {
+        let pw = bmp_password("pw");
+        let k = pkcs12_kdf::<sha1::Sha1>(&pw, b"saltsalt", PKCS12_KDF_KEY, 3, 45);
+        assert_eq!(k.len(), 45);
+        let iv = pkcs12_kdf::<sha1::Sha1>(&pw, b"saltsalt", PKCS12_KDF_IV, 3, 45);
+        assert_ne!(k, iv);
+        // The first block does not depend on how many bytes are asked for.
+        let short = pkcs12_kdf::<sha1::Sha1>(&pw, b"saltsalt", PKCS12_KDF_KEY, 3, 8);
+        assert_eq!(&k[..8], &short[..]);
+    }
+
+    /// Vectors computed with `openssl kdf ... PKCS12KDF` (OpenSSL 3.0), an independent
+    /// implementation of appendix B.
+    #[test]
+    fn kdf_matches_openssl() {
+        let k = pkcs12_kdf::<sha1::Sha1>(&bmp_password("pw"), b"saltsalt", PKCS12_KDF_KEY, 3, 45);
+        assert_eq!(
+            k.to_vec(),
+            hex(
+                "0C2943D08DDBA0CDAB7B616FD2C6E89ADFB37170B340934B2769ADD1FE8587D2\
+                 38BB51990FFE22B806E22D3D13"
+            )
+        );
+        // A salt longer than one block and an output of three blocks (exercises the carry).
+        let salt = [&[0x0a, 0x58, 0xcf, 0x64, 0x53, 0x0d, 0x82, 0x3f][..]; 8].concat();
+        let salt = [&salt[..], &[0]].concat();
+        let k = pkcs12_kdf::<sha2::Sha256>(&bmp_password("smeg"), &salt, PKCS12_KDF_MAC, 1000, 70);
+        assert_eq!(
+            k.to_vec(),
+            hex(
+                "81A70AB623175AF1E4D9C5ADAC0DD24F7DAA2752C11F3B56CA6AD910E8D42930\
+                 372E81D8A62CB2310B600C134444CF3B89642CA543F67312C31831BFC9B4DDC1\
+                 22CBBC5A7EE1"
+            )
+        );
+    }
 }

@@ -8,6 +8,7 @@
 //! - [`kdf`]: the X9.63 KDF of ECDH, PBKDF2 and the PKCS#12 derivation.
 //! - [`keywrap`]: AES key wrap (RFC 3394).
 //! - [`cipher`]: the content ciphers (AES-GCM, AES-CBC; 3DES and RC2 read only).
+//! - [`pbe`]: password-based encryption (PBES2, the PKCS#12 schemes), for PKCS#12 and PKCS#8.
 //! - [`rng`]: the one random generator.
 //!
 //! This layer sits below `cms`, `mime` and `pkcs12` and imports none of them (a test checks).
@@ -19,6 +20,7 @@ pub mod cipher;
 pub mod kdf;
 pub mod keys;
 pub mod keywrap;
+pub mod pbe;
 pub mod pkcs8_encrypted;
 pub mod rng;
 pub mod verify;
