@@ -264,3 +264,7 @@ mod tests {
         assert!(DigestAlgorithm::Md5.digest(b"x").is_none());
     }
 }
+
+/// The layering rule, checked on the sources.
+#[cfg(test)]
+mod layering;
