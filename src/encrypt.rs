@@ -183,7 +183,7 @@ pub fn encrypt_der(
     for r in &all {
         infos.push(recipient::recipient_info(r, &cek, &ropts)?);
     }
-    enveloped::write(content, options.cipher, &cek, &infos)
+    Ok(enveloped::write(content, options.cipher, &cek, &infos)?)
 }
 
 /// Encrypts a MIME entity (or a whole message) and returns the encrypted message:

@@ -4,12 +4,13 @@
 //! GCM output is released only after the tag verified: decryption happens in a buffer that is
 //! returned only on success.
 
+use super::error::CmsError;
 use super::recipient::{self, RecipientInfo};
 use crate::asn1::ber::{child, oid_of};
 use crate::asn1::{der_set_of, tlv};
 use crate::crypto::cipher::CipherError;
 use crate::crypto::oids;
-use crate::error::{DecryptError, ParseError};
+use crate::error::ParseError;
 use const_oid::ObjectIdentifier;
 use der::Encode;
 
@@ -40,14 +41,14 @@ pub struct Enveloped {
 }
 
 /// Parses an EnvelopedData or AuthEnvelopedData ContentInfo (BER or DER).
-pub fn parse(input: &[u8]) -> Result<Enveloped, DecryptError> {
+pub fn parse(input: &[u8]) -> Result<Enveloped, CmsError> {
     let ci = super::signed_data::parse_content_info(input)?;
     let authenticated = if ci.content_type == oids::AUTH_ENVELOPED_DATA {
         true
     } else if ci.content_type == oids::ENVELOPED_DATA {
         false
     } else {
-        return Err(DecryptError::NotEncrypted);
+        return Err(CmsError::NotEncrypted);
     };
     let body = ci.content()?;
     let f = body.seq("EnvelopedData")?;
@@ -57,7 +58,7 @@ pub fn parse(input: &[u8]) -> Result<Enveloped, DecryptError> {
     }
     let ris = child(f, i, "recipientInfos")?;
     if ris.tag != 0x31 {
-        return Err(ParseError::der("recipientInfos: expected a SET").into());
+        return Err(CmsError::der("recipientInfos: expected a SET"));
     }
     let recipients = recipient::parse_recipient_infos(ris, input)?;
     i += 1;
@@ -66,7 +67,7 @@ pub fn parse(input: &[u8]) -> Result<Enveloped, DecryptError> {
     let alg = child(eci, 1, "contentEncryptionAlgorithm")?.seq("contentEncryptionAlgorithm")?;
     let alg_oid = oid_of(child(alg, 0, "algorithm")?, input, "algorithm")?;
     let cipher =
-        ContentCipher::from_oid(&alg_oid).ok_or_else(|| DecryptError::UnsupportedAlgorithm {
+        ContentCipher::from_oid(&alg_oid).ok_or_else(|| CmsError::UnsupportedAlgorithm {
             detail: format!("content encryption {alg_oid}"),
         })?;
     let params = child(alg, 1, "content-encryption parameters")?;
@@ -77,12 +78,12 @@ pub fn parse(input: &[u8]) -> Result<Enveloped, DecryptError> {
             None => 12,
             Some(n) if n.tag == 0x02 => match input.get(n.content.clone()) {
                 Some([v]) => *v as usize,
-                _ => return Err(ParseError::der("GCM ICV length").into()),
+                _ => return Err(CmsError::der("GCM ICV length")),
             },
-            Some(_) => return Err(ParseError::der("GCMParameters").into()),
+            Some(_) => return Err(CmsError::der("GCMParameters")),
         };
         if nonce.len() != 12 || icv != 16 {
-            return Err(DecryptError::UnsupportedAlgorithm {
+            return Err(CmsError::UnsupportedAlgorithm {
                 detail: format!(
                     "GCM with a {}-byte nonce and a {icv}-byte tag (12 and 16 are supported)",
                     nonce.len()
@@ -128,11 +129,11 @@ pub fn parse(input: &[u8]) -> Result<Enveloped, DecryptError> {
         }
         let m = child(f, i, "mac")?;
         if m.tag & !0x20 != 0x04 {
-            return Err(ParseError::der("mac: expected an OCTET STRING").into());
+            return Err(CmsError::der("mac: expected an OCTET STRING"));
         }
         mac = m.string_bytes(input)?;
         if mac.len() != icv_len {
-            return Err(ParseError::der("the mac length differs from the ICV length").into());
+            return Err(CmsError::der("the mac length differs from the ICV length"));
         }
     }
     Ok(Enveloped {
@@ -165,12 +166,12 @@ impl Enveloped {
     }
 
     /// Decrypts the content with `cek`. Any failure (wrong key length, bad tag, bad padding) is
-    /// [`DecryptError::CannotDecrypt`]. For GCM, nothing is returned unless the tag verified.
-    pub fn decrypt_content(mut self, cek: &[u8]) -> Result<Vec<u8>, DecryptError> {
+    /// [`CmsError::CannotDecrypt`]. For GCM, nothing is returned unless the tag verified.
+    pub fn decrypt_content(mut self, cek: &[u8]) -> Result<Vec<u8>, CmsError> {
         let buf = std::mem::take(&mut self.encrypted_content);
         self.cipher
             .decrypt(cek, &self.iv, &self.aad, &self.mac, buf)
-            .map_err(|_| DecryptError::CannotDecrypt)
+            .map_err(|_| CmsError::CannotDecrypt)
     }
 }
 
@@ -181,13 +182,12 @@ pub fn write(
     cipher: ContentCipher,
     cek: &[u8],
     recipient_infos: &[Vec<u8>],
-) -> Result<Vec<u8>, crate::error::EncryptError> {
-    use crate::error::EncryptError;
-    let enc_err = |detail: &str| EncryptError::Encoding {
+) -> Result<Vec<u8>, CmsError> {
+    let enc_err = |detail: &str| CmsError::Encoding {
         detail: detail.to_string(),
     };
     if !cipher.can_encrypt() {
-        return Err(EncryptError::UnsupportedAlgorithm {
+        return Err(CmsError::UnsupportedAlgorithm {
             detail: format!("{} is only read, never written", cipher.name()),
         });
     }
@@ -196,7 +196,7 @@ pub fn write(
     }
     let ris = der_set_of(0x31, recipient_infos.to_vec());
     let sealed = cipher.encrypt(cek, content).map_err(|e| match e {
-        CipherError::ReadOnly => EncryptError::UnsupportedAlgorithm {
+        CipherError::ReadOnly => CmsError::UnsupportedAlgorithm {
             detail: format!("{} is only read, never written", cipher.name()),
         },
         other => enc_err(&other.to_string()),

@@ -6,8 +6,11 @@
 
 pub mod certs_only;
 pub mod enveloped;
+pub mod error;
 pub mod recipient;
 pub mod signed_data;
+
+pub use error::CmsError;
 
 /// The BER reader and [`crate::asn1::tlv`] at their former path, for the command-line tool.
 #[doc(hidden)]

@@ -8,9 +8,10 @@
 //!
 //! Reading accepts what OpenSSL, NSS and Bouncy Castle write (BER, issuerAndSerialNumber or
 //! subject key identifier recipient ids, SHA-1 defaults for OAEP and the KDF). Every failure
-//! to recover a key is the one error [`DecryptError::CannotDecrypt`]; for RSA PKCS#1 v1.5 a
+//! to recover a key is the one error [`CmsError::CannotDecrypt`]; for RSA PKCS#1 v1.5 a
 //! failure yields a random key instead (RFC 3218), so it surfaces where a wrong key would.
 
+use super::error::CmsError;
 use super::signed_data::SignerId;
 use crate::asn1::ber::{self, Node, child, decode, oid_of, small_int};
 use crate::asn1::tlv;
@@ -19,7 +20,7 @@ use crate::crypto::keys::{KeyKind, PrivateKey, RsaDecryptPadding};
 use crate::crypto::keywrap::{aes_key_unwrap, aes_key_wrap};
 use crate::crypto::rng::{os_rng, random_key};
 use crate::crypto::{DigestAlgorithm, oids};
-use crate::error::{DecryptError, EncryptError, ParseError};
+use crate::error::ParseError;
 use const_oid::ObjectIdentifier;
 use der::{Decode, Encode};
 use spki::AlgorithmIdentifierOwned;
@@ -135,15 +136,15 @@ fn alg_id(oid: &ObjectIdentifier, params: Option<&[u8]>) -> Vec<u8> {
     tlv(0x30, &c)
 }
 
-fn refused(cert: &x509_cert::Certificate, reason: impl Into<String>) -> EncryptError {
-    EncryptError::RecipientRefused {
+fn refused(cert: &x509_cert::Certificate, reason: impl Into<String>) -> CmsError {
+    CmsError::RecipientRefused {
         recipient: cert.tbs_certificate().subject().to_string(),
         reason: reason.into(),
     }
 }
 
 /// The DER issuerAndSerialNumber of a certificate, from its bytes as sent.
-fn issuer_and_serial(cert_der: &[u8]) -> Result<Vec<u8>, ParseError> {
+fn issuer_and_serial(cert_der: &[u8]) -> Result<Vec<u8>, CmsError> {
     let root = ber::parse(cert_der)?;
     let tbs = child(root.seq("Certificate")?, 0, "tbsCertificate")?;
     let f = tbs.seq("tbsCertificate")?;
@@ -153,7 +154,8 @@ fn issuer_and_serial(cert_der: &[u8]) -> Result<Vec<u8>, ParseError> {
     if serial.tag != 0x02 || issuer.tag != 0x30 {
         return Err(ParseError::Certificate {
             detail: "unexpected issuer or serial number encoding".into(),
-        });
+        }
+        .into());
     }
     let mut c = issuer.to_der(cert_der)?;
     c.extend_from_slice(&serial.to_der(cert_der)?);
@@ -175,14 +177,14 @@ pub fn recipient_info(
     cert_der: &[u8],
     cek: &[u8],
     options: &RecipientOptions,
-) -> Result<Vec<u8>, EncryptError> {
+) -> Result<Vec<u8>, CmsError> {
     let cert = x509_cert::Certificate::from_der(cert_der).map_err(|e| {
-        EncryptError::Parse(ParseError::Certificate {
+        CmsError::Malformed(ParseError::Certificate {
             detail: e.to_string(),
         })
     })?;
     if cek.is_empty() || cek.len() > MAX_CEK {
-        return Err(EncryptError::UnsupportedAlgorithm {
+        return Err(CmsError::UnsupportedAlgorithm {
             detail: format!("a {}-byte content-encryption key", cek.len()),
         });
     }
@@ -211,7 +213,7 @@ pub fn recipient_info(
                     24 => AES192_WRAP,
                     32 => AES256_WRAP,
                     n => {
-                        return Err(EncryptError::UnsupportedAlgorithm {
+                        return Err(CmsError::UnsupportedAlgorithm {
                             detail: format!("a {n}-byte content-encryption key with ECDH"),
                         });
                     }
@@ -252,12 +254,12 @@ pub fn recipient_info(
                     cek,
                 )
             }
-            _ => Err(EncryptError::UnsupportedAlgorithm {
+            _ => Err(CmsError::UnsupportedAlgorithm {
                 detail: "EC recipient keys must be on P-256 or P-384".into(),
             }),
         };
     }
-    Err(EncryptError::UnsupportedAlgorithm {
+    Err(CmsError::UnsupportedAlgorithm {
         detail: format!("recipient key algorithm {alg}"),
     })
 }
@@ -278,7 +280,7 @@ fn ktri_rsa(
     rid: &[u8],
     cek: &[u8],
     transport: KeyTransport,
-) -> Result<Vec<u8>, EncryptError> {
+) -> Result<Vec<u8>, CmsError> {
     let pk = <rsa::RsaPublicKey as pkcs8::DecodePublicKey>::from_public_key_der(spki_der)
         .map_err(|e| refused(cert, format!("its RSA public key cannot be used: {e}")))?;
     let (alg, ek) = match transport {
@@ -336,14 +338,13 @@ fn kari(
     kdf: DigestAlgorithm,
     wrap: ObjectIdentifier,
     cek: &[u8],
-) -> Result<Vec<u8>, EncryptError> {
+) -> Result<Vec<u8>, CmsError> {
     let kek_len = wrap_key_len(&wrap).unwrap_or(32);
     let info = shared_info(&wrap, None, kek_len);
-    let kek =
-        x963_kdf(kdf, z, &info, kek_len).ok_or_else(|| EncryptError::UnsupportedAlgorithm {
-            detail: format!("the X9.63 KDF with {}", kdf.name()),
-        })?;
-    let wrapped = aes_key_wrap(&kek, cek).map_err(|e| EncryptError::UnsupportedAlgorithm {
+    let kek = x963_kdf(kdf, z, &info, kek_len).ok_or_else(|| CmsError::UnsupportedAlgorithm {
+        detail: format!("the X9.63 KDF with {}", kdf.name()),
+    })?;
+    let wrapped = aes_key_wrap(&kek, cek).map_err(|e| CmsError::UnsupportedAlgorithm {
         detail: e.to_string(),
     })?;
 
@@ -367,26 +368,21 @@ fn kari(
 // ---------------------------------------------------------------------------------------------
 
 /// An OCTET STRING (primitive or BER constructed) of at most `max` bytes.
-fn octets(
-    node: &Node,
-    input: &[u8],
-    max: usize,
-    what: &'static str,
-) -> Result<Vec<u8>, ParseError> {
+fn octets(node: &Node, input: &[u8], max: usize, what: &'static str) -> Result<Vec<u8>, CmsError> {
     if node.tag_class_number() != 0x04 {
-        return Err(ParseError::der(format!("{what}: expected an OCTET STRING")));
+        return Err(CmsError::der(format!("{what}: expected an OCTET STRING")));
     }
     if node.content.len() > max + 64 {
-        return Err(ParseError::TooLarge { what, limit: max });
+        return Err(ParseError::TooLarge { what, limit: max }.into());
     }
     let b = node.string_bytes(input)?;
     if b.len() > max {
-        return Err(ParseError::TooLarge { what, limit: max });
+        return Err(ParseError::TooLarge { what, limit: max }.into());
     }
     Ok(b)
 }
 
-fn issuer_serial_id(node: &Node, input: &[u8]) -> Result<SignerId, ParseError> {
+fn issuer_serial_id(node: &Node, input: &[u8]) -> Result<SignerId, CmsError> {
     let parts = node.seq("issuerAndSerialNumber")?;
     Ok(SignerId::IssuerAndSerial {
         issuer: decode::<Name>(child(parts, 0, "issuer")?, input, "issuer")?,
@@ -397,18 +393,19 @@ fn issuer_serial_id(node: &Node, input: &[u8]) -> Result<SignerId, ParseError> {
 /// Parses the RecipientInfos SET node of an EnvelopedData or AuthEnvelopedData (BER
 /// tolerated). At most [`MAX_RECIPIENT_INFOS`] recipient infos and [`MAX_KEYS_PER_KARI`] keys
 /// per KeyAgreeRecipientInfo; kinds not supported are returned as [`RecipientInfo::Other`].
-pub fn parse_recipient_infos(set: &Node, input: &[u8]) -> Result<Vec<RecipientInfo>, ParseError> {
+pub fn parse_recipient_infos(set: &Node, input: &[u8]) -> Result<Vec<RecipientInfo>, CmsError> {
     if set.tag != 0x31 {
-        return Err(ParseError::der("RecipientInfos: expected a SET"));
+        return Err(CmsError::der("RecipientInfos: expected a SET"));
     }
     if set.children.len() > MAX_RECIPIENT_INFOS {
         return Err(ParseError::TooMany {
             what: "recipient infos",
             limit: MAX_RECIPIENT_INFOS,
-        });
+        }
+        .into());
     }
     if set.children.is_empty() {
-        return Err(ParseError::der("RecipientInfos: empty SET"));
+        return Err(CmsError::der("RecipientInfos: empty SET"));
     }
     set.children
         .iter()
@@ -416,7 +413,7 @@ pub fn parse_recipient_infos(set: &Node, input: &[u8]) -> Result<Vec<RecipientIn
         .collect()
 }
 
-fn parse_recipient_info(node: &Node, input: &[u8]) -> Result<RecipientInfo, ParseError> {
+fn parse_recipient_info(node: &Node, input: &[u8]) -> Result<RecipientInfo, CmsError> {
     match node.tag {
         0x30 => parse_ktri(node, input),
         0xA1 => parse_kari(node, input),
@@ -425,7 +422,7 @@ fn parse_recipient_info(node: &Node, input: &[u8]) -> Result<RecipientInfo, Pars
     }
 }
 
-fn parse_ktri(node: &Node, input: &[u8]) -> Result<RecipientInfo, ParseError> {
+fn parse_ktri(node: &Node, input: &[u8]) -> Result<RecipientInfo, CmsError> {
     let f = node.seq("KeyTransRecipientInfo")?;
     small_int(
         child(f, 0, "KeyTransRecipientInfo version")?,
@@ -440,7 +437,8 @@ fn parse_ktri(node: &Node, input: &[u8]) -> Result<RecipientInfo, ParseError> {
     } else {
         return Err(ParseError::der(
             "KeyTransRecipientInfo rid: neither issuerAndSerialNumber nor [0]",
-        ));
+        )
+        .into());
     };
     let algorithm = decode(
         child(f, 2, "keyEncryptionAlgorithm")?,
@@ -460,7 +458,7 @@ fn parse_ktri(node: &Node, input: &[u8]) -> Result<RecipientInfo, ParseError> {
     })
 }
 
-fn parse_kari(node: &Node, input: &[u8]) -> Result<RecipientInfo, ParseError> {
+fn parse_kari(node: &Node, input: &[u8]) -> Result<RecipientInfo, CmsError> {
     let f = node.seq("KeyAgreeRecipientInfo")?;
     small_int(
         child(f, 0, "KeyAgreeRecipientInfo version")?,
@@ -469,9 +467,9 @@ fn parse_kari(node: &Node, input: &[u8]) -> Result<RecipientInfo, ParseError> {
     )?;
     let orig = child(f, 1, "KeyAgreeRecipientInfo originator")?;
     if !orig.is_context(0) || !orig.constructed() {
-        return Err(ParseError::der(
-            "KeyAgreeRecipientInfo originator: expected [0] EXPLICIT",
-        ));
+        return Err(
+            ParseError::der("KeyAgreeRecipientInfo originator: expected [0] EXPLICIT").into(),
+        );
     }
     let choice = child(&orig.children, 0, "originator")?;
     // issuerAndSerialNumber (SEQUENCE) or subjectKeyIdentifier [0]: a static originator key.
@@ -489,14 +487,14 @@ fn parse_kari(node: &Node, input: &[u8]) -> Result<RecipientInfo, ParseError> {
     }
     let bits = child(opk, 1, "originatorKey publicKey")?;
     if bits.tag != 0x03 {
-        return Err(ParseError::der(
-            "originatorKey publicKey: expected a primitive BIT STRING",
-        ));
+        return Err(
+            ParseError::der("originatorKey publicKey: expected a primitive BIT STRING").into(),
+        );
     }
     let originator_key = match input.get(bits.content.clone()) {
         Some([0, rest @ ..]) if !rest.is_empty() && rest.len() <= 256 => rest.to_vec(),
         _ => {
-            return Err(ParseError::der(
+            return Err(CmsError::der(
                 "originatorKey publicKey: not a point encoding",
             ));
         }
@@ -516,15 +514,14 @@ fn parse_kari(node: &Node, input: &[u8]) -> Result<RecipientInfo, ParseError> {
     )?;
     let reks = child(f, i + 1, "recipientEncryptedKeys")?;
     if reks.tag != 0x30 {
-        return Err(ParseError::der(
-            "recipientEncryptedKeys: expected a SEQUENCE",
-        ));
+        return Err(CmsError::der("recipientEncryptedKeys: expected a SEQUENCE"));
     }
     if reks.children.len() > MAX_KEYS_PER_KARI {
         return Err(ParseError::TooMany {
             what: "recipient encrypted keys",
             limit: MAX_KEYS_PER_KARI,
-        });
+        }
+        .into());
     }
     let mut keys = Vec::with_capacity(reks.children.len());
     for rek in &reks.children {
@@ -539,7 +536,8 @@ fn parse_kari(node: &Node, input: &[u8]) -> Result<RecipientInfo, ParseError> {
         } else {
             return Err(ParseError::der(
                 "RecipientEncryptedKey rid: neither issuerAndSerialNumber nor [0]",
-            ));
+            )
+            .into());
         };
         let ek = octets(
             child(rf, 1, "RecipientEncryptedKey encryptedKey")?,
@@ -561,15 +559,15 @@ fn parse_kari(node: &Node, input: &[u8]) -> Result<RecipientInfo, ParseError> {
 // Key recovery
 // ---------------------------------------------------------------------------------------------
 
-fn unsupported(detail: impl Into<String>) -> DecryptError {
-    DecryptError::UnsupportedAlgorithm {
+fn unsupported(detail: impl Into<String>) -> CmsError {
+    CmsError::UnsupportedAlgorithm {
         detail: detail.into(),
     }
 }
 
 /// The parameters of an AlgorithmIdentifier as a BER node (with the bytes it indexes), or
 /// `None` when absent or NULL.
-fn params_node(alg: &AlgorithmIdentifierOwned) -> Result<Option<(Node, Vec<u8>)>, DecryptError> {
+fn params_node(alg: &AlgorithmIdentifierOwned) -> Result<Option<(Node, Vec<u8>)>, CmsError> {
     let Some(p) = &alg.parameters else {
         return Ok(None);
     };
@@ -584,7 +582,7 @@ fn params_node(alg: &AlgorithmIdentifierOwned) -> Result<Option<(Node, Vec<u8>)>
 }
 
 /// A hash AlgorithmIdentifier (parameters absent or NULL) from a node.
-fn hash_alg(node: &Node, input: &[u8]) -> Result<DigestAlgorithm, DecryptError> {
+fn hash_alg(node: &Node, input: &[u8]) -> Result<DigestAlgorithm, CmsError> {
     let alg: AlgorithmIdentifierOwned = decode(node, input, "hash algorithm")?;
     if params_node(&alg)?.is_some() {
         return Err(unsupported(format!("parameters on hash {}", alg.oid)));
@@ -597,7 +595,7 @@ fn hash_alg(node: &Node, input: &[u8]) -> Result<DigestAlgorithm, DecryptError> 
 
 /// The OAEP digest of RSAES-OAEP-params (RFC 8017 A.2.1), absent parameters being the SHA-1
 /// defaults. MGF1 must use the same digest and the label must be empty.
-fn oaep_digest(alg: &AlgorithmIdentifierOwned) -> Result<DigestAlgorithm, DecryptError> {
+fn oaep_digest(alg: &AlgorithmIdentifierOwned) -> Result<DigestAlgorithm, CmsError> {
     let Some((node, der)) = params_node(alg)? else {
         return Ok(DigestAlgorithm::Sha1);
     };
@@ -661,14 +659,14 @@ fn oaep_digest(alg: &AlgorithmIdentifierOwned) -> Result<DigestAlgorithm, Decryp
 ///
 /// For key transport the recipient id is not compared with `cert` (see
 /// [`RecipientInfo::addressed_to`]), so a caller may try a key on every KeyTransRecipientInfo.
-/// Every failure to recover the key is [`DecryptError::CannotDecrypt`]; an algorithm not
+/// Every failure to recover the key is [`CmsError::CannotDecrypt`]; an algorithm not
 /// supported is [`DecryptError::UnsupportedAlgorithm`].
 pub fn unwrap_cek(
     ri: &RecipientInfo,
     cert: &x509_cert::Certificate,
     key: &dyn PrivateKey,
     cek_len: usize,
-) -> Result<Zeroizing<Vec<u8>>, DecryptError> {
+) -> Result<Zeroizing<Vec<u8>>, CmsError> {
     if cek_len > MAX_CEK {
         return Err(unsupported(format!(
             "a {cek_len}-byte content-encryption key"
@@ -681,7 +679,7 @@ pub fn unwrap_cek(
             ..
         } => {
             if !matches!(key.kind(), KeyKind::Rsa { .. }) {
-                return Err(DecryptError::CannotDecrypt);
+                return Err(CmsError::CannotDecrypt);
             }
             if algorithm.oid == oids::RSA_ENCRYPTION {
                 if cek_len == 0 {
@@ -690,7 +688,7 @@ pub fn unwrap_cek(
                     ));
                 }
                 // Draw the substitute first so both outcomes cost the same.
-                let substitute = random_key(cek_len).map_err(|_| DecryptError::CannotDecrypt)?;
+                let substitute = random_key(cek_len).map_err(|_| CmsError::CannotDecrypt)?;
                 return Ok(
                     match key.rsa_decrypt(&RsaDecryptPadding::Pkcs1v15, encrypted_key) {
                         Ok(k) if k.len() == cek_len => k,
@@ -702,9 +700,9 @@ pub fn unwrap_cek(
                 let digest = oaep_digest(algorithm)?;
                 let k = key
                     .rsa_decrypt(&RsaDecryptPadding::Oaep { digest }, encrypted_key)
-                    .map_err(|_| DecryptError::CannotDecrypt)?;
+                    .map_err(|_| CmsError::CannotDecrypt)?;
                 if cek_len != 0 && k.len() != cek_len {
-                    return Err(DecryptError::CannotDecrypt);
+                    return Err(CmsError::CannotDecrypt);
                 }
                 return Ok(k);
             }
@@ -745,24 +743,24 @@ pub fn unwrap_cek(
             let kek_len = wrap_key_len(&wrap.oid)
                 .ok_or_else(|| unsupported(format!("key wrap algorithm {}", wrap.oid)))?;
             if !matches!(key.kind(), KeyKind::EcP256 | KeyKind::EcP384) {
-                return Err(DecryptError::CannotDecrypt);
+                return Err(CmsError::CannotDecrypt);
             }
             let (_, wrapped) = keys
                 .iter()
                 .find(|(rid, _)| rid.matches(cert))
-                .ok_or(DecryptError::CannotDecrypt)?;
+                .ok_or(CmsError::CannotDecrypt)?;
             let z = key
                 .ecdh(originator_key)
-                .map_err(|_| DecryptError::CannotDecrypt)?;
+                .map_err(|_| CmsError::CannotDecrypt)?;
             let info = shared_info(&wrap.oid, ukm.as_deref(), kek_len);
-            let kek = x963_kdf(kdf, &z, &info, kek_len).ok_or(DecryptError::CannotDecrypt)?;
-            let cek = aes_key_unwrap(&kek, wrapped).map_err(|_| DecryptError::CannotDecrypt)?;
+            let kek = x963_kdf(kdf, &z, &info, kek_len).ok_or(CmsError::CannotDecrypt)?;
+            let cek = aes_key_unwrap(&kek, wrapped).map_err(|_| CmsError::CannotDecrypt)?;
             if cek_len != 0 && cek.len() != cek_len {
-                return Err(DecryptError::CannotDecrypt);
+                return Err(CmsError::CannotDecrypt);
             }
             Ok(cek)
         }
-        RecipientInfo::Other => Err(DecryptError::CannotDecrypt),
+        RecipientInfo::Other => Err(CmsError::CannotDecrypt),
     }
 }
 
@@ -798,7 +796,7 @@ mod tests {
         let n = ber::parse(&set).unwrap();
         assert!(matches!(
             parse_recipient_infos(&n, &set),
-            Err(ParseError::TooMany { .. })
+            Err(CmsError::Malformed(ParseError::TooMany { .. }))
         ));
     }
 
@@ -838,7 +836,7 @@ mod tests {
         p.extend_from_slice(&mgf(&oids::SHA1));
         assert!(matches!(
             oaep_digest(&oaep_alg(Some(&tlv(0x30, &p)))),
-            Err(DecryptError::UnsupportedAlgorithm { .. })
+            Err(CmsError::UnsupportedAlgorithm { .. })
         ));
         // Only the hash given: MGF1 stays SHA-1, a mismatch.
         let p = tlv(0xA0, &sha(&oids::SHA256));
@@ -977,7 +975,7 @@ mod tests {
         let n = ber::parse(&set).unwrap();
         assert!(matches!(
             parse_recipient_infos(&n, &set),
-            Err(ParseError::TooMany { .. })
+            Err(CmsError::Malformed(ParseError::TooMany { .. }))
         ));
     }
 

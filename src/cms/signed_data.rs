@@ -1,5 +1,6 @@
 //! SignedData (RFC 5652 section 5): reading what peers write (BER), writing DER.
 
+use super::error::CmsError;
 use crate::asn1::ber::{self, Node, child, decode, oid_of, small_int};
 use crate::asn1::{der_set_of, tlv};
 use crate::crypto::DigestAlgorithm;
@@ -140,10 +141,10 @@ pub struct ContentInfo {
 }
 
 /// Parses the outer ContentInfo of a CMS message (BER or DER).
-pub fn parse_content_info(input: &[u8]) -> Result<ContentInfo, ParseError> {
+pub fn parse_content_info(input: &[u8]) -> Result<ContentInfo, CmsError> {
     let root = ber::parse(input)?;
     if root.tag != 0x30 {
-        return Err(ParseError::der("ContentInfo: expected a SEQUENCE"));
+        return Err(CmsError::der("ContentInfo: expected a SEQUENCE"));
     }
     let parts = root.seq("ContentInfo")?;
     let content_type = oid_of(
@@ -156,30 +157,29 @@ pub fn parse_content_info(input: &[u8]) -> Result<ContentInfo, ParseError> {
 
 impl ContentInfo {
     /// The `[0] EXPLICIT` content node.
-    pub fn content(&self) -> Result<&Node, ParseError> {
+    pub fn content(&self) -> Result<&Node, CmsError> {
         let parts = self.root.seq("ContentInfo")?;
         let wrapper = child(parts, 1, "ContentInfo content")?;
         if !wrapper.is_context(0) || !wrapper.constructed() {
-            return Err(ParseError::der(
-                "ContentInfo content: expected [0] EXPLICIT",
-            ));
+            return Err(CmsError::der("ContentInfo content: expected [0] EXPLICIT"));
         }
         let inner = wrapper.seq("ContentInfo content")?;
-        child(inner, 0, "ContentInfo content")
+        Ok(child(inner, 0, "ContentInfo content")?)
     }
 }
 
 /// Parses a SignedData from a ContentInfo (BER or DER).
-pub fn parse_signed_data(input: &[u8]) -> Result<SignedData, ParseError> {
+pub fn parse_signed_data(input: &[u8]) -> Result<SignedData, CmsError> {
     let ci = parse_content_info(input)?;
     if ci.content_type != oids::SIGNED_DATA {
         return Err(ParseError::UnsupportedContentType {
             oid: ci.content_type.to_string(),
-        });
+        }
+        .into());
     }
     let sd = ci.content()?;
     if sd.tag != 0x30 {
-        return Err(ParseError::der("SignedData: expected a SEQUENCE"));
+        return Err(CmsError::der("SignedData: expected a SEQUENCE"));
     }
     let fields = sd.seq("SignedData")?;
     let mut i = 0;
@@ -191,9 +191,7 @@ pub fn parse_signed_data(input: &[u8]) -> Result<SignedData, ParseError> {
     i += 1;
     let algs = child(fields, i, "SignedData digestAlgorithms")?;
     if algs.tag != 0x31 {
-        return Err(ParseError::der(
-            "SignedData digestAlgorithms: expected a SET",
-        ));
+        return Err(CmsError::der("SignedData digestAlgorithms: expected a SET"));
     }
     let digest_algorithms = algs
         .children
@@ -210,11 +208,11 @@ pub fn parse_signed_data(input: &[u8]) -> Result<SignedData, ParseError> {
         Some(w) if w.is_context(0) && w.constructed() => {
             let inner = child(&w.children, 0, "eContent")?;
             if inner.tag & !0x20 != 0x04 {
-                return Err(ParseError::der("eContent: expected an OCTET STRING"));
+                return Err(CmsError::der("eContent: expected an OCTET STRING"));
             }
             Some(inner.string_bytes(input)?)
         }
-        Some(_) => return Err(ParseError::der("encapContentInfo: unexpected element")),
+        Some(_) => return Err(CmsError::der("encapContentInfo: unexpected element")),
     };
     i += 1;
     let mut certificates = Vec::new();
@@ -228,7 +226,8 @@ pub fn parse_signed_data(input: &[u8]) -> Result<SignedData, ParseError> {
                         return Err(ParseError::TooMany {
                             what: "certificates",
                             limit: MAX_CERTIFICATES,
-                        });
+                        }
+                        .into());
                     }
                     certificates.push(c.to_der(input)?);
                 }
@@ -241,7 +240,8 @@ pub fn parse_signed_data(input: &[u8]) -> Result<SignedData, ParseError> {
                         return Err(ParseError::TooMany {
                             what: "CRLs",
                             limit: MAX_CERTIFICATES,
-                        });
+                        }
+                        .into());
                     }
                     crls.push(c.to_der(input)?);
                 }
@@ -253,10 +253,10 @@ pub fn parse_signed_data(input: &[u8]) -> Result<SignedData, ParseError> {
     }
     let infos = child(fields, i, "SignedData signerInfos")?;
     if infos.tag != 0x31 {
-        return Err(ParseError::der("SignedData signerInfos: expected a SET"));
+        return Err(CmsError::der("SignedData signerInfos: expected a SET"));
     }
     if fields.len() > i + 1 {
-        return Err(ParseError::der(
+        return Err(CmsError::der(
             "SignedData: unexpected elements after signerInfos",
         ));
     }
@@ -264,7 +264,8 @@ pub fn parse_signed_data(input: &[u8]) -> Result<SignedData, ParseError> {
         return Err(ParseError::TooMany {
             what: "signers",
             limit: MAX_SIGNERS,
-        });
+        }
+        .into());
     }
     let signers = infos
         .children
@@ -281,7 +282,7 @@ pub fn parse_signed_data(input: &[u8]) -> Result<SignedData, ParseError> {
     })
 }
 
-fn parse_signer_info(node: &Node, input: &[u8]) -> Result<SignerInfo, ParseError> {
+fn parse_signer_info(node: &Node, input: &[u8]) -> Result<SignerInfo, CmsError> {
     let f = node.seq("SignerInfo")?;
     let version = small_int(
         child(f, 0, "SignerInfo version")?,
@@ -298,9 +299,9 @@ fn parse_signer_info(node: &Node, input: &[u8]) -> Result<SignerInfo, ParseError
     } else if sid_node.is_context(0) {
         SignerId::SubjectKeyId(sid_node.string_bytes(input)?)
     } else {
-        return Err(ParseError::der(
-            "SignerInfo sid: neither issuerAndSerialNumber nor [0]",
-        ));
+        return Err(
+            ParseError::der("SignerInfo sid: neither issuerAndSerialNumber nor [0]").into(),
+        );
     };
     let digest_algorithm = decode(
         child(f, 2, "SignerInfo digestAlgorithm")?,
@@ -321,7 +322,7 @@ fn parse_signer_info(node: &Node, input: &[u8]) -> Result<SignerInfo, ParseError
     )?;
     let sig = child(f, i + 1, "SignerInfo signature")?;
     if sig.tag & !0x20 != 0x04 {
-        return Err(ParseError::der(
+        return Err(CmsError::der(
             "SignerInfo signature: expected an OCTET STRING",
         ));
     }
@@ -339,7 +340,7 @@ fn parse_signer_info(node: &Node, input: &[u8]) -> Result<SignerInfo, ParseError
 /// Reads an `SMIMEEncryptionKeyPreference` attribute value (RFC 8551 §2.5.3): the certificate
 /// the signer wants mail encrypted to, as issuerAndSerialNumber `[0]`, the subject key
 /// identifier of a RecipientKeyIdentifier `[1]`, or a subjectAltKeyIdentifier `[2]`.
-pub fn parse_encryption_key_preference(value: &[u8]) -> Result<SignerId, ParseError> {
+pub fn parse_encryption_key_preference(value: &[u8]) -> Result<SignerId, CmsError> {
     let node = ber::parse(value)?;
     if node.is_context(0) && node.constructed() {
         let parts = &node.children;
@@ -353,15 +354,15 @@ pub fn parse_encryption_key_preference(value: &[u8]) -> Result<SignerId, ParseEr
     } else if node.is_context(2) {
         Ok(SignerId::SubjectKeyId(node.string_bytes(value)?))
     } else {
-        Err(ParseError::der(
+        Err(CmsError::der(
             "SMIMEEncryptionKeyPreference: unknown choice",
         ))
     }
 }
 
-fn parse_signed_attrs(node: &Node, input: &[u8]) -> Result<SignedAttributes, ParseError> {
+fn parse_signed_attrs(node: &Node, input: &[u8]) -> Result<SignedAttributes, CmsError> {
     if !node.constructed() {
-        return Err(ParseError::der("signedAttrs: expected a constructed [0]"));
+        return Err(CmsError::der("signedAttrs: expected a constructed [0]"));
     }
     // RFC 5652 5.4: the signature covers the DER of the SET OF, i.e. the [0] element as sent
     // with its tag replaced by SET OF. Signed attributes must be DER; an indefinite length here
@@ -376,7 +377,7 @@ fn parse_signed_attrs(node: &Node, input: &[u8]) -> Result<SignedAttributes, Par
         let oid = oid_of(child(parts, 0, "Attribute type")?, input, "Attribute type")?;
         let set = child(parts, 1, "Attribute values")?;
         if set.tag != 0x31 {
-            return Err(ParseError::der("Attribute values: expected a SET"));
+            return Err(CmsError::der("Attribute values: expected a SET"));
         }
         let values = set
             .children
@@ -412,16 +413,16 @@ pub struct SignerInfoParts {
 }
 
 /// The DER of an AlgorithmIdentifier for a digest (parameters absent, as RFC 5754 prefers).
-pub fn digest_algorithm_der(d: DigestAlgorithm) -> Result<Vec<u8>, der::Error> {
-    AlgorithmIdentifierOwned {
+pub fn digest_algorithm_der(d: DigestAlgorithm) -> Result<Vec<u8>, CmsError> {
+    Ok(AlgorithmIdentifierOwned {
         oid: d.oid(),
         parameters: None,
     }
-    .to_der()
+    .to_der()?)
 }
 
 /// Encodes one Attribute with a single value.
-pub fn attribute(oid: ObjectIdentifier, value_der: &[u8]) -> Result<Vec<u8>, der::Error> {
+pub fn attribute(oid: ObjectIdentifier, value_der: &[u8]) -> Result<Vec<u8>, CmsError> {
     let mut content = oid.to_der()?;
     content.extend_from_slice(&tlv(0x31, value_der));
     Ok(tlv(0x30, &content))
@@ -434,7 +435,7 @@ pub fn write_signed_data(
     econtent: Option<&[u8]>,
     certificates: &[Vec<u8>],
     signers: &[SignerInfoParts],
-) -> Result<Vec<u8>, der::Error> {
+) -> Result<Vec<u8>, CmsError> {
     let mut digests = Vec::new();
     for s in signers {
         digests.push(digest_algorithm_der(s.digest)?);
@@ -503,7 +504,9 @@ mod tests {
         );
         assert!(matches!(
             parse_signed_data(&ci),
-            Err(ParseError::UnsupportedContentType { .. })
+            Err(CmsError::Malformed(
+                ParseError::UnsupportedContentType { .. }
+            ))
         ));
     }
 
