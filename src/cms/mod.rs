@@ -8,6 +8,7 @@ pub mod certs_only;
 pub mod enveloped;
 pub mod error;
 pub mod recipient;
+pub mod signed_attributes;
 pub mod signed_data;
 
 pub use error::CmsError;

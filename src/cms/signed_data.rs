@@ -1,6 +1,8 @@
 //! SignedData (RFC 5652 section 5): reading what peers write (BER), writing DER.
 
 use super::error::CmsError;
+use super::signed_attributes::parse_signed_attrs;
+pub use super::signed_attributes::{Attribute, SignedAttributes};
 use crate::asn1::ber::{self, Node, child, decode, oid_of, small_int};
 use crate::asn1::{der_set_of, tlv};
 use crate::crypto::DigestAlgorithm;
@@ -61,40 +63,6 @@ impl std::fmt::Display for SignerId {
                 Ok(())
             }
         }
-    }
-}
-
-/// One signed attribute, decoded far enough for verification.
-#[derive(Debug, Clone)]
-pub struct Attribute {
-    /// The attribute type.
-    pub oid: ObjectIdentifier,
-    /// The DER of each value.
-    pub values: Vec<Vec<u8>>,
-}
-
-/// The signed attributes of a SignerInfo.
-#[derive(Debug, Clone)]
-pub struct SignedAttributes {
-    /// The DER encoding the signature covers: the attributes as sent, under a SET OF tag.
-    pub signed_der: Vec<u8>,
-    /// The attributes.
-    pub attributes: Vec<Attribute>,
-}
-
-impl SignedAttributes {
-    /// All values of the attributes of type `oid`, across repeated attributes.
-    pub fn values(&self, oid: &ObjectIdentifier) -> Vec<&[u8]> {
-        self.attributes
-            .iter()
-            .filter(|a| a.oid == *oid)
-            .flat_map(|a| a.values.iter().map(Vec::as_slice))
-            .collect()
-    }
-
-    /// How many attributes of type `oid` there are.
-    pub fn count(&self, oid: &ObjectIdentifier) -> usize {
-        self.attributes.iter().filter(|a| a.oid == *oid).count()
     }
 }
 
@@ -358,38 +326,6 @@ pub fn parse_encryption_key_preference(value: &[u8]) -> Result<SignerId, CmsErro
             "SMIMEEncryptionKeyPreference: unknown choice",
         ))
     }
-}
-
-fn parse_signed_attrs(node: &Node, input: &[u8]) -> Result<SignedAttributes, CmsError> {
-    if !node.constructed() {
-        return Err(CmsError::der("signedAttrs: expected a constructed [0]"));
-    }
-    // RFC 5652 5.4: the signature covers the DER of the SET OF, i.e. the [0] element as sent
-    // with its tag replaced by SET OF. Signed attributes must be DER; an indefinite length here
-    // is re-encoded, which is what a DER-producing signer hashed.
-    let mut signed_der = node.to_der(input)?;
-    if let Some(first) = signed_der.first_mut() {
-        *first = 0x31;
-    }
-    let mut attributes = Vec::new();
-    for a in &node.children {
-        let parts = a.seq("Attribute")?;
-        let oid = oid_of(child(parts, 0, "Attribute type")?, input, "Attribute type")?;
-        let set = child(parts, 1, "Attribute values")?;
-        if set.tag != 0x31 {
-            return Err(CmsError::der("Attribute values: expected a SET"));
-        }
-        let values = set
-            .children
-            .iter()
-            .map(|v| v.to_der(input))
-            .collect::<Result<Vec<_>, _>>()?;
-        attributes.push(Attribute { oid, values });
-    }
-    Ok(SignedAttributes {
-        signed_der,
-        attributes,
-    })
 }
 
 // ---------------------------------------------------------------------------------------------

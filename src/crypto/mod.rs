@@ -102,6 +102,12 @@ pub mod oids {
     pub const EMAIL_ADDRESS: Oid = Oid::new_unwrap("1.2.840.113549.1.9.1");
 }
 
+/// Whether `a` and `b` are equal, in time that depends only on their lengths (for digests and
+/// MACs computed from secrets or compared with what an attacker sent).
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// A message digest algorithm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -262,6 +268,14 @@ mod tests {
             Some(DigestAlgorithm::Sha384)
         );
         assert!(DigestAlgorithm::Md5.digest(b"x").is_none());
+    }
+
+    #[test]
+    fn constant_time_eq_compares_length_and_bytes() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+        assert!(constant_time_eq(b"", b""));
     }
 }
 
