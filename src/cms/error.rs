@@ -16,7 +16,8 @@ use std::fmt;
 #[non_exhaustive]
 pub enum CmsError {
     /// The structure could not be read: BER, the shape of a field, a limit (depth, count), a
-    /// certificate inside, or a content type not expected here. The parse error says which.
+    /// certificate inside, or a content type not expected here. The parse error says which
+    /// (this variant is transparent: its Display and source are the parse error's).
     Malformed(ParseError),
     /// The ContentInfo is not EnvelopedData or AuthEnvelopedData.
     NotEncrypted,
@@ -72,7 +73,8 @@ impl CmsError {
 impl fmt::Display for CmsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CmsError::Malformed(_) => f.write_str("the CMS structure could not be read"),
+            // Transparent: the parse error says what could not be read.
+            CmsError::Malformed(e) => e.fmt(f),
             CmsError::NotEncrypted => f.write_str("the CMS content is not encrypted"),
             CmsError::UnsupportedAlgorithm { detail } => {
                 write!(f, "unsupported CMS algorithm: {detail}")
@@ -89,7 +91,8 @@ impl fmt::Display for CmsError {
 impl std::error::Error for CmsError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            CmsError::Malformed(e) => Some(e),
+            // Transparent, like its Display: the parse error's own source.
+            CmsError::Malformed(e) => e.source(),
             _ => None,
         }
     }
