@@ -53,6 +53,7 @@
 //! ```
 
 pub mod asn1;
+pub(crate) mod bytes;
 pub mod classify;
 pub mod cms;
 pub mod crypto;

@@ -252,7 +252,7 @@ pub(crate) fn pem_blocks(
     max: usize,
 ) -> Result<Option<Vec<PemBlock>>, crate::error::ParseError> {
     use crate::error::ParseError;
-    if find(bytes, b"-----BEGIN ").is_none() {
+    if !crate::bytes::contains(bytes, b"-----BEGIN ") {
         return Ok(None);
     }
     let text = String::from_utf8_lossy(bytes).replace("\r\n", "\n");
@@ -284,10 +284,6 @@ pub(crate) fn pem_blocks(
         }
     }
     Ok(Some(out))
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 impl PrivateKey for SoftwareKey {

@@ -48,7 +48,7 @@ fn crypto_imports_no_cms_mime_pkcs12_or_higher() {
         ("crypto/rng.rs", include_str!("rng.rs")),
         ("crypto/verify.rs", include_str!("verify.rs")),
     ];
-    assert_imports_only(&files, &["crypto", "asn1", "error"]);
+    assert_imports_only(&files, &["crypto", "asn1", "bytes", "error"]);
 }
 
 #[test]

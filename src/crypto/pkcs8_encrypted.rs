@@ -23,6 +23,7 @@
 
 use crate::asn1::ber;
 use crate::asn1::tlv;
+use crate::bytes::contains;
 use crate::crypto::keys::{SoftwareKey, pem_blocks};
 use crate::crypto::pbe::{self, IterationBudget, PbeError};
 use crate::error::KeyError;
@@ -249,10 +250,6 @@ fn from_pbe(e: PbeError) -> KeyError {
             detail: format!("malformed PKCS#8 encryption: {detail}"),
         },
     }
-}
-
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
 }
 
 #[cfg(test)]
