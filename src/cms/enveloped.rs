@@ -8,11 +8,13 @@ use super::error::CmsError;
 use super::recipient::{self, RecipientInfo};
 use crate::asn1::ber::{child, oid_of};
 use crate::asn1::{der_set_of, tlv};
-use crate::crypto::cipher::CipherError;
+use crate::crypto::cipher::{CipherError, Sealed};
 use crate::crypto::oids;
 use crate::error::ParseError;
 use const_oid::ObjectIdentifier;
 use der::Encode;
+use der::asn1::{Any, OctetString};
+use spki::AlgorithmIdentifierOwned;
 
 /// The content-encryption algorithms, at the path callers know ([`crate::crypto::cipher`]).
 pub use crate::crypto::cipher::ContentCipher;
@@ -194,41 +196,72 @@ pub fn write(
     if cek.len() != cipher.key_len() {
         return Err(enc_err("content-encryption key of the wrong length"));
     }
-    let ris = der_set_of(0x31, recipient_infos.to_vec());
     let sealed = cipher.encrypt(cek, content).map_err(|e| match e {
         CipherError::ReadOnly => CmsError::UnsupportedAlgorithm {
             detail: format!("{} is only read, never written", cipher.name()),
         },
         other => enc_err(&other.to_string()),
     })?;
-    let buf = sealed.ciphertext;
-    let (params, mac) = match sealed.tag {
-        // GCMParameters { aes-nonce, aes-ICVlen 16 }
-        Some(tag) => (
-            tlv(0x30, &[tlv(0x04, &sealed.iv), tlv(0x02, &[16])].concat()),
-            Some(tag.to_vec()),
-        ),
-        None => (tlv(0x04, &sealed.iv), None),
+    write_sealed(cipher, sealed, recipient_infos)
+}
+
+/// GCMParameters (RFC 5084 section 3.2), as written: the ICV length always given.
+#[derive(der::Sequence)]
+struct GcmParameters {
+    nonce: OctetString,
+    icv_len: u8,
+}
+
+/// The ContentInfo around encrypted content: written with the `der` and `cms` crate types,
+/// except the RecipientInfos, which arrive as DER and are placed as they are, sorted into SET
+/// OF order (re-decoding them would re-encode the issuer names copied from the certificates).
+fn write_sealed(
+    cipher: ContentCipher,
+    sealed: Sealed,
+    recipient_infos: &[Vec<u8>],
+) -> Result<Vec<u8>, CmsError> {
+    let parameters = match sealed.tag {
+        Some(_) => Any::encode_from(&GcmParameters {
+            nonce: OctetString::new(sealed.iv)?,
+            icv_len: 16,
+        })?,
+        None => Any::encode_from(&OctetString::new(sealed.iv)?)?,
     };
-    let alg = tlv(0x30, &[cipher.oid().to_der()?, params].concat());
-    let eci = tlv(0x30, &[oids::DATA.to_der()?, alg, tlv(0x80, &buf)].concat());
-    let (ct, body) = match mac {
+    let eci = ::cms::enveloped_data::EncryptedContentInfo {
+        content_type: oids::DATA,
+        content_enc_alg: AlgorithmIdentifierOwned {
+            oid: cipher.oid(),
+            parameters: Some(parameters),
+        },
+        encrypted_content: Some(OctetString::new(sealed.ciphertext)?),
+    };
+    let ris = der_set_of(0x31, recipient_infos.to_vec());
+    let (content_type, body) = match sealed.tag {
         Some(tag) => (
             oids::AUTH_ENVELOPED_DATA,
-            [tlv(0x02, &[0]), ris, eci, tlv(0x04, &tag)].concat(),
+            [
+                0u8.to_der()?,
+                ris,
+                eci.to_der()?,
+                OctetString::new(tag)?.to_der()?,
+            ]
+            .concat(),
         ),
         None => {
             // RFC 5652 §6.1: version 2 when any RecipientInfo is not version 0 (kari is 3).
             let all_ktri = recipient_infos.iter().all(|r| r.first() == Some(&0x30));
-            let version = if all_ktri { 0 } else { 2 };
+            let version: u8 = if all_ktri { 0 } else { 2 };
             (
                 oids::ENVELOPED_DATA,
-                [tlv(0x02, &[version]), ris, eci].concat(),
+                [version.to_der()?, ris, eci.to_der()?].concat(),
             )
         }
     };
-    let ci = [ct.to_der()?, tlv(0xA0, &tlv(0x30, &body))].concat();
-    Ok(tlv(0x30, &ci))
+    let ci = ::cms::content_info::ContentInfo {
+        content_type,
+        content: Any::new(der::Tag::Sequence, body)?,
+    };
+    Ok(ci.to_der()?)
 }
 
 /// Whether `input` is a ContentInfo of an encrypted type.
@@ -236,4 +269,71 @@ pub fn is_encrypted(input: &[u8]) -> bool {
     super::signed_data::parse_content_info(input).is_ok_and(|ci| {
         ci.content_type == oids::ENVELOPED_DATA || ci.content_type == oids::AUTH_ENVELOPED_DATA
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The writer before it used the `der` types, kept here as the reference the output must
+    /// equal byte for byte.
+    fn hand_written(cipher: ContentCipher, sealed: &Sealed, ris: &[Vec<u8>]) -> Vec<u8> {
+        let ris_set = der_set_of(0x31, ris.to_vec());
+        let (params, mac) = match sealed.tag {
+            Some(tag) => (
+                tlv(0x30, &[tlv(0x04, &sealed.iv), tlv(0x02, &[16])].concat()),
+                Some(tag.to_vec()),
+            ),
+            None => (tlv(0x04, &sealed.iv), None),
+        };
+        let alg = tlv(0x30, &[cipher.oid().to_der().unwrap(), params].concat());
+        let eci = tlv(
+            0x30,
+            &[
+                oids::DATA.to_der().unwrap(),
+                alg,
+                tlv(0x80, &sealed.ciphertext),
+            ]
+            .concat(),
+        );
+        let (ct, body) = match mac {
+            Some(tag) => (
+                oids::AUTH_ENVELOPED_DATA,
+                [tlv(0x02, &[0]), ris_set, eci, tlv(0x04, &tag)].concat(),
+            ),
+            None => {
+                let all_ktri = ris.iter().all(|r| r.first() == Some(&0x30));
+                let version = if all_ktri { 0 } else { 2 };
+                (
+                    oids::ENVELOPED_DATA,
+                    [tlv(0x02, &[version]), ris_set, eci].concat(),
+                )
+            }
+        };
+        tlv(
+            0x30,
+            &[ct.to_der().unwrap(), tlv(0xA0, &tlv(0x30, &body))].concat(),
+        )
+    }
+
+    #[test]
+    fn the_der_writer_is_byte_identical_to_the_hand_writer() {
+        let ktri = tlv(0x30, &[0x02, 0x01, 0x00]);
+        let kari = tlv(0xA1, &[0x02, 0x01, 0x03]);
+        for (cipher, tag) in [
+            (ContentCipher::Aes256Gcm, Some([9u8; 16])),
+            (ContentCipher::Aes128Cbc, None),
+        ] {
+            for ris in [vec![ktri.clone()], vec![kari.clone(), ktri.clone()]] {
+                // A long ciphertext, so that lengths take the long form.
+                let sealed = Sealed {
+                    iv: vec![7; if tag.is_some() { 12 } else { 16 }],
+                    ciphertext: vec![0xAB; 300],
+                    tag,
+                };
+                let expected = hand_written(cipher, &sealed, &ris);
+                assert_eq!(write_sealed(cipher, sealed, &ris).unwrap(), expected);
+            }
+        }
+    }
 }

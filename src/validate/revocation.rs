@@ -403,7 +403,6 @@ struct TbsCrl {
     crl_extensions: Option<Extensions>,
 }
 
-
 /// One revoked-certificate entry.
 #[derive(Debug)]
 struct Entry {
