@@ -192,6 +192,9 @@ fn read_crls(set: &Node, input: &[u8], out: &mut Vec<Vec<u8>>) -> Result<(), Cms
 /// `openssl crl2pkcs7 -nocrl -certfile chain.pem -outform DER` writes (OpenSSL keeps the file
 /// order instead of sorting). Every certificate must parse as X.509 and every CRL as a
 /// CertificateList; giving neither is [`ParseError::Empty`].
+///
+/// The SET OFs are assembled by hand around the certificates and CRLs as given (each checked
+/// above), rather than re-encoded through the `x509-cert` types.
 pub fn write_certs_only(certificates: &[Vec<u8>], crls: &[Vec<u8>]) -> Result<Vec<u8>, CmsError> {
     if certificates.is_empty() && crls.is_empty() {
         return Err(ParseError::Empty.into());

@@ -22,6 +22,7 @@ use crate::crypto::rng::{os_rng, random_key};
 use crate::crypto::{DigestAlgorithm, oids};
 use crate::error::ParseError;
 use const_oid::ObjectIdentifier;
+use der::asn1::{Any, OctetString};
 use der::{Decode, Encode};
 use spki::AlgorithmIdentifierOwned;
 use x509_cert::name::Name;
@@ -121,19 +122,41 @@ impl RecipientInfo {
 
 // ---------------------------------------------------------------------------------------------
 // Writing
+//
+// The RecipientInfos are assembled by hand around the recipient identifier copied from the
+// certificate as sent (issuerAndSerialNumber from its bytes, see `issuer_and_serial`): going
+// through the `cms` crate's types would re-encode the issuer name. The algorithm identifiers
+// and their parameters are written with the `der` types.
 // ---------------------------------------------------------------------------------------------
 
-fn oid_tlv(oid: &ObjectIdentifier) -> Vec<u8> {
-    tlv(0x06, oid.as_bytes())
+/// AlgorithmIdentifier with the parameters given as DER (or absent).
+fn alg_id(oid: &ObjectIdentifier, params: Option<&[u8]>) -> Result<Vec<u8>, CmsError> {
+    let parameters = params.map(<Any as Decode>::from_der).transpose()?;
+    Ok(AlgorithmIdentifierOwned {
+        oid: *oid,
+        parameters,
+    }
+    .to_der()?)
 }
 
-/// AlgorithmIdentifier with the parameters given as DER (or absent).
-fn alg_id(oid: &ObjectIdentifier, params: Option<&[u8]>) -> Vec<u8> {
-    let mut c = oid_tlv(oid);
-    if let Some(p) = params {
-        c.extend_from_slice(p);
-    }
-    tlv(0x30, &c)
+/// RSAES-OAEP-params (RFC 4055 section 4.1) as written: the hash and MGF1 over it, the label
+/// source left at its default (empty).
+#[derive(der::Sequence)]
+struct OaepParams {
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT")]
+    hash: AlgorithmIdentifierOwned,
+    #[asn1(context_specific = "1", tag_mode = "EXPLICIT")]
+    mask_gen: AlgorithmIdentifierOwned,
+}
+
+/// ECC-CMS-SharedInfo (RFC 5753 section 7.2).
+#[derive(der::Sequence)]
+struct EccCmsSharedInfo {
+    key_info: AlgorithmIdentifierOwned,
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
+    entity_u_info: Option<OctetString>,
+    #[asn1(context_specific = "2", tag_mode = "EXPLICIT")]
+    supp_pub_info: OctetString,
 }
 
 fn refused(cert: &x509_cert::Certificate, reason: impl Into<String>) -> CmsError {
@@ -288,16 +311,24 @@ fn ktri_rsa(
             let ek = pk
                 .encrypt(&mut os_rng(), rsa::Pkcs1v15Encrypt, cek)
                 .map_err(|e| refused(cert, format!("RSA encryption failed: {e}")))?;
-            (alg_id(&oids::RSA_ENCRYPTION, Some(&[0x05, 0x00])), ek)
+            (alg_id(&oids::RSA_ENCRYPTION, Some(&[0x05, 0x00]))?, ek)
         }
         KeyTransport::RsaOaep => {
             let ek = pk
                 .encrypt(&mut os_rng(), rsa::Oaep::<sha2::Sha256>::new(), cek)
                 .map_err(|e| refused(cert, format!("RSA encryption failed: {e}")))?;
-            let sha256 = alg_id(&oids::SHA256, None);
-            let mut params = tlv(0xA0, &sha256);
-            params.extend_from_slice(&tlv(0xA1, &alg_id(&oids::MGF1, Some(&sha256))));
-            (alg_id(&oids::RSAES_OAEP, Some(&tlv(0x30, &params))), ek)
+            let sha256 = AlgorithmIdentifierOwned {
+                oid: oids::SHA256,
+                parameters: None,
+            };
+            let params = OaepParams {
+                mask_gen: AlgorithmIdentifierOwned {
+                    oid: oids::MGF1,
+                    parameters: Some(Any::encode_from(&sha256)?),
+                },
+                hash: sha256,
+            };
+            (alg_id(&oids::RSAES_OAEP, Some(&params.to_der()?))?, ek)
         }
     };
     let mut c = vec![0x02, 0x01, 0x00];
@@ -308,14 +339,21 @@ fn ktri_rsa(
 }
 
 /// The DER ECC-CMS-SharedInfo of RFC 5753 section 7.2.
-fn shared_info(wrap: &ObjectIdentifier, ukm: Option<&[u8]>, kek_len: usize) -> Vec<u8> {
-    let mut c = alg_id(wrap, None);
-    if let Some(u) = ukm {
-        c.extend_from_slice(&tlv(0xA0, &tlv(0x04, u)));
-    }
+fn shared_info(
+    wrap: &ObjectIdentifier,
+    ukm: Option<&[u8]>,
+    kek_len: usize,
+) -> Result<Vec<u8>, CmsError> {
     let bits = u32::try_from(kek_len * 8).unwrap_or(u32::MAX).to_be_bytes();
-    c.extend_from_slice(&tlv(0xA2, &tlv(0x04, &bits)));
-    tlv(0x30, &c)
+    Ok(EccCmsSharedInfo {
+        key_info: AlgorithmIdentifierOwned {
+            oid: *wrap,
+            parameters: None,
+        },
+        entity_u_info: ukm.map(OctetString::new).transpose()?,
+        supp_pub_info: OctetString::new(bits)?,
+    }
+    .to_der()?)
 }
 
 fn wrap_key_len(wrap: &ObjectIdentifier) -> Option<usize> {
@@ -340,7 +378,7 @@ fn kari(
     cek: &[u8],
 ) -> Result<Vec<u8>, CmsError> {
     let kek_len = wrap_key_len(&wrap).unwrap_or(32);
-    let info = shared_info(&wrap, None, kek_len);
+    let info = shared_info(&wrap, None, kek_len)?;
     let kek = x963_kdf(kdf, z, &info, kek_len).ok_or_else(|| CmsError::UnsupportedAlgorithm {
         detail: format!("the X9.63 KDF with {}", kdf.name()),
     })?;
@@ -353,10 +391,10 @@ fn kari(
     // OriginatorPublicKey { id-ecPublicKey (parameters absent, as OpenSSL writes), BIT STRING }.
     let mut bits = vec![0x00];
     bits.extend_from_slice(eph_pub);
-    let mut opk = alg_id(&oids::EC_PUBLIC_KEY, None);
+    let mut opk = alg_id(&oids::EC_PUBLIC_KEY, None)?;
     opk.extend_from_slice(&tlv(0x03, &bits));
     c.extend_from_slice(&tlv(0xA0, &tlv(0xA1, &opk)));
-    c.extend_from_slice(&alg_id(&scheme, Some(&alg_id(&wrap, None))));
+    c.extend_from_slice(&alg_id(&scheme, Some(&alg_id(&wrap, None)?))?);
     let mut rek = rid.to_vec();
     rek.extend_from_slice(&tlv(0x04, &wrapped));
     c.extend_from_slice(&tlv(0x30, &tlv(0x30, &rek)));
@@ -752,7 +790,7 @@ pub fn unwrap_cek(
             let z = key
                 .ecdh(originator_key)
                 .map_err(|_| CmsError::CannotDecrypt)?;
-            let info = shared_info(&wrap.oid, ukm.as_deref(), kek_len);
+            let info = shared_info(&wrap.oid, ukm.as_deref(), kek_len)?;
             let kek = x963_kdf(kdf, &z, &info, kek_len).ok_or(CmsError::CannotDecrypt)?;
             let cek = aes_key_unwrap(&kek, wrapped).map_err(|_| CmsError::CannotDecrypt)?;
             if cek_len != 0 && cek.len() != cek_len {
@@ -768,9 +806,42 @@ pub fn unwrap_cek(
 mod tests {
     use super::*;
 
+    fn alg(oid: &ObjectIdentifier, params: Option<&[u8]>) -> Vec<u8> {
+        alg_id(oid, params).unwrap()
+    }
+
+    #[test]
+    fn oaep_parameters_are_the_bytes_the_hand_writer_wrote() {
+        let sha256 = tlv(0x30, &tlv(0x06, oids::SHA256.as_bytes()));
+        let mgf = tlv(
+            0x30,
+            &[tlv(0x06, oids::MGF1.as_bytes()), sha256.clone()].concat(),
+        );
+        let hand = tlv(0x30, &[tlv(0xA0, &sha256), tlv(0xA1, &mgf)].concat());
+        let sha = AlgorithmIdentifierOwned {
+            oid: oids::SHA256,
+            parameters: None,
+        };
+        let params = OaepParams {
+            mask_gen: AlgorithmIdentifierOwned {
+                oid: oids::MGF1,
+                parameters: Some(Any::encode_from(&sha).unwrap()),
+            },
+            hash: sha,
+        };
+        assert_eq!(params.to_der().unwrap(), hand);
+        assert_eq!(
+            alg(&oids::RSA_ENCRYPTION, Some(&[0x05, 0x00])),
+            tlv(
+                0x30,
+                &[tlv(0x06, oids::RSA_ENCRYPTION.as_bytes()), vec![0x05, 0x00]].concat()
+            )
+        );
+    }
+
     #[test]
     fn shared_info_layout() {
-        let der = shared_info(&AES128_WRAP, None, 16);
+        let der = shared_info(&AES128_WRAP, None, 16).unwrap();
         assert_eq!(der, hex("3015300b0609608648016503040105a206040400000080"));
         let node = ber::parse(&der).unwrap();
         assert_eq!(node.children.len(), 2);
@@ -801,13 +872,13 @@ mod tests {
     }
 
     fn oaep_alg(params: Option<&[u8]>) -> AlgorithmIdentifierOwned {
-        AlgorithmIdentifierOwned::from_der(&alg_id(&oids::RSAES_OAEP, params)).unwrap()
+        AlgorithmIdentifierOwned::from_der(&alg(&oids::RSAES_OAEP, params)).unwrap()
     }
 
     #[test]
     fn oaep_parameters() {
-        let sha = |oid: &ObjectIdentifier| alg_id(oid, None);
-        let mgf = |oid: &ObjectIdentifier| tlv(0xA1, &alg_id(&oids::MGF1, Some(&sha(oid))));
+        let sha = |oid: &ObjectIdentifier| alg(oid, None);
+        let mgf = |oid: &ObjectIdentifier| tlv(0xA1, &alg(&oids::MGF1, Some(&sha(oid))));
         // Absent, NULL and an empty SEQUENCE all mean the SHA-1 defaults.
         assert_eq!(oaep_digest(&oaep_alg(None)), Ok(DigestAlgorithm::Sha1));
         assert_eq!(
@@ -827,7 +898,7 @@ mod tests {
             p.extend_from_slice(&mgf(&d.oid()));
             assert_eq!(oaep_digest(&oaep_alg(Some(&tlv(0x30, &p)))), Ok(d));
             // The hash with NULL parameters is accepted too.
-            let mut p = tlv(0xA0, &alg_id(&d.oid(), Some(&[0x05, 0x00])));
+            let mut p = tlv(0xA0, &alg(&d.oid(), Some(&[0x05, 0x00])));
             p.extend_from_slice(&mgf(&d.oid()));
             assert_eq!(oaep_digest(&oaep_alg(Some(&tlv(0x30, &p)))), Ok(d));
         }
@@ -844,14 +915,14 @@ mod tests {
         // A label.
         let mut p = tlv(0xA0, &sha(&oids::SHA256));
         p.extend_from_slice(&mgf(&oids::SHA256));
-        let empty = alg_id(&P_SPECIFIED, Some(&tlv(0x04, &[])));
+        let empty = alg(&P_SPECIFIED, Some(&tlv(0x04, &[])));
         let mut with_empty = p.clone();
         with_empty.extend_from_slice(&tlv(0xA2, &empty));
         assert_eq!(
             oaep_digest(&oaep_alg(Some(&tlv(0x30, &with_empty)))),
             Ok(DigestAlgorithm::Sha256)
         );
-        p.extend_from_slice(&tlv(0xA2, &alg_id(&P_SPECIFIED, Some(&tlv(0x04, b"l")))));
+        p.extend_from_slice(&tlv(0xA2, &alg(&P_SPECIFIED, Some(&tlv(0x04, b"l")))));
         assert!(oaep_digest(&oaep_alg(Some(&tlv(0x30, &p)))).is_err());
         // MD5 and garbage.
         let p = tlv(0xA0, &sha(&oids::MD5));
@@ -915,7 +986,7 @@ mod tests {
             assert_eq!(keys.len(), 1);
             assert_eq!(keys[0].1.len(), 24);
             // The wrapped key opens with the KEK derived as the writer did.
-            let info = shared_info(&AES128_WRAP, None, 16);
+            let info = shared_info(&AES128_WRAP, None, 16).unwrap();
             let kek = x963_kdf(DigestAlgorithm::Sha256, &[9u8; 32], &info, 16).unwrap();
             assert_eq!(
                 aes_key_unwrap(&kek, &keys[0].1).unwrap().as_slice(),
@@ -926,7 +997,7 @@ mod tests {
 
     #[test]
     fn shared_info_with_ukm() {
-        let der = shared_info(&AES256_WRAP, Some(b"abc"), 32);
+        let der = shared_info(&AES256_WRAP, Some(b"abc"), 32).unwrap();
         let n = ber::parse(&der).unwrap();
         assert_eq!(n.children.len(), 3);
         assert_eq!(n.children[1].tag, 0xA0);

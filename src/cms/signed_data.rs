@@ -359,12 +359,18 @@ pub fn digest_algorithm_der(d: DigestAlgorithm) -> Result<Vec<u8>, CmsError> {
 
 /// Encodes one Attribute with a single value.
 pub fn attribute(oid: ObjectIdentifier, value_der: &[u8]) -> Result<Vec<u8>, CmsError> {
-    let mut content = oid.to_der()?;
-    content.extend_from_slice(&tlv(0x31, value_der));
-    Ok(tlv(0x30, &content))
+    let values =
+        der::asn1::SetOfVec::try_from(vec![<der::Any as der::Decode>::from_der(value_der)?])?;
+    Ok(x509_cert::attr::Attribute { oid, values }.to_der()?)
 }
 
 /// Writes a SignedData ContentInfo (DER).
+///
+/// Assembled by hand, not with the `cms` crate's `SignedData`: the certificates go in as the
+/// bytes given (re-decoding them would re-encode what a peer sent), and each signer's signed
+/// attributes go in exactly as they were signed (`signed_attrs_der`, re-tagged `[0]`); a
+/// decode/encode round trip through typed attributes could change the bytes the signature
+/// covers. The algorithm identifiers and names are written with the `der` types.
 ///
 /// `econtent` is embedded for opaque signing and left out for a detached signature.
 pub fn write_signed_data(
@@ -417,6 +423,16 @@ pub fn write_signed_data(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn attribute_is_the_bytes_the_hand_writer_wrote() {
+        let value = tlv(0x04, &[1, 2, 3]);
+        let hand = tlv(
+            0x30,
+            &[oids::MESSAGE_DIGEST.to_der().unwrap(), tlv(0x31, &value)].concat(),
+        );
+        assert_eq!(attribute(oids::MESSAGE_DIGEST, &value).unwrap(), hand);
+    }
 
     #[test]
     fn garbage_is_a_typed_error() {
