@@ -414,23 +414,26 @@ fn signing_time_der(time: SystemTime) -> Result<Vec<u8>, SignError> {
     Ok(t.to_der()?)
 }
 
+/// The capabilities announced, in preference order.
+const CAPABILITIES: [der::asn1::ObjectIdentifier; 6] = [
+    oids::AES256_GCM,
+    oids::AES128_GCM,
+    oids::AES256_CBC,
+    oids::AES128_CBC,
+    oids::RSAES_OAEP,
+    oids::RSA_ENCRYPTION,
+];
+
 /// The smimeCapabilities value we announce, in preference order.
 pub fn capabilities_der() -> Result<Vec<u8>, der::Error> {
     // SMIMECapabilities ::= SEQUENCE OF SMIMECapability { capabilityID, parameters absent }
-    let caps: Vec<AlgorithmIdentifierOwned> = [
-        oids::AES256_GCM,
-        oids::AES128_GCM,
-        oids::AES256_CBC,
-        oids::AES128_CBC,
-        oids::RSAES_OAEP,
-        oids::RSA_ENCRYPTION,
-    ]
-    .into_iter()
-    .map(|oid| AlgorithmIdentifierOwned {
-        oid,
-        parameters: None,
-    })
-    .collect();
+    let caps: Vec<AlgorithmIdentifierOwned> = CAPABILITIES
+        .into_iter()
+        .map(|oid| AlgorithmIdentifierOwned {
+            oid,
+            parameters: None,
+        })
+        .collect();
     caps.to_der()
 }
 
@@ -496,14 +499,7 @@ mod der_writers {
     #[test]
     fn capabilities_are_the_bytes_the_hand_writer_wrote() {
         let mut caps = Vec::new();
-        for oid in [
-            oids::AES256_GCM,
-            oids::AES128_GCM,
-            oids::AES256_CBC,
-            oids::AES128_CBC,
-            oids::RSAES_OAEP,
-            oids::RSA_ENCRYPTION,
-        ] {
+        for oid in CAPABILITIES {
             caps.extend_from_slice(&tlv(0x30, &oid.to_der().unwrap()));
         }
         assert_eq!(capabilities_der().unwrap(), tlv(0x30, &caps));

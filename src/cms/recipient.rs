@@ -149,6 +149,22 @@ struct OaepParams {
     mask_gen: AlgorithmIdentifierOwned,
 }
 
+/// The DER RSAES-OAEP-params this library writes: SHA-256 and MGF1-SHA-256.
+fn oaep_sha256_params() -> Result<Vec<u8>, CmsError> {
+    let sha256 = AlgorithmIdentifierOwned {
+        oid: oids::SHA256,
+        parameters: None,
+    };
+    let params = OaepParams {
+        mask_gen: AlgorithmIdentifierOwned {
+            oid: oids::MGF1,
+            parameters: Some(Any::encode_from(&sha256)?),
+        },
+        hash: sha256,
+    };
+    Ok(params.to_der()?)
+}
+
 /// ECC-CMS-SharedInfo (RFC 5753 section 7.2).
 #[derive(der::Sequence)]
 struct EccCmsSharedInfo {
@@ -317,18 +333,7 @@ fn ktri_rsa(
             let ek = pk
                 .encrypt(&mut os_rng(), rsa::Oaep::<sha2::Sha256>::new(), cek)
                 .map_err(|e| refused(cert, format!("RSA encryption failed: {e}")))?;
-            let sha256 = AlgorithmIdentifierOwned {
-                oid: oids::SHA256,
-                parameters: None,
-            };
-            let params = OaepParams {
-                mask_gen: AlgorithmIdentifierOwned {
-                    oid: oids::MGF1,
-                    parameters: Some(Any::encode_from(&sha256)?),
-                },
-                hash: sha256,
-            };
-            (alg_id(&oids::RSAES_OAEP, Some(&params.to_der()?))?, ek)
+            (alg_id(&oids::RSAES_OAEP, Some(&oaep_sha256_params()?))?, ek)
         }
     };
     let mut c = vec![0x02, 0x01, 0x00];
@@ -818,18 +823,7 @@ mod tests {
             &[tlv(0x06, oids::MGF1.as_bytes()), sha256.clone()].concat(),
         );
         let hand = tlv(0x30, &[tlv(0xA0, &sha256), tlv(0xA1, &mgf)].concat());
-        let sha = AlgorithmIdentifierOwned {
-            oid: oids::SHA256,
-            parameters: None,
-        };
-        let params = OaepParams {
-            mask_gen: AlgorithmIdentifierOwned {
-                oid: oids::MGF1,
-                parameters: Some(Any::encode_from(&sha).unwrap()),
-            },
-            hash: sha,
-        };
-        assert_eq!(params.to_der().unwrap(), hand);
+        assert_eq!(oaep_sha256_params().unwrap(), hand);
         assert_eq!(
             alg(&oids::RSA_ENCRYPTION, Some(&[0x05, 0x00])),
             tlv(
