@@ -7,7 +7,7 @@
 use super::error::CmsError;
 use super::recipient::{self, RecipientInfo};
 use crate::asn1::ber::{child, oid_of};
-use crate::asn1::{der_set_of, tlv};
+use crate::asn1::der_set_of;
 use crate::crypto::cipher::{CipherError, Sealed};
 use crate::crypto::oids;
 use crate::error::ParseError;
@@ -274,6 +274,7 @@ pub fn is_encrypted(input: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::asn1::tlv;
 
     /// The writer before it used the `der` types, kept here as the reference the output must
     /// equal byte for byte.

@@ -316,13 +316,16 @@ pub fn decrypt(
     }
 }
 
+/// A cipher with the key and IV a password-based scheme derived (or read).
+type DerivedKey = (CbcCipher, Zeroizing<Vec<u8>>, Vec<u8>);
+
 /// The PBES2 (RFC 8018) cipher, key and IV.
 fn pbes2_key(
     input: &[u8],
     params: Option<&Node>,
     password: &[u8],
     budget: &mut IterationBudget,
-) -> Result<(CbcCipher, Zeroizing<Vec<u8>>, Vec<u8>), PbeError> {
+) -> Result<DerivedKey, PbeError> {
     let params = expect_tag(params, 0x30, "PBES2 parameters")?;
     let p = children(params, "PBES2 parameters")?;
     let (kdf_oid, kdf_params) = read_algorithm(input, p.first(), "PBES2 key derivation")?;
