@@ -484,6 +484,15 @@ fn limits_are_checked_on_load() {
     // A file that cannot be read at all.
     let missing = load(&dir.path().join("missing"), &key(), &limits());
     assert!(matches!(missing, Err(StoreError::Io { .. })), "{missing:?}");
+    // The I/O error keeps its kind, and the code says which.
+    let missing = missing.expect_err("missing file");
+    assert_eq!(missing.io_kind(), Some(std::io::ErrorKind::NotFound));
+    assert_eq!(missing.code(), smime::error::codes::SMIME_IO_NOT_FOUND);
+    let message = smime::error::display_chain(&missing);
+    assert!(
+        message.starts_with("keyring file I/O failed: opening "),
+        "{message}"
+    );
 }
 
 #[test]
@@ -496,7 +505,9 @@ fn save_into_a_removed_directory_is_io() {
     std::fs::remove_dir_all(&sub).expect("remove the directory");
     let error = save(&path, &full_snapshot(), &key()).expect_err("save into a removed directory");
     assert!(matches!(error, StoreError::Io { .. }), "{error:?}");
-    assert_eq!(error.code(), 850);
+    // The code is that of the I/O error: the directory is not found.
+    assert_eq!(error.io_kind(), Some(std::io::ErrorKind::NotFound));
+    assert_eq!(error.code(), smime::error::codes::SMIME_IO_NOT_FOUND);
     assert!(!sub.exists());
 }
 

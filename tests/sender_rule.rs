@@ -433,8 +433,10 @@ fn the_signing_rule_refuses_what_a_verifier_would_refuse() {
     let later = now + Duration::from_secs(200 * 365 * 24 * 3600);
     let key = Arc::new(SoftwareKey::from_bytes(&f.alice.key_pem).expect("key"));
     let err = Signer::new_checked(key.clone(), f.alice.der.clone(), later).unwrap_err();
-    assert!(err.to_string().contains("expired"), "{err}");
-    assert_eq!(err.code(), 208);
+    // The message names the reason through its source; the code is the reason's own.
+    let message = smime::error::display_chain(&err);
+    assert!(message.contains("expired"), "{message}");
+    assert_eq!(err.code(), smime::error::codes::SMIME_CERT_EXPIRED);
     assert!(Signer::new_checked(key, f.alice.der.clone(), now).is_ok());
     assert!(matches!(
         check_signer_certificate(b"not a certificate", now),
