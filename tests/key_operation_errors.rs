@@ -1,13 +1,11 @@
 //! Private-key operations fail with a typed [`KeyOperationError`], and signing keeps it: the
 //! code and the message of what the key said reach the caller.
 
-use smime::crypto::DigestAlgorithm;
-use smime::crypto::keys::{
-    KeyKind, KeyOperationError, PrivateKey, RsaDecryptPadding, SignatureScheme, SoftwareKey,
-    read_certificates,
+use smime::error::{codes, display_chain};
+use smime::{
+    Certificate, DigestAlgorithm, Identity, KeyError, KeyKind, KeyOperationError, PrivateKey,
+    RsaDecryptPadding, SignError, SignOptions, SignatureScheme, SoftwareKey, sign,
 };
-use smime::error::{KeyError, SignError, codes, display_chain};
-use smime::sign::{SignOptions, Signer, sign};
 use std::error::Error;
 use std::sync::Arc;
 
@@ -38,12 +36,12 @@ impl PrivateKey for PlatformKey {
 }
 
 fn sign_with(failure: KeyOperationError) -> SignError {
-    let cert = read_certificates(CERT).expect("certificate").remove(0);
+    let cert = Certificate::from_pem(CERT).expect("certificate");
     let key = PlatformKey {
         inner: SoftwareKey::from_bytes(KEY).expect("key"),
         failure,
     };
-    let signer = Signer::new(Arc::new(key), cert).expect("signer");
+    let signer = Identity::new(Arc::new(key), cert).expect("identity");
     let message = b"From: alice@example.com\r\nSubject: hi\r\n\r\nHello\r\n";
     sign(message, &[signer], &SignOptions::default()).expect_err("the key fails")
 }
