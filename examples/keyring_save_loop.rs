@@ -113,7 +113,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 Ok(())
             }
             Err(e) => {
-                eprintln!("error {}: {e}", e.code());
+                eprintln!("error {}: {}", e.code(), smime::error::display_chain(&e));
                 std::process::exit(1);
             }
         };

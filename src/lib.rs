@@ -79,10 +79,14 @@ pub use cms::enveloped::ContentCipher;
 pub use cms::recipient::KeyTransport;
 pub use cms::signed_data::SignerId;
 pub use crypto::DigestAlgorithm;
-pub use crypto::keys::{KeyKind, PrivateKey, RsaDecryptPadding, SignatureScheme, SoftwareKey};
+pub use crypto::keys::{
+    KeyKind, KeyOperationError, PrivateKey, RsaDecryptPadding, SignatureScheme, SoftwareKey,
+};
 pub use decrypt::{Decrypted, Layer, Opened, decrypt, open};
 pub use encrypt::{EncryptOptions, encrypt, sign_and_encrypt};
-pub use error::{DecryptError, EncryptError, KeyError, ParseError, SignError, VerifyError};
+pub use error::{
+    DecryptError, EncryptError, IoError, KeyError, ParseError, SignError, VerifyError,
+};
 pub use identity::Identity;
 pub use inspect::{Inspected, inspect};
 pub use keyring::Keyring;

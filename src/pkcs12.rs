@@ -84,20 +84,22 @@ pub enum Pkcs12Error {
 }
 
 impl Pkcs12Error {
-    /// The stable numeric code of this error (500–599).
+    /// The stable numeric code of this error (500–599), or the key error's for
+    /// [`Pkcs12Error::Key`].
     pub fn code(&self) -> u32 {
+        use crate::error::codes::*;
         match self {
-            Pkcs12Error::Empty => 500,
-            Pkcs12Error::WrongPassword => 501,
-            Pkcs12Error::Malformed { .. } => 502,
-            Pkcs12Error::UnsupportedAlgorithm { .. } => 503,
-            Pkcs12Error::TooManyIterations { .. } => 504,
-            Pkcs12Error::TooLarge { .. } => 505,
-            Pkcs12Error::TooManyBags { .. } => 506,
-            Pkcs12Error::NoKey => 507,
-            Pkcs12Error::NoCertificateForKey => 508,
-            Pkcs12Error::Key(_) => 509,
-            Pkcs12Error::Random { .. } => 510,
+            Pkcs12Error::Empty => SMIME_PKCS12_EMPTY,
+            Pkcs12Error::WrongPassword => SMIME_PKCS12_WRONG_PASSWORD,
+            Pkcs12Error::Malformed { .. } => SMIME_PKCS12_MALFORMED,
+            Pkcs12Error::UnsupportedAlgorithm { .. } => SMIME_PKCS12_UNSUPPORTED_ALGORITHM,
+            Pkcs12Error::TooManyIterations { .. } => SMIME_PKCS12_TOO_MANY_ITERATIONS,
+            Pkcs12Error::TooLarge { .. } => SMIME_PKCS12_TOO_LARGE,
+            Pkcs12Error::TooManyBags { .. } => SMIME_PKCS12_TOO_MANY_BAGS,
+            Pkcs12Error::NoKey => SMIME_PKCS12_NO_KEY,
+            Pkcs12Error::NoCertificateForKey => SMIME_PKCS12_NO_CERTIFICATE_FOR_KEY,
+            Pkcs12Error::Key(e) => e.code(),
+            Pkcs12Error::Random { .. } => SMIME_PKCS12_RANDOM,
         }
     }
 
@@ -145,7 +147,7 @@ impl fmt::Display for Pkcs12Error {
                 f,
                 "no certificate in the PKCS#12 file belongs to its private key"
             ),
-            Pkcs12Error::Key(e) => write!(f, "PKCS#12: {e}"),
+            Pkcs12Error::Key(_) => write!(f, "PKCS#12: unusable key or certificate"),
             Pkcs12Error::Random { detail } => {
                 write!(f, "PKCS#12: the random number generator failed: {detail}")
             }
@@ -911,7 +913,14 @@ mod tests {
             Pkcs12Error::Random { detail: "x".into() },
         ];
         let mut codes: Vec<u32> = all.iter().map(Pkcs12Error::code).collect();
-        assert!(codes.iter().all(|c| (500..600).contains(c)));
+        // Key keeps the code of the key error it wraps; every other variant has its own.
+        assert_eq!(codes[9], KeyError::Mismatch.code());
+        assert!(
+            codes
+                .iter()
+                .enumerate()
+                .all(|(i, c)| i == 9 || (500..600).contains(c))
+        );
         codes.sort_unstable();
         codes.dedup();
         assert_eq!(codes.len(), all.len());

@@ -32,8 +32,10 @@ pub enum SignerCertificateProblem {
         detail: String,
     },
     /// The signing time is outside the certificate's validity period (expired, not yet valid).
+    /// Transparent: the failure's message and code.
     Validity(ValidityFailure),
     /// The key usage extension allows neither digitalSignature nor nonRepudiation.
+    /// Transparent: the failure's message and code.
     KeyUsage(KeyUsageFailure),
     /// The extended key usage extension does not allow e-mail protection.
     ExtendedKeyUsage(EkuFailure),
@@ -45,17 +47,42 @@ impl std::fmt::Display for SignerCertificateProblem {
             SignerCertificateProblem::Unparsable { detail } => {
                 write!(f, "the signer certificate cannot be read: {detail}")
             }
-            SignerCertificateProblem::Validity(e) => write!(f, "{e}"),
-            SignerCertificateProblem::KeyUsage(e) => write!(f, "{e}"),
-            SignerCertificateProblem::ExtendedKeyUsage(e) => write!(
+            // Transparent: the check's own message.
+            SignerCertificateProblem::Validity(e) => std::fmt::Display::fmt(e, f),
+            SignerCertificateProblem::KeyUsage(e) => std::fmt::Display::fmt(e, f),
+            SignerCertificateProblem::ExtendedKeyUsage(_) => write!(
                 f,
-                "{e}: the extended key usage must include emailProtection"
+                "the signer certificate's extended key usage must include emailProtection"
             ),
         }
     }
 }
 
-impl std::error::Error for SignerCertificateProblem {}
+impl std::error::Error for SignerCertificateProblem {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SignerCertificateProblem::ExtendedKeyUsage(e) => Some(e),
+            SignerCertificateProblem::Unparsable { .. }
+            | SignerCertificateProblem::Validity(_)
+            | SignerCertificateProblem::KeyUsage(_) => None,
+        }
+    }
+}
+
+impl SignerCertificateProblem {
+    /// The stable numeric code of this problem: [`crate::error::codes::SMIME_CERT_UNPARSABLE`]
+    /// or the code of the failed check (900–949).
+    pub fn code(&self) -> u32 {
+        match self {
+            SignerCertificateProblem::Unparsable { .. } => {
+                crate::error::codes::SMIME_CERT_UNPARSABLE
+            }
+            SignerCertificateProblem::Validity(e) => e.code(),
+            SignerCertificateProblem::KeyUsage(e) => e.code(),
+            SignerCertificateProblem::ExtendedKeyUsage(e) => e.code(),
+        }
+    }
+}
 
 /// Checks that a certificate may sign e-mail at `time`: within its validity period, a key
 /// usage (if present) with digitalSignature or nonRepudiation, and an extended key usage (if
@@ -321,7 +348,7 @@ fn sign_one(
     };
     let signature = key
         .sign_digest(scheme, digest, &to_sign)
-        .map_err(|detail| SignError::KeyOperation { detail })?;
+        .map_err(SignError::KeyOperation)?;
     Ok(SignerInfoParts {
         issuer: tbs.issuer().clone(),
         serial: tbs.serial_number().clone(),

@@ -484,6 +484,15 @@ fn limits_are_checked_on_load() {
     // A file that cannot be read at all.
     let missing = load(&dir.path().join("missing"), &key(), &limits());
     assert!(matches!(missing, Err(StoreError::Io { .. })), "{missing:?}");
+    // The I/O error keeps its kind, and the code says which.
+    let missing = missing.expect_err("missing file");
+    assert_eq!(missing.io_kind(), Some(std::io::ErrorKind::NotFound));
+    assert_eq!(missing.code(), smime::error::codes::SMIME_IO_NOT_FOUND);
+    let message = smime::error::display_chain(&missing);
+    assert!(
+        message.starts_with("keyring file I/O failed: opening "),
+        "{message}"
+    );
 }
 
 #[test]
@@ -496,7 +505,9 @@ fn save_into_a_removed_directory_is_io() {
     std::fs::remove_dir_all(&sub).expect("remove the directory");
     let error = save(&path, &full_snapshot(), &key()).expect_err("save into a removed directory");
     assert!(matches!(error, StoreError::Io { .. }), "{error:?}");
-    assert_eq!(error.code(), 850);
+    // The code is that of the I/O error: the directory is not found.
+    assert_eq!(error.io_kind(), Some(std::io::ErrorKind::NotFound));
+    assert_eq!(error.code(), smime::error::codes::SMIME_IO_NOT_FOUND);
     assert!(!sub.exists());
 }
 
@@ -579,7 +590,9 @@ fn save_into_a_read_only_directory_is_io_and_keeps_the_previous_file() {
     let (ok, stderr) = save_once_via(wrapper, &path);
     std::fs::set_permissions(&sub, std::fs::Permissions::from_mode(0o755)).expect("chmod back");
     assert!(!ok, "saving into a read-only directory succeeded");
-    assert!(stderr.starts_with("error 850:"), "{stderr}");
+    // The code is the I/O error's: permission denied.
+    let code = smime::error::codes::SMIME_IO_PERMISSION_DENIED;
+    assert!(stderr.starts_with(&format!("error {code}: ")), "{stderr}");
     assert_eq!(std::fs::read(&path).expect("read"), before);
     assert_eq!(others_in(&sub, "keyring"), Vec::<String>::new());
     assert_eq!(load(&path, &key(), &limits()), Ok(small_snapshot()));
@@ -596,7 +609,9 @@ fn save_that_cannot_write_everything_keeps_the_previous_file() {
     // part-way, after the temporary file was created.
     let (ok, stderr) = save_once_via(r#"trap '' XFSZ; ulimit -f 16; exec "$@""#, &path);
     assert!(!ok, "the save succeeded despite the file size limit");
-    assert!(stderr.starts_with("error 850:"), "{stderr}");
+    // An I/O error (EFBIG has no code of its own: SMIME_IO_OTHER).
+    let code = smime::error::codes::SMIME_IO_OTHER;
+    assert!(stderr.starts_with(&format!("error {code}: ")), "{stderr}");
     assert_eq!(std::fs::read(&path).expect("read"), before);
     assert_eq!(others_in(dir.path(), "keyring"), Vec::<String>::new());
     // Without the limit the same save works.

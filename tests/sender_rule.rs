@@ -444,7 +444,12 @@ fn the_signing_rule_refuses_what_a_verifier_would_refuse() {
     let identity = Identity::new(key, f.alice.certificate()).expect("identity");
     let err = identity.check_can_sign(later).unwrap_err();
     assert!(err.to_string().contains("expired"), "{err}");
-    assert_eq!(smime::SignError::CertificateNotUsable(err).code(), 208);
+    // The code is the reason's own, and signing keeps it.
+    assert_eq!(err.code(), smime::error::codes::SMIME_CERT_EXPIRED);
+    let sign_error = smime::SignError::CertificateNotUsable(err);
+    assert_eq!(sign_error.code(), smime::error::codes::SMIME_CERT_EXPIRED);
+    let message = smime::error::display_chain(&sign_error);
+    assert!(message.contains("expired"), "{message}");
     assert!(identity.check_can_sign(now).is_ok());
 }
 

@@ -43,21 +43,28 @@ impl Steps {
 /// Runs the demo; exit code 0 when every step behaved as expected, 1 otherwise.
 pub fn run() -> Result<u8, Usage> {
     println!("smime demo: a throwaway PKI (root -> intermediate -> users), all keys in memory\n");
-    let mut pki = DemoPki::new()?;
-    let alice = pki.user("Alice", &["alice@example.com"], Window::days(365))?;
-    let bob = pki.user("Bob", &["bob@example.com"], Window::days(365))?;
-    let old = pki.user(
-        "Alice (expired)",
-        &["alice@example.com"],
-        Window::expired(30),
-    )?;
+    let mut pki = DemoPki::new().map_err(Usage)?;
+    let alice = pki
+        .user("Alice", &["alice@example.com"], Window::days(365))
+        .map_err(Usage)?;
+    let bob = pki
+        .user("Bob", &["bob@example.com"], Window::days(365))
+        .map_err(Usage)?;
+    let old = pki
+        .user(
+            "Alice (expired)",
+            &["alice@example.com"],
+            Window::expired(30),
+        )
+        .map_err(Usage)?;
     let stranger_root = crate::pki::issue(
         "CN=some other root",
         crate::pki::Role::Ca,
         None,
         Window::days(365),
         9,
-    )?;
+    )
+    .map_err(Usage)?;
 
     let chain = vec![pki.intermediate.cert.clone()];
     let signer = |who: &crate::pki::Issued| -> Result<Signer, Usage> {
@@ -242,7 +249,9 @@ pub fn run() -> Result<u8, Usage> {
         std::slice::from_ref(&bob.cert),
         &EncryptOptions::default(),
     )?;
-    let bob_renewed = pki.user("Bob", &["bob@example.com"], Window::days(365))?;
+    let bob_renewed = pki
+        .user("Bob", &["bob@example.com"], Window::days(365))
+        .map_err(Usage)?;
     let history = [bob_key(&bob_renewed), bob_key(&bob)];
     let d = decrypt_der(&old_mail, &history, &smime::policy::Policy::default())?;
     steps.check(
@@ -332,7 +341,9 @@ fn keyring_steps(
     bob_ring.add_intermediate(&pki.intermediate.cert)?;
     bob_ring.add_identity(&pkcs8(bob)?, &bob.cert, chain.to_vec(), None)?;
     bob_ring.add_contact(&alice.cert, Source::Manual, now)?;
-    let dave = pki.user("Dave (expired)", &["dave@example.com"], Window::expired(10))?;
+    let dave = pki
+        .user("Dave (expired)", &["dave@example.com"], Window::expired(10))
+        .map_err(Usage)?;
     bob_ring.add_contact(&dave.cert, Source::Manual, now)?;
 
     // 13. Bob encrypts to Alice's certificate from his keyring; then Alice renews.
@@ -343,7 +354,9 @@ fn keyring_steps(
         not_before: now - Duration::from_secs(1800),
         not_after: now + Duration::from_secs(365 * 86_400),
     };
-    let alice2 = pki.user("Alice", &["alice@example.com"], renewed_window)?;
+    let alice2 = pki
+        .user("Alice", &["alice@example.com"], renewed_window)
+        .map_err(Usage)?;
     alice_ring.add_identity(
         &pkcs8(&alice2)?,
         &alice2.cert,
@@ -451,7 +464,7 @@ fn keyring_steps(
             && matches!(wrong, Err(KeyringError::Store(StoreError::WrongKey))),
     );
     if let Err(e) = saved.and(loaded.map(|_| ())) {
-        println!("      {e}");
+        println!("      {}", smime::error::display_chain(&e));
     }
     Ok(())
 }

@@ -75,7 +75,9 @@ impl KeyringFile {
         self.ring
             .save(Path::new(&self.path), &self.key)
             .map_err(|e| match e {
-                KeyringError::Store(StoreError::Io { .. }) => Usage(format!("{e}")),
+                KeyringError::Store(StoreError::Io { .. }) => {
+                    Usage(smime::error::display_chain(&e))
+                }
                 other => Usage(format!("{}: {other}", self.path)),
             })
     }
@@ -112,7 +114,7 @@ fn load(path: &str, key_path: &str) -> Result<KeyringFile, Usage> {
         KeyringError::Store(StoreError::WrongKey) => Usage(format!(
             "{path}: {e} (wrong key: {key_path} is not the key this keyring was sealed with)"
         )),
-        KeyringError::Store(StoreError::Io { .. }) => Usage(format!("{e}")),
+        KeyringError::Store(StoreError::Io { .. }) => Usage(smime::error::display_chain(&e)),
         other => Usage(format!("{path}: {other}")),
     })?;
     Ok(KeyringFile {
@@ -661,7 +663,7 @@ fn cmd_import(argv: &[String]) -> Result<u8, Usage> {
                 let mut imp = kf
                     .ring
                     .import_pkcs12(&bytes, password.as_deref().unwrap_or_default())
-                    .map_err(|e| Usage(format!("{file}: {e}")))?;
+                    .map_err(|e| Usage(format!("{file}: {}", smime::error::display_chain(&e))))?;
                 if let Some(label) = label {
                     relabel(&mut kf.ring, &mut imp, label)?;
                 }
@@ -1119,7 +1121,7 @@ fn cmd_export(argv: &[String]) -> Result<u8, Usage> {
         let p12 = kf
             .ring
             .export_pkcs12(&fp, password)
-            .map_err(|e| Usage(format!("{fp}: {e}")))?;
+            .map_err(|e| Usage(format!("{fp}: {}", smime::error::display_chain(&e))))?;
         write_private_replace(out, &p12)?;
         eprintln!("exported identity {fp} to {out} (PKCS#12, AES-256-CBC, HMAC-SHA-256)");
         return Ok(0);

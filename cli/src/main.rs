@@ -81,9 +81,9 @@ struct Usage(String);
 /// What [`Args::parse`] returns for `-h` or `--help`: the usage text is printed, exit code 0.
 const HELP: &str = "\0help";
 
-impl<E: std::fmt::Display> From<E> for Usage {
+impl<E: std::error::Error> From<E> for Usage {
     fn from(e: E) -> Self {
-        Usage(e.to_string())
+        Usage(smime::error::display_chain(&e))
     }
 }
 
@@ -319,7 +319,7 @@ fn cmd_sign(argv: &[String]) -> Result<u8, Usage> {
         // not sign e-mail now is refused with the reason, before anything is signed.
         signers.push(
             Signer::new_checked(id.key, id.cert, std::time::SystemTime::now())
-                .map_err(|e| Usage(e.to_string()))?
+                .map_err(|e| Usage(smime::error::display_chain(&e)))?
                 .with_chain(full),
         );
     }
@@ -482,7 +482,7 @@ fn load_identities(
             password,
             &smime::pkcs12::Pkcs12Limits::default(),
         )
-        .map_err(|e| Usage(format!("{file}: {e}")))?;
+        .map_err(|e| Usage(format!("{file}: {}", smime::error::display_chain(&e))))?;
         out.push(Identity {
             key: Arc::new(id.key),
             cert: id.certificate,
@@ -719,7 +719,7 @@ fn cmd_encrypt(argv: &[String]) -> Result<u8, Usage> {
         full.extend(chain.iter().cloned());
         signers.push(
             Signer::new_checked(key, cert, std::time::SystemTime::now())
-                .map_err(|e| Usage(e.to_string()))?
+                .map_err(|e| Usage(smime::error::display_chain(&e)))?
                 .with_chain(full),
         );
     }

@@ -172,7 +172,9 @@ pub fn issue(
     let digest = DigestAlgorithm::Sha256
         .digest(&tbs)
         .ok_or("SHA-256 unavailable")?;
-    let sig = issuer_key.sign_digest(SignatureScheme::Ecdsa, DigestAlgorithm::Sha256, &digest)?;
+    let sig = issuer_key
+        .sign_digest(SignatureScheme::Ecdsa, DigestAlgorithm::Sha256, &digest)
+        .map_err(|e| e.to_string())?;
     let mut bits = vec![0u8];
     bits.extend_from_slice(&sig);
     let cert = tlv(0x30, &[tbs, sig_alg, tlv(0x03, &bits)].concat());

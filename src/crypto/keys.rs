@@ -64,37 +64,140 @@ pub enum RsaDecryptPadding {
     },
 }
 
+/// Why a private-key operation ([`PrivateKey::sign_digest`], [`PrivateKey::rsa_decrypt`],
+/// [`PrivateKey::ecdh`]) did not produce a result.
+///
+/// A key held elsewhere (a platform keystore, a smart card, a C callback) reports its failure
+/// with one of these; the codes are in [`crate::error::codes`] (1100–1149). The messages are
+/// shown to the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeyOperationError {
+    /// The key cannot do this operation: the wrong kind of key (ECDH with an RSA key), or a
+    /// scheme, padding or digest it does not implement.
+    Unsupported {
+        /// What was asked, for a person.
+        detail: String,
+    },
+    /// The input is not valid for the operation: a digest of the wrong length, a peer's
+    /// public point that is not on the curve.
+    InvalidInput {
+        /// What was wrong, for a person.
+        detail: String,
+    },
+    /// The user or the platform declined: a cancelled PIN or biometric prompt, an access
+    /// policy that refuses this application.
+    Refused {
+        /// Who declined and how, for a person.
+        detail: String,
+    },
+    /// The key cannot be reached now: a removed smart card, a locked keystore.
+    Unavailable {
+        /// What is missing, for a person.
+        detail: String,
+    },
+    /// The operation failed.
+    Failed {
+        /// What failed, for a person.
+        detail: String,
+    },
+    /// A platform keystore failed with a code of its own (an `OSStatus`, an `HRESULT`, a
+    /// PKCS#11 `CK_RV`).
+    Platform {
+        /// The platform's code, as it gave it.
+        code: i64,
+        /// The platform's message, for a person.
+        detail: String,
+    },
+}
+
+impl KeyOperationError {
+    /// The stable numeric code of this error (1100–1149).
+    pub fn code(&self) -> u32 {
+        use crate::error::codes::*;
+        match self {
+            KeyOperationError::Unsupported { .. } => SMIME_KEYOP_UNSUPPORTED,
+            KeyOperationError::InvalidInput { .. } => SMIME_KEYOP_INVALID_INPUT,
+            KeyOperationError::Refused { .. } => SMIME_KEYOP_REFUSED,
+            KeyOperationError::Unavailable { .. } => SMIME_KEYOP_UNAVAILABLE,
+            KeyOperationError::Failed { .. } => SMIME_KEYOP_FAILED,
+            KeyOperationError::Platform { .. } => SMIME_KEYOP_PLATFORM,
+        }
+    }
+
+    /// Shorthand for a [`KeyOperationError::Unsupported`].
+    pub fn unsupported(detail: impl Into<String>) -> Self {
+        KeyOperationError::Unsupported {
+            detail: detail.into(),
+        }
+    }
+
+    /// Shorthand for a [`KeyOperationError::Failed`].
+    pub fn failed(detail: impl Into<String>) -> Self {
+        KeyOperationError::Failed {
+            detail: detail.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for KeyOperationError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KeyOperationError::Unsupported { detail } => {
+                write!(f, "the key cannot do this: {detail}")
+            }
+            KeyOperationError::InvalidInput { detail } => {
+                write!(f, "invalid input for the key: {detail}")
+            }
+            KeyOperationError::Refused { detail } => write!(f, "refused: {detail}"),
+            KeyOperationError::Unavailable { detail } => {
+                write!(f, "the key is not available: {detail}")
+            }
+            KeyOperationError::Failed { detail } => f.write_str(detail),
+            KeyOperationError::Platform { code, detail } => {
+                write!(f, "{detail} (platform code {code})")
+            }
+        }
+    }
+}
+
+impl std::error::Error for KeyOperationError {}
+
 /// A private key. Implement it to sign or decrypt with a key held elsewhere (a platform
-/// keystore); the operations a key cannot do return an error.
+/// keystore); the operations a key cannot do return [`KeyOperationError::Unsupported`].
 pub trait PrivateKey: Send + Sync {
     /// The kind and size of the key.
     fn kind(&self) -> KeyKind;
     /// The public key as a DER SubjectPublicKeyInfo (used to check it matches a certificate).
     fn public_key_der(&self) -> Result<Vec<u8>, KeyError>;
     /// Signs `digest`, the output of `algorithm`, under `scheme`. An ECDSA signature is
-    /// returned DER-encoded. The error text is shown to the user.
+    /// returned DER-encoded. The error's message is shown to the user.
     fn sign_digest(
         &self,
         scheme: SignatureScheme,
         algorithm: DigestAlgorithm,
         digest: &[u8],
-    ) -> Result<Vec<u8>, String>;
+    ) -> Result<Vec<u8>, KeyOperationError>;
 
     /// Decrypts an RSA key-transport ciphertext. The default refuses.
     fn rsa_decrypt(
         &self,
         padding: &RsaDecryptPadding,
         ciphertext: &[u8],
-    ) -> Result<Zeroizing<Vec<u8>>, String> {
+    ) -> Result<Zeroizing<Vec<u8>>, KeyOperationError> {
         let _ = (padding, ciphertext);
-        Err("this key cannot decrypt with RSA".into())
+        Err(KeyOperationError::unsupported(
+            "this key cannot decrypt with RSA",
+        ))
     }
 
     /// Elliptic-curve Diffie-Hellman with the peer's public point (SEC1 encoding): the
     /// x-coordinate of the shared point. The default refuses.
-    fn ecdh(&self, peer_public_sec1: &[u8]) -> Result<Zeroizing<Vec<u8>>, String> {
+    fn ecdh(&self, peer_public_sec1: &[u8]) -> Result<Zeroizing<Vec<u8>>, KeyOperationError> {
         let _ = peer_public_sec1;
-        Err("this key cannot do key agreement".into())
+        Err(KeyOperationError::unsupported(
+            "this key cannot do key agreement",
+        ))
     }
 }
 
@@ -314,9 +417,11 @@ impl PrivateKey for SoftwareKey {
         scheme: SignatureScheme,
         algorithm: DigestAlgorithm,
         digest: &[u8],
-    ) -> Result<Vec<u8>, String> {
+    ) -> Result<Vec<u8>, KeyOperationError> {
         if digest.len() != algorithm.output_len() {
-            return Err("digest length does not match its algorithm".into());
+            return Err(KeyOperationError::InvalidInput {
+                detail: "the digest length does not match its algorithm".into(),
+            });
         }
         match (&self.inner, scheme) {
             (Inner::Rsa(k), SignatureScheme::RsaPkcs1v15) => {
@@ -324,10 +429,15 @@ impl PrivateKey for SoftwareKey {
                     DigestAlgorithm::Sha256 => rsa::Pkcs1v15Sign::new::<sha2::Sha256>(),
                     DigestAlgorithm::Sha384 => rsa::Pkcs1v15Sign::new::<sha2::Sha384>(),
                     DigestAlgorithm::Sha512 => rsa::Pkcs1v15Sign::new::<sha2::Sha512>(),
-                    other => return Err(format!("{} is not used for signing", other.name())),
+                    other => {
+                        return Err(KeyOperationError::unsupported(format!(
+                            "{} is not used for signing",
+                            other.name()
+                        )));
+                    }
                 };
                 k.sign_with_rng(&mut os_rng(), padding, digest)
-                    .map_err(|e| e.to_string())
+                    .map_err(|e| KeyOperationError::failed(e.to_string()))
             }
             (Inner::Rsa(k), SignatureScheme::RsaPss) => {
                 let mut r = os_rng();
@@ -341,23 +451,33 @@ impl PrivateKey for SoftwareKey {
                     DigestAlgorithm::Sha512 => {
                         k.sign_with_rng(&mut r, rsa::Pss::<sha2::Sha512>::new(), digest)
                     }
-                    other => return Err(format!("{} is not used for signing", other.name())),
+                    other => {
+                        return Err(KeyOperationError::unsupported(format!(
+                            "{} is not used for signing",
+                            other.name()
+                        )));
+                    }
                 }
-                .map_err(|e| e.to_string())
+                .map_err(|e| KeyOperationError::failed(e.to_string()))
             }
             (Inner::P256(k), SignatureScheme::Ecdsa) => {
                 use signature::hazmat::PrehashSigner;
-                let sig: p256::ecdsa::DerSignature =
-                    k.sign_prehash(digest).map_err(|e| e.to_string())?;
+                let sig: p256::ecdsa::DerSignature = k
+                    .sign_prehash(digest)
+                    .map_err(|e| KeyOperationError::failed(e.to_string()))?;
                 Ok(sig.to_bytes().to_vec())
             }
             (Inner::P384(k), SignatureScheme::Ecdsa) => {
                 use signature::hazmat::PrehashSigner;
-                let sig: p384::ecdsa::DerSignature =
-                    k.sign_prehash(digest).map_err(|e| e.to_string())?;
+                let sig: p384::ecdsa::DerSignature = k
+                    .sign_prehash(digest)
+                    .map_err(|e| KeyOperationError::failed(e.to_string()))?;
                 Ok(sig.to_bytes().to_vec())
             }
-            (_, scheme) => Err(format!("a {} key cannot sign with {scheme:?}", self.kind())),
+            (_, scheme) => Err(KeyOperationError::unsupported(format!(
+                "a {} key cannot sign with {scheme:?}",
+                self.kind()
+            ))),
         }
     }
 
@@ -365,9 +485,12 @@ impl PrivateKey for SoftwareKey {
         &self,
         padding: &RsaDecryptPadding,
         ciphertext: &[u8],
-    ) -> Result<Zeroizing<Vec<u8>>, String> {
+    ) -> Result<Zeroizing<Vec<u8>>, KeyOperationError> {
         let Inner::Rsa(k) = &self.inner else {
-            return Err(format!("a {} key cannot decrypt with RSA", self.kind()));
+            return Err(KeyOperationError::unsupported(format!(
+                "a {} key cannot decrypt with RSA",
+                self.kind()
+            )));
         };
         let out = match padding {
             // Implicit rejection: a bad padding yields pseudo-random bytes, not an error.
@@ -387,28 +510,38 @@ impl PrivateKey for SoftwareKey {
                 DigestAlgorithm::Sha512 => {
                     k.decrypt_blinded(&mut os_rng(), rsa::Oaep::<sha2::Sha512>::new(), ciphertext)
                 }
-                other => return Err(format!("OAEP with {} is not supported", other.name())),
+                other => {
+                    return Err(KeyOperationError::unsupported(format!(
+                        "OAEP with {} is not supported",
+                        other.name()
+                    )));
+                }
             },
         };
         out.map(Zeroizing::new)
-            .map_err(|_| "RSA decryption failed".to_string())
+            .map_err(|_| KeyOperationError::failed("RSA decryption failed"))
     }
 
-    fn ecdh(&self, peer_public_sec1: &[u8]) -> Result<Zeroizing<Vec<u8>>, String> {
+    fn ecdh(&self, peer_public_sec1: &[u8]) -> Result<Zeroizing<Vec<u8>>, KeyOperationError> {
+        let invalid_point = |curve: &str| KeyOperationError::InvalidInput {
+            detail: format!("the peer's {curve} point is invalid"),
+        };
         match &self.inner {
             Inner::P256(k) => {
                 let peer = p256::PublicKey::from_sec1_bytes(peer_public_sec1)
-                    .map_err(|_| "the peer's P-256 point is invalid".to_string())?;
+                    .map_err(|_| invalid_point("P-256"))?;
                 let shared = p256::ecdh::diffie_hellman(k.as_nonzero_scalar(), peer.as_affine());
                 Ok(Zeroizing::new(shared.raw_secret_bytes().to_vec()))
             }
             Inner::P384(k) => {
                 let peer = p384::PublicKey::from_sec1_bytes(peer_public_sec1)
-                    .map_err(|_| "the peer's P-384 point is invalid".to_string())?;
+                    .map_err(|_| invalid_point("P-384"))?;
                 let shared = p384::ecdh::diffie_hellman(k.as_nonzero_scalar(), peer.as_affine());
                 Ok(Zeroizing::new(shared.raw_secret_bytes().to_vec()))
             }
-            Inner::Rsa(_) => Err("an RSA key cannot do key agreement".into()),
+            Inner::Rsa(_) => Err(KeyOperationError::unsupported(
+                "an RSA key cannot do key agreement",
+            )),
         }
     }
 }

@@ -149,6 +149,9 @@ impl KeyResolver for NoExternalKeys {
 }
 
 /// Errors of keyring operations.
+///
+/// The variants that wrap another error of the library (`Parse`, `Key`, `Pkcs12`, `Store`)
+/// are transparent: their message, source and code are the wrapped error's.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum KeyringError {
@@ -191,29 +194,37 @@ pub enum KeyringError {
 }
 
 impl KeyringError {
-    /// The stable numeric code of this error (800–849).
+    /// The stable numeric code of this error (800–849), or the wrapped error's for `Parse`,
+    /// `Key`, `Pkcs12` and `Store`.
     pub fn code(&self) -> u32 {
+        use crate::error::codes::*;
         match self {
-            KeyringError::Parse(_) => 800,
-            KeyringError::Key(_) => 801,
-            KeyringError::Pkcs12(_) => 802,
-            KeyringError::Store(_) => 803,
-            KeyringError::NotFound { .. } => 804,
-            KeyringError::NoSigningIdentity { .. } => 805,
-            KeyringError::RecipientsNotReady { .. } => 806,
-            KeyringError::NothingToImport { .. } => 807,
-            KeyringError::Unsuitable { .. } => 808,
+            KeyringError::Parse(e) => e.code(),
+            KeyringError::Key(e) => e.code(),
+            KeyringError::Pkcs12(e) => e.code(),
+            KeyringError::Store(e) => e.code(),
+            KeyringError::NotFound { .. } => SMIME_KEYRING_NOT_FOUND,
+            KeyringError::NoSigningIdentity { .. } => SMIME_KEYRING_NO_SIGNING_IDENTITY,
+            KeyringError::RecipientsNotReady { .. } => SMIME_KEYRING_RECIPIENTS_NOT_READY,
+            KeyringError::NothingToImport { .. } => SMIME_KEYRING_NOTHING_TO_IMPORT,
+            KeyringError::Unsuitable { .. } => SMIME_KEYRING_UNSUITABLE,
         }
+    }
+
+    /// The kind of the I/O error behind this error, if it is one.
+    pub fn io_kind(&self) -> Option<std::io::ErrorKind> {
+        crate::error::io_kind(self)
     }
 }
 
 impl fmt::Display for KeyringError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            KeyringError::Parse(e) => write!(f, "{e}"),
-            KeyringError::Key(e) => write!(f, "{e}"),
-            KeyringError::Pkcs12(e) => write!(f, "{e}"),
-            KeyringError::Store(e) => write!(f, "{e}"),
+            // Transparent: the wrapped error's message (and source).
+            KeyringError::Parse(e) => fmt::Display::fmt(e, f),
+            KeyringError::Key(e) => fmt::Display::fmt(e, f),
+            KeyringError::Pkcs12(e) => fmt::Display::fmt(e, f),
+            KeyringError::Store(e) => fmt::Display::fmt(e, f),
             KeyringError::NotFound { what } => write!(f, "not in the keyring: {what}"),
             KeyringError::NoSigningIdentity { address, reason } => {
                 write!(f, "no identity can sign mail from {address}: {reason}")
@@ -234,7 +245,22 @@ impl fmt::Display for KeyringError {
     }
 }
 
-impl std::error::Error for KeyringError {}
+impl std::error::Error for KeyringError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            // Transparent: Display is the wrapped error's.
+            KeyringError::Parse(e) => e.source(),
+            KeyringError::Key(e) => e.source(),
+            KeyringError::Pkcs12(e) => e.source(),
+            KeyringError::Store(e) => e.source(),
+            KeyringError::NotFound { .. }
+            | KeyringError::NoSigningIdentity { .. }
+            | KeyringError::RecipientsNotReady { .. }
+            | KeyringError::NothingToImport { .. }
+            | KeyringError::Unsuitable { .. } => None,
+        }
+    }
+}
 
 impl From<ParseError> for KeyringError {
     fn from(e: ParseError) -> Self {
@@ -1002,7 +1028,12 @@ mod tests {
             },
         ];
         let mut codes: Vec<u32> = errors.iter().map(KeyringError::code).collect();
-        assert!(codes.iter().all(|c| (800..850).contains(c)));
+        // The first three wrap another error and keep its code; the others have their own.
+        assert_eq!(
+            codes[..3],
+            [ParseError::Empty.code(), KeyError::Mismatch.code(), 501]
+        );
+        assert!(codes[3..].iter().all(|c| (800..850).contains(c)));
         codes.sort_unstable();
         codes.dedup();
         assert_eq!(codes.len(), errors.len());

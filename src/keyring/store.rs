@@ -33,6 +33,7 @@
 //! previous file or the new one, never a mix.
 
 use super::snapshot::{ContactRecord, IdentityRecord, Snapshot, Source, StoredKey, Timestamp};
+use crate::error::IoError;
 use aes_gcm::aead::{AeadInOut, KeyInit};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -84,10 +85,13 @@ type HmacSha256 = Hmac<Sha256>;
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum StoreError {
-    /// Reading or writing the file system failed (code 850).
+    /// Reading or writing the file system failed (the code of the [`IoError`], by its kind:
+    /// [`crate::error::codes::SMIME_IO_NOT_FOUND`]…).
     Io {
-        /// The operation, the path and the system's message.
-        detail: String,
+        /// The operation and the path ("writing /home/a/keyring").
+        context: String,
+        /// The I/O error, its kind kept.
+        source: IoError,
     },
     /// The bytes are not a keyring file: too short to hold the magic, or the magic differs
     /// (code 851).
@@ -115,26 +119,43 @@ pub enum StoreError {
     },
     /// The sealing key material is not 32 bytes or 64 hex digits (code 857).
     InvalidKey,
+    /// The system random number generator failed (code 858).
+    Random {
+        /// What the generator said.
+        detail: String,
+    },
 }
 
 impl StoreError {
-    /// The stable number of this error (850–899).
+    /// The stable number of this error (850–899), or the [`IoError`]'s for
+    /// [`StoreError::Io`].
     pub fn code(&self) -> u32 {
+        use crate::error::codes::*;
         match self {
-            StoreError::Io { .. } => 850,
-            StoreError::NotAKeyring => 851,
-            StoreError::UnsupportedVersion { .. } => 852,
-            StoreError::Truncated => 853,
-            StoreError::Corrupted => 854,
-            StoreError::WrongKey => 855,
-            StoreError::TooLarge { .. } => 856,
-            StoreError::InvalidKey => 857,
+            StoreError::Io { source, .. } => source.code(),
+            StoreError::NotAKeyring => SMIME_STORE_NOT_A_KEYRING,
+            StoreError::UnsupportedVersion { .. } => SMIME_STORE_UNSUPPORTED_VERSION,
+            StoreError::Truncated => SMIME_STORE_TRUNCATED,
+            StoreError::Corrupted => SMIME_STORE_CORRUPTED,
+            StoreError::WrongKey => SMIME_STORE_WRONG_KEY,
+            StoreError::TooLarge { .. } => SMIME_STORE_TOO_LARGE,
+            StoreError::InvalidKey => SMIME_STORE_INVALID_KEY,
+            StoreError::Random { .. } => SMIME_STORE_RANDOM,
         }
     }
 
-    fn io(what: &str, path: &Path, e: &io::Error) -> StoreError {
+    /// The kind of the I/O error, for [`StoreError::Io`].
+    pub fn io_kind(&self) -> Option<io::ErrorKind> {
+        match self {
+            StoreError::Io { source, .. } => Some(source.kind()),
+            _ => None,
+        }
+    }
+
+    fn io(what: &str, path: &Path, e: io::Error) -> StoreError {
         StoreError::Io {
-            detail: format!("{what} {}: {e}", path.display()),
+            context: format!("{what} {}", path.display()),
+            source: e.into(),
         }
     }
 }
@@ -142,7 +163,7 @@ impl StoreError {
 impl fmt::Display for StoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            StoreError::Io { detail } => write!(f, "keyring file I/O failed: {detail}"),
+            StoreError::Io { context, .. } => write!(f, "keyring file I/O failed: {context}"),
             StoreError::NotAKeyring => f.write_str("not a keyring file"),
             StoreError::UnsupportedVersion { found, supported } => write!(
                 f,
@@ -158,15 +179,32 @@ impl fmt::Display for StoreError {
             StoreError::InvalidKey => f.write_str(
                 "invalid keyring sealing key: expected 32 bytes or 64 hexadecimal digits",
             ),
+            StoreError::Random { detail } => {
+                write!(f, "the system random number generator failed: {detail}")
+            }
         }
     }
 }
 
-impl std::error::Error for StoreError {}
+impl std::error::Error for StoreError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StoreError::Io { source, .. } => Some(source),
+            StoreError::NotAKeyring
+            | StoreError::UnsupportedVersion { .. }
+            | StoreError::Truncated
+            | StoreError::Corrupted
+            | StoreError::WrongKey
+            | StoreError::TooLarge { .. }
+            | StoreError::InvalidKey
+            | StoreError::Random { .. } => None,
+        }
+    }
+}
 
 fn rng_error(e: getrandom::Error) -> StoreError {
-    StoreError::Io {
-        detail: format!("the system random number generator failed: {e}"),
+    StoreError::Random {
+        detail: e.to_string(),
     }
 }
 
@@ -517,9 +555,11 @@ pub fn save(path: &Path, snapshot: &Snapshot, key: &SealingKey) -> Result<(), St
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     let Some(name) = path.file_name() else {
-        return Err(StoreError::Io {
-            detail: format!("{} does not name a file", path.display()),
-        });
+        return Err(StoreError::io(
+            "writing",
+            path,
+            io::Error::new(io::ErrorKind::InvalidInput, "the path does not name a file"),
+        ));
     };
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
@@ -529,10 +569,10 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     let written = file
         .write_all(bytes)
         .and_then(|()| file.sync_all())
-        .map_err(|e| StoreError::io("writing", &temp_path, &e));
+        .map_err(|e| StoreError::io("writing", &temp_path, e));
     drop(file);
     let renamed = written.and_then(|()| {
-        fs::rename(&temp_path, path).map_err(|e| StoreError::io("renaming to", path, &e))
+        fs::rename(&temp_path, path).map_err(|e| StoreError::io("renaming to", path, e))
     });
     if let Err(e) = renamed {
         let _ = fs::remove_file(&temp_path);
@@ -561,11 +601,11 @@ fn create_temp(dir: &Path, name: &std::ffi::OsStr) -> Result<(PathBuf, File), St
         match options.open(&temp_path) {
             Ok(file) => return Ok((temp_path, file)),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last_error = Some(e),
-            Err(e) => return Err(StoreError::io("creating", &temp_path, &e)),
+            Err(e) => return Err(StoreError::io("creating", &temp_path, e)),
         }
     }
     let e = last_error.unwrap_or_else(|| io::Error::from(io::ErrorKind::AlreadyExists));
-    Err(StoreError::io("creating a temporary file in", dir, &e))
+    Err(StoreError::io("creating a temporary file in", dir, e))
 }
 
 /// Makes the rename durable. On Unix a failure is an error unless the file system cannot sync
@@ -584,7 +624,7 @@ fn sync_dir(dir: &Path) -> Result<(), StoreError> {
             Ok(())
         }
         Err(_) if cfg!(not(unix)) => Ok(()),
-        Err(e) => Err(StoreError::io("syncing the directory", dir, &e)),
+        Err(e) => Err(StoreError::io("syncing the directory", dir, e)),
     }
 }
 
@@ -598,10 +638,10 @@ pub fn load(path: &Path, key: &SealingKey, limits: &StoreLimits) -> Result<Snaps
         what: "file",
         limit: limits.max_file_size,
     };
-    let file = File::open(path).map_err(|e| StoreError::io("opening", path, &e))?;
+    let file = File::open(path).map_err(|e| StoreError::io("opening", path, e))?;
     let size = file
         .metadata()
-        .map_err(|e| StoreError::io("reading the metadata of", path, &e))?
+        .map_err(|e| StoreError::io("reading the metadata of", path, e))?
         .len();
     if size > limits.max_file_size {
         return Err(too_large);
@@ -612,7 +652,7 @@ pub fn load(path: &Path, key: &SealingKey, limits: &StoreLimits) -> Result<Snaps
         .map_err(|_| too_large.clone())?;
     file.take(limits.max_file_size.saturating_add(1))
         .read_to_end(&mut bytes)
-        .map_err(|e| StoreError::io("reading", path, &e))?;
+        .map_err(|e| StoreError::io("reading", path, e))?;
     unseal(&bytes, key, limits)
 }
 
@@ -1451,7 +1491,10 @@ mod tests {
     #[test]
     fn error_codes_are_distinct_and_in_range() {
         let all = [
-            StoreError::Io { detail: "x".into() },
+            StoreError::Io {
+                context: "x".into(),
+                source: io::Error::other("x").into(),
+            },
             StoreError::NotAKeyring,
             StoreError::UnsupportedVersion {
                 found: 2,
@@ -1465,9 +1508,12 @@ mod tests {
                 limit: 1,
             },
             StoreError::InvalidKey,
+            StoreError::Random { detail: "x".into() },
         ];
         let mut codes: Vec<u32> = all.iter().map(StoreError::code).collect();
-        assert!(codes.iter().all(|c| (850..=899).contains(c)));
+        // Io has the I/O error's code; every other variant one in 850–899.
+        assert_eq!(codes[0], crate::error::codes::SMIME_IO_OTHER);
+        assert!(codes[1..].iter().all(|c| (850..=899).contains(c)));
         codes.sort_unstable();
         codes.dedup();
         assert_eq!(codes.len(), all.len());

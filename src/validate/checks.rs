@@ -51,6 +51,17 @@ impl fmt::Display for ValidityFailure {
 
 impl std::error::Error for ValidityFailure {}
 
+impl ValidityFailure {
+    /// The stable numeric code of this failure (900–949).
+    pub fn code(&self) -> u32 {
+        use crate::error::codes::*;
+        match self {
+            ValidityFailure::NotYetValid { .. } => SMIME_CERT_NOT_YET_VALID,
+            ValidityFailure::Expired { .. } => SMIME_CERT_EXPIRED,
+        }
+    }
+}
+
 fn unix_secs(t: SystemTime) -> u64 {
     t.duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -98,6 +109,17 @@ impl fmt::Display for KeyUsageFailure {
 
 impl std::error::Error for KeyUsageFailure {}
 
+impl KeyUsageFailure {
+    /// The stable numeric code of this failure (900–949).
+    pub fn code(&self) -> u32 {
+        use crate::error::codes::*;
+        match self {
+            KeyUsageFailure::NoSigningUsage => SMIME_CERT_KEY_USAGE_NO_SIGNING,
+            KeyUsageFailure::Malformed => SMIME_CERT_KEY_USAGE_MALFORMED,
+        }
+    }
+}
+
 /// Checks that the certificate's key may sign: an absent key usage extension allows it, a
 /// present one must have digitalSignature or nonRepudiation.
 pub fn check_signing_key_usage(cert: &Certificate) -> Result<(), KeyUsageFailure> {
@@ -143,6 +165,17 @@ impl fmt::Display for EkuFailure {
 }
 
 impl std::error::Error for EkuFailure {}
+
+impl EkuFailure {
+    /// The stable numeric code of this failure (900–949).
+    pub fn code(&self) -> u32 {
+        use crate::error::codes::*;
+        match self {
+            EkuFailure::NoEmailProtection { .. } => SMIME_CERT_EKU_NO_EMAIL_PROTECTION,
+            EkuFailure::Malformed => SMIME_CERT_EKU_MALFORMED,
+        }
+    }
+}
 
 /// Checks that the certificate may be used for e-mail: an absent extended key usage extension
 /// allows it; a present one must list emailProtection or anyExtendedKeyUsage.

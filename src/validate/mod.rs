@@ -259,6 +259,40 @@ impl fmt::Display for ChainFailure {
 
 impl std::error::Error for ChainFailure {}
 
+impl ChainFailure {
+    /// The stable numeric code of this failure (950–999).
+    pub fn code(&self) -> u32 {
+        use crate::error::codes::*;
+        match self {
+            ChainFailure::NoTrustAnchors => SMIME_CHAIN_NO_TRUST_ANCHORS,
+            ChainFailure::UnknownIssuer => SMIME_CHAIN_UNKNOWN_ISSUER,
+            ChainFailure::PinnedCertificate => SMIME_CHAIN_PINNED_CERTIFICATE,
+            ChainFailure::Expired { .. } => SMIME_CHAIN_EXPIRED,
+            ChainFailure::NotYetValid { .. } => SMIME_CHAIN_NOT_YET_VALID,
+            ChainFailure::BadSignature { .. } => SMIME_CHAIN_BAD_SIGNATURE,
+            ChainFailure::UnsupportedSignatureAlgorithm { .. } => {
+                SMIME_CHAIN_UNSUPPORTED_SIGNATURE_ALGORITHM
+            }
+            ChainFailure::WeakAlgorithm { .. } => SMIME_CHAIN_WEAK_ALGORITHM,
+            ChainFailure::NotCa { .. } => SMIME_CHAIN_NOT_CA,
+            ChainFailure::PathTooLong { .. } => SMIME_CHAIN_PATH_TOO_LONG,
+            ChainFailure::CaKeyUsage { .. } => SMIME_CHAIN_CA_KEY_USAGE,
+            ChainFailure::NameChaining { .. } => SMIME_CHAIN_NAME_CHAINING,
+            ChainFailure::NameConstraints { .. } => SMIME_CHAIN_NAME_CONSTRAINTS,
+            ChainFailure::NoAcceptablePolicy => SMIME_CHAIN_NO_ACCEPTABLE_POLICY,
+            ChainFailure::InvalidPolicyMapping { .. } => SMIME_CHAIN_INVALID_POLICY_MAPPING,
+            ChainFailure::UnprocessedCriticalExtension { .. } => {
+                SMIME_CHAIN_UNPROCESSED_CRITICAL_EXTENSION
+            }
+            ChainFailure::Revoked { .. } => SMIME_CHAIN_REVOKED,
+            ChainFailure::RevocationUnknown { .. } => SMIME_CHAIN_REVOCATION_UNKNOWN,
+            ChainFailure::EkuNotAllowed => SMIME_CHAIN_EKU_NOT_ALLOWED,
+            ChainFailure::Malformed { .. } => SMIME_CHAIN_MALFORMED,
+            ChainFailure::Other { .. } => SMIME_CHAIN_OTHER,
+        }
+    }
+}
+
 /// The revocation status of a validated path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]

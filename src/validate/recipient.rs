@@ -32,7 +32,8 @@ pub enum RecipientProblem {
         /// What is missing, for a person.
         detail: &'static str,
     },
-    /// Its extended key usage does not allow e-mail protection.
+    /// Its extended key usage does not allow e-mail protection (transparent: the failure's
+    /// message and code).
     ExtendedKeyUsage(EkuFailure),
     /// Its key cannot receive encrypted mail (not RSA, P-256 or P-384).
     UnsupportedKey {
@@ -60,7 +61,8 @@ impl fmt::Display for RecipientProblem {
                 crate::keyring::fmt_time(*not_before)
             ),
             RecipientProblem::KeyUsage { detail } => write!(f, "its key usage {detail}"),
-            RecipientProblem::ExtendedKeyUsage(e) => write!(f, "{e}"),
+            // Transparent: the extended key usage failure's message.
+            RecipientProblem::ExtendedKeyUsage(e) => fmt::Display::fmt(e, f),
             RecipientProblem::UnsupportedKey { algorithm } => {
                 write!(
                     f,
@@ -76,6 +78,21 @@ impl fmt::Display for RecipientProblem {
 }
 
 impl std::error::Error for RecipientProblem {}
+
+impl RecipientProblem {
+    /// The stable numeric code of this problem (900–949).
+    pub fn code(&self) -> u32 {
+        use crate::error::codes::*;
+        match self {
+            RecipientProblem::Expired { .. } => SMIME_CERT_EXPIRED,
+            RecipientProblem::NotYetValid { .. } => SMIME_CERT_NOT_YET_VALID,
+            RecipientProblem::KeyUsage { .. } => SMIME_CERT_KEY_USAGE_NO_ENCRYPTION,
+            RecipientProblem::ExtendedKeyUsage(e) => e.code(),
+            RecipientProblem::UnsupportedKey { .. } => SMIME_CERT_KEY_UNSUPPORTED,
+            RecipientProblem::WeakKey { .. } => SMIME_CERT_KEY_TOO_WEAK,
+        }
+    }
+}
 
 /// Whether `cert` may receive encrypted mail at `time` under `policy`: valid then, an RSA key
 /// of at least the policy's size (keyUsage, when present, with keyEncipherment) or a P-256 /
