@@ -905,6 +905,27 @@ mod tests {
         );
         add!(
             [
+                crate::cms::CmsError::Malformed(ParseError::Empty),
+                crate::cms::CmsError::NotEncrypted,
+                crate::cms::CmsError::UnsupportedAlgorithm { detail: s() },
+                crate::cms::CmsError::CannotDecrypt,
+                crate::cms::CmsError::RecipientRefused {
+                    recipient: s(),
+                    reason: s(),
+                },
+                crate::cms::CmsError::Encoding { detail: s() },
+            ],
+            |e: &crate::cms::CmsError| match e {
+                crate::cms::CmsError::Malformed(_)
+                | crate::cms::CmsError::NotEncrypted
+                | crate::cms::CmsError::UnsupportedAlgorithm { .. }
+                | crate::cms::CmsError::CannotDecrypt
+                | crate::cms::CmsError::RecipientRefused { .. }
+                | crate::cms::CmsError::Encoding { .. } => {}
+            }
+        );
+        add!(
+            [
                 KeyOperationError::Unsupported { detail: s() },
                 KeyOperationError::InvalidInput { detail: s() },
                 KeyOperationError::Refused { detail: s() },

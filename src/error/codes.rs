@@ -24,7 +24,7 @@
 //! | 850–899 | [`Area::KeyringFile`]: the sealed keyring file |
 //! | 900–949 | [`Area::CertificateUse`]: a certificate may not be used so (validity, key usage, EKU, key) |
 //! | 950–999 | [`Area::Chain`]: certificate path validation |
-//! | 1000–1099 | [`Area::Cms`]: CMS structures (reserved for the CMS layer's own error type) |
+//! | 1000–1099 | [`Area::Cms`]: CMS structures ([`crate::cms::CmsError`], inside the library) |
 //! | 1100–1149 | [`Area::KeyOperation`]: a private-key operation ([`crate::crypto::keys::PrivateKey`]) |
 //! | 1200–1249 | [`Area::Io`]: reading or writing files and streams, by [`std::io::ErrorKind`] |
 
@@ -257,7 +257,19 @@ pub const SMIME_CHAIN_MALFORMED: u32 = 969;
 /// [`crate::validate::ChainFailure::Other`]: any other reason.
 pub const SMIME_CHAIN_OTHER: u32 = 970;
 
-// --- CMS: 1000–1099 (reserved for the CMS layer's error type) --------------------------------
+// --- CMS: 1000–1099 ---------------------------------------------------------------------------
+
+/// [`crate::cms::CmsError::NotEncrypted`]: the ContentInfo is not (Auth)EnvelopedData.
+pub const SMIME_CMS_NOT_ENCRYPTED: u32 = 1001;
+/// [`crate::cms::CmsError::UnsupportedAlgorithm`]: an algorithm or parameter not supported.
+pub const SMIME_CMS_UNSUPPORTED_ALGORITHM: u32 = 1002;
+/// [`crate::cms::CmsError::CannotDecrypt`]: the content could not be recovered (one error for
+/// every cause).
+pub const SMIME_CMS_CANNOT_DECRYPT: u32 = 1003;
+/// [`crate::cms::CmsError::RecipientRefused`]: a recipient certificate cannot be encrypted to.
+pub const SMIME_CMS_RECIPIENT_REFUSED: u32 = 1004;
+/// [`crate::cms::CmsError::Encoding`]: writing a structure failed.
+pub const SMIME_CMS_ENCODING: u32 = 1005;
 
 // --- Key operation: 1100–1149 ----------------------------------------------------------------
 
@@ -296,25 +308,26 @@ pub const SMIME_IO_OTHER: u32 = 1249;
 /// Codes no error returns any more, kept so they are never given another meaning. Each was
 /// the code of a wrapping variant, which now returns the wrapped error's code.
 pub static RETIRED: &[u32] = &[
-    200, // SignError::Parse
-    204, // SignError::KeyOperation
-    205, // SignError::Key
-    207, // SignError::Io
-    208, // SignError::CertificateNotUsable
-    300, // VerifyError::Parse
-    301, // VerifyError::Certificate
-    302, // VerifyError::Io
-    404, // KeyError::Certificate
-    509, // Pkcs12Error::Key
-    600, // EncryptError::Parse
-    604, // EncryptError::Sign
-    700, // DecryptError::Parse
-    705, // DecryptError::Verify
-    800, // KeyringError::Parse
-    801, // KeyringError::Key
-    802, // KeyringError::Pkcs12
-    803, // KeyringError::Store
-    850, // StoreError::Io
+    200,  // SignError::Parse
+    204,  // SignError::KeyOperation
+    205,  // SignError::Key
+    207,  // SignError::Io
+    208,  // SignError::CertificateNotUsable
+    300,  // VerifyError::Parse
+    301,  // VerifyError::Certificate
+    302,  // VerifyError::Io
+    404,  // KeyError::Certificate
+    509,  // Pkcs12Error::Key
+    600,  // EncryptError::Parse
+    604,  // EncryptError::Sign
+    700,  // DecryptError::Parse
+    705,  // DecryptError::Verify
+    800,  // KeyringError::Parse
+    801,  // KeyringError::Key
+    802,  // KeyringError::Pkcs12
+    803,  // KeyringError::Store
+    850,  // StoreError::Io
+    1000, // CmsError::Malformed
 ];
 
 /// A group of codes: what kind of failure they name.
@@ -546,6 +559,13 @@ pub static ALL: &[Code] = rows![
         SMIME_CHAIN_EKU_NOT_ALLOWED,
         SMIME_CHAIN_MALFORMED,
         SMIME_CHAIN_OTHER,
+    ],
+    Cms: [
+        SMIME_CMS_NOT_ENCRYPTED,
+        SMIME_CMS_UNSUPPORTED_ALGORITHM,
+        SMIME_CMS_CANNOT_DECRYPT,
+        SMIME_CMS_RECIPIENT_REFUSED,
+        SMIME_CMS_ENCODING,
     ],
     KeyOperation: [
         SMIME_KEYOP_UNSUPPORTED,
