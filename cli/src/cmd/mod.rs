@@ -1,0 +1,203 @@
+//! One module per subcommand: its options (clap) and what it does. The library calls of a
+//! command stay in its own module.
+
+pub mod decrypt;
+pub mod demo;
+pub mod encrypt;
+pub mod inspect;
+pub mod keyring;
+pub mod sign;
+pub mod verify;
+
+use crate::{Usage, certs_from, errln, read_file, secret};
+use clap::{ArgMatches, Args, ValueEnum};
+use smime::crypto::keys::SoftwareKey;
+use smime::policy::Policy;
+use smime::sign::Signer;
+use std::sync::Arc;
+
+/// How revocation is checked.
+#[derive(ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Revocation {
+    /// Not checked
+    Off,
+    /// A certificate no usable CRL covers is reported, a revoked one fails
+    #[default]
+    Soft,
+    /// Every certificate of the chain needs a usable CRL
+    Hard,
+}
+
+/// `--keyring FILE --keyring-key-file FILE`, always together.
+#[derive(Args, Debug, Default, Clone)]
+pub struct KeyringOpts {
+    /// A keyring made with `smime keyring new` (with --keyring-key-file)
+    #[arg(long, value_name = "FILE")]
+    pub keyring: Option<String>,
+    /// The key file the keyring is sealed with (with --keyring)
+    #[arg(long, value_name = "FILE")]
+    pub keyring_key_file: Option<String>,
+}
+
+/// `--max-iterations N` for PKCS#12 files.
+#[derive(Args, Debug, Default, Clone)]
+pub struct Pkcs12Opts {
+    /// Accept PKCS#12 key derivations of up to N iterations (default 1000000): for a file
+    /// you trust, made with a high iteration count
+    #[arg(long, value_name = "N")]
+    pub max_iterations: Option<u32>,
+}
+
+/// A private key with its certificate and chain, from the command line.
+pub struct LoadedIdentity {
+    pub key: Arc<SoftwareKey>,
+    pub cert: Vec<u8>,
+    pub chain: Vec<Vec<u8>>,
+}
+
+/// Loads identities given as PKCS#12 files (each with its password, from the password
+/// options of `m` in order, or a prompt) and as certificate/key file pairs.
+pub fn load_identities(
+    m: &ArgMatches,
+    p12s: &[String],
+    p12_flag: &str,
+    max_iterations: Option<u32>,
+    certs: &[String],
+    keys: &[String],
+    cert_flag: &str,
+    key_flag: &str,
+) -> Result<Vec<LoadedIdentity>, Usage> {
+    let mut out = Vec::new();
+    if p12s.is_empty() && !secret::given(m).is_empty() {
+        return Err(Usage(format!("a password goes with {p12_flag} FILE")));
+    }
+    let passwords = secret::for_files(m, p12s, p12_flag)?;
+    let limits = secret::pkcs12_limits(max_iterations);
+    for (file, password) in p12s.iter().zip(passwords) {
+        let bytes = read_file(file)?;
+        let id = {
+            let _progress = crate::out::Progress::start(&format!("reading {file}"));
+            smime::pkcs12::parse_pkcs12_identity(&bytes, &password, &limits)
+                .map_err(|e| Usage(format!("{file}: {e}")))?
+        };
+        out.push(LoadedIdentity {
+            key: Arc::new(id.key),
+            cert: id.certificate,
+            chain: id.chain,
+        });
+    }
+    if certs.len() != keys.len() {
+        return Err(Usage(format!("each {cert_flag} needs its {key_flag}")));
+    }
+    for (cert, key) in certs.iter().zip(keys) {
+        let cert_der = certs_from(cert)?
+            .into_iter()
+            .next()
+            .ok_or_else(|| Usage(format!("{cert}: no certificate")))?;
+        let key =
+            SoftwareKey::from_bytes(&read_file(key)?).map_err(|e| Usage(format!("{key}: {e}")))?;
+        out.push(LoadedIdentity {
+            key: Arc::new(key),
+            cert: cert_der,
+            chain: Vec::new(),
+        });
+    }
+    Ok(out)
+}
+
+/// A signer for an identity given on the command line, with `extra` chain certificates; a
+/// certificate that may not sign e-mail now is refused with the reason.
+pub fn signer_from(id: LoadedIdentity, extra: &[Vec<u8>]) -> Result<Signer, Usage> {
+    let mut chain = id.chain;
+    chain.extend(extra.iter().cloned());
+    Ok(
+        Signer::new_checked(id.key, id.cert, std::time::SystemTime::now())
+            .map_err(|e| Usage(e.to_string()))?
+            .with_chain(chain),
+    )
+}
+
+/// The keyring's signer: the identity named by a fingerprint prefix (`--identity`), else the
+/// best one for `address`; with `extra` certificates added to its chain.
+pub fn keyring_signer(
+    ring: &smime::keyring::Keyring,
+    address: Option<&str>,
+    identity: Option<&str>,
+    extra: &[Vec<u8>],
+) -> Result<Signer, Usage> {
+    let signer = match (identity, address) {
+        (Some(prefix), _) => {
+            let fp = crate::keyring::resolve(ring, prefix)?;
+            let id = ring.identity(&fp).ok_or_else(|| {
+                Usage(format!(
+                    "{fp} is not one of your identities: only an identity has a key to sign with"
+                ))
+            })?;
+            if let Some(address) = address
+                && !id
+                    .info()
+                    .addresses
+                    .iter()
+                    .any(|a| a.eq_ignore_ascii_case(address))
+            {
+                return Err(Usage(format!(
+                    "identity {} is not for {address} (its addresses: {})",
+                    crate::keyring::short(&fp),
+                    id.info().addresses.join(", ")
+                )));
+            }
+            let key = id.key().cloned().ok_or_else(|| {
+                Usage(format!(
+                    "identity {}: its private key is not available",
+                    crate::keyring::short(&fp)
+                ))
+            })?;
+            Signer::new_checked(key, id.certificate().to_vec(), std::time::SystemTime::now())
+                .map_err(|e| Usage(format!("identity {}: {e}", crate::keyring::short(&fp))))?
+                .with_chain(id.chain().to_vec())
+        }
+        (None, Some(address)) => ring
+            .signer_for(address, &Policy::default())
+            .map_err(|e| Usage(e.to_string()))?,
+        (None, None) => {
+            return Err(Usage(
+                "give --from ADDR or --identity FP to choose the signing identity".into(),
+            ));
+        }
+    };
+    let fp = smime::keyring::Fingerprint::of(signer.certificate());
+    if let Some(id) = ring.identity(&fp) {
+        errln!(
+            "signing as {} ({}) from the keyring",
+            id.info().subject(),
+            crate::keyring::short(&fp)
+        );
+        if !extra.is_empty() {
+            let mut chain = id.chain().to_vec();
+            chain.extend(extra.iter().cloned());
+            return Ok(signer.with_chain(chain));
+        }
+    }
+    Ok(signer)
+}
+
+/// A short description of a certificate: its subject and fingerprint prefix.
+pub fn cert_label(der: &[u8]) -> String {
+    match smime::keyring::CertificateInfo::parse(der) {
+        Ok(info) => format!(
+            "{}, {}",
+            info.subject(),
+            crate::keyring::short(&info.fingerprint)
+        ),
+        Err(_) => crate::keyring::short(&smime::keyring::Fingerprint::of(der)),
+    }
+}
+
+/// Certificates from every file of a list.
+pub fn all_certs(files: &[String]) -> Result<Vec<Vec<u8>>, Usage> {
+    let mut out = Vec::new();
+    for f in files {
+        out.extend(certs_from(f)?);
+    }
+    Ok(out)
+}
