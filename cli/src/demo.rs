@@ -24,7 +24,7 @@ impl Steps {
         if !ok {
             self.failures += 1;
         }
-        println!("[{}] {what}", if ok { " ok " } else { "FAIL" });
+        crate::outln!("[{}] {what}", if ok { " ok " } else { "FAIL" });
     }
 
     fn expect(&mut self, what: &str, got: &Verdict, want: &dyn Fn(&Verdict) -> bool) {
@@ -33,7 +33,7 @@ impl Steps {
         if !ok {
             self.failures += 1;
         }
-        println!(
+        crate::outln!(
             "[{}] {what}\n      -> {got}",
             if ok { " ok " } else { "FAIL" }
         );
@@ -42,7 +42,10 @@ impl Steps {
 
 /// Runs the demo; exit code 0 when every step behaved as expected, 1 otherwise.
 pub fn run() -> Result<u8, Usage> {
-    println!("smime demo: a throwaway PKI (root -> intermediate -> users), all keys in memory\n");
+    crate::outln!(
+        "smime demo: a throwaway PKI (root -> intermediate -> users), all keys in memory\n"
+    );
+    let progress = crate::out::Progress::start("making the demo PKI");
     let mut pki = DemoPki::new()?;
     let alice = pki.user("Alice", &["alice@example.com"], Window::days(365))?;
     let bob = pki.user("Bob", &["bob@example.com"], Window::days(365))?;
@@ -58,6 +61,7 @@ pub fn run() -> Result<u8, Usage> {
         Window::days(365),
         9,
     )?;
+    drop(progress);
 
     let chain = vec![pki.intermediate.cert.clone()];
     let signer = |who: &crate::pki::Issued| -> Result<Signer, Usage> {
@@ -74,7 +78,7 @@ pub fn run() -> Result<u8, Usage> {
 
     // 1. Detached signature.
     let signed = sign(MESSAGE, &[signer(&alice)?], &SignOptions::default())?;
-    println!(
+    crate::outln!(
         "Alice signs a message (multipart/signed, ECDSA P-256, SHA-256): {} bytes",
         signed.len()
     );
@@ -86,7 +90,7 @@ pub fn run() -> Result<u8, Usage> {
     );
     if !report.content.windows(10).any(|w| w == b"Hello Bob,") {
         steps.failures += 1;
-        println!("[FAIL] the signed content was not returned");
+        crate::outln!("[FAIL] the signed content was not returned");
     }
 
     // 2. Opaque signature.
@@ -204,7 +208,7 @@ pub fn run() -> Result<u8, Usage> {
         },
         false,
     )?;
-    println!(
+    crate::outln!(
         "\nAlice signs and encrypts to Bob and herself (AES-256-GCM, ECDH P-256): {} bytes",
         to_bob.len()
     );
@@ -282,7 +286,7 @@ pub fn run() -> Result<u8, Usage> {
 
     keyring_steps(&mut steps, &mut pki, &alice, &bob_renewed, &chain)?;
 
-    println!(
+    crate::outln!(
         "\n{} of {} steps behaved as expected",
         steps.count - steps.failures,
         steps.count
@@ -314,7 +318,9 @@ fn keyring_steps(
     };
     use std::time::{Duration, SystemTime};
 
-    println!("\nKeyrings: Alice's holds her identity; Bob's holds the root he trusts and contacts");
+    crate::outln!(
+        "\nKeyrings: Alice's holds her identity; Bob's holds the root he trusts and contacts"
+    );
     let now = SystemTime::now();
     let pkcs8 = |who: &crate::pki::Issued| -> Result<Vec<u8>, Usage> {
         Ok(who.key.to_pkcs8_der()?.to_vec())
@@ -385,7 +391,7 @@ fn keyring_steps(
             ..EncryptOptions::default()
         },
     )?;
-    println!(
+    crate::outln!(
         "Bob's keyring picks {} for Alice's new certificate",
         choice.cipher.name()
     );
@@ -401,7 +407,7 @@ fn keyring_steps(
     let asked = ["alice@example.com", "carol@example.com", "dave@example.com"];
     let readiness = bob_ring.recipient_readiness(&asked, &smime::policy::Policy::default());
     for r in &readiness {
-        println!("      {r}");
+        crate::outln!("      {r}");
     }
     let reason = |i: usize| readiness.get(i).and_then(|r| r.reason());
     steps.check(
@@ -422,7 +428,7 @@ fn keyring_steps(
         _ => Vec::new(),
     };
     if let Err(e) = &refused {
-        println!("      {e}");
+        crate::outln!("      {e}");
     }
     steps.check(
         "encrypting to all three is refused, naming carol@example.com and dave@example.com",
@@ -451,7 +457,7 @@ fn keyring_steps(
             && matches!(wrong, Err(KeyringError::Store(StoreError::WrongKey))),
     );
     if let Err(e) = saved.and(loaded.map(|_| ())) {
-        println!("      {e}");
+        crate::outln!("      {e}");
     }
     Ok(())
 }

@@ -413,7 +413,10 @@ fn describe_key(out: &mut String, der: &[u8]) -> bool {
             let _ = writeln!(out, "private key ({format}): {}", k.kind());
         }
         Err(e) => {
-            let _ = writeln!(out, "private key ({format}) of a kind this tool cannot use: {e}");
+            let _ = writeln!(
+                out,
+                "private key ({format}) of a kind this tool cannot use: {e}"
+            );
         }
     }
     true
@@ -490,7 +493,11 @@ fn describe_signed(out: &mut String, der: &[u8], indent: &str) {
                 out,
                 "{indent}  content: {}",
                 match &sd.econtent {
-                    Some(c) => format!("embedded, {} bytes of {}", c.len(), oid_name(&sd.econtent_type)),
+                    Some(c) => format!(
+                        "embedded, {} bytes of {}",
+                        c.len(),
+                        oid_name(&sd.econtent_type)
+                    ),
                     None if certs_only => "none".to_string(),
                     None => "detached".to_string(),
                 }
@@ -561,7 +568,10 @@ fn describe_enveloped(out: &mut String, der: &[u8], ct: &ObjectIdentifier, inden
                 let wrap = algorithm
                     .parameters
                     .as_ref()
-                    .and_then(|p| p.decode_as::<x509_cert::spki::AlgorithmIdentifierOwned>().ok())
+                    .and_then(|p| {
+                        p.decode_as::<x509_cert::spki::AlgorithmIdentifierOwned>()
+                            .ok()
+                    })
                     .map(|w| format!(", {}", oid_name(&w.oid)))
                     .unwrap_or_default();
                 let _ = writeln!(

@@ -1052,7 +1052,11 @@ fn pem(label: &str, der: &[u8]) -> String {
 /// `smime keyring export`.
 pub fn cmd_export(a: &ExportArgs, m: &ArgMatches) -> Result<u8, Usage> {
     let (path, key_path) = required_paths(&a.keyring)?;
-    let what = [a.identity.is_some(), a.certs_only.is_some(), a.cert.is_some()];
+    let what = [
+        a.identity.is_some(),
+        a.certs_only.is_some(),
+        a.cert.is_some(),
+    ];
     if what.iter().filter(|x| **x).count() != 1 {
         return Err(Usage(
             "keyring export needs exactly one of --identity FP, --certs-only ADDR, --cert FP"
@@ -1111,7 +1115,10 @@ pub fn cmd_export(a: &ExportArgs, m: &ArgMatches) -> Result<u8, Usage> {
         let fp = resolve(&kf.ring, prefix)?;
         let (_, info) =
             describe(&kf.ring, &fp).ok_or_else(|| Usage(format!("not in the keyring: {fp}")))?;
-        write_output(a.output.as_deref(), pem("CERTIFICATE", &info.der).as_bytes())?;
+        write_output(
+            a.output.as_deref(),
+            pem("CERTIFICATE", &info.der).as_bytes(),
+        )?;
         return Ok(0);
     }
     Ok(0)

@@ -128,8 +128,8 @@ impl Progress {
         Progress(Some(bar))
     }
 
-    /// Starts a spinner only for input of at least `threshold` bytes (work that takes
-    /// about a second or more).
+    /// Starts a spinner only for input of `len` bytes large enough (8 MiB) that the work
+    /// takes about a second or more.
     pub fn for_size(message: &str, len: usize) -> Self {
         const LARGE: usize = 8 * 1024 * 1024;
         if len >= LARGE {

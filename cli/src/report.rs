@@ -11,7 +11,6 @@ use smime::verify::{Check, SignatureKind, SignedScope, SignerReport, Verdict, Ve
 use std::fmt::Write as _;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-
 /// A time as an RFC 3339 date in UTC, e.g. `2026-12-01T12:00:00Z`.
 pub(crate) fn time_str(t: SystemTime) -> String {
     let secs: i64 = match t.duration_since(UNIX_EPOCH) {
@@ -226,17 +225,21 @@ fn scope_text(s: &SignedScope) -> String {
     }
 }
 
-fn verdict_json(v: &Verdict) -> Value {
-    let mut o = json!({"name": verdict_name(v), "text": v.to_string()});
+/// Details of a verdict beyond its name, or null.
+fn verdict_detail(v: &Verdict) -> Value {
     match v {
-        Verdict::MixedSigners { passed, failed } => {
-            o["passed"] = json!(passed);
-            o["failed"] = json!(failed);
-        }
-        Verdict::PartiallySigned { path } => o["part"] = json!(part_path(path)),
-        _ => {}
+        Verdict::MixedSigners { passed, failed } => json!({"passed": passed, "failed": failed}),
+        Verdict::PartiallySigned { path } => json!({"part": part_path(path)}),
+        _ => Value::Null,
     }
-    o
+}
+
+/// The signed part's path ("1.2") when only a part is signed, else null.
+fn signed_part(r: &VerifyReport) -> Value {
+    match &r.scope {
+        SignedScope::Part { path } => json!(part_path(path)),
+        _ => Value::Null,
+    }
 }
 
 fn signer_json(s: &SignerReport) -> Value {
@@ -279,18 +282,14 @@ fn signer_json(s: &SignerReport) -> Value {
     })
 }
 
-fn scope_json(r: &VerifyReport) -> Value {
-    match &r.scope {
-        SignedScope::Part { path } => json!({"name": "part", "part": part_path(path)}),
-        other => json!({"name": scope_name(other)}),
-    }
-}
-
 fn layer_json(r: &VerifyReport) -> Value {
     json!({
-        "verdict": verdict_json(&r.layer_verdict()),
+        "verdict": verdict_name(&r.layer_verdict()),
+        "verdict_text": r.layer_verdict().to_string(),
+        "verdict_detail": verdict_detail(&r.layer_verdict()),
         "kind": kind_name(&r.kind),
-        "scope": scope_json(r),
+        "scope": scope_name(&r.scope),
+        "signed_part": signed_part(r),
         "addresses_checked": r.addresses_checked,
         "address_check_skipped": r.address_check_skipped,
         "signers": r.signers.iter().map(signer_json).collect::<Vec<_>>(),
@@ -302,10 +301,13 @@ fn layer_json(r: &VerifyReport) -> Value {
 pub fn to_json(r: &VerifyReport) -> String {
     let v = json!({
         "schema": crate::JSON_SCHEMA,
-        "verdict": verdict_json(&r.verdict()),
+        "verdict": verdict_name(&r.verdict()),
+        "verdict_text": r.verdict().to_string(),
+        "verdict_detail": verdict_detail(&r.verdict()),
         "trusted": r.is_trusted(),
         "kind": kind_name(&r.kind),
-        "scope": scope_json(r),
+        "scope": scope_name(&r.scope),
+        "signed_part": signed_part(r),
         "addresses_checked": r.addresses_checked,
         "addresses_from_signed_header": r.addresses_from_signed_header,
         "address_check_skipped": r.address_check_skipped,

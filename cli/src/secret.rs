@@ -48,7 +48,9 @@ impl Given {
                 let text = std::str::from_utf8(&bytes)
                     .map_err(|_| Usage(format!("{f}: the password is not UTF-8")))?;
                 let line = text.split('\n').next().unwrap_or_default();
-                Ok(Zeroizing::new(line.strip_suffix('\r').unwrap_or(line).to_string()))
+                Ok(Zeroizing::new(
+                    line.strip_suffix('\r').unwrap_or(line).to_string(),
+                ))
             }
             Given::Env(v) => std::env::var(v)
                 .map(Zeroizing::new)

@@ -1,6 +1,8 @@
 //! `smime decrypt`.
 
-use super::{KeyringOpts, Pkcs12Opts, Revocation, all_certs, cert_label, load_identities};
+use super::{
+    IdentitySources, KeyringOpts, Pkcs12Opts, Revocation, all_certs, cert_label, load_identities,
+};
 use crate::{Usage, err, errln, keyring, out::Progress, policy_from, read_input, report};
 use clap::{ArgMatches, Args};
 use smime::decrypt::{DecryptionKey, Layer, open_with};
@@ -52,13 +54,15 @@ pub fn run(a: &DecryptArgs, m: &ArgMatches) -> Result<u8, Usage> {
     let policy = policy_from(a.revocation, a.no_address_check);
     let mut keys: Vec<DecryptionKey> = load_identities(
         m,
-        &a.p12,
-        "--p12",
-        a.pkcs12.max_iterations,
-        &a.cert,
-        &a.key,
-        "--cert",
-        "--key",
+        &IdentitySources {
+            p12s: &a.p12,
+            p12_flag: "--p12",
+            max_iterations: a.pkcs12.max_iterations,
+            certs: &a.cert,
+            keys: &a.key,
+            cert_flag: "--cert",
+            key_flag: "--key",
+        },
     )?
     .into_iter()
     .map(|id| DecryptionKey {

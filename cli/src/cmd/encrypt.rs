@@ -1,7 +1,8 @@
 //! `smime encrypt`.
 
 use super::{
-    KeyringOpts, Pkcs12Opts, Revocation, all_certs, keyring_signer, load_identities, signer_from,
+    IdentitySources, KeyringOpts, Pkcs12Opts, Revocation, all_certs, keyring_signer,
+    load_identities, signer_from,
 };
 use crate::{
     Usage, certs_from, crls_from, errln, keyring, out::Progress, policy_from, read_input,
@@ -41,7 +42,7 @@ such address is named with the reason. The sender's own certificate for the From
 cipher is chosen from what the recipients advertised. --sign signs with the keyring's identity \
 for the From address (or --identity FP); --triple-wrap signs, encrypts, and signs the \
 encrypted message again. --crl FILE refuses a recipient a CRL revokes; --ca FILE gives the CA \
-certificates whose keys check those CRLs. --learn is an option of verify, not of encrypt.")]
+certificates whose keys check those CRLs.")]
 pub struct EncryptArgs {
     /// A recipient's certificate (repeatable)
     #[arg(long, value_name = "CERTFILE")]
@@ -270,19 +271,20 @@ pub fn run(a: &EncryptArgs, m: &ArgMatches) -> Result<u8, Usage> {
     }
     let ids = load_identities(
         m,
-        &a.sign_p12,
-        "--sign-p12",
-        a.pkcs12.max_iterations,
-        &a.sign_cert,
-        &a.sign_key,
-        "--sign-cert",
-        "--sign-key",
+        &IdentitySources {
+            p12s: &a.sign_p12,
+            p12_flag: "--sign-p12",
+            max_iterations: a.pkcs12.max_iterations,
+            certs: &a.sign_cert,
+            keys: &a.sign_key,
+            cert_flag: "--sign-cert",
+            key_flag: "--sign-key",
+        },
     )?;
     let mut signers = Vec::new();
     for id in ids {
         // A dual-use signing certificate also keeps the sent mail readable for the sender.
-        if options.sender.is_none() && !a.no_self && check_recipient(&id.cert, &options).is_ok()
-        {
+        if options.sender.is_none() && !a.no_self && check_recipient(&id.cert, &options).is_ok() {
             options.sender = Some(id.cert.clone());
         }
         signers.push(signer_from(id, &chain)?);

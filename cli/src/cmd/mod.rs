@@ -55,18 +55,33 @@ pub struct LoadedIdentity {
     pub chain: Vec<Vec<u8>>,
 }
 
+/// Where a command's identities come from: PKCS#12 files and certificate/key pairs, with
+/// the option names for messages.
+pub struct IdentitySources<'a> {
+    pub p12s: &'a [String],
+    pub p12_flag: &'a str,
+    pub max_iterations: Option<u32>,
+    pub certs: &'a [String],
+    pub keys: &'a [String],
+    pub cert_flag: &'a str,
+    pub key_flag: &'a str,
+}
+
 /// Loads identities given as PKCS#12 files (each with its password, from the password
 /// options of `m` in order, or a prompt) and as certificate/key file pairs.
 pub fn load_identities(
     m: &ArgMatches,
-    p12s: &[String],
-    p12_flag: &str,
-    max_iterations: Option<u32>,
-    certs: &[String],
-    keys: &[String],
-    cert_flag: &str,
-    key_flag: &str,
+    src: &IdentitySources<'_>,
 ) -> Result<Vec<LoadedIdentity>, Usage> {
+    let IdentitySources {
+        p12s,
+        p12_flag,
+        max_iterations,
+        certs,
+        keys,
+        cert_flag,
+        key_flag,
+    } = *src;
     let mut out = Vec::new();
     if p12s.is_empty() && !secret::given(m).is_empty() {
         return Err(Usage(format!("a password goes with {p12_flag} FILE")));

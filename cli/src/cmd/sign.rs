@@ -1,6 +1,9 @@
 //! `smime sign`.
 
-use super::{KeyringOpts, Pkcs12Opts, all_certs, keyring_signer, load_identities, signer_from};
+use super::{
+    IdentitySources, KeyringOpts, Pkcs12Opts, all_certs, keyring_signer, load_identities,
+    signer_from,
+};
 use crate::{Usage, keyring, out::Progress, read_input, sender_address, write_output};
 use clap::{ArgMatches, Args, ValueEnum};
 use smime::crypto::DigestAlgorithm;
@@ -75,13 +78,15 @@ pub fn run(a: &SignArgs, m: &ArgMatches) -> Result<u8, Usage> {
     let mut signers = Vec::new();
     for id in load_identities(
         m,
-        &a.p12,
-        "--p12",
-        a.pkcs12.max_iterations,
-        &a.cert,
-        &a.key,
-        "--cert",
-        "--key",
+        &IdentitySources {
+            p12s: &a.p12,
+            p12_flag: "--p12",
+            max_iterations: a.pkcs12.max_iterations,
+            certs: &a.cert,
+            keys: &a.key,
+            cert_flag: "--cert",
+            key_flag: "--key",
+        },
     )? {
         signers.push(signer_from(id, &chain)?);
     }
