@@ -555,12 +555,11 @@ fn describe_enveloped(out: &mut String, der: &[u8], ct: &ObjectIdentifier, inden
     for (i, r) in env.recipients.iter().enumerate() {
         match r {
             RecipientInfo::KeyTrans { rid, algorithm, .. } => {
-                let _ = writeln!(
-                    out,
-                    "{indent}    {}: key transport {}, {rid}",
-                    i + 1,
-                    oid_name(&algorithm.oid)
-                );
+                let name = match algorithm.oid.to_string().as_str() {
+                    "1.2.840.113549.1.1.1" => "RSA PKCS#1 v1.5".to_string(),
+                    _ => oid_name(&algorithm.oid),
+                };
+                let _ = writeln!(out, "{indent}    {}: key transport {name}, {rid}", i + 1);
             }
             RecipientInfo::KeyAgree {
                 algorithm, keys, ..
