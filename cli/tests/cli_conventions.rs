@@ -605,6 +605,11 @@ fn identity_chosen_by_fingerprint_when_an_address_has_several() {
         &s(&f.pki.chain_path()),
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = run(&["keyring", "list", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let listed: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(listed["schema"], serde_json::json!(1));
+    assert_eq!(listed["identities"].as_array().map(Vec::len), Some(2));
     for (cert, subject) in [(&f.alice_ec, "CN=alice-ec"), (&f.alice, "CN=alice\n")] {
         let fp = fingerprint(cert);
         let out = dir.path().join("signed.eml");
@@ -876,10 +881,21 @@ fn json_has_a_schema_and_errors_are_json_too() {
         assert_eq!(dates(d.as_str().unwrap_or_default()).len(), 1, "{d}");
     }
 
-    // Errors: a missing file, a bad option, with --json: JSON on stdout, exit 2.
+    // Errors: a missing file, a bad option, a keyring that does not open, with --json:
+    // JSON on stdout, exit 2.
+    let missing = s(&f.pki.path("no-such-keyring"));
     for args in [
         vec!["verify", "--json", "/nonexistent/message.eml"],
         vec!["verify", "--json", "--frobnicate"],
+        vec![
+            "keyring",
+            "list",
+            "--json",
+            "--keyring",
+            &missing,
+            "--keyring-key-file",
+            &missing,
+        ],
     ] {
         let o = smime(&args);
         assert_eq!(o.status.code(), Some(2), "{args:?}");
