@@ -24,18 +24,18 @@ use std::io::Write as _;
 use std::path::Path;
 use std::time::SystemTime;
 
-/// The `smime keyring` usage text.
+/// What `smime keyring --help` shows after the list of commands.
 pub const USAGE: &str = "\
-usage:
+Commands at a glance:
   smime keyring new    --keyring FILE --keyring-key-file FILE
   smime keyring import --keyring FILE --keyring-key-file FILE
-                       [--p12 FILE --password PASS [--label TEXT]]...
-                       [--key FILE [--password PASS] --cert FILE [--label TEXT]]...
+                       [--p12 FILE [PASSWORD] [--label TEXT]]...
+                       [--key FILE [PASSWORD] --cert FILE [--label TEXT]]...
                        [--cert FILE]... [--directory FILE]... [--certs-only FILE]... [--crl FILE]...
   smime keyring trust  --keyring FILE --keyring-key-file FILE CERTFILE...
   smime keyring list   --keyring FILE --keyring-key-file FILE [--json]
   smime keyring export --keyring FILE --keyring-key-file FILE
-                       (--identity FP --p12 OUT --password PASS | --certs-only ADDR [-o OUT]
+                       (--identity FP --p12 OUT [PASSWORD] | --certs-only ADDR [-o OUT]
                         | --cert FP [-o OUT])
   smime keyring remove --keyring FILE --keyring-key-file FILE FP...
   smime keyring check  --keyring FILE --keyring-key-file FILE [--revocation off|soft|hard] ADDR...
@@ -59,6 +59,8 @@ remove  removes certificates by fingerprint prefix (at least 8 hexadecimal digit
 check   says for each address whether mail can be encrypted to it, and with which
         certificate, or why not; exit code 1 unless every address is ready.
 
+PASSWORD is --password-file FILE, --password-env VAR or --password PASS (visible to other
+users: for scripts); without one, it is asked for on a terminal.
 FP is a SHA-256 certificate fingerprint or a prefix of at least 8 hexadecimal digits, as
 `smime keyring list` shows them. Changes are saved atomically, and only when every step
 succeeded.";
