@@ -641,3 +641,62 @@ fn describe_message(out: &mut String, input: &[u8]) -> Result<(), Usage> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_shapes() {
+        assert!(looks_like_mime(b"From: a@b.c\r\n\r\nbody"));
+        assert!(looks_like_mime(b"Content-Type: text/plain\n\nx"));
+        assert!(!looks_like_mime(b"just words: here\n"));
+        assert!(!looks_like_mime(b": no name\n"));
+        assert!(!looks_like_mime(b""));
+        // PFX { version 3, ContentInfo { data } }
+        let pfx = [
+            0x30, 0x10, 0x02, 0x01, 0x03, 0x30, 0x0b, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7,
+            0x0d, 0x01, 0x07, 0x01,
+        ];
+        assert!(is_pkcs12(&pfx));
+        let mut v2 = pfx;
+        v2[4] = 2;
+        assert!(!is_pkcs12(&v2));
+        assert!(!is_pkcs12(&pfx[..10]));
+    }
+
+    #[test]
+    fn pem_blocks_in_order_with_labels() {
+        let text = b"junk\n-----BEGIN X509 CRL-----\nAAEC\n-----END X509 CRL-----\n\
+-----BEGIN CERTIFICATE-----\r\nAw==\r\n-----END CERTIFICATE-----\r\n";
+        let blocks = pem_blocks(text);
+        assert_eq!(
+            blocks,
+            vec![
+                ("X509 CRL".to_string(), vec![0, 1, 2]),
+                ("CERTIFICATE".to_string(), vec![3]),
+            ]
+        );
+        assert!(pem_blocks(b"-----BEGIN CERTIFICATE-----\nAAEC\n").is_empty());
+    }
+
+    #[test]
+    fn algorithm_names() {
+        let name = |s: &str| oid_name(&ObjectIdentifier::new_unwrap(s));
+        assert_eq!(name("2.16.840.1.101.3.4.1.46"), "AES-256-GCM");
+        assert_eq!(name("1.2.840.10045.4.3.2"), "ECDSA with SHA-256");
+        assert_eq!(name("1.3.132.1.11.1"), "ECDH (X9.63 KDF with SHA-256)");
+        assert_eq!(name("1.2.3.4.5.6.7"), "1.2.3.4.5.6.7");
+    }
+
+    #[test]
+    fn unknown_input_is_a_usage_error() {
+        for input in [
+            &b"hello"[..],
+            &[0x30, 0x00],
+            &b"-----BEGIN FOO-----\nAA==\n-----END FOO-----\n"[..],
+        ] {
+            assert!(inspect(input, None, None).is_err(), "{input:?}");
+        }
+    }
+}

@@ -137,3 +137,45 @@ pub fn pkcs12_limits(max_iterations: Option<u32>) -> smime::pkcs12::Pkcs12Limits
     }
     limits
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_file_gives_its_first_line() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for (content, want) in [
+            ("pw\n", "pw"),
+            ("pw\r\nsecond line\n", "pw"),
+            ("no newline", "no newline"),
+            (" spaces kept \n", " spaces kept "),
+            ("", ""),
+        ] {
+            let f = dir.path().join("pw");
+            std::fs::write(&f, content).expect("write");
+            let got = Given::File(f.to_string_lossy().into_owned())
+                .read()
+                .map_err(|e| e.0)
+                .expect("read");
+            assert_eq!(got.as_str(), want, "{content:?}");
+        }
+        assert!(Given::File("/nonexistent/pw".into()).read().is_err());
+    }
+
+    #[test]
+    fn max_iterations_scales_the_total_cap() {
+        let default = smime::pkcs12::Pkcs12Limits::default();
+        let same = pkcs12_limits(None);
+        assert_eq!(same.max_iterations, default.max_iterations);
+        assert_eq!(same.max_total_iterations, default.max_total_iterations);
+        let raised = pkcs12_limits(Some(4_000_000));
+        assert_eq!(raised.max_iterations, 4_000_000);
+        assert_eq!(
+            raised.max_total_iterations,
+            4 * default.max_total_iterations
+        );
+        assert_eq!(raised.max_size, default.max_size);
+        assert_eq!(raised.max_bags, default.max_bags);
+    }
+}
