@@ -9,6 +9,7 @@ use crate::Usage;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
@@ -113,23 +114,36 @@ pub fn write_file_atomic(path: &str, data: &[u8]) -> Result<(), Usage> {
 }
 
 /// A spinner on standard error while slow work runs, only when standard error is a
-/// terminal; it disappears when dropped.
-pub struct Progress(Option<indicatif::ProgressBar>);
+/// terminal, and only once the work has taken about a second; it disappears when dropped.
+pub struct Progress(Option<(indicatif::ProgressBar, Arc<Mutex<bool>>)>);
 
 impl Progress {
-    /// Starts a spinner with `message` when standard error is a terminal.
+    /// Starts a spinner with `message`, shown after a second when standard error is a
+    /// terminal.
     pub fn start(message: &str) -> Self {
         if !std::io::stderr().is_terminal() {
             return Progress(None);
         }
-        let bar = indicatif::ProgressBar::new_spinner();
+        let bar =
+            indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::hidden());
+        bar.set_style(indicatif::ProgressStyle::default_spinner());
         bar.set_message(message.to_string());
-        bar.enable_steady_tick(Duration::from_millis(120));
-        Progress(Some(bar))
+        let done = Arc::new(Mutex::new(false));
+        let (shown, finished) = (bar.clone(), Arc::clone(&done));
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_secs(1));
+            if let Ok(finished) = finished.lock()
+                && !*finished
+            {
+                shown.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+                shown.enable_steady_tick(Duration::from_millis(120));
+            }
+        });
+        Progress(Some((bar, done)))
     }
 
     /// Starts a spinner only for input of `len` bytes large enough (8 MiB) that the work
-    /// takes about a second or more.
+    /// may take a second or more.
     pub fn for_size(message: &str, len: usize) -> Self {
         const LARGE: usize = 8 * 1024 * 1024;
         if len >= LARGE {
@@ -142,8 +156,14 @@ impl Progress {
 
 impl Drop for Progress {
     fn drop(&mut self) {
-        if let Some(bar) = self.0.take() {
+        if let Some((bar, done)) = self.0.take() {
+            // Under the lock, so that the spinner is not shown after this.
+            let mut guard = done.lock().ok();
+            if let Some(finished) = guard.as_mut() {
+                **finished = true;
+            }
             bar.finish_and_clear();
+            drop(guard);
         }
     }
 }
