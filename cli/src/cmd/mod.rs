@@ -50,20 +50,30 @@ pub struct Pkcs12Opts {
 
 /// A private key with its certificate and chain, from the command line.
 pub struct LoadedIdentity {
+    /// The private key.
     pub key: Arc<SoftwareKey>,
+    /// Its certificate (DER).
     pub cert: Vec<u8>,
+    /// The other certificates that came with it (DER), issuer first.
     pub chain: Vec<Vec<u8>>,
 }
 
 /// Where a command's identities come from: PKCS#12 files and certificate/key pairs, with
 /// the option names for messages.
 pub struct IdentitySources<'a> {
+    /// PKCS#12 files.
     pub p12s: &'a [String],
+    /// The option that names them (`--p12`, `--sign-p12`).
     pub p12_flag: &'a str,
+    /// `--max-iterations`.
     pub max_iterations: Option<u32>,
+    /// Certificate files, one per key file.
     pub certs: &'a [String],
+    /// Private key files, one per certificate file.
     pub keys: &'a [String],
+    /// The option that names the certificates (`--cert`, `--sign-cert`).
     pub cert_flag: &'a str,
+    /// The option that names the keys (`--key`, `--sign-key`).
     pub key_flag: &'a str,
 }
 
