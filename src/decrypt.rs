@@ -1,7 +1,7 @@
 //! Decryption with the whole key history, and decrypt-and-verify of nested messages.
 //!
 //! The caller passes every private key it holds, current and retired, each with its
-//! certificate ([`DecryptionKey`]). The recipient info addressed to one of them is used; the
+//! certificate ([`Identity`]). The recipient info addressed to one of them is used; the
 //! result says which key opened the message and whether the content was integrity-protected
 //! (AuthEnvelopedData, GCM) or not (EnvelopedData, CBC).
 //!
@@ -11,36 +11,18 @@
 //! substitutes a random content key on any failure (RFC 3218), so the content decryption fails
 //! the same way as with a wrong key. GCM plaintext is released only after the tag verified.
 
+use crate::certificate::Certificate;
 use crate::classify::{self, LayerKind};
 use crate::cms::enveloped::{self, ContentCipher};
-use crate::crypto::keys::PrivateKey;
 use crate::error::{DecryptError, ParseError};
+use crate::identity::Identity;
 use crate::mime;
 use crate::policy::Policy;
 use crate::verify::{self, SignedScope, SignerReport, Verdict, VerifyOptions, VerifyReport};
-use der::Decode;
-use std::sync::Arc;
 
 /// How deep decrypt-and-verify follows nested layers by default
 /// ([`crate::policy::Limits::max_layers`]).
 pub const MAX_LAYERS: usize = 8;
-
-/// A private key with its certificate: one entry of the key history.
-#[derive(Clone)]
-pub struct DecryptionKey {
-    /// The private key.
-    pub key: Arc<dyn PrivateKey>,
-    /// Its certificate (DER).
-    pub certificate: Vec<u8>,
-}
-
-impl std::fmt::Debug for DecryptionKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DecryptionKey")
-            .field("key", &self.key.kind())
-            .finish_non_exhaustive()
-    }
-}
 
 /// A decrypted message.
 #[derive(Debug, Clone)]
@@ -49,8 +31,8 @@ pub struct Decrypted {
     pub content: Vec<u8>,
     /// Which entry of the key history opened it.
     pub key_index: usize,
-    /// The certificate of that key (DER).
-    pub certificate: Vec<u8>,
+    /// The certificate of that key.
+    pub certificate: Certificate,
     /// The content cipher.
     pub cipher: ContentCipher,
     /// Whether the content was integrity-protected (GCM). CBC content could have been altered
@@ -64,7 +46,7 @@ pub struct Decrypted {
 /// [`DecryptError::NotAccepted`] when `policy.accept_cbc` is off, before any key is used.
 pub fn decrypt_der(
     der: &[u8],
-    keys: &[DecryptionKey],
+    keys: &[Identity],
     policy: &Policy,
 ) -> Result<Decrypted, DecryptError> {
     if keys.is_empty() {
@@ -82,23 +64,15 @@ pub fn decrypt_der(
         });
     }
     let cek_len = cipher.key_len();
-    let mut certs = Vec::with_capacity(keys.len());
-    for k in keys {
-        certs.push(
-            x509_cert::Certificate::from_der(&k.certificate).map_err(|e| {
-                DecryptError::Parse(ParseError::Certificate {
-                    detail: e.to_string(),
-                })
-            })?,
-        );
-    }
     // Recover a content key from every (key, recipient info) pair addressed to us; failures
     // are not distinguished. Then try them in order until one opens the content.
     let mut candidates = Vec::new();
     let mut unsupported = None;
-    for (index, (k, cert)) in keys.iter().zip(&certs).enumerate() {
+    for (index, k) in keys.iter().enumerate() {
+        let Some(key) = k.key() else { continue };
+        let cert = k.certificate().x509();
         for ri in env.recipients.iter().filter(|ri| ri.addressed_to(cert)) {
-            match crate::cms::recipient::unwrap_cek(ri, cert, k.key.as_ref(), cek_len) {
+            match crate::cms::recipient::unwrap_cek(ri, cert, key.as_ref(), cek_len) {
                 Ok(cek) => candidates.push((index, cek)),
                 // The algorithms are visible in the message: saying which one is not supported
                 // reveals nothing about the key or the content.
@@ -124,7 +98,7 @@ pub fn decrypt_der(
             return Ok(Decrypted {
                 content,
                 key_index: index,
-                certificate: keys[index].certificate.clone(),
+                certificate: keys[index].certificate().clone(),
                 cipher,
                 integrity_protected: cipher.is_authenticated() && authenticated,
             });
@@ -146,7 +120,7 @@ pub fn decrypt_der(
 /// [`open`] to verify the layers as well.
 pub fn decrypt(
     message: &[u8],
-    keys: &[DecryptionKey],
+    keys: &[Identity],
     policy: &Policy,
 ) -> Result<Decrypted, DecryptError> {
     let limits = &policy.limits.mime;
@@ -266,7 +240,7 @@ impl Opened {
 /// signed content must name the same mailboxes. A plain message yields no layers.
 pub fn open(
     message: &[u8],
-    keys: &[DecryptionKey],
+    keys: &[Identity],
     options: &VerifyOptions,
 ) -> Result<Opened, DecryptError> {
     open_with(message, keys, options, &NoLookup)
@@ -275,7 +249,7 @@ pub fn open(
 struct NoLookup;
 
 impl verify::CertificateLookup for NoLookup {
-    fn signer_certificates(&self, _id: &crate::cms::signed_data::SignerId) -> Vec<Vec<u8>> {
+    fn signer_certificates(&self, _id: &crate::cms::signed_data::SignerId) -> Vec<Certificate> {
         Vec::new()
     }
 }
@@ -283,7 +257,7 @@ impl verify::CertificateLookup for NoLookup {
 /// Like [`open`], also asking `lookup` for signer certificates a signed layer does not carry.
 pub fn open_with(
     message: &[u8],
-    keys: &[DecryptionKey],
+    keys: &[Identity],
     options: &VerifyOptions,
     lookup: &dyn verify::CertificateLookup,
 ) -> Result<Opened, DecryptError> {

@@ -8,14 +8,15 @@
 //! the error. The sender's own certificate should be among the recipients so sent mail stays
 //! readable: [`EncryptOptions::sender`] adds it.
 
+use crate::certificate::Certificate;
 use crate::cms::enveloped::{self, ContentCipher};
 use crate::cms::recipient::{self, KeyTransport, RecipientOptions};
 use crate::error::EncryptError;
+use crate::identity::Identity;
 use crate::mime;
 use crate::policy::{Policy, RevocationMode};
-use crate::sign::{SignOptions, Signer};
+use crate::sign::SignOptions;
 use crate::validate::{self, revocation, revocation::CertificateRevocation};
-use der::Decode;
 
 /// How to encrypt.
 #[derive(Debug, Clone)]
@@ -24,15 +25,15 @@ pub struct EncryptOptions {
     pub cipher: ContentCipher,
     /// RSA key transport: PKCS#1 v1.5 (default, widest support) or OAEP.
     pub key_transport: KeyTransport,
-    /// The sender's own encryption certificate (DER), added as a recipient so the sender can
-    /// read what was sent. Checked like any recipient.
-    pub sender: Option<Vec<u8>>,
-    /// Trust anchors (DER). When any are given, every recipient certificate must chain to one
-    /// of them (RFC 5280 path validation); without any, the chain is not judged.
-    pub trust_anchors: Vec<Vec<u8>>,
-    /// Further certificates (DER): intermediates, and the recipients' CA certificates, whose
-    /// keys check the CRLs.
-    pub certificates: Vec<Vec<u8>>,
+    /// The sender's own encryption certificate, added as a recipient so the sender can read
+    /// what was sent. Checked like any recipient.
+    pub sender: Option<Certificate>,
+    /// Trust anchors. When any are given, every recipient certificate must chain to one of
+    /// them (RFC 5280 path validation); without any, the chain is not judged.
+    pub trust_anchors: Vec<Certificate>,
+    /// Further certificates: intermediates, and the recipients' CA certificates, whose keys
+    /// check the CRLs.
+    pub certificates: Vec<Certificate>,
     /// CRLs (DER). A recipient a usable CRL lists as revoked is refused; under
     /// [`crate::policy::RevocationMode::HardFail`] so is one whose status is unknown.
     pub crls: Vec<Vec<u8>>,
@@ -55,8 +56,8 @@ impl Default for EncryptOptions {
     }
 }
 
-/// A person-readable name for a certificate: its addresses, or else its subject.
-pub fn describe_certificate(cert: &x509_cert::Certificate) -> String {
+/// A person-readable name for a certificate: its addresses and subject, or else its subject.
+pub(crate) fn describe_certificate(cert: &x509_cert::Certificate) -> String {
     let addrs = validate::certificate_addresses(cert);
     if addrs.is_empty() {
         cert.tbs_certificate().subject().to_string()
@@ -73,30 +74,31 @@ pub fn describe_certificate(cert: &x509_cert::Certificate) -> String {
 /// the keyring's recipient selection: [`validate::check_recipient_certificate`], then the
 /// chain when trust anchors are given, then revocation when CRLs are given); the error names
 /// the certificate and says why not.
-pub fn check_recipient(cert_der: &[u8], options: &EncryptOptions) -> Result<(), EncryptError> {
-    let cert =
-        x509_cert::Certificate::from_der(cert_der).map_err(|e| EncryptError::RecipientRefused {
-            recipient: "a recipient certificate".into(),
-            reason: format!("it cannot be parsed: {e}"),
-        })?;
-    let who = describe_certificate(&cert);
+pub fn check_recipient(
+    certificate: &Certificate,
+    options: &EncryptOptions,
+) -> Result<(), EncryptError> {
+    let cert = certificate.x509();
+    let cert_der = certificate.der();
+    let who = describe_certificate(cert);
     let refuse = |reason: String| EncryptError::RecipientRefused {
         recipient: who.clone(),
         reason,
     };
     let policy = &options.policy;
     let time = policy.validation_time(None);
-    validate::check_recipient_certificate(&cert, time, policy)
-        .map_err(|e| refuse(e.to_string()))?;
+    validate::check_recipient_certificate(cert, time, policy).map_err(|e| refuse(e.to_string()))?;
     if options.trust_anchors.is_empty() && options.crls.is_empty() {
         return Ok(());
     }
     if !options.trust_anchors.is_empty() {
+        let intermediates = ders(&options.certificates);
+        let anchors = ders(&options.trust_anchors);
         let outcome = validate::validate_chain(
             &validate::ChainInput {
                 end_entity: cert_der,
-                intermediates: &options.certificates,
-                trust_anchors: &options.trust_anchors,
+                intermediates: &intermediates,
+                trust_anchors: &anchors,
                 crls: &options.crls,
                 time,
             },
@@ -112,11 +114,11 @@ pub fn check_recipient(cert_der: &[u8], options: &EncryptOptions) -> Result<(), 
     let others: Vec<x509_cert::Certificate> = options
         .certificates
         .iter()
-        .filter_map(|d| x509_cert::Certificate::from_der(d).ok())
+        .map(|c| c.x509().clone())
         .collect();
     let issuer = others.iter().find(|c| {
         c.tbs_certificate().subject() == cert.tbs_certificate().issuer()
-            && crate::crypto::verify::verify_certificate_signature(&cert, c).is_ok()
+            && crate::crypto::verify::verify_certificate_signature(cert, c).is_ok()
     });
     let Some(issuer) = issuer else {
         return match policy.revocation {
@@ -148,7 +150,7 @@ pub fn check_recipient(cert_der: &[u8], options: &EncryptOptions) -> Result<(), 
 /// Encrypts `content` (any bytes) to the recipients and returns the CMS ContentInfo (DER).
 pub fn encrypt_der(
     content: &[u8],
-    recipients: &[Vec<u8>],
+    recipients: &[Certificate],
     options: &EncryptOptions,
 ) -> Result<Vec<u8>, EncryptError> {
     if !options.cipher.is_authenticated() && !options.policy.accept_cbc {
@@ -159,7 +161,7 @@ pub fn encrypt_der(
             ),
         });
     }
-    let mut all: Vec<&Vec<u8>> = Vec::new();
+    let mut all: Vec<&Certificate> = Vec::new();
     for r in recipients.iter().chain(options.sender.iter()) {
         if !all.contains(&r) {
             all.push(r);
@@ -180,7 +182,7 @@ pub fn encrypt_der(
     };
     let mut infos = Vec::with_capacity(all.len());
     for r in &all {
-        infos.push(recipient::recipient_info(r, &cek, &ropts)?);
+        infos.push(recipient::recipient_info(r.der(), &cek, &ropts)?);
     }
     enveloped::write(content, options.cipher, &cek, &infos)
 }
@@ -191,7 +193,7 @@ pub fn encrypt_der(
 /// encrypted in CRLF form.
 pub fn encrypt(
     entity: &[u8],
-    recipients: &[Vec<u8>],
+    recipients: &[Certificate],
     options: &EncryptOptions,
 ) -> Result<Vec<u8>, EncryptError> {
     let split = mime::split_entity(entity)?;
@@ -212,9 +214,9 @@ fn wrap_mime(outer_headers: &[u8], der: &[u8], cipher: ContentCipher) -> Vec<u8>
 /// more (triple wrap, RFC 2634). The outer headers stay on the outside of every layer.
 pub fn sign_and_encrypt(
     entity: &[u8],
-    signers: &[Signer],
+    signers: &[Identity],
     sign_options: &SignOptions,
-    recipients: &[Vec<u8>],
+    recipients: &[Certificate],
     options: &EncryptOptions,
     sign_again: bool,
 ) -> Result<Vec<u8>, EncryptError> {
@@ -230,6 +232,10 @@ pub fn sign_and_encrypt(
     let mut out = split.outer_headers.clone();
     out.extend_from_slice(&outer);
     Ok(out)
+}
+
+fn ders(certificates: &[Certificate]) -> Vec<Vec<u8>> {
+    certificates.iter().map(|c| c.der().to_vec()).collect()
 }
 
 impl From<crate::error::KeyError> for EncryptError {

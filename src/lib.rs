@@ -52,12 +52,14 @@
 //! # }
 //! ```
 
+pub mod certificate;
 pub mod classify;
 pub mod cms;
 pub mod crypto;
 pub mod decrypt;
 pub mod encrypt;
 pub mod error;
+pub mod identity;
 pub mod keyring;
 pub mod mime;
 pub mod pkcs12;
@@ -66,5 +68,7 @@ pub mod sign;
 pub mod validate;
 pub mod verify;
 
+pub use certificate::{Certificate, Fingerprint, Roles};
 pub use error::{DecryptError, EncryptError, KeyError, ParseError, SignError, VerifyError};
+pub use identity::Identity;
 pub use policy::{Policy, RevocationMode, ValidationTime};

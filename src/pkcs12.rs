@@ -16,9 +16,11 @@
 //! AES-256-CBC), the certificates in a PBES2-encrypted safe contents, an HMAC-SHA-256 MAC, and a
 //! `localKeyId` tying the key to its certificate.
 
+use crate::certificate::Certificate;
 use crate::cms::ber::{self, Node, tlv};
 use crate::crypto::keys::{PrivateKey, SoftwareKey};
 use crate::error::KeyError;
+use crate::identity::Identity;
 use cbc::cipher::block_padding::Pkcs7;
 use cbc::cipher::{BlockCipherDecrypt, BlockModeDecrypt, BlockModeEncrypt, KeyInit, KeyIvInit};
 use const_oid::ObjectIdentifier;
@@ -198,52 +200,56 @@ impl Default for Pkcs12Limits {
     }
 }
 
-/// A private key from a PKCS#12 file: DER PKCS#8 `PrivateKeyInfo` and its `localKeyId`.
-pub type Pkcs12Key = (Zeroizing<Vec<u8>>, Option<Vec<u8>>);
+/// A private key from a PKCS#12 file. `Debug` does not show the key.
+#[derive(Clone)]
+pub struct Pkcs12Key {
+    /// The key: DER PKCS#8 `PrivateKeyInfo`.
+    pub pkcs8: Zeroizing<Vec<u8>>,
+    /// The bag's `localKeyId`, if it had one.
+    pub local_key_id: Option<Vec<u8>>,
+}
 
-/// A certificate from a PKCS#12 file: DER, `localKeyId` and `friendlyName`.
-pub type Pkcs12Certificate = (Vec<u8>, Option<Vec<u8>>, Option<String>);
+impl fmt::Debug for Pkcs12Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pkcs12Key")
+            .field("local_key_id", &self.local_key_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A certificate from a PKCS#12 file.
+#[derive(Clone, Debug)]
+pub struct Pkcs12Certificate {
+    /// The certificate.
+    pub certificate: Certificate,
+    /// The bag's `localKeyId`, if it had one.
+    pub local_key_id: Option<Vec<u8>>,
+    /// The bag's `friendlyName`, if it had one.
+    pub friendly_name: Option<String>,
+}
 
 /// Everything read from a PKCS#12 file, in file order. `Debug` does not show the keys.
 #[derive(Default, Clone)]
 pub struct Pkcs12Contents {
-    /// The private keys: DER PKCS#8 `PrivateKeyInfo` and `localKeyId` if the bag had one.
+    /// The private keys.
     pub keys: Vec<Pkcs12Key>,
-    /// The X.509 certificates: DER, `localKeyId` and `friendlyName` if the bag had them.
+    /// The X.509 certificates.
     pub certificates: Vec<Pkcs12Certificate>,
 }
 
-/// The identity in a PKCS#12 file: a private key, its certificate and the other certificates.
-/// `Debug` does not show the key.
-pub struct Pkcs12Identity {
-    /// The private key, ready to sign or decrypt.
-    pub key: SoftwareKey,
-    /// The same key as DER PKCS#8 `PrivateKeyInfo`.
-    pub key_pkcs8: Zeroizing<Vec<u8>>,
-    /// The DER certificate whose public key is the key's.
-    pub certificate: Vec<u8>,
-    /// The other certificates in the file (DER): the issuer chain first, from the
-    /// certificate's issuer upwards, then any unrelated ones in file order.
-    pub chain: Vec<Vec<u8>>,
+/// The identity of a PKCS#12 file with its key in PKCS#8 form, for a keyring to store.
+pub(crate) struct Pkcs12Parts {
+    pub(crate) identity: Identity,
+    pub(crate) key_pkcs8: Zeroizing<Vec<u8>>,
 }
 
 impl fmt::Debug for Pkcs12Contents {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let key_ids: Vec<_> = self.keys.iter().map(|(_, id)| id).collect();
+        let key_ids: Vec<_> = self.keys.iter().map(|k| &k.local_key_id).collect();
         f.debug_struct("Pkcs12Contents")
             .field("keys (localKeyId only)", &key_ids)
             .field("certificates", &self.certificates.len())
             .finish()
-    }
-}
-
-impl fmt::Debug for Pkcs12Identity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Pkcs12Identity")
-            .field("key", &self.key)
-            .field("certificate_len", &self.certificate.len())
-            .field("chain_len", &self.chain.len())
-            .finish_non_exhaustive()
     }
 }
 
@@ -817,7 +823,10 @@ impl Reader<'_> {
             let (local_key_id, friendly_name) = read_attributes(input, parts.get(2))?;
             if bag_id == OID_KEY_BAG {
                 let der = Zeroizing::new(value.to_der(input)?);
-                self.out.keys.push((normalize_key(&der)?, local_key_id));
+                self.out.keys.push(Pkcs12Key {
+                    pkcs8: normalize_key(&der)?,
+                    local_key_id,
+                });
             } else if bag_id == OID_SHROUDED_KEY_BAG {
                 let epki = expect_tag(Some(value), 0x30, "EncryptedPrivateKeyInfo")?;
                 let e = children(epki, "EncryptedPrivateKeyInfo")?;
@@ -831,7 +840,10 @@ impl Reader<'_> {
                         Pkcs12Error::WrongPassword
                     }
                 })?;
-                self.out.keys.push((key, local_key_id));
+                self.out.keys.push(Pkcs12Key {
+                    pkcs8: key,
+                    local_key_id,
+                });
             } else if bag_id == OID_CERT_BAG {
                 let cb = expect_tag(Some(value), 0x30, "CertBag")?;
                 let c = children(cb, "CertBag")?;
@@ -844,14 +856,16 @@ impl Reader<'_> {
                     Some(explicit0(c.get(1), "CertBag value")?),
                     "certificate",
                 )?;
-                x509_cert::Certificate::from_der(&cert).map_err(|e| {
+                let certificate = Certificate::from_der(&cert).map_err(|e| {
                     Pkcs12Error::malformed(format!(
                         "a certificate bag holds no X.509 certificate: {e}"
                     ))
                 })?;
-                self.out
-                    .certificates
-                    .push((cert, local_key_id, friendly_name));
+                self.out.certificates.push(Pkcs12Certificate {
+                    certificate,
+                    local_key_id,
+                    friendly_name,
+                });
             } else if bag_id == OID_SAFE_CONTENTS_BAG {
                 self.read_safe_contents(input, value, depth + 1)?;
             }
@@ -1057,19 +1071,24 @@ pub fn parse_pkcs12_identity(
     der: &[u8],
     password: &str,
     limits: &Pkcs12Limits,
-) -> Result<Pkcs12Identity, Pkcs12Error> {
+) -> Result<Identity, Pkcs12Error> {
     parse_pkcs12(der, password, limits)?.identity()
 }
 
 impl Pkcs12Contents {
     /// The identity in these contents, as [`parse_pkcs12_identity`] finds it.
-    pub fn identity(&self) -> Result<Pkcs12Identity, Pkcs12Error> {
+    pub fn identity(&self) -> Result<Identity, Pkcs12Error> {
+        Ok(self.identity_parts()?.identity)
+    }
+
+    /// The identity with its key in PKCS#8 form.
+    pub(crate) fn identity_parts(&self) -> Result<Pkcs12Parts, Pkcs12Error> {
         if self.keys.is_empty() {
             return Err(Pkcs12Error::NoKey);
         }
         let mut first_error = None;
-        for (pkcs8, key_id) in &self.keys {
-            let key = match SoftwareKey::from_pkcs8_der(pkcs8) {
+        for k in &self.keys {
+            let key = match SoftwareKey::from_pkcs8_der(&k.pkcs8) {
                 Ok(k) => k,
                 Err(e) => {
                     first_error.get_or_insert(Pkcs12Error::Key(e));
@@ -1077,29 +1096,34 @@ impl Pkcs12Contents {
                 }
             };
             let public = key.public_key_der()?;
-            let matches = |cert: &[u8]| cert_spki(cert).is_some_and(|spki| spki == public);
-            let by_id = key_id.as_ref().and_then(|id| {
+            let matches =
+                |cert: &Certificate| cert_spki(cert.der()).is_some_and(|spki| spki == public);
+            let by_id = k.local_key_id.as_ref().and_then(|id| {
                 self.certificates
                     .iter()
-                    .position(|(c, cid, _)| cid.as_ref() == Some(id) && matches(c))
+                    .position(|c| c.local_key_id.as_ref() == Some(id) && matches(&c.certificate))
             });
-            let index = by_id.or_else(|| self.certificates.iter().position(|(c, _, _)| matches(c)));
+            let index = by_id.or_else(|| {
+                self.certificates
+                    .iter()
+                    .position(|c| matches(&c.certificate))
+            });
             let Some(index) = index else {
                 continue;
             };
-            let certificate = self.certificates[index].0.clone();
-            let others: Vec<Vec<u8>> = self
+            let certificate = self.certificates[index].certificate.clone();
+            let others: Vec<Certificate> = self
                 .certificates
                 .iter()
                 .enumerate()
                 .filter(|(i, _)| *i != index)
-                .map(|(_, (c, _, _))| c.clone())
+                .map(|(_, c)| c.certificate.clone())
                 .collect();
-            return Ok(Pkcs12Identity {
-                key,
-                key_pkcs8: pkcs8.clone(),
-                chain: order_chain(&certificate, others),
-                certificate,
+            let chain = order_chain(&certificate, others);
+            let identity = Identity::new(std::sync::Arc::new(key), certificate)?.with_chain(chain);
+            return Ok(Pkcs12Parts {
+                identity,
+                key_pkcs8: k.pkcs8.clone(),
             });
         }
         Err(first_error.unwrap_or(Pkcs12Error::NoCertificateForKey))
@@ -1113,11 +1137,10 @@ fn cert_spki(cert: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// Puts the issuer chain of `leaf` first (issuer, its issuer, …), then the rest in file order.
-fn order_chain(leaf: &[u8], mut others: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
+fn order_chain(leaf: &Certificate, mut others: Vec<Certificate>) -> Vec<Certificate> {
     use der::Encode;
-    let names = |der: &[u8]| -> Option<(Vec<u8>, Vec<u8>)> {
-        let c = x509_cert::Certificate::from_der(der).ok()?;
-        let tbs = c.tbs_certificate();
+    let names = |c: &Certificate| -> Option<(Vec<u8>, Vec<u8>)> {
+        let tbs = c.x509().tbs_certificate();
         Some((tbs.subject().to_der().ok()?, tbs.issuer().to_der().ok()?))
     };
     let mut ordered = Vec::with_capacity(others.len());
@@ -1250,22 +1273,14 @@ fn data_content_info(content: &[u8]) -> Vec<u8> {
 /// `friendlyName`. The key must belong to the certificate.
 pub fn write_pkcs12(
     key_pkcs8: &[u8],
-    certificate: &[u8],
-    chain: &[Vec<u8>],
+    certificate: &Certificate,
+    chain: &[Certificate],
     password: &str,
     friendly_name: Option<&str>,
 ) -> Result<Vec<u8>, Pkcs12Error> {
     let key = SoftwareKey::from_pkcs8_der(key_pkcs8)?;
-    crate::crypto::keys::check_key_matches(&key, certificate)?;
-    for c in chain {
-        x509_cert::Certificate::from_der(c).map_err(|e| {
-            Pkcs12Error::Key(KeyError::Certificate(
-                crate::error::ParseError::Certificate {
-                    detail: e.to_string(),
-                },
-            ))
-        })?;
-    }
+    crate::crypto::keys::check_key_matches(&key, certificate.der())?;
+    let certificate = certificate.der();
     let key_pkcs8 = normalize_key(key_pkcs8)?;
     let local_key_id = sha1::Sha1::digest(certificate).to_vec();
 
@@ -1281,7 +1296,10 @@ pub fn write_pkcs12(
         &bag_attributes(Some(&local_key_id), friendly_name),
     ));
     for c in chain {
-        let value = seq(&[&der_oid(&OID_X509_CERTIFICATE), &tlv(0xA0, &tlv(0x04, c))]);
+        let value = seq(&[
+            &der_oid(&OID_X509_CERTIFICATE),
+            &tlv(0xA0, &tlv(0x04, c.der())),
+        ]);
         cert_bags.extend(safe_bag(&OID_CERT_BAG, &value, &[]));
     }
     let cert_safe = tlv(0x30, &cert_bags);
@@ -1368,7 +1386,10 @@ mod tests {
     #[test]
     fn debug_does_not_show_keys() {
         let contents = Pkcs12Contents {
-            keys: vec![(Zeroizing::new(vec![0xAB; 4]), Some(vec![1]))],
+            keys: vec![Pkcs12Key {
+                pkcs8: Zeroizing::new(vec![0xAB; 4]),
+                local_key_id: Some(vec![1]),
+            }],
             certificates: Vec::new(),
         };
         let shown = format!("{contents:?}");

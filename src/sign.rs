@@ -9,16 +9,17 @@
 //! RSAES-OAEP, RSA PKCS#1 v1.5), plus encryptionKeyPreference when the signer names a separate
 //! encryption certificate. The signer certificate and its chain are included.
 
+use crate::certificate::Certificate;
 use crate::cms::ber::tlv;
 use crate::cms::signed_data::{self, SignerInfoParts, attribute, der_set_of};
-use crate::crypto::keys::{KeyKind, PrivateKey, SignatureScheme, check_key_matches};
+use crate::crypto::keys::{KeyKind, SignatureScheme};
 use crate::crypto::{DigestAlgorithm, Hasher, oids};
 use crate::error::{KeyError, SignError};
+use crate::identity::Identity;
 use crate::mime;
 use crate::validate::{self, EkuFailure, KeyUsageFailure, ValidityFailure};
 use der::{Decode, Encode};
 use spki::AlgorithmIdentifierOwned;
-use std::sync::Arc;
 use std::time::SystemTime;
 
 /// Why a certificate may not sign e-mail.
@@ -56,97 +57,20 @@ impl std::fmt::Display for SignerCertificateProblem {
 
 impl std::error::Error for SignerCertificateProblem {}
 
-/// Checks that a certificate (DER) may sign e-mail at `time`: within its validity period, a
-/// key usage (if present) with digitalSignature or nonRepudiation, and an extended key usage
-/// (if present) with emailProtection or anyExtendedKeyUsage. The same rule the keyring applies
+/// Checks that a certificate may sign e-mail at `time`: within its validity period, a key
+/// usage (if present) with digitalSignature or nonRepudiation, and an extended key usage (if
+/// present) with emailProtection or anyExtendedKeyUsage. The same rule the keyring applies
 /// when it picks a signing identity, and the one a verifier applies to the signature, so a
 /// signature is never made that the recipient must refuse.
 pub fn check_signer_certificate(
-    certificate_der: &[u8],
+    certificate: &Certificate,
     time: SystemTime,
 ) -> Result<(), SignerCertificateProblem> {
-    let cert = x509_cert::Certificate::from_der(certificate_der).map_err(|e| {
-        SignerCertificateProblem::Unparsable {
-            detail: e.to_string(),
-        }
-    })?;
-    validate::check_validity(&cert, time).map_err(SignerCertificateProblem::Validity)?;
-    validate::check_signing_key_usage(&cert).map_err(SignerCertificateProblem::KeyUsage)?;
-    validate::check_email_eku(&cert).map_err(SignerCertificateProblem::ExtendedKeyUsage)?;
+    let cert = certificate.x509();
+    validate::check_validity(cert, time).map_err(SignerCertificateProblem::Validity)?;
+    validate::check_signing_key_usage(cert).map_err(SignerCertificateProblem::KeyUsage)?;
+    validate::check_email_eku(cert).map_err(SignerCertificateProblem::ExtendedKeyUsage)?;
     Ok(())
-}
-
-/// A signer: a private key, its certificate, and what else goes into the signature.
-#[derive(Clone)]
-pub struct Signer {
-    key: Arc<dyn PrivateKey>,
-    certificate: Vec<u8>,
-    chain: Vec<Vec<u8>>,
-    encryption_certificate: Option<Vec<u8>>,
-}
-
-impl std::fmt::Debug for Signer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Signer")
-            .field("key", &self.key.kind())
-            .field("chain_len", &self.chain.len())
-            .finish_non_exhaustive()
-    }
-}
-
-impl Signer {
-    /// A signer from a key and its DER certificate. Fails when the key does not belong to the
-    /// certificate, or is an RSA key shorter than 2048 bits.
-    pub fn new(key: Arc<dyn PrivateKey>, certificate_der: Vec<u8>) -> Result<Self, KeyError> {
-        check_key_matches(key.as_ref(), &certificate_der)?;
-        if let KeyKind::Rsa { bits } = key.kind()
-            && bits < 2048
-        {
-            return Err(KeyError::TooWeak { bits });
-        }
-        Ok(Signer {
-            key,
-            certificate: certificate_der,
-            chain: Vec::new(),
-            encryption_certificate: None,
-        })
-    }
-
-    /// Like [`Signer::new`], and also refuses a certificate that may not sign e-mail at `time`
-    /// ([`check_signer_certificate`]): expired or not yet valid, a key usage that forbids
-    /// signing, an extended key usage without emailProtection.
-    pub fn new_checked(
-        key: Arc<dyn PrivateKey>,
-        certificate_der: Vec<u8>,
-        time: SystemTime,
-    ) -> Result<Self, SignError> {
-        check_signer_certificate(&certificate_der, time)
-            .map_err(SignError::CertificateNotUsable)?;
-        Ok(Signer::new(key, certificate_der)?)
-    }
-
-    /// Adds intermediate certificates (DER) to include in the signature.
-    pub fn with_chain(mut self, chain: Vec<Vec<u8>>) -> Self {
-        self.chain = chain;
-        self
-    }
-
-    /// Names a separate encryption certificate (DER): it is included, and announced with the
-    /// encryptionKeyPreference attribute so peers encrypt to it.
-    pub fn with_encryption_certificate(mut self, der: Vec<u8>) -> Self {
-        self.encryption_certificate = Some(der);
-        self
-    }
-
-    /// The signer certificate (DER).
-    pub fn certificate(&self) -> &[u8] {
-        &self.certificate
-    }
-
-    /// The private key.
-    pub fn key(&self) -> &Arc<dyn PrivateKey> {
-        &self.key
-    }
 }
 
 /// How to sign.
@@ -179,13 +103,13 @@ impl Default for SignOptions {
 /// Hashes content while it is written and produces a detached SignedData at the end.
 pub struct SignStream<'a> {
     hasher: Hasher,
-    signers: &'a [Signer],
+    signers: &'a [Identity],
     options: &'a SignOptions,
 }
 
 impl<'a> SignStream<'a> {
     /// Starts a detached signature for `signers`.
-    pub fn new(signers: &'a [Signer], options: &'a SignOptions) -> Result<Self, SignError> {
+    pub fn new(signers: &'a [Identity], options: &'a SignOptions) -> Result<Self, SignError> {
         if signers.is_empty() {
             return Err(SignError::NoSigner);
         }
@@ -230,7 +154,7 @@ fn signing_digest(d: DigestAlgorithm) -> Result<DigestAlgorithm, SignError> {
 /// A detached SignedData (DER) over `content`, which is signed exactly as given.
 pub fn sign_detached_der(
     content: &[u8],
-    signers: &[Signer],
+    signers: &[Identity],
     options: &SignOptions,
 ) -> Result<Vec<u8>, SignError> {
     let mut s = SignStream::new(signers, options)?;
@@ -241,7 +165,7 @@ pub fn sign_detached_der(
 /// An opaque SignedData (DER) that embeds `content`.
 pub fn sign_opaque_der(
     content: &[u8],
-    signers: &[Signer],
+    signers: &[Identity],
     options: &SignOptions,
 ) -> Result<Vec<u8>, SignError> {
     if signers.is_empty() {
@@ -265,7 +189,7 @@ pub fn sign_opaque_der(
 /// Opaque signing carries any bytes.
 pub fn sign(
     entity: &[u8],
-    signers: &[Signer],
+    signers: &[Identity],
     options: &SignOptions,
 ) -> Result<Vec<u8>, SignError> {
     if signers.is_empty() {
@@ -298,7 +222,7 @@ pub fn sign(
 fn build(
     econtent: Option<&[u8]>,
     message_digest: &[u8],
-    signers: &[Signer],
+    signers: &[Identity],
     options: &SignOptions,
 ) -> Result<Vec<u8>, SignError> {
     let time = options.signing_time.unwrap_or_else(SystemTime::now);
@@ -306,12 +230,12 @@ fn build(
     let mut certificates = Vec::new();
     for signer in signers {
         parts.push(sign_one(signer, message_digest, time, options)?);
-        certificates.push(signer.certificate.clone());
-        if let Some(enc) = &signer.encryption_certificate {
-            certificates.push(enc.clone());
+        certificates.push(signer.certificate().der().to_vec());
+        if let Some(enc) = signer.encryption_certificate() {
+            certificates.push(enc.der().to_vec());
         }
         if options.include_chain {
-            certificates.extend(signer.chain.iter().cloned());
+            certificates.extend(signer.chain().iter().map(|c| c.der().to_vec()));
         }
     }
     Ok(signed_data::write_signed_data(
@@ -322,15 +246,19 @@ fn build(
 }
 
 fn sign_one(
-    signer: &Signer,
+    signer: &Identity,
     message_digest: &[u8],
     time: SystemTime,
     options: &SignOptions,
 ) -> Result<SignerInfoParts, SignError> {
     let digest = options.digest;
-    let cert = x509_cert::Certificate::from_der(&signer.certificate)
-        .map_err(|e| KeyError::Certificate(e.into()))?;
-    let tbs = cert.tbs_certificate();
+    let key = signer.require_key()?;
+    if let KeyKind::Rsa { bits } = key.kind()
+        && bits < 2048
+    {
+        return Err(KeyError::TooWeak { bits }.into());
+    }
+    let tbs = signer.certificate().x509().tbs_certificate();
 
     let mut attrs = vec![
         attribute(oids::CONTENT_TYPE, &oids::DATA.to_der()?)?,
@@ -338,9 +266,8 @@ fn sign_one(
         attribute(oids::SIGNING_TIME, &signing_time_der(time)?)?,
         attribute(oids::SMIME_CAPABILITIES, &capabilities_der()?)?,
     ];
-    if let Some(enc) = &signer.encryption_certificate {
-        let enc =
-            x509_cert::Certificate::from_der(enc).map_err(|e| KeyError::Certificate(e.into()))?;
+    if let Some(enc) = signer.encryption_certificate() {
+        let enc = enc.x509();
         let mut ias = enc.tbs_certificate().issuer().to_der()?;
         ias.extend_from_slice(&enc.tbs_certificate().serial_number().to_der()?);
         // SMIMEEncryptionKeyPreference: issuerAndSerialNumber [0] IMPLICIT.
@@ -357,7 +284,7 @@ fn sign_one(
                 detail: digest.name().into(),
             })?;
 
-    let (scheme, signature_algorithm) = match (signer.key.kind(), options.pss) {
+    let (scheme, signature_algorithm) = match (key.kind(), options.pss) {
         (KeyKind::Rsa { .. }, false) => (
             SignatureScheme::RsaPkcs1v15,
             AlgorithmIdentifierOwned {
@@ -383,8 +310,7 @@ fn sign_one(
             });
         }
     };
-    let signature = signer
-        .key
+    let signature = key
         .sign_digest(scheme, digest, &to_sign)
         .map_err(|detail| SignError::KeyOperation { detail })?;
     Ok(SignerInfoParts {

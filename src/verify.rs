@@ -16,6 +16,7 @@
 //! Errors ([`VerifyError`]) are only for input that cannot be examined at all (malformed MIME
 //! or CMS). A bad signature is a finding, not an error.
 
+use crate::certificate::Certificate;
 use crate::classify::{self, LayerKind};
 use crate::cms::signed_data::{self, SignerId, SignerInfo};
 use crate::crypto::verify::{KeyAlgorithm, SigCheckError, key_info, verify_signature};
@@ -53,10 +54,10 @@ pub enum AddressPolicy {
 /// What to verify against.
 #[derive(Debug, Clone, Default)]
 pub struct VerifyOptions {
-    /// Trust anchors (DER certificates). Without any, no chain can be trusted.
-    pub trust_anchors: Vec<Vec<u8>>,
-    /// More certificates (DER): signer certificates not in the message, intermediates.
-    pub certificates: Vec<Vec<u8>>,
+    /// Trust anchors. Without any, no chain can be trusted.
+    pub trust_anchors: Vec<Certificate>,
+    /// More certificates: signer certificates not in the message, intermediates.
+    pub certificates: Vec<Certificate>,
     /// CRLs (DER). With none, revocation is reported as not checked.
     pub crls: Vec<Vec<u8>>,
     /// The address check. Skipping it is a weakening setting:
@@ -325,34 +326,13 @@ impl fmt::Display for AddressFailure {
     }
 }
 
-/// The signer certificate, summarised for display.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CertificateSummary {
-    /// Subject distinguished name.
-    pub subject: String,
-    /// Issuer distinguished name.
-    pub issuer: String,
-    /// Serial number, hex.
-    pub serial: String,
-    /// Every e-mail address of the certificate.
-    pub addresses: Vec<String>,
-    /// Start of validity.
-    pub not_before: SystemTime,
-    /// End of validity.
-    pub not_after: SystemTime,
-    /// The public key, for a person ("RSA-2048", "EC P-256").
-    pub key: String,
-    /// The certificate (DER).
-    pub der: Vec<u8>,
-}
-
 /// Everything found about one signer.
 #[derive(Debug, Clone)]
 pub struct SignerReport {
     /// The signer id as written in the message.
     pub signer_id: String,
     /// The signer certificate, when found.
-    pub certificate: Option<CertificateSummary>,
+    pub certificate: Option<Certificate>,
     /// The digest algorithm.
     pub digest_algorithm: String,
     /// The signature algorithm.
@@ -552,8 +532,9 @@ pub struct VerifyReport {
     /// Whether the message is encrypted rather than signed, or the content under its signed
     /// layers is (encrypt-then-sign): decrypt it with [`open`](crate::decrypt::open).
     pub encrypted: bool,
-    /// The certificates the message carried (DER), in message order.
-    pub certificates: Vec<Vec<u8>>,
+    /// The certificates the message carried, in message order (any that cannot be parsed are
+    /// left out).
+    pub certificates: Vec<Certificate>,
     /// The signed layers inside this one (a signed message signed again), outermost first,
     /// each verified with its own signers and address check; empty for a single signature
     /// and for the layers themselves. The fields above describe the outermost layer.
@@ -707,15 +688,15 @@ pub(crate) fn combined_verdict(layers: &[&VerifyReport]) -> Verdict {
 
 /// A place to find signer certificates that a message does not carry, such as a keyring.
 pub trait CertificateLookup {
-    /// Certificates (DER) that may be the one `id` names; those that do not match are ignored.
-    fn signer_certificates(&self, id: &SignerId) -> Vec<Vec<u8>>;
+    /// Certificates that may be the one `id` names; those that do not match are ignored.
+    fn signer_certificates(&self, id: &SignerId) -> Vec<Certificate>;
 }
 
 /// No certificates beyond the message's and [`VerifyOptions::certificates`].
 struct NoLookup;
 
 impl CertificateLookup for NoLookup {
-    fn signer_certificates(&self, _id: &SignerId) -> Vec<Vec<u8>> {
+    fn signer_certificates(&self, _id: &SignerId) -> Vec<Certificate> {
         Vec::new()
     }
 }
@@ -1075,33 +1056,29 @@ fn check(
         None
     };
 
-    for c in &options.certificates {
-        x509_cert::Certificate::from_der(c)
-            .map_err(|e| VerifyError::Certificate(ParseError::from(e)))?;
-    }
-    let mut pool: Vec<(Vec<u8>, x509_cert::Certificate)> = Vec::new();
-    for der in sd.certificates.iter().chain(options.certificates.iter()) {
-        // A broken certificate in the message is skipped, not fatal: the signer may not need it.
-        if let Ok(c) = x509_cert::Certificate::from_der(der)
-            && !pool.iter().any(|(d, _)| d == der)
-        {
-            pool.push((der.clone(), c));
+    // A broken certificate in the message is skipped, not fatal: the signer may not need it.
+    let carried: Vec<Certificate> = sd
+        .certificates
+        .iter()
+        .filter_map(|der| Certificate::from_der(der).ok())
+        .collect();
+    let mut pool: Vec<Certificate> = Vec::new();
+    for c in carried.iter().chain(options.certificates.iter()) {
+        if !pool.contains(c) {
+            pool.push(c.clone());
         }
     }
     for si in &sd.signers {
-        if pool.iter().any(|(_, c)| si.sid.matches(c)) {
+        if pool.iter().any(|c| si.sid.matches(c.x509())) {
             continue;
         }
-        for der in lookup.signer_certificates(&si.sid) {
-            if let Ok(c) = x509_cert::Certificate::from_der(&der)
-                && si.sid.matches(&c)
-                && !pool.iter().any(|(d, _)| *d == der)
-            {
-                pool.push((der, c));
+        for c in lookup.signer_certificates(&si.sid) {
+            if si.sid.matches(c.x509()) && !pool.contains(&c) {
+                pool.push(c);
             }
         }
     }
-    report.certificates = sd.certificates.clone();
+    report.certificates = carried;
 
     let mut matched_canonical = false;
     for si in &sd.signers {
@@ -1143,7 +1120,7 @@ fn check_signer(
     econtent_type: &der::asn1::ObjectIdentifier,
     content: &[u8],
     canonical: Option<&[u8]>,
-    pool: &[(Vec<u8>, x509_cert::Certificate)],
+    pool: &[Certificate],
     sender: &SenderPlan,
     options: &VerifyOptions,
 ) -> (SignerReport, bool) {
@@ -1198,45 +1175,28 @@ fn check_signer(
     let time = policy.validation_time(r.signing_time);
     r.validation_time = time;
 
-    let Some((cert_der, cert)) = pool.iter().find(|(_, c)| si.sid.matches(c)) else {
+    let Some(signer_cert) = pool.iter().find(|c| si.sid.matches(c.x509())) else {
         r.signature = Check::Failed(SignatureFailure::CertificateNotFound {
             signer_id: si.sid.to_string(),
         });
         return (r, false);
     };
+    let cert = signer_cert.x509();
+    let cert_der = signer_cert.der();
     let tbs = cert.tbs_certificate();
     let spki = tbs.subject_public_key_info().to_der().unwrap_or_default();
-    let cert_addresses = validate::certificate_addresses(cert);
-    let key_desc = match key_info(&spki) {
-        Ok(k) => {
-            if let (KeyAlgorithm::Rsa, bits) = (&k.algorithm, k.bits) {
-                if !policy.accepts_rsa_bits(bits) && r.algorithm.passed() {
-                    r.algorithm = Check::Failed(AlgorithmProblem::WeakKey {
-                        bits,
-                        minimum: policy.min_rsa_bits,
-                    });
-                }
-                format!("RSA-{bits}")
-            } else {
-                match k.algorithm {
-                    KeyAlgorithm::EcP256 => "EC P-256".to_string(),
-                    KeyAlgorithm::EcP384 => "EC P-384".to_string(),
-                    _ => format!("{:?}", k.algorithm),
-                }
-            }
-        }
-        Err(e) => e.to_string(),
-    };
-    r.certificate = Some(CertificateSummary {
-        subject: tbs.subject().to_string(),
-        issuer: tbs.issuer().to_string(),
-        serial: tbs.serial_number().to_string(),
-        addresses: cert_addresses.clone(),
-        not_before: tbs.validity().not_before.to_system_time(),
-        not_after: tbs.validity().not_after.to_system_time(),
-        key: key_desc,
-        der: cert_der.clone(),
-    });
+    let cert_addresses = signer_cert.addresses().to_vec();
+    if let Ok(k) = key_info(&spki)
+        && k.algorithm == KeyAlgorithm::Rsa
+        && !policy.accepts_rsa_bits(k.bits)
+        && r.algorithm.passed()
+    {
+        r.algorithm = Check::Failed(AlgorithmProblem::WeakKey {
+            bits: k.bits,
+            minimum: policy.min_rsa_bits,
+        });
+    }
+    r.certificate = Some(signer_cert.clone());
 
     // Signature.
     let (sig, used_canonical) = match digest {
@@ -1257,17 +1217,21 @@ fn check_signer(
     r.signature = sig;
 
     // Certificate checks.
-    let anchors = &options.trust_anchors;
+    let anchors: Vec<Vec<u8>> = options
+        .trust_anchors
+        .iter()
+        .map(|a| a.der().to_vec())
+        .collect();
     let intermediates: Vec<Vec<u8>> = pool
         .iter()
-        .filter(|(d, _)| d != cert_der)
-        .map(|(d, _)| d.clone())
+        .filter(|c| *c != signer_cert)
+        .map(|c| c.der().to_vec())
         .collect();
     let outcome = validate::validate_chain(
         &ChainInput {
             end_entity: cert_der,
             intermediates: &intermediates,
-            trust_anchors: anchors,
+            trust_anchors: &anchors,
             crls: &options.crls,
             time,
         },
@@ -1280,7 +1244,10 @@ fn check_signer(
         // A signer certificate the caller explicitly trusts (for example a pinned self-signed
         // certificate) is its own path when the policy allows it; its validity and usage are
         // still checked below.
-        Err(_) if policy.dangerous().pinned_is_path() && anchors.iter().any(|a| a == cert_der) => {
+        Err(_)
+            if policy.dangerous().pinned_is_path()
+                && options.trust_anchors.contains(signer_cert) =>
+        {
             Check::Passed
         }
         Err(e) => Check::Failed(e),

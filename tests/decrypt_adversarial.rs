@@ -9,10 +9,11 @@ use common::{Cert, KeyKind, LeafSpec, TestPki};
 use der::{Decode, Encode};
 use smime::DecryptError;
 use smime::EncryptError;
+use smime::Identity;
 use smime::cms::enveloped::{self, ContentCipher, Enveloped};
 use smime::cms::recipient::{KeyTransport, RecipientInfo};
 use smime::crypto::keys::SoftwareKey;
-use smime::decrypt::{DecryptionKey, decrypt, decrypt_der};
+use smime::decrypt::{decrypt, decrypt_der};
 use smime::encrypt::{EncryptOptions, check_recipient, encrypt, encrypt_der};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, OnceLock};
@@ -124,11 +125,12 @@ fn message() -> Vec<u8> {
     m
 }
 
-fn key_of(cert: &Cert) -> DecryptionKey {
-    DecryptionKey {
-        key: Arc::new(SoftwareKey::from_bytes(&cert.key_pem).expect("load key")),
-        certificate: cert.der.clone(),
-    }
+fn key_of(cert: &Cert) -> Identity {
+    Identity::new(
+        Arc::new(SoftwareKey::from_bytes(&cert.key_pem).expect("load key")),
+        smime::Certificate::from_der(&cert.der.clone()).expect("certificate"),
+    )
+    .expect("identity")
 }
 
 fn opts(cipher: ContentCipher, key_transport: KeyTransport) -> EncryptOptions {
@@ -140,7 +142,7 @@ fn opts(cipher: ContentCipher, key_transport: KeyTransport) -> EncryptOptions {
 }
 
 fn der_for(cert: &Cert, cipher: ContentCipher, kt: KeyTransport) -> Vec<u8> {
-    encrypt_der(ENTITY, std::slice::from_ref(&cert.der), &opts(cipher, kt)).expect("encrypt")
+    encrypt_der(ENTITY, &[cert.certificate()], &opts(cipher, kt)).expect("encrypt")
 }
 
 /// The offset of the first occurrence of `needle` in `hay`.
@@ -158,7 +160,7 @@ fn flip(der: &[u8], at: usize, mask: u8) -> Vec<u8> {
 }
 
 /// Decrypts, catching panics; the outcome must be `Err(CannotDecrypt)`.
-fn expect_cannot_decrypt(der: &[u8], keys: &[DecryptionKey], what: &str) -> DecryptError {
+fn expect_cannot_decrypt(der: &[u8], keys: &[Identity], what: &str) -> DecryptError {
     let r = catch_unwind(AssertUnwindSafe(|| {
         decrypt_der(der, keys, &smime::policy::Policy::default())
     }))
@@ -187,7 +189,7 @@ fn key_history_picks_the_key_the_message_was_encrypted_to() {
     for cipher in [ContentCipher::Aes256Gcm, ContentCipher::Aes128Cbc] {
         let o = opts(cipher, KeyTransport::RsaPkcs1v15);
         // Encrypted years ago to the old certificate.
-        let to_old = encrypt(&message(), std::slice::from_ref(&f.old.der), &o).expect("encrypt");
+        let to_old = encrypt(&message(), &[f.old.certificate()], &o).expect("encrypt");
         let d =
             decrypt(&to_old, &history, &smime::policy::Policy::default()).expect("old mail opens");
         assert_eq!(d.content, ENTITY);
@@ -195,7 +197,7 @@ fn key_history_picks_the_key_the_message_was_encrypted_to() {
         assert_eq!(d.certificate, f.old.der);
         assert_eq!(d.cipher, cipher);
         // Encrypted to the new certificate.
-        let to_new = encrypt(&message(), std::slice::from_ref(&f.new.der), &o).expect("encrypt");
+        let to_new = encrypt(&message(), &[f.new.certificate()], &o).expect("encrypt");
         let d =
             decrypt(&to_new, &history, &smime::policy::Policy::default()).expect("new mail opens");
         assert_eq!(d.content, ENTITY);
@@ -203,7 +205,7 @@ fn key_history_picks_the_key_the_message_was_encrypted_to() {
         assert_eq!(d.certificate, f.new.der);
         // Encrypted to both: the first key of the history is used.
         let to_both =
-            encrypt(&message(), &[f.old.der.clone(), f.new.der.clone()], &o).expect("encrypt");
+            encrypt(&message(), &[f.old.certificate(), f.new.certificate()], &o).expect("encrypt");
         assert_eq!(
             decrypt(&to_both, &history, &smime::policy::Policy::default())
                 .expect("opens")
@@ -228,8 +230,7 @@ fn key_history_picks_the_key_the_message_was_encrypted_to() {
             DecryptError::CannotDecrypt
         );
         // Someone else's mail.
-        let to_carol =
-            encrypt(&message(), std::slice::from_ref(&f.carol.der), &o).expect("encrypt");
+        let to_carol = encrypt(&message(), &[f.carol.certificate()], &o).expect("encrypt");
         assert_eq!(
             decrypt(&to_carol, &history, &smime::policy::Policy::default()).unwrap_err(),
             DecryptError::CannotDecrypt
@@ -238,21 +239,23 @@ fn key_history_picks_the_key_the_message_was_encrypted_to() {
 }
 
 #[test]
-fn a_key_paired_with_the_wrong_certificate_cannot_decrypt() {
+fn a_key_paired_with_the_wrong_certificate_is_refused_and_cannot_decrypt() {
     let f = fixture();
-    let der = der_for(&f.new, ContentCipher::Aes256Gcm, KeyTransport::RsaPkcs1v15);
-    // The recipient info is addressed to the new certificate, but the key is the old (RSA) one.
-    let mismatched = DecryptionKey {
-        key: key_of(&f.old).key,
-        certificate: f.new.der.clone(),
-    };
-    expect_cannot_decrypt(&der, &[mismatched], "EC recipient, RSA key");
+    // A key paired with a certificate that is not its own is refused when the identity is
+    // made, so it never reaches a recipient info addressed to that certificate.
+    let old_key = key_of(&f.old).key().expect("key").clone();
+    assert_eq!(
+        Identity::new(old_key, f.new.certificate()).unwrap_err(),
+        smime::KeyError::Mismatch
+    );
+    let carol_key = key_of(&f.carol).key().expect("key").clone();
+    assert_eq!(
+        Identity::new(carol_key.clone(), f.rsa.certificate()).unwrap_err(),
+        smime::KeyError::Mismatch
+    );
+    // With carol's real identity, mail to another RSA key stays closed.
     let der = der_for(&f.rsa, ContentCipher::Aes256Gcm, KeyTransport::RsaOaep);
-    let other_rsa = DecryptionKey {
-        key: key_of(&f.carol).key,
-        certificate: f.rsa.der.clone(),
-    };
-    expect_cannot_decrypt(&der, &[other_rsa], "RSA recipient, another RSA key");
+    expect_cannot_decrypt(&der, &[key_of(&f.carol)], "RSA recipient, another RSA key");
 }
 
 #[test]
@@ -265,7 +268,7 @@ fn no_keys_is_its_own_error() {
     );
     let msg = encrypt(
         &message(),
-        std::slice::from_ref(&f.rsa.der),
+        &[f.rsa.certificate()],
         &EncryptOptions::default(),
     )
     .unwrap();
@@ -515,7 +518,7 @@ fn gcm_every_byte_changed_never_yields_altered_content() {
     let f = fixture();
     let der = encrypt_der(
         ENTITY,
-        &[f.rsa.der.clone(), f.p256.der.clone()],
+        &[f.rsa.certificate(), f.p256.certificate()],
         &opts(ContentCipher::Aes256Gcm, KeyTransport::RsaPkcs1v15),
     )
     .expect("encrypt");
@@ -646,7 +649,7 @@ fn truncated_mime_is_a_parse_error() {
     let keys = [key_of(&f.p256)];
     let msg = encrypt(
         &message(),
-        std::slice::from_ref(&f.p256.der),
+        &[f.p256.certificate()],
         &EncryptOptions::default(),
     )
     .unwrap();
@@ -702,7 +705,7 @@ fn garbage_mime_is_a_typed_error() {
     let keys = [key_of(&f.p256)];
     let msg = encrypt(
         &message(),
-        std::slice::from_ref(&f.p256.der),
+        &[f.p256.certificate()],
         &EncryptOptions::default(),
     )
     .unwrap();
@@ -775,7 +778,7 @@ fn unusable_recipient_certificates_are_refused_by_name() {
     for (cert, address, why) in cases {
         let (recipient, reason) = refused(encrypt(
             &message(),
-            std::slice::from_ref(&cert.der),
+            &[cert.certificate()],
             &EncryptOptions::default(),
         ));
         assert!(recipient.contains(address), "{recipient}: {reason}");
@@ -783,44 +786,46 @@ fn unusable_recipient_certificates_are_refused_by_name() {
         // Among good recipients, it still refuses the whole message and names the bad one.
         let (recipient, _) = refused(encrypt(
             &message(),
-            &[f.rsa.der.clone(), cert.der.clone(), f.p256.der.clone()],
+            &[
+                f.rsa.certificate(),
+                cert.certificate(),
+                f.p256.certificate(),
+            ],
             &EncryptOptions::default(),
         ));
         assert!(recipient.contains(address), "{recipient}");
         // As the sender's own certificate too.
         let (recipient, _) = refused(encrypt(
             &message(),
-            std::slice::from_ref(&f.rsa.der),
+            &[f.rsa.certificate()],
             &EncryptOptions {
-                sender: Some(cert.der.clone()),
+                sender: Some(cert.certificate()),
                 ..EncryptOptions::default()
             },
         ));
         assert!(recipient.contains(address), "{recipient}");
         // And through the check alone.
-        assert!(check_recipient(&cert.der, &EncryptOptions::default()).is_err());
+        assert!(check_recipient(&cert.certificate(), &EncryptOptions::default()).is_err());
     }
     // The good ones pass the same check.
     for cert in [&f.rsa, &f.p256, &f.new, &f.old] {
-        check_recipient(&cert.der, &EncryptOptions::default()).expect("usable");
+        check_recipient(&cert.certificate(), &EncryptOptions::default()).expect("usable");
     }
     // The expired certificate was fine in its day.
     let in_2020 = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_593_561_600);
     check_recipient(
-        &f.expired.der,
+        &f.expired.certificate(),
         &EncryptOptions {
             policy: smime::policy::Policy::default().with_time(in_2020),
             ..EncryptOptions::default()
         },
     )
     .expect("valid in mid-2020");
-    // Not a certificate at all.
-    let (recipient, _) = refused(encrypt(
-        &message(),
-        &[b"not a certificate".to_vec()],
-        &EncryptOptions::default(),
+    // Not a certificate at all: refused before it can be a recipient.
+    assert!(matches!(
+        smime::Certificate::from_der(b"not a certificate"),
+        Err(smime::ParseError::Certificate { .. })
     ));
-    assert!(!recipient.is_empty());
     assert_eq!(
         encrypt(&message(), &[], &EncryptOptions::default()).unwrap_err(),
         EncryptError::NoRecipients

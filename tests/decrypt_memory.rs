@@ -87,7 +87,7 @@ fn one_shot_decrypt_of_64_mib_stays_under_three_times_the_message_size() {
     // MIME wrapping is done here with the (optimised) base64 crate, to keep the debug-build
     // test fast. The reader sees the same message `encrypt` writes.
     eprintln!("entity built in {:.1?}", started.elapsed());
-    let der = encrypt_der(&entity, std::slice::from_ref(&cert.der), &options).expect("encrypt");
+    let der = encrypt_der(&entity, &[cert.certificate()], &options).expect("encrypt");
     let message = smime_message(&der);
     drop(der);
     let message_path = pki.path("big.eml");

@@ -6,10 +6,11 @@ mod common;
 
 use base64::Engine;
 use common::{Cert, LeafSpec, TestPki};
+use smime::Identity;
 use smime::crypto::keys::SoftwareKey;
-use smime::decrypt::{DecryptionKey, open};
+use smime::decrypt::open;
 use smime::encrypt::{EncryptOptions, encrypt};
-use smime::sign::{SignOptions, Signer, sign, sign_detached_der};
+use smime::sign::{SignOptions, sign, sign_detached_der};
 use smime::verify::{Verdict, VerifyOptions, VerifyReport, verify};
 use std::sync::{Arc, OnceLock};
 
@@ -41,17 +42,20 @@ fn fixture() -> &'static Fixture {
     })
 }
 
-fn signer() -> Signer {
+fn signer() -> Identity {
     let f = fixture();
     let key = SoftwareKey::from_bytes(&f.alice.key_pem).expect("load key");
-    Signer::new(Arc::new(key), f.alice.der.clone())
-        .expect("signer")
-        .with_chain(vec![f.pki.intermediate.der.clone()])
+    Identity::new(
+        Arc::new(key),
+        smime::Certificate::from_der(&f.alice.der.clone()).expect("certificate"),
+    )
+    .expect("signer")
+    .with_chain(vec![f.pki.intermediate.certificate()])
 }
 
 fn options() -> VerifyOptions {
     VerifyOptions {
-        trust_anchors: vec![fixture().pki.root.der.clone()],
+        trust_anchors: vec![fixture().pki.root.certificate()],
         ..VerifyOptions::default()
     }
 }
@@ -177,12 +181,8 @@ fn an_encrypted_part_beside_an_unsigned_part_is_not_trusted_as_a_whole() {
         &SignOptions::default(),
     )
     .expect("sign");
-    let encrypted = encrypt(
-        &inner,
-        std::slice::from_ref(&f.bob.der),
-        &EncryptOptions::default(),
-    )
-    .expect("encrypt");
+    let encrypted =
+        encrypt(&inner, &[f.bob.certificate()], &EncryptOptions::default()).expect("encrypt");
     let entity = smime::mime::split_entity(&encrypted).expect("split").entity;
     let mut m = b"From: alice@example.com\r\nSubject: mixed\r\n\
 Content-Type: multipart/mixed; boundary=\"m1\"\r\n\r\n--m1\r\n\
@@ -190,10 +190,11 @@ Content-Type: text/plain\r\n\r\nAlso, wire 10000 euros to mallory.\r\n--m1\r\n"
         .to_vec();
     m.extend_from_slice(&entity);
     m.extend_from_slice(b"\r\n--m1--\r\n");
-    let keys = [DecryptionKey {
-        key: Arc::new(SoftwareKey::from_bytes(&f.bob.key_pem).expect("load key")),
-        certificate: f.bob.der.clone(),
-    }];
+    let keys = [Identity::new(
+        Arc::new(SoftwareKey::from_bytes(&f.bob.key_pem).expect("load key")),
+        smime::Certificate::from_der(&f.bob.der.clone()).expect("certificate"),
+    )
+    .expect("identity")];
     let opened = open(&m, &keys, &options()).expect("open");
     assert_eq!(
         opened.verdict(),

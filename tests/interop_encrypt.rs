@@ -6,14 +6,15 @@
 mod common;
 
 use common::{Cert, KeyKind, LeafSpec, TestPki, openssl};
+use smime::Identity;
 use smime::cms::enveloped::{self, ContentCipher};
 use smime::cms::recipient::{KeyTransport, RecipientInfo};
 use smime::cms::signed_data::SignerId;
 use smime::crypto::keys::SoftwareKey;
-use smime::decrypt::{DecryptionKey, Layer, decrypt, decrypt_der, open};
+use smime::decrypt::{Layer, decrypt, decrypt_der, open};
 use smime::encrypt::{EncryptOptions, encrypt, sign_and_encrypt};
 use smime::mime;
-use smime::sign::{SignOptions, Signer};
+use smime::sign::SignOptions;
 use smime::verify::{AddressPolicy, Verdict, VerifyOptions};
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
@@ -82,15 +83,16 @@ fn s(p: &Path) -> String {
     p.to_string_lossy().into_owned()
 }
 
-fn key_of(cert: &Cert) -> DecryptionKey {
-    DecryptionKey {
-        key: Arc::new(SoftwareKey::from_bytes(&cert.key_pem).expect("load key")),
-        certificate: cert.der.clone(),
-    }
+fn key_of(cert: &Cert) -> Identity {
+    Identity::new(
+        Arc::new(SoftwareKey::from_bytes(&cert.key_pem).expect("load key")),
+        smime::Certificate::from_der(&cert.der.clone()).expect("certificate"),
+    )
+    .expect("identity")
 }
 
 /// Every key the reader holds, in a fixed order: RSA, P-256, P-384.
-fn all_keys() -> Vec<DecryptionKey> {
+fn all_keys() -> Vec<Identity> {
     let f = fixture();
     vec![key_of(&f.rsa), key_of(&f.p256), key_of(&f.p384)]
 }
@@ -152,12 +154,8 @@ fn cms_of(msg: &[u8]) -> Vec<u8> {
 fn ours_to_openssl(cert: &Cert, kt: KeyTransport, what: &str) {
     let mut failures = Vec::new();
     for cipher in OUR_CIPHERS {
-        let msg = encrypt(
-            &message(),
-            std::slice::from_ref(&cert.der),
-            &options(cipher, kt),
-        )
-        .unwrap_or_else(|e| panic!("{what} {}: encrypt: {e}", cipher.name()));
+        let msg = encrypt(&message(), &[cert.certificate()], &options(cipher, kt))
+            .unwrap_or_else(|e| panic!("{what} {}: encrypt: {e}", cipher.name()));
         let text = String::from_utf8_lossy(&msg);
         let smime_type = if cipher.is_authenticated() {
             "smime-type=authEnveloped-data"
@@ -231,11 +229,15 @@ fn ours_to_openssl_several_recipients_and_the_sender() {
     for cipher in [ContentCipher::Aes256Gcm, ContentCipher::Aes128Cbc] {
         let opts = EncryptOptions {
             cipher,
-            sender: Some(f.bob.der.clone()),
+            sender: Some(f.bob.certificate()),
             ..EncryptOptions::default()
         };
-        let msg =
-            encrypt(&message(), &[f.rsa.der.clone(), f.p256.der.clone()], &opts).expect("encrypt");
+        let msg = encrypt(
+            &message(),
+            &[f.rsa.certificate(), f.p256.certificate()],
+            &opts,
+        )
+        .expect("encrypt");
         let env = enveloped::parse(&cms_of(&msg)).expect("parse");
         assert_eq!(env.recipients.len(), 3, "RSA, P-256 and the sender");
         for (who, cert) in [("RSA", &f.rsa), ("P-256", &f.p256), ("sender", &f.bob)] {
@@ -532,7 +534,7 @@ fn openssl_text_and_binary_modes() {
 
 fn verify_options(address: AddressPolicy) -> VerifyOptions {
     VerifyOptions {
-        trust_anchors: vec![fixture().pki.root.der.clone()],
+        trust_anchors: vec![fixture().pki.root.certificate()],
         address,
         ..VerifyOptions::default()
     }
@@ -636,11 +638,14 @@ fn openssl_sign_then_encrypt_opens_with_a_trusted_report() {
     }
 }
 
-fn signer(cert: &Cert) -> Signer {
+fn signer(cert: &Cert) -> Identity {
     let key = SoftwareKey::from_bytes(&cert.key_pem).expect("load key");
-    Signer::new(Arc::new(key), cert.der.clone())
-        .expect("signer")
-        .with_chain(vec![fixture().pki.intermediate.der.clone()])
+    Identity::new(
+        Arc::new(key),
+        smime::Certificate::from_der(&cert.der.clone()).expect("certificate"),
+    )
+    .expect("signer")
+    .with_chain(vec![fixture().pki.intermediate.certificate()])
 }
 
 /// `openssl cms -verify` of `msg` against the test root; returns the signed content.
@@ -679,7 +684,7 @@ fn ours_sign_and_encrypt_opens_and_verifies_with_openssl() {
             &msg,
             &[signer(&f.rsa)],
             &SignOptions::default(),
-            std::slice::from_ref(&f.p256.der),
+            &[f.p256.certificate()],
             &opts,
             false,
         )
@@ -693,7 +698,7 @@ fn ours_sign_and_encrypt_opens_and_verifies_with_openssl() {
             &msg,
             &[signer(&f.rsa)],
             &SignOptions::default(),
-            std::slice::from_ref(&f.p384.der),
+            &[f.p384.certificate()],
             &opts,
             true,
         )

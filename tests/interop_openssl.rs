@@ -3,9 +3,10 @@
 mod common;
 
 use common::{Cert, KeyKind, LeafSpec, TestPki, openssl};
+use smime::Identity;
 use smime::crypto::DigestAlgorithm;
 use smime::crypto::keys::SoftwareKey;
-use smime::sign::{SignOptions, Signer, sign};
+use smime::sign::{SignOptions, sign};
 use smime::verify::{AddressPolicy, Verdict, VerifyOptions, VerifyReport, verify};
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
@@ -54,17 +55,20 @@ fn s(p: &Path) -> String {
     p.to_string_lossy().into_owned()
 }
 
-fn signer(cert: &Cert) -> Signer {
+fn signer(cert: &Cert) -> Identity {
     let f = fixture();
     let key = SoftwareKey::from_bytes(&cert.key_pem).expect("load key");
-    Signer::new(Arc::new(key), cert.der.clone())
-        .expect("signer")
-        .with_chain(vec![f.pki.intermediate.der.clone()])
+    Identity::new(
+        Arc::new(key),
+        smime::Certificate::from_der(&cert.der.clone()).expect("certificate"),
+    )
+    .expect("signer")
+    .with_chain(vec![f.pki.intermediate.certificate()])
 }
 
 fn options(address: AddressPolicy) -> VerifyOptions {
     VerifyOptions {
-        trust_anchors: vec![fixture().pki.root.der.clone()],
+        trust_anchors: vec![fixture().pki.root.certificate()],
         address,
         ..VerifyOptions::default()
     }
@@ -323,7 +327,7 @@ fn openssl_nocerts_certificates_supplied_by_caller() {
     );
 
     let mut o = options(AddressPolicy::FromHeader);
-    o.certificates = vec![f.rsa.der.clone(), f.pki.intermediate.der.clone()];
+    o.certificates = vec![f.rsa.certificate(), f.pki.intermediate.certificate()];
     let r = verify(&signed, &o).expect("verify runs");
     assert_trusted(&r, "-nocerts with caller certificates");
     assert_eq!(r.content, CONTENT_CRLF);

@@ -263,13 +263,13 @@ fn pkcs12_from_openssl_and_nss_become_usable_identities() {
         assert!(
             ring.intermediates()
                 .iter()
-                .any(|i| i.der == f.pki.intermediate.der),
+                .any(|i| i.der() == f.pki.intermediate.der),
             "{what}"
         );
         assert_eq!(ring.trust_anchors().len(), 1, "{what}");
         let id = ring.identities().next().unwrap();
         assert!(
-            id.info().roles.signing && id.info().roles.encryption,
+            id.certificate().roles().signing && id.certificate().roles().encryption,
             "{what}"
         );
         assert_eq!(id.label(), Some("my identity"), "{what}");
@@ -363,7 +363,7 @@ fn renewal_keeps_old_mail_readable_and_new_mail_goes_to_the_new_certificate() {
 
     // New mail to alice (also from alice herself) goes to the current certificate.
     let ready = ring.recipient_readiness(&["alice@example.com"], &smime::policy::Policy::default());
-    assert_eq!(ready[0].certificate(), Some(f.alice.der.as_slice()));
+    assert_eq!(ready[0].certificate(), Some(&f.alice.certificate()));
     let own = ring
         .own_encryption_certificate("alice@example.com", &smime::policy::Policy::default())
         .unwrap();
@@ -494,7 +494,7 @@ fn readiness_gives_each_recipient_a_certificate_or_the_reason() {
     assert_eq!(
         ring.encryption_certificates_for(&["bob@example.com"], &smime::policy::Policy::default())
             .unwrap(),
-        vec![f.bob.der.clone()]
+        vec![f.bob.certificate()]
     );
     let missing = ring.recipients_without_certificate(&addrs, &smime::policy::Policy::default());
     assert_eq!(missing.len(), 5);
@@ -644,7 +644,7 @@ fn encryption_key_preference_routes_mail_to_the_encryption_certificate() {
     assert_eq!(h.preferred, vec![enc_fp]);
     assert!(h.added.contains(&enc_fp) && h.added.contains(&Fingerprint::of(&f.alice_sign.der)));
     let ready = bob.recipient_readiness(&["alice@example.com"], &smime::policy::Policy::default());
-    assert_eq!(ready[0].certificate(), Some(f.alice_enc.der.as_slice()));
+    assert_eq!(ready[0].certificate(), Some(&f.alice_enc.certificate()));
 }
 
 #[test]
@@ -667,13 +667,16 @@ fn lookups_by_address_issuer_serial_and_key_identifier() {
     let tbs = cert.tbs_certificate();
     let found = ring.find_by_issuer_serial(tbs.issuer(), tbs.serial_number());
     assert_eq!(found.len(), 1);
-    assert_eq!(found[0].info().der, f.bob.der);
+    assert_eq!(found[0].certificate().der(), f.bob.der);
     let ski = tbs
         .get_extension::<x509_cert::ext::pkix::SubjectKeyIdentifier>()
         .unwrap()
         .unwrap()
         .1;
-    assert_eq!(ring.find_by_ski(ski.0.as_bytes())[0].info().der, f.bob.der);
+    assert_eq!(
+        ring.find_by_ski(ski.0.as_bytes())[0].certificate().der(),
+        f.bob.der
+    );
     assert!(ring.find_by_ski(b"nope").is_empty());
 
     // A message without certificates verifies with the signer certificate from the keyring.
@@ -750,11 +753,11 @@ fn a_saved_keyring_loads_with_everything_it_learned() {
     let alice_key: Arc<dyn smime::crypto::keys::PrivateKey> =
         Arc::new(SoftwareKey::from_bytes(&f.alice.key_pem).unwrap());
     ring.add_external_identity(
-        alice_key.clone(),
+        smime::Identity::new(alice_key.clone(), f.alice.certificate())
+            .unwrap()
+            .with_chain(vec![f.pki.intermediate.certificate()])
+            .with_label("alice on this phone"),
         b"keychain:alice".to_vec(),
-        &f.alice.der,
-        vec![f.pki.intermediate.der.clone()],
-        Some("alice on this phone".into()),
     )
     .unwrap();
     let report = ring
@@ -801,7 +804,7 @@ fn a_saved_keyring_loads_with_everything_it_learned() {
         .unwrap();
     assert_eq!(carol.source(), Source::Directory);
     let bob_self = back.identity(&Fingerprint::of(&f.bob.der)).unwrap();
-    assert!(matches!(bob_self.stored_key(), StoredKey::Pkcs8(_)));
+    assert!(matches!(bob_self.stored_key(), Some(StoredKey::Pkcs8(_))));
     assert_eq!(back.crls().len(), 1);
 
     // Without the keystore, alice's identity loads without its key and is kept for later.

@@ -5,12 +5,13 @@
 mod common;
 
 use common::{Cert, KeyKind, LeafSpec, TestPki, openssl};
+use smime::Identity;
 use smime::crypto::keys::SoftwareKey;
-use smime::decrypt::{DecryptionKey, Layer, MAX_LAYERS, decrypt, open};
+use smime::decrypt::{Layer, MAX_LAYERS, decrypt, open};
 use smime::encrypt::{EncryptOptions, encrypt};
 use smime::error::{DecryptError, ParseError, VerifyError};
 use smime::mime;
-use smime::sign::{SignOptions, Signer, sign, sign_detached_der, sign_opaque_der};
+use smime::sign::{SignOptions, sign, sign_detached_der, sign_opaque_der};
 use smime::verify::{SignedScope, Verdict, VerifyOptions, VerifyReport, verify};
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
@@ -76,11 +77,14 @@ fn s(p: &Path) -> String {
     p.to_string_lossy().into_owned()
 }
 
-fn signer(cert: &Cert) -> Signer {
+fn signer(cert: &Cert) -> Identity {
     let key = SoftwareKey::from_bytes(&cert.key_pem).expect("load key");
-    Signer::new(Arc::new(key), cert.der.clone())
-        .expect("signer")
-        .with_chain(vec![fixture().pki.intermediate.der.clone()])
+    Identity::new(
+        Arc::new(key),
+        smime::Certificate::from_der(&cert.der.clone()).expect("certificate"),
+    )
+    .expect("signer")
+    .with_chain(vec![fixture().pki.intermediate.certificate()])
 }
 
 fn sign_by(msg: &[u8], cert: &Cert, opaque: bool) -> Vec<u8> {
@@ -114,7 +118,7 @@ fn sign_broken(msg: &[u8], cert: &Cert, opaque: bool) -> Vec<u8> {
 
 fn options() -> VerifyOptions {
     VerifyOptions {
-        trust_anchors: vec![fixture().pki.root.der.clone()],
+        trust_anchors: vec![fixture().pki.root.certificate()],
         ..VerifyOptions::default()
     }
 }
@@ -123,21 +127,22 @@ fn check(msg: &[u8]) -> VerifyReport {
     verify(msg, &options()).expect("verify runs")
 }
 
-fn key_of(cert: &Cert) -> DecryptionKey {
-    DecryptionKey {
-        key: Arc::new(SoftwareKey::from_bytes(&cert.key_pem).expect("load key")),
-        certificate: cert.der.clone(),
-    }
+fn key_of(cert: &Cert) -> Identity {
+    Identity::new(
+        Arc::new(SoftwareKey::from_bytes(&cert.key_pem).expect("load key")),
+        smime::Certificate::from_der(&cert.der.clone()).expect("certificate"),
+    )
+    .expect("identity")
 }
 
-fn keys() -> Vec<DecryptionKey> {
+fn keys() -> Vec<Identity> {
     vec![key_of(&fixture().bob)]
 }
 
 fn encrypt_to_bob(msg: &[u8]) -> Vec<u8> {
     encrypt(
         msg,
-        std::slice::from_ref(&fixture().bob.der),
+        &[fixture().bob.certificate()],
         &EncryptOptions::default(),
     )
     .expect("encrypt")
@@ -166,7 +171,7 @@ fn both_layers_good_is_trusted_and_both_are_reported() {
                 r.signers[0]
                     .certificate
                     .as_ref()
-                    .map(|c| c.subject.clone())
+                    .map(|c| c.subject().to_string())
                     .unwrap_or_default()
             };
             assert!(subject(&r).contains("alice-ec"), "{what}");
@@ -182,7 +187,7 @@ fn both_layers_good_is_trusted_and_both_are_reported() {
                 r.content_signers()[0]
                     .certificate
                     .as_ref()
-                    .is_some_and(|c| !c.subject.contains("alice-ec")),
+                    .is_some_and(|c| !c.subject().contains("alice-ec")),
                 "{what}"
             );
         }
@@ -417,7 +422,7 @@ fn triple_wrap_content_is_vouched_for_by_the_inner_signature_only() {
         signers[0]
             .certificate
             .as_ref()
-            .is_some_and(|c| c.addresses == ["alice@example.com"])
+            .is_some_and(|c| c.addresses() == ["alice@example.com"])
     );
     // The gateway's signature (not the sender) is over ciphertext: it does not matter.
     assert_eq!(opened.verdict(), Verdict::Trusted);

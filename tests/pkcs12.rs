@@ -4,10 +4,8 @@
 //! The tools are required: a missing `openssl`, `certutil` or `pk12util` fails the test with a
 //! message saying what to install.
 
-use smime::crypto::keys::{PrivateKey, check_key_matches};
-use smime::pkcs12::{
-    Pkcs12Error, Pkcs12Identity, Pkcs12Limits, parse_pkcs12, parse_pkcs12_identity, write_pkcs12,
-};
+use smime::crypto::keys::check_key_matches;
+use smime::pkcs12::{Pkcs12Error, Pkcs12Limits, parse_pkcs12, parse_pkcs12_identity, write_pkcs12};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -169,20 +167,16 @@ fn assert_identity(fx: &Fixture, name: &str, p12: &[u8], password: &str) {
 }
 
 /// `id` is leaf `name`'s key and certificate with the CA as chain.
-fn assert_is_leaf(fx: &Fixture, name: &str, id: &Pkcs12Identity) {
+fn assert_is_leaf(fx: &Fixture, name: &str, id: &smime::Identity) {
     assert_eq!(
-        id.certificate,
+        *id.certificate(),
         fx.leaf_der(name),
         "{name}: wrong certificate"
     );
-    check_key_matches(&id.key, &id.certificate).expect("key matches certificate");
-    assert_eq!(id.chain, vec![fx.ca_der()], "{name}: wrong chain");
-    // The PKCS#8 bytes are the same key.
-    let again = smime::crypto::keys::SoftwareKey::from_pkcs8_der(&id.key_pkcs8).unwrap();
-    assert_eq!(
-        again.public_key_der().unwrap(),
-        id.key.public_key_der().unwrap()
-    );
+    let key = id.key().expect("key");
+    check_key_matches(key.as_ref(), id.certificate().der()).expect("key matches certificate");
+    assert_eq!(id.chain().len(), 1, "{name}: wrong chain");
+    assert_eq!(id.chain()[0], fx.ca_der(), "{name}: wrong chain");
 }
 
 fn err(p12: &[u8], password: &str) -> Pkcs12Error {
@@ -201,11 +195,14 @@ fn openssl_default_pbes2_aes256_sha256_mac() {
         let leaf = contents
             .certificates
             .iter()
-            .find(|c| c.0 == fx.leaf_der(name))
+            .find(|c| c.certificate == fx.leaf_der(name))
             .unwrap();
-        assert_eq!(leaf.2.as_deref(), Some("my friendly name"));
-        assert!(leaf.1.is_some());
-        assert_eq!(leaf.1, contents.keys[0].1, "localKeyId ties key and cert");
+        assert_eq!(leaf.friendly_name.as_deref(), Some("my friendly name"));
+        assert!(leaf.local_key_id.is_some());
+        assert_eq!(
+            leaf.local_key_id, contents.keys[0].local_key_id,
+            "localKeyId ties key and cert"
+        );
         assert_eq!(err(&p12, "wrong"), Pkcs12Error::WrongPassword);
         assert_eq!(err(&p12, ""), Pkcs12Error::WrongPassword);
     }
@@ -522,7 +519,7 @@ fn nss_pk12util_export() {
             contents
                 .certificates
                 .iter()
-                .any(|c| c.2.as_deref() == Some(nick.as_str())),
+                .any(|c| c.friendly_name.as_deref() == Some(nick.as_str())),
             "friendlyName is the NSS nickname"
         );
     }
@@ -571,8 +568,8 @@ fn written_file_is_read_by_openssl_nss_and_ourselves() {
         let ca = fx.ca_der();
         let p12 = write_pkcs12(
             &key,
-            &leaf,
-            std::slice::from_ref(&ca),
+            &smime::Certificate::from_der(&leaf).unwrap(),
+            &[smime::Certificate::from_der(&ca).unwrap()],
             PASS,
             Some("written"),
         )
@@ -623,7 +620,8 @@ fn written_file_is_read_by_openssl_nss_and_ourselves() {
         // Ourselves.
         let id = parse_pkcs12_identity(&p12, PASS, &Pkcs12Limits::default()).unwrap();
         assert_is_leaf(&fx, name, &id);
-        assert_eq!(&id.key_pkcs8[..], &key[..]);
+        let contents = parse_pkcs12(&p12, PASS, &Pkcs12Limits::default()).unwrap();
+        assert_eq!(&contents.keys[0].pkcs8[..], &key[..]);
         assert_eq!(err(&p12, "wrong"), Pkcs12Error::WrongPassword);
 
         // NSS.
@@ -637,8 +635,9 @@ fn written_file_is_read_by_openssl_nss_and_ourselves() {
 #[test]
 fn writer_refuses_a_key_that_does_not_match() {
     let fx = Fixture::new();
-    let e = write_pkcs12(&fx.key_pkcs8("ec"), &fx.leaf_der("rsa"), &[], PASS, None).unwrap_err();
+    let rsa = smime::Certificate::from_der(&fx.leaf_der("rsa")).unwrap();
+    let e = write_pkcs12(&fx.key_pkcs8("ec"), &rsa, &[], PASS, None).unwrap_err();
     assert_eq!(e, Pkcs12Error::Key(smime::KeyError::Mismatch));
-    let e = write_pkcs12(b"not a key", &fx.leaf_der("rsa"), &[], PASS, None).unwrap_err();
+    let e = write_pkcs12(b"not a key", &rsa, &[], PASS, None).unwrap_err();
     assert!(matches!(e, Pkcs12Error::Key(_)));
 }

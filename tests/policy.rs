@@ -10,14 +10,15 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use common::{Cert, KeyKind, LeafSpec, TestPki, openssl};
+use smime::Identity;
 use smime::cms::enveloped::ContentCipher;
 use smime::crypto::DigestAlgorithm;
 use smime::crypto::keys::SoftwareKey;
-use smime::decrypt::{DecryptionKey, decrypt, open};
+use smime::decrypt::{decrypt, open};
 use smime::encrypt::{EncryptOptions, check_recipient, encrypt};
 use smime::keyring::{Keyring, Readiness, Source, Unusable};
 use smime::policy::{Policy, ValidationTime};
-use smime::sign::{SignOptions, Signer, sign};
+use smime::sign::{SignOptions, sign};
 use smime::verify::{AddressPolicy, AlgorithmProblem, Check, Verdict, VerifyOptions, verify};
 use smime::{DecryptError, EncryptError};
 
@@ -28,25 +29,26 @@ fn s(p: &Path) -> String {
     p.to_string_lossy().into_owned()
 }
 
-fn key_of(cert: &Cert) -> DecryptionKey {
-    DecryptionKey {
-        key: Arc::new(SoftwareKey::from_bytes(&cert.key_pem).expect("key")),
-        certificate: cert.der.clone(),
-    }
+fn key_of(cert: &Cert) -> Identity {
+    Identity::new(
+        Arc::new(SoftwareKey::from_bytes(&cert.key_pem).expect("key")),
+        smime::Certificate::from_der(&cert.der.clone()).expect("certificate"),
+    )
+    .expect("identity")
 }
 
-fn signer_of(cert: &Cert) -> Signer {
-    Signer::new(
+fn signer_of(cert: &Cert) -> Identity {
+    Identity::new(
         Arc::new(SoftwareKey::from_bytes(&cert.key_pem).expect("key")),
-        cert.der.clone(),
+        smime::Certificate::from_der(&cert.der.clone()).expect("certificate"),
     )
     .expect("signer")
 }
 
 fn options(pki: &TestPki, policy: Policy) -> VerifyOptions {
     VerifyOptions {
-        trust_anchors: vec![pki.root.der.clone()],
-        certificates: vec![pki.intermediate.der.clone()],
+        trust_anchors: vec![pki.root.certificate()],
+        certificates: vec![pki.intermediate.certificate()],
         policy,
         ..VerifyOptions::default()
     }
@@ -95,7 +97,7 @@ fn strict_policy_refuses_cbc_content_and_accepts_gcm() {
     );
     let cbc = encrypt(
         MESSAGE,
-        std::slice::from_ref(&bob.der),
+        &[bob.certificate()],
         &EncryptOptions {
             cipher: ContentCipher::Aes256Cbc,
             ..EncryptOptions::default()
@@ -115,18 +117,14 @@ fn strict_policy_refuses_cbc_content_and_accepts_gcm() {
     let e = open(&cbc, &keys, &options(&pki, Policy::strict())).expect_err("open refuses CBC");
     assert!(matches!(e, DecryptError::NotAccepted { .. }), "{e}");
     // GCM is fine under the strict policy.
-    let gcm = encrypt(
-        MESSAGE,
-        std::slice::from_ref(&bob.der),
-        &EncryptOptions::default(),
-    )
-    .expect("encrypt GCM");
+    let gcm =
+        encrypt(MESSAGE, &[bob.certificate()], &EncryptOptions::default()).expect("encrypt GCM");
     let d = decrypt(&gcm, &keys, &Policy::strict()).expect("strict reads GCM");
     assert!(d.integrity_protected);
     // And a strict sender does not write CBC either.
     let e = encrypt(
         MESSAGE,
-        std::slice::from_ref(&bob.der),
+        &[bob.certificate()],
         &EncryptOptions {
             cipher: ContentCipher::Aes128Cbc,
             policy: Policy::strict(),
@@ -179,10 +177,11 @@ fn the_rsa_minimum_comes_from_the_policy() {
     let r = verify(&signed, &openssl_options(&pki, lenient.clone())).expect("verify");
     assert_eq!(r.verdict(), Verdict::Trusted, "{:#?}", r.signers);
     // The same minimum decides whether the certificate may receive encrypted mail.
-    let e = check_recipient(&small.der, &EncryptOptions::default()).expect_err("too small");
+    let e =
+        check_recipient(&small.certificate(), &EncryptOptions::default()).expect_err("too small");
     assert!(e.to_string().contains("1024-bit"), "{e}");
     check_recipient(
-        &small.der,
+        &small.certificate(),
         &EncryptOptions {
             policy: lenient,
             ..EncryptOptions::default()
@@ -357,7 +356,7 @@ fn encrypt_and_the_keyring_apply_one_recipient_rule() {
     }
     let policy = Policy::default();
     for (address, cert) in &certs {
-        let by_encrypt = check_recipient(&cert.der, &EncryptOptions::default());
+        let by_encrypt = check_recipient(&cert.certificate(), &EncryptOptions::default());
         let readiness = ring.recipient_readiness(&[address.as_str()], &policy);
         let by_keyring = readiness[0].is_ready();
         assert_eq!(
@@ -440,7 +439,8 @@ fn a_key_that_cannot_receive_mail_is_named_by_both() {
         dir,
     );
     let der = std::fs::read(dir.join("ed.der")).expect("read");
-    let e = check_recipient(&der, &EncryptOptions::default()).expect_err("refused");
+    let cert = smime::Certificate::from_der(&der).expect("an Ed25519 certificate parses");
+    let e = check_recipient(&cert, &EncryptOptions::default()).expect_err("refused");
     assert!(
         e.to_string().contains("cannot receive encrypted mail"),
         "{e}"

@@ -7,10 +7,11 @@ mod common;
 use base64::Engine;
 use common::{Cert, LeafSpec, TestPki};
 use der::{Decode, Encode};
+use smime::Identity;
 use smime::crypto::keys::SoftwareKey;
-use smime::decrypt::{DecryptionKey, Layer, open};
+use smime::decrypt::{Layer, open};
 use smime::encrypt::{EncryptOptions, encrypt};
-use smime::sign::{SignOptions, Signer, sign, sign_detached_der, sign_opaque_der};
+use smime::sign::{SignOptions, sign, sign_detached_der, sign_opaque_der};
 use smime::verify::{
     AddressFailure, AddressPolicy, Check, SignatureFailure, Verdict, VerifyOptions, VerifyReport,
     verify, verify_opaque_der,
@@ -37,17 +38,20 @@ fn fixture() -> &'static Fixture {
     })
 }
 
-fn signer() -> Signer {
+fn signer() -> Identity {
     let f = fixture();
     let key = SoftwareKey::from_bytes(&f.alice.key_pem).expect("load key");
-    Signer::new(Arc::new(key), f.alice.der.clone())
-        .expect("signer")
-        .with_chain(vec![f.pki.intermediate.der.clone()])
+    Identity::new(
+        Arc::new(key),
+        smime::Certificate::from_der(&f.alice.der.clone()).expect("certificate"),
+    )
+    .expect("signer")
+    .with_chain(vec![f.pki.intermediate.certificate()])
 }
 
 fn options() -> VerifyOptions {
     VerifyOptions {
-        trust_anchors: vec![fixture().pki.root.der.clone()],
+        trust_anchors: vec![fixture().pki.root.certificate()],
         ..VerifyOptions::default()
     }
 }
@@ -268,15 +272,16 @@ fn open_checks_every_outer_mailbox_not_only_the_first() {
     let signed = signed_with_headers("From: alice@example.com, mallory@evil.example\r\n");
     let sealed = encrypt(
         &signed,
-        std::slice::from_ref(&f.alice.der),
+        &[f.alice.certificate()],
         &EncryptOptions::default(),
     )
     .expect("encrypt");
     assert!(sealed.starts_with(b"From: alice@example.com, mallory@evil.example\r\n"));
-    let key = DecryptionKey {
-        key: Arc::new(SoftwareKey::from_bytes(&f.alice.key_pem).expect("key")),
-        certificate: f.alice.der.clone(),
-    };
+    let key = Identity::new(
+        Arc::new(SoftwareKey::from_bytes(&f.alice.key_pem).expect("key")),
+        smime::Certificate::from_der(&f.alice.der.clone()).expect("certificate"),
+    )
+    .expect("identity");
     let opened = open(&sealed, &[key], &options()).expect("open");
     let reports: Vec<&VerifyReport> = opened
         .layers
@@ -298,14 +303,15 @@ fn open_checks_every_outer_mailbox_not_only_the_first() {
     let signed = signed_with_headers("From: alice@example.com\r\n");
     let sealed = encrypt(
         &signed,
-        std::slice::from_ref(&f.alice.der),
+        &[f.alice.certificate()],
         &EncryptOptions::default(),
     )
     .expect("encrypt");
-    let key = DecryptionKey {
-        key: Arc::new(SoftwareKey::from_bytes(&f.alice.key_pem).expect("key")),
-        certificate: f.alice.der.clone(),
-    };
+    let key = Identity::new(
+        Arc::new(SoftwareKey::from_bytes(&f.alice.key_pem).expect("key")),
+        smime::Certificate::from_der(&f.alice.der.clone()).expect("certificate"),
+    )
+    .expect("identity");
     let opened = open(&sealed, &[key], &options()).expect("open");
     assert!(opened.all_signatures_trusted());
 }
@@ -407,7 +413,7 @@ fn a_reused_signature_over_signed_attributes_is_refused() {
     );
     let noattr = std::fs::read(dir.path().join("noattr.der")).expect("read");
     let opts = VerifyOptions {
-        certificates: vec![f.pki.intermediate.der.clone()],
+        certificates: vec![f.pki.intermediate.certificate()],
         ..opts
     };
     let r = verify_opaque_der(&noattr, &opts).expect("verify runs");
@@ -421,25 +427,25 @@ fn the_signing_rule_refuses_what_a_verifier_would_refuse() {
     use std::time::{Duration, SystemTime};
     let f = fixture();
     let now = SystemTime::now();
-    assert_eq!(check_signer_certificate(&f.alice.der, now), Ok(()));
+    assert_eq!(
+        check_signer_certificate(&f.alice.certificate(), now),
+        Ok(())
+    );
     // Before notBefore: not yet valid.
     assert!(matches!(
-        check_signer_certificate(&f.alice.der, SystemTime::UNIX_EPOCH),
+        check_signer_certificate(&f.alice.certificate(), SystemTime::UNIX_EPOCH),
         Err(SignerCertificateProblem::Validity(
             ValidityFailure::NotYetValid { .. }
         ))
     ));
-    // Far in the future: expired; Signer::new_checked refuses with the same reason.
+    // Far in the future: expired; the identity's own check gives the same reason.
     let later = now + Duration::from_secs(200 * 365 * 24 * 3600);
     let key = Arc::new(SoftwareKey::from_bytes(&f.alice.key_pem).expect("key"));
-    let err = Signer::new_checked(key.clone(), f.alice.der.clone(), later).unwrap_err();
+    let identity = Identity::new(key, f.alice.certificate()).expect("identity");
+    let err = identity.check_can_sign(later).unwrap_err();
     assert!(err.to_string().contains("expired"), "{err}");
-    assert_eq!(err.code(), 208);
-    assert!(Signer::new_checked(key, f.alice.der.clone(), now).is_ok());
-    assert!(matches!(
-        check_signer_certificate(b"not a certificate", now),
-        Err(SignerCertificateProblem::Unparsable { .. })
-    ));
+    assert_eq!(smime::SignError::CertificateNotUsable(err).code(), 208);
+    assert!(identity.check_can_sign(now).is_ok());
 }
 
 #[test]
@@ -455,7 +461,7 @@ fn the_keyring_names_the_extended_key_usage_when_it_refuses_to_sign() {
     );
     let (_, pkcs8) = pem_rfc7468::decode_vec(&server.key_pem).expect("PEM key");
     let mut ring = smime::keyring::Keyring::new();
-    ring.add_identity(&pkcs8, &server.der, Vec::new(), None)
+    ring.add_identity(&pkcs8, &server.certificate(), Vec::new(), None)
         .expect("add identity");
     let err = ring
         .signer_for("srv@example.com", &smime::policy::Policy::default())
@@ -463,9 +469,10 @@ fn the_keyring_names_the_extended_key_usage_when_it_refuses_to_sign() {
         .to_string();
     assert!(err.contains("extended key usage"), "{err}");
     // The library rule gives the same reason for the certificate file.
-    let err = smime::sign::check_signer_certificate(&server.der, std::time::SystemTime::now())
-        .unwrap_err()
-        .to_string();
+    let err =
+        smime::sign::check_signer_certificate(&server.certificate(), std::time::SystemTime::now())
+            .unwrap_err()
+            .to_string();
     assert!(err.contains("extended key usage"), "{err}");
 }
 

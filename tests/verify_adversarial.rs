@@ -5,11 +5,12 @@ mod common;
 
 use base64::Engine;
 use common::{Cert, KeyKind, LeafSpec, TestPki, openssl};
+use smime::Identity;
 use smime::VerifyError;
 use smime::crypto::DigestAlgorithm;
 use smime::crypto::keys::SoftwareKey;
 use smime::error::ParseError;
-use smime::sign::{SignOptions, Signer, sign, sign_detached_der};
+use smime::sign::{SignOptions, sign, sign_detached_der};
 use smime::validate::{EkuFailure, KeyUsageFailure, ValidityFailure};
 use smime::verify::{
     AddressFailure, AddressPolicy, AlgorithmProblem, Check, SignatureFailure, Verdict,
@@ -89,16 +90,19 @@ fn s(p: &Path) -> String {
     p.to_string_lossy().into_owned()
 }
 
-fn signer(cert: &Cert) -> Signer {
+fn signer(cert: &Cert) -> Identity {
     let key = SoftwareKey::from_bytes(&cert.key_pem).expect("load key");
-    Signer::new(Arc::new(key), cert.der.clone())
-        .expect("signer")
-        .with_chain(vec![fixture().pki.intermediate.der.clone()])
+    Identity::new(
+        Arc::new(key),
+        smime::Certificate::from_der(&cert.der.clone()).expect("certificate"),
+    )
+    .expect("signer")
+    .with_chain(vec![fixture().pki.intermediate.certificate()])
 }
 
 fn options() -> VerifyOptions {
     VerifyOptions {
-        trust_anchors: vec![fixture().pki.root.der.clone()],
+        trust_anchors: vec![fixture().pki.root.certificate()],
         ..VerifyOptions::default()
     }
 }
@@ -117,7 +121,7 @@ fn message_from(from: &str) -> Vec<u8> {
 
 /// Our detached signature of a message from alice@example.com by `certs`.
 fn signed_by(certs: &[&Cert]) -> Vec<u8> {
-    let signers: Vec<Signer> = certs.iter().map(|c| signer(c)).collect();
+    let signers: Vec<Identity> = certs.iter().map(|c| signer(c)).collect();
     sign(
         &message_from("alice@example.com"),
         &signers,
@@ -293,7 +297,7 @@ fn wrong_root_is_untrusted() {
     let f = fixture();
     let (_dir, other) = TestPki::other_root();
     let opts = VerifyOptions {
-        trust_anchors: vec![other.der.clone()],
+        trust_anchors: vec![other.certificate()],
         ..VerifyOptions::default()
     };
     let r = verify(&signed_by(&[&f.alice]), &opts).expect("verify runs");

@@ -2,15 +2,16 @@
 //! keys, directory entries, certs-only messages, and certificates harvested from verified
 //! signed mail.
 
-use super::{CertificateInfo, Fingerprint, Keyring, KeyringError, Source, StoredKey, to_timestamp};
+use super::{Fingerprint, Keyring, KeyringError, Source, StoredKey, to_timestamp};
+use crate::certificate::Certificate;
 use crate::cms::certs_only;
 use crate::cms::signed_data::SignerId;
 use crate::crypto::keys::{SoftwareKey, check_key_matches, read_certificates};
 use crate::crypto::pkcs8_encrypted;
 use crate::error::KeyError;
+use crate::identity::Identity;
 use crate::pkcs12::{self, Pkcs12Limits};
 use crate::verify::VerifyReport;
-use der::Decode;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -62,8 +63,8 @@ impl Keyring {
         time: SystemTime,
         out: &mut Imported,
     ) -> Result<(), KeyringError> {
-        let info = CertificateInfo::parse(der)?;
-        if info.is_ca {
+        let info = Certificate::from_der(der)?;
+        if info.is_ca() {
             out.intermediates.push(self.add_intermediate(der)?);
         } else {
             out.contacts.push(self.add_contact(der, source, time)?);
@@ -85,27 +86,24 @@ impl Keyring {
         limits: &Pkcs12Limits,
     ) -> Result<Imported, KeyringError> {
         let contents = pkcs12::parse_pkcs12(der, password, limits)?;
-        let identity = contents.identity()?;
+        let parts = contents.identity_parts()?;
         let label = contents
             .certificates
             .iter()
-            .find(|(c, _, _)| *c == identity.certificate)
-            .and_then(|(_, _, name)| name.clone());
+            .find(|c| c.certificate == *parts.identity.certificate())
+            .and_then(|c| c.friendly_name.clone());
+        let chain = parts.identity.chain().to_vec();
         let mut out = Imported::default();
         let fp = self.insert_identity(
-            Arc::new(identity.key),
-            StoredKey::Pkcs8(identity.key_pkcs8),
-            &identity.certificate,
-            identity.chain.clone(),
+            parts.identity,
+            StoredKey::Pkcs8(parts.key_pkcs8),
             label,
             SystemTime::now(),
         )?;
         out.identities.push(fp);
-        for c in &identity.chain {
-            if let Ok(info) = CertificateInfo::parse(c)
-                && info.is_ca
-            {
-                out.intermediates.push(self.add_intermediate(c)?);
+        for c in &chain {
+            if c.is_ca() {
+                out.intermediates.push(self.add_intermediate(c.der())?);
             }
         }
         Ok(out)
@@ -117,7 +115,7 @@ impl Keyring {
         let id = self.identity(fp).ok_or_else(|| KeyringError::NotFound {
             what: format!("identity {fp}"),
         })?;
-        let StoredKey::Pkcs8(key) = &id.stored else {
+        let Some(StoredKey::Pkcs8(key)) = &id.stored else {
             return Err(KeyringError::Unsuitable {
                 detail: "the identity's key is held outside the keyring and cannot be exported"
                     .into(),
@@ -125,10 +123,10 @@ impl Keyring {
         };
         Ok(pkcs12::write_pkcs12(
             key,
-            &id.info.der,
-            &id.chain,
+            id.certificate(),
+            id.chain(),
             password,
-            id.label.as_deref(),
+            id.label(),
         )?)
     }
 
@@ -153,29 +151,26 @@ impl Keyring {
             let der = key.to_pkcs8_der()?;
             (key, der)
         };
-        let certs = read_certificates(certificate_bytes)?;
+        let certs = Certificate::read_all(certificate_bytes)?;
         let Some(pos) = certs
             .iter()
-            .position(|c| check_key_matches(&key, c).is_ok())
+            .position(|c| check_key_matches(&key, c.der()).is_ok())
         else {
             return Err(KeyringError::Key(KeyError::Mismatch));
         };
         let mut chain = certs;
         let cert = chain.remove(pos);
+        let identity = Identity::new(Arc::new(key), cert)?.with_chain(chain.clone());
         let mut out = Imported::default();
         out.identities.push(self.insert_identity(
-            Arc::new(key),
+            identity,
             StoredKey::Pkcs8(pkcs8),
-            &cert,
-            chain.clone(),
             label,
             SystemTime::now(),
         )?);
         for c in &chain {
-            if let Ok(info) = CertificateInfo::parse(c)
-                && info.is_ca
-            {
-                out.intermediates.push(self.add_intermediate(c)?);
+            if c.is_ca() {
+                out.intermediates.push(self.add_intermediate(c.der())?);
             }
         }
         Ok(out)
@@ -261,12 +256,12 @@ impl Keyring {
     ) -> Result<Vec<u8>, KeyringError> {
         let mut certs: Vec<Vec<u8>> = Vec::new();
         for id in self.identities_for(address) {
-            if !id.info.valid_at(time) {
+            if !id.certificate().valid_at(time) {
                 continue;
             }
-            for c in std::iter::once(&id.info.der).chain(id.chain.iter()) {
-                if !certs.contains(c) {
-                    certs.push(c.clone());
+            for c in std::iter::once(id.certificate()).chain(id.chain()) {
+                if !certs.iter().any(|d| d.as_slice() == c.der()) {
+                    certs.push(c.der().to_vec());
                 }
             }
         }
@@ -305,16 +300,16 @@ impl Keyring {
             };
             if !s.signature.passed() || !s.algorithm.passed() {
                 out.ignored
-                    .push(format!("{}: the signature did not verify", cert.subject));
+                    .push(format!("{}: the signature did not verify", cert.subject()));
                 continue;
             }
             any = true;
-            let signer_fp = match self.learn_certificate(&cert.der, time, &mut out) {
+            let signer_fp = match self.learn_certificate(cert.der(), time, &mut out) {
                 Some(fp) => fp,
                 None => {
                     out.ignored.push(format!(
                         "{}: the certificate cannot be stored",
-                        cert.subject
+                        cert.subject()
                     ));
                     continue;
                 }
@@ -324,16 +319,17 @@ impl Keyring {
                 Some(id) => report
                     .certificates
                     .iter()
-                    .find(|c| {
-                        x509_cert::Certificate::from_der(c.as_slice())
-                            .is_ok_and(|parsed| id.matches(&parsed))
-                    })
-                    .and_then(|c| self.learn_certificate(c, time, &mut out))
-                    .or_else(|| self.find_by_id(id).first().map(|f| f.info().fingerprint)),
+                    .find(|c| id.matches(c.x509()))
+                    .and_then(|c| self.learn_certificate(c.der(), time, &mut out))
+                    .or_else(|| {
+                        self.find_by_id(id)
+                            .first()
+                            .map(|f| f.certificate().fingerprint())
+                    }),
                 None => {
                     let dual = self
                         .get(&signer_fp)
-                        .is_some_and(|f| f.info().roles.encryption);
+                        .is_some_and(|f| f.certificate().roles().encryption);
                     dual.then_some(signer_fp)
                 }
             };
@@ -361,10 +357,7 @@ impl Keyring {
         }
         if any {
             for c in &report.certificates {
-                if let Ok(info) = CertificateInfo::parse(c)
-                    && info.is_ca
-                    && self.add_intermediate(c).is_ok()
-                {
+                if c.is_ca() && self.add_intermediate(c.der()).is_ok() {
                     // Collected for chain building; not reported as a contact.
                 }
             }
@@ -392,8 +385,8 @@ impl Keyring {
         Some(fp)
     }
 
-    /// The identity or contact certificate a CMS id names, as DER.
-    pub fn certificate_for_id(&self, id: &SignerId) -> Option<Vec<u8>> {
-        self.find_by_id(id).first().map(|f| f.info().der.clone())
+    /// The identity or contact certificate a CMS id names.
+    pub fn certificate_for_id(&self, id: &SignerId) -> Option<Certificate> {
+        self.find_by_id(id).first().map(|f| f.certificate().clone())
     }
 }

@@ -37,189 +37,23 @@ pub use select::{
 };
 pub use snapshot::{ContactRecord, IdentityRecord, Snapshot, Source, StoredKey, Timestamp};
 
+use crate::certificate::Certificate;
 use crate::cms::signed_data::SignerId;
-use crate::crypto::keys::{PrivateKey, SoftwareKey, check_key_matches};
-use crate::decrypt::{self, Decrypted, DecryptionKey};
+use crate::crypto::keys::{PrivateKey, SoftwareKey};
+use crate::decrypt::{self, Decrypted};
 use crate::error::{DecryptError, KeyError, ParseError, VerifyError};
+pub use crate::identity::Identity;
 use crate::policy::Policy;
 use crate::validate;
 use crate::verify::{self, AddressPolicy, CertificateLookup, VerifyOptions, VerifyReport};
-use der::{Decode, Encode};
-use sha2::{Digest, Sha256};
+use der::Decode;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use x509_cert::Certificate;
-use x509_cert::ext::pkix::{BasicConstraints, KeyUsage, SubjectKeyIdentifier};
 
-/// The SHA-256 of a certificate's DER: how the keyring names a certificate.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Fingerprint(pub [u8; 32]);
-
-impl Fingerprint {
-    /// The fingerprint of a DER certificate.
-    pub fn of(der: &[u8]) -> Fingerprint {
-        Fingerprint(Sha256::digest(der).into())
-    }
-
-    /// Lower-case hex.
-    pub fn to_hex(&self) -> String {
-        self.0.iter().map(|b| format!("{b:02x}")).collect()
-    }
-}
-
-impl fmt::Display for Fingerprint {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.to_hex())
-    }
-}
-
-impl fmt::Debug for Fingerprint {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Fingerprint({})", self.to_hex())
-    }
-}
-
-/// What a certificate's key may be used for in S/MIME.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub struct Roles {
-    /// Signing: key usage absent, digitalSignature or nonRepudiation.
-    pub signing: bool,
-    /// Receiving encrypted mail: an RSA key with key usage absent or keyEncipherment, or an EC
-    /// key with key usage absent or keyAgreement.
-    pub encryption: bool,
-}
-
-impl fmt::Display for Roles {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match (self.signing, self.encryption) {
-            (true, true) => "signing+encryption",
-            (true, false) => "signing",
-            (false, true) => "encryption",
-            (false, false) => "none",
-        })
-    }
-}
-
-/// What the keyring knows about a certificate without parsing it again.
-#[derive(Clone, Debug)]
-pub struct CertificateInfo {
-    /// The certificate (DER).
-    pub der: Vec<u8>,
-    /// Its fingerprint.
-    pub fingerprint: Fingerprint,
-    /// The serial number, hex.
-    pub serial: String,
-    /// Every e-mail address it names.
-    pub addresses: Vec<String>,
-    /// Start of validity.
-    pub not_before: SystemTime,
-    /// End of validity.
-    pub not_after: SystemTime,
-    /// Key usage for S/MIME.
-    pub roles: Roles,
-    /// Whether it is a CA certificate (basicConstraints cA).
-    pub is_ca: bool,
-    /// Whether it is self-signed (subject equals issuer).
-    pub self_issued: bool,
-    issuer_serial: Vec<u8>,
-    ski: Option<Vec<u8>>,
-    /// The subject and issuer as text, made on first use: formatting names is the larger part
-    /// of loading a keyring, and most certificates are never displayed.
-    names: std::sync::OnceLock<(String, String)>,
-}
-
-impl CertificateInfo {
-    /// Parses a DER certificate.
-    pub fn parse(der: &[u8]) -> Result<CertificateInfo, ParseError> {
-        let cert = Certificate::from_der(der).map_err(ParseError::from)?;
-        Ok(Self::from_parsed(der, &cert))
-    }
-
-    fn from_parsed(der: &[u8], cert: &Certificate) -> CertificateInfo {
-        let tbs = cert.tbs_certificate();
-        let ski = match tbs.get_extension::<SubjectKeyIdentifier>() {
-            Ok(Some((_, s))) => Some(s.0.as_bytes().to_vec()),
-            _ => None,
-        };
-        let is_ca = matches!(
-            tbs.get_extension::<BasicConstraints>(),
-            Ok(Some((_, bc))) if bc.ca
-        );
-        CertificateInfo {
-            der: der.to_vec(),
-            fingerprint: Fingerprint::of(der),
-            serial: tbs.serial_number().to_string(),
-            addresses: validate::certificate_addresses(cert),
-            not_before: tbs.validity().not_before.to_system_time(),
-            not_after: tbs.validity().not_after.to_system_time(),
-            roles: roles_of(cert),
-            is_ca,
-            self_issued: tbs.subject() == tbs.issuer(),
-            issuer_serial: issuer_serial_key(tbs.issuer(), tbs.serial_number()),
-            ski,
-            names: std::sync::OnceLock::new(),
-        }
-    }
-
-    fn names(&self) -> &(String, String) {
-        self.names
-            .get_or_init(|| match Certificate::from_der(&self.der) {
-                Ok(c) => (
-                    c.tbs_certificate().subject().to_string(),
-                    c.tbs_certificate().issuer().to_string(),
-                ),
-                Err(_) => (String::new(), String::new()),
-            })
-    }
-
-    /// The subject, for people.
-    pub fn subject(&self) -> &str {
-        &self.names().0
-    }
-
-    /// The issuer, for people.
-    pub fn issuer(&self) -> &str {
-        &self.names().1
-    }
-
-    /// Whether the certificate is within its validity period at `time`.
-    pub fn valid_at(&self, time: SystemTime) -> bool {
-        self.not_before <= time && time <= self.not_after
-    }
-}
-
-/// The S/MIME roles of a certificate's key, from its key usage extension and key type.
-pub fn roles_of(cert: &Certificate) -> Roles {
-    let tbs = cert.tbs_certificate();
-    let alg = tbs.subject_public_key_info().algorithm.oid;
-    let is_rsa = alg == crate::crypto::oids::RSA_ENCRYPTION;
-    let is_ec = alg == crate::crypto::oids::EC_PUBLIC_KEY;
-    let eku_ok = validate::check_email_eku(cert).is_ok();
-    match tbs.get_extension::<KeyUsage>() {
-        Ok(None) => Roles {
-            signing: eku_ok,
-            encryption: eku_ok && (is_rsa || is_ec),
-        },
-        Ok(Some((_, ku))) => Roles {
-            signing: eku_ok && (ku.digital_signature() || ku.non_repudiation()),
-            encryption: eku_ok
-                && ((is_rsa && ku.key_encipherment()) || (is_ec && ku.key_agreement())),
-        },
-        Err(_) => Roles::default(),
-    }
-}
-
-fn issuer_serial_key(
-    issuer: &x509_cert::name::Name,
-    serial: &x509_cert::serial_number::SerialNumber,
-) -> Vec<u8> {
-    let mut key = issuer.to_der().unwrap_or_default();
-    key.extend_from_slice(serial.as_bytes());
-    key
-}
+pub use crate::certificate::{Fingerprint, Roles};
 
 /// The index form of an e-mail address: surrounding whitespace and angle brackets removed,
 /// the domain lower-cased (the local part is kept as is). `None` without an `@`.
@@ -244,75 +78,17 @@ pub(crate) fn from_timestamp(t: Timestamp) -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(t)
 }
 
-/// One of the user's identities: a certificate with its private key and chain.
-#[derive(Clone)]
-pub struct Identity {
-    info: CertificateInfo,
-    chain: Vec<Vec<u8>>,
-    key: Option<Arc<dyn PrivateKey>>,
-    stored: StoredKey,
-    label: Option<String>,
-    added: Timestamp,
-}
-
-impl fmt::Debug for Identity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Identity")
-            .field("fingerprint", &self.info.fingerprint)
-            .field("subject", &self.info.subject())
-            .field("roles", &self.info.roles)
-            .field("key_available", &self.key.is_some())
-            .finish_non_exhaustive()
-    }
-}
-
-impl Identity {
-    /// The certificate and what is known about it.
-    pub fn info(&self) -> &CertificateInfo {
-        &self.info
-    }
-    /// The certificate (DER).
-    pub fn certificate(&self) -> &[u8] {
-        &self.info.der
-    }
-    /// The issuer chain (DER).
-    pub fn chain(&self) -> &[Vec<u8>] {
-        &self.chain
-    }
-    /// The private key, when it is available (an external key the application could not
-    /// resolve when the keyring was loaded is not).
-    pub fn key(&self) -> Option<&Arc<dyn PrivateKey>> {
-        self.key.as_ref()
-    }
-    /// How the key is stored.
-    pub fn stored_key(&self) -> &StoredKey {
-        &self.stored
-    }
-    /// The label, if any.
-    pub fn label(&self) -> Option<&str> {
-        self.label.as_deref()
-    }
-    /// When the identity was added.
-    pub fn added(&self) -> SystemTime {
-        from_timestamp(self.added)
-    }
-}
-
 /// Another person's certificate and what was learned with it.
 #[derive(Clone, Debug)]
 pub struct Contact {
-    info: CertificateInfo,
+    certificate: Certificate,
     record: ContactRecord,
 }
 
 impl Contact {
-    /// The certificate and what is known about it.
-    pub fn info(&self) -> &CertificateInfo {
-        &self.info
-    }
-    /// The certificate (DER).
-    pub fn certificate(&self) -> &[u8] {
-        &self.info.der
+    /// The certificate.
+    pub fn certificate(&self) -> &Certificate {
+        &self.certificate
     }
     /// Where it came from first.
     pub fn source(&self) -> Source {
@@ -350,11 +126,11 @@ pub enum Found<'a> {
 }
 
 impl<'a> Found<'a> {
-    /// The certificate and what is known about it.
-    pub fn info(&self) -> &'a CertificateInfo {
+    /// The certificate.
+    pub fn certificate(&self) -> &'a Certificate {
         match self {
-            Found::Identity(i) => &i.info,
-            Found::Contact(c) => &c.info,
+            Found::Identity(i) => i.certificate(),
+            Found::Contact(c) => &c.certificate,
         }
     }
 }
@@ -496,8 +272,8 @@ impl From<store::StoreError> for KeyringError {
 pub struct Keyring {
     identities: Vec<Option<Identity>>,
     contacts: Vec<Option<Contact>>,
-    anchors: Vec<CertificateInfo>,
-    intermediates: Vec<CertificateInfo>,
+    anchors: Vec<Certificate>,
+    intermediates: Vec<Certificate>,
     crls: Vec<Vec<u8>>,
     by_fingerprint: HashMap<Fingerprint, Slot>,
     by_address: HashMap<String, Vec<Slot>>,
@@ -530,16 +306,15 @@ impl Keyring {
     pub fn add_identity(
         &mut self,
         key_pkcs8: &[u8],
-        certificate: &[u8],
-        chain: Vec<Vec<u8>>,
+        certificate: &Certificate,
+        chain: Vec<Certificate>,
         label: Option<String>,
     ) -> Result<Fingerprint, KeyringError> {
         let key = SoftwareKey::from_pkcs8_der(key_pkcs8)?;
+        let identity = Identity::new(Arc::new(key), certificate.clone())?.with_chain(chain);
         self.insert_identity(
-            Arc::new(key),
+            identity,
             StoredKey::Pkcs8(zeroize::Zeroizing::new(key_pkcs8.to_vec())),
-            certificate,
-            chain,
             label,
             SystemTime::now(),
         )
@@ -547,48 +322,33 @@ impl Keyring {
 
     /// Adds an identity whose key lives elsewhere (platform keystore, smart card), used through
     /// the [`PrivateKey`] trait. `reference` is saved in the keyring file and handed to the
-    /// [`KeyResolver`] when the keyring is loaded.
+    /// [`KeyResolver`] when the keyring is loaded. The identity's label is kept.
     pub fn add_external_identity(
         &mut self,
-        key: Arc<dyn PrivateKey>,
+        identity: Identity,
         reference: Vec<u8>,
-        certificate: &[u8],
-        chain: Vec<Vec<u8>>,
-        label: Option<String>,
     ) -> Result<Fingerprint, KeyringError> {
+        identity.require_key()?;
+        let label = identity.label().map(str::to_string);
         self.insert_identity(
-            key,
+            identity,
             StoredKey::External(reference),
-            certificate,
-            chain,
             label,
             SystemTime::now(),
         )
     }
 
-    fn insert_identity(
+    pub(crate) fn insert_identity(
         &mut self,
-        key: Arc<dyn PrivateKey>,
+        mut identity: Identity,
         stored: StoredKey,
-        certificate: &[u8],
-        chain: Vec<Vec<u8>>,
         label: Option<String>,
         added: SystemTime,
     ) -> Result<Fingerprint, KeyringError> {
-        let info = CertificateInfo::parse(certificate)?;
-        check_key_matches(key.as_ref(), certificate)?;
-        for c in &chain {
-            Certificate::from_der(c).map_err(ParseError::from)?;
-        }
-        let fp = info.fingerprint;
-        let identity = Identity {
-            info,
-            chain,
-            key: Some(key),
-            stored,
-            label,
-            added: to_timestamp(added),
-        };
+        let fp = identity.certificate().fingerprint();
+        identity.set_label(label);
+        identity.stored = Some(stored);
+        identity.added = Some(to_timestamp(added));
         match self.by_fingerprint.get(&fp) {
             Some(Slot::Identity(i)) => {
                 let i = *i;
@@ -608,7 +368,7 @@ impl Keyring {
 
     fn push_identity(&mut self, identity: Identity) {
         let slot = Slot::Identity(self.identities.len());
-        self.index(&identity.info, slot);
+        self.index(&identity.certificate().clone(), slot);
         self.identities.push(Some(identity));
     }
 
@@ -657,9 +417,8 @@ impl Keyring {
             }
             None => {}
         }
-        let info = CertificateInfo::parse(certificate)?;
         let contact = Contact {
-            info,
+            certificate: Certificate::from_der(certificate)?,
             record: ContactRecord {
                 certificate: certificate.to_vec(),
                 source,
@@ -671,7 +430,7 @@ impl Keyring {
             },
         };
         let slot = Slot::Contact(self.contacts.len());
-        self.index(&contact.info, slot);
+        self.index(&contact.certificate.clone(), slot);
         self.contacts.push(Some(contact));
         Ok(fp)
     }
@@ -738,7 +497,7 @@ impl Keyring {
         serial: &x509_cert::serial_number::SerialNumber,
     ) -> Vec<Found<'_>> {
         self.by_issuer_serial
-            .get(&issuer_serial_key(issuer, serial))
+            .get(&crate::certificate::issuer_serial_key(issuer, serial))
             .into_iter()
             .flatten()
             .filter_map(|s| self.found(*s))
@@ -780,19 +539,19 @@ impl Keyring {
         let mut out: Vec<Fingerprint> = self
             .by_fingerprint
             .keys()
-            .chain(self.anchors.iter().map(|a| &a.fingerprint))
-            .chain(self.intermediates.iter().map(|a| &a.fingerprint))
-            .filter(|fp| fp.to_hex().starts_with(&prefix))
             .copied()
+            .chain(self.anchors.iter().map(|a| a.fingerprint()))
+            .chain(self.intermediates.iter().map(|a| a.fingerprint()))
+            .filter(|fp| fp.to_hex().starts_with(&prefix))
             .collect();
         out.sort();
         out.dedup();
         out
     }
 
-    fn index(&mut self, info: &CertificateInfo, slot: Slot) {
-        self.by_fingerprint.insert(info.fingerprint, slot);
-        for a in &info.addresses {
+    fn index(&mut self, info: &Certificate, slot: Slot) {
+        self.by_fingerprint.insert(info.fingerprint(), slot);
+        for a in info.addresses() {
             if let Some(key) = normalize_address(a) {
                 let v = self.by_address.entry(key).or_default();
                 if !v.contains(&slot) {
@@ -801,16 +560,16 @@ impl Keyring {
             }
         }
         self.by_issuer_serial
-            .entry(info.issuer_serial.clone())
+            .entry(info.issuer_serial().to_vec())
             .or_default()
             .push(slot);
-        if let Some(ski) = &info.ski {
-            self.by_ski.entry(ski.clone()).or_default().push(slot);
+        if let Some(ski) = info.ski() {
+            self.by_ski.entry(ski.to_vec()).or_default().push(slot);
         }
     }
 
-    fn unindex(&mut self, info: &CertificateInfo, slot: Slot) {
-        self.by_fingerprint.remove(&info.fingerprint);
+    fn unindex(&mut self, info: &Certificate, slot: Slot) {
+        self.by_fingerprint.remove(&info.fingerprint());
         fn drop_slot<K: std::hash::Hash + Eq>(
             map: &mut HashMap<K, Vec<Slot>>,
             key: &K,
@@ -823,14 +582,18 @@ impl Keyring {
                 }
             }
         }
-        for a in &info.addresses {
+        for a in info.addresses() {
             if let Some(key) = normalize_address(a) {
                 drop_slot(&mut self.by_address, &key, slot);
             }
         }
-        drop_slot(&mut self.by_issuer_serial, &info.issuer_serial, slot);
-        if let Some(ski) = &info.ski {
-            drop_slot(&mut self.by_ski, ski, slot);
+        drop_slot(
+            &mut self.by_issuer_serial,
+            &info.issuer_serial().to_vec(),
+            slot,
+        );
+        if let Some(ski) = info.ski() {
+            drop_slot(&mut self.by_ski, &ski.to_vec(), slot);
         }
     }
 
@@ -845,12 +608,12 @@ impl Keyring {
                     .identities
                     .get_mut(i)
                     .and_then(Option::take)
-                    .map(|x| x.info),
+                    .map(|x| x.certificate().clone()),
                 Slot::Contact(i) => self
                     .contacts
                     .get_mut(i)
                     .and_then(Option::take)
-                    .map(|x| x.info),
+                    .map(|x| x.certificate),
             };
             if let Some(info) = info {
                 self.unindex(&info, slot);
@@ -858,8 +621,8 @@ impl Keyring {
             }
         }
         let before = self.anchors.len() + self.intermediates.len();
-        self.anchors.retain(|a| a.fingerprint != *fp);
-        self.intermediates.retain(|a| a.fingerprint != *fp);
+        self.anchors.retain(|a| a.fingerprint() != *fp);
+        self.intermediates.retain(|a| a.fingerprint() != *fp);
         removed || before != self.anchors.len() + self.intermediates.len()
     }
 
@@ -868,9 +631,9 @@ impl Keyring {
     /// Trusts a certificate (DER) as a root. Any certificate can be an anchor: a CA root, or a
     /// correspondent's self-signed certificate pinned on purpose.
     pub fn add_trust_anchor(&mut self, certificate: &[u8]) -> Result<Fingerprint, KeyringError> {
-        let info = CertificateInfo::parse(certificate)?;
-        let fp = info.fingerprint;
-        if !self.anchors.iter().any(|a| a.fingerprint == fp) {
+        let info = Certificate::from_der(certificate)?;
+        let fp = info.fingerprint();
+        if !self.anchors.iter().any(|a| a.fingerprint() == fp) {
             self.anchors.push(info);
         }
         Ok(fp)
@@ -879,14 +642,14 @@ impl Keyring {
     /// Adds a certificate (DER) to the collection used to build chains. It must be a CA
     /// certificate.
     pub fn add_intermediate(&mut self, certificate: &[u8]) -> Result<Fingerprint, KeyringError> {
-        let info = CertificateInfo::parse(certificate)?;
-        if !info.is_ca {
+        let info = Certificate::from_der(certificate)?;
+        if !info.is_ca() {
             return Err(KeyringError::Unsuitable {
                 detail: format!("{} is not a CA certificate", info.subject()),
             });
         }
-        let fp = info.fingerprint;
-        if !self.intermediates.iter().any(|a| a.fingerprint == fp) {
+        let fp = info.fingerprint();
+        if !self.intermediates.iter().any(|a| a.fingerprint() == fp) {
             self.intermediates.push(info);
         }
         Ok(fp)
@@ -923,12 +686,12 @@ impl Keyring {
     }
 
     /// The trust anchors.
-    pub fn trust_anchors(&self) -> &[CertificateInfo] {
+    pub fn trust_anchors(&self) -> &[Certificate] {
         &self.anchors
     }
 
     /// The intermediate certificate collection.
-    pub fn intermediates(&self) -> &[CertificateInfo] {
+    pub fn intermediates(&self) -> &[Certificate] {
         &self.intermediates
     }
 
@@ -944,24 +707,27 @@ impl Keyring {
     ) -> Result<validate::RevocationUrls, KeyringError> {
         let der = self
             .get(fp)
-            .map(|f| f.info().der.clone())
+            .map(|f| f.certificate().der().to_vec())
             .or_else(|| {
                 self.anchors
                     .iter()
                     .chain(&self.intermediates)
-                    .find(|a| a.fingerprint == *fp)
-                    .map(|a| a.der.clone())
+                    .find(|a| a.fingerprint() == *fp)
+                    .map(|a| a.der().to_vec())
             })
             .ok_or_else(|| KeyringError::NotFound { what: fp.to_hex() })?;
         Ok(validate::revocation_urls(&der)?)
     }
 
     fn anchor_ders(&self) -> Vec<Vec<u8>> {
-        self.anchors.iter().map(|a| a.der.clone()).collect()
+        self.anchors.iter().map(|a| a.der().to_vec()).collect()
     }
 
     fn intermediate_ders(&self) -> Vec<Vec<u8>> {
-        self.intermediates.iter().map(|a| a.der.clone()).collect()
+        self.intermediates
+            .iter()
+            .map(|a| a.der().to_vec())
+            .collect()
     }
 
     /// Validates a certificate against the keyring's anchors, intermediates (plus `extra`) and
@@ -970,13 +736,14 @@ impl Keyring {
     /// [`crate::policy::DangerousPolicy::pinned_certificate_is_path`].
     pub fn validate(
         &self,
-        certificate: &[u8],
-        extra: &[Vec<u8>],
+        certificate: &Certificate,
+        extra: &[Certificate],
         policy: &Policy,
     ) -> validate::ChainOutcome {
+        let certificate = certificate.der();
         let time = policy.validation_time(None);
         let mut intermediates = self.intermediate_ders();
-        intermediates.extend(extra.iter().cloned());
+        intermediates.extend(extra.iter().map(|c| c.der().to_vec()));
         let anchors = self.anchor_ders();
         let mut outcome = validate::validate_chain(
             &validate::ChainInput {
@@ -1002,17 +769,10 @@ impl Keyring {
 
     /// The whole key history as decryption keys, newest certificate first. Identities whose
     /// external key is unavailable are left out.
-    pub fn decryption_keys(&self) -> Vec<DecryptionKey> {
-        let mut ids: Vec<&Identity> = self.identities().filter(|i| i.key.is_some()).collect();
-        ids.sort_by_key(|i| std::cmp::Reverse(i.info.not_before));
-        ids.into_iter()
-            .filter_map(|i| {
-                Some(DecryptionKey {
-                    key: i.key.clone()?,
-                    certificate: i.info.der.clone(),
-                })
-            })
-            .collect()
+    pub fn decryption_keys(&self) -> Vec<Identity> {
+        let mut ids: Vec<&Identity> = self.identities().filter(|i| i.key().is_some()).collect();
+        ids.sort_by_key(|i| std::cmp::Reverse(i.certificate().not_before()));
+        ids.into_iter().cloned().collect()
     }
 
     /// Decrypts a message with every key in the history.
@@ -1039,14 +799,16 @@ impl Keyring {
 
     /// Verification options with the keyring's trust anchors, intermediates and CRLs.
     pub fn verify_options(&self, address: AddressPolicy, policy: &Policy) -> VerifyOptions {
-        let mut certificates = self.intermediate_ders();
+        let mut certificates = self.intermediates.clone();
         for i in self.identities() {
-            certificates.extend(i.chain.iter().cloned());
+            for c in i.chain() {
+                if !certificates.contains(c) {
+                    certificates.push(c.clone());
+                }
+            }
         }
-        certificates.sort();
-        certificates.dedup();
         VerifyOptions {
-            trust_anchors: self.anchor_ders(),
+            trust_anchors: self.anchors.clone(),
             certificates,
             crls: self.crls.clone(),
             address,
@@ -1071,12 +833,14 @@ impl Keyring {
         Snapshot {
             identities: self
                 .identities()
-                .map(|i| IdentityRecord {
-                    certificate: i.info.der.clone(),
-                    chain: i.chain.clone(),
-                    key: i.stored.clone(),
-                    label: i.label.clone(),
-                    added: i.added,
+                .filter_map(|i| {
+                    Some(IdentityRecord {
+                        certificate: i.certificate().der().to_vec(),
+                        chain: i.chain().iter().map(|c| c.der().to_vec()).collect(),
+                        key: i.stored.clone()?,
+                        label: i.label().map(str::to_string),
+                        added: i.added.unwrap_or(0),
+                    })
                 })
                 .collect(),
             contacts: self.contacts().map(|c| c.record.clone()).collect(),
@@ -1095,45 +859,51 @@ impl Keyring {
     ) -> Result<Keyring, KeyringError> {
         let mut ring = Keyring::new();
         for r in snapshot.identities {
-            let info = CertificateInfo::parse(&r.certificate)?;
+            let certificate = Certificate::from_der(&r.certificate)?;
             let key: Option<Arc<dyn PrivateKey>> = match &r.key {
                 StoredKey::Pkcs8(der) => Some(Arc::new(SoftwareKey::from_pkcs8_der(der)?)),
                 StoredKey::External(reference) => resolver.resolve(reference, &r.certificate),
             };
-            if let Some(k) = &key {
-                check_key_matches(k.as_ref(), &r.certificate)?;
-            }
-            if ring.by_fingerprint.contains_key(&info.fingerprint) {
+            if ring.by_fingerprint.contains_key(&certificate.fingerprint()) {
                 continue;
             }
-            ring.push_identity(Identity {
-                info,
-                chain: r.chain,
-                key,
-                stored: r.key,
-                label: r.label,
-                added: r.added,
-            });
+            let chain = r
+                .chain
+                .iter()
+                .map(|c| Certificate::from_der(c))
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut identity = match key {
+                Some(k) => Identity::new(k, certificate)?,
+                None => Identity::without_key(certificate),
+            }
+            .with_chain(chain);
+            identity.set_label(r.label);
+            identity.stored = Some(r.key);
+            identity.added = Some(r.added);
+            ring.push_identity(identity);
         }
         ring.contacts.reserve(snapshot.contacts.len());
         for r in snapshot.contacts {
-            let info = CertificateInfo::parse(&r.certificate)?;
-            if ring.by_fingerprint.contains_key(&info.fingerprint) {
+            let certificate = Certificate::from_der(&r.certificate)?;
+            if ring.by_fingerprint.contains_key(&certificate.fingerprint()) {
                 continue;
             }
             let slot = Slot::Contact(ring.contacts.len());
-            ring.index(&info, slot);
-            ring.contacts.push(Some(Contact { info, record: r }));
+            ring.index(&certificate, slot);
+            ring.contacts.push(Some(Contact {
+                certificate,
+                record: r,
+            }));
         }
         for a in snapshot.trust_anchors {
             ring.add_trust_anchor(&a)?;
         }
         for a in snapshot.intermediates {
-            let info = CertificateInfo::parse(&a)?;
+            let info = Certificate::from_der(&a)?;
             if !ring
                 .intermediates
                 .iter()
-                .any(|x| x.fingerprint == info.fingerprint)
+                .any(|x| x.fingerprint() == info.fingerprint())
             {
                 ring.intermediates.push(info);
             }
@@ -1161,10 +931,10 @@ impl Keyring {
 }
 
 impl CertificateLookup for Keyring {
-    fn signer_certificates(&self, id: &SignerId) -> Vec<Vec<u8>> {
+    fn signer_certificates(&self, id: &SignerId) -> Vec<Certificate> {
         self.find_by_id(id)
             .into_iter()
-            .map(|f| f.info().der.clone())
+            .map(|f| f.certificate().clone())
             .collect()
     }
 }
@@ -1258,7 +1028,8 @@ mod tests {
             ring.add_contact(b"junk", Source::Manual, SystemTime::now())
                 .is_err()
         );
-        assert!(ring.add_identity(b"junk", b"junk", vec![], None).is_err());
+        let cert = Certificate::from_pem(include_bytes!("../testdata/alice-p256.crt.pem")).unwrap();
+        assert!(ring.add_identity(b"junk", &cert, vec![], None).is_err());
         assert!(ring.import_pkcs12(b"junk", "pw").is_err());
         assert!(
             ring.import_certificates(b"junk", Source::File, SystemTime::now())

@@ -1,16 +1,15 @@
 //! Choosing certificates and ciphers: the signing identity for a From address, encryption
 //! certificates for recipients (or why there is none), and the content cipher.
 
-use super::{CertificateInfo, Fingerprint, Identity, Keyring, KeyringError, Slot};
+use super::{Fingerprint, Identity, Keyring, KeyringError, Slot};
+use crate::certificate::Certificate;
 use crate::cms::ber;
 use crate::cms::enveloped::ContentCipher;
 use crate::crypto::oids;
 use crate::error::ParseError;
 use crate::policy::Policy;
-use crate::sign::Signer;
 use crate::validate::{self, ChainFailure, RecipientProblem, RevocationStatus};
 use const_oid::ObjectIdentifier;
-use der::Decode;
 use std::fmt;
 use std::time::SystemTime;
 
@@ -92,8 +91,8 @@ pub struct Rejected {
 pub enum Readiness {
     /// This certificate will be used.
     Ready {
-        /// The certificate (DER).
-        certificate: Vec<u8>,
+        /// The certificate.
+        certificate: Certificate,
         /// Its fingerprint.
         fingerprint: Fingerprint,
         /// What the keyring's CRLs say about it ([`RevocationStatus::Unknown`] when no usable
@@ -126,7 +125,7 @@ impl RecipientReadiness {
     }
 
     /// The certificate that will be used, if any.
-    pub fn certificate(&self) -> Option<&[u8]> {
+    pub fn certificate(&self) -> Option<&Certificate> {
         match &self.readiness {
             Readiness::Ready { certificate, .. } => Some(certificate),
             _ => None,
@@ -246,8 +245,8 @@ fn is_gcm(c: ContentCipher) -> bool {
 }
 
 struct Candidate<'a> {
-    info: &'a CertificateInfo,
-    chain: &'a [Vec<u8>],
+    info: &'a Certificate,
+    chain: &'a [Certificate],
     preferred: Option<u64>,
 }
 
@@ -258,15 +257,15 @@ impl Keyring {
                 Slot::Identity(i) => {
                     let id = self.identities.get(i)?.as_ref()?;
                     Some(Candidate {
-                        info: &id.info,
-                        chain: &id.chain,
+                        info: id.certificate(),
+                        chain: id.chain(),
                         preferred: None,
                     })
                 }
                 Slot::Contact(i) => {
                     let c = self.contacts.get(i)?.as_ref()?;
                     Some(Candidate {
-                        info: &c.info,
+                        info: c.certificate(),
                         chain: &[],
                         preferred: c.record.preferred_seen,
                     })
@@ -280,17 +279,12 @@ impl Keyring {
     /// and revocation.
     fn judge(
         &self,
-        info: &CertificateInfo,
-        chain: &[Vec<u8>],
+        info: &Certificate,
+        chain: &[Certificate],
         policy: &Policy,
     ) -> Result<RevocationStatus, Unusable> {
         let time = policy.validation_time(None);
-        let cert = x509_cert::Certificate::from_der(&info.der).map_err(|e| {
-            Unusable::Untrusted(ChainFailure::Malformed {
-                detail: e.to_string(),
-            })
-        })?;
-        validate::check_recipient_certificate(&cert, time, policy).map_err(|p| match p {
+        validate::check_recipient_certificate(info.x509(), time, policy).map_err(|p| match p {
             RecipientProblem::Expired { not_after } => Unusable::Expired { not_after },
             RecipientProblem::NotYetValid { not_before } => Unusable::NotYetValid { not_before },
             RecipientProblem::WeakKey { bits, minimum } => Unusable::WeakKey { bits, minimum },
@@ -300,7 +294,7 @@ impl Keyring {
             // Key usage, extended key usage, and whatever else the rule adds.
             _ => Unusable::WrongKeyUsage,
         })?;
-        let outcome = self.validate(&info.der, chain, policy);
+        let outcome = self.validate(info, chain, policy);
         if outcome.revocation_status() == RevocationStatus::Revoked {
             return Err(Unusable::Revoked);
         }
@@ -331,7 +325,7 @@ impl Keyring {
                 candidates.sort_by(|a, b| {
                     b.preferred
                         .cmp(&a.preferred)
-                        .then(b.info.not_before.cmp(&a.info.not_before))
+                        .then(b.info.not_before().cmp(&a.info.not_before()))
                 });
                 let readiness = if candidates.is_empty() {
                     Readiness::NoCertificate
@@ -342,14 +336,14 @@ impl Keyring {
                         match self.judge(c.info, c.chain, policy) {
                             Ok(revocation) => {
                                 ready = Some(Readiness::Ready {
-                                    certificate: c.info.der.clone(),
-                                    fingerprint: c.info.fingerprint,
+                                    certificate: c.info.clone(),
+                                    fingerprint: c.info.fingerprint(),
                                     revocation,
                                 });
                                 break;
                             }
                             Err(reason) => rejected.push(Rejected {
-                                fingerprint: c.info.fingerprint,
+                                fingerprint: c.info.fingerprint(),
                                 subject: c.info.subject().to_string(),
                                 reason,
                             }),
@@ -360,8 +354,8 @@ impl Keyring {
                             let nb = |r: &Rejected| {
                                 candidates
                                     .iter()
-                                    .find(|c| c.info.fingerprint == r.fingerprint)
-                                    .map(|c| c.info.not_before)
+                                    .find(|c| c.info.fingerprint() == r.fingerprint)
+                                    .map(|c| c.info.not_before())
                             };
                             nb(b).cmp(&nb(a))
                         });
@@ -388,13 +382,13 @@ impl Keyring {
             .collect()
     }
 
-    /// One encryption certificate (DER) per address, in order; or
+    /// One encryption certificate per address, in order; or
     /// [`KeyringError::RecipientsNotReady`] naming every address that has none, with why.
     pub fn encryption_certificates_for(
         &self,
         addresses: &[&str],
         policy: &Policy,
-    ) -> Result<Vec<Vec<u8>>, KeyringError> {
+    ) -> Result<Vec<Certificate>, KeyringError> {
         let all = self.recipient_readiness(addresses, policy);
         let not_ready: Vec<RecipientReadiness> =
             all.iter().filter(|r| !r.is_ready()).cloned().collect();
@@ -403,12 +397,12 @@ impl Keyring {
                 recipients: not_ready,
             });
         }
-        let mut out: Vec<Vec<u8>> = Vec::with_capacity(all.len());
+        let mut out: Vec<Certificate> = Vec::with_capacity(all.len());
         for r in all {
             if let Some(c) = r.certificate()
-                && !out.iter().any(|x| x == c)
+                && !out.contains(c)
             {
-                out.push(c.to_vec());
+                out.push(c.clone());
             }
         }
         Ok(out)
@@ -423,18 +417,17 @@ impl Keyring {
             .identities_for(address)
             .into_iter()
             .filter(|i| {
-                i.key.is_some()
-                    && x509_cert::Certificate::from_der(&i.info.der)
-                        .map(|c| validate::check_recipient_certificate(&c, time, policy).is_ok())
-                        .unwrap_or(false)
+                i.key().is_some()
+                    && validate::check_recipient_certificate(i.certificate().x509(), time, policy)
+                        .is_ok()
             })
             .filter(|i| {
-                self.validate(&i.info.der, &i.chain, policy)
+                self.validate(i.certificate(), i.chain(), policy)
                     .revocation_status()
                     != RevocationStatus::Revoked
             })
             .collect();
-        ids.sort_by_key(|i| std::cmp::Reverse(i.info.not_before));
+        ids.sort_by_key(|i| std::cmp::Reverse(i.certificate().not_before()));
         ids.into_iter().next()
     }
 
@@ -444,7 +437,7 @@ impl Keyring {
     /// the user has a separate encryption certificate for the address, that certificate (it is
     /// announced in `encryptionKeyPreference` and sent along). Judged at the policy's
     /// validation time.
-    pub fn signer_for(&self, address: &str, policy: &Policy) -> Result<Signer, KeyringError> {
+    pub fn signer_for(&self, address: &str, policy: &Policy) -> Result<Identity, KeyringError> {
         let time = policy.validation_time(None);
         let all = self.identities_for(address);
         let refuse = |reason: &str| KeyringError::NoSigningIdentity {
@@ -454,20 +447,23 @@ impl Keyring {
         if all.is_empty() {
             return Err(refuse("the keyring has no identity for this address"));
         }
-        let with_key: Vec<&Identity> = all.into_iter().filter(|i| i.key.is_some()).collect();
+        let with_key: Vec<&Identity> = all.into_iter().filter(|i| i.key().is_some()).collect();
         if with_key.is_empty() {
             return Err(refuse("the private key of its identities is not available"));
         }
         let signing: Vec<&Identity> = with_key
             .iter()
             .copied()
-            .filter(|i| i.info.roles.signing)
+            .filter(|i| i.certificate().roles().signing)
             .collect();
         if signing.is_empty() {
             // The same rule as `sign::check_signer_certificate`; name the extension at fault.
             let eku = with_key.iter().any(|i| {
                 matches!(
-                    crate::sign::check_signer_certificate(&i.info.der, i.info.not_before),
+                    crate::sign::check_signer_certificate(
+                        i.certificate(),
+                        i.certificate().not_before()
+                    ),
                     Err(crate::sign::SignerCertificateProblem::ExtendedKeyUsage(_))
                 )
             });
@@ -480,7 +476,7 @@ impl Keyring {
         }
         let valid: Vec<&Identity> = signing
             .into_iter()
-            .filter(|i| i.info.valid_at(time))
+            .filter(|i| i.certificate().valid_at(time))
             .collect();
         if valid.is_empty() {
             return Err(refuse(
@@ -490,7 +486,7 @@ impl Keyring {
         let mut ranked: Vec<(&Identity, bool)> = valid
             .into_iter()
             .filter_map(|i| {
-                let o = self.validate(&i.info.der, &i.chain, policy);
+                let o = self.validate(i.certificate(), i.chain(), policy);
                 if o.revocation_status() == RevocationStatus::Revoked
                     || matches!(o.result, Err(ChainFailure::Revoked { .. }))
                 {
@@ -505,32 +501,36 @@ impl Keyring {
                 "every signing certificate for this address is revoked",
             ));
         }
-        ranked
-            .sort_by(|(a, ta), (b, tb)| tb.cmp(ta).then(b.info.not_before.cmp(&a.info.not_before)));
+        ranked.sort_by(|(a, ta), (b, tb)| {
+            tb.cmp(ta).then(
+                b.certificate()
+                    .not_before()
+                    .cmp(&a.certificate().not_before()),
+            )
+        });
         let (best, _) = ranked[0];
-        let key = best
-            .key
-            .clone()
-            .ok_or_else(|| refuse("the private key is not available"))?;
-        let mut signer = Signer::new(key, best.info.der.clone())?.with_chain(best.chain.clone());
+        if best.key().is_none() {
+            return Err(refuse("the private key is not available"));
+        }
+        let mut signer = best.clone();
         if let Some(enc) = self.own_encryption_certificate(address, policy)
-            && enc.info.fingerprint != best.info.fingerprint
+            && enc.certificate().fingerprint() != best.certificate().fingerprint()
         {
-            signer = signer.with_encryption_certificate(enc.info.der.clone());
+            signer = signer.with_encryption_certificate(enc.certificate().clone());
         }
         Ok(signer)
     }
 
-    /// The content cipher for mail to these recipient certificates (DER), from the
+    /// The content cipher for mail to these recipient certificates, from the
     /// capabilities learned from their holders' verified signed mail: AES-256-GCM (or
     /// AES-128-GCM) when every recipient whose capabilities are known advertises it, else the
     /// best CBC cipher they all advertise. Recipients whose capabilities are unknown, and the
     /// user's own certificates, do not restrict the choice (RFC 8551 §2.7.1.2: without
     /// knowledge, AES-256-GCM).
-    pub fn choose_cipher(&self, certificates: &[Vec<u8>]) -> CipherChoice {
+    pub fn choose_cipher(&self, certificates: &[Certificate]) -> CipherChoice {
         let mut known: Vec<(String, Vec<ContentCipher>)> = Vec::new();
-        for der in certificates {
-            let fp = Fingerprint::of(der);
+        for cert in certificates {
+            let fp = cert.fingerprint();
             let Some(c) = self.contact(&fp) else { continue };
             let Some(caps) = c.record.capabilities.as_deref() else {
                 continue;
@@ -538,7 +538,10 @@ impl Keyring {
             let Ok(list) = parse_capabilities(caps) else {
                 continue;
             };
-            known.push((c.info.subject().to_string(), writable_ciphers(&list)));
+            known.push((
+                c.certificate().subject().to_string(),
+                writable_ciphers(&list),
+            ));
         }
         if known.is_empty() {
             return CipherChoice {

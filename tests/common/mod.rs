@@ -32,6 +32,21 @@ pub struct Cert {
     pub key_pem: Vec<u8>,
 }
 
+impl Cert {
+    /// The certificate, parsed.
+    #[allow(dead_code)]
+    pub fn certificate(&self) -> smime::Certificate {
+        smime::Certificate::from_der(&self.der).expect("a generated certificate parses")
+    }
+
+    /// The certificate with its key.
+    #[allow(dead_code)]
+    pub fn identity(&self) -> smime::Identity {
+        let key = smime::crypto::keys::SoftwareKey::from_bytes(&self.key_pem).expect("key");
+        smime::Identity::new(std::sync::Arc::new(key), self.certificate()).expect("identity")
+    }
+}
+
 /// What a leaf certificate should look like.
 #[derive(Debug, Clone)]
 pub struct LeafSpec<'a> {
