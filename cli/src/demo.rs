@@ -2,7 +2,8 @@
 
 use crate::Usage;
 use crate::pki::{DemoPki, Window};
-use smime::sign::{SignOptions, Signer, sign};
+use smime::Identity;
+use smime::sign::{SignOptions, sign};
 use smime::verify::{AddressPolicy, Verdict, VerifyOptions, verify};
 
 const MESSAGE: &[u8] = b"From: Alice <alice@example.com>\r\n\
@@ -64,8 +65,8 @@ pub fn run() -> Result<u8, Usage> {
     drop(progress);
 
     let chain = vec![pki.intermediate.cert.clone()];
-    let signer = |who: &crate::pki::Issued| -> Result<Signer, Usage> {
-        Ok(Signer::new(who.key.clone(), who.cert.clone())?.with_chain(chain.clone()))
+    let signer = |who: &crate::pki::Issued| -> Result<Identity, Usage> {
+        Ok(Identity::new(who.key.clone(), who.cert.clone())?.with_chain(chain.clone()))
     };
     let trust = VerifyOptions {
         trust_anchors: vec![pki.root.cert.clone()],
@@ -195,7 +196,7 @@ pub fn run() -> Result<u8, Usage> {
     );
 
     // 9. Encryption: Alice signs and encrypts to Bob and to herself.
-    use smime::decrypt::{DecryptionKey, Layer, decrypt, decrypt_der, open};
+    use smime::decrypt::{Layer, decrypt, decrypt_der, open};
     use smime::encrypt::{EncryptOptions, encrypt_der, sign_and_encrypt};
     let to_bob = sign_and_encrypt(
         MESSAGE,
@@ -212,11 +213,10 @@ pub fn run() -> Result<u8, Usage> {
         "\nAlice signs and encrypts to Bob and herself (AES-256-GCM, ECDH P-256): {} bytes",
         to_bob.len()
     );
-    let bob_key = |who: &crate::pki::Issued| DecryptionKey {
-        key: who.key.clone(),
-        certificate: who.cert.clone(),
+    let bob_key = |who: &crate::pki::Issued| -> Result<Identity, Usage> {
+        Ok(Identity::new(who.key.clone(), who.cert.clone())?)
     };
-    let opened = open(&to_bob, &[bob_key(&bob)], &trust)?;
+    let opened = open(&to_bob, &[bob_key(&bob)?], &trust)?;
     steps.check(
         "Bob opens it: encrypted (integrity-protected), then a trusted signature",
         matches!(
@@ -234,7 +234,7 @@ pub fn run() -> Result<u8, Usage> {
         "Alice can read her sent copy with her own key",
         decrypt(
             &to_bob,
-            &[bob_key(&alice)],
+            &[bob_key(&alice)?],
             &smime::policy::Policy::default(),
         )
         .is_ok(),
@@ -247,7 +247,7 @@ pub fn run() -> Result<u8, Usage> {
         &EncryptOptions::default(),
     )?;
     let bob_renewed = pki.user("Bob", &["bob@example.com"], Window::days(365))?;
-    let history = [bob_key(&bob_renewed), bob_key(&bob)];
+    let history = [bob_key(&bob_renewed)?, bob_key(&bob)?];
     let d = decrypt_der(&old_mail, &history, &smime::policy::Policy::default())?;
     steps.check(
         "after renewal, last year's mail opens with the retired key (key 2 of 2)",
@@ -308,7 +308,7 @@ fn keyring_steps(
     pki: &mut DemoPki,
     alice: &crate::pki::Issued,
     bob: &crate::pki::Issued,
-    chain: &[Vec<u8>],
+    chain: &[smime::Certificate],
 ) -> Result<(), Usage> {
     use smime::decrypt::Decrypted;
     use smime::encrypt::{EncryptOptions, encrypt};
@@ -326,7 +326,7 @@ fn keyring_steps(
         Ok(who.key.to_pkcs8_der()?.to_vec())
     };
     let mut alice_ring = Keyring::new();
-    alice_ring.add_trust_anchor(&pki.root.cert)?;
+    alice_ring.add_trust_anchor(pki.root.cert.der())?;
     alice_ring.add_identity(
         &pkcs8(alice)?,
         &alice.cert,
@@ -334,12 +334,12 @@ fn keyring_steps(
         Some("Alice, first certificate".into()),
     )?;
     let mut bob_ring = Keyring::new();
-    bob_ring.add_trust_anchor(&pki.root.cert)?;
-    bob_ring.add_intermediate(&pki.intermediate.cert)?;
+    bob_ring.add_trust_anchor(pki.root.cert.der())?;
+    bob_ring.add_intermediate(pki.intermediate.cert.der())?;
     bob_ring.add_identity(&pkcs8(bob)?, &bob.cert, chain.to_vec(), None)?;
-    bob_ring.add_contact(&alice.cert, Source::Manual, now)?;
+    bob_ring.add_contact(alice.cert.der(), Source::Manual, now)?;
     let dave = pki.user("Dave (expired)", &["dave@example.com"], Window::expired(10))?;
-    bob_ring.add_contact(&dave.cert, Source::Manual, now)?;
+    bob_ring.add_contact(dave.cert.der(), Source::Manual, now)?;
 
     // 13. Bob encrypts to Alice's certificate from his keyring; then Alice renews.
     let to_alice = bob_ring
@@ -371,7 +371,7 @@ fn keyring_steps(
         &bob_ring.verify_options(AddressPolicy::FromHeader, &smime::policy::Policy::default()),
     )?;
     let harvest = bob_ring.harvest(&report, SystemTime::now());
-    let alice2_fp = smime::keyring::Fingerprint::of(&alice2.cert);
+    let alice2_fp = alice2.cert.fingerprint();
     steps.check(
         "Alice's keyring signs with her newest certificate; Bob's keyring verifies it and learns the certificate and her capabilities",
         report.is_trusted()

@@ -337,9 +337,9 @@ fn describe_cert(out: &mut String, der: &[u8], indent: &str) {
     if !addrs.is_empty() {
         let _ = writeln!(out, "{indent}  addresses:   {}", addrs.join(", "));
     }
-    if let Ok(info) = smime::keyring::CertificateInfo::parse(der) {
-        let _ = writeln!(out, "{indent}  roles:       {}", info.roles);
-        let _ = writeln!(out, "{indent}  SHA-256:     {}", info.fingerprint);
+    if let Ok(info) = smime::Certificate::from_der(der) {
+        let _ = writeln!(out, "{indent}  roles:       {}", info.roles());
+        let _ = writeln!(out, "{indent}  SHA-256:     {}", info.fingerprint());
     }
 }
 
@@ -444,18 +444,18 @@ fn describe_pkcs12(
             .map_err(|e| Usage(format!("PKCS#12: {e}")))?
     };
     let _ = writeln!(out, "  private keys: {}", contents.keys.len());
-    for (pkcs8, _) in &contents.keys {
+    for key in &contents.keys {
         let mut line = String::new();
-        if describe_key(&mut line, pkcs8) {
+        if describe_key(&mut line, &key.pkcs8) {
             let _ = write!(out, "    {line}");
         }
     }
     let _ = writeln!(out, "  certificates: {}", contents.certificates.len());
-    for (cert, _, name) in &contents.certificates {
-        if let Some(name) = name {
+    for c in &contents.certificates {
+        if let Some(name) = &c.friendly_name {
             let _ = writeln!(out, "    friendly name: {name}");
         }
-        describe_cert(out, cert, "    ");
+        describe_cert(out, c.certificate.der(), "    ");
     }
     Ok(())
 }

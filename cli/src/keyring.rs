@@ -12,11 +12,12 @@ use crate::cmd::keyring::{
 use crate::{Usage, errln, out, outln, read_file, write_output};
 use clap::ArgMatches;
 use serde_json::{Value, json};
+use smime::Certificate;
 use smime::cms::enveloped::ContentCipher;
 use smime::keyring::store::{SealingKey, StoreError};
 use smime::keyring::{
-    CertificateInfo, CipherChoice, CipherReason, Found, Harvest, Imported, Keyring, KeyringError,
-    NoExternalKeys, Readiness, RecipientReadiness, Source, StoredKey, Unusable,
+    CipherChoice, CipherReason, Found, Harvest, Imported, Keyring, KeyringError, NoExternalKeys,
+    Readiness, RecipientReadiness, Source, StoredKey, Unusable,
 };
 use smime::keyring::{Fingerprint, parse_capabilities};
 use std::fmt::Write as _;
@@ -146,32 +147,29 @@ pub fn short(fp: &Fingerprint) -> String {
     fp.to_hex().chars().take(16).collect()
 }
 
-fn addresses(info: &CertificateInfo) -> String {
-    if info.addresses.is_empty() {
+fn addresses(info: &Certificate) -> String {
+    if info.addresses().is_empty() {
         "(no address)".into()
     } else {
-        info.addresses.join(", ")
+        info.addresses().join(", ")
     }
 }
 
 /// What a fingerprint names in the keyring: a kind ("identity", "contact", "trust anchor",
 /// "intermediate") and the certificate.
-fn describe<'a>(
-    ring: &'a Keyring,
-    fp: &Fingerprint,
-) -> Option<(&'static str, &'a CertificateInfo)> {
+fn describe<'a>(ring: &'a Keyring, fp: &Fingerprint) -> Option<(&'static str, &'a Certificate)> {
     match ring.get(fp) {
-        Some(Found::Identity(i)) => Some(("identity", i.info())),
-        Some(Found::Contact(c)) => Some(("contact", c.info())),
+        Some(Found::Identity(i)) => Some(("identity", i.certificate())),
+        Some(Found::Contact(c)) => Some(("contact", c.certificate())),
         _ => ring
             .trust_anchors()
             .iter()
-            .find(|a| a.fingerprint == *fp)
+            .find(|a| a.fingerprint() == *fp)
             .map(|a| ("trust anchor", a))
             .or_else(|| {
                 ring.intermediates()
                     .iter()
-                    .find(|a| a.fingerprint == *fp)
+                    .find(|a| a.fingerprint() == *fp)
                     .map(|a| ("intermediate", a))
             }),
     }
@@ -294,9 +292,9 @@ fn print_imported(ring: &Keyring, imported: &Imported, from: &str) {
         if let Some(id) = ring.identity(fp) {
             outln!(
                 "identity     {fp}  {}  {}  {}{}  (from {from})",
-                id.info().roles,
-                addresses(id.info()),
-                id.info().subject(),
+                id.certificate().roles(),
+                addresses(id.certificate()),
+                id.certificate().subject(),
                 id.label()
                     .map(|l| format!("  label \"{l}\""))
                     .unwrap_or_default(),
@@ -307,7 +305,7 @@ fn print_imported(ring: &Keyring, imported: &Imported, from: &str) {
         if let Some((kind, info)) = describe(ring, fp) {
             outln!(
                 "{kind:<12} {fp}  {}  {}  {}  (from {from})",
-                info.roles,
+                info.roles(),
                 addresses(info),
                 info.subject()
             );
@@ -729,10 +727,10 @@ fn relabel(ring: &mut Keyring, imported: &mut Imported, label: &str) -> Result<(
         let Some(id) = ring.identity(fp) else {
             continue;
         };
-        let StoredKey::Pkcs8(key) = id.stored_key().clone() else {
+        let Some(StoredKey::Pkcs8(key)) = id.stored_key().cloned() else {
             continue;
         };
-        let cert = id.certificate().to_vec();
+        let cert = id.certificate().clone();
         let chain = id.chain().to_vec();
         ring.add_identity(&key, &cert, chain, Some(label.to_string()))
             .map_err(|e| Usage(e.to_string()))?;
@@ -758,10 +756,10 @@ pub fn cmd_trust(a: &TrustArgs) -> Result<u8, Usage> {
         for c in &certs {
             let fp = kf
                 .ring
-                .add_trust_anchor(c)
+                .add_trust_anchor(c.der())
                 .map_err(|e| Usage(format!("{file}: {e}")))?;
-            let info = CertificateInfo::parse(c).map_err(|e| Usage(format!("{file}: {e}")))?;
-            let note = if info.is_ca {
+            let info = c;
+            let note = if info.is_ca() {
                 ""
             } else {
                 "  (not a CA certificate: trusted for itself only)"
@@ -792,43 +790,43 @@ fn revocation_urls(ring: &Keyring, fp: &Fingerprint) -> (Vec<String>, Vec<String
     }
 }
 
-fn cert_json(ring: &Keyring, info: &CertificateInfo) -> Value {
-    let (crl_dp, ocsp) = revocation_urls(ring, &info.fingerprint);
+fn cert_json(ring: &Keyring, info: &Certificate) -> Value {
+    let (crl_dp, ocsp) = revocation_urls(ring, &info.fingerprint());
     json!({
-        "fingerprint": info.fingerprint.to_hex(),
+        "fingerprint": info.fingerprint().to_hex(),
         "subject": info.subject(),
         "issuer": info.issuer(),
-        "serial": info.serial,
-        "addresses": info.addresses,
-        "roles": info.roles.to_string(),
-        "not_before": time_str(info.not_before),
-        "not_after": time_str(info.not_after),
+        "serial": info.serial(),
+        "addresses": info.addresses(),
+        "roles": info.roles().to_string(),
+        "not_before": time_str(info.not_before()),
+        "not_after": time_str(info.not_after()),
         "valid_now": info.valid_at(SystemTime::now()),
         "crl_distribution_points": crl_dp,
         "ocsp": ocsp,
     })
 }
 
-fn cert_lines(out: &mut String, ring: &Keyring, info: &CertificateInfo, now: SystemTime) {
+fn cert_lines(out: &mut String, ring: &Keyring, info: &Certificate, now: SystemTime) {
     let _ = writeln!(out, "    subject:   {}", info.subject());
     let _ = writeln!(out, "    issuer:    {}", info.issuer());
-    if !info.addresses.is_empty() {
-        let _ = writeln!(out, "    addresses: {}", info.addresses.join(", "));
+    if !info.addresses().is_empty() {
+        let _ = writeln!(out, "    addresses: {}", info.addresses().join(", "));
     }
     let _ = writeln!(
         out,
         "    valid:     {} .. {}{}",
-        time_str(info.not_before),
-        time_str(info.not_after),
+        time_str(info.not_before()),
+        time_str(info.not_after()),
         if info.valid_at(now) {
             ""
-        } else if now > info.not_after {
+        } else if now > info.not_after() {
             "  (EXPIRED)"
         } else {
             "  (NOT YET VALID)"
         }
     );
-    let (crl_dp, ocsp) = revocation_urls(ring, &info.fingerprint);
+    let (crl_dp, ocsp) = revocation_urls(ring, &info.fingerprint());
     if !crl_dp.is_empty() {
         let _ = writeln!(out, "    CRL DP:    {}", crl_dp.join(", "));
     }
@@ -860,22 +858,23 @@ pub fn cmd_list(a: &ListArgs) -> Result<u8, Usage> {
         let identities: Vec<Value> = ring
             .identities()
             .map(|i| {
-                let mut v = cert_json(ring, i.info());
+                let mut v = cert_json(ring, i.certificate());
                 v["label"] = json!(i.label());
                 v["key_available"] = json!(i.key().is_some());
                 v["key_storage"] = json!(match i.stored_key() {
-                    StoredKey::Pkcs8(_) => "software",
-                    StoredKey::External(_) => "external",
+                    Some(StoredKey::Pkcs8(_)) => "software",
+                    Some(StoredKey::External(_)) => "external",
+                    None => "none",
                 });
                 v["chain_length"] = json!(i.chain().len());
-                v["added"] = json!(time_str(i.added()));
+                v["added"] = json!(i.added().map(time_str));
                 v
             })
             .collect();
         let contacts: Vec<Value> = ring
             .contacts()
             .map(|c| {
-                let mut v = cert_json(ring, c.info());
+                let mut v = cert_json(ring, c.certificate());
                 v["source"] = json!(c.source().name());
                 v["first_seen"] = json!(time_str(c.first_seen()));
                 v["last_seen"] = json!(time_str(c.last_seen()));
@@ -913,12 +912,12 @@ pub fn cmd_list(a: &ListArgs) -> Result<u8, Usage> {
     let ids: Vec<_> = ring.identities().collect();
     let _ = writeln!(out, "identities: {}", ids.len());
     for i in ids {
-        let info = i.info();
+        let info = i.certificate();
         let _ = writeln!(
             out,
             "  {}  {}{}",
-            info.fingerprint,
-            info.roles,
+            info.fingerprint(),
+            info.roles(),
             i.label().map(|l| format!("  \"{l}\"")).unwrap_or_default()
         );
         cert_lines(&mut out, ring, info, now);
@@ -926,8 +925,9 @@ pub fn cmd_list(a: &ListArgs) -> Result<u8, Usage> {
             out,
             "    key:       {}, {}",
             match i.stored_key() {
-                StoredKey::Pkcs8(_) => "software (sealed in the keyring)",
-                StoredKey::External(_) => "external",
+                Some(StoredKey::Pkcs8(_)) => "software (sealed in the keyring)",
+                Some(StoredKey::External(_)) => "external",
+                None => "outside the keyring",
             },
             if i.key().is_some() {
                 "available"
@@ -940,8 +940,8 @@ pub fn cmd_list(a: &ListArgs) -> Result<u8, Usage> {
     let contacts: Vec<_> = ring.contacts().collect();
     let _ = writeln!(out, "contacts: {}", contacts.len());
     for c in contacts {
-        let info = c.info();
-        let _ = writeln!(out, "  {}  {}", info.fingerprint, info.roles);
+        let info = c.certificate();
+        let _ = writeln!(out, "  {}  {}", info.fingerprint(), info.roles());
         cert_lines(&mut out, ring, info, now);
         let _ = writeln!(
             out,
@@ -977,12 +977,12 @@ pub fn cmd_list(a: &ListArgs) -> Result<u8, Usage> {
     }
     let _ = writeln!(out, "trust anchors: {}", ring.trust_anchors().len());
     for info in ring.trust_anchors() {
-        let _ = writeln!(out, "  {}", info.fingerprint);
+        let _ = writeln!(out, "  {}", info.fingerprint());
         cert_lines(&mut out, ring, info, now);
     }
     let _ = writeln!(out, "intermediates: {}", ring.intermediates().len());
     for info in ring.intermediates() {
-        let _ = writeln!(out, "  {}", info.fingerprint);
+        let _ = writeln!(out, "  {}", info.fingerprint());
         cert_lines(&mut out, ring, info, now);
     }
     let _ = writeln!(out, "CRLs: {}", ring.crls().len());
@@ -1119,7 +1119,7 @@ pub fn cmd_export(a: &ExportArgs, m: &ArgMatches) -> Result<u8, Usage> {
             describe(&kf.ring, &fp).ok_or_else(|| Usage(format!("not in the keyring: {fp}")))?;
         write_output(
             a.output.as_deref(),
-            pem("CERTIFICATE", &info.der).as_bytes(),
+            pem("CERTIFICATE", info.der()).as_bytes(),
         )?;
         return Ok(0);
     }

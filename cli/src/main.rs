@@ -192,9 +192,8 @@ pub(crate) fn read_file(path: &str) -> Result<Vec<u8>, Usage> {
     std::fs::read(path).map_err(|e| Usage(format!("cannot read {path}: {e}")))
 }
 
-pub(crate) fn certs_from(path: &str) -> Result<Vec<Vec<u8>>, Usage> {
-    smime::crypto::keys::read_certificates(&read_file(path)?)
-        .map_err(|e| Usage(format!("{path}: {e}")))
+pub(crate) fn certs_from(path: &str) -> Result<Vec<smime::Certificate>, Usage> {
+    smime::Certificate::read_all(&read_file(path)?).map_err(|e| Usage(format!("{path}: {e}")))
 }
 
 pub(crate) fn crls_from(path: &str) -> Result<Vec<Vec<u8>>, Usage> {

@@ -13,8 +13,8 @@ use x509_cert::name::Name;
 
 /// A key pair and its certificate.
 pub struct Issued {
-    /// The certificate, DER.
-    pub cert: Vec<u8>,
+    /// The certificate.
+    pub cert: smime::Certificate,
     /// The private key.
     pub key: Arc<SoftwareKey>,
     /// The subject name.
@@ -175,7 +175,8 @@ pub fn issue(
     let sig = issuer_key.sign_digest(SignatureScheme::Ecdsa, DigestAlgorithm::Sha256, &digest)?;
     let mut bits = vec![0u8];
     bits.extend_from_slice(&sig);
-    let cert = tlv(0x30, &[tbs, sig_alg, tlv(0x03, &bits)].concat());
+    let der = tlv(0x30, &[tbs, sig_alg, tlv(0x03, &bits)].concat());
+    let cert = smime::Certificate::from_der(&der).map_err(|e| e.to_string())?;
     Ok(Issued { cert, key, name })
 }
 

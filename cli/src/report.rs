@@ -247,13 +247,14 @@ fn signer_json(s: &SignerReport) -> Value {
         "signer_id": s.signer_id,
         "passed": s.passed(),
         "certificate": s.certificate.as_ref().map(|c| json!({
-            "subject": c.subject,
-            "issuer": c.issuer,
-            "serial": c.serial,
-            "addresses": c.addresses,
-            "not_before": time_str(c.not_before),
-            "not_after": time_str(c.not_after),
-            "key": c.key,
+            "subject": c.subject(),
+            "issuer": c.issuer(),
+            "serial": c.serial(),
+            "addresses": c.addresses(),
+            "not_before": time_str(c.not_before()),
+            "not_after": time_str(c.not_after()),
+            "key": c.key_description(),
+            "fingerprint": c.fingerprint().to_hex(),
         })),
         "digest_algorithm": s.digest_algorithm,
         "signature_algorithm": s.signature_algorithm,
@@ -381,15 +382,15 @@ pub fn layer_text(r: &VerifyReport) -> String {
         );
         match &signer.certificate {
             Some(c) => {
-                let _ = writeln!(s, "  certificate: {}", c.subject);
-                let _ = writeln!(s, "  issuer:      {}", c.issuer);
-                let _ = writeln!(s, "  addresses:   {}", c.addresses.join(", "));
-                let _ = writeln!(s, "  key:         {}", c.key);
+                let _ = writeln!(s, "  certificate: {}", c.subject());
+                let _ = writeln!(s, "  issuer:      {}", c.issuer());
+                let _ = writeln!(s, "  addresses:   {}", c.addresses().join(", "));
+                let _ = writeln!(s, "  key:         {}", c.key_description());
                 let _ = writeln!(
                     s,
                     "  valid:       {} .. {}",
-                    time_str(c.not_before),
-                    time_str(c.not_after)
+                    time_str(c.not_before()),
+                    time_str(c.not_after())
                 );
             }
             None => {

@@ -5,7 +5,8 @@ use super::{
 };
 use crate::{Usage, err, errln, keyring, out::Progress, policy_from, read_input, report};
 use clap::{ArgMatches, Args};
-use smime::decrypt::{DecryptionKey, Layer, open_with};
+use smime::Identity;
+use smime::decrypt::{Layer, open_with};
 use smime::verify::{AddressPolicy, Verdict, VerifyOptions};
 
 /// Options of `smime decrypt`.
@@ -52,7 +53,7 @@ pub struct DecryptArgs {
 /// Runs `smime decrypt`.
 pub fn run(a: &DecryptArgs, m: &ArgMatches) -> Result<u8, Usage> {
     let policy = policy_from(a.revocation, a.no_address_check);
-    let mut keys: Vec<DecryptionKey> = load_identities(
+    let mut keys: Vec<Identity> = load_identities(
         m,
         &IdentitySources {
             p12s: &a.p12,
@@ -63,13 +64,7 @@ pub fn run(a: &DecryptArgs, m: &ArgMatches) -> Result<u8, Usage> {
             cert_flag: "--cert",
             key_flag: "--key",
         },
-    )?
-    .into_iter()
-    .map(|id| DecryptionKey {
-        key: id.key,
-        certificate: id.cert,
-    })
-    .collect();
+    )?;
     let kf = keyring::open(&a.keyring)?;
     let address = AddressPolicy::FromHeader;
     let mut options = match &kf {
@@ -129,7 +124,7 @@ pub fn run(a: &DecryptArgs, m: &ArgMatches) -> Result<u8, Usage> {
                 key_index + 1,
                 keys.len(),
                 keys.get(*key_index)
-                    .map(|k| cert_label(&k.certificate))
+                    .map(|k| cert_label(k.certificate()))
                     .unwrap_or_default()
             ),
             Layer::Signed(report) => {

@@ -228,7 +228,7 @@ pub fn run(a: &EncryptArgs, m: &ArgMatches) -> Result<u8, Usage> {
                 .trust_anchors()
                 .iter()
                 .chain(k.ring.intermediates())
-                .map(|c| c.der.clone()),
+                .cloned(),
         );
     }
     if let Some(own) = &a.self_cert {
@@ -258,10 +258,10 @@ pub fn run(a: &EncryptArgs, m: &ArgMatches) -> Result<u8, Usage> {
                 errln!(
                     "sender's copy: also encrypted to your certificate {} ({}) for {from} \
                      (--no-self to skip)",
-                    id.info().subject(),
-                    keyring::short(&id.info().fingerprint)
+                    id.certificate().subject(),
+                    keyring::short(&id.certificate().fingerprint())
                 );
-                options.sender = Some(id.certificate().to_vec());
+                options.sender = Some(id.certificate().clone());
             }
             None => errln!(
                 "note: the keyring has no encryption certificate of yours for {from}: \
@@ -284,8 +284,11 @@ pub fn run(a: &EncryptArgs, m: &ArgMatches) -> Result<u8, Usage> {
     let mut signers = Vec::new();
     for id in ids {
         // A dual-use signing certificate also keeps the sent mail readable for the sender.
-        if options.sender.is_none() && !a.no_self && check_recipient(&id.cert, &options).is_ok() {
-            options.sender = Some(id.cert.clone());
+        if options.sender.is_none()
+            && !a.no_self
+            && check_recipient(id.certificate(), &options).is_ok()
+        {
+            options.sender = Some(id.certificate().clone());
         }
         signers.push(signer_from(id, &chain)?);
     }

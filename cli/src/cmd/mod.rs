@@ -13,7 +13,7 @@ use crate::{Usage, certs_from, errln, read_file, secret};
 use clap::{ArgMatches, Args, ValueEnum};
 use smime::crypto::keys::SoftwareKey;
 use smime::policy::Policy;
-use smime::sign::Signer;
+use smime::{Certificate, Identity};
 use std::sync::Arc;
 
 /// How revocation is checked.
@@ -48,16 +48,6 @@ pub struct Pkcs12Opts {
     pub max_iterations: Option<u32>,
 }
 
-/// A private key with its certificate and chain, from the command line.
-pub struct LoadedIdentity {
-    /// The private key.
-    pub key: Arc<SoftwareKey>,
-    /// Its certificate (DER).
-    pub cert: Vec<u8>,
-    /// The other certificates that came with it (DER), issuer first.
-    pub chain: Vec<Vec<u8>>,
-}
-
 /// Where a command's identities come from: PKCS#12 files and certificate/key pairs, with
 /// the option names for messages.
 pub struct IdentitySources<'a> {
@@ -79,10 +69,7 @@ pub struct IdentitySources<'a> {
 
 /// Loads identities given as PKCS#12 files (each with its password, from the password
 /// options of `m` in order, or a prompt) and as certificate/key file pairs.
-pub fn load_identities(
-    m: &ArgMatches,
-    src: &IdentitySources<'_>,
-) -> Result<Vec<LoadedIdentity>, Usage> {
+pub fn load_identities(m: &ArgMatches, src: &IdentitySources<'_>) -> Result<Vec<Identity>, Usage> {
     let IdentitySources {
         p12s,
         p12_flag,
@@ -102,44 +89,34 @@ pub fn load_identities(
         let bytes = read_file(file)?;
         let id = {
             let _progress = crate::out::Progress::start(&format!("reading {file}"));
-            smime::pkcs12::parse_pkcs12_identity(&bytes, &password, &limits)
+            Identity::from_pkcs12(&bytes, &password, &limits)
                 .map_err(|e| Usage(format!("{file}: {e}")))?
         };
-        out.push(LoadedIdentity {
-            key: Arc::new(id.key),
-            cert: id.certificate,
-            chain: id.chain,
-        });
+        out.push(id);
     }
     if certs.len() != keys.len() {
         return Err(Usage(format!("each {cert_flag} needs its {key_flag}")));
     }
     for (cert, key) in certs.iter().zip(keys) {
-        let cert_der = certs_from(cert)?
+        let cert = certs_from(cert)?
             .into_iter()
             .next()
             .ok_or_else(|| Usage(format!("{cert}: no certificate")))?;
         let key =
             SoftwareKey::from_bytes(&read_file(key)?).map_err(|e| Usage(format!("{key}: {e}")))?;
-        out.push(LoadedIdentity {
-            key: Arc::new(key),
-            cert: cert_der,
-            chain: Vec::new(),
-        });
+        out.push(Identity::new(Arc::new(key), cert).map_err(|e| Usage(e.to_string()))?);
     }
     Ok(out)
 }
 
-/// A signer for an identity given on the command line, with `extra` chain certificates; a
+/// An identity given on the command line, ready to sign, with `extra` chain certificates; a
 /// certificate that may not sign e-mail now is refused with the reason.
-pub fn signer_from(id: LoadedIdentity, extra: &[Vec<u8>]) -> Result<Signer, Usage> {
-    let mut chain = id.chain;
+pub fn signer_from(id: Identity, extra: &[Certificate]) -> Result<Identity, Usage> {
+    id.check_can_sign(std::time::SystemTime::now())
+        .map_err(|e| Usage(format!("{}: {e}", id.certificate().describe())))?;
+    let mut chain = id.chain().to_vec();
     chain.extend(extra.iter().cloned());
-    Ok(
-        Signer::new_checked(id.key, id.cert, std::time::SystemTime::now())
-            .map_err(|e| Usage(e.to_string()))?
-            .with_chain(chain),
-    )
+    Ok(id.with_chain(chain))
 }
 
 /// The keyring's signer: the identity named by a fingerprint prefix (`--identity`), else the
@@ -148,8 +125,8 @@ pub fn keyring_signer(
     ring: &smime::keyring::Keyring,
     address: Option<&str>,
     identity: Option<&str>,
-    extra: &[Vec<u8>],
-) -> Result<Signer, Usage> {
+    extra: &[Certificate],
+) -> Result<Identity, Usage> {
     let signer = match (identity, address) {
         (Some(prefix), _) => {
             let fp = crate::keyring::resolve(ring, prefix)?;
@@ -160,26 +137,26 @@ pub fn keyring_signer(
             })?;
             if let Some(address) = address
                 && !id
-                    .info()
-                    .addresses
+                    .certificate()
+                    .addresses()
                     .iter()
                     .any(|a| a.eq_ignore_ascii_case(address))
             {
                 return Err(Usage(format!(
                     "identity {} is not for {address} (its addresses: {})",
                     crate::keyring::short(&fp),
-                    id.info().addresses.join(", ")
+                    id.certificate().addresses().join(", ")
                 )));
             }
-            let key = id.key().cloned().ok_or_else(|| {
-                Usage(format!(
+            if id.key().is_none() {
+                return Err(Usage(format!(
                     "identity {}: its private key is not available",
                     crate::keyring::short(&fp)
-                ))
-            })?;
-            Signer::new_checked(key, id.certificate().to_vec(), std::time::SystemTime::now())
-                .map_err(|e| Usage(format!("identity {}: {e}", crate::keyring::short(&fp))))?
-                .with_chain(id.chain().to_vec())
+                )));
+            }
+            id.check_can_sign(std::time::SystemTime::now())
+                .map_err(|e| Usage(format!("identity {}: {e}", crate::keyring::short(&fp))))?;
+            id.clone()
         }
         (None, Some(address)) => ring
             .signer_for(address, &Policy::default())
@@ -190,36 +167,31 @@ pub fn keyring_signer(
             ));
         }
     };
-    let fp = smime::keyring::Fingerprint::of(signer.certificate());
-    if let Some(id) = ring.identity(&fp) {
-        errln!(
-            "signing as {} ({}) from the keyring",
-            id.info().subject(),
-            crate::keyring::short(&fp)
-        );
-        if !extra.is_empty() {
-            let mut chain = id.chain().to_vec();
-            chain.extend(extra.iter().cloned());
-            return Ok(signer.with_chain(chain));
-        }
+    let fp = signer.certificate().fingerprint();
+    errln!(
+        "signing as {} ({}) from the keyring",
+        signer.certificate().subject(),
+        crate::keyring::short(&fp)
+    );
+    if extra.is_empty() {
+        return Ok(signer);
     }
-    Ok(signer)
+    let mut chain = signer.chain().to_vec();
+    chain.extend(extra.iter().cloned());
+    Ok(signer.with_chain(chain))
 }
 
 /// A short description of a certificate: its subject and fingerprint prefix.
-pub fn cert_label(der: &[u8]) -> String {
-    match smime::keyring::CertificateInfo::parse(der) {
-        Ok(info) => format!(
-            "{}, {}",
-            info.subject(),
-            crate::keyring::short(&info.fingerprint)
-        ),
-        Err(_) => crate::keyring::short(&smime::keyring::Fingerprint::of(der)),
-    }
+pub fn cert_label(cert: &Certificate) -> String {
+    format!(
+        "{}, {}",
+        cert.subject(),
+        crate::keyring::short(&cert.fingerprint())
+    )
 }
 
 /// Certificates from every file of a list.
-pub fn all_certs(files: &[String]) -> Result<Vec<Vec<u8>>, Usage> {
+pub fn all_certs(files: &[String]) -> Result<Vec<Certificate>, Usage> {
     let mut out = Vec::new();
     for f in files {
         out.extend(certs_from(f)?);
