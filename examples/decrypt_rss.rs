@@ -3,10 +3,9 @@
 //!
 //! Usage: `decrypt_rss MESSAGE CERT KEY`
 
-use smime::crypto::keys::{SoftwareKey, read_certificates};
-use smime::decrypt::{DecryptionKey, decrypt};
+use smime::Identity;
+use smime::decrypt::decrypt;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -16,16 +15,9 @@ fn main() -> ExitCode {
     };
     let read = |path: &str| std::fs::read(path).map_err(|e| format!("{path}: {e}"));
     let run = || -> Result<usize, String> {
-        let certificate = read_certificates(&read(cert)?)
-            .map_err(|e| e.to_string())?
-            .into_iter()
-            .next()
-            .ok_or("no certificate")?;
-        let key = SoftwareKey::from_bytes(&read(key)?).map_err(|e| e.to_string())?;
-        let keys = [DecryptionKey {
-            key: Arc::new(key),
-            certificate,
-        }];
+        let identity = Identity::from_key_and_certificates(&read(key)?, &read(cert)?)
+            .map_err(|e| e.to_string())?;
+        let keys = [identity];
         let message = read(message)?;
         let decrypted = decrypt(&message, &keys, &smime::policy::Policy::default())
             .map_err(|e| e.to_string())?;

@@ -73,7 +73,49 @@ pub struct Classified {
 
 /// Parses `message` within `limits` and classifies it (see [`classify`]), keeping only what a
 /// layer walk needs: the other S/MIME structures (and their decoded CMS) are dropped.
+///
+/// Besides a MIME message or entity, `message` may be a bare CMS ContentInfo, as a saved
+/// `smime.p7m` or `.p7s` holds it: DER or BER, or PEM (`PKCS7` or `CMS` armour). It is then a
+/// layer of its own, as if it were the body of an `application/pkcs7-mime` message without
+/// header fields.
 pub fn classify_message(message: &[u8], limits: &mime::Limits) -> Result<Classified, ParseError> {
+    if let Some(cms) = bare_cms(message)? {
+        if cms.len() > limits.max_size {
+            return Err(ParseError::TooLarge {
+                what: "message",
+                limit: limits.max_size,
+            });
+        }
+        let ci = signed_data::parse_content_info(&cms)?;
+        let kind = if ci.content_type == oids::SIGNED_DATA {
+            SmimeKind::SignedData
+        } else if ci.content_type == oids::ENVELOPED_DATA {
+            SmimeKind::EnvelopedData
+        } else if ci.content_type == oids::AUTH_ENVELOPED_DATA {
+            SmimeKind::AuthEnvelopedData
+        } else {
+            return Err(ParseError::UnsupportedContentType {
+                oid: ci.content_type.to_string(),
+            });
+        };
+        let part = SmimePart {
+            kind,
+            entity: 0..message.len(),
+            depth: 0,
+            path: Vec::new(),
+            signed_content: None,
+            cms: cms.into_owned(),
+            micalg: None,
+            protocol: None,
+            signature_part_type: None,
+        };
+        let outermost = kind_of(&part)?.map(|kind| Outermost { kind, part });
+        return Ok(Classified {
+            from: Vec::new(),
+            from_fields: mime::FromFields::default(),
+            outermost,
+        });
+    }
     let mut parsed = mime::parse(message, limits)?;
     let found = find(&parsed)?;
     let outermost = found.map(|(i, kind)| Outermost {
@@ -85,6 +127,42 @@ pub fn classify_message(message: &[u8], limits: &mime::Limits) -> Result<Classif
         from_fields: parsed.from_fields,
         outermost,
     })
+}
+
+/// The CMS structure `message` is, when it is one rather than MIME: DER/BER starting with a
+/// SEQUENCE that reads as a ContentInfo, or a PEM block labelled `PKCS7` or `CMS` at the start.
+/// Input that starts with a SEQUENCE tag and has binary bytes where text headers would be is
+/// taken for CMS, so a truncated or damaged structure gets its DER error rather than reading as
+/// a message without S/MIME.
+pub(crate) fn bare_cms(message: &[u8]) -> Result<Option<Cow<'_, [u8]>>, ParseError> {
+    if message.first() == Some(&0x30) {
+        if signed_data::parse_content_info(message).is_ok() {
+            return Ok(Some(Cow::Borrowed(message)));
+        }
+        let binary = message
+            .iter()
+            .skip(1)
+            .take(16)
+            .any(|&b| b >= 0x80 || (b < 0x20 && !matches!(b, b'\t' | b'\r' | b'\n')));
+        if binary {
+            signed_data::parse_content_info(message)?;
+        }
+    }
+    let start = message
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(message.len());
+    let text = &message[start..];
+    if text.starts_with(b"-----BEGIN PKCS7-----") || text.starts_with(b"-----BEGIN CMS-----") {
+        let blocks = crate::crypto::keys::pem_blocks(text, 1)?.unwrap_or_default();
+        return match blocks.into_iter().next() {
+            Some((_, der)) => Ok(Some(Cow::Owned(der.to_vec()))),
+            None => Err(ParseError::Pem {
+                detail: "an empty PEM block".into(),
+            }),
+        };
+    }
+    Ok(None)
 }
 
 fn find(parsed: &mime::ParsedMessage) -> Result<Option<(usize, LayerKind)>, ParseError> {

@@ -44,7 +44,7 @@ pub struct Decrypted {
 ///
 /// Content without integrity protection (EnvelopedData: AES-CBC, 3DES) is refused with
 /// [`DecryptError::NotAccepted`] when `policy.accept_cbc` is off, before any key is used.
-pub fn decrypt_der(
+pub(crate) fn decrypt_der(
     der: &[u8],
     keys: &[Identity],
     policy: &Policy,
@@ -110,8 +110,9 @@ pub fn decrypt_der(
     }
 }
 
-/// Decrypts an encrypted message (application/pkcs7-mime, whole message or bare entity).
-/// The result's content is the decrypted MIME entity.
+/// Decrypts an encrypted message: application/pkcs7-mime (a whole message or a bare entity),
+/// or a bare CMS EnvelopedData or AuthEnvelopedData as a saved `smime.p7m` holds it (DER, BER
+/// or PEM). The result's content is the decrypted MIME entity.
 ///
 /// The message is read the way [`verify`](crate::verify::verify) and [`open`] read it
 /// ([`classify`](crate::classify::classify)): signed layers around the encryption (encrypt-then-sign)

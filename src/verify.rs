@@ -828,23 +828,33 @@ pub(crate) fn verify_layer(
     Ok(report)
 }
 
-/// Verifies a detached CMS signature (DER or BER) over `content`, with no MIME around it.
-/// The address check follows `options.address` (`FromHeader` has no header here and fails).
-pub fn verify_detached_der(
+/// Verifies a detached signature (a `.p7s`: CMS SignedData as DER, BER or PEM) over
+/// `content`, given separately and checked exactly as given (and in CRLF form when it was
+/// stored with bare LFs). The address check follows `options.address`: with
+/// [`AddressPolicy::FromHeader`] the From fields of `content` are used when it is a message.
+///
+/// A whole message (multipart/signed, or an opaque signature as MIME, DER or PEM) goes to
+/// [`verify`] instead.
+pub fn verify_detached(
     content: &[u8],
     signature: &[u8],
     options: &VerifyOptions,
 ) -> Result<VerifyReport, VerifyError> {
-    let addresses = sender_input(options);
-    let mut r = check(Some(content), signature, addresses, options, &NoLookup)?;
-    r.scope = SignedScope::WholeMessage;
-    Ok(r)
-}
-
-/// Verifies an opaque CMS SignedData (DER or BER) that carries its content.
-pub fn verify_opaque_der(der: &[u8], options: &VerifyOptions) -> Result<VerifyReport, VerifyError> {
-    let addresses = sender_input(options);
-    let mut r = check(None, der, addresses, options, &NoLookup)?;
+    let der = match classify::bare_cms(signature)? {
+        Some(der) => der,
+        None => {
+            return Err(VerifyError::Parse(ParseError::NotSmime {
+                detail: "the signature is not a CMS structure (DER, BER or PEM)".into(),
+            }));
+        }
+    };
+    let addresses = match &options.address {
+        AddressPolicy::FromHeader if !options.policy.dangerous().address_check_skipped() => {
+            SenderInput::Outer(mime::from_fields(content))
+        }
+        _ => sender_input(options),
+    };
+    let mut r = check(Some(content), &der, addresses, options, &NoLookup)?;
     r.scope = SignedScope::WholeMessage;
     Ok(r)
 }

@@ -13,7 +13,7 @@ use smime::Identity;
 use smime::cms::enveloped::{self, ContentCipher, Enveloped};
 use smime::cms::recipient::{KeyTransport, RecipientInfo};
 use smime::crypto::keys::SoftwareKey;
-use smime::decrypt::{decrypt, decrypt_der};
+use smime::decrypt::decrypt;
 use smime::encrypt::{EncryptOptions, check_recipient, encrypt, encrypt_der};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, OnceLock};
@@ -162,7 +162,7 @@ fn flip(der: &[u8], at: usize, mask: u8) -> Vec<u8> {
 /// Decrypts, catching panics; the outcome must be `Err(CannotDecrypt)`.
 fn expect_cannot_decrypt(der: &[u8], keys: &[Identity], what: &str) -> DecryptError {
     let r = catch_unwind(AssertUnwindSafe(|| {
-        decrypt_der(der, keys, &smime::policy::Policy::default())
+        decrypt(der, keys, &smime::policy::Policy::default())
     }))
     .unwrap_or_else(|_| panic!("{what}: panicked"));
     match r {
@@ -263,7 +263,7 @@ fn no_keys_is_its_own_error() {
     let f = fixture();
     let der = der_for(&f.rsa, ContentCipher::Aes256Gcm, KeyTransport::RsaPkcs1v15);
     assert_eq!(
-        decrypt_der(&der, &[], &smime::policy::Policy::default()).unwrap_err(),
+        decrypt(&der, &[], &smime::policy::Policy::default()).unwrap_err(),
         DecryptError::NoKeys
     );
     let msg = encrypt(
@@ -297,7 +297,7 @@ fn gcm_bit_flips_all_give_the_one_error() {
             let keys = [key_of(cert)];
             let der = der_for(cert, cipher, kt);
             assert_eq!(
-                decrypt_der(&der, &keys, &smime::policy::Policy::default())
+                decrypt(&der, &keys, &smime::policy::Policy::default())
                     .expect("intact")
                     .content,
                 ENTITY
@@ -436,7 +436,7 @@ fn cbc_padding_flip_fails_and_earlier_flips_are_not_integrity_protected() {
             let what = format!("{label} {}", cipher.name());
             let keys = [key_of(cert)];
             let der = der_for(cert, cipher, kt);
-            let d = decrypt_der(&der, &keys, &smime::policy::Policy::default()).expect("intact");
+            let d = decrypt(&der, &keys, &smime::policy::Policy::default()).expect("intact");
             assert_eq!(d.content, ENTITY);
             assert!(
                 !d.integrity_protected,
@@ -464,7 +464,7 @@ fn cbc_padding_flip_fails_and_earlier_flips_are_not_integrity_protected() {
             // then almost never valid (1/256 per try).
             let mut failed = 0;
             for i in 0..16 {
-                match decrypt_der(
+                match decrypt(
                     &flip(&der, ct + len - 16 + i, 0x01),
                     &keys,
                     &smime::policy::Policy::default(),
@@ -486,7 +486,7 @@ fn cbc_padding_flip_fails_and_earlier_flips_are_not_integrity_protected() {
 
             // A flip in the first block decrypts to garbage, undetected: CBC has no integrity,
             // and the result says so.
-            let d = decrypt_der(
+            let d = decrypt(
                 &flip(&der, ct + 3, 0x01),
                 &keys,
                 &smime::policy::Policy::default(),
@@ -497,7 +497,7 @@ fn cbc_padding_flip_fails_and_earlier_flips_are_not_integrity_protected() {
             // The IV: the first block changes, predictably (this is why CBC mail needs a
             // signature inside).
             let iv = find(&der, &env.iv);
-            let d = decrypt_der(
+            let d = decrypt(
                 &flip(&der, iv, 0x01),
                 &keys,
                 &smime::policy::Policy::default(),
@@ -527,7 +527,7 @@ fn gcm_every_byte_changed_never_yields_altered_content() {
     for at in 0..der.len() {
         let changed = flip(&der, at, 0x5A);
         let r = catch_unwind(AssertUnwindSafe(|| {
-            decrypt_der(&changed, &keys, &smime::policy::Policy::default())
+            decrypt(&changed, &keys, &smime::policy::Policy::default())
         }))
         .unwrap_or_else(|_| panic!("byte {at}: panicked"));
         if let Ok(d) = r {
@@ -572,7 +572,7 @@ fn truncated_der_is_a_parse_error() {
         let keys = [key_of(cert)];
         for len in 0..der.len() {
             let r = no_panic(&format!("truncated at {len}"), || {
-                decrypt_der(&der[..len], &keys, &smime::policy::Policy::default())
+                decrypt(&der[..len], &keys, &smime::policy::Policy::default())
             });
             assert!(
                 matches!(r, Err(DecryptError::Parse(_))),
@@ -584,7 +584,7 @@ fn truncated_der_is_a_parse_error() {
         let mut longer = der.clone();
         longer.extend_from_slice(b"\x00\x00junk");
         let r = no_panic("trailing bytes", || {
-            decrypt_der(&longer, &keys, &smime::policy::Policy::default())
+            decrypt(&longer, &keys, &smime::policy::Policy::default())
         });
         assert!(
             matches!(r, Err(DecryptError::Parse(_)) | Ok(_)),
@@ -634,7 +634,7 @@ fn garbage_der_is_a_typed_error() {
     ));
     for (what, input) in &inputs {
         let r = no_panic(what, || {
-            decrypt_der(input, &keys, &smime::policy::Policy::default())
+            decrypt(input, &keys, &smime::policy::Policy::default())
         });
         assert!(
             matches!(r, Err(DecryptError::Parse(_) | DecryptError::NotEncrypted)),

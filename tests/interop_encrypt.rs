@@ -11,7 +11,7 @@ use smime::cms::enveloped::{self, ContentCipher};
 use smime::cms::recipient::{KeyTransport, RecipientInfo};
 use smime::cms::signed_data::SignerId;
 use smime::crypto::keys::SoftwareKey;
-use smime::decrypt::{Layer, decrypt, decrypt_der, open};
+use smime::decrypt::{Layer, decrypt, open};
 use smime::encrypt::{EncryptOptions, encrypt, sign_and_encrypt};
 use smime::mime;
 use smime::sign::SignOptions;
@@ -419,7 +419,7 @@ fn openssl_stream_ber_indefinite_lengths() {
                     || der.windows(2).any(|w| w == [0xA0, 0x80]),
                 "constructed encrypted content"
             );
-            let d = decrypt_der(&der, &keys, &smime::policy::Policy::default())
+            let d = decrypt(&der, &keys, &smime::policy::Policy::default())
                 .unwrap_or_else(|e| panic!("{cipher}: {e:?}"));
             assert_eq!(d.content, content, "{cipher} DER stream");
             assert_eq!(d.key_index, index);
@@ -527,7 +527,7 @@ fn openssl_text_and_binary_modes() {
         &bytes,
         &["-binary", "-outform", "DER", "-aes-256-cbc", "-recip", &cp],
     );
-    let d = decrypt_der(&der, &keys, &smime::policy::Policy::default()).expect("decrypt binary");
+    let d = decrypt(&der, &keys, &smime::policy::Policy::default()).expect("decrypt binary");
     assert_eq!(d.content, bytes);
     assert!(!d.integrity_protected);
 }

@@ -14,7 +14,7 @@ use smime::encrypt::{EncryptOptions, encrypt};
 use smime::sign::{SignOptions, sign, sign_detached_der, sign_opaque_der};
 use smime::verify::{
     AddressFailure, AddressPolicy, Check, SignatureFailure, Verdict, VerifyOptions, VerifyReport,
-    verify, verify_opaque_der,
+    verify,
 };
 use std::sync::{Arc, OnceLock};
 
@@ -256,13 +256,13 @@ fn opaque_signed_content_with_a_from_is_checked_without_mime_around_it() {
     let inner = format!("From: alice@example.com\r\n{ENTITY}");
     let der =
         sign_opaque_der(inner.as_bytes(), &[signer()], &SignOptions::default()).expect("sign");
-    let r = verify_opaque_der(&der, &options()).expect("verify runs");
+    let r = verify(&der, &options()).expect("verify runs");
     assert_eq!(r.verdict(), Verdict::Trusted, "{:#?}", r.signers);
     assert!(r.addresses_from_signed_header);
     let inner = format!("From: mallory@evil.example\r\n{ENTITY}");
     let der =
         sign_opaque_der(inner.as_bytes(), &[signer()], &SignOptions::default()).expect("sign");
-    let r = verify_opaque_der(&der, &options()).expect("verify runs");
+    let r = verify(&der, &options()).expect("verify runs");
     assert_eq!(r.verdict(), Verdict::AddressMismatch);
 }
 
@@ -374,7 +374,7 @@ fn a_reused_signature_over_signed_attributes_is_refused() {
         address: AddressPolicy::Expect("alice@example.com".into()),
         ..options()
     };
-    let r = verify_opaque_der(&forged, &opts).expect("verify runs");
+    let r = verify(&forged, &opts).expect("verify runs");
     assert_eq!(
         r.signers[0].signature,
         Check::Failed(SignatureFailure::ContentIsSignedAttributes)
@@ -416,7 +416,7 @@ fn a_reused_signature_over_signed_attributes_is_refused() {
         certificates: vec![f.pki.intermediate.certificate()],
         ..opts
     };
-    let r = verify_opaque_der(&noattr, &opts).expect("verify runs");
+    let r = verify(&noattr, &opts).expect("verify runs");
     assert!(r.signers[0].signature.passed(), "{:#?}", r.signers);
 }
 
