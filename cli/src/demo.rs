@@ -196,7 +196,7 @@ pub fn run() -> Result<u8, Usage> {
     );
 
     // 9. Encryption: Alice signs and encrypts to Bob and to herself.
-    use smime::decrypt::{Layer, decrypt, decrypt_der, open};
+    use smime::decrypt::{Layer, decrypt, open};
     use smime::encrypt::{EncryptOptions, encrypt_der, sign_and_encrypt};
     let to_bob = sign_and_encrypt(
         MESSAGE,
@@ -248,7 +248,7 @@ pub fn run() -> Result<u8, Usage> {
     )?;
     let bob_renewed = pki.user("Bob", &["bob@example.com"], Window::days(365))?;
     let history = [bob_key(&bob_renewed)?, bob_key(&bob)?];
-    let d = decrypt_der(&old_mail, &history, &smime::policy::Policy::default())?;
+    let d = decrypt(&old_mail, &history, &smime::policy::Policy::default())?;
     steps.check(
         "after renewal, last year's mail opens with the retired key (key 2 of 2)",
         d.key_index == 1 && d.content == b"sent last year\r\n",
@@ -263,7 +263,7 @@ pub fn run() -> Result<u8, Usage> {
     if let Some(last) = tampered.last_mut() {
         *last ^= 1; // the GCM tag
     }
-    let r = decrypt_der(&tampered, &history, &smime::policy::Policy::default());
+    let r = decrypt(&tampered, &history, &smime::policy::Policy::default());
     steps.check(
         "a tampered ciphertext is refused",
         matches!(r, Err(smime::DecryptError::CannotDecrypt)),
@@ -278,7 +278,7 @@ pub fn run() -> Result<u8, Usage> {
             ..EncryptOptions::default()
         },
     )?;
-    let d = decrypt_der(&cbc, &history, &smime::policy::Policy::default())?;
+    let d = decrypt(&cbc, &history, &smime::policy::Policy::default())?;
     steps.check(
         "AES-256-CBC for an older peer opens, flagged as not integrity-protected",
         !d.integrity_protected,

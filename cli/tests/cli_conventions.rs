@@ -855,6 +855,89 @@ fn verify_prints_dates_not_seconds() {
 }
 
 #[test]
+fn verify_reads_a_detached_p7s_and_bare_cms() {
+    let f = fixture();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let p = |n: &str| s(&dir.path().join(n));
+    openssl(
+        &[
+            "cms",
+            "-sign",
+            "-binary",
+            "-in",
+            &s(&f.message),
+            "-signer",
+            &s(&f.alice.cert_path),
+            "-inkey",
+            &s(&f.alice.key_path),
+            "-certfile",
+            &s(&f.pki.chain_path()),
+            "-outform",
+            "DER",
+            "-out",
+            &p("sig.p7s"),
+        ],
+        dir.path(),
+    );
+    let o = smime(&[
+        "verify",
+        "--trust",
+        &root(),
+        "--content",
+        &s(&f.message),
+        &p("sig.p7s"),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    std::fs::write(
+        p("other.eml"),
+        b"From: alice@example.com\r\n\r\nsomething else\r\n",
+    )
+    .expect("write");
+    let o = smime(&[
+        "verify",
+        "--trust",
+        &root(),
+        "--content",
+        &p("other.eml"),
+        &p("sig.p7s"),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(stdout(&o).contains("invalid signature"), "{}", stdout(&o));
+    // An opaque signature saved as DER CMS (smime.p7m) verifies without MIME around it.
+    openssl(
+        &[
+            "cms",
+            "-sign",
+            "-nodetach",
+            "-binary",
+            "-in",
+            &s(&f.message),
+            "-signer",
+            &s(&f.alice.cert_path),
+            "-inkey",
+            &s(&f.alice.key_path),
+            "-certfile",
+            &s(&f.pki.chain_path()),
+            "-outform",
+            "DER",
+            "-out",
+            &p("smime.p7m"),
+        ],
+        dir.path(),
+    );
+    let o = smime(&[
+        "verify",
+        "--trust",
+        &root(),
+        "--content-out",
+        "-",
+        &p("smime.p7m"),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(o.stdout, MESSAGE);
+}
+
+#[test]
 fn json_has_a_schema_and_errors_are_json_too() {
     let f = fixture();
     let o = smime(&["verify", "--json", "--trust", &root(), &s(&f.signed)]);

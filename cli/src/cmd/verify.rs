@@ -9,7 +9,7 @@ use smime::verify::{AddressPolicy, VerifyOptions};
 /// Options of `smime verify`.
 #[derive(Args, Debug)]
 #[command(after_help = "\
-The report goes to standard output (standard error with --content-out -). The exit code is 0 \
+The report goes to standard output (standard error with --content-out -). IN is a message (MIME), a CMS structure (a saved smime.p7m: DER, BER or PEM), or with --content FILE a detached signature (.p7s) over that file. The exit code is 0 \
 only when the content the user sees is signed, the signature valid and trusted; the content \
 is written (--content-out) only then. With a keyring, its trust anchors, intermediates and \
 CRLs are used too, and signer certificates the message does not carry are found in it; \
@@ -37,6 +37,10 @@ pub struct VerifyArgs {
     /// standard error); only when the message is trusted
     #[arg(long, value_name = "FILE")]
     pub content_out: Option<String>,
+    /// The signed content of a detached signature: IN is then the signature (a .p7s, DER,
+    /// BER or PEM)
+    #[arg(long, value_name = "FILE")]
+    pub content: Option<String>,
     /// The report as JSON (errors too)
     #[arg(long)]
     pub json: bool,
@@ -79,9 +83,25 @@ pub fn run(a: &VerifyArgs) -> Result<u8, Usage> {
         options.crls.extend(crls_from(c)?);
     }
     let input = read_input(a.input.as_deref())?;
-    let report = match &kf {
-        Some(k) => k.ring.verify(&input, &options)?,
-        None => smime::verify::verify(&input, &options)?,
+    let report = match (&a.content, &kf) {
+        (Some(content), _) => {
+            if a.learn {
+                return Err(Usage(
+                    "--learn reads a whole message: it does not go with --content".into(),
+                ));
+            }
+            let content = crate::read_file(content)?;
+            // The keyring's contacts may be the signer when the signature carries no
+            // certificate.
+            if let Some(k) = &kf {
+                options
+                    .certificates
+                    .extend(k.ring.contacts().map(|c| c.certificate().clone()));
+            }
+            smime::verify::verify_detached(&content, &input, &options)?
+        }
+        (None, Some(k)) => k.ring.verify(&input, &options)?,
+        (None, None) => smime::verify::verify(&input, &options)?,
     };
     let content_to_stdout = a.content_out.as_deref() == Some("-");
     let report_stream = if content_to_stdout {
