@@ -3,7 +3,6 @@
 
 use der::Encode;
 use pkcs8::EncodePrivateKey;
-use smime::cms::ber::tlv;
 use smime::crypto::DigestAlgorithm;
 use smime::crypto::keys::{PrivateKey, SignatureScheme, SoftwareKey};
 use std::str::FromStr;
@@ -53,6 +52,25 @@ impl Window {
             not_after: end,
         }
     }
+}
+
+/// A DER TLV: tag, definite length, content.
+fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+    let len = content.len();
+    let mut out = vec![tag];
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes: Vec<u8> = len
+            .to_be_bytes()
+            .into_iter()
+            .skip_while(|b| *b == 0)
+            .collect();
+        out.push(0x80 | bytes.len() as u8);
+        out.extend_from_slice(&bytes);
+    }
+    out.extend_from_slice(content);
+    out
 }
 
 fn rng() -> rand_core::UnwrapErr<getrandom::SysRng> {
@@ -112,7 +130,7 @@ pub fn issue(
     };
     let sig_alg = tlv(
         0x30,
-        &smime::crypto::oids::ECDSA_WITH_SHA256
+        &const_oid::db::rfc5912::ECDSA_WITH_SHA_256
             .to_der()
             .map_err(|e| e.to_string())?,
     );
@@ -133,7 +151,7 @@ pub fn issue(
             exts.push(ext("2.5.29.19", true, &tlv(0x30, &[]))?);
             // digitalSignature | nonRepudiation | keyAgreement (EC keys encrypt by agreement)
             exts.push(ext("2.5.29.15", true, &key_usage(0b1100_1000))?);
-            let eku = smime::crypto::oids::KP_EMAIL_PROTECTION
+            let eku = const_oid::db::rfc5280::ID_KP_EMAIL_PROTECTION
                 .to_der()
                 .map_err(|e| e.to_string())?;
             exts.push(ext("2.5.29.37", false, &tlv(0x30, &eku))?);
