@@ -139,11 +139,12 @@ pub(crate) fn bare_cms(message: &[u8]) -> Result<Option<Cow<'_, [u8]>>, ParseErr
         if signed_data::parse_content_info(message).is_ok() {
             return Ok(Some(Cow::Borrowed(message)));
         }
-        let binary = message
-            .iter()
-            .skip(1)
-            .take(16)
-            .any(|&b| b >= 0x80 || (b < 0x20 && !matches!(b, b'\t' | b'\r' | b'\n')));
+        let binary = message.len() < 2
+            || message
+                .iter()
+                .skip(1)
+                .take(16)
+                .any(|&b| b >= 0x80 || (b < 0x20 && !matches!(b, b'\t' | b'\r' | b'\n')));
         if binary {
             signed_data::parse_content_info(message)?;
         }

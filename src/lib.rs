@@ -60,6 +60,7 @@ pub mod decrypt;
 pub mod encrypt;
 pub mod error;
 pub mod identity;
+pub mod inspect;
 pub mod keyring;
 pub mod mime;
 pub mod pkcs12;
