@@ -460,87 +460,87 @@ fn describe_pkcs12(
     Ok(())
 }
 
-/// Describes CMS; false when the DER is not a ContentInfo of a CMS type.
+/// Describes CMS (DER or BER); false when the input is not a CMS structure.
 fn describe_cms(out: &mut String, der: &[u8], indent: &str) -> Result<bool, Usage> {
-    use smime::crypto::oids;
-    let Ok(ci) = smime::cms::signed_data::parse_content_info(der) else {
-        return Ok(false);
-    };
-    let ct = ci.content_type;
-    if ct == oids::SIGNED_DATA {
-        describe_signed(out, der, indent);
-    } else if ct == oids::ENVELOPED_DATA || ct == oids::AUTH_ENVELOPED_DATA {
-        describe_enveloped(out, der, &ct, indent);
-    } else {
-        let _ = writeln!(out, "{indent}CMS {}", oid_name(&ct));
+    match smime::inspect::inspect(der) {
+        Ok(smime::inspect::Inspected::Cms(cms)) => {
+            render_cms(out, &cms, indent);
+            Ok(true)
+        }
+        _ => Ok(false),
     }
-    Ok(true)
 }
 
-fn describe_signed(out: &mut String, der: &[u8], indent: &str) {
-    match smime::cms::signed_data::parse_signed_data(der) {
-        Err(e) => {
-            let _ = writeln!(out, "{indent}CMS signed-data: does not parse: {e}");
+fn render_cms(out: &mut String, cms: &smime::inspect::CmsSummary, indent: &str) {
+    use smime::inspect::CmsSummary;
+    match cms {
+        CmsSummary::Signed(sd) => render_signed(out, sd, indent),
+        CmsSummary::Enveloped(env) => render_enveloped(out, env, indent),
+        CmsSummary::Other { content_type } => {
+            let _ = writeln!(out, "{indent}CMS {content_type}");
         }
-        Ok(sd) => {
-            let certs_only = sd.signers.is_empty() && sd.econtent.is_none();
-            let _ = writeln!(
-                out,
-                "{indent}CMS signed-data{}",
-                if certs_only { " (certs-only)" } else { "" }
-            );
-            let _ = writeln!(
-                out,
-                "{indent}  content: {}",
-                match &sd.econtent {
-                    Some(c) => format!(
-                        "embedded, {} bytes of {}",
-                        c.len(),
-                        oid_name(&sd.econtent_type)
-                    ),
-                    None if certs_only => "none".to_string(),
-                    None => "detached".to_string(),
-                }
-            );
-            let _ = writeln!(out, "{indent}  signers: {}", sd.signers.len());
-            for s in &sd.signers {
-                let _ = writeln!(out, "{indent}    {}", s.sid);
-                let _ = writeln!(
-                    out,
-                    "{indent}      digest {}, signature {}",
-                    oid_name(&s.digest_algorithm.oid),
-                    oid_name(&s.signature_algorithm.oid)
-                );
-            }
-            let _ = writeln!(out, "{indent}  certificates: {}", sd.certificates.len());
-            for c in &sd.certificates {
-                describe_cert(out, c, &format!("{indent}    "));
-            }
-            if !sd.crls.is_empty() {
-                let _ = writeln!(out, "{indent}  CRLs: {}", sd.crls.len());
-                for c in &sd.crls {
-                    describe_crl(out, c, &format!("{indent}    "));
-                }
-            }
+        _ => {
+            let _ = writeln!(out, "{indent}CMS of a kind this version does not describe");
         }
     }
 }
 
-fn describe_enveloped(out: &mut String, der: &[u8], ct: &ObjectIdentifier, indent: &str) {
-    use smime::cms::recipient::RecipientInfo;
-    let _ = writeln!(out, "{indent}CMS {}", oid_name(ct));
-    let env = match smime::cms::enveloped::parse(der) {
-        Ok(e) => e,
-        Err(e) => {
-            let _ = writeln!(out, "{indent}  does not parse: {e}");
-            return;
+fn render_signed(out: &mut String, sd: &smime::inspect::SignedSummary, indent: &str) {
+    let certs_only = sd.is_certs_only();
+    let _ = writeln!(
+        out,
+        "{indent}CMS signed-data{}",
+        if certs_only { " (certs-only)" } else { "" }
+    );
+    let _ = writeln!(
+        out,
+        "{indent}  content: {}",
+        match sd.content_len {
+            Some(n) => format!("embedded, {n} bytes of {}", sd.content_type),
+            None if certs_only => "none".to_string(),
+            None => "detached".to_string(),
         }
-    };
+    );
+    let _ = writeln!(out, "{indent}  signers: {}", sd.signers.len());
+    for s in &sd.signers {
+        let _ = writeln!(out, "{indent}    {}", s.id);
+        let _ = writeln!(
+            out,
+            "{indent}      digest {}, signature {}{}",
+            s.digest,
+            s.signature,
+            if s.signed_attributes {
+                ""
+            } else {
+                ", no signed attributes"
+            }
+        );
+    }
+    let _ = writeln!(out, "{indent}  certificates: {}", sd.certificates.len());
+    for c in &sd.certificates {
+        describe_cert(out, c.der(), &format!("{indent}    "));
+    }
+    if sd.crls > 0 {
+        let _ = writeln!(out, "{indent}  CRLs: {}", sd.crls);
+    }
+}
+
+fn render_enveloped(out: &mut String, env: &smime::inspect::EnvelopedSummary, indent: &str) {
+    use smime::inspect::RecipientSummary;
+    let _ = writeln!(
+        out,
+        "{indent}CMS {}",
+        if env.authenticated {
+            "authEnveloped-data"
+        } else {
+            "enveloped-data"
+        }
+    );
     let _ = writeln!(
         out,
         "{indent}  content cipher: {}{}",
-        env.cipher.name(),
-        if env.authenticated || env.cipher.is_authenticated() {
+        env.cipher,
+        if env.integrity_protected {
             " (integrity-protected)"
         } else {
             " (NOT integrity-protected)"
@@ -549,38 +549,34 @@ fn describe_enveloped(out: &mut String, der: &[u8], ct: &ObjectIdentifier, inden
     let _ = writeln!(
         out,
         "{indent}  encrypted content: {} bytes",
-        env.encrypted_content.len()
+        env.content_len
     );
     let _ = writeln!(out, "{indent}  recipients: {}", env.recipients.len());
     for (i, r) in env.recipients.iter().enumerate() {
         match r {
-            RecipientInfo::KeyTrans { rid, algorithm, .. } => {
-                let name = match algorithm.oid.to_string().as_str() {
-                    "1.2.840.113549.1.1.1" => "RSA PKCS#1 v1.5".to_string(),
-                    _ => oid_name(&algorithm.oid),
+            RecipientSummary::KeyTransport { id, algorithm } => {
+                let name = match algorithm.as_str() {
+                    "RSA" => "RSA PKCS#1 v1.5",
+                    other => other,
                 };
-                let _ = writeln!(out, "{indent}    {}: key transport {name}, {rid}", i + 1);
+                let _ = writeln!(out, "{indent}    {}: key transport {name}, {id}", i + 1);
             }
-            RecipientInfo::KeyAgree {
-                algorithm, keys, ..
+            RecipientSummary::KeyAgreement {
+                ids,
+                algorithm,
+                key_wrap,
             } => {
-                let wrap = algorithm
-                    .parameters
+                let wrap = key_wrap
                     .as_ref()
-                    .and_then(|p| {
-                        p.decode_as::<x509_cert::spki::AlgorithmIdentifierOwned>()
-                            .ok()
-                    })
-                    .map(|w| format!(", {}", oid_name(&w.oid)))
+                    .map(|w| format!(", {w}"))
                     .unwrap_or_default();
                 let _ = writeln!(
                     out,
-                    "{indent}    {}: key agreement {}{wrap}",
-                    i + 1,
-                    oid_name(&algorithm.oid)
+                    "{indent}    {}: key agreement {algorithm}{wrap}",
+                    i + 1
                 );
-                for (rid, _) in keys {
-                    let _ = writeln!(out, "{indent}       {rid}");
+                for id in ids {
+                    let _ = writeln!(out, "{indent}       {id}");
                 }
             }
             _ => {
@@ -594,29 +590,19 @@ fn describe_enveloped(out: &mut String, der: &[u8], ct: &ObjectIdentifier, inden
     }
 }
 
-fn smime_kind_name(k: &smime::mime::SmimeKind) -> &'static str {
-    use smime::mime::SmimeKind;
-    match k {
-        SmimeKind::MultipartSigned => "multipart/signed",
-        SmimeKind::SignedData => "signed-data (opaque)",
-        SmimeKind::CertsOnly => "certs-only",
-        SmimeKind::EnvelopedData => "enveloped-data",
-        SmimeKind::AuthEnvelopedData => "authEnveloped-data",
-        SmimeKind::Pkcs7Mime => "application/pkcs7-mime without smime-type",
-        _ => "S/MIME structure of another kind",
-    }
-}
-
 fn describe_message(out: &mut String, input: &[u8]) -> Result<(), Usage> {
-    let parsed = smime::mime::parse(input, &smime::mime::Limits::default())?;
-    let _ = writeln!(out, "MIME message: {}", parsed.top_content_type);
-    if !parsed.from.is_empty() {
-        let _ = writeln!(out, "From: {}", parsed.from.join(", "));
+    let m = match smime::inspect::inspect(input)? {
+        smime::inspect::Inspected::Message(m) => m,
+        _ => return Err(Usage("not a MIME message".into())),
+    };
+    let _ = writeln!(out, "MIME message: {}", m.content_type);
+    if !m.from.is_empty() {
+        let _ = writeln!(out, "From: {}", m.from.join(", "));
     }
-    if parsed.smime.is_empty() {
+    if m.parts.is_empty() {
         let _ = writeln!(out, "no S/MIME structure");
     }
-    for p in &parsed.smime {
+    for p in &m.parts {
         let place = if p.path.is_empty() {
             "the whole message".to_string()
         } else {
@@ -629,14 +615,12 @@ fn describe_message(out: &mut String, input: &[u8]) -> Result<(), Usage> {
                     .join(".")
             )
         };
-        let _ = writeln!(
-            out,
-            "S/MIME {} in {place}, {} bytes of CMS",
-            smime_kind_name(&p.kind),
-            p.cms.len()
-        );
-        if !describe_cms(out, &p.cms, "  ")? {
-            let _ = writeln!(out, "  (the CMS body does not parse)");
+        let _ = writeln!(out, "S/MIME {} in {place}", p.form);
+        match &p.cms {
+            Ok(cms) => render_cms(out, cms, "  "),
+            Err(e) => {
+                let _ = writeln!(out, "  (the CMS body does not parse: {e})");
+            }
         }
     }
     Ok(())
