@@ -2,50 +2,53 @@
 #![warn(missing_docs)]
 //! smime: an embeddable S/MIME 4.0 library.
 //!
-//! Sign and verify mail the way real clients write it, with a report that says *why* a
-//! signature is or is not trusted.
+//! Sign, verify, encrypt and decrypt mail the way real clients write it, with a report that
+//! says *why* a signature is or is not trusted. What a mail app uses is at the crate root:
 //!
-//! - [`sign`]: SignedData, detached (multipart/signed) or opaque, RSA (PKCS#1 v1.5, PSS) and
-//!   ECDSA, several signers; private keys behind [`crypto::keys::PrivateKey`].
-//! - [`verify`]: a [`verify::VerifyReport`] with one [`verify::SignerReport`] per signer and a
-//!   [`verify::Verdict`] that is `Trusted` only when every check passed.
-//! - [`mime`], [`cms`]: the message layers, reading what peers write (BER, LF storage, legacy
-//!   names) within [`mime::Limits`] and the BER limits.
-//! - [`validate`]: RFC 5280 certificate paths, revocation from CRLs with an outcome per
-//!   certificate, validity, key usage, EKU, address matching.
-//! - [`policy`]: the one [`Policy`] that decides what is acceptable (algorithms, CBC, the
-//!   validation time, the revocation mode, certificate-policy inputs, limits), with weakening
-//!   settings behind [`Policy::danger`].
-//! - [`classify`]: what a message is (its outermost signed or encrypted layer), shared by
-//!   [`verify`] and [`decrypt`].
-//! - [`pkcs12`]: identities from PKCS#12 files, modern and legacy.
+//! - [`sign`] a message (multipart/signed or opaque) with one or more [`Identity`]s: a private
+//!   key ([`SoftwareKey`] or any [`PrivateKey`], such as a platform keystore) with its
+//!   [`Certificate`] and chain.
+//! - [`verify`] a signed message — MIME, or a bare CMS structure as DER or PEM — or
+//!   [`verify_detached`] a `.p7s` with its content: a [`VerifyReport`] with one
+//!   [`SignerReport`] per signer (signature, algorithm, chain, validity, key usage, EKU,
+//!   sender address, revocation) and a [`Verdict`] that is `Trusted` only when every check
+//!   passed.
+//! - [`encrypt`] to many recipients and to the sender (AES-GCM AuthEnvelopedData by default,
+//!   AES-CBC for older peers; RSA PKCS#1 v1.5 or OAEP, ECDH), or [`sign_and_encrypt`].
+//! - [`decrypt`] with every key of the user's history, or [`open`] a nested message (decrypt
+//!   and verify every layer).
+//! - A [`Keyring`] of identities, contacts, trust anchors, intermediates and CRLs, sealed in a
+//!   file; it picks signing identities and encryption certificates and says which recipients
+//!   have none.
+//! - [`inspect`] says what a message, CMS structure, certificate, CRL, PKCS#12 file or key is.
+//! - One [`Policy`] decides what is acceptable (algorithms, CBC, validation time, revocation,
+//!   limits), with weakening settings behind [`Policy::danger`].
+//! - Errors are one enum per operation ([`error`]), each variant with a stable numeric code.
 //!
 //! ```
-//! use smime::crypto::keys::{read_certificates, SoftwareKey};
-//! use smime::sign::{sign, SignOptions, Signer};
-//! use smime::verify::{verify, Verdict, VerifyOptions};
+//! use smime::{Certificate, Identity, SignOptions, SoftwareKey, Verdict, VerifyOptions};
 //! use std::sync::Arc;
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let cert = read_certificates(include_bytes!("testdata/alice-p256.crt.pem"))?.remove(0);
+//! let cert = Certificate::from_pem(include_bytes!("testdata/alice-p256.crt.pem"))?;
 //! let key = SoftwareKey::from_bytes(include_bytes!("testdata/alice-p256.key.pem"))?;
-//! let signer = Signer::new(Arc::new(key), cert.clone())?;
+//! let alice = Identity::new(Arc::new(key), cert.clone())?;
 //!
 //! let message = b"From: alice@example.com\r\nSubject: hi\r\n\r\nHello\r\n";
-//! let signed = sign(message, &[signer], &SignOptions::default())?;
+//! let signed = smime::sign(message, &[alice], &SignOptions::default())?;
 //!
 //! // The reader pins Alice's self-signed certificate: without a CA, that is a weakening
 //! // setting, and the report names it.
 //! let mut options = VerifyOptions { trust_anchors: vec![cert], ..Default::default() };
 //! options.policy.danger().pinned_certificate_is_path(true);
-//! let report = verify(&signed, &options)?;
+//! let report = smime::verify(&signed, &options)?;
 //! assert_eq!(report.verdict(), Verdict::Trusted);
 //! assert_eq!(report.weakened_by, ["a pinned certificate counts as its own path"]);
 //! assert!(report.content.ends_with(b"Hello\r\n"));
 //!
 //! // One changed byte, and the report says the message was changed.
 //! let tampered = String::from_utf8(signed)?.replace("Hello", "Hullo");
-//! let report = verify(tampered.as_bytes(), &options)?;
+//! let report = smime::verify(tampered.as_bytes(), &options)?;
 //! assert_eq!(report.verdict(), Verdict::SignatureInvalid);
 //! println!("{}", report.signers[0].signature);
 //! # Ok(())
@@ -70,6 +73,25 @@ pub mod validate;
 pub mod verify;
 
 pub use certificate::{Certificate, Fingerprint, Roles};
+pub use cms::enveloped::ContentCipher;
+pub use cms::recipient::KeyTransport;
+pub use cms::signed_data::SignerId;
+pub use crypto::DigestAlgorithm;
+pub use crypto::keys::{KeyKind, PrivateKey, RsaDecryptPadding, SignatureScheme, SoftwareKey};
+pub use decrypt::{Decrypted, Layer, Opened, decrypt, open};
+pub use encrypt::{EncryptOptions, encrypt, sign_and_encrypt};
 pub use error::{DecryptError, EncryptError, KeyError, ParseError, SignError, VerifyError};
 pub use identity::Identity;
+pub use inspect::{Inspected, inspect};
+pub use keyring::Keyring;
+pub use pkcs12::{Pkcs12Error, Pkcs12Limits};
 pub use policy::{Policy, RevocationMode, ValidationTime};
+pub use sign::{SignOptions, sign};
+pub use verify::{
+    AddressPolicy, SignerReport, Verdict, VerifyOptions, VerifyReport, verify, verify_detached,
+};
+
+/// The README's examples, compiled as doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
