@@ -274,7 +274,7 @@ pub fn run() -> Result<u8, Usage> {
         b"for an older client\r\n",
         std::slice::from_ref(&bob_renewed.cert),
         &EncryptOptions {
-            cipher: smime::cms::enveloped::ContentCipher::Aes256Cbc,
+            cipher: smime::ContentCipher::Aes256Cbc,
             ..EncryptOptions::default()
         },
     )?;

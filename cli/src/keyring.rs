@@ -13,7 +13,7 @@ use crate::{Usage, errln, out, outln, read_file, write_output};
 use clap::ArgMatches;
 use serde_json::{Value, json};
 use smime::Certificate;
-use smime::cms::enveloped::ContentCipher;
+use smime::ContentCipher;
 use smime::keyring::store::{SealingKey, StoreError};
 use smime::keyring::{
     CipherChoice, CipherReason, Found, Harvest, Imported, Keyring, KeyringError, NoExternalKeys,

@@ -3,7 +3,7 @@
 
 use der::Encode;
 use pkcs8::EncodePrivateKey;
-use smime::crypto::DigestAlgorithm;
+use smime::DigestAlgorithm;
 use smime::crypto::keys::{PrivateKey, SignatureScheme, SoftwareKey};
 use std::str::FromStr;
 use std::sync::Arc;

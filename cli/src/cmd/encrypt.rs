@@ -9,8 +9,8 @@ use crate::{
     sender_address, write_output,
 };
 use clap::{ArgMatches, Args, ValueEnum};
-use smime::cms::enveloped::ContentCipher;
-use smime::cms::recipient::KeyTransport;
+use smime::ContentCipher;
+use smime::KeyTransport;
 use smime::encrypt::{EncryptOptions, check_recipient, encrypt, sign_and_encrypt};
 use smime::keyring::KeyringError;
 use smime::sign::SignOptions;

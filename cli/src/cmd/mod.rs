@@ -11,7 +11,7 @@ pub mod verify;
 
 use crate::{Usage, certs_from, errln, read_file, secret};
 use clap::{ArgMatches, Args, ValueEnum};
-use smime::crypto::keys::SoftwareKey;
+use smime::SoftwareKey;
 use smime::policy::Policy;
 use smime::{Certificate, Identity};
 use std::sync::Arc;

@@ -6,7 +6,7 @@ use super::{
 };
 use crate::{Usage, keyring, out::Progress, read_input, sender_address, write_output};
 use clap::{ArgMatches, Args, ValueEnum};
-use smime::crypto::DigestAlgorithm;
+use smime::DigestAlgorithm;
 use smime::sign::SignOptions;
 
 /// The digest algorithm of a signature.
