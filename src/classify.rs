@@ -194,7 +194,7 @@ fn kind_of(part: &SmimePart) -> Result<Option<LayerKind>, ParseError> {
         Ok(_) => Ok(None),
         Err(e) => match label {
             Some(k) => Ok(Some(k)),
-            None => Err(e),
+            None => Err(e.into()),
         },
     }
 }

@@ -76,7 +76,9 @@ pub(crate) fn decrypt_der(
                 Ok(cek) => candidates.push((index, cek)),
                 // The algorithms are visible in the message: saying which one is not supported
                 // reveals nothing about the key or the content.
-                Err(e @ DecryptError::UnsupportedAlgorithm { .. }) => unsupported = Some(e),
+                Err(e @ crate::cms::CmsError::UnsupportedAlgorithm { .. }) => {
+                    unsupported = Some(DecryptError::from(e))
+                }
                 Err(_) => {}
             }
         }

@@ -173,10 +173,11 @@ pub fn encrypt_der(
     for r in &all {
         check_recipient(r, options)?;
     }
-    let cek =
-        enveloped::random_key(options.cipher.key_len()).map_err(|e| EncryptError::Encoding {
+    let cek = crate::crypto::rng::random_key(options.cipher.key_len()).map_err(|e| {
+        EncryptError::Encoding {
             detail: format!("no randomness: {e}"),
-        })?;
+        }
+    })?;
     let ropts = RecipientOptions {
         rsa: options.key_transport,
     };
@@ -184,7 +185,7 @@ pub fn encrypt_der(
     for r in &all {
         infos.push(recipient::recipient_info(r.der(), &cek, &ropts)?);
     }
-    enveloped::write(content, options.cipher, &cek, &infos)
+    Ok(enveloped::write(content, options.cipher, &cek, &infos)?)
 }
 
 /// Encrypts a MIME entity (or a whole message) and returns the encrypted message:

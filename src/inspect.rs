@@ -5,9 +5,9 @@
 //! private key — and describes it with algorithm names rather than object identifiers. Nothing
 //! is verified or decrypted: a signature listed here is not a valid signature.
 
+use crate::asn1::ber;
 use crate::certificate::Certificate;
 use crate::classify;
-use crate::cms::ber;
 use crate::cms::recipient::RecipientInfo;
 use crate::cms::{enveloped, signed_data};
 use crate::crypto::keys::{KeyKind, PrivateKey, SoftwareKey};
@@ -339,10 +339,7 @@ fn cms_summary(der: &[u8]) -> Result<CmsSummary, ParseError> {
         }));
     }
     if ci.content_type == oids::ENVELOPED_DATA || ci.content_type == oids::AUTH_ENVELOPED_DATA {
-        let env = enveloped::parse(der).map_err(|e| match e {
-            crate::error::DecryptError::Parse(p) => p,
-            other => ParseError::der(other.to_string()),
-        })?;
+        let env = enveloped::parse(der).map_err(ParseError::from)?;
         let recipients = env
             .recipients
             .iter()

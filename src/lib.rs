@@ -55,6 +55,8 @@
 //! # }
 //! ```
 
+pub mod asn1;
+pub(crate) mod bytes;
 pub mod certificate;
 pub mod classify;
 pub mod cms;

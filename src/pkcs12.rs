@@ -16,20 +16,22 @@
 //! AES-256-CBC), the certificates in a PBES2-encrypted safe contents, an HMAC-SHA-256 MAC, and a
 //! `localKeyId` tying the key to its certificate.
 
+use crate::asn1::ber::{self, Node};
+use crate::asn1::tlv;
 use crate::certificate::Certificate;
-use crate::cms::ber::{self, Node, tlv};
+use crate::crypto::kdf::bmp_password;
 use crate::crypto::keys::{PrivateKey, SoftwareKey};
+use crate::crypto::pbe::{
+    self, IterationBudget, MAX_SALT_LEN, MacHash, PbeError, children, expect_tag, read_algorithm,
+    read_octets, read_oid, read_uint,
+};
 use crate::error::KeyError;
 use crate::identity::Identity;
-use cbc::cipher::block_padding::Pkcs7;
-use cbc::cipher::{BlockCipherDecrypt, BlockModeDecrypt, BlockModeEncrypt, KeyInit, KeyIvInit};
 use const_oid::ObjectIdentifier;
 use der::Decode;
 use digest::Digest;
-use digest::block_api::EagerHash;
-use hmac::{Hmac, Mac};
 use std::fmt;
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
 
 /// Why a PKCS#12 file could not be read or written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -175,6 +177,20 @@ impl From<crate::error::ParseError> for Pkcs12Error {
     }
 }
 
+impl From<PbeError> for Pkcs12Error {
+    fn from(e: PbeError) -> Self {
+        match e {
+            PbeError::Malformed(detail) => Pkcs12Error::Malformed { detail },
+            PbeError::Unsupported(detail) => Pkcs12Error::UnsupportedAlgorithm { detail },
+            PbeError::TooManyIterations { found, limit } => {
+                Pkcs12Error::TooManyIterations { found, limit }
+            }
+            PbeError::WrongPassword => Pkcs12Error::WrongPassword,
+            PbeError::Random(detail) => Pkcs12Error::Random { detail },
+        }
+    }
+}
+
 /// Bounds on what a PKCS#12 file may ask of the reader.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pkcs12Limits {
@@ -272,190 +288,13 @@ const OID_X509_CERTIFICATE: ObjectIdentifier =
 const OID_FRIENDLY_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.20");
 const OID_LOCAL_KEY_ID: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.21");
 
-const OID_PBE_SHA1_RC4_128: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.2.840.113549.1.12.1.1");
-const OID_PBE_SHA1_RC4_40: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.2.840.113549.1.12.1.2");
-const OID_PBE_SHA1_3DES: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.12.1.3");
-const OID_PBE_SHA1_2DES: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.12.1.4");
-const OID_PBE_SHA1_RC2_128: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.2.840.113549.1.12.1.5");
-const OID_PBE_SHA1_RC2_40: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.2.840.113549.1.12.1.6");
-
-const OID_PBES2: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.5.13");
-const OID_PBKDF2: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.5.12");
-const OID_PBMAC1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.5.14");
-const OID_SCRYPT: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.11591.4.11");
-
-const OID_HMAC_SHA1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.2.7");
-const OID_HMAC_SHA224: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.2.8");
-const OID_HMAC_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.2.9");
-const OID_HMAC_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.2.10");
-const OID_HMAC_SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.2.11");
-
-const OID_AES128_CBC: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.1.2");
-const OID_AES192_CBC: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.1.22");
-const OID_AES256_CBC: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.1.42");
-const OID_DES_EDE3_CBC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.3.7");
-
-const OID_SHA1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.14.3.2.26");
-const OID_SHA224: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.4");
-const OID_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
-const OID_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.2");
-const OID_SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.3");
-
 /// How deep `safeContentsBag`s may nest.
 const MAX_SAFE_CONTENTS_DEPTH: usize = 8;
-/// The longest salt accepted.
-const MAX_SALT_LEN: usize = 1024;
 /// Iterations used by [`write_pkcs12`] for PBKDF2 and the MAC key derivation.
 pub const WRITE_ITERATIONS: u32 = 100_000;
 
 // ---------------------------------------------------------------------------------------------
-// The RFC 7292 appendix B key derivation.
-
-/// Appendix B purpose: encryption key.
-const KDF_ID_KEY: u8 = 1;
-/// Appendix B purpose: initialisation vector.
-const KDF_ID_IV: u8 = 2;
-/// Appendix B purpose: MAC key.
-const KDF_ID_MAC: u8 = 3;
-
-/// The RFC 7292 appendix B.2 derivation of `n` bytes for purpose `id` from `password` (already
-/// a BMPString with its two-byte terminator, or empty for an absent password) and `salt`, with
-/// `iterations` rounds of hash `D`.
-fn pkcs12_kdf<D: EagerHash>(
-    password: &[u8],
-    salt: &[u8],
-    id: u8,
-    iterations: u32,
-    n: usize,
-) -> Zeroizing<Vec<u8>> {
-    let v = <D as digest::common::BlockSizeUser>::block_size();
-    let u = <D as Digest>::output_size();
-    let fill = |src: &[u8]| -> Vec<u8> {
-        if src.is_empty() {
-            return Vec::new();
-        }
-        let len = v * src.len().div_ceil(v);
-        src.iter().copied().cycle().take(len).collect()
-    };
-    let diversifier = vec![id; v];
-    let mut i_buf = Zeroizing::new(fill(salt));
-    i_buf.extend_from_slice(&Zeroizing::new(fill(password)));
-    let mut out = Zeroizing::new(Vec::with_capacity(n + u));
-    let mut b = Zeroizing::new(vec![0u8; v]);
-    loop {
-        let mut h = D::new();
-        h.update(&diversifier);
-        h.update(&i_buf[..]);
-        let mut a = h.finalize();
-        for _ in 1..iterations.max(1) {
-            let next = D::digest(&a);
-            a.zeroize();
-            a = next;
-        }
-        let take = (n - out.len()).min(u);
-        out.extend_from_slice(&a[..take]);
-        if out.len() >= n {
-            a.zeroize();
-            return out;
-        }
-        for (k, byte) in b.iter_mut().enumerate() {
-            *byte = a[k % u];
-        }
-        a.zeroize();
-        // I_j = (I_j + B + 1) mod 2^(8v), big-endian, for every v-byte block of I.
-        for chunk in i_buf.chunks_mut(v) {
-            let mut carry: u16 = 1;
-            for k in (0..chunk.len()).rev() {
-                let s = u16::from(chunk[k]) + u16::from(b[k]) + carry;
-                chunk[k] = (s & 0xFF) as u8;
-                carry = s >> 8;
-            }
-        }
-    }
-}
-
-/// The password as a BMPString (UTF-16 big-endian) with a two-byte zero terminator.
-fn bmp_password(password: &str) -> Zeroizing<Vec<u8>> {
-    let mut out = Zeroizing::new(Vec::with_capacity(password.len() * 2 + 2));
-    for unit in password.encode_utf16() {
-        out.extend_from_slice(&unit.to_be_bytes());
-    }
-    out.extend_from_slice(&[0, 0]);
-    out
-}
-
-// ---------------------------------------------------------------------------------------------
-// Small BER helpers.
-
-fn expect_tag<'n>(node: Option<&'n Node>, tag: u8, what: &str) -> Result<&'n Node, Pkcs12Error> {
-    match node {
-        Some(n) if n.tag == tag => Ok(n),
-        Some(n) => Err(Pkcs12Error::malformed(format!(
-            "{what}: expected tag 0x{tag:02x}, found 0x{:02x}",
-            n.tag
-        ))),
-        None => Err(Pkcs12Error::malformed(format!("{what} is missing"))),
-    }
-}
-
-fn children<'n>(node: &'n Node, what: &str) -> Result<&'n [Node], Pkcs12Error> {
-    Ok(node.seq(what)?)
-}
-
-fn content<'a>(input: &'a [u8], node: &Node) -> Result<&'a [u8], Pkcs12Error> {
-    input
-        .get(node.content.clone())
-        .ok_or_else(|| Pkcs12Error::malformed("element runs past the end of the input"))
-}
-
-fn read_oid(
-    input: &[u8],
-    node: Option<&Node>,
-    what: &str,
-) -> Result<ObjectIdentifier, Pkcs12Error> {
-    let node = expect_tag(node, 0x06, what)?;
-    ObjectIdentifier::from_bytes(content(input, node)?)
-        .map_err(|e| Pkcs12Error::malformed(format!("{what}: {e}")))
-}
-
-fn read_uint(input: &[u8], node: Option<&Node>, what: &str) -> Result<u64, Pkcs12Error> {
-    let node = expect_tag(node, 0x02, what)?;
-    let bytes = content(input, node)?;
-    if bytes.is_empty() || bytes[0] & 0x80 != 0 {
-        return Err(Pkcs12Error::malformed(format!(
-            "{what}: not a non-negative integer"
-        )));
-    }
-    let bytes = if bytes.len() > 1 && bytes[0] == 0 {
-        &bytes[1..]
-    } else {
-        bytes
-    };
-    if bytes.len() > 8 {
-        // Larger than any limit: report it as such rather than as malformed.
-        return Ok(u64::MAX);
-    }
-    Ok(bytes.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b)))
-}
-
-/// An OCTET STRING, primitive or (BER) constructed.
-fn read_octets(input: &[u8], node: Option<&Node>, what: &str) -> Result<Vec<u8>, Pkcs12Error> {
-    let node = match node {
-        Some(n) if n.tag == 0x04 || n.tag == 0x24 => n,
-        Some(n) => {
-            return Err(Pkcs12Error::malformed(format!(
-                "{what}: expected an OCTET STRING, found tag 0x{:02x}",
-                n.tag
-            )));
-        }
-        None => return Err(Pkcs12Error::malformed(format!("{what} is missing"))),
-    };
-    Ok(node.string_bytes(input)?)
-}
+// Small BER helpers: the password-based encryption's ([`crate::crypto::pbe`]) and one more.
 
 /// The single element inside an `[0] EXPLICIT` wrapper.
 fn explicit0<'n>(node: Option<&'n Node>, what: &str) -> Result<&'n Node, Pkcs12Error> {
@@ -465,29 +304,8 @@ fn explicit0<'n>(node: Option<&'n Node>, what: &str) -> Result<&'n Node, Pkcs12E
         .ok_or_else(|| Pkcs12Error::malformed(format!("{what}: empty [0]")))
 }
 
-/// An AlgorithmIdentifier: its OID and its parameters node, if any.
-fn read_algorithm<'n>(
-    input: &[u8],
-    node: Option<&'n Node>,
-    what: &str,
-) -> Result<(ObjectIdentifier, Option<&'n Node>), Pkcs12Error> {
-    let node = expect_tag(node, 0x30, what)?;
-    let parts = children(node, what)?;
-    let oid = read_oid(input, parts.first(), what)?;
-    Ok((oid, parts.get(1)))
-}
-
 // ---------------------------------------------------------------------------------------------
 // Reading.
-
-#[derive(Clone, Copy)]
-enum MacHash {
-    Sha1,
-    Sha224,
-    Sha256,
-    Sha384,
-    Sha512,
-}
 
 struct Reader<'l> {
     limits: &'l Pkcs12Limits,
@@ -497,30 +315,15 @@ struct Reader<'l> {
     bmp_password: Zeroizing<Vec<u8>>,
     /// Whether the integrity MAC was checked and matched.
     mac_verified: bool,
-    total_iterations: u64,
+    /// The iterations the file may still ask for.
+    budget: IterationBudget,
     bags: usize,
     out: Pkcs12Contents,
 }
 
 impl Reader<'_> {
     fn charge_iterations(&mut self, iterations: u64) -> Result<u32, Pkcs12Error> {
-        if iterations == 0 {
-            return Err(Pkcs12Error::malformed("an iteration count of zero"));
-        }
-        if iterations > u64::from(self.limits.max_iterations) {
-            return Err(Pkcs12Error::TooManyIterations {
-                found: iterations,
-                limit: u64::from(self.limits.max_iterations),
-            });
-        }
-        self.total_iterations = self.total_iterations.saturating_add(iterations);
-        if self.total_iterations > self.limits.max_total_iterations {
-            return Err(Pkcs12Error::TooManyIterations {
-                found: self.total_iterations,
-                limit: self.limits.max_total_iterations,
-            });
-        }
-        u32::try_from(iterations).map_err(|_| Pkcs12Error::malformed("iteration count"))
+        Ok(self.budget.charge(iterations)?)
     }
 
     fn check_mac(
@@ -542,21 +345,7 @@ impl Reader<'_> {
             Some(n) => read_uint(input, Some(n), "MAC iterations")?,
             None => 1,
         };
-        let hash = if alg == OID_SHA1 {
-            MacHash::Sha1
-        } else if alg == OID_SHA224 {
-            MacHash::Sha224
-        } else if alg == OID_SHA256 {
-            MacHash::Sha256
-        } else if alg == OID_SHA384 {
-            MacHash::Sha384
-        } else if alg == OID_SHA512 {
-            MacHash::Sha512
-        } else if alg == OID_PBMAC1 {
-            return Err(Pkcs12Error::unsupported("PBMAC1 integrity (RFC 9579)"));
-        } else {
-            return Err(Pkcs12Error::unsupported(format!("MAC digest {alg}")));
-        };
+        let hash = MacHash::from_oid(&alg)?;
         let iterations = self.charge_iterations(iterations)?;
         // An empty password may have been encoded as an empty BMPString (two zero bytes) or as
         // no password at all; tools differ, so try both.
@@ -565,24 +354,7 @@ impl Reader<'_> {
             candidates.push(Zeroizing::new(Vec::new()));
         }
         for candidate in candidates {
-            let ok = match hash {
-                MacHash::Sha1 => {
-                    mac_matches::<sha1::Sha1>(&candidate, &salt, iterations, auth_safe, &expected)
-                }
-                MacHash::Sha224 => {
-                    mac_matches::<sha2::Sha224>(&candidate, &salt, iterations, auth_safe, &expected)
-                }
-                MacHash::Sha256 => {
-                    mac_matches::<sha2::Sha256>(&candidate, &salt, iterations, auth_safe, &expected)
-                }
-                MacHash::Sha384 => {
-                    mac_matches::<sha2::Sha384>(&candidate, &salt, iterations, auth_safe, &expected)
-                }
-                MacHash::Sha512 => {
-                    mac_matches::<sha2::Sha512>(&candidate, &salt, iterations, auth_safe, &expected)
-                }
-            };
-            if ok {
+            if pbe::pkcs12_mac_matches(hash, &candidate, &salt, iterations, auth_safe, &expected) {
                 self.bmp_password = candidate;
                 self.mac_verified = true;
                 return Ok(());
@@ -598,137 +370,21 @@ impl Reader<'_> {
         alg: &Node,
         ciphertext: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>, Pkcs12Error> {
-        let (oid, params) = read_algorithm(input, Some(alg), "encryption algorithm")?;
-        let result = if oid == OID_PBES2 {
-            self.decrypt_pbes2(input, params, ciphertext)?
-        } else if oid == OID_PBE_SHA1_3DES
-            || oid == OID_PBE_SHA1_2DES
-            || oid == OID_PBE_SHA1_RC2_128
-            || oid == OID_PBE_SHA1_RC2_40
-        {
-            let params = expect_tag(params, 0x30, "PKCS#12 PBE parameters")?;
-            let p = children(params, "PKCS#12 PBE parameters")?;
-            let salt = read_octets(input, p.first(), "PBE salt")?;
-            if salt.len() > MAX_SALT_LEN {
-                return Err(Pkcs12Error::malformed("the PBE salt is too long"));
-            }
-            let iterations = read_uint(input, p.get(1), "PBE iterations")?;
-            let iterations = self.charge_iterations(iterations)?;
-            // The key and the IV are two derivations.
-            self.charge_iterations(u64::from(iterations))?;
-            let key_len = if oid == OID_PBE_SHA1_3DES {
-                24
-            } else if oid == OID_PBE_SHA1_2DES || oid == OID_PBE_SHA1_RC2_128 {
-                16
-            } else {
-                5
-            };
-            let pw = &self.bmp_password;
-            let key = pkcs12_kdf::<sha1::Sha1>(pw, &salt, KDF_ID_KEY, iterations, key_len);
-            let iv = pkcs12_kdf::<sha1::Sha1>(pw, &salt, KDF_ID_IV, iterations, 8);
-            if oid == OID_PBE_SHA1_3DES {
-                cbc_decrypt::<des::TdesEde3>(&key, &iv, ciphertext)
-            } else if oid == OID_PBE_SHA1_2DES {
-                cbc_decrypt::<des::TdesEde2>(&key, &iv, ciphertext)
-            } else {
-                cbc_decrypt::<rc2::Rc2>(&key, &iv, ciphertext)
-            }
-        } else if oid == OID_PBE_SHA1_RC4_128 || oid == OID_PBE_SHA1_RC4_40 {
-            return Err(Pkcs12Error::unsupported("pbeWithSHAAndRC4 (RC4 is broken)"));
-        } else {
-            return Err(Pkcs12Error::unsupported(format!("encryption scheme {oid}")));
-        };
-        result.ok_or(if self.mac_verified {
-            Pkcs12Error::malformed(
+        let result = pbe::decrypt(
+            input,
+            alg,
+            ciphertext,
+            &self.utf8_password,
+            &self.bmp_password,
+            &mut self.budget,
+        );
+        match result {
+            Err(PbeError::WrongPassword) if self.mac_verified => Err(Pkcs12Error::malformed(
                 "a bag did not decrypt although the MAC matched (corrupt, or encrypted under \
                  another password)",
-            )
-        } else {
-            Pkcs12Error::WrongPassword
-        })
-    }
-
-    /// PBES2 (RFC 8018): `None` when the padding is wrong.
-    fn decrypt_pbes2(
-        &mut self,
-        input: &[u8],
-        params: Option<&Node>,
-        ciphertext: &[u8],
-    ) -> Result<Option<Zeroizing<Vec<u8>>>, Pkcs12Error> {
-        let params = expect_tag(params, 0x30, "PBES2 parameters")?;
-        let p = children(params, "PBES2 parameters")?;
-        let (kdf, kdf_params) = read_algorithm(input, p.first(), "PBES2 key derivation")?;
-        if kdf == OID_SCRYPT {
-            return Err(Pkcs12Error::unsupported("scrypt key derivation"));
+            )),
+            other => Ok(other?),
         }
-        if kdf != OID_PBKDF2 {
-            return Err(Pkcs12Error::unsupported(format!("key derivation {kdf}")));
-        }
-        let kdf_params = expect_tag(kdf_params, 0x30, "PBKDF2 parameters")?;
-        let kp = children(kdf_params, "PBKDF2 parameters")?;
-        if kp.first().is_some_and(|n| n.tag == 0x30) {
-            return Err(Pkcs12Error::unsupported("PBKDF2 salt from another source"));
-        }
-        let salt = read_octets(input, kp.first(), "PBKDF2 salt")?;
-        if salt.len() > MAX_SALT_LEN {
-            return Err(Pkcs12Error::malformed("the PBKDF2 salt is too long"));
-        }
-        let iterations = read_uint(input, kp.get(1), "PBKDF2 iterations")?;
-        let mut rest = kp.get(2..).unwrap_or_default();
-        let mut key_length = None;
-        if let Some(n) = rest.first().filter(|n| n.tag == 0x02) {
-            key_length = Some(read_uint(input, Some(n), "PBKDF2 key length")?);
-            rest = &rest[1..];
-        }
-        let prf = match rest.first() {
-            Some(n) => read_algorithm(input, Some(n), "PBKDF2 PRF")?.0,
-            None => OID_HMAC_SHA1,
-        };
-        let (enc, enc_params) = read_algorithm(input, p.get(1), "PBES2 encryption scheme")?;
-        let key_len = if enc == OID_AES128_CBC {
-            16
-        } else if enc == OID_AES192_CBC {
-            24
-        } else if enc == OID_AES256_CBC || enc == OID_DES_EDE3_CBC {
-            if enc == OID_AES256_CBC { 32 } else { 24 }
-        } else {
-            return Err(Pkcs12Error::unsupported(format!("PBES2 cipher {enc}")));
-        };
-        if key_length.is_some_and(|l| l != key_len as u64) {
-            return Err(Pkcs12Error::malformed(
-                "the PBKDF2 key length does not fit the cipher",
-            ));
-        }
-        let iv = read_octets(input, enc_params, "PBES2 IV")?;
-        let iterations = self.charge_iterations(iterations)?;
-        let mut key = Zeroizing::new(vec![0u8; key_len]);
-        let pw = &self.utf8_password;
-        if prf == OID_HMAC_SHA1 {
-            pbkdf2::pbkdf2_hmac::<sha1::Sha1>(pw, &salt, iterations, &mut key);
-        } else if prf == OID_HMAC_SHA224 {
-            pbkdf2::pbkdf2_hmac::<sha2::Sha224>(pw, &salt, iterations, &mut key);
-        } else if prf == OID_HMAC_SHA256 {
-            pbkdf2::pbkdf2_hmac::<sha2::Sha256>(pw, &salt, iterations, &mut key);
-        } else if prf == OID_HMAC_SHA384 {
-            pbkdf2::pbkdf2_hmac::<sha2::Sha384>(pw, &salt, iterations, &mut key);
-        } else if prf == OID_HMAC_SHA512 {
-            pbkdf2::pbkdf2_hmac::<sha2::Sha512>(pw, &salt, iterations, &mut key);
-        } else {
-            return Err(Pkcs12Error::unsupported(format!("PBKDF2 PRF {prf}")));
-        }
-        let expected_iv = if enc == OID_DES_EDE3_CBC { 8 } else { 16 };
-        if iv.len() != expected_iv {
-            return Err(Pkcs12Error::malformed("the PBES2 IV has the wrong length"));
-        }
-        Ok(if enc == OID_AES128_CBC {
-            cbc_decrypt::<aes::Aes128>(&key, &iv, ciphertext)
-        } else if enc == OID_AES192_CBC {
-            cbc_decrypt::<aes::Aes192>(&key, &iv, ciphertext)
-        } else if enc == OID_AES256_CBC {
-            cbc_decrypt::<aes::Aes256>(&key, &iv, ciphertext)
-        } else {
-            cbc_decrypt::<des::TdesEde3>(&key, &iv, ciphertext)
-        })
     }
 
     fn count_bag(&mut self) -> Result<(), Pkcs12Error> {
@@ -875,41 +531,9 @@ impl Reader<'_> {
     }
 }
 
-/// Decrypts `ciphertext` under the password-based scheme whose AlgorithmIdentifier is `alg`
-/// (a node of `input`): PBES2 (PBKDF2 with HMAC-SHA-1/SHA-2; AES-CBC or 3DES-CBC) or a PKCS#12
-/// PBE scheme (3DES, 2-key 3DES, RC2). An iteration count above `max_iterations` is refused
-/// before any derivation runs; wrong padding is [`Pkcs12Error::WrongPassword`].
-pub(crate) fn decrypt_password_based(
-    input: &[u8],
-    alg: &Node,
-    ciphertext: &[u8],
-    password: &str,
-    max_iterations: u32,
-) -> Result<Zeroizing<Vec<u8>>, Pkcs12Error> {
-    let limits = Pkcs12Limits {
-        max_iterations,
-        max_total_iterations: u64::MAX,
-        ..Pkcs12Limits::default()
-    };
-    let mut reader = Reader {
-        limits: &limits,
-        utf8_password: Zeroizing::new(password.as_bytes().to_vec()),
-        bmp_password: bmp_password(password),
-        mac_verified: false,
-        total_iterations: 0,
-        bags: 0,
-        out: Pkcs12Contents::default(),
-    };
-    reader.decrypt(input, alg, ciphertext)
-}
-
 /// Re-encodes a PKCS#8 PrivateKeyInfo as DER and checks its outer shape.
-pub(crate) fn normalize_key(der: &[u8]) -> Result<Zeroizing<Vec<u8>>, Pkcs12Error> {
-    let node = ber::parse(der)?;
-    let out = Zeroizing::new(node.to_der(der)?);
-    pkcs8::PrivateKeyInfoRef::from_der(&out)
-        .map_err(|e| Pkcs12Error::malformed(format!("a key bag holds no PKCS#8 key: {e}")))?;
-    Ok(out)
+fn normalize_key(der: &[u8]) -> Result<Zeroizing<Vec<u8>>, Pkcs12Error> {
+    Ok(pbe::normalize_private_key_info(der)?)
 }
 
 /// `localKeyId` and `friendlyName` from a bag's attributes.
@@ -951,40 +575,6 @@ fn read_attributes(
         }
     }
     Ok((local_key_id, friendly_name))
-}
-
-fn mac_matches<D: EagerHash>(
-    password: &[u8],
-    salt: &[u8],
-    iterations: u32,
-    data: &[u8],
-    expected: &[u8],
-) -> bool {
-    let key = pkcs12_kdf::<D>(
-        password,
-        salt,
-        KDF_ID_MAC,
-        iterations,
-        <D as Digest>::output_size(),
-    );
-    let Ok(mut mac) = <Hmac<D> as hmac::KeyInit>::new_from_slice(&key) else {
-        return false;
-    };
-    mac.update(data);
-    mac.verify_slice(expected).is_ok()
-}
-
-/// CBC decryption with PKCS#7 padding; `None` when the padding (or the length) is wrong.
-fn cbc_decrypt<C: BlockCipherDecrypt + KeyInit>(
-    key: &[u8],
-    iv: &[u8],
-    ciphertext: &[u8],
-) -> Option<Zeroizing<Vec<u8>>> {
-    let dec = cbc::Decryptor::<C>::new_from_slices(key, iv).ok()?;
-    let mut buf = Zeroizing::new(ciphertext.to_vec());
-    let len = dec.decrypt_padded::<Pkcs7>(&mut buf).ok()?.len();
-    buf.truncate(len);
-    Some(buf)
 }
 
 /// Reads every key and certificate in a DER (or BER) PKCS#12 file.
@@ -1044,7 +634,7 @@ pub fn parse_pkcs12(
         utf8_password: Zeroizing::new(password.as_bytes().to_vec()),
         bmp_password: bmp_password(password),
         mac_verified: false,
-        total_iterations: 0,
+        budget: IterationBudget::new(limits.max_iterations, limits.max_total_iterations),
         bags: 0,
         out: Pkcs12Contents::default(),
     };
@@ -1169,11 +759,9 @@ fn order_chain(leaf: &Certificate, mut others: Vec<Certificate>) -> Vec<Certific
 // Writing.
 
 fn random<const N: usize>() -> Result<[u8; N], Pkcs12Error> {
-    let mut out = [0u8; N];
-    getrandom::fill(&mut out).map_err(|e| Pkcs12Error::Random {
+    crate::crypto::rng::random_array().map_err(|e| Pkcs12Error::Random {
         detail: e.to_string(),
-    })?;
-    Ok(out)
+    })
 }
 
 fn der_uint(value: u32) -> Vec<u8> {
@@ -1194,43 +782,10 @@ fn seq(parts: &[&[u8]]) -> Vec<u8> {
     tlv(0x30, &parts.concat())
 }
 
-/// `AlgorithmIdentifier` for PBES2 with PBKDF2-HMAC-SHA-256 and AES-256-CBC.
-fn pbes2_algorithm(salt: &[u8], iterations: u32, iv: &[u8]) -> Vec<u8> {
-    let null = [0x05, 0x00];
-    let prf = seq(&[&der_oid(&OID_HMAC_SHA256), &null]);
-    let pbkdf2_params = seq(&[&tlv(0x04, salt), &der_uint(iterations), &prf]);
-    let kdf = seq(&[&der_oid(&OID_PBKDF2), &pbkdf2_params]);
-    let enc = seq(&[&der_oid(&OID_AES256_CBC), &tlv(0x04, iv)]);
-    seq(&[&der_oid(&OID_PBES2), &seq(&[&kdf, &enc])])
-}
-
 /// Encrypts `plain` under PBES2 with [`WRITE_ITERATIONS`]; returns the AlgorithmIdentifier and
 /// the ciphertext.
 fn pbes2_encrypt(password: &str, plain: &[u8]) -> Result<(Vec<u8>, Vec<u8>), Pkcs12Error> {
-    pbes2_encrypt_with(password, plain, WRITE_ITERATIONS)
-}
-
-/// Encrypts `plain` under PBES2 (PBKDF2-HMAC-SHA-256 with `iterations`, AES-256-CBC, random
-/// 16-byte salt and IV); returns the DER AlgorithmIdentifier and the ciphertext.
-pub(crate) fn pbes2_encrypt_with(
-    password: &str,
-    plain: &[u8],
-    iterations: u32,
-) -> Result<(Vec<u8>, Vec<u8>), Pkcs12Error> {
-    let salt: [u8; 16] = random()?;
-    let iv: [u8; 16] = random()?;
-    let mut key = Zeroizing::new([0u8; 32]);
-    pbkdf2::pbkdf2_hmac::<sha2::Sha256>(password.as_bytes(), &salt, iterations, &mut key[..]);
-    let enc = cbc::Encryptor::<aes::Aes256>::new_from_slices(&key[..], &iv)
-        .map_err(|_| Pkcs12Error::malformed("AES key setup"))?;
-    let padded_len = (plain.len() / 16 + 1) * 16;
-    let mut buf = Zeroizing::new(vec![0u8; padded_len]);
-    buf[..plain.len()].copy_from_slice(plain);
-    let ct = enc
-        .encrypt_padded::<Pkcs7>(&mut buf, plain.len())
-        .map_err(|_| Pkcs12Error::malformed("padding"))?
-        .to_vec();
-    Ok((pbes2_algorithm(&salt, iterations, &iv), ct))
+    Ok(pbe::pbes2_encrypt(password, plain, WRITE_ITERATIONS)?)
 }
 
 fn bag_attributes(local_key_id: Option<&[u8]>, friendly_name: Option<&str>) -> Vec<u8> {
@@ -1322,19 +877,9 @@ pub fn write_pkcs12(
 
     // MAC.
     let salt: [u8; 16] = random()?;
-    let mac_key = pkcs12_kdf::<sha2::Sha256>(
-        &bmp_password(password),
-        &salt,
-        KDF_ID_MAC,
-        WRITE_ITERATIONS,
-        32,
-    );
-    let mut mac = <Hmac<sha2::Sha256> as hmac::KeyInit>::new_from_slice(&mac_key)
-        .map_err(|_| Pkcs12Error::malformed("HMAC key setup"))?;
-    mac.update(&auth_safe);
-    let tag = mac.finalize().into_bytes();
+    let tag = pbe::pkcs12_mac_sha256(&bmp_password(password), &salt, WRITE_ITERATIONS, &auth_safe)?;
     let digest_info = seq(&[
-        &seq(&[&der_oid(&OID_SHA256), &[0x05, 0x00]]),
+        &seq(&[&der_oid(&crate::crypto::oids::SHA256), &[0x05, 0x00]]),
         &tlv(0x04, &tag),
     ]);
     let mac_data = seq(&[&digest_info, &tlv(0x04, &salt), &der_uint(WRITE_ITERATIONS)]);
@@ -1378,12 +923,6 @@ mod tests {
     }
 
     #[test]
-    fn bmp_password_has_terminator() {
-        assert_eq!(&bmp_password("ab")[..], &[0, b'a', 0, b'b', 0, 0]);
-        assert_eq!(&bmp_password("")[..], &[0, 0]);
-    }
-
-    #[test]
     fn debug_does_not_show_keys() {
         let contents = Pkcs12Contents {
             keys: vec![Pkcs12Key {
@@ -1402,51 +941,6 @@ mod tests {
         assert_eq!(der_uint(3), [2, 1, 3]);
         assert_eq!(der_uint(128), [2, 2, 0, 128]);
         assert_eq!(der_uint(100_000), [2, 3, 0x01, 0x86, 0xA0]);
-    }
-
-    #[test]
-    fn kdf_output_length_and_purposes_differ() {
-        let pw = bmp_password("pw");
-        let k = pkcs12_kdf::<sha1::Sha1>(&pw, b"saltsalt", KDF_ID_KEY, 3, 45);
-        assert_eq!(k.len(), 45);
-        let iv = pkcs12_kdf::<sha1::Sha1>(&pw, b"saltsalt", KDF_ID_IV, 3, 45);
-        assert_ne!(k, iv);
-        // The first block does not depend on how many bytes are asked for.
-        let short = pkcs12_kdf::<sha1::Sha1>(&pw, b"saltsalt", KDF_ID_KEY, 3, 8);
-        assert_eq!(&k[..8], &short[..]);
-    }
-
-    fn hex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
-
-    /// Vectors computed with `openssl kdf ... PKCS12KDF` (OpenSSL 3.0), an independent
-    /// implementation of appendix B.
-    #[test]
-    fn kdf_matches_openssl() {
-        let k = pkcs12_kdf::<sha1::Sha1>(&bmp_password("pw"), b"saltsalt", KDF_ID_KEY, 3, 45);
-        assert_eq!(
-            k.to_vec(),
-            hex(
-                "0C2943D08DDBA0CDAB7B616FD2C6E89ADFB37170B340934B2769ADD1FE8587D2\
-                 38BB51990FFE22B806E22D3D13"
-            )
-        );
-        // A salt longer than one block and an output of three blocks (exercises the carry).
-        let salt = [&[0x0a, 0x58, 0xcf, 0x64, 0x53, 0x0d, 0x82, 0x3f][..]; 8].concat();
-        let salt = [&salt[..], &[0]].concat();
-        let k = pkcs12_kdf::<sha2::Sha256>(&bmp_password("smeg"), &salt, KDF_ID_MAC, 1000, 70);
-        assert_eq!(
-            k.to_vec(),
-            hex(
-                "81A70AB623175AF1E4D9C5ADAC0DD24F7DAA2752C11F3B56CA6AD910E8D42930\
-                 372E81D8A62CB2310B600C134444CF3B89642CA543F67312C31831BFC9B4DDC1\
-                 22CBBC5A7EE1"
-            )
-        );
     }
 
     #[test]

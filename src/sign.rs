@@ -9,16 +9,16 @@
 //! RSAES-OAEP, RSA PKCS#1 v1.5), plus encryptionKeyPreference when the signer names a separate
 //! encryption certificate. The signer certificate and its chain are included.
 
+use crate::asn1::der_set_of;
 use crate::certificate::Certificate;
-use crate::cms::ber::tlv;
-use crate::cms::signed_data::{self, SignerInfoParts, attribute, der_set_of};
+use crate::cms::signed_data::{self, SignerInfoParts, attribute};
 use crate::crypto::keys::{KeyKind, SignatureScheme};
 use crate::crypto::{DigestAlgorithm, Hasher, oids};
 use crate::error::{KeyError, SignError};
 use crate::identity::Identity;
 use crate::mime;
 use crate::validate::{self, EkuFailure, KeyUsageFailure, ValidityFailure};
-use der::{Decode, Encode};
+use der::Encode;
 use spki::AlgorithmIdentifierOwned;
 use std::time::SystemTime;
 
@@ -262,18 +262,27 @@ fn sign_one(
 
     let mut attrs = vec![
         attribute(oids::CONTENT_TYPE, &oids::DATA.to_der()?)?,
-        attribute(oids::MESSAGE_DIGEST, &tlv(0x04, message_digest))?,
+        attribute(
+            oids::MESSAGE_DIGEST,
+            &der::asn1::OctetString::new(message_digest)?.to_der()?,
+        )?,
         attribute(oids::SIGNING_TIME, &signing_time_der(time)?)?,
         attribute(oids::SMIME_CAPABILITIES, &capabilities_der()?)?,
     ];
     if let Some(enc) = signer.encryption_certificate() {
         let enc = enc.x509();
-        let mut ias = enc.tbs_certificate().issuer().to_der()?;
-        ias.extend_from_slice(&enc.tbs_certificate().serial_number().to_der()?);
         // SMIMEEncryptionKeyPreference: issuerAndSerialNumber [0] IMPLICIT.
+        let preference = der::asn1::ContextSpecific {
+            tag_number: der::TagNumber(0),
+            tag_mode: der::TagMode::Implicit,
+            value: ::cms::cert::IssuerAndSerialNumber {
+                issuer: enc.tbs_certificate().issuer().clone(),
+                serial_number: enc.tbs_certificate().serial_number().clone(),
+            },
+        };
         attrs.push(attribute(
             oids::ENCRYPTION_KEY_PREFERENCE,
-            &tlv(0xA0, &ias),
+            &preference.to_der()?,
         )?);
     }
     let signed_attrs_der = der_set_of(0x31, attrs);
@@ -331,35 +340,94 @@ fn signing_time_der(time: SystemTime) -> Result<Vec<u8>, SignError> {
     Ok(t.to_der()?)
 }
 
+/// The capabilities announced, in preference order.
+const CAPABILITIES: [der::asn1::ObjectIdentifier; 6] = [
+    oids::AES256_GCM,
+    oids::AES128_GCM,
+    oids::AES256_CBC,
+    oids::AES128_CBC,
+    oids::RSAES_OAEP,
+    oids::RSA_ENCRYPTION,
+];
+
 /// The smimeCapabilities value we announce, in preference order.
 pub fn capabilities_der() -> Result<Vec<u8>, der::Error> {
-    let mut caps = Vec::new();
-    for oid in [
-        oids::AES256_GCM,
-        oids::AES128_GCM,
-        oids::AES256_CBC,
-        oids::AES128_CBC,
-        oids::RSAES_OAEP,
-        oids::RSA_ENCRYPTION,
-    ] {
-        caps.extend_from_slice(&tlv(0x30, &oid.to_der()?));
-    }
-    Ok(tlv(0x30, &caps))
+    // SMIMECapabilities ::= SEQUENCE OF SMIMECapability { capabilityID, parameters absent }
+    let caps: Vec<AlgorithmIdentifierOwned> = CAPABILITIES
+        .into_iter()
+        .map(|oid| AlgorithmIdentifierOwned {
+            oid,
+            parameters: None,
+        })
+        .collect();
+    caps.to_der()
+}
+
+/// RSASSA-PSS-params (RFC 4055 section 3.1) as written: the hash, MGF1 over the same hash and
+/// the salt length given explicitly, the trailer field left at its default.
+#[derive(der::Sequence)]
+struct PssParams {
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT")]
+    hash: AlgorithmIdentifierOwned,
+    #[asn1(context_specific = "1", tag_mode = "EXPLICIT")]
+    mask_gen: AlgorithmIdentifierOwned,
+    #[asn1(context_specific = "2", tag_mode = "EXPLICIT")]
+    salt_len: u8,
 }
 
 fn pss_algorithm(digest: DigestAlgorithm) -> Result<AlgorithmIdentifierOwned, SignError> {
-    // RSASSA-PSS-params { hashAlgorithm [0], maskGenAlgorithm [1], saltLength [2] }
-    let hash = signed_data::digest_algorithm_der(digest)?;
-    let mut mgf = oids::MGF1.to_der()?;
-    mgf.extend_from_slice(&hash);
-    let mgf = tlv(0x30, &mgf);
-    let salt = der::asn1::Int::new(&[digest.output_len() as u8])?.to_der()?;
-    let params = tlv(
-        0x30,
-        &[tlv(0xA0, &hash), tlv(0xA1, &mgf), tlv(0xA2, &salt)].concat(),
-    );
+    let hash = AlgorithmIdentifierOwned {
+        oid: digest.oid(),
+        parameters: None,
+    };
+    let params = PssParams {
+        mask_gen: AlgorithmIdentifierOwned {
+            oid: oids::MGF1,
+            parameters: Some(der::Any::encode_from(&hash)?),
+        },
+        hash,
+        salt_len: u8::try_from(digest.output_len()).map_err(|_| SignError::Encoding {
+            detail: "RSASSA-PSS salt length".into(),
+        })?,
+    };
     Ok(AlgorithmIdentifierOwned {
         oid: oids::RSASSA_PSS,
-        parameters: Some(der::Any::from_der(&params)?),
+        parameters: Some(der::Any::encode_from(&params)?),
     })
+}
+
+#[cfg(test)]
+mod der_writers {
+    use super::*;
+    use crate::asn1::tlv;
+
+    #[test]
+    fn pss_parameters_are_the_bytes_the_hand_writer_wrote() {
+        for digest in [
+            DigestAlgorithm::Sha256,
+            DigestAlgorithm::Sha384,
+            DigestAlgorithm::Sha512,
+        ] {
+            // The former hand-assembled encoding.
+            let hash = signed_data::digest_algorithm_der(digest).unwrap();
+            let mgf = tlv(0x30, &[oids::MGF1.to_der().unwrap(), hash.clone()].concat());
+            let salt = tlv(0x02, &[digest.output_len() as u8]);
+            let params = tlv(
+                0x30,
+                &[tlv(0xA0, &hash), tlv(0xA1, &mgf), tlv(0xA2, &salt)].concat(),
+            );
+            let alg = pss_algorithm(digest).unwrap();
+            assert_eq!(alg.oid, oids::RSASSA_PSS);
+            assert_eq!(alg.parameters.unwrap().to_der().unwrap(), params);
+        }
+    }
+
+    #[test]
+    fn capabilities_are_the_bytes_the_hand_writer_wrote() {
+        let mut caps = Vec::new();
+        for oid in CAPABILITIES {
+            caps.extend_from_slice(&tlv(0x30, &oid.to_der().unwrap()));
+        }
+        assert_eq!(capabilities_der().unwrap(), tlv(0x30, &caps));
+    }
 }

@@ -18,6 +18,7 @@
 
 use crate::certificate::Certificate;
 use crate::classify::{self, LayerKind};
+use crate::cms::signed_attributes::{self, AttributeProblem, SignatureInput};
 use crate::cms::signed_data::{self, SignerId, SignerInfo};
 use crate::crypto::verify::{KeyAlgorithm, SigCheckError, key_info, verify_signature};
 use crate::crypto::{DigestAlgorithm, oids};
@@ -1280,7 +1281,6 @@ fn check_signature(
     canonical: Option<&[u8]>,
     spki: &[u8],
 ) -> (Check<SignatureFailure>, bool) {
-    let hash = |data: &[u8]| digest.digest(data).unwrap_or_default();
     let map_sig = |e: SigCheckError| match e {
         SigCheckError::BadSignature => SignatureFailure::BadSignature,
         SigCheckError::BadPublicKey { detail } => SignatureFailure::BadPublicKey { detail },
@@ -1288,134 +1288,57 @@ fn check_signature(
             detail: other.to_string(),
         },
     };
-    let Some(attrs) = &si.signed_attrs else {
-        // No signed attributes: only allowed for id-data; the signature covers the content.
-        if *econtent_type != oids::DATA {
-            return (
-                Check::Failed(SignatureFailure::MissingAttribute {
-                    name: "contentType",
-                }),
-                false,
-            );
+    let rules = signed_attributes::check(si.signed_attrs.as_ref(), econtent_type);
+    let (signed_der, message_digest) = match rules {
+        Err(problem) => {
+            let failure = match problem {
+                AttributeProblem::Missing { name } => SignatureFailure::MissingAttribute { name },
+                AttributeProblem::Repeated { name } => SignatureFailure::RepeatedAttribute { name },
+                AttributeProblem::ContentTypeMismatch => SignatureFailure::ContentTypeMismatch,
+            };
+            return (Check::Failed(failure), false);
         }
-        let mut last = SignatureFailure::BadSignature;
-        for (data, canon) in [(Some(content), false), (canonical, true)] {
-            let Some(data) = data else { continue };
-            if is_attribute_set(data) {
-                return (
-                    Check::Failed(SignatureFailure::ContentIsSignedAttributes),
-                    false,
-                );
-            }
-            match verify_signature(spki, &si.signature_algorithm, digest, data, &si.signature) {
-                Ok(()) => return (Check::Passed, canon),
-                Err(e) => last = map_sig(e),
-            }
-        }
-        return (Check::Failed(last), false);
-    };
-
-    // contentType: exactly one, equal to eContentType.
-    match attrs.values(&oids::CONTENT_TYPE).as_slice() {
-        [] => {
-            return (
-                Check::Failed(SignatureFailure::MissingAttribute {
-                    name: "contentType",
-                }),
-                false,
-            );
-        }
-        [v] if attrs.count(&oids::CONTENT_TYPE) == 1 => {
-            match der::asn1::ObjectIdentifier::from_der(v) {
-                Ok(ct) if ct == *econtent_type => {}
-                _ => return (Check::Failed(SignatureFailure::ContentTypeMismatch), false),
-            }
-        }
-        _ => {
-            return (
-                Check::Failed(SignatureFailure::RepeatedAttribute {
-                    name: "contentType",
-                }),
-                false,
-            );
-        }
-    }
-    // messageDigest: exactly one.
-    let md = match attrs.values(&oids::MESSAGE_DIGEST).as_slice() {
-        [] => {
-            return (
-                Check::Failed(SignatureFailure::MissingAttribute {
-                    name: "messageDigest",
-                }),
-                false,
-            );
-        }
-        [v] if attrs.count(&oids::MESSAGE_DIGEST) == 1 => {
-            match der::asn1::OctetString::from_der(v) {
-                Ok(o) => o.as_bytes().to_vec(),
-                Err(_) => {
+        Ok(SignatureInput::Content) => {
+            // No signed attributes: the signature covers the content.
+            let mut last = SignatureFailure::BadSignature;
+            for (data, canon) in [(Some(content), false), (canonical, true)] {
+                let Some(data) = data else { continue };
+                if !signed_attributes::may_be_signed_without_attributes(data) {
                     return (
-                        Check::Failed(SignatureFailure::MissingAttribute {
-                            name: "messageDigest",
-                        }),
+                        Check::Failed(SignatureFailure::ContentIsSignedAttributes),
                         false,
                     );
                 }
+                match verify_signature(spki, &si.signature_algorithm, digest, data, &si.signature) {
+                    Ok(()) => return (Check::Passed, canon),
+                    Err(e) => last = map_sig(e),
+                }
             }
+            return (Check::Failed(last), false);
         }
-        _ => {
-            return (
-                Check::Failed(SignatureFailure::RepeatedAttribute {
-                    name: "messageDigest",
-                }),
-                false,
-            );
-        }
+        Ok(SignatureInput::Attributes {
+            signed_der,
+            message_digest,
+        }) => (signed_der, message_digest),
     };
-    // signingTime: at most one.
-    if attrs.values(&oids::SIGNING_TIME).len() > 1 {
-        return (
-            Check::Failed(SignatureFailure::RepeatedAttribute {
-                name: "signingTime",
-            }),
-            false,
-        );
-    }
-    let mut used_canonical = false;
-    let ok = if ct_eq(&hash(content), &md) {
-        true
-    } else if let Some(c) = canonical {
-        used_canonical = ct_eq(&hash(c), &md);
-        used_canonical
-    } else {
-        false
-    };
-    if !ok {
+    let Some(used_canonical) =
+        signed_attributes::message_digest_matches(digest, content, canonical, &message_digest)
+    else {
         return (
             Check::Failed(SignatureFailure::MessageDigestMismatch),
             false,
         );
-    }
+    };
     match verify_signature(
         spki,
         &si.signature_algorithm,
         digest,
-        &attrs.signed_der,
+        signed_der,
         &si.signature,
     ) {
         Ok(()) => (Check::Passed, used_canonical),
         Err(e) => (Check::Failed(map_sig(e)), false),
     }
-}
-
-/// Whether `data` is a DER `SET OF Attribute`, the encoding that signed attributes are signed
-/// in: content a signature without signed attributes must never cover.
-fn is_attribute_set(data: &[u8]) -> bool {
-    data.first() == Some(&0x31) && x509_cert::attr::Attributes::from_der(data).is_ok()
-}
-
-fn ct_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 impl fmt::Display for RevocationStatus {

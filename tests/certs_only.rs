@@ -5,6 +5,7 @@
 mod common;
 
 use common::{Cert, KeyKind, LeafSpec, TestPki, openssl};
+use smime::cms::CmsError;
 use smime::cms::certs_only::{
     CertsOnly, MAX_CERTIFICATES, parse_certs_only, read_certs_only_message, write_certs_only,
     write_certs_only_message,
@@ -262,7 +263,7 @@ fn reads_certificates_of_a_streamed_ber_signed_data() {
     );
     assert!(matches!(
         read_certs_only_message(&read("signed.eml"), &Limits::default()),
-        Err(ParseError::NotSmime { .. })
+        Err(CmsError::Malformed(ParseError::NotSmime { .. }))
     ));
 }
 
@@ -488,7 +489,10 @@ fn message_without_certs_only_is_not_smime() {
         b"Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\n\r\nhi\r\n--x--\r\n",
     ] {
         let err = read_certs_only_message(message, &Limits::default()).unwrap_err();
-        assert!(matches!(err, ParseError::NotSmime { .. }), "{err}");
+        assert!(
+            matches!(err, CmsError::Malformed(ParseError::NotSmime { .. })),
+            "{err:?}"
+        );
         assert!(err.to_string().contains("no S/MIME part"), "{err}");
     }
     // A part labelled certs-only that is not one is reported, not skipped.
@@ -496,7 +500,7 @@ fn message_without_certs_only_is_not_smime() {
                Content-Transfer-Encoding: base64\r\n\r\nMAA=\r\n";
     assert!(matches!(
         read_certs_only_message(bad.as_bytes(), &Limits::default()),
-        Err(ParseError::MalformedDer { .. })
+        Err(CmsError::Malformed(ParseError::MalformedDer { .. }))
     ));
 }
 
@@ -563,17 +567,17 @@ fn a_hundred_thousand_certificates_are_refused() {
     let start = std::time::Instant::now();
     assert_eq!(
         parse_certs_only(&input).unwrap_err(),
-        ParseError::TooMany {
+        CmsError::Malformed(ParseError::TooMany {
             what: "certificates",
             limit: MAX_CERTIFICATES,
-        }
+        })
     );
     assert!(start.elapsed().as_secs() < 10);
     // A length field claiming far more than there is.
     let claim = wrap_certificates(&[0xA0, 0x84, 0x7F, 0xFF, 0xFF, 0xFF, 0x30, 0x00]);
     assert!(matches!(
         parse_certs_only(&claim),
-        Err(ParseError::MalformedDer { .. })
+        Err(CmsError::Malformed(ParseError::MalformedDer { .. }))
     ));
     // Many more elements than the BER reader allows.
     let mut huge = vec![0xA0, 0x83];
@@ -581,7 +585,7 @@ fn a_hundred_thousand_certificates_are_refused() {
     huge.extend(std::iter::repeat_n([0x05u8, 0x00], 300_000).flatten());
     assert!(matches!(
         parse_certs_only(&wrap_certificates(&huge)),
-        Err(ParseError::TooMany { .. })
+        Err(CmsError::Malformed(ParseError::TooMany { .. }))
     ));
 }
 
@@ -640,7 +644,7 @@ fn garbage_and_wrong_structures_are_errors() {
     // The writer refuses what is not a certificate.
     assert!(matches!(
         write_certs_only(&[b"not a certificate".to_vec()], &[]),
-        Err(ParseError::Certificate { .. })
+        Err(CmsError::Malformed(ParseError::Certificate { .. }))
     ));
     assert!(write_certs_only(&[], &[b"not a CRL".to_vec()]).is_err());
 }

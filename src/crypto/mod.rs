@@ -5,12 +5,24 @@
 //! - [`verify`]: public-key signature verification over RustCrypto (RSA PKCS#1 v1.5, RSASSA-PSS,
 //!   ECDSA P-256/P-384), shared by CMS signature checks and certificate path validation.
 //! - [`pkcs8_encrypted`]: password-protected PKCS#8 keys (`ENCRYPTED PRIVATE KEY`).
+//! - [`kdf`]: the X9.63 KDF of ECDH, PBKDF2 and the PKCS#12 derivation.
+//! - [`keywrap`]: AES key wrap (RFC 3394).
+//! - [`cipher`]: the content ciphers (AES-GCM, AES-CBC; 3DES and RC2 read only).
+//! - [`pbe`]: password-based encryption (PBES2, the PKCS#12 schemes), for PKCS#12 and PKCS#8.
+//! - [`rng`]: the one random generator.
+//!
+//! This layer sits below `cms`, `mime` and `pkcs12` and imports none of them (a test checks).
 
 use const_oid::ObjectIdentifier;
 use digest::{Digest, DynDigest};
 
+pub mod cipher;
+pub mod kdf;
 pub mod keys;
+pub mod keywrap;
+pub mod pbe;
 pub mod pkcs8_encrypted;
+pub mod rng;
 pub mod verify;
 
 /// Object identifiers used across the crate.
@@ -88,6 +100,12 @@ pub mod oids {
     pub const KP_EMAIL_PROTECTION: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.3.4");
     /// pkcs-9 emailAddress (in a subject name)
     pub const EMAIL_ADDRESS: Oid = Oid::new_unwrap("1.2.840.113549.1.9.1");
+}
+
+/// Whether `a` and `b` are equal, in time that depends only on their lengths (for digests and
+/// MACs computed from secrets or compared with what an attacker sent).
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// A message digest algorithm.
@@ -251,4 +269,16 @@ mod tests {
         );
         assert!(DigestAlgorithm::Md5.digest(b"x").is_none());
     }
+
+    #[test]
+    fn constant_time_eq_compares_length_and_bytes() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+        assert!(constant_time_eq(b"", b""));
+    }
 }
+
+/// The layering rule, checked on the sources.
+#[cfg(test)]
+mod layering;

@@ -5,8 +5,9 @@
 //! Java write: PBES2 (RFC 8018; PBKDF2 with HMAC-SHA-1, SHA-224, SHA-256, SHA-384 or SHA-512;
 //! AES-128/192/256-CBC or DES-EDE3-CBC) and the PKCS#12 PBE schemes (RFC 7292 appendix C:
 //! pbeWithSHAAnd3-KeyTripleDES-CBC, pbeWithSHAAnd2-KeyTripleDES-CBC,
-//! pbeWithSHAAnd128BitRC2-CBC, pbeWithSHAAnd40BitRC2-CBC). The decryption is the PKCS#12
-//! reader's ([`crate::pkcs12`]), so both readers accept and refuse the same things.
+//! pbeWithSHAAnd128BitRC2-CBC, pbeWithSHAAnd40BitRC2-CBC). The decryption is
+//! [`crate::crypto::pbe`], which the PKCS#12 reader uses too, so both readers accept and refuse
+//! the same things.
 //!
 //! The iteration count is checked against the caller's limit before any key derivation runs,
 //! so a hostile file cannot make the reader spin ([`KeyError::IterationsTooHigh`]). A wrong
@@ -20,10 +21,12 @@
 //! `RSA PRIVATE KEY` or `EC PRIVATE KEY` block, with its single-MD5 key derivation) is not
 //! supported; [`decrypt_pkcs8`] says so and how to convert such a key.
 
-use crate::cms::ber::{self, tlv};
+use crate::asn1::ber;
+use crate::asn1::tlv;
+use crate::bytes::contains;
 use crate::crypto::keys::{SoftwareKey, pem_blocks};
+use crate::crypto::pbe::{self, IterationBudget, PbeError};
 use crate::error::KeyError;
-use crate::pkcs12::{self, Pkcs12Error};
 use zeroize::Zeroizing;
 
 /// The PBKDF2 iteration count [`encrypt_pkcs8`] writes (the OWASP 2023 figure for
@@ -107,11 +110,19 @@ pub fn decrypt_pkcs8(
             detail: "EncryptedPrivateKeyInfo: the encrypted data is empty".into(),
         });
     }
-    let plain = pkcs12::decrypt_password_based(&der, alg, &ciphertext, password, max_iterations)
-        .map_err(from_pkcs12)?;
+    let mut budget = IterationBudget::new(max_iterations, u64::MAX);
+    let plain = pbe::decrypt(
+        &der,
+        alg,
+        &ciphertext,
+        password.as_bytes(),
+        &crate::crypto::kdf::bmp_password(password),
+        &mut budget,
+    )
+    .map_err(from_pbe)?;
     // Padding that happens to look right under a wrong password leaves garbage: a wrong
     // password too.
-    pkcs12::normalize_key(&plain).map_err(|_| KeyError::WrongPassword)
+    pbe::normalize_private_key_info(&plain).map_err(|_| KeyError::WrongPassword)
 }
 
 /// Encrypts a DER PKCS#8 `PrivateKeyInfo` under `password` and returns the DER
@@ -135,11 +146,10 @@ pub fn encrypt_pkcs8_with_iterations(
             detail: format!("{iterations} PBKDF2 iterations are too few (1000 at least)"),
         });
     }
-    let key = pkcs12::normalize_key(pkcs8_der).map_err(|e| KeyError::Unrecognized {
+    let key = pbe::normalize_private_key_info(pkcs8_der).map_err(|e| KeyError::Unrecognized {
         detail: format!("not a PKCS#8 PrivateKeyInfo: {e}"),
     })?;
-    let (alg, ciphertext) =
-        pkcs12::pbes2_encrypt_with(password, &key, iterations).map_err(from_pkcs12)?;
+    let (alg, ciphertext) = pbe::pbes2_encrypt(password, &key, iterations).map_err(from_pbe)?;
     Ok(tlv(0x30, &[alg, tlv(0x04, &ciphertext)].concat()))
 }
 
@@ -227,24 +237,19 @@ fn unrecognized(e: crate::error::ParseError) -> KeyError {
     }
 }
 
-/// The key-loading view of a PKCS#12 decryption error.
-fn from_pkcs12(e: Pkcs12Error) -> KeyError {
+/// The key-loading view of a password-based decryption error.
+fn from_pbe(e: PbeError) -> KeyError {
     match e {
-        Pkcs12Error::WrongPassword => KeyError::WrongPassword,
-        Pkcs12Error::TooManyIterations { found, limit } => {
+        PbeError::WrongPassword => KeyError::WrongPassword,
+        PbeError::TooManyIterations { found, limit } => {
             KeyError::IterationsTooHigh { found, limit }
         }
-        Pkcs12Error::UnsupportedAlgorithm { detail } => KeyError::Unsupported { detail },
-        Pkcs12Error::Random { detail } => KeyError::Random { detail },
-        Pkcs12Error::Key(k) => k,
-        other => KeyError::Unrecognized {
-            detail: other.to_string(),
+        PbeError::Unsupported(detail) => KeyError::Unsupported { detail },
+        PbeError::Random(detail) => KeyError::Random { detail },
+        PbeError::Malformed(detail) => KeyError::Unrecognized {
+            detail: format!("malformed PKCS#8 encryption: {detail}"),
         },
     }
-}
-
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
 }
 
 #[cfg(test)]

@@ -154,7 +154,7 @@ fn raw_value(bytes: &[u8]) -> Result<(DirectoryAttribute, Vec<u8>), ParseError> 
         Ok(_) => return Ok((DirectoryAttribute::UserCertificate, bytes.to_vec())),
         Err(e) => e,
     };
-    let content_info = crate::cms::ber::parse(bytes)
+    let content_info = crate::asn1::ber::parse(bytes)
         .is_ok_and(|root| root.children.first().is_some_and(|n| n.tag == 0x06));
     if content_info {
         Ok((DirectoryAttribute::UserSmimeCertificate, bytes.to_vec()))

@@ -55,18 +55,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub use crate::certificate::{Fingerprint, Roles};
 
-/// The index form of an e-mail address: surrounding whitespace and angle brackets removed,
-/// the domain lower-cased (the local part is kept as is). `None` without an `@`.
-pub fn normalize_address(address: &str) -> Option<String> {
-    let s = address.trim();
-    let s = s.strip_prefix('<').unwrap_or(s);
-    let s = s.strip_suffix('>').unwrap_or(s).trim();
-    let (local, domain) = s.rsplit_once('@')?;
-    if local.is_empty() || domain.is_empty() {
-        return None;
-    }
-    Some(format!("{local}@{}", domain.to_ascii_lowercase()))
-}
+/// The index form of an e-mail address (one definition, in [`crate::mime`]).
+pub use crate::mime::normalize_address;
 
 pub(crate) fn to_timestamp(t: SystemTime) -> Timestamp {
     t.duration_since(UNIX_EPOCH)

@@ -2,8 +2,8 @@
 //! certificates for recipients (or why there is none), and the content cipher.
 
 use super::{Fingerprint, Identity, Keyring, KeyringError, Slot};
+use crate::asn1::ber;
 use crate::certificate::Certificate;
-use crate::cms::ber;
 use crate::cms::enveloped::ContentCipher;
 use crate::crypto::oids;
 use crate::error::ParseError;

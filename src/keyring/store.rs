@@ -213,7 +213,7 @@ impl SealingKey {
     pub fn generate() -> SealingKey {
         use rand_core::Rng;
         let mut key = Zeroizing::new([0u8; 32]);
-        rand_core::UnwrapErr(getrandom::SysRng).fill_bytes(key.as_mut_slice());
+        crate::crypto::rng::os_rng().fill_bytes(key.as_mut_slice());
         SealingKey(key)
     }
 
@@ -322,10 +322,7 @@ fn derive(key: &SealingKey, salt: &[u8]) -> Result<Subkeys, StoreError> {
 
 /// Constant-time comparison of two 32-byte values.
 fn same_32(a: &[u8; 32], b: &[u8]) -> bool {
-    if b.len() != a.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    crate::crypto::constant_time_eq(a, b)
 }
 
 fn cipher(subkeys: &Subkeys) -> Result<aes_gcm::Aes256Gcm, StoreError> {
@@ -348,8 +345,8 @@ pub fn seal(snapshot: &Snapshot, key: &SealingKey) -> Result<Vec<u8>, StoreError
     }
     let mut salt = [0u8; SALT_LEN];
     let mut nonce = [0u8; NONCE_LEN];
-    getrandom::fill(&mut salt).map_err(rng_error)?;
-    getrandom::fill(&mut nonce).map_err(rng_error)?;
+    crate::crypto::rng::fill(&mut salt).map_err(rng_error)?;
+    crate::crypto::rng::fill(&mut nonce).map_err(rng_error)?;
     let subkeys = derive(key, &salt)?;
 
     let total = HEADER_LEN
@@ -549,7 +546,7 @@ fn create_temp(dir: &Path, name: &std::ffi::OsStr) -> Result<(PathBuf, File), St
     let mut last_error = None;
     for _ in 0..16 {
         let mut random = [0u8; 8];
-        getrandom::fill(&mut random).map_err(rng_error)?;
+        crate::crypto::rng::fill(&mut random).map_err(rng_error)?;
         let mut temp_name = OsString::from(".");
         temp_name.push(name);
         temp_name.push(format!(".{:016x}.tmp", u64::from_be_bytes(random)));

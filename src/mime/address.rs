@@ -326,6 +326,26 @@ fn parse_address_list(value: &[u8]) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
+/// The two sides of an e-mail address, `local@domain`: surrounding whitespace and angle
+/// brackets removed, split at the last `@`. `None` without an `@` or with an empty side.
+pub fn split_address(address: &str) -> Option<(&str, &str)> {
+    let s = address.trim();
+    let s = s.strip_prefix('<').unwrap_or(s);
+    let s = s.strip_suffix('>').unwrap_or(s).trim();
+    let (local, domain) = s.rsplit_once('@')?;
+    if local.is_empty() || domain.is_empty() {
+        return None;
+    }
+    Some((local, domain))
+}
+
+/// The index form of an e-mail address: [`split_address`], the domain lower-cased (the local
+/// part is kept as is).
+pub fn normalize_address(address: &str) -> Option<String> {
+    let (local, domain) = split_address(address)?;
+    Some(format!("{local}@{}", domain.to_ascii_lowercase()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

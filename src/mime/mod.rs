@@ -39,7 +39,9 @@ mod tests;
 #[cfg(test)]
 mod testutil;
 
-pub use address::{FromFields, from_fields, protected_from_fields};
+pub use address::{
+    FromFields, from_fields, normalize_address, protected_from_fields, split_address,
+};
 pub use canon::{SplitEntity, find_8bit, split_entity, to_crlf};
 pub use parse::parse;
 pub use write::{base64_crlf, new_boundary, write_multipart_signed, write_pkcs7_mime};

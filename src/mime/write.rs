@@ -28,7 +28,7 @@ pub fn new_boundary(content: &[u8]) -> String {
     let mut candidate = String::new();
     for attempt in 0u32..64 {
         let mut bytes = [0u8; 16];
-        if getrandom::fill(&mut bytes).is_err() {
+        if crate::crypto::rng::fill(&mut bytes).is_err() {
             let mut h = Sha256::new();
             h.update(content);
             h.update(attempt.to_be_bytes());
@@ -47,17 +47,12 @@ pub fn new_boundary(content: &[u8]) -> String {
         for b in bytes {
             candidate.push_str(&format!("{b:02x}"));
         }
-        if !contains(content, candidate.as_bytes()) {
+        if !crate::bytes::contains(content, candidate.as_bytes()) {
             return candidate;
         }
     }
     // 64 random 128-bit values all occurring in the content: cannot happen by chance.
     candidate
-}
-
-/// Whether `needle` occurs in `haystack`.
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 /// Appends `headers`, making sure it ends with a line break when it is not empty.

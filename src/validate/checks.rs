@@ -217,22 +217,12 @@ pub fn certificate_addresses(cert: &Certificate) -> Vec<String> {
 /// whitespace and angle brackets are ignored, the local part is compared exactly and the domain
 /// without regard to ASCII case. No match if either lacks an `@` or has an empty side.
 pub fn address_matches(cert_address: &str, address: &str) -> bool {
+    use crate::mime::split_address;
     let (Some((l1, d1)), Some((l2, d2))) = (split_address(cert_address), split_address(address))
     else {
         return false;
     };
     l1 == l2 && d1.eq_ignore_ascii_case(d2)
-}
-
-fn split_address(s: &str) -> Option<(&str, &str)> {
-    let s = s.trim();
-    let s = s.strip_prefix('<').unwrap_or(s);
-    let s = s.strip_suffix('>').unwrap_or(s).trim();
-    let (local, domain) = s.rsplit_once('@')?;
-    if local.is_empty() || domain.is_empty() {
-        return None;
-    }
-    Some((local, domain))
 }
 
 #[cfg(test)]

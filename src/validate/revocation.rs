@@ -403,19 +403,6 @@ struct TbsCrl {
     crl_extensions: Option<Extensions>,
 }
 
-/// The hash of RSASSA-PSS-params; the other fields are checked by signature verification.
-#[derive(Sequence)]
-struct PssHash<'a> {
-    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
-    hash: Option<spki::AlgorithmIdentifier<AnyRef<'a>>>,
-    #[asn1(context_specific = "1", tag_mode = "EXPLICIT", optional = "true")]
-    mask_gen: Option<AnyRef<'a>>,
-    #[asn1(context_specific = "2", tag_mode = "EXPLICIT", optional = "true")]
-    salt_len: Option<AnyRef<'a>>,
-    #[asn1(context_specific = "3", tag_mode = "EXPLICIT", optional = "true")]
-    trailer_field: Option<AnyRef<'a>>,
-}
-
 /// One revoked-certificate entry.
 #[derive(Debug)]
 struct Entry {
@@ -1179,42 +1166,23 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// The digest a certificate or CRL signature algorithm uses, if the policy accepts the scheme.
+/// The digest a certificate or CRL signature algorithm uses, if the policy accepts the scheme
+/// (the table is [`crate::crypto::verify::signature_digest`], shared with path validation).
 fn signature_digest(
     alg: &AlgorithmIdentifierOwned,
     policy: &Policy,
 ) -> Result<DigestAlgorithm, UnknownReason> {
     let oid = alg.oid;
-    if oid == oids::SHA1_WITH_RSA || oid == oids::ECDSA_WITH_SHA1 {
-        Ok(DigestAlgorithm::Sha1)
-    } else if oid == oids::SHA256_WITH_RSA || oid == oids::ECDSA_WITH_SHA256 {
-        Ok(DigestAlgorithm::Sha256)
-    } else if oid == oids::SHA384_WITH_RSA || oid == oids::ECDSA_WITH_SHA384 {
-        Ok(DigestAlgorithm::Sha384)
-    } else if oid == oids::SHA512_WITH_RSA || oid == oids::ECDSA_WITH_SHA512 {
-        Ok(DigestAlgorithm::Sha512)
-    } else if oid == oids::RSASSA_PSS {
-        if !policy.accept_rsa_pss {
-            return Err(unacceptable("RSASSA-PSS"));
-        }
-        let hash = match &alg.parameters {
-            None => None,
-            Some(any) => {
-                let der = any.to_der().map_err(malformed)?;
-                PssHash::from_der(&der)
-                    .map_err(|e| malformed(format!("RSASSA-PSS parameters: {e}")))?
-                    .hash
-                    .map(|h| h.oid)
-            }
-        };
-        match hash {
-            None => Ok(DigestAlgorithm::Sha1),
-            Some(h) => DigestAlgorithm::from_oid(&h)
-                .ok_or_else(|| unacceptable(format!("RSASSA-PSS with hash {h}"))),
-        }
-    } else {
-        Err(unacceptable(format!("signature algorithm {oid}")))
+    if oid == oids::RSASSA_PSS && !policy.accept_rsa_pss {
+        return Err(unacceptable("RSASSA-PSS"));
     }
+    crate::crypto::verify::signature_digest(alg).ok_or_else(|| {
+        if oid == oids::RSASSA_PSS {
+            malformed("RSASSA-PSS parameters: unreadable, or a hash this library does not know")
+        } else {
+            unacceptable(format!("signature algorithm {oid}"))
+        }
+    })
 }
 
 /// Whether `cert` has an extension `oid`.

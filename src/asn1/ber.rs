@@ -6,6 +6,7 @@
 //! decode the leaves. Nesting depth and node count are bounded, so hostile input cannot exhaust
 //! the stack or memory.
 
+use super::write_header;
 use crate::error::ParseError;
 use std::ops::Range;
 
@@ -126,27 +127,6 @@ impl Node {
         }
         Ok(&self.children)
     }
-}
-
-/// Writes a DER identifier and definite length.
-pub fn write_header(out: &mut Vec<u8>, tag: u8, len: usize) {
-    out.push(tag);
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes = len.to_be_bytes();
-        let skip = bytes.iter().take_while(|b| **b == 0).count();
-        out.push(0x80 | (bytes.len() - skip) as u8);
-        out.extend_from_slice(&bytes[skip..]);
-    }
-}
-
-/// A TLV with a DER length around `content`.
-pub fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(content.len() + 6);
-    write_header(&mut out, tag, content.len());
-    out.extend_from_slice(content);
-    out
 }
 
 fn slice<'a>(input: &'a [u8], r: &Range<usize>) -> Result<&'a [u8], ParseError> {
@@ -330,6 +310,7 @@ pub(crate) fn small_int(node: &Node, input: &[u8], what: &str) -> Result<u8, Par
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::asn1::tlv;
 
     #[test]
     fn definite_der_is_kept_byte_for_byte() {
