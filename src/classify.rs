@@ -49,15 +49,6 @@ impl Outermost {
     }
 }
 
-/// The outermost protective layer of a parsed message: the first signed or encrypted S/MIME
-/// structure in document order, or `None` for a message without one.
-pub fn classify(parsed: &mime::ParsedMessage) -> Result<Option<Outermost>, ParseError> {
-    Ok(find(parsed)?.map(|(i, kind)| Outermost {
-        kind,
-        part: parsed.smime[i].clone(),
-    }))
-}
-
 /// A message parsed and classified by [`classify_message`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Classified {

@@ -117,7 +117,7 @@ pub(crate) fn decrypt_der(
 /// or PEM). The result's content is the decrypted MIME entity.
 ///
 /// The message is read the way [`verify`](crate::verify::verify) and [`open`] read it
-/// ([`classify`](crate::classify::classify)): signed layers around the encryption (encrypt-then-sign)
+/// (the same classification): signed layers around the encryption (encrypt-then-sign)
 /// are stepped through without being verified, so a message that `verify` calls encrypted is
 /// decrypted here, and one it calls not encrypted is [`DecryptError::NotEncrypted`]. Use
 /// [`open`] to verify the layers as well.
@@ -236,7 +236,7 @@ impl Opened {
 
 /// Decrypts and verifies a nested message (signed inside encrypted, encrypted inside signed,
 /// triple wrap…), following at most `options.policy.limits.max_layers` layers, each found the
-/// way [`verify`](crate::verify::verify) finds them ([`classify`](crate::classify::classify)),
+/// way [`verify`](crate::verify::verify) finds them (the same classification),
 /// also inside multipart wrappers of other kinds. Every signed layer is checked against every
 /// mailbox of every From field of the outer message (unless `options.address` says
 /// otherwise; without an outer From, the From of the layer's own entity), and a From inside

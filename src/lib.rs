@@ -5,22 +5,22 @@
 //! Sign, verify, encrypt and decrypt mail the way real clients write it, with a report that
 //! says *why* a signature is or is not trusted. What a mail app uses is at the crate root:
 //!
-//! - [`sign`] a message (multipart/signed or opaque) with one or more [`Identity`]s: a private
+//! - [`sign()`] a message (multipart/signed or opaque) with one or more [`Identity`]s: a private
 //!   key ([`SoftwareKey`] or any [`PrivateKey`], such as a platform keystore) with its
 //!   [`Certificate`] and chain.
-//! - [`verify`] a signed message — MIME, or a bare CMS structure as DER or PEM — or
+//! - [`verify()`] a signed message — MIME, or a bare CMS structure as DER or PEM — or
 //!   [`verify_detached`] a `.p7s` with its content: a [`VerifyReport`] with one
 //!   [`SignerReport`] per signer (signature, algorithm, chain, validity, key usage, EKU,
 //!   sender address, revocation) and a [`Verdict`] that is `Trusted` only when every check
 //!   passed.
-//! - [`encrypt`] to many recipients and to the sender (AES-GCM AuthEnvelopedData by default,
+//! - [`encrypt()`] to many recipients and to the sender (AES-GCM AuthEnvelopedData by default,
 //!   AES-CBC for older peers; RSA PKCS#1 v1.5 or OAEP, ECDH), or [`sign_and_encrypt`].
-//! - [`decrypt`] with every key of the user's history, or [`open`] a nested message (decrypt
+//! - [`decrypt()`] with every key of the user's history, or [`open`] a nested message (decrypt
 //!   and verify every layer).
 //! - A [`Keyring`] of identities, contacts, trust anchors, intermediates and CRLs, sealed in a
 //!   file; it picks signing identities and encryption certificates and says which recipients
 //!   have none.
-//! - [`inspect`] says what a message, CMS structure, certificate, CRL, PKCS#12 file or key is.
+//! - [`inspect()`] says what a message, CMS structure, certificate, CRL, PKCS#12 file or key is.
 //! - One [`Policy`] decides what is acceptable (algorithms, CBC, validation time, revocation,
 //!   limits), with weakening settings behind [`Policy::danger`].
 //! - Errors are one enum per operation ([`error`]), each variant with a stable numeric code.
@@ -55,24 +55,46 @@
 //! # }
 //! ```
 
-pub mod asn1;
+pub(crate) mod asn1;
 pub(crate) mod bytes;
 pub mod certificate;
-pub mod classify;
-pub mod cms;
-pub mod crypto;
+pub(crate) mod classify;
+pub(crate) mod cms;
+pub(crate) mod crypto;
 pub mod decrypt;
 pub mod encrypt;
 pub mod error;
 pub mod identity;
 pub mod inspect;
 pub mod keyring;
-pub mod mime;
+pub mod keys;
+pub(crate) mod mime;
 pub mod pkcs12;
 pub mod policy;
 pub mod sign;
 pub mod validate;
 pub mod verify;
+
+/// Not part of the API: the internal layers, reachable for fuzz targets and for the test suite,
+/// which drive the parsers and structures directly. Anything here may change in any release.
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use crate::cms::{CmsError, certs_only, enveloped, recipient, signed_data};
+    pub use crate::crypto::{keywrap, oids, verify};
+
+    /// The BER/DER reader and writer helpers.
+    pub mod asn1 {
+        pub use crate::asn1::{ber, tlv};
+    }
+
+    /// MIME parsing and writing.
+    pub mod mime {
+        pub use crate::mime::{
+            Limits, ParsedMessage, SmimeKind, SmimePart, base64_crlf, parse, split_entity,
+            write_multipart_signed, write_pkcs7_mime,
+        };
+    }
+}
 
 pub use certificate::{Certificate, Fingerprint, Roles};
 pub use cms::enveloped::ContentCipher;

@@ -19,6 +19,7 @@
 //! assert!(!policy.danger_used());
 //! ```
 
+pub use crate::mime::Limits as MimeLimits;
 use std::time::SystemTime;
 
 use const_oid::ObjectIdentifier;
@@ -87,7 +88,7 @@ pub struct CertificatePolicies {
 #[non_exhaustive]
 pub struct Limits {
     /// Limits on MIME input (size, nesting depth, number of parts).
-    pub mime: mime::Limits,
+    pub mime: MimeLimits,
     /// The most signed or encrypted layers followed in one message (default 8).
     pub max_layers: usize,
 }

@@ -24,6 +24,7 @@ use crate::crypto::verify::{KeyAlgorithm, SigCheckError, key_info, verify_signat
 use crate::crypto::{DigestAlgorithm, oids};
 use crate::error::{ParseError, VerifyError};
 use crate::mime::{self, SmimeKind};
+pub use crate::mime::{FromFields, from_fields};
 use crate::policy::Policy;
 use crate::validate::revocation::PathRevocation;
 use crate::validate::{

@@ -5,15 +5,15 @@
 mod common;
 
 use common::{Cert, KeyKind, LeafSpec, TestPki, openssl};
-use smime::cms::CmsError;
-use smime::cms::certs_only::{
+use smime::error::ParseError;
+use smime::fuzzing::CmsError;
+use smime::fuzzing::certs_only::{
     CertsOnly, MAX_CERTIFICATES, parse_certs_only, read_certs_only_message, write_certs_only,
     write_certs_only_message,
 };
-use smime::crypto::keys::read_certificates;
-use smime::error::ParseError;
+use smime::fuzzing::mime::Limits;
 use smime::keyring::directory::{DirectoryAttribute, parse_directory_entry};
-use smime::mime::Limits;
+use smime::keys::read_certificates;
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -340,7 +340,7 @@ fn openssl_reads_our_certs_only() {
         ],
         dir(),
     );
-    let crl_blocks: Vec<Vec<u8>> = smime::crypto::keys::read_crls(&crls.stdout).unwrap();
+    let crl_blocks: Vec<Vec<u8>> = smime::keys::read_crls(&crls.stdout).unwrap();
     assert_eq!(crl_blocks, vec![f.crl.clone()]);
 }
 

@@ -8,7 +8,7 @@ mod crl_pki;
 
 use crl_pki::*;
 use der::flagset::FlagSet;
-use smime::crypto::DigestAlgorithm;
+use smime::DigestAlgorithm;
 use smime::policy::{Policy, RevocationMode};
 use smime::validate::RevocationStatus;
 use smime::validate::revocation::{

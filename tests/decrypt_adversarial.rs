@@ -10,12 +10,12 @@ use der::{Decode, Encode};
 use smime::DecryptError;
 use smime::EncryptError;
 use smime::Identity;
-use smime::cms::CmsError;
-use smime::cms::enveloped::{self, ContentCipher, Enveloped};
-use smime::cms::recipient::{KeyTransport, RecipientInfo};
-use smime::crypto::keys::SoftwareKey;
 use smime::decrypt::decrypt;
 use smime::encrypt::{EncryptOptions, check_recipient, encrypt, encrypt_der};
+use smime::fuzzing::CmsError;
+use smime::fuzzing::enveloped::{self, ContentCipher, Enveloped};
+use smime::fuzzing::recipient::{KeyTransport, RecipientInfo};
+use smime::keys::SoftwareKey;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
@@ -720,7 +720,7 @@ fn garbage_mime_is_a_typed_error() {
     assert!(matches!(r, Err(DecryptError::Parse(_))), "{r:?}");
     // Base64 of noise.
     let mut noisy = msg[..body_start].to_vec();
-    noisy.extend_from_slice(&smime::mime::base64_crlf(&noise(7, 3000)));
+    noisy.extend_from_slice(&smime::fuzzing::mime::base64_crlf(&noise(7, 3000)));
     let r = no_panic("noise body", || {
         decrypt(&noisy, &keys, &smime::policy::Policy::default())
     });
@@ -848,7 +848,7 @@ fn content_only(
     Enveloped {
         authenticated,
         recipients: Vec::new(),
-        content_type: smime::crypto::oids::DATA,
+        content_type: smime::fuzzing::oids::DATA,
         cipher,
         iv,
         icv_len: mac.len(),

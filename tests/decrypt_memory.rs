@@ -8,7 +8,7 @@ mod examples;
 
 use base64::Engine as _;
 use common::{KeyKind, LeafSpec, TestPki};
-use smime::cms::enveloped::ContentCipher;
+use smime::ContentCipher;
 use smime::encrypt::{EncryptOptions, encrypt_der};
 use std::path::{Path, PathBuf};
 use std::process::Command;

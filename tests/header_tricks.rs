@@ -7,9 +7,9 @@ mod common;
 use base64::Engine;
 use common::{Cert, LeafSpec, TestPki};
 use smime::Identity;
-use smime::crypto::keys::SoftwareKey;
 use smime::decrypt::open;
 use smime::encrypt::{EncryptOptions, encrypt};
+use smime::keys::SoftwareKey;
 use smime::sign::{SignOptions, sign, sign_detached_der};
 use smime::verify::{Verdict, VerifyOptions, VerifyReport, verify};
 use std::sync::{Arc, OnceLock};
@@ -183,7 +183,9 @@ fn an_encrypted_part_beside_an_unsigned_part_is_not_trusted_as_a_whole() {
     .expect("sign");
     let encrypted =
         encrypt(&inner, &[f.bob.certificate()], &EncryptOptions::default()).expect("encrypt");
-    let entity = smime::mime::split_entity(&encrypted).expect("split").entity;
+    let entity = smime::fuzzing::mime::split_entity(&encrypted)
+        .expect("split")
+        .entity;
     let mut m = b"From: alice@example.com\r\nSubject: mixed\r\n\
 Content-Type: multipart/mixed; boundary=\"m1\"\r\n\r\n--m1\r\n\
 Content-Type: text/plain\r\n\r\nAlso, wire 10000 euros to mallory.\r\n--m1\r\n"
@@ -204,7 +206,9 @@ Content-Type: text/plain\r\n\r\nAlso, wire 10000 euros to mallory.\r\n--m1\r\n"
     );
     assert!(!opened.all_signatures_trusted());
     // The same structure signed, not encrypted: verify already says so.
-    let signed_entity = smime::mime::split_entity(&inner).expect("split").entity;
+    let signed_entity = smime::fuzzing::mime::split_entity(&inner)
+        .expect("split")
+        .entity;
     let mut m = b"From: alice@example.com\r\nSubject: mixed\r\n\
 Content-Type: multipart/mixed; boundary=\"m1\"\r\n\r\n--m1\r\n\
 Content-Type: text/plain\r\n\r\nAlso, wire 10000 euros to mallory.\r\n--m1\r\n"
@@ -225,7 +229,7 @@ fn the_from_of_a_wrapped_message_is_checked_even_when_the_wrapper_has_one() {
     let entity = b"From: alice@example.com\r\nContent-Type: message/rfc822\r\n\r\n\
 From: mallory@evil.example\r\nSubject: pay\r\nContent-Type: text/plain\r\n\r\nPay mallory.\r\n";
     let der = sign_detached_der(entity, &[signer()], &SignOptions::default()).expect("sign");
-    let m = smime::mime::write_multipart_signed(
+    let m = smime::fuzzing::mime::write_multipart_signed(
         b"From: alice@example.com\r\n",
         entity,
         &der,
@@ -237,7 +241,7 @@ From: mallory@evil.example\r\nSubject: pay\r\nContent-Type: text/plain\r\n\r\nPa
     let entity = b"From: alice@example.com\r\nContent-Type: message/rfc822\r\n\r\n\
 From: Alice <alice@example.com>\r\nSubject: pay\r\nContent-Type: text/plain\r\n\r\nPay Bob.\r\n";
     let der = sign_detached_der(entity, &[signer()], &SignOptions::default()).expect("sign");
-    let m = smime::mime::write_multipart_signed(
+    let m = smime::fuzzing::mime::write_multipart_signed(
         b"From: alice@example.com\r\n",
         entity,
         &der,

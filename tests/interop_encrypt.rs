@@ -7,13 +7,13 @@ mod common;
 
 use common::{Cert, KeyKind, LeafSpec, TestPki, openssl};
 use smime::Identity;
-use smime::cms::enveloped::{self, ContentCipher};
-use smime::cms::recipient::{KeyTransport, RecipientInfo};
-use smime::cms::signed_data::SignerId;
-use smime::crypto::keys::SoftwareKey;
+use smime::SignerId;
 use smime::decrypt::{Layer, decrypt, open};
 use smime::encrypt::{EncryptOptions, encrypt, sign_and_encrypt};
-use smime::mime;
+use smime::fuzzing::enveloped::{self, ContentCipher};
+use smime::fuzzing::mime;
+use smime::fuzzing::recipient::{KeyTransport, RecipientInfo};
+use smime::keys::SoftwareKey;
 use smime::sign::SignOptions;
 use smime::verify::{AddressPolicy, Verdict, VerifyOptions};
 use std::path::Path;

@@ -3,9 +3,9 @@
 mod common;
 
 use common::{Cert, KeyKind, LeafSpec, TestPki, openssl};
+use smime::DigestAlgorithm;
 use smime::Identity;
-use smime::crypto::DigestAlgorithm;
-use smime::crypto::keys::SoftwareKey;
+use smime::keys::SoftwareKey;
 use smime::sign::{SignOptions, sign};
 use smime::verify::{AddressPolicy, Verdict, VerifyOptions, VerifyReport, verify};
 use std::path::Path;

@@ -6,7 +6,7 @@
 mod common;
 
 use common::{Cert, KeyKind, LeafSpec, TestPki, openssl};
-use smime::cms::enveloped::ContentCipher;
+use smime::ContentCipher;
 use smime::keyring::{
     CipherReason, Fingerprint, Found, Keyring, KeyringError, Readiness, Source, Unusable,
 };
@@ -725,14 +725,14 @@ fn signer_selection_explains_why_not() {
 }
 
 /// An external key: the application's keystore, here a map from reference to key.
-struct Keystore(Vec<(Vec<u8>, std::sync::Arc<dyn smime::crypto::keys::PrivateKey>)>);
+struct Keystore(Vec<(Vec<u8>, std::sync::Arc<dyn smime::keys::PrivateKey>)>);
 
 impl smime::keyring::KeyResolver for Keystore {
     fn resolve(
         &self,
         reference: &[u8],
         _certificate: &[u8],
-    ) -> Option<std::sync::Arc<dyn smime::crypto::keys::PrivateKey>> {
+    ) -> Option<std::sync::Arc<dyn smime::keys::PrivateKey>> {
         self.0
             .iter()
             .find(|(r, _)| r == reference)
@@ -742,15 +742,15 @@ impl smime::keyring::KeyResolver for Keystore {
 
 #[test]
 fn a_saved_keyring_loads_with_everything_it_learned() {
-    use smime::crypto::keys::SoftwareKey;
     use smime::keyring::store::{SealingKey, StoreError};
     use smime::keyring::{NoExternalKeys, StoredKey};
+    use smime::keys::SoftwareKey;
     use std::sync::Arc;
     let f = fixture();
     let mut ring = ring_with(&[&f.bob]);
     ring.add_crl(&f.pki.intermediate_crl()).unwrap();
     // alice's dual-use key lives in the platform keystore.
-    let alice_key: Arc<dyn smime::crypto::keys::PrivateKey> =
+    let alice_key: Arc<dyn smime::keys::PrivateKey> =
         Arc::new(SoftwareKey::from_bytes(&f.alice.key_pem).unwrap());
     ring.add_external_identity(
         smime::Identity::new(alice_key.clone(), f.alice.certificate())

@@ -6,11 +6,11 @@ mod common;
 
 use common::{Cert, KeyKind, LeafSpec, TestPki, openssl};
 use smime::Identity;
-use smime::crypto::keys::SoftwareKey;
 use smime::decrypt::{Layer, MAX_LAYERS, decrypt, open};
 use smime::encrypt::{EncryptOptions, encrypt};
 use smime::error::{DecryptError, ParseError, VerifyError};
-use smime::mime;
+use smime::fuzzing::mime;
+use smime::keys::SoftwareKey;
 use smime::sign::{SignOptions, sign, sign_detached_der, sign_opaque_der};
 use smime::verify::{SignedScope, Verdict, VerifyOptions, VerifyReport, verify};
 use std::path::Path;

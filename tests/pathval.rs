@@ -13,7 +13,7 @@ use pathval_pki::{
     CA_EXT, Cert, Key, LEAF_EXT, Pki, Spec, assert_valid, failure, path_policy, resign, tlv,
     validate, validate_at, validate_with,
 };
-use smime::crypto::DigestAlgorithm;
+use smime::DigestAlgorithm;
 use smime::policy::RevocationMode;
 use smime::validate::ChainFailure;
 use smime::validate::revocation::CertificateRevocation;

@@ -4,7 +4,7 @@
 //! The tools are required: a missing `openssl`, `certutil` or `pk12util` fails the test with a
 //! message saying what to install.
 
-use smime::crypto::keys::check_key_matches;
+use smime::keys::check_key_matches;
 use smime::pkcs12::{Pkcs12Error, Pkcs12Limits, parse_pkcs12, parse_pkcs12_identity, write_pkcs12};
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -5,11 +5,11 @@ mod common;
 
 use common::openssl;
 use smime::KeyError;
-use smime::crypto::keys::{PrivateKey, SoftwareKey};
-use smime::crypto::pkcs8_encrypted::{
+use smime::keys::{
     DEFAULT_MAX_ITERATIONS, ENCRYPT_ITERATIONS, decrypt_pkcs8, encrypt_pkcs8,
     encrypt_pkcs8_with_iterations, is_encrypted_pkcs8, is_legacy_encrypted_pem,
 };
+use smime::keys::{PrivateKey, SoftwareKey};
 use std::path::Path;
 use std::process::Command;
 use std::sync::OnceLock;

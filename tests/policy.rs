@@ -10,13 +10,13 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use common::{Cert, KeyKind, LeafSpec, TestPki, openssl};
+use smime::ContentCipher;
+use smime::DigestAlgorithm;
 use smime::Identity;
-use smime::cms::enveloped::ContentCipher;
-use smime::crypto::DigestAlgorithm;
-use smime::crypto::keys::SoftwareKey;
 use smime::decrypt::{decrypt, open};
 use smime::encrypt::{EncryptOptions, check_recipient, encrypt};
 use smime::keyring::{Keyring, Readiness, Source, Unusable};
+use smime::keys::SoftwareKey;
 use smime::policy::{Policy, ValidationTime};
 use smime::sign::{SignOptions, sign};
 use smime::verify::{AddressPolicy, AlgorithmProblem, Check, Verdict, VerifyOptions, verify};

@@ -7,18 +7,18 @@ use std::process::Command;
 use cbc::cipher::block_padding::Pkcs7;
 use cbc::cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyIvInit};
 use der::Decode;
-use smime::asn1::{ber, tlv};
-use smime::cms::CmsError;
-use smime::cms::recipient::{
+use smime::DigestAlgorithm;
+use smime::SignerId;
+use smime::fuzzing::CmsError;
+use smime::fuzzing::asn1::{ber, tlv};
+use smime::fuzzing::keywrap::{KeyWrapError, aes_key_unwrap, aes_key_wrap};
+use smime::fuzzing::oids;
+use smime::fuzzing::recipient::{
     AES128_WRAP, DH_SINGLE_PASS_SHA1KDF, DH_SINGLE_PASS_SHA256KDF, DH_SINGLE_PASS_SHA384KDF,
     DH_SINGLE_PASS_SHA512KDF, KeyTransport, RecipientInfo, RecipientOptions, parse_recipient_infos,
     recipient_info, unwrap_cek,
 };
-use smime::cms::signed_data::SignerId;
-use smime::crypto::DigestAlgorithm;
-use smime::crypto::keys::{PrivateKey, RsaDecryptPadding, SoftwareKey, read_certificates};
-use smime::crypto::keywrap::{KeyWrapError, aes_key_unwrap, aes_key_wrap};
-use smime::crypto::oids;
+use smime::keys::{PrivateKey, RsaDecryptPadding, SoftwareKey, read_certificates};
 use spki::AlgorithmIdentifierOwned;
 use x509_cert::Certificate;
 

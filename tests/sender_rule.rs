@@ -8,9 +8,9 @@ use base64::Engine;
 use common::{Cert, LeafSpec, TestPki};
 use der::{Decode, Encode};
 use smime::Identity;
-use smime::crypto::keys::SoftwareKey;
 use smime::decrypt::{Layer, open};
 use smime::encrypt::{EncryptOptions, encrypt};
+use smime::keys::SoftwareKey;
 use smime::sign::{SignOptions, sign, sign_detached_der, sign_opaque_der};
 use smime::verify::{
     AddressFailure, AddressPolicy, Check, SignatureFailure, Verdict, VerifyOptions, VerifyReport,

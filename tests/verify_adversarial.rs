@@ -5,11 +5,11 @@ mod common;
 
 use base64::Engine;
 use common::{Cert, KeyKind, LeafSpec, TestPki, openssl};
+use smime::DigestAlgorithm;
 use smime::Identity;
 use smime::VerifyError;
-use smime::crypto::DigestAlgorithm;
-use smime::crypto::keys::SoftwareKey;
 use smime::error::ParseError;
+use smime::keys::SoftwareKey;
 use smime::sign::{SignOptions, sign, sign_detached_der};
 use smime::validate::{EkuFailure, KeyUsageFailure, ValidityFailure};
 use smime::verify::{

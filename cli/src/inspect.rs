@@ -385,7 +385,7 @@ fn describe_crl(out: &mut String, der: &[u8], indent: &str) {
 
 /// Describes a private key (never its value); false when the DER is no key.
 fn describe_key(out: &mut String, der: &[u8]) -> bool {
-    use smime::crypto::keys::{PrivateKey, SoftwareKey};
+    use smime::keys::{PrivateKey, SoftwareKey};
     if let Ok(epki) = pkcs8::EncryptedPrivateKeyInfoRef::from_der(der) {
         let scheme = &epki.encryption_algorithm;
         let detail = match scheme.pbes2() {

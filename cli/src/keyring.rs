@@ -686,7 +686,7 @@ pub fn cmd_import(a: &ImportArgs, m: &ArgMatches) -> Result<u8, Usage> {
                 (imp, file)
             }
             Item::Crl(file) => {
-                let crls = smime::crypto::keys::read_crls(&read_file(file)?)
+                let crls = smime::keys::read_crls(&read_file(file)?)
                     .map_err(|e| Usage(format!("{file}: {e}")))?;
                 if crls.is_empty() {
                     return Err(Usage(format!("{file}: no CRL in the file")));

@@ -197,7 +197,7 @@ pub(crate) fn certs_from(path: &str) -> Result<Vec<smime::Certificate>, Usage> {
 }
 
 pub(crate) fn crls_from(path: &str) -> Result<Vec<Vec<u8>>, Usage> {
-    smime::crypto::keys::read_crls(&read_file(path)?).map_err(|e| Usage(format!("{path}: {e}")))
+    smime::keys::read_crls(&read_file(path)?).map_err(|e| Usage(format!("{path}: {e}")))
 }
 
 /// The address mail is sent from: `from` (the `--from ADDR` option), else the message's
@@ -210,9 +210,13 @@ pub(crate) fn sender_address(
     if let Some(addr) = from {
         return Ok(addr.to_string());
     }
-    let parsed = smime::mime::parse(input, &smime::mime::Limits::default())
-        .map_err(|e| Usage(format!("cannot read the message's From address: {e}")))?;
-    match parsed.from.as_slice() {
+    let from = smime::verify::from_fields(input);
+    if let Some(why) = from.unreadable {
+        return Err(Usage(format!(
+            "cannot read the message's From address: {why}"
+        )));
+    }
+    match from.mailboxes.as_slice() {
         [one] => Ok(one.clone()),
         [] => Err(Usage(format!(
             "the message has no From address: give --from ADDR to {what}"

@@ -4,7 +4,7 @@
 use der::Encode;
 use pkcs8::EncodePrivateKey;
 use smime::DigestAlgorithm;
-use smime::crypto::keys::{PrivateKey, SignatureScheme, SoftwareKey};
+use smime::keys::{PrivateKey, SignatureScheme, SoftwareKey};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};

@@ -15,8 +15,6 @@ pub const MAX_DEPTH: usize = 64;
 /// How many TLV nodes one parse may produce.
 pub const MAX_NODES: usize = 200_000;
 
-/// Tag class bits.
-pub const CLASS_UNIVERSAL: u8 = 0x00;
 /// Context-specific class bits.
 pub const CLASS_CONTEXT: u8 = 0x80;
 

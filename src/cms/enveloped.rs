@@ -16,7 +16,7 @@ use der::Encode;
 use der::asn1::{Any, OctetString};
 use spki::AlgorithmIdentifierOwned;
 
-/// The content-encryption algorithms, at the path callers know ([`crate::crypto::cipher`]).
+/// The content-encryption algorithms, at the path callers know (`crypto::cipher`).
 pub use crate::crypto::cipher::ContentCipher;
 
 /// A parsed EnvelopedData or AuthEnvelopedData.
@@ -262,13 +262,6 @@ fn write_sealed(
         content: Any::new(der::Tag::Sequence, body)?,
     };
     Ok(ci.to_der()?)
-}
-
-/// Whether `input` is a ContentInfo of an encrypted type.
-pub fn is_encrypted(input: &[u8]) -> bool {
-    super::signed_data::parse_content_info(input).is_ok_and(|ci| {
-        ci.content_type == oids::ENVELOPED_DATA || ci.content_type == oids::AUTH_ENVELOPED_DATA
-    })
 }
 
 #[cfg(test)]

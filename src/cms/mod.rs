@@ -12,10 +12,3 @@ pub mod signed_attributes;
 pub mod signed_data;
 
 pub use error::CmsError;
-
-/// The BER reader and [`crate::asn1::tlv`] at their former path, for the command-line tool.
-#[doc(hidden)]
-pub mod ber {
-    pub use crate::asn1::ber::*;
-    pub use crate::asn1::tlv;
-}

@@ -1,8 +1,8 @@
 //! SignedData (RFC 5652 section 5): reading what peers write (BER), writing DER.
 
 use super::error::CmsError;
+pub use super::signed_attributes::SignedAttributes;
 use super::signed_attributes::parse_signed_attrs;
-pub use super::signed_attributes::{Attribute, SignedAttributes};
 use crate::asn1::ber::{self, Node, child, decode, oid_of, small_int};
 use crate::asn1::{der_set_of, tlv};
 use crate::crypto::DigestAlgorithm;
@@ -69,8 +69,6 @@ impl std::fmt::Display for SignerId {
 /// One SignerInfo.
 #[derive(Debug, Clone)]
 pub struct SignerInfo {
-    /// CMSVersion of the SignerInfo (1 for issuerAndSerialNumber, 3 for subjectKeyIdentifier).
-    pub version: u8,
     /// Which certificate signed.
     pub sid: SignerId,
     /// The digest algorithm.
@@ -252,7 +250,8 @@ pub fn parse_signed_data(input: &[u8]) -> Result<SignedData, CmsError> {
 
 fn parse_signer_info(node: &Node, input: &[u8]) -> Result<SignerInfo, CmsError> {
     let f = node.seq("SignerInfo")?;
-    let version = small_int(
+    // CMSVersion: read so that a malformed one is refused; its value is not needed.
+    small_int(
         child(f, 0, "SignerInfo version")?,
         input,
         "SignerInfo version",
@@ -296,7 +295,6 @@ fn parse_signer_info(node: &Node, input: &[u8]) -> Result<SignerInfo, CmsError> 
     }
     let signature = sig.string_bytes(input)?;
     Ok(SignerInfo {
-        version,
         sid,
         digest_algorithm,
         signed_attrs,

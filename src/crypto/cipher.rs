@@ -137,7 +137,7 @@ impl ContentCipher {
     }
 
     /// Encrypts `data` under `key` with a fresh random IV (CBC, 16 bytes) or nonce (GCM,
-    /// [`GCM_NONCE_LEN`] bytes, no additional data).
+    /// `GCM_NONCE_LEN` bytes, no additional data).
     pub fn encrypt(self, key: &[u8], data: &[u8]) -> Result<Sealed, CipherError> {
         if !self.can_encrypt() {
             return Err(CipherError::ReadOnly);
@@ -170,8 +170,8 @@ impl ContentCipher {
     }
 
     /// Decrypts `buf` in place under `key` and `iv` (the CBC IV or GCM nonce); for GCM `aad`
-    /// is the additional data and `tag` the tag. Any failure is [`CipherError::Failed`] (or
-    /// [`CipherError::Length`] for a key of the wrong length); a GCM buffer whose tag does not
+    /// is the additional data and `tag` the tag. Any failure is `CipherError::Failed` (or
+    /// `CipherError::Length` for a key of the wrong length); a GCM buffer whose tag does not
     /// verify is wiped before the error returns.
     pub fn decrypt(
         self,
@@ -311,7 +311,7 @@ pub fn cbc_encrypt(
 }
 
 /// CBC decryption with PKCS#7 padding of `buf` in place (it is cut to the plaintext). Wrong
-/// padding or a length that is no multiple of the block is [`CipherError::Failed`].
+/// padding or a length that is no multiple of the block is `CipherError::Failed`.
 pub fn cbc_decrypt(
     cipher: CbcCipher,
     key: &[u8],

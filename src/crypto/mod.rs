@@ -40,8 +40,6 @@ pub mod oids {
     pub const SHA512: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.3");
     /// rsaEncryption
     pub const RSA_ENCRYPTION: Oid = Oid::new_unwrap("1.2.840.113549.1.1.1");
-    /// md5WithRSAEncryption
-    pub const MD5_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.4");
     /// sha1WithRSAEncryption
     pub const SHA1_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.5");
     /// id-RSASSA-PSS

@@ -55,7 +55,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub use crate::certificate::{Fingerprint, Roles};
 
-/// The index form of an e-mail address (one definition, in [`crate::mime`]).
+/// The index form of an e-mail address: surrounding whitespace and angle brackets removed, the
+/// domain lower-cased, the local part kept as is. `None` without an `@`.
 pub use crate::mime::normalize_address;
 
 pub(crate) fn to_timestamp(t: SystemTime) -> Timestamp {

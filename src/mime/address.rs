@@ -339,7 +339,7 @@ pub fn split_address(address: &str) -> Option<(&str, &str)> {
     Some((local, domain))
 }
 
-/// The index form of an e-mail address: [`split_address`], the domain lower-cased (the local
+/// The index form of an e-mail address: `split_address`, the domain lower-cased (the local
 /// part is kept as is).
 pub fn normalize_address(address: &str) -> Option<String> {
     let (local, domain) = split_address(address)?;

@@ -1,7 +1,7 @@
 //! The MIME layer: finding S/MIME structures in a message, canonicalizing an entity for
 //! signing, and writing S/MIME messages.
 //!
-//! - [`parse`] walks the MIME tree of a message (or of a bare MIME entity) within [`Limits`] and
+//! - `parse` walks the MIME tree of a message (or of a bare MIME entity) within [`Limits`] and
 //!   reports every S/MIME structure it finds as a [`SmimePart`]: the exact signed bytes of a
 //!   `multipart/signed`, and the decoded CMS bytes of a signature or an
 //!   `application/pkcs7-mime` body. A message without S/MIME structures is not an error.
@@ -42,13 +42,13 @@ mod testutil;
 pub use address::{
     FromFields, from_fields, normalize_address, protected_from_fields, split_address,
 };
-pub use canon::{SplitEntity, find_8bit, split_entity, to_crlf};
+pub use canon::{find_8bit, split_entity, to_crlf};
 pub use parse::parse;
-pub use write::{base64_crlf, new_boundary, write_multipart_signed, write_pkcs7_mime};
+pub use write::{base64_crlf, write_multipart_signed, write_pkcs7_mime};
 
 use std::ops::Range;
 
-/// Bounds on the work [`parse`] does on one input.
+/// Bounds on the work `parse` does on one input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// The largest input accepted, in bytes (default 256 MiB).
@@ -92,7 +92,7 @@ pub enum SmimeKind {
     Pkcs7Mime,
 }
 
-/// One S/MIME structure found by [`parse`].
+/// One S/MIME structure found by `parse`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SmimePart {
     /// What kind of structure this is.
@@ -122,7 +122,7 @@ pub struct SmimePart {
     pub signature_part_type: Option<String>,
 }
 
-/// What [`parse`] found in a message.
+/// What `parse` found in a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParsedMessage {
     /// The mailboxes (bare addr-spec, such as `alice@example.com`) of the top-level `From`

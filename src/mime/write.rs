@@ -87,7 +87,7 @@ fn token(value: &str) -> String {
 /// boundary="..."` field, a blank line, a short preamble, the first part (exactly
 /// `signed_entity`), the second part (`application/pkcs7-signature`, named `smime.p7s`, the
 /// base64 of `signature_der`) and the close delimiter. The boundary is chosen by
-/// [`new_boundary`] so that it occurs in neither the entity nor the headers.
+/// `new_boundary` so that it occurs in neither the entity nor the headers.
 ///
 /// `micalg` is written as a token (for example `sha-256`); characters not allowed in a token
 /// are dropped.

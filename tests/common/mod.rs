@@ -42,7 +42,7 @@ impl Cert {
     /// The certificate with its key.
     #[allow(dead_code)]
     pub fn identity(&self) -> smime::Identity {
-        let key = smime::crypto::keys::SoftwareKey::from_bytes(&self.key_pem).expect("key");
+        let key = smime::keys::SoftwareKey::from_bytes(&self.key_pem).expect("key");
         smime::Identity::new(std::sync::Arc::new(key), self.certificate()).expect("identity")
     }
 }
