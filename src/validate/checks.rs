@@ -37,13 +37,13 @@ impl fmt::Display for ValidityFailure {
         match self {
             ValidityFailure::NotYetValid { not_before } => write!(
                 f,
-                "the certificate is not valid yet (valid from {} seconds after 1970-01-01 UTC)",
-                unix_secs(*not_before)
+                "the certificate is not valid yet (valid from {})",
+                crate::keyring::fmt_time(*not_before)
             ),
             ValidityFailure::Expired { not_after } => write!(
                 f,
-                "the certificate has expired (valid until {} seconds after 1970-01-01 UTC)",
-                unix_secs(*not_after)
+                "the certificate has expired (valid until {})",
+                crate::keyring::fmt_time(*not_after)
             ),
         }
     }
@@ -60,12 +60,6 @@ impl ValidityFailure {
             ValidityFailure::Expired { .. } => SMIME_CERT_EXPIRED,
         }
     }
-}
-
-fn unix_secs(t: SystemTime) -> u64 {
-    t.duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
 }
 
 /// Checks that `time` lies within the certificate's validity period (bounds inclusive).
@@ -272,5 +266,18 @@ mod tests {
         assert!(!address_matches("alice", "alice"));
         assert!(!address_matches("alice@example.com", "alice@"));
         assert!(!address_matches("", ""));
+    }
+
+    #[test]
+    fn validity_failures_say_the_date() {
+        let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_720_027_807);
+        assert_eq!(
+            ValidityFailure::Expired { not_after: t }.to_string(),
+            "the certificate has expired (valid until 2024-07-03 17:30:07 UTC)"
+        );
+        assert_eq!(
+            ValidityFailure::NotYetValid { not_before: t }.to_string(),
+            "the certificate is not valid yet (valid from 2024-07-03 17:30:07 UTC)"
+        );
     }
 }
