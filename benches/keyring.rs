@@ -101,11 +101,14 @@ fn build_fixture(n: usize) -> Fixture {
     let started = Instant::now();
     let now = SystemTime::now();
     let mut ring = Keyring::new();
-    ring.add_trust_anchor(ca.certificate())
-        .expect("CA certificate parses");
+    ring.add_trust_anchor(
+        &smime::Certificate::from_der(ca.certificate()).expect("CA certificate parses"),
+    )
+    .expect("CA certificate parses");
     for c in &certificates {
-        ring.add_contact(c, Source::Manual, now)
-            .expect("contact certificate parses");
+        let c = smime::Certificate::from_der(c).expect("contact certificate parses");
+        ring.add_contact(&c, Source::Manual, now)
+            .expect("contact added");
     }
     let built = started.elapsed();
     eprintln!(

@@ -52,7 +52,7 @@ fn run(p12: &str, password: &str, keyring: &Path, roots: Option<&str>) -> Result
     if let Some(roots) = roots {
         let pem = std::fs::read(roots).map_err(|e| format!("{roots}: {e}"))?;
         for root in smime::Certificate::read_all(&pem).map_err(|e| format!("{roots}: {e}"))? {
-            ring.add_trust_anchor(root.der())
+            ring.add_trust_anchor(&root)
                 .map_err(|e| format!("{roots}: {e}"))?;
         }
     }

@@ -28,10 +28,13 @@ fn key_path(file: &Path) -> PathBuf {
 fn write(file: &Path, n: usize) -> Result<(), String> {
     let ca = common::Ca::new();
     let mut ring = Keyring::new();
-    ring.add_trust_anchor(ca.certificate())
-        .map_err(|e| e.to_string())?;
+    ring.add_trust_anchor(
+        &smime::Certificate::from_der(ca.certificate()).map_err(|e| e.to_string())?,
+    )
+    .map_err(|e| e.to_string())?;
     let now = SystemTime::now();
     for c in ca.issue_many(n, &|_| false) {
+        let c = smime::Certificate::from_der(&c).map_err(|e| e.to_string())?;
         ring.add_contact(&c, Source::Manual, now)
             .map_err(|e| e.to_string())?;
     }

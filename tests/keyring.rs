@@ -196,7 +196,7 @@ fn nss_p12(cert: &Cert) -> Vec<u8> {
 fn ring_with(who: &[&Cert]) -> Keyring {
     let f = fixture();
     let mut ring = Keyring::new();
-    ring.add_trust_anchor(&f.pki.root.der).unwrap();
+    ring.add_trust_anchor(&f.pki.root.certificate()).unwrap();
     for c in who {
         ring.import_pkcs12(&openssl_p12(c, false), PW).unwrap();
     }
@@ -251,7 +251,7 @@ fn pkcs12_from_openssl_and_nss_become_usable_identities() {
     ];
     for (what, p12) in files {
         let mut ring = Keyring::new();
-        ring.add_trust_anchor(&f.pki.root.der).unwrap();
+        ring.add_trust_anchor(&f.pki.root.certificate()).unwrap();
         let imported = ring.import_pkcs12(&p12, PW).unwrap();
         assert_eq!(imported.identities.len(), 1, "{what}");
         assert_eq!(
@@ -387,7 +387,8 @@ fn renewal_keeps_old_mail_readable_and_new_mail_goes_to_the_new_certificate() {
 fn readiness_gives_each_recipient_a_certificate_or_the_reason() {
     let f = fixture();
     let mut ring = ring_with(&[]);
-    ring.add_intermediate(&f.pki.intermediate.der).unwrap();
+    ring.add_intermediate(&f.pki.intermediate.certificate())
+        .unwrap();
     let now = SystemTime::now();
     for c in [
         &f.bob,
@@ -396,7 +397,8 @@ fn readiness_gives_each_recipient_a_certificate_or_the_reason() {
         &f.frank_sign_only,
         &f.erin,
     ] {
-        ring.add_contact(&c.der, Source::Directory, now).unwrap();
+        ring.add_contact(&c.certificate(), Source::Directory, now)
+            .unwrap();
     }
     let addrs = [
         "bob@example.com",
@@ -651,7 +653,7 @@ fn encryption_key_preference_routes_mail_to_the_encryption_certificate() {
 fn lookups_by_address_issuer_serial_and_key_identifier() {
     let f = fixture();
     let mut ring = ring_with(&[&f.alice]);
-    ring.add_contact(&f.bob.der, Source::Manual, SystemTime::now())
+    ring.add_contact(&f.bob.certificate(), Source::Manual, SystemTime::now())
         .unwrap();
     // Address: the domain is compared without regard to case, the local part exactly.
     assert_eq!(ring.find_by_address("bob@EXAMPLE.com").len(), 1);
@@ -731,7 +733,7 @@ impl smime::keyring::KeyResolver for Keystore {
     fn resolve(
         &self,
         reference: &[u8],
-        _certificate: &[u8],
+        _certificate: &smime::Certificate,
     ) -> Option<std::sync::Arc<dyn smime::keys::PrivateKey>> {
         self.0
             .iter()
@@ -770,8 +772,12 @@ fn a_saved_keyring_loads_with_everything_it_learned() {
     // alice's own certificate is an identity here: harvesting leaves it one.
     let h = ring.harvest(&report, SystemTime::now());
     assert!(h.added.is_empty());
-    ring.add_contact(&f.carol_expired.der, Source::Directory, SystemTime::now())
-        .unwrap();
+    ring.add_contact(
+        &f.carol_expired.certificate(),
+        Source::Directory,
+        SystemTime::now(),
+    )
+    .unwrap();
     let bob_mail = openssl_signed(&f.bob, &[]);
     let report = ring
         .verify(

@@ -344,13 +344,14 @@ fn encrypt_and_the_keyring_apply_one_recipient_rule() {
         ),
     ];
     let mut ring = Keyring::new();
-    ring.add_trust_anchor(&pki.root.der).expect("anchor");
-    ring.add_intermediate(&pki.intermediate.der)
+    ring.add_trust_anchor(&pki.root.certificate())
+        .expect("anchor");
+    ring.add_intermediate(&pki.intermediate.certificate())
         .expect("intermediate");
     let mut certs = Vec::new();
     for (name, spec) in &specs {
         let c = pki.leaf(name, spec);
-        ring.add_contact(&c.der, Source::Manual, SystemTime::now())
+        ring.add_contact(&c.certificate(), Source::Manual, SystemTime::now())
             .expect("contact");
         certs.push((format!("{name}@example.com"), c));
     }
@@ -446,10 +447,11 @@ fn a_key_that_cannot_receive_mail_is_named_by_both() {
         "{e}"
     );
     let mut ring = Keyring::new();
-    ring.add_trust_anchor(&pki.root.der).expect("anchor");
-    ring.add_intermediate(&pki.intermediate.der)
+    ring.add_trust_anchor(&pki.root.certificate())
+        .expect("anchor");
+    ring.add_intermediate(&pki.intermediate.certificate())
         .expect("intermediate");
-    ring.add_contact(&der, Source::Manual, SystemTime::now())
+    ring.add_contact(&cert, Source::Manual, SystemTime::now())
         .expect("contact");
     let r = ring.recipient_readiness(&["ed@example.com"], &Policy::default());
     match &r[0].readiness {

@@ -326,7 +326,7 @@ fn keyring_steps(
         Ok(who.key.to_pkcs8_der()?.to_vec())
     };
     let mut alice_ring = Keyring::new();
-    alice_ring.add_trust_anchor(pki.root.cert.der())?;
+    alice_ring.add_trust_anchor(&pki.root.cert)?;
     alice_ring.add_identity(
         &pkcs8(alice)?,
         &alice.cert,
@@ -334,12 +334,12 @@ fn keyring_steps(
         Some("Alice, first certificate".into()),
     )?;
     let mut bob_ring = Keyring::new();
-    bob_ring.add_trust_anchor(pki.root.cert.der())?;
-    bob_ring.add_intermediate(pki.intermediate.cert.der())?;
+    bob_ring.add_trust_anchor(&pki.root.cert)?;
+    bob_ring.add_intermediate(&pki.intermediate.cert)?;
     bob_ring.add_identity(&pkcs8(bob)?, &bob.cert, chain.to_vec(), None)?;
-    bob_ring.add_contact(alice.cert.der(), Source::Manual, now)?;
+    bob_ring.add_contact(&alice.cert, Source::Manual, now)?;
     let dave = pki.user("Dave (expired)", &["dave@example.com"], Window::expired(10))?;
-    bob_ring.add_contact(dave.cert.der(), Source::Manual, now)?;
+    bob_ring.add_contact(&dave.cert, Source::Manual, now)?;
 
     // 13. Bob encrypts to Alice's certificate from his keyring; then Alice renews.
     let to_alice = bob_ring

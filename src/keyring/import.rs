@@ -65,9 +65,9 @@ impl Keyring {
     ) -> Result<(), KeyringError> {
         let info = Certificate::from_der(der)?;
         if info.is_ca() {
-            out.intermediates.push(self.add_intermediate(der)?);
+            out.intermediates.push(self.add_intermediate(&info)?);
         } else {
-            out.contacts.push(self.add_contact(der, source, time)?);
+            out.contacts.push(self.add_contact(&info, source, time)?);
         }
         Ok(())
     }
@@ -103,7 +103,7 @@ impl Keyring {
         out.identities.push(fp);
         for c in &chain {
             if c.is_ca() {
-                out.intermediates.push(self.add_intermediate(c.der())?);
+                out.intermediates.push(self.add_intermediate(c)?);
             }
         }
         Ok(out)
@@ -170,7 +170,7 @@ impl Keyring {
         )?);
         for c in &chain {
             if c.is_ca() {
-                out.intermediates.push(self.add_intermediate(c.der())?);
+                out.intermediates.push(self.add_intermediate(c)?);
             }
         }
         Ok(out)
@@ -304,7 +304,7 @@ impl Keyring {
                 continue;
             }
             any = true;
-            let signer_fp = match self.learn_certificate(cert.der(), time, &mut out) {
+            let signer_fp = match self.learn_certificate(cert, time, &mut out) {
                 Some(fp) => fp,
                 None => {
                     out.ignored.push(format!(
@@ -320,7 +320,7 @@ impl Keyring {
                     .certificates
                     .iter()
                     .find(|c| id.matches(c.x509()))
-                    .and_then(|c| self.learn_certificate(c.der(), time, &mut out))
+                    .and_then(|c| self.learn_certificate(c, time, &mut out))
                     .or_else(|| {
                         self.find_by_id(id)
                             .first()
@@ -357,7 +357,7 @@ impl Keyring {
         }
         if any {
             for c in &report.certificates {
-                if c.is_ca() && self.add_intermediate(c.der()).is_ok() {
+                if c.is_ca() && self.add_intermediate(c).is_ok() {
                     // Collected for chain building; not reported as a contact.
                 }
             }
@@ -368,13 +368,13 @@ impl Keyring {
     /// Adds or refreshes one certificate from signed mail; `None` if it cannot be stored.
     fn learn_certificate(
         &mut self,
-        der: &[u8],
+        cert: &Certificate,
         time: SystemTime,
         out: &mut Harvest,
     ) -> Option<Fingerprint> {
-        let fp = Fingerprint::of(der);
+        let fp = cert.fingerprint();
         let known = self.by_fingerprint.contains_key(&fp);
-        let fp = self.add_contact(der, Source::SignedMail, time).ok()?;
+        let fp = self.add_contact(cert, Source::SignedMail, time).ok()?;
         if known {
             if !out.seen_again.contains(&fp) {
                 out.seen_again.push(fp);

@@ -136,7 +136,7 @@ enum Slot {
 /// file ([`StoredKey::External`]) when a keyring is loaded.
 pub trait KeyResolver {
     /// The key named by `reference` for the certificate `certificate` (DER), if available.
-    fn resolve(&self, reference: &[u8], certificate: &[u8]) -> Option<Arc<dyn PrivateKey>>;
+    fn resolve(&self, reference: &[u8], certificate: &Certificate) -> Option<Arc<dyn PrivateKey>>;
 }
 
 /// Resolves no external key: such identities load without a usable key.
@@ -144,7 +144,11 @@ pub trait KeyResolver {
 pub struct NoExternalKeys;
 
 impl KeyResolver for NoExternalKeys {
-    fn resolve(&self, _reference: &[u8], _certificate: &[u8]) -> Option<Arc<dyn PrivateKey>> {
+    fn resolve(
+        &self,
+        _reference: &[u8],
+        _certificate: &Certificate,
+    ) -> Option<Arc<dyn PrivateKey>> {
         None
     }
 }
@@ -418,11 +422,11 @@ impl Keyring {
     /// certificate that is one of the user's identities is left alone. Returns its fingerprint.
     pub fn add_contact(
         &mut self,
-        certificate: &[u8],
+        certificate: &Certificate,
         source: Source,
         time: SystemTime,
     ) -> Result<Fingerprint, KeyringError> {
-        let fp = Fingerprint::of(certificate);
+        let fp = certificate.fingerprint();
         let now = to_timestamp(time);
         match self.by_fingerprint.get(&fp) {
             Some(Slot::Identity(_)) => return Ok(fp),
@@ -435,9 +439,9 @@ impl Keyring {
             None => {}
         }
         let contact = Contact {
-            certificate: Certificate::from_der(certificate)?,
+            certificate: certificate.clone(),
             record: ContactRecord {
-                certificate: certificate.to_vec(),
+                certificate: certificate.der().to_vec(),
                 source,
                 first_seen: now,
                 last_seen: now,
@@ -647,8 +651,11 @@ impl Keyring {
 
     /// Trusts a certificate (DER) as a root. Any certificate can be an anchor: a CA root, or a
     /// correspondent's self-signed certificate pinned on purpose.
-    pub fn add_trust_anchor(&mut self, certificate: &[u8]) -> Result<Fingerprint, KeyringError> {
-        let info = Certificate::from_der(certificate)?;
+    pub fn add_trust_anchor(
+        &mut self,
+        certificate: &Certificate,
+    ) -> Result<Fingerprint, KeyringError> {
+        let info = certificate.clone();
         let fp = info.fingerprint();
         if !self.anchors.iter().any(|a| a.fingerprint() == fp) {
             self.anchors.push(info);
@@ -658,8 +665,11 @@ impl Keyring {
 
     /// Adds a certificate (DER) to the collection used to build chains. It must be a CA
     /// certificate.
-    pub fn add_intermediate(&mut self, certificate: &[u8]) -> Result<Fingerprint, KeyringError> {
-        let info = Certificate::from_der(certificate)?;
+    pub fn add_intermediate(
+        &mut self,
+        certificate: &Certificate,
+    ) -> Result<Fingerprint, KeyringError> {
+        let info = certificate.clone();
         if !info.is_ca() {
             return Err(KeyringError::Unsuitable {
                 detail: format!("{} is not a CA certificate", info.subject()),
@@ -879,7 +889,7 @@ impl Keyring {
             let certificate = Certificate::from_der(&r.certificate)?;
             let key: Option<Arc<dyn PrivateKey>> = match &r.key {
                 StoredKey::Pkcs8(der) => Some(Arc::new(SoftwareKey::from_pkcs8_der(der)?)),
-                StoredKey::External(reference) => resolver.resolve(reference, &r.certificate),
+                StoredKey::External(reference) => resolver.resolve(reference, &certificate),
             };
             if ring.by_fingerprint.contains_key(&certificate.fingerprint()) {
                 continue;
@@ -913,7 +923,7 @@ impl Keyring {
             }));
         }
         for a in snapshot.trust_anchors {
-            ring.add_trust_anchor(&a)?;
+            ring.add_trust_anchor(&Certificate::from_der(&a)?)?;
         }
         for a in snapshot.intermediates {
             let info = Certificate::from_der(&a)?;
@@ -1043,13 +1053,8 @@ mod tests {
     #[test]
     fn garbage_is_refused_everywhere() {
         let mut ring = Keyring::new();
-        assert!(ring.add_trust_anchor(b"junk").is_err());
-        assert!(ring.add_intermediate(b"junk").is_err());
+        assert!(Certificate::from_der(b"junk").is_err());
         assert!(ring.add_crl(b"junk").is_err());
-        assert!(
-            ring.add_contact(b"junk", Source::Manual, SystemTime::now())
-                .is_err()
-        );
         let cert = Certificate::from_pem(include_bytes!("../testdata/alice-p256.crt.pem")).unwrap();
         assert!(ring.add_identity(b"junk", &cert, vec![], None).is_err());
         assert!(ring.import_pkcs12(b"junk", "pw").is_err());
