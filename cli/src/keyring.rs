@@ -756,7 +756,7 @@ pub fn cmd_trust(a: &TrustArgs) -> Result<u8, Usage> {
         for c in &certs {
             let fp = kf
                 .ring
-                .add_trust_anchor(&c)
+                .add_trust_anchor(c)
                 .map_err(|e| Usage(format!("{file}: {e}")))?;
             let info = c;
             let note = if info.is_ca() {
