@@ -5,22 +5,22 @@
 //! Sign, verify, encrypt and decrypt mail the way real clients write it, with a report that
 //! says *why* a signature is or is not trusted. What a mail app uses is at the crate root:
 //!
-//! - [`sign`] a message (multipart/signed or opaque) with one or more [`Identity`]s: a private
+//! - [`sign`](fn@sign) a message (multipart/signed or opaque) with one or more [`Identity`]s: a private
 //!   key ([`SoftwareKey`] or any [`PrivateKey`], such as a platform keystore) with its
 //!   [`Certificate`] and chain.
-//! - [`verify`] a signed message — MIME, or a bare CMS structure as DER or PEM — or
+//! - [`verify`](fn@verify) a signed message — MIME, or a bare CMS structure as DER or PEM — or
 //!   [`verify_detached`] a `.p7s` with its content: a [`VerifyReport`] with one
 //!   [`SignerReport`] per signer (signature, algorithm, chain, validity, key usage, EKU,
 //!   sender address, revocation) and a [`Verdict`] that is `Trusted` only when every check
 //!   passed.
-//! - [`encrypt`] to many recipients and to the sender (AES-GCM AuthEnvelopedData by default,
+//! - [`encrypt`](fn@encrypt) to many recipients and to the sender (AES-GCM AuthEnvelopedData by default,
 //!   AES-CBC for older peers; RSA PKCS#1 v1.5 or OAEP, ECDH), or [`sign_and_encrypt`].
-//! - [`decrypt`] with every key of the user's history, or [`open`] a nested message (decrypt
+//! - [`decrypt`](fn@decrypt) with every key of the user's history, or [`open`] a nested message (decrypt
 //!   and verify every layer).
 //! - A [`Keyring`] of identities, contacts, trust anchors, intermediates and CRLs, sealed in a
 //!   file; it picks signing identities and encryption certificates and says which recipients
 //!   have none.
-//! - [`inspect`] says what a message, CMS structure, certificate, CRL, PKCS#12 file or key is.
+//! - [`inspect`](fn@inspect) says what a message, CMS structure, certificate, CRL, PKCS#12 file or key is.
 //! - One [`Policy`] decides what is acceptable (algorithms, CBC, validation time, revocation,
 //!   limits), with weakening settings behind [`Policy::danger`].
 //! - Errors are one enum per operation ([`error`]), each variant with a stable numeric code.
