@@ -2,7 +2,8 @@
 
 use crate::Usage;
 use crate::pki::{DemoPki, Window};
-use smime::sign::{SignOptions, Signer, sign};
+use smime::Identity;
+use smime::sign::{SignOptions, sign};
 use smime::verify::{AddressPolicy, Verdict, VerifyOptions, verify};
 
 const MESSAGE: &[u8] = b"From: Alice <alice@example.com>\r\n\
@@ -24,7 +25,7 @@ impl Steps {
         if !ok {
             self.failures += 1;
         }
-        println!("[{}] {what}", if ok { " ok " } else { "FAIL" });
+        crate::outln!("[{}] {what}", if ok { " ok " } else { "FAIL" });
     }
 
     fn expect(&mut self, what: &str, got: &Verdict, want: &dyn Fn(&Verdict) -> bool) {
@@ -33,7 +34,7 @@ impl Steps {
         if !ok {
             self.failures += 1;
         }
-        println!(
+        crate::outln!(
             "[{}] {what}\n      -> {got}",
             if ok { " ok " } else { "FAIL" }
         );
@@ -42,33 +43,30 @@ impl Steps {
 
 /// Runs the demo; exit code 0 when every step behaved as expected, 1 otherwise.
 pub fn run() -> Result<u8, Usage> {
-    println!("smime demo: a throwaway PKI (root -> intermediate -> users), all keys in memory\n");
-    let mut pki = DemoPki::new().map_err(Usage)?;
-    let alice = pki
-        .user("Alice", &["alice@example.com"], Window::days(365))
-        .map_err(Usage)?;
-    let bob = pki
-        .user("Bob", &["bob@example.com"], Window::days(365))
-        .map_err(Usage)?;
-    let old = pki
-        .user(
-            "Alice (expired)",
-            &["alice@example.com"],
-            Window::expired(30),
-        )
-        .map_err(Usage)?;
+    crate::outln!(
+        "smime demo: a throwaway PKI (root -> intermediate -> users), all keys in memory\n"
+    );
+    let progress = crate::out::Progress::start("making the demo PKI");
+    let mut pki = DemoPki::new()?;
+    let alice = pki.user("Alice", &["alice@example.com"], Window::days(365))?;
+    let bob = pki.user("Bob", &["bob@example.com"], Window::days(365))?;
+    let old = pki.user(
+        "Alice (expired)",
+        &["alice@example.com"],
+        Window::expired(30),
+    )?;
     let stranger_root = crate::pki::issue(
         "CN=some other root",
         crate::pki::Role::Ca,
         None,
         Window::days(365),
         9,
-    )
-    .map_err(Usage)?;
+    )?;
+    drop(progress);
 
     let chain = vec![pki.intermediate.cert.clone()];
-    let signer = |who: &crate::pki::Issued| -> Result<Signer, Usage> {
-        Ok(Signer::new(who.key.clone(), who.cert.clone())?.with_chain(chain.clone()))
+    let signer = |who: &crate::pki::Issued| -> Result<Identity, Usage> {
+        Ok(Identity::new(who.key.clone(), who.cert.clone())?.with_chain(chain.clone()))
     };
     let trust = VerifyOptions {
         trust_anchors: vec![pki.root.cert.clone()],
@@ -81,7 +79,7 @@ pub fn run() -> Result<u8, Usage> {
 
     // 1. Detached signature.
     let signed = sign(MESSAGE, &[signer(&alice)?], &SignOptions::default())?;
-    println!(
+    crate::outln!(
         "Alice signs a message (multipart/signed, ECDSA P-256, SHA-256): {} bytes",
         signed.len()
     );
@@ -93,7 +91,7 @@ pub fn run() -> Result<u8, Usage> {
     );
     if !report.content.windows(10).any(|w| w == b"Hello Bob,") {
         steps.failures += 1;
-        println!("[FAIL] the signed content was not returned");
+        crate::outln!("[FAIL] the signed content was not returned");
     }
 
     // 2. Opaque signature.
@@ -198,7 +196,7 @@ pub fn run() -> Result<u8, Usage> {
     );
 
     // 9. Encryption: Alice signs and encrypts to Bob and to herself.
-    use smime::decrypt::{DecryptionKey, Layer, decrypt, decrypt_der, open};
+    use smime::decrypt::{Layer, decrypt, open};
     use smime::encrypt::{EncryptOptions, encrypt_der, sign_and_encrypt};
     let to_bob = sign_and_encrypt(
         MESSAGE,
@@ -211,15 +209,14 @@ pub fn run() -> Result<u8, Usage> {
         },
         false,
     )?;
-    println!(
+    crate::outln!(
         "\nAlice signs and encrypts to Bob and herself (AES-256-GCM, ECDH P-256): {} bytes",
         to_bob.len()
     );
-    let bob_key = |who: &crate::pki::Issued| DecryptionKey {
-        key: who.key.clone(),
-        certificate: who.cert.clone(),
+    let bob_key = |who: &crate::pki::Issued| -> Result<Identity, Usage> {
+        Ok(Identity::new(who.key.clone(), who.cert.clone())?)
     };
-    let opened = open(&to_bob, &[bob_key(&bob)], &trust)?;
+    let opened = open(&to_bob, &[bob_key(&bob)?], &trust)?;
     steps.check(
         "Bob opens it: encrypted (integrity-protected), then a trusted signature",
         matches!(
@@ -237,7 +234,7 @@ pub fn run() -> Result<u8, Usage> {
         "Alice can read her sent copy with her own key",
         decrypt(
             &to_bob,
-            &[bob_key(&alice)],
+            &[bob_key(&alice)?],
             &smime::policy::Policy::default(),
         )
         .is_ok(),
@@ -249,11 +246,9 @@ pub fn run() -> Result<u8, Usage> {
         std::slice::from_ref(&bob.cert),
         &EncryptOptions::default(),
     )?;
-    let bob_renewed = pki
-        .user("Bob", &["bob@example.com"], Window::days(365))
-        .map_err(Usage)?;
-    let history = [bob_key(&bob_renewed), bob_key(&bob)];
-    let d = decrypt_der(&old_mail, &history, &smime::policy::Policy::default())?;
+    let bob_renewed = pki.user("Bob", &["bob@example.com"], Window::days(365))?;
+    let history = [bob_key(&bob_renewed)?, bob_key(&bob)?];
+    let d = decrypt(&old_mail, &history, &smime::policy::Policy::default())?;
     steps.check(
         "after renewal, last year's mail opens with the retired key (key 2 of 2)",
         d.key_index == 1 && d.content == b"sent last year\r\n",
@@ -268,7 +263,7 @@ pub fn run() -> Result<u8, Usage> {
     if let Some(last) = tampered.last_mut() {
         *last ^= 1; // the GCM tag
     }
-    let r = decrypt_der(&tampered, &history, &smime::policy::Policy::default());
+    let r = decrypt(&tampered, &history, &smime::policy::Policy::default());
     steps.check(
         "a tampered ciphertext is refused",
         matches!(r, Err(smime::DecryptError::CannotDecrypt)),
@@ -279,11 +274,11 @@ pub fn run() -> Result<u8, Usage> {
         b"for an older client\r\n",
         std::slice::from_ref(&bob_renewed.cert),
         &EncryptOptions {
-            cipher: smime::cms::enveloped::ContentCipher::Aes256Cbc,
+            cipher: smime::ContentCipher::Aes256Cbc,
             ..EncryptOptions::default()
         },
     )?;
-    let d = decrypt_der(&cbc, &history, &smime::policy::Policy::default())?;
+    let d = decrypt(&cbc, &history, &smime::policy::Policy::default())?;
     steps.check(
         "AES-256-CBC for an older peer opens, flagged as not integrity-protected",
         !d.integrity_protected,
@@ -291,7 +286,7 @@ pub fn run() -> Result<u8, Usage> {
 
     keyring_steps(&mut steps, &mut pki, &alice, &bob_renewed, &chain)?;
 
-    println!(
+    crate::outln!(
         "\n{} of {} steps behaved as expected",
         steps.count - steps.failures,
         steps.count
@@ -313,7 +308,7 @@ fn keyring_steps(
     pki: &mut DemoPki,
     alice: &crate::pki::Issued,
     bob: &crate::pki::Issued,
-    chain: &[Vec<u8>],
+    chain: &[smime::Certificate],
 ) -> Result<(), Usage> {
     use smime::decrypt::Decrypted;
     use smime::encrypt::{EncryptOptions, encrypt};
@@ -323,13 +318,15 @@ fn keyring_steps(
     };
     use std::time::{Duration, SystemTime};
 
-    println!("\nKeyrings: Alice's holds her identity; Bob's holds the root he trusts and contacts");
+    crate::outln!(
+        "\nKeyrings: Alice's holds her identity; Bob's holds the root he trusts and contacts"
+    );
     let now = SystemTime::now();
     let pkcs8 = |who: &crate::pki::Issued| -> Result<Vec<u8>, Usage> {
         Ok(who.key.to_pkcs8_der()?.to_vec())
     };
     let mut alice_ring = Keyring::new();
-    alice_ring.add_trust_anchor(&pki.root.cert)?;
+    alice_ring.add_trust_anchor(pki.root.cert.der())?;
     alice_ring.add_identity(
         &pkcs8(alice)?,
         &alice.cert,
@@ -337,14 +334,12 @@ fn keyring_steps(
         Some("Alice, first certificate".into()),
     )?;
     let mut bob_ring = Keyring::new();
-    bob_ring.add_trust_anchor(&pki.root.cert)?;
-    bob_ring.add_intermediate(&pki.intermediate.cert)?;
+    bob_ring.add_trust_anchor(pki.root.cert.der())?;
+    bob_ring.add_intermediate(pki.intermediate.cert.der())?;
     bob_ring.add_identity(&pkcs8(bob)?, &bob.cert, chain.to_vec(), None)?;
-    bob_ring.add_contact(&alice.cert, Source::Manual, now)?;
-    let dave = pki
-        .user("Dave (expired)", &["dave@example.com"], Window::expired(10))
-        .map_err(Usage)?;
-    bob_ring.add_contact(&dave.cert, Source::Manual, now)?;
+    bob_ring.add_contact(alice.cert.der(), Source::Manual, now)?;
+    let dave = pki.user("Dave (expired)", &["dave@example.com"], Window::expired(10))?;
+    bob_ring.add_contact(dave.cert.der(), Source::Manual, now)?;
 
     // 13. Bob encrypts to Alice's certificate from his keyring; then Alice renews.
     let to_alice = bob_ring
@@ -354,9 +349,7 @@ fn keyring_steps(
         not_before: now - Duration::from_secs(1800),
         not_after: now + Duration::from_secs(365 * 86_400),
     };
-    let alice2 = pki
-        .user("Alice", &["alice@example.com"], renewed_window)
-        .map_err(Usage)?;
+    let alice2 = pki.user("Alice", &["alice@example.com"], renewed_window)?;
     alice_ring.add_identity(
         &pkcs8(&alice2)?,
         &alice2.cert,
@@ -378,7 +371,7 @@ fn keyring_steps(
         &bob_ring.verify_options(AddressPolicy::FromHeader, &smime::policy::Policy::default()),
     )?;
     let harvest = bob_ring.harvest(&report, SystemTime::now());
-    let alice2_fp = smime::keyring::Fingerprint::of(&alice2.cert);
+    let alice2_fp = alice2.cert.fingerprint();
     steps.check(
         "Alice's keyring signs with her newest certificate; Bob's keyring verifies it and learns the certificate and her capabilities",
         report.is_trusted()
@@ -398,7 +391,7 @@ fn keyring_steps(
             ..EncryptOptions::default()
         },
     )?;
-    println!(
+    crate::outln!(
         "Bob's keyring picks {} for Alice's new certificate",
         choice.cipher.name()
     );
@@ -414,7 +407,7 @@ fn keyring_steps(
     let asked = ["alice@example.com", "carol@example.com", "dave@example.com"];
     let readiness = bob_ring.recipient_readiness(&asked, &smime::policy::Policy::default());
     for r in &readiness {
-        println!("      {r}");
+        crate::outln!("      {r}");
     }
     let reason = |i: usize| readiness.get(i).and_then(|r| r.reason());
     steps.check(
@@ -435,7 +428,7 @@ fn keyring_steps(
         _ => Vec::new(),
     };
     if let Err(e) = &refused {
-        println!("      {e}");
+        crate::outln!("      {e}");
     }
     steps.check(
         "encrypting to all three is refused, naming carol@example.com and dave@example.com",
@@ -464,7 +457,7 @@ fn keyring_steps(
             && matches!(wrong, Err(KeyringError::Store(StoreError::WrongKey))),
     );
     if let Err(e) = saved.and(loaded.map(|_| ())) {
-        println!("      {}", smime::error::display_chain(&e));
+        crate::outln!("      {e}");
     }
     Ok(())
 }

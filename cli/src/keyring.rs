@@ -5,13 +5,19 @@
 //! digits, or 32 raw bytes). Every command that changes the keyring saves it atomically at the
 //! end, and only when everything it was asked to do succeeded.
 
-use crate::{Args, Usage, read_file, write_output};
+use crate::cmd::KeyringOpts;
+use crate::cmd::keyring::{
+    CheckArgs, ExportArgs, ImportArgs, ListArgs, NewArgs, RemoveArgs, TrustArgs,
+};
+use crate::{Usage, errln, out, outln, read_file, write_output};
+use clap::ArgMatches;
 use serde_json::{Value, json};
-use smime::cms::enveloped::ContentCipher;
+use smime::Certificate;
+use smime::ContentCipher;
 use smime::keyring::store::{SealingKey, StoreError};
 use smime::keyring::{
-    CertificateInfo, CipherChoice, CipherReason, Found, Harvest, Imported, Keyring, KeyringError,
-    NoExternalKeys, Readiness, RecipientReadiness, Source, StoredKey, Unusable,
+    CipherChoice, CipherReason, Found, Harvest, Imported, Keyring, KeyringError, NoExternalKeys,
+    Readiness, RecipientReadiness, Source, StoredKey, Unusable,
 };
 use smime::keyring::{Fingerprint, parse_capabilities};
 use std::fmt::Write as _;
@@ -19,21 +25,18 @@ use std::io::Write as _;
 use std::path::Path;
 use std::time::SystemTime;
 
-/// The two options that name a keyring.
-pub const FILE_FLAGS: [&str; 2] = ["--keyring", "--keyring-key-file"];
-
-/// The `smime keyring` usage text.
+/// What `smime keyring --help` shows after the list of commands.
 pub const USAGE: &str = "\
-usage:
+Commands at a glance:
   smime keyring new    --keyring FILE --keyring-key-file FILE
   smime keyring import --keyring FILE --keyring-key-file FILE
-                       [--p12 FILE --password PASS [--label TEXT]]...
-                       [--key FILE [--password PASS] --cert FILE [--label TEXT]]...
+                       [--p12 FILE [PASSWORD] [--label TEXT]]...
+                       [--key FILE [PASSWORD] --cert FILE [--label TEXT]]...
                        [--cert FILE]... [--directory FILE]... [--certs-only FILE]... [--crl FILE]...
   smime keyring trust  --keyring FILE --keyring-key-file FILE CERTFILE...
   smime keyring list   --keyring FILE --keyring-key-file FILE [--json]
   smime keyring export --keyring FILE --keyring-key-file FILE
-                       (--identity FP --p12 OUT --password PASS | --certs-only ADDR [-o OUT]
+                       (--identity FP --p12 OUT [PASSWORD] | --certs-only ADDR [-o OUT]
                         | --cert FP [-o OUT])
   smime keyring remove --keyring FILE --keyring-key-file FILE FP...
   smime keyring check  --keyring FILE --keyring-key-file FILE [--revocation off|soft|hard] ADDR...
@@ -57,6 +60,8 @@ remove  removes certificates by fingerprint prefix (at least 8 hexadecimal digit
 check   says for each address whether mail can be encrypted to it, and with which
         certificate, or why not; exit code 1 unless every address is ready.
 
+PASSWORD is --password-file FILE, --password-env VAR or --password PASS (visible to other
+users: for scripts); without one, it is asked for on a terminal.
 FP is a SHA-256 certificate fingerprint or a prefix of at least 8 hexadecimal digits, as
 `smime keyring list` shows them. Changes are saved atomically, and only when every step
 succeeded.";
@@ -75,17 +80,15 @@ impl KeyringFile {
         self.ring
             .save(Path::new(&self.path), &self.key)
             .map_err(|e| match e {
-                KeyringError::Store(StoreError::Io { .. }) => {
-                    Usage(smime::error::display_chain(&e))
-                }
+                KeyringError::Store(StoreError::Io { .. }) => Usage(format!("{e}")),
                 other => Usage(format!("{}: {other}", self.path)),
             })
     }
 }
 
 /// The `--keyring` and `--keyring-key-file` paths: none, or both.
-fn paths(a: &Args) -> Result<Option<(String, String)>, Usage> {
-    match (a.one("--keyring")?, a.one("--keyring-key-file")?) {
+fn paths(a: &KeyringOpts) -> Result<Option<(String, String)>, Usage> {
+    match (a.keyring.as_deref(), a.keyring_key_file.as_deref()) {
         (None, None) => Ok(None),
         (Some(p), Some(k)) => Ok(Some((p.to_string(), k.to_string()))),
         (Some(_), None) => Err(Usage(
@@ -98,7 +101,7 @@ fn paths(a: &Args) -> Result<Option<(String, String)>, Usage> {
 }
 
 /// Both paths, for the `smime keyring` commands.
-fn required_paths(a: &Args) -> Result<(String, String), Usage> {
+fn required_paths(a: &KeyringOpts) -> Result<(String, String), Usage> {
     paths(a)?
         .ok_or_else(|| Usage("this command needs --keyring FILE --keyring-key-file FILE".into()))
 }
@@ -114,7 +117,7 @@ fn load(path: &str, key_path: &str) -> Result<KeyringFile, Usage> {
         KeyringError::Store(StoreError::WrongKey) => Usage(format!(
             "{path}: {e} (wrong key: {key_path} is not the key this keyring was sealed with)"
         )),
-        KeyringError::Store(StoreError::Io { .. }) => Usage(smime::error::display_chain(&e)),
+        KeyringError::Store(StoreError::Io { .. }) => Usage(format!("{e}")),
         other => Usage(format!("{path}: {other}")),
     })?;
     Ok(KeyringFile {
@@ -125,7 +128,7 @@ fn load(path: &str, key_path: &str) -> Result<KeyringFile, Usage> {
 }
 
 /// The keyring named by `--keyring FILE --keyring-key-file FILE`, if any.
-pub fn open(a: &Args) -> Result<Option<KeyringFile>, Usage> {
+pub fn open(a: &KeyringOpts) -> Result<Option<KeyringFile>, Usage> {
     match paths(a)? {
         None => Ok(None),
         Some((path, key_path)) => load(&path, &key_path).map(Some),
@@ -144,32 +147,29 @@ pub fn short(fp: &Fingerprint) -> String {
     fp.to_hex().chars().take(16).collect()
 }
 
-fn addresses(info: &CertificateInfo) -> String {
-    if info.addresses.is_empty() {
+fn addresses(info: &Certificate) -> String {
+    if info.addresses().is_empty() {
         "(no address)".into()
     } else {
-        info.addresses.join(", ")
+        info.addresses().join(", ")
     }
 }
 
 /// What a fingerprint names in the keyring: a kind ("identity", "contact", "trust anchor",
 /// "intermediate") and the certificate.
-fn describe<'a>(
-    ring: &'a Keyring,
-    fp: &Fingerprint,
-) -> Option<(&'static str, &'a CertificateInfo)> {
+fn describe<'a>(ring: &'a Keyring, fp: &Fingerprint) -> Option<(&'static str, &'a Certificate)> {
     match ring.get(fp) {
-        Some(Found::Identity(i)) => Some(("identity", i.info())),
-        Some(Found::Contact(c)) => Some(("contact", c.info())),
+        Some(Found::Identity(i)) => Some(("identity", i.certificate())),
+        Some(Found::Contact(c)) => Some(("contact", c.certificate())),
         _ => ring
             .trust_anchors()
             .iter()
-            .find(|a| a.fingerprint == *fp)
+            .find(|a| a.fingerprint() == *fp)
             .map(|a| ("trust anchor", a))
             .or_else(|| {
                 ring.intermediates()
                     .iter()
-                    .find(|a| a.fingerprint == *fp)
+                    .find(|a| a.fingerprint() == *fp)
                     .map(|a| ("intermediate", a))
             }),
     }
@@ -290,11 +290,11 @@ pub fn cipher_choice_text(choice: &CipherChoice) -> String {
 fn print_imported(ring: &Keyring, imported: &Imported, from: &str) {
     for fp in &imported.identities {
         if let Some(id) = ring.identity(fp) {
-            println!(
+            outln!(
                 "identity     {fp}  {}  {}  {}{}  (from {from})",
-                id.info().roles,
-                addresses(id.info()),
-                id.info().subject(),
+                id.certificate().roles(),
+                addresses(id.certificate()),
+                id.certificate().subject(),
                 id.label()
                     .map(|l| format!("  label \"{l}\""))
                     .unwrap_or_default(),
@@ -303,9 +303,9 @@ fn print_imported(ring: &Keyring, imported: &Imported, from: &str) {
     }
     for fp in &imported.contacts {
         if let Some((kind, info)) = describe(ring, fp) {
-            println!(
+            outln!(
                 "{kind:<12} {fp}  {}  {}  {}  (from {from})",
-                info.roles,
+                info.roles(),
                 addresses(info),
                 info.subject()
             );
@@ -313,11 +313,11 @@ fn print_imported(ring: &Keyring, imported: &Imported, from: &str) {
     }
     for fp in &imported.intermediates {
         if let Some((_, info)) = describe(ring, fp) {
-            println!("intermediate {fp}  {}  (from {from})", info.subject());
+            outln!("intermediate {fp}  {}  (from {from})", info.subject());
         }
     }
     if imported.crls > 0 {
-        println!("CRLs         {}  (from {from})", imported.crls);
+        outln!("CRLs         {}  (from {from})", imported.crls);
     }
 }
 
@@ -385,32 +385,9 @@ pub fn harvest_lines(ring: &Keyring, h: &Harvest) -> Vec<String> {
 
 // ---- smime keyring ... ----------------------------------------------------------------------
 
-/// `smime keyring SUBCOMMAND ...`.
-pub fn run(argv: &[String]) -> Result<u8, Usage> {
-    let rest = argv.get(1..).unwrap_or_default();
-    match argv.first().map(String::as_str) {
-        Some("new") => cmd_new(rest),
-        Some("import") => cmd_import(rest),
-        Some("trust") => cmd_trust(rest),
-        Some("list") => cmd_list(rest),
-        Some("export") => cmd_export(rest),
-        Some("remove") => cmd_remove(rest),
-        Some("check") => cmd_check(rest),
-        Some("-h" | "--help" | "help") => {
-            println!("{USAGE}");
-            Ok(0)
-        }
-        Some(other) => Err(Usage(format!("unknown keyring command '{other}'\n{USAGE}"))),
-        None => Err(Usage(format!("keyring needs a command\n{USAGE}"))),
-    }
-}
-
-fn cmd_new(argv: &[String]) -> Result<u8, Usage> {
-    let a = Args::parse(argv, &FILE_FLAGS, &[])?;
-    if !a.positional.is_empty() {
-        return Err(Usage("keyring new takes no file arguments".into()));
-    }
-    let (path, key_path) = required_paths(&a)?;
+/// `smime keyring new`.
+pub fn cmd_new(a: &NewArgs) -> Result<u8, Usage> {
+    let (path, key_path) = required_paths(&a.keyring)?;
     // Claim the name first, so that an existing keyring is never replaced.
     match std::fs::OpenOptions::new()
         .write(true)
@@ -440,13 +417,13 @@ fn cmd_new(argv: &[String]) -> Result<u8, Usage> {
     })();
     match result {
         Ok(created) => {
-            println!("created an empty keyring: {path}");
+            outln!("created an empty keyring: {path}");
             if created {
-                println!(
+                outln!(
                     "generated a new sealing key: {key_path} (keep it safe: without it the keyring cannot be opened)"
                 );
             } else {
-                println!("sealed with the existing key in {key_path}");
+                outln!("sealed with the existing key in {key_path}");
             }
             Ok(0)
         }
@@ -474,22 +451,6 @@ fn write_private(path: &str, data: &[u8]) -> Result<(), Usage> {
         .map_err(|e| Usage(format!("cannot write {path}: {e}")))
 }
 
-/// Writes a file readable by its owner only (on unix), replacing an existing one.
-fn write_private_replace(path: &str, data: &[u8]) -> Result<(), Usage> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options
-        .open(path)
-        .map_err(|e| Usage(format!("cannot create {path}: {e}")))?;
-    file.write_all(data)
-        .map_err(|e| Usage(format!("cannot write {path}: {e}")))
-}
-
 /// One thing to import, in command-line order.
 enum Item {
     P12 {
@@ -513,11 +474,37 @@ enum Item {
     Taken,
 }
 
-fn import_items(a: &Args) -> Result<Vec<Item>, Usage> {
+/// The import options of `m` in command-line order, as (flag, value) pairs; every password
+/// option is read and given as `--password`.
+fn import_pairs(m: &ArgMatches) -> Result<Vec<(String, String)>, Usage> {
+    let mut pairs: Vec<(usize, String, String)> = Vec::new();
+    for (id, flag) in [
+        ("p12", "--p12"),
+        ("key", "--key"),
+        ("label", "--label"),
+        ("cert", "--cert"),
+        ("directory", "--directory"),
+        ("certs_only", "--certs-only"),
+        ("crl", "--crl"),
+    ] {
+        if let (Some(idx), Some(vals)) = (m.indices_of(id), m.get_many::<String>(id)) {
+            for (i, v) in idx.zip(vals) {
+                pairs.push((i, flag.to_string(), v.clone()));
+            }
+        }
+    }
+    for (i, given) in crate::secret::given(m) {
+        pairs.push((i, "--password".into(), given.read()?.to_string()));
+    }
+    pairs.sort_by_key(|(i, _, _)| *i);
+    Ok(pairs.into_iter().map(|(_, f, v)| (f, v)).collect())
+}
+
+fn import_items(pairs: &[(String, String)]) -> Result<Vec<Item>, Usage> {
     let mut items: Vec<Item> = Vec::new();
     // The identity item that --password, --label and a following --cert belong to.
     let mut current: Option<usize> = None;
-    for (flag, value) in &a.pairs {
+    for (flag, value) in pairs {
         let value = value.clone();
         match flag.as_str() {
             "--p12" => {
@@ -604,8 +591,13 @@ fn import_items(a: &Args) -> Result<Vec<Item>, Usage> {
     }
     for item in &items {
         match item {
-            Item::P12 { file, password, .. } if password.is_none() => {
-                return Err(Usage(format!("--p12 {file} needs its --password")));
+            Item::P12 { file, password, .. }
+                if password.is_none() && !crate::secret::can_prompt() =>
+            {
+                return Err(Usage(format!(
+                    "--p12 {file} needs its password (--password-file FILE, --password-env VAR \
+                     or --password PASS after it)"
+                )));
             }
             Item::Key { file, cert, .. } if cert.is_none() => {
                 return Err(Usage(format!(
@@ -618,30 +610,11 @@ fn import_items(a: &Args) -> Result<Vec<Item>, Usage> {
     Ok(items)
 }
 
-fn cmd_import(argv: &[String]) -> Result<u8, Usage> {
-    let a = Args::parse_many(
-        argv,
-        &[
-            "--keyring",
-            "--keyring-key-file",
-            "--p12",
-            "--password",
-            "--label",
-            "--key",
-            "--cert",
-            "--directory",
-            "--certs-only",
-            "--crl",
-        ],
-        &[],
-    )?;
-    if let Some(p) = a.positional.first() {
-        return Err(Usage(format!(
-            "unexpected argument '{p}': say what it is (--p12, --cert, --key, --directory, --certs-only, --crl)"
-        )));
-    }
-    let (path, key_path) = required_paths(&a)?;
-    let items = import_items(&a)?;
+/// `smime keyring import`.
+pub fn cmd_import(a: &ImportArgs, m: &ArgMatches) -> Result<u8, Usage> {
+    let (path, key_path) = required_paths(&a.keyring)?;
+    let items = import_items(&import_pairs(m)?)?;
+    let limits = crate::secret::pkcs12_limits(a.pkcs12.max_iterations);
     if items.iter().all(|i| matches!(i, Item::Taken)) {
         return Err(Usage(
             "nothing to import: give --p12, --key/--cert, --cert, --directory, --certs-only or --crl"
@@ -660,10 +633,16 @@ fn cmd_import(argv: &[String]) -> Result<u8, Usage> {
                 label,
             } => {
                 let bytes = read_file(file)?;
-                let mut imp = kf
-                    .ring
-                    .import_pkcs12(&bytes, password.as_deref().unwrap_or_default())
-                    .map_err(|e| Usage(format!("{file}: {}", smime::error::display_chain(&e))))?;
+                let password = match password {
+                    Some(p) => zeroize::Zeroizing::new(p.clone()),
+                    None => crate::secret::prompt(file)?,
+                };
+                let mut imp = {
+                    let _progress = crate::out::Progress::start(&format!("importing {file}"));
+                    kf.ring
+                        .import_pkcs12_with_limits(&bytes, &password, &limits)
+                        .map_err(|e| Usage(format!("{file}: {e}")))?
+                };
                 if let Some(label) = label {
                     relabel(&mut kf.ring, &mut imp, label)?;
                 }
@@ -717,13 +696,13 @@ fn cmd_import(argv: &[String]) -> Result<u8, Usage> {
                         .add_crl(crl)
                         .map_err(|e| Usage(format!("{file}: {e}")))?;
                     match crl_summary(crl) {
-                        Some((issuer, this, next, n)) => println!(
+                        Some((issuer, this, next, n)) => outln!(
                             "CRL          {issuer}  this update {}{}  {n} revoked  (from {file})",
                             time_str(this),
                             next.map(|t| format!(", next update {}", time_str(t)))
                                 .unwrap_or_default()
                         ),
-                        None => println!("CRL          (from {file})"),
+                        None => outln!("CRL          (from {file})"),
                     }
                 }
                 total += crls.len();
@@ -734,7 +713,7 @@ fn cmd_import(argv: &[String]) -> Result<u8, Usage> {
         print_imported(&kf.ring, &imported, from);
     }
     kf.save()?;
-    println!(
+    outln!(
         "imported {total} item{} into {path}",
         if total == 1 { "" } else { "s" }
     );
@@ -748,10 +727,10 @@ fn relabel(ring: &mut Keyring, imported: &mut Imported, label: &str) -> Result<(
         let Some(id) = ring.identity(fp) else {
             continue;
         };
-        let StoredKey::Pkcs8(key) = id.stored_key().clone() else {
+        let Some(StoredKey::Pkcs8(key)) = id.stored_key().cloned() else {
             continue;
         };
-        let cert = id.certificate().to_vec();
+        let cert = id.certificate().clone();
         let chain = id.chain().to_vec();
         ring.add_identity(&key, &cert, chain, Some(label.to_string()))
             .map_err(|e| Usage(e.to_string()))?;
@@ -759,17 +738,17 @@ fn relabel(ring: &mut Keyring, imported: &mut Imported, label: &str) -> Result<(
     Ok(())
 }
 
-fn cmd_trust(argv: &[String]) -> Result<u8, Usage> {
-    let a = Args::parse_many(argv, &FILE_FLAGS, &[])?;
-    let (path, key_path) = required_paths(&a)?;
-    if a.positional.is_empty() {
+/// `smime keyring trust`.
+pub fn cmd_trust(a: &TrustArgs) -> Result<u8, Usage> {
+    let (path, key_path) = required_paths(&a.keyring)?;
+    if a.files.is_empty() {
         return Err(Usage(
             "keyring trust needs at least one certificate file".into(),
         ));
     }
     let mut kf = load(&path, &key_path)?;
     let mut n = 0;
-    for file in &a.positional {
+    for file in &a.files {
         let certs = crate::certs_from(file)?;
         if certs.is_empty() {
             return Err(Usage(format!("{file}: no certificate in the file")));
@@ -777,20 +756,20 @@ fn cmd_trust(argv: &[String]) -> Result<u8, Usage> {
         for c in &certs {
             let fp = kf
                 .ring
-                .add_trust_anchor(c)
+                .add_trust_anchor(c.der())
                 .map_err(|e| Usage(format!("{file}: {e}")))?;
-            let info = CertificateInfo::parse(c).map_err(|e| Usage(format!("{file}: {e}")))?;
-            let note = if info.is_ca {
+            let info = c;
+            let note = if info.is_ca() {
                 ""
             } else {
                 "  (not a CA certificate: trusted for itself only)"
             };
-            println!("trust anchor {fp}  {}{note}", info.subject());
+            outln!("trust anchor {fp}  {}{note}", info.subject());
             n += 1;
         }
     }
     kf.save()?;
-    println!(
+    outln!(
         "{n} trust anchor{} in {path}",
         if n == 1 { "" } else { "s" }
     );
@@ -811,43 +790,43 @@ fn revocation_urls(ring: &Keyring, fp: &Fingerprint) -> (Vec<String>, Vec<String
     }
 }
 
-fn cert_json(ring: &Keyring, info: &CertificateInfo) -> Value {
-    let (crl_dp, ocsp) = revocation_urls(ring, &info.fingerprint);
+fn cert_json(ring: &Keyring, info: &Certificate) -> Value {
+    let (crl_dp, ocsp) = revocation_urls(ring, &info.fingerprint());
     json!({
-        "fingerprint": info.fingerprint.to_hex(),
+        "fingerprint": info.fingerprint().to_hex(),
         "subject": info.subject(),
         "issuer": info.issuer(),
-        "serial": info.serial,
-        "addresses": info.addresses,
-        "roles": info.roles.to_string(),
-        "not_before": time_str(info.not_before),
-        "not_after": time_str(info.not_after),
+        "serial": info.serial(),
+        "addresses": info.addresses(),
+        "roles": info.roles().to_string(),
+        "not_before": time_str(info.not_before()),
+        "not_after": time_str(info.not_after()),
         "valid_now": info.valid_at(SystemTime::now()),
         "crl_distribution_points": crl_dp,
         "ocsp": ocsp,
     })
 }
 
-fn cert_lines(out: &mut String, ring: &Keyring, info: &CertificateInfo, now: SystemTime) {
+fn cert_lines(out: &mut String, ring: &Keyring, info: &Certificate, now: SystemTime) {
     let _ = writeln!(out, "    subject:   {}", info.subject());
     let _ = writeln!(out, "    issuer:    {}", info.issuer());
-    if !info.addresses.is_empty() {
-        let _ = writeln!(out, "    addresses: {}", info.addresses.join(", "));
+    if !info.addresses().is_empty() {
+        let _ = writeln!(out, "    addresses: {}", info.addresses().join(", "));
     }
     let _ = writeln!(
         out,
         "    valid:     {} .. {}{}",
-        time_str(info.not_before),
-        time_str(info.not_after),
+        time_str(info.not_before()),
+        time_str(info.not_after()),
         if info.valid_at(now) {
             ""
-        } else if now > info.not_after {
+        } else if now > info.not_after() {
             "  (EXPIRED)"
         } else {
             "  (NOT YET VALID)"
         }
     );
-    let (crl_dp, ocsp) = revocation_urls(ring, &info.fingerprint);
+    let (crl_dp, ocsp) = revocation_urls(ring, &info.fingerprint());
     if !crl_dp.is_empty() {
         let _ = writeln!(out, "    CRL DP:    {}", crl_dp.join(", "));
     }
@@ -856,12 +835,9 @@ fn cert_lines(out: &mut String, ring: &Keyring, info: &CertificateInfo, now: Sys
     }
 }
 
-fn cmd_list(argv: &[String]) -> Result<u8, Usage> {
-    let a = Args::parse(argv, &FILE_FLAGS, &["--json"])?;
-    if !a.positional.is_empty() {
-        return Err(Usage("keyring list takes no file arguments".into()));
-    }
-    let (path, key_path) = required_paths(&a)?;
+/// `smime keyring list`.
+pub fn cmd_list(a: &ListArgs) -> Result<u8, Usage> {
+    let (path, key_path) = required_paths(&a.keyring)?;
     let kf = load(&path, &key_path)?;
     let ring = &kf.ring;
     let now = SystemTime::now();
@@ -878,26 +854,27 @@ fn cmd_list(argv: &[String]) -> Result<u8, Usage> {
             None => json!({"issuer": null}),
         })
         .collect();
-    if a.has("--json") {
+    if a.json {
         let identities: Vec<Value> = ring
             .identities()
             .map(|i| {
-                let mut v = cert_json(ring, i.info());
+                let mut v = cert_json(ring, i.certificate());
                 v["label"] = json!(i.label());
                 v["key_available"] = json!(i.key().is_some());
                 v["key_storage"] = json!(match i.stored_key() {
-                    StoredKey::Pkcs8(_) => "software",
-                    StoredKey::External(_) => "external",
+                    Some(StoredKey::Pkcs8(_)) => "software",
+                    Some(StoredKey::External(_)) => "external",
+                    None => "none",
                 });
                 v["chain_length"] = json!(i.chain().len());
-                v["added"] = json!(time_str(i.added()));
+                v["added"] = json!(i.added().map(time_str));
                 v
             })
             .collect();
         let contacts: Vec<Value> = ring
             .contacts()
             .map(|c| {
-                let mut v = cert_json(ring, c.info());
+                let mut v = cert_json(ring, c.certificate());
                 v["source"] = json!(c.source().name());
                 v["first_seen"] = json!(time_str(c.first_seen()));
                 v["last_seen"] = json!(time_str(c.last_seen()));
@@ -917,13 +894,14 @@ fn cmd_list(argv: &[String]) -> Result<u8, Usage> {
             .map(|i| cert_json(ring, i))
             .collect();
         let v = json!({
+            "schema": crate::JSON_SCHEMA,
             "identities": identities,
             "contacts": contacts,
             "trust_anchors": anchors,
             "intermediates": intermediates,
             "crls": crls,
         });
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&v).unwrap_or_else(|_| v.to_string())
         );
@@ -934,12 +912,12 @@ fn cmd_list(argv: &[String]) -> Result<u8, Usage> {
     let ids: Vec<_> = ring.identities().collect();
     let _ = writeln!(out, "identities: {}", ids.len());
     for i in ids {
-        let info = i.info();
+        let info = i.certificate();
         let _ = writeln!(
             out,
             "  {}  {}{}",
-            info.fingerprint,
-            info.roles,
+            info.fingerprint(),
+            info.roles(),
             i.label().map(|l| format!("  \"{l}\"")).unwrap_or_default()
         );
         cert_lines(&mut out, ring, info, now);
@@ -947,8 +925,9 @@ fn cmd_list(argv: &[String]) -> Result<u8, Usage> {
             out,
             "    key:       {}, {}",
             match i.stored_key() {
-                StoredKey::Pkcs8(_) => "software (sealed in the keyring)",
-                StoredKey::External(_) => "external",
+                Some(StoredKey::Pkcs8(_)) => "software (sealed in the keyring)",
+                Some(StoredKey::External(_)) => "external",
+                None => "outside the keyring",
             },
             if i.key().is_some() {
                 "available"
@@ -961,8 +940,8 @@ fn cmd_list(argv: &[String]) -> Result<u8, Usage> {
     let contacts: Vec<_> = ring.contacts().collect();
     let _ = writeln!(out, "contacts: {}", contacts.len());
     for c in contacts {
-        let info = c.info();
-        let _ = writeln!(out, "  {}  {}", info.fingerprint, info.roles);
+        let info = c.certificate();
+        let _ = writeln!(out, "  {}  {}", info.fingerprint(), info.roles());
         cert_lines(&mut out, ring, info, now);
         let _ = writeln!(
             out,
@@ -998,12 +977,12 @@ fn cmd_list(argv: &[String]) -> Result<u8, Usage> {
     }
     let _ = writeln!(out, "trust anchors: {}", ring.trust_anchors().len());
     for info in ring.trust_anchors() {
-        let _ = writeln!(out, "  {}", info.fingerprint);
+        let _ = writeln!(out, "  {}", info.fingerprint());
         cert_lines(&mut out, ring, info, now);
     }
     let _ = writeln!(out, "intermediates: {}", ring.intermediates().len());
     for info in ring.intermediates() {
-        let _ = writeln!(out, "  {}", info.fingerprint);
+        let _ = writeln!(out, "  {}", info.fingerprint());
         cert_lines(&mut out, ring, info, now);
     }
     let _ = writeln!(out, "CRLs: {}", ring.crls().len());
@@ -1022,13 +1001,13 @@ fn cmd_list(argv: &[String]) -> Result<u8, Usage> {
             }
         }
     }
-    print!("{out}");
+    out!("{out}");
     Ok(0)
 }
 
 /// The one certificate a fingerprint prefix names; a usage error listing the candidates when
 /// it names several.
-fn resolve(ring: &Keyring, prefix: &str) -> Result<Fingerprint, Usage> {
+pub fn resolve(ring: &Keyring, prefix: &str) -> Result<Fingerprint, Usage> {
     let p: String = prefix
         .trim()
         .chars()
@@ -1072,29 +1051,13 @@ fn pem(label: &str, der: &[u8]) -> String {
     out
 }
 
-fn cmd_export(argv: &[String]) -> Result<u8, Usage> {
-    let a = Args::parse(
-        argv,
-        &[
-            "--keyring",
-            "--keyring-key-file",
-            "--identity",
-            "--p12",
-            "--password",
-            "--certs-only",
-            "--cert",
-            "-o",
-        ],
-        &[],
-    )?;
-    if !a.positional.is_empty() {
-        return Err(Usage("keyring export takes no file arguments".into()));
-    }
-    let (path, key_path) = required_paths(&a)?;
+/// `smime keyring export`.
+pub fn cmd_export(a: &ExportArgs, m: &ArgMatches) -> Result<u8, Usage> {
+    let (path, key_path) = required_paths(&a.keyring)?;
     let what = [
-        a.one("--identity")?.is_some(),
-        a.one("--certs-only")?.is_some(),
-        a.one("--cert")?.is_some(),
+        a.identity.is_some(),
+        a.certs_only.is_some(),
+        a.cert.is_some(),
     ];
     if what.iter().filter(|x| **x).count() != 1 {
         return Err(Usage(
@@ -1102,14 +1065,27 @@ fn cmd_export(argv: &[String]) -> Result<u8, Usage> {
                 .into(),
         ));
     }
+    let passwords = crate::secret::given(m);
     let kf = load(&path, &key_path)?;
-    if let Some(prefix) = a.one("--identity")? {
-        let (Some(out), Some(password)) = (a.one("--p12")?, a.one("--password")?) else {
+    if let Some(prefix) = &a.identity {
+        let Some(out) = &a.p12 else {
             return Err(Usage(
-                "--identity FP needs --p12 OUT and --password PASS".into(),
+                "--identity FP needs --p12 OUT and a password for it".into(),
             ));
         };
-        if a.one("-o")?.is_some() {
+        let password = match passwords.as_slice() {
+            [(_, one)] => one.read()?,
+            [] if crate::secret::can_prompt() => crate::secret::prompt(out)?,
+            [] => {
+                return Err(Usage(
+                    "--identity FP needs a password for the PKCS#12 file: --password-file \
+                     FILE, --password-env VAR or --password PASS"
+                        .into(),
+                ));
+            }
+            _ => return Err(Usage("--identity takes one password".into())),
+        };
+        if a.output.is_some() {
             return Err(Usage("--identity writes to --p12 OUT, not -o".into()));
         }
         let fp = resolve(&kf.ring, prefix)?;
@@ -1120,37 +1096,40 @@ fn cmd_export(argv: &[String]) -> Result<u8, Usage> {
         }
         let p12 = kf
             .ring
-            .export_pkcs12(&fp, password)
-            .map_err(|e| Usage(format!("{fp}: {}", smime::error::display_chain(&e))))?;
-        write_private_replace(out, &p12)?;
-        eprintln!("exported identity {fp} to {out} (PKCS#12, AES-256-CBC, HMAC-SHA-256)");
+            .export_pkcs12(&fp, &password)
+            .map_err(|e| Usage(format!("{fp}: {e}")))?;
+        crate::out::write_file_atomic(out, &p12)?;
+        errln!("exported identity {fp} to {out} (PKCS#12, AES-256-CBC, HMAC-SHA-256)");
         return Ok(0);
     }
-    if a.one("--p12")?.is_some() || a.one("--password")?.is_some() {
+    if a.p12.is_some() || !passwords.is_empty() {
         return Err(Usage("--p12 and --password go with --identity".into()));
     }
-    if let Some(address) = a.one("--certs-only")? {
+    if let Some(address) = &a.certs_only {
         let msg = kf
             .ring
             .export_certs_only_message(address, SystemTime::now())
             .map_err(|e| Usage(e.to_string()))?;
-        write_output(a.one("-o")?, &msg)?;
+        write_output(a.output.as_deref(), &msg)?;
         return Ok(0);
     }
-    if let Some(prefix) = a.one("--cert")? {
+    if let Some(prefix) = &a.cert {
         let fp = resolve(&kf.ring, prefix)?;
         let (_, info) =
             describe(&kf.ring, &fp).ok_or_else(|| Usage(format!("not in the keyring: {fp}")))?;
-        write_output(a.one("-o")?, pem("CERTIFICATE", &info.der).as_bytes())?;
+        write_output(
+            a.output.as_deref(),
+            pem("CERTIFICATE", info.der()).as_bytes(),
+        )?;
         return Ok(0);
     }
     Ok(0)
 }
 
-fn cmd_remove(argv: &[String]) -> Result<u8, Usage> {
-    let a = Args::parse_many(argv, &FILE_FLAGS, &[])?;
-    let (path, key_path) = required_paths(&a)?;
-    if a.positional.is_empty() {
+/// `smime keyring remove`.
+pub fn cmd_remove(a: &RemoveArgs) -> Result<u8, Usage> {
+    let (path, key_path) = required_paths(&a.keyring)?;
+    if a.fingerprints.is_empty() {
         return Err(Usage(
             "keyring remove needs at least one fingerprint".into(),
         ));
@@ -1158,7 +1137,7 @@ fn cmd_remove(argv: &[String]) -> Result<u8, Usage> {
     let mut kf = load(&path, &key_path)?;
     // Resolve every prefix before removing anything.
     let mut targets = Vec::new();
-    for prefix in &a.positional {
+    for prefix in &a.fingerprints {
         let fp = resolve(&kf.ring, prefix)?;
         if !targets.contains(&fp) {
             targets.push(fp);
@@ -1168,9 +1147,9 @@ fn cmd_remove(argv: &[String]) -> Result<u8, Usage> {
         let desc = describe(&kf.ring, fp).map(|(k, i)| (k, i.subject().to_string()));
         if kf.ring.remove(fp) {
             let (kind, subject) = desc.unwrap_or(("certificate", String::new()));
-            println!("removed {kind} {fp}  {subject}");
+            outln!("removed {kind} {fp}  {subject}");
             if kind == "identity" {
-                println!(
+                outln!(
                     "  its private key is gone: mail encrypted to this certificate no longer opens with this keyring"
                 );
             }
@@ -1180,19 +1159,15 @@ fn cmd_remove(argv: &[String]) -> Result<u8, Usage> {
     Ok(0)
 }
 
-fn cmd_check(argv: &[String]) -> Result<u8, Usage> {
-    let a = Args::parse_many(
-        argv,
-        &["--keyring", "--keyring-key-file", "--revocation"],
-        &[],
-    )?;
-    let policy = crate::policy_from(&a)?;
-    let (path, key_path) = required_paths(&a)?;
-    if a.positional.is_empty() {
+/// `smime keyring check`.
+pub fn cmd_check(a: &CheckArgs) -> Result<u8, Usage> {
+    let policy = crate::policy_from(a.revocation, false);
+    let (path, key_path) = required_paths(&a.keyring)?;
+    if a.addresses.is_empty() {
         return Err(Usage("keyring check needs at least one address".into()));
     }
     let kf = load(&path, &key_path)?;
-    let addrs: Vec<&str> = a.positional.iter().map(String::as_str).collect();
+    let addrs: Vec<&str> = a.addresses.iter().map(String::as_str).collect();
     let mut all_ready = true;
     for r in kf.ring.recipient_readiness(&addrs, &policy) {
         match &r.readiness {
@@ -1204,7 +1179,7 @@ fn cmd_check(argv: &[String]) -> Result<u8, Usage> {
                 let subject = describe(&kf.ring, fingerprint)
                     .map(|(_, i)| i.subject().to_string())
                     .unwrap_or_default();
-                println!(
+                outln!(
                     "{}: ready: certificate {} {subject}; revocation: {revocation}",
                     r.address,
                     short(fingerprint)
@@ -1212,7 +1187,7 @@ fn cmd_check(argv: &[String]) -> Result<u8, Usage> {
             }
             _ => {
                 all_ready = false;
-                println!("{}: {}", r.address, readiness_reason(&r));
+                outln!("{}: {}", r.address, readiness_reason(&r));
             }
         }
     }

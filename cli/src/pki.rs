@@ -3,8 +3,7 @@
 
 use der::Encode;
 use pkcs8::EncodePrivateKey;
-use smime::cms::ber::tlv;
-use smime::crypto::DigestAlgorithm;
+use smime::DigestAlgorithm;
 use smime::crypto::keys::{PrivateKey, SignatureScheme, SoftwareKey};
 use std::str::FromStr;
 use std::sync::Arc;
@@ -13,8 +12,8 @@ use x509_cert::name::Name;
 
 /// A key pair and its certificate.
 pub struct Issued {
-    /// The certificate, DER.
-    pub cert: Vec<u8>,
+    /// The certificate.
+    pub cert: smime::Certificate,
     /// The private key.
     pub key: Arc<SoftwareKey>,
     /// The subject name.
@@ -55,21 +54,43 @@ impl Window {
     }
 }
 
+/// A DER TLV: tag, definite length, content.
+fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+    let len = content.len();
+    let mut out = vec![tag];
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes: Vec<u8> = len
+            .to_be_bytes()
+            .into_iter()
+            .skip_while(|b| *b == 0)
+            .collect();
+        out.push(0x80 | bytes.len() as u8);
+        out.extend_from_slice(&bytes);
+    }
+    out.extend_from_slice(content);
+    out
+}
+
 fn rng() -> rand_core::UnwrapErr<getrandom::SysRng> {
     rand_core::UnwrapErr(getrandom::SysRng)
 }
 
 /// A fresh P-256 key.
-pub fn new_p256_key() -> Result<(Arc<SoftwareKey>, Vec<u8>), String> {
+pub fn new_p256_key() -> Result<(Arc<SoftwareKey>, Vec<u8>), crate::Usage> {
     let secret = <p256::SecretKey as crypto_common::Generate>::generate_from_rng(&mut rng());
-    let pkcs8 = secret.to_pkcs8_der().map_err(|e| e.to_string())?;
-    let key = SoftwareKey::from_pkcs8_der(pkcs8.as_bytes()).map_err(|e| e.to_string())?;
+    let pkcs8 = secret
+        .to_pkcs8_der()
+        .map_err(|e| crate::Usage(e.to_string()))?;
+    let key =
+        SoftwareKey::from_pkcs8_der(pkcs8.as_bytes()).map_err(|e| crate::Usage(e.to_string()))?;
     Ok((Arc::new(key), pkcs8.as_bytes().to_vec()))
 }
 
-fn ext(oid: &str, critical: bool, value: &[u8]) -> Result<Vec<u8>, String> {
-    let oid = const_oid::ObjectIdentifier::new(oid).map_err(|e| e.to_string())?;
-    let mut c = oid.to_der().map_err(|e| e.to_string())?;
+fn ext(oid: &str, critical: bool, value: &[u8]) -> Result<Vec<u8>, crate::Usage> {
+    let oid = const_oid::ObjectIdentifier::new(oid).map_err(|e| crate::Usage(e.to_string()))?;
+    let mut c = oid.to_der().map_err(|e| crate::Usage(e.to_string()))?;
     if critical {
         c.extend_from_slice(&[0x01, 0x01, 0xFF]);
     }
@@ -98,29 +119,34 @@ pub fn issue(
     issuer: Option<&Issued>,
     window: Window,
     serial: u32,
-) -> Result<Issued, String> {
+) -> Result<Issued, crate::Usage> {
     let (key, _) = new_p256_key()?;
-    let name = Name::from_str(subject).map_err(|e| e.to_string())?;
-    let spki = key.public_key_der().map_err(|e| e.to_string())?;
+    let name = Name::from_str(subject).map_err(|e| crate::Usage(e.to_string()))?;
+    let spki = key
+        .public_key_der()
+        .map_err(|e| crate::Usage(e.to_string()))?;
     let ski = key_id(&spki);
     let (issuer_name, issuer_key, aki): (Name, &dyn PrivateKey, Vec<u8>) = match issuer {
         Some(i) => {
-            let ispki = i.key.public_key_der().map_err(|e| e.to_string())?;
+            let ispki = i
+                .key
+                .public_key_der()
+                .map_err(|e| crate::Usage(e.to_string()))?;
             (i.name.clone(), i.key.as_ref(), key_id(&ispki))
         }
         None => (name.clone(), key.as_ref(), ski.clone()),
     };
     let sig_alg = tlv(
         0x30,
-        &smime::crypto::oids::ECDSA_WITH_SHA256
+        &const_oid::db::rfc5912::ECDSA_WITH_SHA_256
             .to_der()
-            .map_err(|e| e.to_string())?,
+            .map_err(|e| crate::Usage(e.to_string()))?,
     );
-    let time = |t: SystemTime| -> Result<Vec<u8>, String> {
+    let time = |t: SystemTime| -> Result<Vec<u8>, crate::Usage> {
         x509_cert::time::Time::try_from(t)
-            .map_err(|e| e.to_string())?
+            .map_err(|e| crate::Usage(e.to_string()))?
             .to_der()
-            .map_err(|e| e.to_string())
+            .map_err(|e| crate::Usage(e.to_string()))
     };
     let mut exts = Vec::new();
     match role {
@@ -133,9 +159,9 @@ pub fn issue(
             exts.push(ext("2.5.29.19", true, &tlv(0x30, &[]))?);
             // digitalSignature | nonRepudiation | keyAgreement (EC keys encrypt by agreement)
             exts.push(ext("2.5.29.15", true, &key_usage(0b1100_1000))?);
-            let eku = smime::crypto::oids::KP_EMAIL_PROTECTION
+            let eku = const_oid::db::rfc5280::ID_KP_EMAIL_PROTECTION
                 .to_der()
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| crate::Usage(e.to_string()))?;
             exts.push(ext("2.5.29.37", false, &tlv(0x30, &eku))?);
             let names: Vec<u8> = emails
                 .iter()
@@ -159,25 +185,30 @@ pub fn issue(
     let mut tbs = tlv(0xA0, &[0x02, 0x01, 0x02]);
     tbs.extend_from_slice(&tlv(0x02, &serial_bytes));
     tbs.extend_from_slice(&sig_alg);
-    tbs.extend_from_slice(&issuer_name.to_der().map_err(|e| e.to_string())?);
+    tbs.extend_from_slice(
+        &issuer_name
+            .to_der()
+            .map_err(|e| crate::Usage(e.to_string()))?,
+    );
     tbs.extend_from_slice(&tlv(
         0x30,
         &[time(window.not_before)?, time(window.not_after)?].concat(),
     ));
-    tbs.extend_from_slice(&name.to_der().map_err(|e| e.to_string())?);
+    tbs.extend_from_slice(&name.to_der().map_err(|e| crate::Usage(e.to_string()))?);
     tbs.extend_from_slice(&spki);
     tbs.extend_from_slice(&tlv(0xA3, &tlv(0x30, &exts.concat())));
     let tbs = tlv(0x30, &tbs);
 
     let digest = DigestAlgorithm::Sha256
         .digest(&tbs)
-        .ok_or("SHA-256 unavailable")?;
+        .ok_or_else(|| crate::Usage("SHA-256 unavailable".into()))?;
     let sig = issuer_key
         .sign_digest(SignatureScheme::Ecdsa, DigestAlgorithm::Sha256, &digest)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| crate::Usage(e.to_string()))?;
     let mut bits = vec![0u8];
     bits.extend_from_slice(&sig);
-    let cert = tlv(0x30, &[tbs, sig_alg, tlv(0x03, &bits)].concat());
+    let der = tlv(0x30, &[tbs, sig_alg, tlv(0x03, &bits)].concat());
+    let cert = smime::Certificate::from_der(&der).map_err(|e| crate::Usage(e.to_string()))?;
     Ok(Issued { cert, key, name })
 }
 
@@ -190,7 +221,7 @@ pub struct DemoPki {
 
 impl DemoPki {
     /// A new root and intermediate.
-    pub fn new() -> Result<Self, String> {
+    pub fn new() -> Result<Self, crate::Usage> {
         let root = issue(
             "CN=smime demo root,O=smime demo",
             Role::Ca,
@@ -213,7 +244,12 @@ impl DemoPki {
     }
 
     /// A user certificate issued by the intermediate.
-    pub fn user(&mut self, cn: &str, emails: &[&str], window: Window) -> Result<Issued, String> {
+    pub fn user(
+        &mut self,
+        cn: &str,
+        emails: &[&str],
+        window: Window,
+    ) -> Result<Issued, crate::Usage> {
         self.next_serial += 1;
         issue(
             &format!("CN={cn},O=smime demo"),

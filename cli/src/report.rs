@@ -1,30 +1,244 @@
-//! Rendering verification reports (text and JSON) and `inspect` output.
+//! Rendering verification reports, as text for people and as JSON for programs.
+//!
+//! JSON documents carry `"schema": 1` at the top; names are snake_case; every check,
+//! revocation included, is `{"status": ..., "reason": ...}` with status `passed`, `failed`,
+//! `not_checked` or (revocation only) `unknown`.
 
 use serde_json::{Value, json};
-use smime::cms::signed_data;
-use smime::crypto::oids;
-use smime::verify::{Check, SignedScope, SignerReport, VerifyReport};
+use smime::validate::revocation::CertificateRevocation;
+use smime::validate::{RevocationStatus, ValidityFailure};
+use smime::verify::{Check, SignatureKind, SignedScope, SignerReport, Verdict, VerifyReport};
 use std::fmt::Write as _;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+/// A time as an RFC 3339 date in UTC, e.g. `2026-12-01T12:00:00Z`.
 pub(crate) fn time_str(t: SystemTime) -> String {
-    match x509_cert::time::Time::try_from(t) {
-        Ok(x509_cert::time::Time::UtcTime(u)) => u.to_date_time().to_string(),
-        Ok(x509_cert::time::Time::GeneralTime(g)) => g.to_date_time().to_string(),
-        Err(_) => format!(
-            "{} seconds since 1970",
-            t.duration_since(UNIX_EPOCH)
-                .map(|d| d.as_secs())
-                .unwrap_or(0)
-        ),
+    let secs: i64 = match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+        Err(e) => -i64::try_from(e.duration().as_secs()).unwrap_or(i64::MAX),
+    };
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
+}
+
+/// The proleptic Gregorian date of a day count since 1970-01-01 (H. Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// A check's failure for people; validity failures with dates.
+trait Reason {
+    fn reason(&self) -> String;
+}
+
+macro_rules! display_reason {
+    ($($t:ty),*) => {$(
+        impl Reason for $t {
+            fn reason(&self) -> String {
+                self.to_string()
+            }
+        }
+    )*};
+}
+
+display_reason!(
+    smime::verify::SignatureFailure,
+    smime::verify::AlgorithmProblem,
+    smime::validate::ChainFailure,
+    smime::validate::KeyUsageFailure,
+    smime::validate::EkuFailure,
+    smime::verify::AddressFailure
+);
+
+impl Reason for ValidityFailure {
+    fn reason(&self) -> String {
+        match self {
+            ValidityFailure::NotYetValid { not_before } => format!(
+                "the certificate is not valid yet (valid from {})",
+                time_str(*not_before)
+            ),
+            ValidityFailure::Expired { not_after } => format!(
+                "the certificate has expired (valid until {})",
+                time_str(*not_after)
+            ),
+            other => other.to_string(),
+        }
     }
 }
 
-fn check_json<F: std::fmt::Display>(c: &Check<F>) -> Value {
+fn check_text<F: Reason>(c: &Check<F>) -> String {
     match c {
-        Check::Passed => json!({"status": "passed"}),
-        Check::Failed(e) => json!({"status": "failed", "reason": e.to_string()}),
+        Check::Passed => "passed".into(),
+        Check::Failed(e) => format!("FAILED: {}", e.reason()),
+        Check::NotChecked(why) => format!("not checked: {why}"),
+    }
+}
+
+fn check_json<F: Reason>(c: &Check<F>) -> Value {
+    match c {
+        Check::Passed => json!({"status": "passed", "reason": null}),
+        Check::Failed(e) => json!({"status": "failed", "reason": e.reason()}),
         Check::NotChecked(why) => json!({"status": "not_checked", "reason": why}),
+    }
+}
+
+/// One certificate's revocation outcome for people, with dates.
+fn cert_revocation_text(c: &CertificateRevocation) -> String {
+    match c {
+        CertificateRevocation::Revoked { reason, date } => match reason {
+            Some(r) => format!("REVOKED on {} ({r})", time_str(*date)),
+            None => format!("REVOKED on {}", time_str(*date)),
+        },
+        other => other.to_string(),
+    }
+}
+
+fn cert_revocation_json(c: &CertificateRevocation) -> Value {
+    match c {
+        CertificateRevocation::NotChecked => {
+            json!({"status": "not_checked", "reason": "revocation checking is off"})
+        }
+        CertificateRevocation::Good => json!({"status": "passed", "reason": null}),
+        CertificateRevocation::Revoked { reason, date } => json!({
+            "status": "failed",
+            "reason": cert_revocation_text(c),
+            "revocation_reason": reason.as_ref().map(|r| r.to_string()),
+            "revoked_at": time_str(*date),
+        }),
+        CertificateRevocation::Unknown(why) => {
+            json!({"status": "unknown", "reason": why.to_string()})
+        }
+        _ => json!({"status": "unknown", "reason": c.to_string()}),
+    }
+}
+
+/// The signer's revocation check, `{status, reason}`: the reason names the certificate of
+/// the chain at fault.
+fn revocation_json(s: &SignerReport) -> Value {
+    let rev = &s.chain_revocation;
+    let first = |want: fn(&CertificateRevocation) -> bool| {
+        rev.certificates
+            .iter()
+            .zip(&rev.subjects)
+            .find(|(c, _)| want(c))
+            .map(|(c, subject)| format!("{subject}: {}", cert_revocation_text(c)))
+    };
+    match s.revocation {
+        RevocationStatus::Good => json!({"status": "passed", "reason": null}),
+        RevocationStatus::Revoked => json!({
+            "status": "failed",
+            "reason": first(|c| matches!(c, CertificateRevocation::Revoked { .. }))
+                .unwrap_or_else(|| "a certificate of the chain is revoked".into()),
+        }),
+        RevocationStatus::Unknown => json!({
+            "status": "unknown",
+            "reason": first(|c| matches!(c, CertificateRevocation::Unknown(_)))
+                .unwrap_or_else(|| "no usable CRL covers a certificate of the chain".into()),
+        }),
+        RevocationStatus::NotChecked => json!({
+            "status": "not_checked",
+            "reason": s.revocation.to_string(),
+        }),
+        _ => json!({"status": "unknown", "reason": s.revocation.to_string()}),
+    }
+}
+
+/// The verdict's name in JSON.
+pub(crate) fn verdict_name(v: &Verdict) -> &'static str {
+    match v {
+        Verdict::Trusted => "trusted",
+        Verdict::NotSigned => "not_signed",
+        Verdict::Encrypted => "encrypted",
+        Verdict::NoSigners => "no_signers",
+        Verdict::DetachedWithContent => "detached_with_content",
+        Verdict::MixedSigners { .. } => "mixed_signers",
+        Verdict::SignatureInvalid => "signature_invalid",
+        Verdict::WeakAlgorithm => "weak_algorithm",
+        Verdict::Untrusted => "untrusted",
+        Verdict::Revoked => "revoked",
+        Verdict::CertificateNotUsable => "certificate_not_usable",
+        Verdict::AddressMismatch => "address_mismatch",
+        Verdict::PartiallySigned { .. } => "partially_signed",
+        Verdict::CiphertextOnly => "ciphertext_only",
+        _ => "other",
+    }
+}
+
+fn kind_name(k: &SignatureKind) -> &'static str {
+    match k {
+        SignatureKind::Detached => "detached",
+        SignatureKind::Opaque => "opaque",
+        SignatureKind::None => "none",
+        _ => "other",
+    }
+}
+
+fn kind_text(k: &SignatureKind) -> &'static str {
+    match k {
+        SignatureKind::Detached => "detached (multipart/signed)",
+        SignatureKind::Opaque => "opaque (application/pkcs7-mime signed-data)",
+        SignatureKind::None => "none found",
+        _ => "of another kind",
+    }
+}
+
+fn scope_name(s: &SignedScope) -> &'static str {
+    match s {
+        SignedScope::WholeMessage => "whole_message",
+        SignedScope::Part { .. } => "part",
+        SignedScope::Ciphertext => "ciphertext",
+        SignedScope::Nothing => "nothing",
+        _ => "other",
+    }
+}
+
+fn part_path(path: &[usize]) -> String {
+    path.iter()
+        .map(|i| (i + 1).to_string())
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+fn scope_text(s: &SignedScope) -> String {
+    match s {
+        SignedScope::WholeMessage => "the whole message".into(),
+        SignedScope::Part { path } => format!("only part {} of the message", part_path(path)),
+        SignedScope::Ciphertext => "the encrypted form only".into(),
+        SignedScope::Nothing => "nothing".into(),
+        _ => "an unknown scope".into(),
+    }
+}
+
+/// Details of a verdict beyond its name, or null.
+fn verdict_detail(v: &Verdict) -> Value {
+    match v {
+        Verdict::MixedSigners { passed, failed } => json!({"passed": passed, "failed": failed}),
+        Verdict::PartiallySigned { path } => json!({"part": part_path(path)}),
+        _ => Value::Null,
+    }
+}
+
+/// The signed part's path ("1.2") when only a part is signed, else null.
+fn signed_part(r: &VerifyReport) -> Value {
+    match &r.scope {
+        SignedScope::Part { path } => json!(part_path(path)),
+        _ => Value::Null,
     }
 }
 
@@ -33,13 +247,14 @@ fn signer_json(s: &SignerReport) -> Value {
         "signer_id": s.signer_id,
         "passed": s.passed(),
         "certificate": s.certificate.as_ref().map(|c| json!({
-            "subject": c.subject,
-            "issuer": c.issuer,
-            "serial": c.serial,
-            "addresses": c.addresses,
-            "not_before": time_str(c.not_before),
-            "not_after": time_str(c.not_after),
-            "key": c.key,
+            "subject": c.subject(),
+            "issuer": c.issuer(),
+            "serial": c.serial(),
+            "addresses": c.addresses(),
+            "not_before": time_str(c.not_before()),
+            "not_after": time_str(c.not_after()),
+            "key": c.key_description(),
+            "fingerprint": c.fingerprint().to_hex(),
         })),
         "digest_algorithm": s.digest_algorithm,
         "signature_algorithm": s.signature_algorithm,
@@ -52,42 +267,48 @@ fn signer_json(s: &SignerReport) -> Value {
             "key_usage": check_json(&s.key_usage),
             "extended_key_usage": check_json(&s.extended_key_usage),
             "address": check_json(&s.address),
-            "revocation": format!("{}", s.revocation),
+            "revocation": revocation_json(s),
         },
         "chain_revocation": s
             .chain_revocation
             .subjects
             .iter()
             .zip(&s.chain_revocation.certificates)
-            .map(|(subject, outcome)| json!({
-                "subject": subject,
-                "status": format!("{outcome}"),
-            }))
+            .map(|(subject, outcome)| {
+                let mut v = cert_revocation_json(outcome);
+                v["subject"] = json!(subject);
+                v
+            })
             .collect::<Vec<Value>>(),
     })
 }
 
 fn layer_json(r: &VerifyReport) -> Value {
     json!({
-        "verdict": format!("{:?}", r.layer_verdict()),
+        "verdict": verdict_name(&r.layer_verdict()),
         "verdict_text": r.layer_verdict().to_string(),
-        "kind": format!("{:?}", r.kind),
-        "scope": format!("{:?}", r.scope),
+        "verdict_detail": verdict_detail(&r.layer_verdict()),
+        "kind": kind_name(&r.kind),
+        "scope": scope_name(&r.scope),
+        "signed_part": signed_part(r),
         "addresses_checked": r.addresses_checked,
         "address_check_skipped": r.address_check_skipped,
         "signers": r.signers.iter().map(signer_json).collect::<Vec<_>>(),
     })
 }
 
-/// The report as JSON: the verdict for what the user sees, the outermost layer's fields (as
-/// before nesting was reported) and every signed layer, outermost first.
+/// The report as JSON: the verdict for what the user sees, the outermost layer's fields and
+/// every signed layer, outermost first.
 pub fn to_json(r: &VerifyReport) -> String {
     let v = json!({
-        "verdict": format!("{:?}", r.verdict()),
+        "schema": crate::JSON_SCHEMA,
+        "verdict": verdict_name(&r.verdict()),
         "verdict_text": r.verdict().to_string(),
+        "verdict_detail": verdict_detail(&r.verdict()),
         "trusted": r.is_trusted(),
-        "kind": format!("{:?}", r.kind),
-        "scope": format!("{:?}", r.scope),
+        "kind": kind_name(&r.kind),
+        "scope": scope_name(&r.scope),
+        "signed_part": signed_part(r),
         "addresses_checked": r.addresses_checked,
         "addresses_from_signed_header": r.addresses_from_signed_header,
         "address_check_skipped": r.address_check_skipped,
@@ -126,7 +347,12 @@ pub fn to_text(r: &VerifyReport) -> String {
 /// One signed layer as text, without a verdict line.
 pub fn layer_text(r: &VerifyReport) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "signature: {:?}, covering {:?}", r.kind, r.scope);
+    let _ = writeln!(
+        s,
+        "signature: {}, covering {}",
+        kind_text(&r.kind),
+        scope_text(&r.scope)
+    );
     if r.scope == SignedScope::Ciphertext {
         let _ = writeln!(
             s,
@@ -156,10 +382,16 @@ pub fn layer_text(r: &VerifyReport) -> String {
         );
         match &signer.certificate {
             Some(c) => {
-                let _ = writeln!(s, "  certificate: {}", c.subject);
-                let _ = writeln!(s, "  issuer:      {}", c.issuer);
-                let _ = writeln!(s, "  addresses:   {}", c.addresses.join(", "));
-                let _ = writeln!(s, "  key:         {}", c.key);
+                let _ = writeln!(s, "  certificate: {}", c.subject());
+                let _ = writeln!(s, "  issuer:      {}", c.issuer());
+                let _ = writeln!(s, "  addresses:   {}", c.addresses().join(", "));
+                let _ = writeln!(s, "  key:         {}", c.key_description());
+                let _ = writeln!(
+                    s,
+                    "  valid:       {} .. {}",
+                    time_str(c.not_before()),
+                    time_str(c.not_after())
+                );
             }
             None => {
                 let _ = writeln!(s, "  signer id:   {}", signer.signer_id);
@@ -173,142 +405,42 @@ pub fn layer_text(r: &VerifyReport) -> String {
         if let Some(t) = signer.signing_time {
             let _ = writeln!(s, "  signed at:   {}", time_str(t));
         }
-        let _ = writeln!(s, "  signature:   {}", signer.signature);
-        let _ = writeln!(s, "  algorithm:   {}", signer.algorithm);
-        let _ = writeln!(s, "  chain:       {}", signer.chain);
-        let _ = writeln!(s, "  validity:    {}", signer.validity);
-        let _ = writeln!(s, "  key usage:   {}", signer.key_usage);
-        let _ = writeln!(s, "  ext. usage:  {}", signer.extended_key_usage);
-        let _ = writeln!(s, "  address:     {}", signer.address);
+        let _ = writeln!(s, "  signature:   {}", check_text(&signer.signature));
+        let _ = writeln!(s, "  algorithm:   {}", check_text(&signer.algorithm));
+        let _ = writeln!(s, "  chain:       {}", check_text(&signer.chain));
+        let _ = writeln!(s, "  validity:    {}", check_text(&signer.validity));
+        let _ = writeln!(s, "  key usage:   {}", check_text(&signer.key_usage));
+        let _ = writeln!(
+            s,
+            "  ext. usage:  {}",
+            check_text(&signer.extended_key_usage)
+        );
+        let _ = writeln!(s, "  address:     {}", check_text(&signer.address));
         let _ = writeln!(s, "  revocation:  {}", signer.revocation);
         let rev = &signer.chain_revocation;
         for (subject, outcome) in rev.subjects.iter().zip(&rev.certificates) {
-            let _ = writeln!(s, "    {subject}: {outcome}");
+            let _ = writeln!(s, "    {subject}: {}", cert_revocation_text(outcome));
         }
     }
     s
 }
 
-/// What is in a message, a DER/BER CMS structure, or a PEM file.
-pub fn inspect(input: &[u8]) -> Result<String, crate::Usage> {
-    let mut out = String::new();
-    if input.windows(11).any(|w| w == b"-----BEGIN ")
-        && let Ok(certs) = smime::crypto::keys::read_certificates(input)
-    {
-        let _ = writeln!(out, "PEM: {} certificate(s)", certs.len());
-        for c in &certs {
-            describe_cert(&mut out, c, "  ");
-        }
-        return Ok(out);
-    }
-    if input.first() == Some(&0x30) {
-        if let Ok(ci) = signed_data::parse_content_info(input) {
-            describe_cms(&mut out, input, &ci.content_type, "");
-            return Ok(out);
-        }
-        if cert_from_der(input).is_some() {
-            describe_cert(&mut out, input, "");
-            return Ok(out);
-        }
-    }
-    let parsed = smime::mime::parse(input, &smime::mime::Limits::default())?;
-    let _ = writeln!(out, "MIME message: {}", parsed.top_content_type);
-    if !parsed.from.is_empty() {
-        let _ = writeln!(out, "From: {}", parsed.from.join(", "));
-    }
-    if parsed.smime.is_empty() {
-        let _ = writeln!(out, "no S/MIME structure");
-    }
-    for p in &parsed.smime {
-        let _ = writeln!(
-            out,
-            "S/MIME {:?} at depth {} (part path {:?}), {} bytes of CMS",
-            p.kind,
-            p.depth,
-            p.path,
-            p.cms.len()
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn dates_are_rfc3339_utc() {
+        let at = |secs: u64| time_str(UNIX_EPOCH + Duration::from_secs(secs));
+        assert_eq!(at(0), "1970-01-01T00:00:00Z");
+        assert_eq!(at(1_720_027_807), "2024-07-03T17:30:07Z");
+        assert_eq!(at(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(at(1_796_126_400), "2026-12-01T12:00:00Z");
+        assert_eq!(at(253_402_300_799), "9999-12-31T23:59:59Z");
+        assert_eq!(
+            time_str(UNIX_EPOCH - Duration::from_secs(86_400)),
+            "1969-12-31T00:00:00Z"
         );
-        if let Ok(ci) = signed_data::parse_content_info(&p.cms) {
-            describe_cms(&mut out, &p.cms, &ci.content_type, "  ");
-        } else {
-            let _ = writeln!(out, "  (the CMS body does not parse)");
-        }
-    }
-    Ok(out)
-}
-
-fn cert_from_der(der: &[u8]) -> Option<x509_cert::Certificate> {
-    use der::Decode;
-    x509_cert::Certificate::from_der(der).ok()
-}
-
-fn describe_cert(out: &mut String, der: &[u8], indent: &str) {
-    let Some(c) = cert_from_der(der) else {
-        let _ = writeln!(out, "{indent}certificate: does not parse");
-        return;
-    };
-    let tbs = c.tbs_certificate();
-    let _ = writeln!(out, "{indent}certificate: {}", tbs.subject());
-    let _ = writeln!(out, "{indent}  issuer:    {}", tbs.issuer());
-    let _ = writeln!(out, "{indent}  serial:    {}", tbs.serial_number());
-    let _ = writeln!(
-        out,
-        "{indent}  valid:     {} .. {}",
-        time_str(tbs.validity().not_before.to_system_time()),
-        time_str(tbs.validity().not_after.to_system_time())
-    );
-    let addrs = smime::validate::certificate_addresses(&c);
-    if !addrs.is_empty() {
-        let _ = writeln!(out, "{indent}  addresses: {}", addrs.join(", "));
-    }
-}
-
-fn describe_cms(out: &mut String, der: &[u8], ct: &const_oid::ObjectIdentifier, indent: &str) {
-    let name = if *ct == oids::SIGNED_DATA {
-        "signed-data"
-    } else if *ct == oids::ENVELOPED_DATA {
-        "enveloped-data"
-    } else if *ct == oids::AUTH_ENVELOPED_DATA {
-        "authEnveloped-data"
-    } else {
-        "other"
-    };
-    let _ = writeln!(out, "{indent}CMS {name} ({ct})");
-    if *ct != oids::SIGNED_DATA {
-        return;
-    }
-    match signed_data::parse_signed_data(der) {
-        Err(e) => {
-            let _ = writeln!(out, "{indent}  does not parse: {e}");
-        }
-        Ok(sd) => {
-            let _ = writeln!(
-                out,
-                "{indent}  content: {}",
-                match &sd.econtent {
-                    Some(c) => format!("embedded, {} bytes", c.len()),
-                    None if sd.certificates.is_empty() || !sd.signers.is_empty() => {
-                        "detached".to_string()
-                    }
-                    None => "none (certs-only)".to_string(),
-                }
-            );
-            let _ = writeln!(out, "{indent}  signers: {}", sd.signers.len());
-            for s in &sd.signers {
-                let _ = writeln!(out, "{indent}    {}", s.sid);
-                let _ = writeln!(
-                    out,
-                    "{indent}      digest {} signature {}",
-                    s.digest_algorithm.oid, s.signature_algorithm.oid
-                );
-            }
-            let _ = writeln!(out, "{indent}  certificates: {}", sd.certificates.len());
-            for c in &sd.certificates {
-                describe_cert(out, c, &format!("{indent}    "));
-            }
-            if !sd.crls.is_empty() {
-                let _ = writeln!(out, "{indent}  CRLs: {}", sd.crls.len());
-            }
-        }
     }
 }

@@ -379,9 +379,15 @@ fn keyring_new_creates_a_key_and_refuses_to_overwrite() {
     ] {
         assert!(stdout(&o).contains(word), "{word}: {}", stdout(&o));
     }
+    // Each command has its own help.
     let o = smime(&["encrypt", "--help"]);
     assert_eq!(o.status.code(), Some(0));
-    for word in ["--to-address", "--keyring-key-file", "--no-self", "--learn"] {
+    for word in ["--to-address", "--keyring-key-file", "--no-self"] {
+        assert!(stdout(&o).contains(word), "{word}: {}", stdout(&o));
+    }
+    let o = smime(&["verify", "--help"]);
+    assert_eq!(o.status.code(), Some(0));
+    for word in ["--keyring-key-file", "--learn"] {
         assert!(stdout(&o).contains(word), "{word}: {}", stdout(&o));
     }
 }

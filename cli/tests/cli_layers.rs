@@ -174,10 +174,10 @@ fn verify_prints_every_layer_and_follows_the_inner_one() {
         &s(&alice_outer),
     ]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
-    assert_eq!(v["verdict"], "AddressMismatch");
+    assert_eq!(v["verdict"], "address_mismatch");
     assert_eq!(v["layers"].as_array().map(Vec::len), Some(2));
-    assert_eq!(v["layers"][0]["verdict"], "Trusted");
-    assert_eq!(v["layers"][1]["verdict"], "AddressMismatch");
+    assert_eq!(v["layers"][0]["verdict"], "trusted");
+    assert_eq!(v["layers"][1]["verdict"], "address_mismatch");
 }
 
 #[test]
@@ -211,7 +211,7 @@ fn decrypt_reports_a_signature_over_ciphertext_and_does_not_count_it() {
         err.contains("layer 1 of 2: signed\nverdict: the signature covers only the encrypted form"),
         "{err}"
     );
-    assert!(err.contains("covering Ciphertext"), "{err}");
+    assert!(err.contains("covering the encrypted form only"), "{err}");
     assert!(err.contains("layer 2 of 2: encrypted with"), "{err}");
     assert!(err.contains("content: not signed"), "{err}");
     let shown = std::fs::read(f.pki.path("decrypted.out")).expect("read");

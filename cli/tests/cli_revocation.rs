@@ -207,6 +207,7 @@ fn decrypt_checks_the_inner_signature_under_the_revocation_mode() {
     // Soft: no CRL is reported, the inner signature is trusted.
     let o = decrypt("soft");
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("Revocation from the command line"));
     // Hard: without CRLs the inner signature is not trusted.
     let o = decrypt("hard");
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
@@ -215,5 +216,11 @@ fn decrypt_checks_the_inner_signature_under_the_revocation_mode() {
         "{}",
         stderr(&o)
     );
-    assert!(String::from_utf8_lossy(&o.stdout).contains("Revocation from the command line"));
+    // Content whose signature is not trusted is not written.
+    assert!(
+        o.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    assert!(stderr(&o).contains("not written"), "{}", stderr(&o));
 }
