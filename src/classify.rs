@@ -1,5 +1,5 @@
-//! What a message is: one answer for [`verify`](crate::verify) and
-//! [`decrypt`](crate::decrypt).
+//! What a message is: one answer for [`verify`](fn@crate::verify) and
+//! [`decrypt`](fn@crate::decrypt).
 //!
 //! A message is peeled layer by layer: each step looks at the MIME tree of the current layer and
 //! finds its outermost protective structure, the first signed or encrypted S/MIME structure in

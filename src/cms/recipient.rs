@@ -703,7 +703,7 @@ fn oaep_digest(alg: &AlgorithmIdentifierOwned) -> Result<DigestAlgorithm, CmsErr
 /// For key transport the recipient id is not compared with `cert` (see
 /// [`RecipientInfo::addressed_to`]), so a caller may try a key on every KeyTransRecipientInfo.
 /// Every failure to recover the key is [`CmsError::CannotDecrypt`]; an algorithm not
-/// supported is `DecryptError::UnsupportedAlgorithm`.
+/// supported is [`CmsError::UnsupportedAlgorithm`].
 pub fn unwrap_cek(
     ri: &RecipientInfo,
     cert: &x509_cert::Certificate,
