@@ -4,7 +4,11 @@
 //! meant: signer and recipient certificates, trust anchors, intermediates, the certificates a
 //! message carried. It keeps the exact DER (signatures and fingerprints are over it) and what a
 //! mail app asks of it: subject, issuer, serial, e-mail addresses, validity, S/MIME roles and
-//! the SHA-256 fingerprint. Cloning is cheap (the parsed form is shared).
+//! the SHA-256 fingerprint. Cloning is cheap (everything is shared).
+//!
+//! What is asked of a certificate is extracted when it is read; the full parsed structure is
+//! made again only when an operation needs it (a signature check, a path) and then kept. A
+//! keyring of many contacts thus holds little more than their DER.
 
 use crate::crypto::oids;
 use crate::error::ParseError;
@@ -74,7 +78,8 @@ pub struct Certificate(Arc<Inner>);
 
 struct Inner {
     der: Vec<u8>,
-    x509: x509_cert::Certificate,
+    /// The full parsed structure, made on first use by an operation that needs it.
+    x509: OnceLock<x509_cert::Certificate>,
     fingerprint: Fingerprint,
     serial: String,
     addresses: Vec<String>,
@@ -163,7 +168,7 @@ impl Certificate {
             ski,
             names: OnceLock::new(),
             der,
-            x509,
+            x509: OnceLock::new(),
         };
         Certificate(Arc::new(inner))
     }
@@ -195,9 +200,12 @@ impl Certificate {
     }
 
     fn names(&self) -> &(String, String) {
-        self.0.names.get_or_init(|| {
-            let tbs = self.0.x509.tbs_certificate();
-            (tbs.subject().to_string(), tbs.issuer().to_string())
+        self.0.names.get_or_init(|| match self.x509() {
+            Ok(c) => {
+                let tbs = c.tbs_certificate();
+                (tbs.subject().to_string(), tbs.issuer().to_string())
+            }
+            Err(_) => (String::new(), String::new()),
         })
     }
 
@@ -244,9 +252,10 @@ impl Certificate {
 
     /// The public key, for people: "RSA-2048", "EC P-256".
     pub fn key_description(&self) -> String {
-        let spki = self
-            .0
-            .x509
+        let Ok(cert) = self.x509() else {
+            return String::new();
+        };
+        let spki = cert
             .tbs_certificate()
             .subject_public_key_info()
             .to_der()
@@ -258,18 +267,13 @@ impl Certificate {
                 crate::crypto::verify::KeyAlgorithm::EcP384 => "EC P-384".into(),
                 crate::crypto::verify::KeyAlgorithm::Other(oid) => oid,
             },
-            Err(_) => self.key_algorithm_oid(),
+            Err(_) => cert
+                .tbs_certificate()
+                .subject_public_key_info()
+                .algorithm
+                .oid
+                .to_string(),
         }
-    }
-
-    fn key_algorithm_oid(&self) -> String {
-        self.0
-            .x509
-            .tbs_certificate()
-            .subject_public_key_info()
-            .algorithm
-            .oid
-            .to_string()
     }
 
     /// A name for people: the addresses, or else the subject.
@@ -281,9 +285,17 @@ impl Certificate {
         }
     }
 
-    /// The parsed structure.
-    pub(crate) fn x509(&self) -> &x509_cert::Certificate {
-        &self.0.x509
+    /// The parsed structure, parsed again on first use and then kept. The DER parsed when the
+    /// certificate was made, so this does not fail; if it ever did, the error says so.
+    pub(crate) fn x509(&self) -> Result<&x509_cert::Certificate, ParseError> {
+        if let Some(c) = self.0.x509.get() {
+            return Ok(c);
+        }
+        let parsed =
+            x509_cert::Certificate::from_der(&self.0.der).map_err(|e| ParseError::Certificate {
+                detail: e.to_string(),
+            })?;
+        Ok(self.0.x509.get_or_init(|| parsed))
     }
 
     /// The subject key identifier, if the certificate has one.

@@ -70,7 +70,9 @@ pub(crate) fn decrypt_der(
     let mut unsupported = None;
     for (index, k) in keys.iter().enumerate() {
         let Some(key) = k.key() else { continue };
-        let cert = k.certificate().x509();
+        let Ok(cert) = k.certificate().x509() else {
+            continue;
+        };
         for ri in env.recipients.iter().filter(|ri| ri.addressed_to(cert)) {
             match crate::cms::recipient::unwrap_cek(ri, cert, key.as_ref(), cek_len) {
                 Ok(cek) => candidates.push((index, cek)),

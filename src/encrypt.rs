@@ -78,7 +78,12 @@ pub fn check_recipient(
     certificate: &Certificate,
     options: &EncryptOptions,
 ) -> Result<(), EncryptError> {
-    let cert = certificate.x509();
+    let cert = certificate
+        .x509()
+        .map_err(|e| EncryptError::RecipientRefused {
+            recipient: certificate.describe(),
+            reason: format!("it cannot be parsed: {e}"),
+        })?;
     let cert_der = certificate.der();
     let who = describe_certificate(cert);
     let refuse = |reason: String| EncryptError::RecipientRefused {
@@ -114,7 +119,7 @@ pub fn check_recipient(
     let others: Vec<x509_cert::Certificate> = options
         .certificates
         .iter()
-        .map(|c| c.x509().clone())
+        .filter_map(|c| c.x509().ok().cloned())
         .collect();
     let issuer = others.iter().find(|c| {
         c.tbs_certificate().subject() == cert.tbs_certificate().issuer()

@@ -732,7 +732,7 @@ fn cert_spki(cert: &[u8]) -> Option<Vec<u8>> {
 fn order_chain(leaf: &Certificate, mut others: Vec<Certificate>) -> Vec<Certificate> {
     use der::Encode;
     let names = |c: &Certificate| -> Option<(Vec<u8>, Vec<u8>)> {
-        let tbs = c.x509().tbs_certificate();
+        let tbs = c.x509().ok()?.tbs_certificate();
         Some((tbs.subject().to_der().ok()?, tbs.issuer().to_der().ok()?))
     };
     let mut ordered = Vec::with_capacity(others.len());

@@ -93,7 +93,11 @@ pub fn check_signer_certificate(
     certificate: &Certificate,
     time: SystemTime,
 ) -> Result<(), SignerCertificateProblem> {
-    let cert = certificate.x509();
+    let cert = certificate
+        .x509()
+        .map_err(|e| SignerCertificateProblem::Unparsable {
+            detail: e.to_string(),
+        })?;
     validate::check_validity(cert, time).map_err(SignerCertificateProblem::Validity)?;
     validate::check_signing_key_usage(cert).map_err(SignerCertificateProblem::KeyUsage)?;
     validate::check_email_eku(cert).map_err(SignerCertificateProblem::ExtendedKeyUsage)?;
@@ -285,7 +289,11 @@ fn sign_one(
     {
         return Err(KeyError::TooWeak { bits }.into());
     }
-    let tbs = signer.certificate().x509().tbs_certificate();
+    let tbs = signer
+        .certificate()
+        .x509()
+        .map_err(KeyError::Certificate)?
+        .tbs_certificate();
 
     let mut attrs = vec![
         attribute(oids::CONTENT_TYPE, &oids::DATA.to_der()?)?,
@@ -297,7 +305,7 @@ fn sign_one(
         attribute(oids::SMIME_CAPABILITIES, &capabilities_der()?)?,
     ];
     if let Some(enc) = signer.encryption_certificate() {
-        let enc = enc.x509();
+        let enc = enc.x509().map_err(KeyError::Certificate)?;
         // SMIMEEncryptionKeyPreference: issuerAndSerialNumber [0] IMPLICIT.
         let preference = der::asn1::ContextSpecific {
             tag_number: der::TagNumber(0),

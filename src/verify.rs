@@ -1081,11 +1081,14 @@ fn check(
         }
     }
     for si in &sd.signers {
-        if pool.iter().any(|c| si.sid.matches(c.x509())) {
+        if pool
+            .iter()
+            .any(|c| c.x509().is_ok_and(|x| si.sid.matches(x)))
+        {
             continue;
         }
         for c in lookup.signer_certificates(&si.sid) {
-            if si.sid.matches(c.x509()) && !pool.contains(&c) {
+            if c.x509().is_ok_and(|x| si.sid.matches(x)) && !pool.contains(&c) {
                 pool.push(c);
             }
         }
@@ -1187,13 +1190,15 @@ fn check_signer(
     let time = policy.validation_time(r.signing_time);
     r.validation_time = time;
 
-    let Some(signer_cert) = pool.iter().find(|c| si.sid.matches(c.x509())) else {
+    let found = pool
+        .iter()
+        .find_map(|c| c.x509().ok().filter(|x| si.sid.matches(x)).map(|x| (c, x)));
+    let Some((signer_cert, cert)) = found else {
         r.signature = Check::Failed(SignatureFailure::CertificateNotFound {
             signer_id: si.sid.to_string(),
         });
         return (r, false);
     };
-    let cert = signer_cert.x509();
     let cert_der = signer_cert.der();
     let tbs = cert.tbs_certificate();
     let spki = tbs.subject_public_key_info().to_der().unwrap_or_default();

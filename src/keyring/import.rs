@@ -319,7 +319,7 @@ impl Keyring {
                 Some(id) => report
                     .certificates
                     .iter()
-                    .find(|c| id.matches(c.x509()))
+                    .find(|c| c.x509().is_ok_and(|x| id.matches(x)))
                     .and_then(|c| self.learn_certificate(c, time, &mut out))
                     .or_else(|| {
                         self.find_by_id(id)

@@ -284,7 +284,12 @@ impl Keyring {
         policy: &Policy,
     ) -> Result<RevocationStatus, Unusable> {
         let time = policy.validation_time(None);
-        validate::check_recipient_certificate(info.x509(), time, policy).map_err(|p| match p {
+        let cert = info.x509().map_err(|e| {
+            Unusable::Untrusted(ChainFailure::Malformed {
+                detail: e.to_string(),
+            })
+        })?;
+        validate::check_recipient_certificate(cert, time, policy).map_err(|p| match p {
             RecipientProblem::Expired { not_after } => Unusable::Expired { not_after },
             RecipientProblem::NotYetValid { not_before } => Unusable::NotYetValid { not_before },
             RecipientProblem::WeakKey { bits, minimum } => Unusable::WeakKey { bits, minimum },
@@ -418,8 +423,9 @@ impl Keyring {
             .into_iter()
             .filter(|i| {
                 i.key().is_some()
-                    && validate::check_recipient_certificate(i.certificate().x509(), time, policy)
-                        .is_ok()
+                    && i.certificate().x509().is_ok_and(|c| {
+                        validate::check_recipient_certificate(c, time, policy).is_ok()
+                    })
             })
             .filter(|i| {
                 self.validate(i.certificate(), i.chain(), policy)
