@@ -27,6 +27,7 @@
 //! | 1000–1099 | [`Area::Cms`]: CMS structures ([`crate::cms::CmsError`], inside the library) |
 //! | 1100–1149 | [`Area::KeyOperation`]: a private-key operation ([`crate::crypto::keys::PrivateKey`]) |
 //! | 1200–1249 | [`Area::Io`]: reading or writing files and streams, by [`std::io::ErrorKind`] |
+//! | 1300–1349 | [`Area::Abi`]: the C ABI's own failures (NULL argument, panic, bad argument) |
 
 use std::ops::RangeInclusive;
 
@@ -305,6 +306,21 @@ pub const SMIME_IO_STORAGE_FULL: u32 = 1205;
 /// [`crate::error::IoError`] of any other kind.
 pub const SMIME_IO_OTHER: u32 = 1249;
 
+// --- C ABI: 1300–1349 -----------------------------------------------------------------------
+
+/// The C ABI: a required pointer argument was NULL.
+pub const SMIME_NULL_PARAMETER: u32 = 1300;
+/// The C ABI: the library panicked; the panic was caught at the C boundary. A bug.
+pub const SMIME_PANIC: u32 = 1301;
+/// The C ABI: an argument is out of range (an unknown enum value, an index past the end, a
+/// sealing key of the wrong length).
+pub const SMIME_INVALID_ARGUMENT: u32 = 1302;
+/// The C ABI: a string argument is not valid UTF-8.
+pub const SMIME_INVALID_UTF8: u32 = 1303;
+/// The C ABI: the handle does not hold what the function asks for (a report without a
+/// certificate, a layer of another kind).
+pub const SMIME_NOT_AVAILABLE: u32 = 1304;
+
 /// Codes no error returns any more, kept so they are never given another meaning. Each was
 /// the code of a wrapping variant, which now returns the wrapped error's code.
 pub static RETIRED: &[u32] = &[
@@ -362,11 +378,13 @@ pub enum Area {
     KeyOperation,
     /// Reading or writing files and streams: 1200–1249.
     Io,
+    /// The C ABI's own failures: 1300–1349.
+    Abi,
 }
 
 impl Area {
     /// Every area, in the order of their ranges.
-    pub const ALL: [Area; 14] = [
+    pub const ALL: [Area; 15] = [
         Area::Parse,
         Area::Sign,
         Area::Verify,
@@ -381,6 +399,7 @@ impl Area {
         Area::Cms,
         Area::KeyOperation,
         Area::Io,
+        Area::Abi,
     ];
 
     /// The codes this area owns.
@@ -400,6 +419,7 @@ impl Area {
             Area::Cms => 1000..=1099,
             Area::KeyOperation => 1100..=1149,
             Area::Io => 1200..=1249,
+            Area::Abi => 1300..=1349,
         }
     }
 
@@ -420,6 +440,7 @@ impl Area {
             Area::Cms => "cms",
             Area::KeyOperation => "key operation",
             Area::Io => "io",
+            Area::Abi => "c abi",
         }
     }
 
@@ -583,5 +604,12 @@ pub static ALL: &[Code] = rows![
         SMIME_IO_BROKEN_PIPE,
         SMIME_IO_STORAGE_FULL,
         SMIME_IO_OTHER,
+    ],
+    Abi: [
+        SMIME_NULL_PARAMETER,
+        SMIME_PANIC,
+        SMIME_INVALID_ARGUMENT,
+        SMIME_INVALID_UTF8,
+        SMIME_NOT_AVAILABLE,
     ],
 ];
