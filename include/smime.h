@@ -33,6 +33,69 @@
 #define SMIME_VERSION_PATCH 0
 
 /**
+ * How revocation is checked (`smime_policy_set_revocation`).
+ */
+enum smime_revocation_mode
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Not checked; the report says so.
+   */
+  SMIME_REVOCATION_MODE_OFF = 0,
+  /**
+   * Checked against the CRLs at hand; an unknown status is reported but does not fail the
+   * chain, a revoked certificate always does (the default).
+   */
+  SMIME_REVOCATION_MODE_SOFT_FAIL = 1,
+  /**
+   * Every certificate of the path needs a usable CRL saying it is not revoked.
+   */
+  SMIME_REVOCATION_MODE_HARD_FAIL = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum smime_revocation_mode smime_revocation_mode;
+#else
+typedef uint32_t smime_revocation_mode;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * A digest algorithm (`smime_policy_accept_digest`, `smime_sign_options_set_digest`).
+ */
+enum smime_digest
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * SHA-256 (the default for signing).
+   */
+  SMIME_DIGEST_SHA256 = 0,
+  /**
+   * SHA-384.
+   */
+  SMIME_DIGEST_SHA384 = 1,
+  /**
+   * SHA-512.
+   */
+  SMIME_DIGEST_SHA512 = 2,
+  /**
+   * SHA-1: accepted for reading old mail only, never used to sign.
+   */
+  SMIME_DIGEST_SHA1 = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum smime_digest smime_digest;
+#else
+typedef uint32_t smime_digest;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * An output buffer: a message, a certificate, a keyring file, a string. Read it with
  * `smime_bytes_data` and `smime_bytes_len`; release it with `smime_bytes_free`, which
  * overwrites the bytes with zeros first (outputs hold plaintext and secrets).
