@@ -176,3 +176,13 @@ fn c_test(name: &str) {
 fn basics() {
     c_test("basics");
 }
+
+#[test]
+fn roundtrip() {
+    c_test("roundtrip");
+}
+
+#[test]
+fn errors() {
+    c_test("errors");
+}
