@@ -428,6 +428,63 @@ typedef uint32_t smime_layer_kind;
 #endif // __cplusplus
 
 /**
+ * What `smime_inspect` found.
+ */
+enum smime_inspected_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * A MIME message or entity (the description lists its S/MIME structures).
+   */
+  SMIME_INSPECTED_KIND_MESSAGE = 0,
+  /**
+   * A bare CMS SignedData with signers (a `.p7s` or an opaque `smime.p7m`).
+   */
+  SMIME_INSPECTED_KIND_CMS_SIGNED = 1,
+  /**
+   * A bare CMS certs-only SignedData (no signers, no content: a `.p7b`, `.p7c`).
+   */
+  SMIME_INSPECTED_KIND_CMS_CERTS_ONLY = 2,
+  /**
+   * A bare CMS EnvelopedData or AuthEnvelopedData (an encrypted `smime.p7m`).
+   */
+  SMIME_INSPECTED_KIND_CMS_ENVELOPED = 3,
+  /**
+   * Another CMS content type.
+   */
+  SMIME_INSPECTED_KIND_CMS_OTHER = 4,
+  /**
+   * One or more certificates.
+   */
+  SMIME_INSPECTED_KIND_CERTIFICATES = 5,
+  /**
+   * A certificate revocation list.
+   */
+  SMIME_INSPECTED_KIND_CRL = 6,
+  /**
+   * A PKCS#12 file (its contents are encrypted under its password).
+   */
+  SMIME_INSPECTED_KIND_PKCS12 = 7,
+  /**
+   * A private key.
+   */
+  SMIME_INSPECTED_KIND_PRIVATE_KEY = 8,
+  /**
+   * A kind this version of the header does not name.
+   */
+  SMIME_INSPECTED_KIND_OTHER = 255,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum smime_inspected_kind smime_inspected_kind;
+#else
+typedef uint32_t smime_inspected_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * An output buffer: a message, a certificate, a keyring file, a string. Read it with
  * `smime_bytes_data` and `smime_bytes_len`; release it with `smime_bytes_free`, which
  * overwrites the bytes with zeros first (outputs hold plaintext and secrets).
@@ -1710,6 +1767,18 @@ smime_result smime_keyring_open(const smime_keyring *keyring,
                                 size_t message_len,
                                 const smime_verify_options *options,
                                 smime_opened **out);
+
+/**
+ * Says what `input` is — a MIME message (with the S/MIME structures in it), a bare CMS
+ * structure, certificates, a CRL, a PKCS#12 file or a private key (PEM or DER) — without
+ * verifying or decrypting anything: `*kind` receives a `smime_inspected_kind`, and
+ * `*description` a new `smime_bytes` with a description for a person (several lines of
+ * UTF-8 text). Input of no known kind is an error (`SMIME_RESULT_PARSE_*`).
+ */
+smime_result smime_inspect(const uint8_t *input,
+                           size_t input_len,
+                           uint32_t *kind,
+                           smime_bytes **description);
 
 /**
  * A new policy with the library's defaults (SHA-2 digests, RSA >= 2048 bits, CBC accepted,

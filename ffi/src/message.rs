@@ -793,3 +793,259 @@ pub extern "C" fn smime_keyring_open(
         Ok(())
     })
 }
+
+// ---- inspect --------------------------------------------------------------------------------
+
+/// What `smime_inspect` found.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum smime_inspected_kind {
+    /// A MIME message or entity (the description lists its S/MIME structures).
+    Message = 0,
+    /// A bare CMS SignedData with signers (a `.p7s` or an opaque `smime.p7m`).
+    CmsSigned = 1,
+    /// A bare CMS certs-only SignedData (no signers, no content: a `.p7b`, `.p7c`).
+    CmsCertsOnly = 2,
+    /// A bare CMS EnvelopedData or AuthEnvelopedData (an encrypted `smime.p7m`).
+    CmsEnveloped = 3,
+    /// Another CMS content type.
+    CmsOther = 4,
+    /// One or more certificates.
+    Certificates = 5,
+    /// A certificate revocation list.
+    Crl = 6,
+    /// A PKCS#12 file (its contents are encrypted under its password).
+    Pkcs12 = 7,
+    /// A private key.
+    PrivateKey = 8,
+    /// A kind this version of the header does not name.
+    Other = 255,
+}
+
+fn describe_cms(out: &mut String, cms: &smime::inspect::CmsSummary, indent: &str) -> u32 {
+    use smime::inspect::{CmsSummary, RecipientSummary};
+    use std::fmt::Write as _;
+    match cms {
+        CmsSummary::Signed(sd) => {
+            let certs_only = sd.is_certs_only();
+            let _ = writeln!(
+                out,
+                "{indent}CMS signed-data{}",
+                if certs_only { " (certs-only)" } else { "" }
+            );
+            let content = match sd.content_len {
+                Some(n) => format!("embedded, {n} bytes of {}", sd.content_type),
+                None if certs_only => "none".to_owned(),
+                None => "detached".to_owned(),
+            };
+            let _ = writeln!(out, "{indent}  content: {content}");
+            let _ = writeln!(out, "{indent}  signers: {}", sd.signers.len());
+            for s in &sd.signers {
+                let _ = writeln!(out, "{indent}    {}", s.id);
+                let _ = writeln!(
+                    out,
+                    "{indent}      digest {}, signature {}{}",
+                    s.digest,
+                    s.signature,
+                    if s.signed_attributes {
+                        ""
+                    } else {
+                        ", no signed attributes"
+                    }
+                );
+            }
+            let _ = writeln!(out, "{indent}  certificates: {}", sd.certificates.len());
+            for c in &sd.certificates {
+                let _ = writeln!(out, "{indent}    {}", c.describe());
+            }
+            if sd.crls > 0 {
+                let _ = writeln!(out, "{indent}  CRLs: {}", sd.crls);
+            }
+            if certs_only {
+                smime_inspected_kind::CmsCertsOnly as u32
+            } else {
+                smime_inspected_kind::CmsSigned as u32
+            }
+        }
+        CmsSummary::Enveloped(env) => {
+            let _ = writeln!(
+                out,
+                "{indent}CMS {}",
+                if env.authenticated {
+                    "authEnveloped-data"
+                } else {
+                    "enveloped-data"
+                }
+            );
+            let _ = writeln!(
+                out,
+                "{indent}  content cipher: {}{}",
+                env.cipher,
+                if env.integrity_protected {
+                    " (integrity-protected)"
+                } else {
+                    " (NOT integrity-protected)"
+                }
+            );
+            let _ = writeln!(
+                out,
+                "{indent}  encrypted content: {} bytes",
+                env.content_len
+            );
+            let _ = writeln!(out, "{indent}  recipients: {}", env.recipients.len());
+            for (i, r) in env.recipients.iter().enumerate() {
+                match r {
+                    RecipientSummary::KeyTransport { id, algorithm } => {
+                        let _ = writeln!(
+                            out,
+                            "{indent}    {}: key transport {algorithm}, {id}",
+                            i + 1
+                        );
+                    }
+                    RecipientSummary::KeyAgreement {
+                        ids,
+                        algorithm,
+                        key_wrap,
+                    } => {
+                        let wrap = key_wrap
+                            .as_ref()
+                            .map(|w| format!(", {w}"))
+                            .unwrap_or_default();
+                        let _ = writeln!(
+                            out,
+                            "{indent}    {}: key agreement {algorithm}{wrap}, {}",
+                            i + 1,
+                            ids.join("; ")
+                        );
+                    }
+                    _ => {
+                        let _ = writeln!(
+                            out,
+                            "{indent}    {}: a kind of recipient this library does not read",
+                            i + 1
+                        );
+                    }
+                }
+            }
+            smime_inspected_kind::CmsEnveloped as u32
+        }
+        CmsSummary::Other { content_type } => {
+            let _ = writeln!(out, "{indent}CMS {content_type}");
+            smime_inspected_kind::CmsOther as u32
+        }
+        _ => {
+            let _ = writeln!(out, "{indent}CMS of a kind this version does not describe");
+            smime_inspected_kind::CmsOther as u32
+        }
+    }
+}
+
+/// The kind of `inspected` and a description for a person.
+fn describe(inspected: &smime::Inspected) -> (u32, String) {
+    use smime::Inspected;
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let kind = match inspected {
+        Inspected::Message(m) => {
+            let _ = writeln!(out, "MIME message: {}", m.content_type);
+            if !m.from.is_empty() {
+                let _ = writeln!(out, "From: {}", m.from.join(", "));
+            }
+            if m.parts.is_empty() {
+                let _ = writeln!(out, "no S/MIME structure");
+            }
+            for p in &m.parts {
+                let place = if p.path.is_empty() {
+                    "the whole message".to_owned()
+                } else {
+                    let path: Vec<String> = p.path.iter().map(|i| (i + 1).to_string()).collect();
+                    format!("part {}", path.join("."))
+                };
+                let _ = writeln!(out, "S/MIME {} in {place}", p.form);
+                match &p.cms {
+                    Ok(cms) => {
+                        describe_cms(&mut out, cms, "  ");
+                    }
+                    Err(e) => {
+                        let _ = writeln!(out, "  (the CMS body does not parse: {e})");
+                    }
+                }
+            }
+            smime_inspected_kind::Message as u32
+        }
+        Inspected::Cms(cms) => describe_cms(&mut out, cms, ""),
+        Inspected::Certificates(certs) => {
+            let _ = writeln!(out, "{} certificate(s)", certs.len());
+            for c in certs {
+                let _ = writeln!(out, "  {}", c.describe());
+            }
+            smime_inspected_kind::Certificates as u32
+        }
+        Inspected::Crl(crl) => {
+            let _ = writeln!(out, "CRL issued by {}", crl.issuer);
+            let _ = writeln!(
+                out,
+                "  this update: {} (unix seconds)",
+                crate::certificate::unix_seconds(crl.this_update)
+            );
+            if let Some(next) = crl.next_update {
+                let _ = writeln!(
+                    out,
+                    "  next update: {} (unix seconds)",
+                    crate::certificate::unix_seconds(next)
+                );
+            }
+            let _ = writeln!(out, "  revoked certificates: {}", crl.revoked);
+            smime_inspected_kind::Crl as u32
+        }
+        Inspected::Pkcs12 => {
+            let _ = writeln!(
+                out,
+                "PKCS#12 file (its contents are encrypted under its password)"
+            );
+            smime_inspected_kind::Pkcs12 as u32
+        }
+        Inspected::PrivateKey(k) => {
+            match (&k.kind, k.encrypted) {
+                (_, true) => {
+                    let _ = writeln!(out, "private key, encrypted under a password");
+                }
+                (Some(kind), false) => {
+                    let _ = writeln!(out, "private key: {kind}");
+                }
+                (None, false) => {
+                    let _ = writeln!(out, "private key");
+                }
+            }
+            smime_inspected_kind::PrivateKey as u32
+        }
+        _ => {
+            let _ = writeln!(out, "an input of a kind this version does not describe");
+            smime_inspected_kind::Other as u32
+        }
+    };
+    (kind, out)
+}
+
+/// Says what `input` is — a MIME message (with the S/MIME structures in it), a bare CMS
+/// structure, certificates, a CRL, a PKCS#12 file or a private key (PEM or DER) — without
+/// verifying or decrypting anything: `*kind` receives a `smime_inspected_kind`, and
+/// `*description` a new `smime_bytes` with a description for a person (several lines of
+/// UTF-8 text). Input of no known kind is an error (`SMIME_RESULT_PARSE_*`).
+#[unsafe(no_mangle)]
+#[allow(unsafe_code)]
+pub extern "C" fn smime_inspect(
+    input: *const u8,
+    input_len: usize,
+    kind: *mut u32,
+    description: *mut *mut smime_bytes,
+) -> smime_result {
+    boundary(|| {
+        let input = try_slice(input, input_len)?;
+        let (kind, description) = (Out::new(kind)?, Out::new(description)?);
+        let (k, text) = describe(&smime::inspect(input)?);
+        kind.write(k);
+        description.write(crate::bytes::new_string(text));
+        Ok(())
+    })
+}

@@ -186,3 +186,8 @@ fn roundtrip() {
 fn errors() {
     c_test("errors");
 }
+
+#[test]
+fn interop() {
+    c_test("interop");
+}
