@@ -191,3 +191,8 @@ fn errors() {
 fn interop() {
     c_test("interop");
 }
+
+#[test]
+fn message_threads() {
+    c_test("message_threads");
+}

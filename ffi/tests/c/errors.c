@@ -265,6 +265,19 @@ int main(int argc, char **argv) {
   CHECK(rep == SENTINEL && dec == SENTINEL && op == SENTINEL);
   smime_keyring_free(ring);
 
+  /* ---- inspect ---------------------------------------------------------------------------- */
+  uint32_t kind = U32_SENTINEL;
+  smime_bytes *description = SENTINEL;
+  FAILS(smime_inspect(NULL, 5, &kind, &description), NULLP);
+  FAILS(smime_inspect(sg, sg_len, NULL, &description), NULLP);
+  FAILS(smime_inspect(sg, sg_len, &kind, NULL), NULLP);
+  FAILS(smime_inspect(NULL, 0, &kind, &description), SMIME_RESULT_PARSE_EMPTY);
+  CHECK(smime_inspect(garbage, sizeof garbage, &kind, &description) != SMIME_RESULT_OK);
+  const uint8_t pem_junk[] = "-----BEGIN NONSENSE-----\nAAAA\n-----END NONSENSE-----\n";
+  FAILS(smime_inspect(pem_junk, sizeof pem_junk - 1, &kind, &description),
+        SMIME_RESULT_PARSE_NOT_SMIME);
+  CHECK(kind == U32_SENTINEL && description == SENTINEL);
+
   /* ---- report accessors ------------------------------------------------------------------- */
   OK(smime_verify(sg, sg_len, vo, &rep));
   uint32_t u = U32_SENTINEL;

@@ -490,6 +490,43 @@ int main(int argc, char **argv) {
   smime_bytes_free(signed_msg);
   smime_keyring_free(ring);
 
+  /* 9. inspect: what each input is. */
+  struct {
+    const char *file;
+    uint32_t kind;
+    const char *says;
+  } inputs[] = {
+      {"roundtrip-signed.eml", SMIME_INSPECTED_KIND_MESSAGE, "multipart/signed"},
+      {"roundtrip-encrypted.eml", SMIME_INSPECTED_KIND_MESSAGE, "authEnveloped-data"},
+      {"certs-only.p7b", SMIME_INSPECTED_KIND_CMS_CERTS_ONLY, "certs-only"},
+      {"alice.pem", SMIME_INSPECTED_KIND_CERTIFICATES, "alice@example.com"},
+      {"root.crl.der", SMIME_INSPECTED_KIND_CRL, "revoked certificates: 0"},
+      {"alice.p12", SMIME_INSPECTED_KIND_PKCS12, "PKCS#12"},
+      {"bob.key", SMIME_INSPECTED_KIND_PRIVATE_KEY, "P-256"},
+  };
+  for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
+    size_t len = 0;
+    unsigned char *data = read_file(dir, inputs[i].file, &len);
+    uint32_t ik = 999;
+    smime_bytes *desc = NULL;
+    OK(smime_inspect(data, len, &ik, &desc));
+    if (ik != inputs[i].kind) fprintf(stderr, "%s: kind %u\n", inputs[i].file, ik);
+    CHECK(ik == inputs[i].kind);
+    CHECK(take_contains(desc, inputs[i].says));
+    free(data);
+  }
+  /* The encrypted message names its recipients: Bob (key agreement), Carol, Alice. */
+  {
+    size_t len = 0;
+    unsigned char *data = read_file(dir, "roundtrip-encrypted.eml", &len);
+    uint32_t ik = 999;
+    smime_bytes *desc = NULL;
+    OK(smime_inspect(data, len, &ik, &desc));
+    CHECK(strstr(smime_bytes_str(desc), "recipients: 3") != NULL);
+    CHECK(take_contains(desc, "key agreement"));
+    free(data);
+  }
+
   smime_encrypt_options_free(eo);
   smime_verify_options_free(vo);
   smime_certificate_free(alice_cert);
