@@ -8,7 +8,7 @@
 //! the result may be freed before or after what was read from it.
 
 use smime::decrypt::{Decrypted, Layer, Opened};
-use smime::validate::{RevocationStatus, revocation::CertificateRevocation};
+use smime::validate::RevocationStatus;
 use smime::verify::{Check, SignatureKind, SignedScope, SignerReport, Verdict, VerifyReport};
 use zeroize::{Zeroize, Zeroizing};
 
@@ -207,12 +207,24 @@ fn with_report(
     boundary(|| f(&try_ref(report)?.0))
 }
 
+/// `Error::Null` when one of the required out-parameters is NULL (`nulls` says which are),
+/// checked before an index, so that a NULL pointer is always `SMIME_RESULT_NULL_PARAMETER`.
+fn require(nulls: &[bool]) -> Result<()> {
+    if nulls.iter().any(|n| *n) {
+        Err(Error::Null)
+    } else {
+        Ok(())
+    }
+}
+
 fn with_signer(
     report: *const smime_verify_report,
     index: usize,
+    nulls: &[bool],
     f: impl FnOnce(&SignerReport) -> Result<()>,
 ) -> smime_result {
     with_report(report, |r| {
+        require(nulls)?;
         let signer = r
             .signers
             .get(index)
@@ -356,6 +368,7 @@ pub extern "C" fn smime_verify_report_weakened_by(
     out: *mut *mut smime_bytes,
 ) -> smime_result {
     with_report(report, |r| {
+        require(&[out.is_null()])?;
         let name = r
             .weakened_by
             .get(index)
@@ -388,6 +401,7 @@ pub extern "C" fn smime_verify_report_address(
     out: *mut *mut smime_bytes,
 ) -> smime_result {
     with_report(report, |r| {
+        require(&[out.is_null()])?;
         let address = r
             .addresses_checked
             .get(index)
@@ -419,6 +433,7 @@ pub extern "C" fn smime_verify_report_certificate(
     out: *mut *mut smime_certificate,
 ) -> smime_result {
     with_report(report, |r| {
+        require(&[out.is_null()])?;
         let c = r
             .certificates
             .get(index)
@@ -451,6 +466,7 @@ pub extern "C" fn smime_verify_report_inner(
     out: *mut *mut smime_verify_report,
 ) -> smime_result {
     with_report(report, |r| {
+        require(&[out.is_null()])?;
         let inner = r
             .inner
             .get(index)
@@ -481,7 +497,7 @@ pub extern "C" fn smime_verify_report_signer_passed(
     index: usize,
     out: *mut bool,
 ) -> smime_result {
-    with_signer(report, index, |s| {
+    with_signer(report, index, &[out.is_null()], |s| {
         Out::new(out)?.write(s.passed());
         Ok(())
     })
@@ -511,11 +527,6 @@ fn revocation_outcome(s: &SignerReport) -> (smime_check_status, u32, String) {
         })
         .collect::<Vec<_>>()
         .join("; ");
-    let revoked = s
-        .chain_revocation
-        .certificates
-        .iter()
-        .any(|c| matches!(c, CertificateRevocation::Revoked { .. }));
     match s.revocation {
         RevocationStatus::Good => (smime_check_status::Passed, 0, details),
         RevocationStatus::Revoked => (
@@ -528,7 +539,7 @@ fn revocation_outcome(s: &SignerReport) -> (smime_check_status, u32, String) {
             SMIME_RESULT_CHAIN_REVOCATION_UNKNOWN,
             details,
         ),
-        RevocationStatus::NotChecked if details.is_empty() || revoked => (
+        _ if details.is_empty() => (
             smime_check_status::NotChecked,
             0,
             "not checked: no certificate path was found, or revocation checking is off".to_owned(),
@@ -553,7 +564,7 @@ pub extern "C" fn smime_verify_report_signer_check(
     code: *mut u32,
     message: *mut *mut smime_bytes,
 ) -> smime_result {
-    with_signer(report, index, |s| {
+    with_signer(report, index, &[status.is_null()], |s| {
         let (st, c, text) = match check {
             0 => outcome(&s.signature, |_| 0),
             1 => outcome(&s.algorithm, |_| 0),
@@ -584,7 +595,7 @@ pub extern "C" fn smime_verify_report_signer_certificate(
     index: usize,
     out: *mut *mut smime_certificate,
 ) -> smime_result {
-    with_signer(report, index, |s| {
+    with_signer(report, index, &[out.is_null()], |s| {
         let out = Out::new(out)?;
         let c = s
             .certificate
@@ -603,7 +614,7 @@ pub extern "C" fn smime_verify_report_signer_address_count(
     index: usize,
     out: *mut usize,
 ) -> smime_result {
-    with_signer(report, index, |s| {
+    with_signer(report, index, &[out.is_null()], |s| {
         let n = s.certificate.as_ref().map_or(0, |c| c.addresses().len());
         Out::new(out)?.write(n);
         Ok(())
@@ -619,7 +630,7 @@ pub extern "C" fn smime_verify_report_signer_address(
     address_index: usize,
     out: *mut *mut smime_bytes,
 ) -> smime_result {
-    with_signer(report, index, |s| {
+    with_signer(report, index, &[out.is_null()], |s| {
         let address = s
             .certificate
             .as_ref()
@@ -640,14 +651,19 @@ pub extern "C" fn smime_verify_report_signer_signing_time(
     present: *mut bool,
     unix_seconds_out: *mut i64,
 ) -> smime_result {
-    with_signer(report, index, |s| {
-        let (present, time) = (Out::new(present)?, Out::new(unix_seconds_out)?);
-        present.write(s.signing_time.is_some());
-        if let Some(t) = s.signing_time {
-            time.write(unix_seconds(t));
-        }
-        Ok(())
-    })
+    with_signer(
+        report,
+        index,
+        &[present.is_null(), unix_seconds_out.is_null()],
+        |s| {
+            let (present, time) = (Out::new(present)?, Out::new(unix_seconds_out)?);
+            present.write(s.signing_time.is_some());
+            if let Some(t) = s.signing_time {
+                time.write(unix_seconds(t));
+            }
+            Ok(())
+        },
+    )
 }
 
 /// The name of signer `index`'s digest algorithm ("SHA-256"…).
@@ -658,7 +674,7 @@ pub extern "C" fn smime_verify_report_signer_digest_algorithm(
     index: usize,
     out: *mut *mut smime_bytes,
 ) -> smime_result {
-    with_signer(report, index, |s| {
+    with_signer(report, index, &[out.is_null()], |s| {
         Out::new(out)?.write(new_string(s.digest_algorithm.as_str()));
         Ok(())
     })
@@ -672,7 +688,7 @@ pub extern "C" fn smime_verify_report_signer_signature_algorithm(
     index: usize,
     out: *mut *mut smime_bytes,
 ) -> smime_result {
-    with_signer(report, index, |s| {
+    with_signer(report, index, &[out.is_null()], |s| {
         Out::new(out)?.write(new_string(s.signature_algorithm.as_str()));
         Ok(())
     })
@@ -686,7 +702,7 @@ pub extern "C" fn smime_verify_report_signer_id(
     index: usize,
     out: *mut *mut smime_bytes,
 ) -> smime_result {
-    with_signer(report, index, |s| {
+    with_signer(report, index, &[out.is_null()], |s| {
         Out::new(out)?.write(new_string(s.signer_id.as_str()));
         Ok(())
     })
@@ -862,9 +878,11 @@ fn with_opened(opened: *const smime_opened, f: impl FnOnce(&Opened) -> Result<()
 fn with_layer(
     opened: *const smime_opened,
     index: usize,
+    nulls: &[bool],
     f: impl FnOnce(&Layer) -> Result<()>,
 ) -> smime_result {
     with_opened(opened, |o| {
+        require(nulls)?;
         let layer = o
             .layers
             .get(index)
@@ -901,7 +919,7 @@ pub extern "C" fn smime_opened_layer_kind(
     index: usize,
     out: *mut u32,
 ) -> smime_result {
-    with_layer(opened, index, |l| {
+    with_layer(opened, index, &[out.is_null()], |l| {
         let kind = match l {
             Layer::Signed(_) => smime_layer_kind::Signed,
             Layer::Encrypted { .. } => smime_layer_kind::Encrypted,
@@ -921,7 +939,7 @@ pub extern "C" fn smime_opened_layer_report(
     index: usize,
     out: *mut *mut smime_verify_report,
 ) -> smime_result {
-    with_layer(opened, index, |l| {
+    with_layer(opened, index, &[out.is_null()], |l| {
         let out = Out::new(out)?;
         match l {
             Layer::Signed(r) => {
@@ -945,26 +963,35 @@ pub extern "C" fn smime_opened_layer_encryption(
     integrity_protected: *mut bool,
     key_index: *mut usize,
 ) -> smime_result {
-    with_layer(opened, index, |l| {
-        let (c, i, k) = (
-            Out::new(cipher)?,
-            Out::new(integrity_protected)?,
-            Out::new(key_index)?,
-        );
-        match l {
-            Layer::Encrypted {
-                key_index: index,
-                cipher: content_cipher,
-                integrity_protected: protected,
-            } => {
-                c.write(cipher_to(*content_cipher));
-                i.write(*protected);
-                k.write(*index);
-                Ok(())
+    with_layer(
+        opened,
+        index,
+        &[
+            cipher.is_null(),
+            integrity_protected.is_null(),
+            key_index.is_null(),
+        ],
+        |l| {
+            let (c, i, k) = (
+                Out::new(cipher)?,
+                Out::new(integrity_protected)?,
+                Out::new(key_index)?,
+            );
+            match l {
+                Layer::Encrypted {
+                    key_index: index,
+                    cipher: content_cipher,
+                    integrity_protected: protected,
+                } => {
+                    c.write(cipher_to(*content_cipher));
+                    i.write(*protected);
+                    k.write(*index);
+                    Ok(())
+                }
+                _ => Err(Error::NotAvailable("the layer is not an encrypted layer")),
             }
-            _ => Err(Error::NotAvailable("the layer is not an encrypted layer")),
-        }
-    })
+        },
+    )
 }
 
 /// The verdict for the content (`smime_verdict`): `SMIME_VERDICT_NOT_SIGNED` when no

@@ -304,7 +304,8 @@ int main(int argc, char **argv) {
   FAILS(smime_verify_report_weakened_by_count(NULL, &n), NULLP);
   FAILS(smime_verify_report_weakened_by_count(rep, NULL), NULLP);
   FAILS(smime_verify_report_weakened_by(NULL, 0, &bytes), NULLP);
-  FAILS(smime_verify_report_weakened_by(rep, 0, NULL), SMIME_RESULT_INVALID_ARGUMENT);
+  FAILS(smime_verify_report_weakened_by(rep, 0, NULL), NULLP);
+  FAILS(smime_verify_report_weakened_by(rep, 0, &bytes), SMIME_RESULT_INVALID_ARGUMENT);
   FAILS(smime_verify_report_address_count(NULL, &n), NULLP);
   FAILS(smime_verify_report_address_count(rep, NULL), NULLP);
   FAILS(smime_verify_report_address(NULL, 0, &bytes), NULLP);
@@ -319,6 +320,10 @@ int main(int argc, char **argv) {
   FAILS(smime_verify_report_inner_count(rep, NULL), NULLP);
   FAILS(smime_verify_report_inner(NULL, 0, &inner), NULLP);
   FAILS(smime_verify_report_inner(rep, 0, &inner), SMIME_RESULT_INVALID_ARGUMENT);
+  FAILS(smime_verify_report_inner(rep, 0, NULL), NULLP);
+  /* A NULL out-parameter is reported before an index out of range. */
+  FAILS(smime_verify_report_signer_id(rep, 7, NULL), NULLP);
+  FAILS(smime_verify_report_certificate(rep, 99, NULL), NULLP);
   FAILS(smime_verify_report_signer_count(NULL, &n), NULLP);
   FAILS(smime_verify_report_signer_count(rep, NULL), NULLP);
   FAILS(smime_verify_report_signer_passed(NULL, 0, &b), NULLP);
@@ -387,6 +392,8 @@ int main(int argc, char **argv) {
   FAILS(smime_opened_layer_encryption(op, 0, &u, NULL, &n), NULLP);
   FAILS(smime_opened_layer_encryption(op, 0, &u, &b, NULL), NULLP);
   FAILS(smime_opened_layer_encryption(op, 1, &u, &b, &n), SMIME_RESULT_INVALID_ARGUMENT);
+  FAILS(smime_opened_layer_encryption(op, 1, &u, &b, NULL), NULLP);
+  FAILS(smime_opened_layer_kind(op, 5, NULL), NULLP);
   FAILS(smime_opened_verdict(NULL, &u), NULLP);
   FAILS(smime_opened_verdict(op, NULL), NULLP);
   FAILS(smime_opened_content(NULL, &bytes), NULLP);
