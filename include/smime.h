@@ -485,6 +485,68 @@ typedef uint32_t smime_inspected_kind;
 #endif // __cplusplus
 
 /**
+ * Why a signature check failed (`smime_verify_report_signer_signature_failure`): the
+ * signature check has no result code of its own, this says which failure it was.
+ */
+enum smime_signature_failure
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * The signature check did not fail (it passed, or was not made).
+   */
+  SMIME_SIGNATURE_FAILURE_NONE = 0,
+  /**
+   * No certificate in the message or the options matches the signer id.
+   */
+  SMIME_SIGNATURE_FAILURE_CERTIFICATE_NOT_FOUND = 1,
+  /**
+   * The content does not hash to the signed digest: the message was changed.
+   */
+  SMIME_SIGNATURE_FAILURE_MESSAGE_DIGEST_MISMATCH = 2,
+  /**
+   * The signed contentType attribute does not match the content.
+   */
+  SMIME_SIGNATURE_FAILURE_CONTENT_TYPE_MISMATCH = 3,
+  /**
+   * A required signed attribute is missing.
+   */
+  SMIME_SIGNATURE_FAILURE_MISSING_ATTRIBUTE = 4,
+  /**
+   * A signed attribute that must occur once is repeated.
+   */
+  SMIME_SIGNATURE_FAILURE_REPEATED_ATTRIBUTE = 5,
+  /**
+   * The signature value does not verify with the signer's key.
+   */
+  SMIME_SIGNATURE_FAILURE_BAD_SIGNATURE = 6,
+  /**
+   * The digest or signature algorithm is not supported.
+   */
+  SMIME_SIGNATURE_FAILURE_UNSUPPORTED_ALGORITHM = 7,
+  /**
+   * The signer certificate's public key is unusable.
+   */
+  SMIME_SIGNATURE_FAILURE_BAD_PUBLIC_KEY = 8,
+  /**
+   * A signature without signed attributes over content that is a set of attributes.
+   */
+  SMIME_SIGNATURE_FAILURE_CONTENT_IS_SIGNED_ATTRIBUTES = 9,
+  /**
+   * A failure this version of the header does not name (the message says what it is).
+   */
+  SMIME_SIGNATURE_FAILURE_OTHER = 255,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum smime_signature_failure smime_signature_failure;
+#else
+typedef uint32_t smime_signature_failure;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * An output buffer: a message, a certificate, a keyring file, a string. Read it with
  * `smime_bytes_data` and `smime_bytes_len`; release it with `smime_bytes_free`, which
  * overwrites the bytes with zeros first (outputs hold plaintext and secrets).
@@ -1963,6 +2025,14 @@ smime_result smime_verify_report_signer_check(const smime_verify_report *report,
                                               uint32_t *status,
                                               uint32_t *code,
                                               smime_bytes **message);
+
+/**
+ * Which failure the signature check of signer `index` had (`smime_signature_failure`;
+ * `SMIME_SIGNATURE_FAILURE_NONE` when it did not fail).
+ */
+smime_result smime_verify_report_signer_signature_failure(const smime_verify_report *report,
+                                                          size_t index,
+                                                          uint32_t *out);
 
 /**
  * A new handle to the certificate of signer `index`; `SMIME_RESULT_NOT_AVAILABLE` when it

@@ -146,6 +146,35 @@ pub enum smime_check_status {
     Unknown = 3,
 }
 
+/// Why a signature check failed (`smime_verify_report_signer_signature_failure`): the
+/// signature check has no result code of its own, this says which failure it was.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum smime_signature_failure {
+    /// The signature check did not fail (it passed, or was not made).
+    None = 0,
+    /// No certificate in the message or the options matches the signer id.
+    CertificateNotFound = 1,
+    /// The content does not hash to the signed digest: the message was changed.
+    MessageDigestMismatch = 2,
+    /// The signed contentType attribute does not match the content.
+    ContentTypeMismatch = 3,
+    /// A required signed attribute is missing.
+    MissingAttribute = 4,
+    /// A signed attribute that must occur once is repeated.
+    RepeatedAttribute = 5,
+    /// The signature value does not verify with the signer's key.
+    BadSignature = 6,
+    /// The digest or signature algorithm is not supported.
+    UnsupportedAlgorithm = 7,
+    /// The signer certificate's public key is unusable.
+    BadPublicKey = 8,
+    /// A signature without signed attributes over content that is a set of attributes.
+    ContentIsSignedAttributes = 9,
+    /// A failure this version of the header does not name (the message says what it is).
+    Other = 255,
+}
+
 /// The kind of a layer of an opened message (`smime_opened_layer_kind`).
 #[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -582,6 +611,37 @@ pub extern "C" fn smime_verify_report_signer_check(
         if !message.is_null() {
             write_optional(message, new_string(text));
         }
+        Ok(())
+    })
+}
+
+/// Which failure the signature check of signer `index` had (`smime_signature_failure`;
+/// `SMIME_SIGNATURE_FAILURE_NONE` when it did not fail).
+#[unsafe(no_mangle)]
+#[allow(unsafe_code)]
+pub extern "C" fn smime_verify_report_signer_signature_failure(
+    report: *const smime_verify_report,
+    index: usize,
+    out: *mut u32,
+) -> smime_result {
+    with_signer(report, index, &[out.is_null()], |s| {
+        use smime::verify::SignatureFailure as F;
+        let failure = match &s.signature {
+            Check::Failed(f) => match f {
+                F::CertificateNotFound { .. } => smime_signature_failure::CertificateNotFound,
+                F::MessageDigestMismatch => smime_signature_failure::MessageDigestMismatch,
+                F::ContentTypeMismatch => smime_signature_failure::ContentTypeMismatch,
+                F::MissingAttribute { .. } => smime_signature_failure::MissingAttribute,
+                F::RepeatedAttribute { .. } => smime_signature_failure::RepeatedAttribute,
+                F::BadSignature => smime_signature_failure::BadSignature,
+                F::UnsupportedAlgorithm { .. } => smime_signature_failure::UnsupportedAlgorithm,
+                F::BadPublicKey { .. } => smime_signature_failure::BadPublicKey,
+                F::ContentIsSignedAttributes => smime_signature_failure::ContentIsSignedAttributes,
+                _ => smime_signature_failure::Other,
+            },
+            _ => smime_signature_failure::None,
+        };
+        Out::new(out)?.write(failure as u32);
         Ok(())
     })
 }

@@ -350,6 +350,9 @@ int main(int argc, char **argv) {
   FAILS(smime_verify_report_signer_digest_algorithm(rep, 0, NULL), NULLP);
   FAILS(smime_verify_report_signer_signature_algorithm(NULL, 0, &bytes), NULLP);
   FAILS(smime_verify_report_signer_signature_algorithm(rep, 0, NULL), NULLP);
+  FAILS(smime_verify_report_signer_signature_failure(NULL, 0, &u), NULLP);
+  FAILS(smime_verify_report_signer_signature_failure(rep, 0, NULL), NULLP);
+  FAILS(smime_verify_report_signer_signature_failure(rep, 1, &u), SMIME_RESULT_INVALID_ARGUMENT);
   FAILS(smime_verify_report_signer_id(NULL, 0, &bytes), NULLP);
   FAILS(smime_verify_report_signer_id(rep, 0, NULL), NULLP);
   CHECK(u == U32_SENTINEL && n == SIZE_SENTINEL && b && i64 == 42);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 static const char *dir;
+#define SENTINEL_CERT ((smime_certificate *)(uintptr_t)0x5e5e5e5e)
 
 /* Runs a shell command in the fixture directory; returns its exit status. */
 static int sh(const char *fmt, ...) {
@@ -272,6 +273,28 @@ int main(int argc, char **argv) {
   smime_verify_report_free(r);
   free(msg);
   smime_verify_options_free(vo_alice);
+
+  /* Without certificates in the message (-nocerts): the signer's certificate is not found,
+   * until the options give it. */
+  CHECK(sh("openssl cms -sign -nocerts -signer alice.pem -inkey alice.key "
+           "-from alice@example.com -in interop-entity.txt -out interop-o-nocerts.eml") == 0);
+  msg = read_file(dir, "interop-o-nocerts.eml", &len);
+  OK(smime_verify(msg, len, vo, &r));
+  CHECK(verdict_of(r) == SMIME_VERDICT_SIGNATURE_INVALID);
+  uint32_t failure = 999;
+  OK(smime_verify_report_signer_signature_failure(r, 0, &failure));
+  CHECK(failure == SMIME_SIGNATURE_FAILURE_CERTIFICATE_NOT_FOUND);
+  smime_certificate *none = SENTINEL_CERT;
+  EXPECT(smime_verify_report_signer_certificate(r, 0, &none), SMIME_RESULT_NOT_AVAILABLE);
+  CHECK(none == SENTINEL_CERT);
+  smime_verify_report_free(r);
+  smime_verify_options *vo_cert = options_for(NULL);
+  OK(smime_verify_options_add_certificate(vo_cert, alice_cert));
+  OK(smime_verify(msg, len, vo_cert, &r));
+  check_alice_trusted(r, SMIME_SIGNATURE_KIND_DETACHED);
+  smime_verify_report_free(r);
+  smime_verify_options_free(vo_cert);
+  free(msg);
 
   /* AuthEnvelopedData (AES-256-GCM) to Bob, EnvelopedData (AES-128-CBC) to Alice. */
   CHECK(sh("openssl cms -encrypt -aes-256-gcm -in interop-entity.txt "

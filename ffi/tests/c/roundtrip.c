@@ -109,6 +109,9 @@ static void check_trusted_report(const smime_verify_report *r, uint32_t kind, in
       CHECK(strcmp(msg, "ok") == 0);
     }
   }
+  uint32_t failure = 999;
+  OK(smime_verify_report_signer_signature_failure(r, 0, &failure));
+  CHECK(failure == SMIME_SIGNATURE_FAILURE_NONE);
   /* code and message are optional. */
   uint32_t status = 99;
   OK(smime_verify_report_signer_check(r, 0, SMIME_CHECK_CHAIN, &status, NULL, NULL));
@@ -323,6 +326,9 @@ int main(int argc, char **argv) {
         SMIME_CHECK_STATUS_FAILED);
   CHECK(code == 0);
   CHECK(strstr(msg, "the message was changed") != NULL);
+  uint32_t failure = 999;
+  OK(smime_verify_report_signer_signature_failure(report, 0, &failure));
+  CHECK(failure == SMIME_SIGNATURE_FAILURE_MESSAGE_DIGEST_MISMATCH);
   smime_bytes *text = NULL;
   OK(smime_verify_report_verdict_text(report, &text));
   CHECK(take_contains(text, "invalid signature"));
