@@ -176,3 +176,23 @@ fn c_test(name: &str) {
 fn basics() {
     c_test("basics");
 }
+
+#[test]
+fn roundtrip() {
+    c_test("roundtrip");
+}
+
+#[test]
+fn errors() {
+    c_test("errors");
+}
+
+#[test]
+fn interop() {
+    c_test("interop");
+}
+
+#[test]
+fn message_threads() {
+    c_test("message_threads");
+}
