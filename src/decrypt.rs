@@ -10,6 +10,14 @@
 //! CBC padding — is [`DecryptError::CannotDecrypt`]. For PKCS#1 v1.5 the recipient layer
 //! substitutes a random content key on any failure (RFC 3218), so the content decryption fails
 //! the same way as with a wrong key. GCM plaintext is released only after the tag verified.
+//!
+//! One key failure is told apart: a key that declined or could not be reached
+//! ([`KeyOperationError::Refused`](crate::keys::KeyOperationError::Refused) or
+//! [`Unavailable`](crate::keys::KeyOperationError::Unavailable) — a cancelled Face ID prompt,
+//! a removed smart card) is [`DecryptError::Key`] when no other key opened the message. Such
+//! a failure comes before the key looks at the ciphertext, so it tells nothing about the
+//! message; a key must not report a padding failure as one (see
+//! [`RsaDecryptPadding::Pkcs1v15`](crate::keys::RsaDecryptPadding::Pkcs1v15)).
 
 use crate::certificate::Certificate;
 use crate::classify::{self, LayerKind};
@@ -68,6 +76,7 @@ pub(crate) fn decrypt_der(
     // are not distinguished. Then try them in order until one opens the content.
     let mut candidates = Vec::new();
     let mut unsupported = None;
+    let mut declined = None;
     for (index, k) in keys.iter().enumerate() {
         let Some(key) = k.key() else { continue };
         let Ok(cert) = k.certificate().x509() else {
@@ -81,6 +90,9 @@ pub(crate) fn decrypt_der(
                 Err(e @ crate::cms::CmsError::UnsupportedAlgorithm { .. }) => {
                     unsupported = Some(DecryptError::from(e))
                 }
+                // A key that declined (a cancelled prompt, a removed card) did not look at the
+                // ciphertext: saying so reveals nothing about the message.
+                Err(crate::cms::CmsError::KeyDeclined(e)) => declined = Some(e),
                 Err(_) => {}
             }
         }
@@ -108,8 +120,11 @@ pub(crate) fn decrypt_der(
             });
         }
     }
-    match unsupported {
-        Some(e) if n == 0 => Err(e),
+    // A key that declined may be the one the message was for: say so rather than "cannot
+    // decrypt", so the user can try again.
+    match (unsupported, declined) {
+        (Some(e), None) if n == 0 => Err(e),
+        (_, Some(e)) => Err(DecryptError::Key(e)),
         _ => Err(DecryptError::CannotDecrypt),
     }
 }
@@ -321,4 +336,101 @@ pub fn open_with(
         content,
         partial,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::{
+        KeyKind, KeyOperationError, PrivateKey, RsaDecryptPadding, SignatureScheme, SoftwareKey,
+    };
+    use crate::{DigestAlgorithm, EncryptOptions};
+    use std::sync::Arc;
+    use zeroize::Zeroizing;
+
+    const CERT: &[u8] = include_bytes!("testdata/alice-p256.crt.pem");
+    const KEY: &[u8] = include_bytes!("testdata/alice-p256.key.pem");
+
+    /// A software key whose key agreement fails with `error`.
+    struct Failing {
+        key: SoftwareKey,
+        error: KeyOperationError,
+    }
+
+    impl PrivateKey for Failing {
+        fn kind(&self) -> KeyKind {
+            self.key.kind()
+        }
+        fn public_key_der(&self) -> Result<Vec<u8>, crate::error::KeyError> {
+            self.key.public_key_der()
+        }
+        fn sign_digest(
+            &self,
+            scheme: SignatureScheme,
+            algorithm: DigestAlgorithm,
+            digest: &[u8],
+        ) -> Result<Vec<u8>, KeyOperationError> {
+            self.key.sign_digest(scheme, algorithm, digest)
+        }
+        fn rsa_decrypt(
+            &self,
+            _: &RsaDecryptPadding,
+            _: &[u8],
+        ) -> Result<Zeroizing<Vec<u8>>, KeyOperationError> {
+            Err(self.error.clone())
+        }
+        fn ecdh(&self, _: &[u8]) -> Result<Zeroizing<Vec<u8>>, KeyOperationError> {
+            Err(self.error.clone())
+        }
+    }
+
+    fn identity(error: KeyOperationError) -> Identity {
+        let key = Failing {
+            key: SoftwareKey::from_bytes(KEY).unwrap(),
+            error,
+        };
+        Identity::new(Arc::new(key), Certificate::from_pem(CERT).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn a_declined_key_is_reported_other_key_failures_are_not() {
+        let cert = Certificate::from_pem(CERT).unwrap();
+        let message = b"Content-Type: text/plain\r\n\r\nhi\r\n";
+        let encrypted = crate::encrypt(message, &[cert], &EncryptOptions::default()).unwrap();
+        let policy = Policy::default();
+        let refused = KeyOperationError::Refused {
+            detail: "cancelled".into(),
+        };
+        let e = decrypt(&encrypted, &[identity(refused.clone())], &policy).unwrap_err();
+        assert_eq!(e, DecryptError::Key(refused));
+        assert_eq!(e.code(), crate::error::codes::SMIME_KEYOP_REFUSED);
+        let gone = KeyOperationError::Unavailable {
+            detail: "card removed".into(),
+        };
+        let e = decrypt(&encrypted, &[identity(gone)], &policy).unwrap_err();
+        assert_eq!(e.code(), crate::error::codes::SMIME_KEYOP_UNAVAILABLE);
+        // Any other failure stays the one "cannot decrypt" (RFC 3218).
+        for other in [
+            KeyOperationError::failed("x"),
+            KeyOperationError::InvalidInput { detail: "x".into() },
+            KeyOperationError::Platform {
+                code: -1,
+                detail: "x".into(),
+            },
+        ] {
+            let e = decrypt(&encrypted, &[identity(other)], &policy).unwrap_err();
+            assert_eq!(e, DecryptError::CannotDecrypt);
+        }
+        // A declined key does not hide another key that opens the message.
+        let good = Identity::new(
+            Arc::new(SoftwareKey::from_bytes(KEY).unwrap()),
+            Certificate::from_pem(CERT).unwrap(),
+        )
+        .unwrap();
+        let refused = KeyOperationError::Refused {
+            detail: "cancelled".into(),
+        };
+        let opened = decrypt(&encrypted, &[identity(refused), good], &policy).unwrap();
+        assert_eq!(opened.key_index, 1);
+    }
 }

@@ -176,3 +176,13 @@ fn c_test(name: &str) {
 fn basics() {
     c_test("basics");
 }
+
+#[test]
+fn keyring() {
+    c_test("keyring");
+}
+
+#[test]
+fn callback_keys() {
+    c_test("callback_keys");
+}
