@@ -198,7 +198,7 @@ typedef uint32_t smime_source;
 /**
  * Why mail cannot be encrypted to an address (`smime_readiness_reason_code`).
  */
-enum smime_readiness_reason
+enum smime_readiness_status
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
   : uint32_t
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -206,49 +206,49 @@ enum smime_readiness_reason
   /**
    * Ready: a certificate will be used.
    */
-  SMIME_READINESS_REASON_READY = 0,
+  SMIME_READINESS_STATUS_READY = 0,
   /**
    * The keyring has no certificate for the address.
    */
-  SMIME_READINESS_REASON_NO_CERTIFICATE = 1,
+  SMIME_READINESS_STATUS_NO_CERTIFICATE = 1,
   /**
    * The (newest) certificate has expired.
    */
-  SMIME_READINESS_REASON_EXPIRED = 2,
+  SMIME_READINESS_STATUS_EXPIRED = 2,
   /**
    * The (newest) certificate is not valid yet.
    */
-  SMIME_READINESS_REASON_NOT_YET_VALID = 3,
+  SMIME_READINESS_STATUS_NOT_YET_VALID = 3,
   /**
    * The (newest) certificate, or one of its chain, is revoked.
    */
-  SMIME_READINESS_REASON_REVOKED = 4,
+  SMIME_READINESS_STATUS_REVOKED = 4,
   /**
    * No path leads from the (newest) certificate to a trust anchor.
    */
-  SMIME_READINESS_REASON_UNTRUSTED = 5,
+  SMIME_READINESS_STATUS_UNTRUSTED = 5,
   /**
    * The (newest) certificate's key usage does not allow receiving encrypted mail.
    */
-  SMIME_READINESS_REASON_WRONG_KEY_USAGE = 6,
+  SMIME_READINESS_STATUS_WRONG_KEY_USAGE = 6,
   /**
    * The (newest) certificate's RSA key is shorter than the policy allows.
    */
-  SMIME_READINESS_REASON_WEAK_KEY = 7,
+  SMIME_READINESS_STATUS_WEAK_KEY = 7,
   /**
    * The (newest) certificate's key algorithm cannot receive encrypted mail.
    */
-  SMIME_READINESS_REASON_UNSUPPORTED_KEY = 8,
+  SMIME_READINESS_STATUS_UNSUPPORTED_KEY = 8,
   /**
    * Another reason (see `smime_readiness_reason`).
    */
-  SMIME_READINESS_REASON_OTHER = 9,
+  SMIME_READINESS_STATUS_OTHER = 9,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
-typedef enum smime_readiness_reason smime_readiness_reason;
+typedef enum smime_readiness_status smime_readiness_status;
 #else
-typedef uint32_t smime_readiness_reason;
+typedef uint32_t smime_readiness_status;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
@@ -1568,8 +1568,8 @@ smime_result smime_readiness_reason(const smime_readiness *readiness,
                                     smime_bytes **out);
 
 /**
- * Why the address at `index` is not ready, as a `smime_readiness_reason` value (`*out`;
- * `SMIME_READINESS_REASON_READY` when it is ready).
+ * Why the address at `index` is not ready, as a `smime_readiness_status` value (`*out`;
+ * `SMIME_READINESS_STATUS_READY` when it is ready).
  */
 smime_result smime_readiness_reason_code(const smime_readiness *readiness,
                                          size_t index,

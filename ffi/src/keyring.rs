@@ -569,7 +569,7 @@ pub extern "C" fn smime_keyring_remove(
 /// Why mail cannot be encrypted to an address (`smime_readiness_reason_code`).
 #[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum smime_readiness_reason {
+pub enum smime_readiness_status {
     /// Ready: a certificate will be used.
     Ready = 0,
     /// The keyring has no certificate for the address.
@@ -592,8 +592,8 @@ pub enum smime_readiness_reason {
     Other = 9,
 }
 
-fn reason_code(r: &RecipientReadiness) -> smime_readiness_reason {
-    use smime_readiness_reason as R;
+fn reason_code(r: &RecipientReadiness) -> smime_readiness_status {
+    use smime_readiness_status as R;
     match &r.readiness {
         Readiness::Ready { .. } => R::Ready,
         Readiness::NoCertificate => R::NoCertificate,
@@ -740,8 +740,8 @@ pub extern "C" fn smime_readiness_reason(
     })
 }
 
-/// Why the address at `index` is not ready, as a `smime_readiness_reason` value (`*out`;
-/// `SMIME_READINESS_REASON_READY` when it is ready).
+/// Why the address at `index` is not ready, as a `smime_readiness_status` value (`*out`;
+/// `SMIME_READINESS_STATUS_READY` when it is ready).
 #[unsafe(no_mangle)]
 #[allow(unsafe_code)]
 pub extern "C" fn smime_readiness_reason_code(

@@ -59,7 +59,7 @@ static smime_result cb_sign(void *userdata, uint32_t scheme, uint32_t digest_alg
   smime_result r = SMIME_RESULT_KEYOP_FAILED;
   size_t len = capacity;
   if (ctx == NULL || EVP_PKEY_sign_init(ctx) <= 0) goto done;
-  if (scheme == SMIME_SIGNATURE_SCHEME_RSA_PKCS1V15) {
+  if (scheme == SMIME_SIGNATURE_SCHEME_RSA_PKCS1_V15) {
     if (EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) <= 0) goto done;
   } else if (scheme == SMIME_SIGNATURE_SCHEME_RSA_PSS) {
     if (EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PSS_PADDING) <= 0 ||

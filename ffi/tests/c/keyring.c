@@ -177,7 +177,7 @@ int main(int argc, char **argv) {
   OK(smime_readiness_is_ready(ready, 0, &is_ready));
   CHECK(is_ready);
   OK(smime_readiness_reason_code(ready, 0, &code));
-  CHECK(code == SMIME_READINESS_REASON_READY);
+  CHECK(code == SMIME_READINESS_STATUS_READY);
   OK(smime_readiness_certificate(ready, 0, &c));
   CHECK(has_address(c, "carol@example.com"));
   smime_certificate_free(c);
@@ -190,7 +190,7 @@ int main(int argc, char **argv) {
   OK(smime_readiness_is_ready(ready, 1, &is_ready));
   CHECK(!is_ready);
   OK(smime_readiness_reason_code(ready, 1, &code));
-  CHECK(code == SMIME_READINESS_REASON_NO_CERTIFICATE);
+  CHECK(code == SMIME_READINESS_STATUS_NO_CERTIFICATE);
   OK(smime_readiness_reason(ready, 1, &text));
   CHECK(strstr(smime_bytes_str(text), "no certificate") != NULL);
   smime_bytes_free(text);
@@ -211,7 +211,7 @@ int main(int argc, char **argv) {
   OK(smime_readiness_is_ready(ready, 0, &is_ready));
   CHECK(!is_ready);
   OK(smime_readiness_reason_code(ready, 0, &code));
-  CHECK(code == SMIME_READINESS_REASON_EXPIRED);
+  CHECK(code == SMIME_READINESS_STATUS_EXPIRED);
   OK(smime_readiness_reason(ready, 0, &text));
   CHECK(strstr(smime_bytes_str(text), "expired") != NULL);
   smime_bytes_free(text);
