@@ -14,7 +14,7 @@ use zeroize::Zeroizing;
 use crate::certificate::{new_certificate, smime_certificate};
 use crate::codes::*;
 use crate::error::{Error, boundary, smime_result};
-use crate::handle::{Out, UserData, free_boxed, try_read, try_ref, try_ref_array};
+use crate::handle::{Out, UserData, callback_output, free_boxed, try_read, try_ref, try_ref_array};
 use crate::identity::{new_identity, smime_identity};
 use crate::policy::digest_to;
 
@@ -231,28 +231,27 @@ fn key_error(result: smime_result, platform_error: i64, what: &str) -> KeyOperat
     }
 }
 
-/// Checks the length a callback reported and keeps that much of the buffer it wrote.
+/// Checks the length a callback reported and copies that much of the buffer it wrote (the
+/// copy is zeroized on drop, as the buffer is).
 fn take_output(
     result: smime_result,
     platform_error: i64,
-    mut buffer: Zeroizing<Vec<u8>>,
+    buffer: Zeroizing<Vec<u8>>,
     len: usize,
     what: &str,
 ) -> Result<Zeroizing<Vec<u8>>, KeyOperationError> {
     if result != SMIME_RESULT_OK {
         return Err(key_error(result, platform_error, what));
     }
-    // The buffer is this library's own: a length beyond it is refused, never read.
-    if len > buffer.len() {
-        return Err(KeyOperationError::Failed {
+    // A length beyond the buffer is refused, never read.
+    callback_output(buffer.as_ptr(), len, buffer.len())
+        .map(Zeroizing::new)
+        .ok_or_else(|| KeyOperationError::Failed {
             detail: format!(
                 "the application's {what} callback reported {len} bytes for a buffer of {}",
                 buffer.len()
             ),
-        });
-    }
-    buffer.truncate(len);
-    Ok(buffer)
+        })
 }
 
 fn scheme_to(scheme: SignatureScheme) -> Option<u32> {

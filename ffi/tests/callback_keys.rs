@@ -232,7 +232,8 @@ fn rsa_and_ec_keys_sign_and_decrypt_through_callbacks() {
                 pss,
                 ..Default::default()
             };
-            let signed = smime::sign(&message(from), &[identity.clone()], &options).unwrap();
+            let signed =
+                smime::sign(&message(from), std::slice::from_ref(&identity), &options).unwrap();
             let report = smime::verify(&signed, &verify_options()).unwrap();
             assert_eq!(report.verdict(), Verdict::Trusted, "{from} pss={pss}");
         }
@@ -243,8 +244,12 @@ fn rsa_and_ec_keys_sign_and_decrypt_through_callbacks() {
             };
             let encrypted =
                 smime::encrypt(&message(from), &[cert.certificate()], &options).unwrap();
-            let decrypted =
-                smime::decrypt(&encrypted, &[identity.clone()], &Policy::default()).unwrap();
+            let decrypted = smime::decrypt(
+                &encrypted,
+                std::slice::from_ref(&identity),
+                &Policy::default(),
+            )
+            .unwrap();
             assert!(decrypted.content.ends_with(b"hello\r\n"), "{from}");
         }
         assert_eq!(destroyed.load(Ordering::SeqCst), 0);
@@ -261,7 +266,7 @@ fn a_declined_operation_is_its_own_result() {
         holder(table.userdata).refuse.store(true, Ordering::SeqCst);
         let e = smime::sign(
             &message("x@example.com"),
-            &[identity.clone()],
+            std::slice::from_ref(&identity),
             &Default::default(),
         )
         .unwrap_err();
@@ -272,7 +277,12 @@ fn a_declined_operation_is_its_own_result() {
             &Default::default(),
         )
         .unwrap();
-        let e = smime::decrypt(&encrypted, &[identity.clone()], &Policy::default()).unwrap_err();
+        let e = smime::decrypt(
+            &encrypted,
+            std::slice::from_ref(&identity),
+            &Policy::default(),
+        )
+        .unwrap_err();
         assert_eq!(e.code(), SMIME_RESULT_KEYOP_REFUSED, "{e}");
         drop(identity);
         assert_eq!(destroyed.load(Ordering::SeqCst), 1);
@@ -287,7 +297,7 @@ fn missing_operations_overruns_and_platform_codes() {
     let identity = identity_from_callbacks(&table, &cert.certificate(), vec![]).unwrap();
     let e = smime::sign(
         &message("erin@example.com"),
-        &[identity.clone()],
+        std::slice::from_ref(&identity),
         &Default::default(),
     )
     .unwrap_err();
