@@ -96,159 +96,453 @@ typedef uint32_t smime_digest;
 #endif // __cplusplus
 
 /**
- * The signature scheme a `sign` callback is asked to apply (`smime_key_callbacks`).
+ * A content-encryption algorithm (`smime_encrypt_options_set_cipher`,
+ * `smime_decrypted_cipher`).
  */
-enum smime_signature_scheme
+enum smime_cipher
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
   : uint32_t
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
  {
   /**
-   * RSASSA-PKCS1-v1_5: wrap the digest in a DigestInfo for the digest algorithm and sign
-   * (iOS: `kSecKeyAlgorithmRSASignatureDigestPKCS1v15SHA256`…).
+   * AES-256-GCM, AuthEnvelopedData: integrity-protected (the default).
    */
-  SMIME_SIGNATURE_SCHEME_RSA_PKCS1_V15 = 0,
+  SMIME_CIPHER_AES256_GCM = 0,
   /**
-   * RSASSA-PSS with MGF1 over the same digest and a salt as long as the digest
-   * (iOS: `kSecKeyAlgorithmRSASignatureDigestPSSSHA256`…).
+   * AES-128-GCM, AuthEnvelopedData: integrity-protected.
    */
-  SMIME_SIGNATURE_SCHEME_RSA_PSS = 1,
+  SMIME_CIPHER_AES128_GCM = 1,
   /**
-   * ECDSA over the digest; the signature is written DER-encoded (`Ecdsa-Sig-Value`, iOS:
-   * `kSecKeyAlgorithmECDSASignatureDigestX962SHA256`…).
+   * AES-256-CBC, EnvelopedData: no integrity protection, for peers that cannot read GCM.
    */
-  SMIME_SIGNATURE_SCHEME_ECDSA = 2,
+  SMIME_CIPHER_AES256_CBC = 2,
+  /**
+   * AES-128-CBC, EnvelopedData: no integrity protection.
+   */
+  SMIME_CIPHER_AES128_CBC = 3,
+  /**
+   * AES-192-CBC: read only.
+   */
+  SMIME_CIPHER_AES192_CBC = 4,
+  /**
+   * 3DES-EDE-CBC: read only, for mail encrypted years ago.
+   */
+  SMIME_CIPHER_DES_EDE3_CBC = 5,
+  /**
+   * A cipher this version of the header does not name.
+   */
+  SMIME_CIPHER_OTHER = 255,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
-typedef enum smime_signature_scheme smime_signature_scheme;
+typedef enum smime_cipher smime_cipher;
 #else
-typedef uint32_t smime_signature_scheme;
+typedef uint32_t smime_cipher;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
 /**
- * The padding an `rsa_decrypt` callback is asked to remove (`smime_key_callbacks`).
+ * RSA key transport (`smime_encrypt_options_set_key_transport`).
  */
-enum smime_rsa_padding
+enum smime_key_transport
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
   : uint32_t
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
  {
   /**
-   * RSAES-PKCS1-v1_5. The callback must not reveal a padding failure: it returns random
-   * bytes or the same failure as any other (the library substitutes a random key either
-   * way, RFC 3218).
+   * RSAES-PKCS1-v1_5: what every client reads (the default).
    */
-  SMIME_RSA_PADDING_PKCS1_V15 = 0,
+  SMIME_KEY_TRANSPORT_RSA_PKCS1_V15 = 0,
   /**
-   * RSAES-OAEP; the `digest` argument names the digest of the label hash and of MGF1.
+   * RSAES-OAEP with SHA-256.
    */
-  SMIME_RSA_PADDING_OAEP = 1,
+  SMIME_KEY_TRANSPORT_RSA_OAEP = 1,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
-typedef enum smime_rsa_padding smime_rsa_padding;
+typedef enum smime_key_transport smime_key_transport;
 #else
-typedef uint32_t smime_rsa_padding;
+typedef uint32_t smime_key_transport;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
 /**
- * Where a contact certificate came from (`smime_contact_list_source`).
+ * The verdict for a message (`smime_verify_report_verdict`, `smime_opened_verdict`): only
+ * `SMIME_VERDICT_TRUSTED` means every check of every signer passed and the signature covers
+ * the whole message.
  */
-enum smime_source
+enum smime_verdict
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
   : uint32_t
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
  {
   /**
-   * Added by the application or the user directly.
+   * Every signer passed every check and the signature covers the whole message.
    */
-  SMIME_SOURCE_MANUAL = 0,
+  SMIME_VERDICT_TRUSTED = 0,
   /**
-   * A PEM or DER certificate file or bundle.
+   * The message carries no signature.
    */
-  SMIME_SOURCE_FILE = 1,
+  SMIME_VERDICT_NOT_SIGNED = 1,
   /**
-   * A PKCS#12 file (a certificate that was not the identity's own).
+   * The message is encrypted: decrypt (or open) it first.
    */
-  SMIME_SOURCE_PKCS12 = 2,
+  SMIME_VERDICT_ENCRYPTED = 2,
   /**
-   * A directory entry (LDAP `userSMIMECertificate` or `userCertificate`).
+   * The signature structure has no signers at all.
    */
-  SMIME_SOURCE_DIRECTORY = 3,
+  SMIME_VERDICT_NO_SIGNERS = 3,
   /**
-   * An S/MIME certs-only message.
+   * A detached signature whose CMS also carries content: refused.
    */
-  SMIME_SOURCE_CERTS_ONLY = 4,
+  SMIME_VERDICT_DETACHED_WITH_CONTENT = 4,
   /**
-   * A signed message whose signature verified.
+   * Some signers passed and others failed.
    */
-  SMIME_SOURCE_SIGNED_MAIL = 5,
+  SMIME_VERDICT_MIXED_SIGNERS = 5,
+  /**
+   * A signature is invalid: the message was changed, or not signed by that key.
+   */
+  SMIME_VERDICT_SIGNATURE_INVALID = 6,
+  /**
+   * The signature is valid but the algorithms are too weak to trust.
+   */
+  SMIME_VERDICT_WEAK_ALGORITHM = 7,
+  /**
+   * The signature is valid but the certificate does not chain to a trust anchor.
+   */
+  SMIME_VERDICT_UNTRUSTED = 8,
+  /**
+   * The signature is valid but the signer certificate was revoked.
+   */
+  SMIME_VERDICT_REVOKED = 9,
+  /**
+   * The certificate is expired, not yet valid, or not meant for e-mail signing.
+   */
+  SMIME_VERDICT_CERTIFICATE_NOT_USABLE = 10,
+  /**
+   * The signature is valid and trusted but the certificate is not the sender's.
+   */
+  SMIME_VERDICT_ADDRESS_MISMATCH = 11,
+  /**
+   * Every signer passed, but the signature covers only part of the message.
+   */
+  SMIME_VERDICT_PARTIALLY_SIGNED = 12,
+  /**
+   * Every signer passed, but the signature covers only ciphertext (encrypt-then-sign).
+   */
+  SMIME_VERDICT_CIPHERTEXT_ONLY = 13,
+  /**
+   * A verdict this version of the header does not name: not trusted.
+   */
+  SMIME_VERDICT_OTHER = 255,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
-typedef enum smime_source smime_source;
+typedef enum smime_verdict smime_verdict;
 #else
-typedef uint32_t smime_source;
+typedef uint32_t smime_verdict;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
 /**
- * Why mail cannot be encrypted to an address (`smime_readiness_reason_code`).
+ * What a signature covers (`smime_verify_report_scope`).
  */
-enum smime_readiness_status
+enum smime_signed_scope
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
   : uint32_t
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
  {
   /**
-   * Ready: a certificate will be used.
+   * The whole message body.
    */
-  SMIME_READINESS_STATUS_READY = 0,
+  SMIME_SIGNED_SCOPE_WHOLE_MESSAGE = 0,
   /**
-   * The keyring has no certificate for the address.
+   * Only one part of the message: the rest was not signed.
    */
-  SMIME_READINESS_STATUS_NO_CERTIFICATE = 1,
+  SMIME_SIGNED_SCOPE_PART = 1,
   /**
-   * The (newest) certificate has expired.
+   * Encrypted content (encrypt-then-sign): the signature covers ciphertext only.
    */
-  SMIME_READINESS_STATUS_EXPIRED = 2,
+  SMIME_SIGNED_SCOPE_CIPHERTEXT = 2,
   /**
-   * The (newest) certificate is not valid yet.
+   * Nothing is signed.
    */
-  SMIME_READINESS_STATUS_NOT_YET_VALID = 3,
+  SMIME_SIGNED_SCOPE_NOTHING = 3,
   /**
-   * The (newest) certificate, or one of its chain, is revoked.
+   * A scope this version of the header does not name.
    */
-  SMIME_READINESS_STATUS_REVOKED = 4,
-  /**
-   * No path leads from the (newest) certificate to a trust anchor.
-   */
-  SMIME_READINESS_STATUS_UNTRUSTED = 5,
-  /**
-   * The (newest) certificate's key usage does not allow receiving encrypted mail.
-   */
-  SMIME_READINESS_STATUS_WRONG_KEY_USAGE = 6,
-  /**
-   * The (newest) certificate's RSA key is shorter than the policy allows.
-   */
-  SMIME_READINESS_STATUS_WEAK_KEY = 7,
-  /**
-   * The (newest) certificate's key algorithm cannot receive encrypted mail.
-   */
-  SMIME_READINESS_STATUS_UNSUPPORTED_KEY = 8,
-  /**
-   * Another reason (see `smime_readiness_reason`).
-   */
-  SMIME_READINESS_STATUS_OTHER = 9,
+  SMIME_SIGNED_SCOPE_OTHER = 255,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
-typedef enum smime_readiness_status smime_readiness_status;
+typedef enum smime_signed_scope smime_signed_scope;
 #else
-typedef uint32_t smime_readiness_status;
+typedef uint32_t smime_signed_scope;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * How a message was signed (`smime_verify_report_kind`).
+ */
+enum smime_signature_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * multipart/signed with a detached signature.
+   */
+  SMIME_SIGNATURE_KIND_DETACHED = 0,
+  /**
+   * application/pkcs7-mime signed-data with the content inside.
+   */
+  SMIME_SIGNATURE_KIND_OPAQUE = 1,
+  /**
+   * No signature was found.
+   */
+  SMIME_SIGNATURE_KIND_NONE = 2,
+  /**
+   * A kind this version of the header does not name.
+   */
+  SMIME_SIGNATURE_KIND_OTHER = 255,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum smime_signature_kind smime_signature_kind;
+#else
+typedef uint32_t smime_signature_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * One check of a signer (`smime_verify_report_signer_check`).
+ */
+enum smime_check
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * The signature: content digest, signed attributes, signature value.
+   */
+  SMIME_CHECK_SIGNATURE = 0,
+  /**
+   * Digest and key strength against the policy.
+   */
+  SMIME_CHECK_ALGORITHM = 1,
+  /**
+   * The certificate path to a trust anchor.
+   */
+  SMIME_CHECK_CHAIN = 2,
+  /**
+   * The signer certificate's validity period at the validation time.
+   */
+  SMIME_CHECK_VALIDITY = 3,
+  /**
+   * keyUsage: digitalSignature or nonRepudiation.
+   */
+  SMIME_CHECK_KEY_USAGE = 4,
+  /**
+   * extKeyUsage: emailProtection (or no EKU).
+   */
+  SMIME_CHECK_EXTENDED_KEY_USAGE = 5,
+  /**
+   * The sender's address against the certificate's addresses.
+   */
+  SMIME_CHECK_ADDRESS = 6,
+  /**
+   * Revocation of the signer's chain, from the CRLs at hand.
+   */
+  SMIME_CHECK_REVOCATION = 7,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum smime_check smime_check;
+#else
+typedef uint32_t smime_check;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * The outcome of one check.
+ */
+enum smime_check_status
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * The check passed (for revocation: a usable CRL says not revoked).
+   */
+  SMIME_CHECK_STATUS_PASSED = 0,
+  /**
+   * The check failed (for revocation: revoked); the message says why.
+   */
+  SMIME_CHECK_STATUS_FAILED = 1,
+  /**
+   * The check was not made; the message says why.
+   */
+  SMIME_CHECK_STATUS_NOT_CHECKED = 2,
+  /**
+   * Revocation only: no usable CRL says either way (does not fail the signer unless the
+   * policy's revocation mode is hard-fail, where the chain check fails too).
+   */
+  SMIME_CHECK_STATUS_UNKNOWN = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum smime_check_status smime_check_status;
+#else
+typedef uint32_t smime_check_status;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * The kind of a layer of an opened message (`smime_opened_layer_kind`).
+ */
+enum smime_layer_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * A signed layer: `smime_opened_layer_report` gives its verification report.
+   */
+  SMIME_LAYER_KIND_SIGNED = 0,
+  /**
+   * An encrypted layer: `smime_opened_layer_encryption` says how it was opened.
+   */
+  SMIME_LAYER_KIND_ENCRYPTED = 1,
+  /**
+   * A layer this version of the header does not name.
+   */
+  SMIME_LAYER_KIND_OTHER = 255,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum smime_layer_kind smime_layer_kind;
+#else
+typedef uint32_t smime_layer_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * What `smime_inspect` found.
+ */
+enum smime_inspected_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * A MIME message or entity (the description lists its S/MIME structures).
+   */
+  SMIME_INSPECTED_KIND_MESSAGE = 0,
+  /**
+   * A bare CMS SignedData with signers (a `.p7s` or an opaque `smime.p7m`).
+   */
+  SMIME_INSPECTED_KIND_CMS_SIGNED = 1,
+  /**
+   * A bare CMS certs-only SignedData (no signers, no content: a `.p7b`, `.p7c`).
+   */
+  SMIME_INSPECTED_KIND_CMS_CERTS_ONLY = 2,
+  /**
+   * A bare CMS EnvelopedData or AuthEnvelopedData (an encrypted `smime.p7m`).
+   */
+  SMIME_INSPECTED_KIND_CMS_ENVELOPED = 3,
+  /**
+   * Another CMS content type.
+   */
+  SMIME_INSPECTED_KIND_CMS_OTHER = 4,
+  /**
+   * One or more certificates.
+   */
+  SMIME_INSPECTED_KIND_CERTIFICATES = 5,
+  /**
+   * A certificate revocation list.
+   */
+  SMIME_INSPECTED_KIND_CRL = 6,
+  /**
+   * A PKCS#12 file (its contents are encrypted under its password).
+   */
+  SMIME_INSPECTED_KIND_PKCS12 = 7,
+  /**
+   * A private key.
+   */
+  SMIME_INSPECTED_KIND_PRIVATE_KEY = 8,
+  /**
+   * A kind this version of the header does not name.
+   */
+  SMIME_INSPECTED_KIND_OTHER = 255,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum smime_inspected_kind smime_inspected_kind;
+#else
+typedef uint32_t smime_inspected_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Why a signature check failed (`smime_verify_report_signer_signature_failure`): the
+ * signature check has no result code of its own, this says which failure it was.
+ */
+enum smime_signature_failure
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * The signature check did not fail (it passed, or was not made).
+   */
+  SMIME_SIGNATURE_FAILURE_NONE = 0,
+  /**
+   * No certificate in the message or the options matches the signer id.
+   */
+  SMIME_SIGNATURE_FAILURE_CERTIFICATE_NOT_FOUND = 1,
+  /**
+   * The content does not hash to the signed digest: the message was changed.
+   */
+  SMIME_SIGNATURE_FAILURE_MESSAGE_DIGEST_MISMATCH = 2,
+  /**
+   * The signed contentType attribute does not match the content.
+   */
+  SMIME_SIGNATURE_FAILURE_CONTENT_TYPE_MISMATCH = 3,
+  /**
+   * A required signed attribute is missing.
+   */
+  SMIME_SIGNATURE_FAILURE_MISSING_ATTRIBUTE = 4,
+  /**
+   * A signed attribute that must occur once is repeated.
+   */
+  SMIME_SIGNATURE_FAILURE_REPEATED_ATTRIBUTE = 5,
+  /**
+   * The signature value does not verify with the signer's key.
+   */
+  SMIME_SIGNATURE_FAILURE_BAD_SIGNATURE = 6,
+  /**
+   * The digest or signature algorithm is not supported.
+   */
+  SMIME_SIGNATURE_FAILURE_UNSUPPORTED_ALGORITHM = 7,
+  /**
+   * The signer certificate's public key is unusable.
+   */
+  SMIME_SIGNATURE_FAILURE_BAD_PUBLIC_KEY = 8,
+  /**
+   * A signature without signed attributes over content that is a set of attributes.
+   */
+  SMIME_SIGNATURE_FAILURE_CONTENT_IS_SIGNED_ATTRIBUTES = 9,
+  /**
+   * A failure this version of the header does not name (the message says what it is).
+   */
+  SMIME_SIGNATURE_FAILURE_OTHER = 255,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum smime_signature_failure smime_signature_failure;
+#else
+typedef uint32_t smime_signature_failure;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
@@ -274,12 +568,25 @@ typedef struct smime_bytes smime_bytes;
 typedef struct smime_certificate smime_certificate;
 
 /**
- * The contacts of a keyring when `smime_keyring_contacts` was called: certificates with
- * where each came from, read by index. Released by `smime_contact_list_free`.
+ * A decrypted message: the content, which key opened it, the cipher and whether the content
+ * was integrity-protected. Made by `smime_decrypt` and `smime_keyring_decrypt`; released by
+ * `smime_decrypted_free`, which zeroizes the content.
  *
- * Thread safety: immutable; may be shared by any number of threads.
+ * Thread safety: immutable; may be read by any number of threads at once.
  */
-typedef struct smime_contact_list smime_contact_list;
+typedef struct smime_decrypted smime_decrypted;
+
+/**
+ * How to encrypt: the content cipher, RSA key transport, the sender's own certificate (a
+ * copy the sender can read), and how recipient certificates are checked (trust anchors,
+ * intermediates, CRLs, policy). Made by `smime_encrypt_options_new` with the defaults
+ * (AES-256-GCM, PKCS#1 v1.5, no self copy, recipient chains not judged, the default policy);
+ * released by `smime_encrypt_options_free`. Where a function takes options, NULL means the
+ * defaults.
+ *
+ * Thread safety: as `smime_sign_options`.
+ */
+typedef struct smime_encrypt_options smime_encrypt_options;
 
 /**
  * A private key (in memory, or held by the application through callbacks) with its
@@ -292,14 +599,25 @@ typedef struct smime_identity smime_identity;
 
 /**
  * The user's identities (with the keys of old certificates), correspondents' certificates,
- * trust anchors, intermediates and CRLs. Made by `smime_keyring_new`, `smime_keyring_load`
- * or `smime_keyring_from_bytes`; released by `smime_keyring_free`.
+ * trust anchors, intermediates and CRLs. Made by `smime_keyring_new` or
+ * `smime_keyring_load`; released by `smime_keyring_free`.
  *
- * Thread safety: may be shared by any number of threads at once, for reading and changing
- * alike (every function takes `const smime_keyring *`); changes are serialised by an
- * internal lock, reads share it.
+ * Thread safety: may be shared by any number of threads at once; changes are serialised by
+ * an internal lock, reads share it.
  */
 typedef struct smime_keyring smime_keyring;
+
+/**
+ * A message opened layer by layer (`smime_open`, `smime_keyring_open`): the layers,
+ * outermost first (signed or encrypted), the innermost content and the verdict for it.
+ * Released by `smime_opened_free`, which zeroizes the content.
+ *
+ * Only signed layers inside the innermost encrypted layer vouch for the content: a signature
+ * outside an encryption covers ciphertext, and `smime_opened_verdict` does not count it.
+ *
+ * Thread safety: immutable; may be read by any number of threads at once.
+ */
+typedef struct smime_opened smime_opened;
 
 /**
  * What the library accepts: digests, RSA sizes, CBC content, the validation time, revocation.
@@ -311,130 +629,47 @@ typedef struct smime_keyring smime_keyring;
 typedef struct smime_policy smime_policy;
 
 /**
- * For each address asked of `smime_keyring_recipient_readiness`: the certificate mail to it
- * will be encrypted to, or why there is none. Read by index; released by
- * `smime_readiness_free`.
+ * How to sign: the digest, detached (multipart/signed, the default) or opaque, RSASSA-PSS,
+ * whether the chain is included, the signing time. Made by `smime_sign_options_new` with
+ * the defaults (SHA-256, multipart/signed, PKCS#1 v1.5 for RSA keys, chain included, signed
+ * now); released by `smime_sign_options_free`. Where a function takes options, NULL means
+ * the defaults.
  *
- * Thread safety: immutable; may be shared by any number of threads.
+ * Thread safety: the setters take the options mutably and must not run while another
+ * thread uses them; once set up, they may be shared by any number of threads.
  */
-typedef struct smime_readiness smime_readiness;
+typedef struct smime_sign_options smime_sign_options;
+
+/**
+ * What to verify against: trust anchors, further certificates (intermediates, signer
+ * certificates a message does not carry), CRLs, the address the signer must match, and the
+ * policy. Made by `smime_verify_options_new` (no trust anchors, the From header's address,
+ * the default policy); released by `smime_verify_options_free`. Where a function takes
+ * options, NULL means the defaults: no chain can then be trusted.
+ *
+ * Thread safety: as `smime_sign_options`.
+ */
+typedef struct smime_verify_options smime_verify_options;
+
+/**
+ * The result of a verification: the verdict for the message, what the signature covers,
+ * the content, and for each signer every check with its outcome, code and reason, the
+ * signer certificate and the signing time. Made by `smime_verify`, `smime_verify_detached`,
+ * `smime_keyring_verify` and `smime_opened_layer_report`; released by
+ * `smime_verify_report_free`, which zeroizes the content.
+ *
+ * Signers are numbered from 0 to `smime_verify_report_signer_count` - 1; an index out of
+ * range gives `SMIME_RESULT_INVALID_ARGUMENT`.
+ *
+ * Thread safety: immutable; may be read by any number of threads at once.
+ */
+typedef struct smime_verify_report smime_verify_report;
 
 /**
  * The result of every function: `SMIME_RESULT_OK` (0) or one of the `SMIME_RESULT_*` codes,
  * grouped by area (see `smime_result_name`). Codes are never renumbered or reused.
  */
 typedef uint32_t smime_result;
-
-/**
- * Signs `digest` (`digest_len` bytes, the output of `digest_algorithm`, a `smime_digest`)
- * under `scheme` (a `smime_signature_scheme`): writes the signature into `signature` (room
- * for `capacity` bytes, enough for the key) and its length into `*signature_len`. Returns
- * `SMIME_RESULT_OK`, or a `SMIME_RESULT_KEYOP_*` code; with `SMIME_RESULT_KEYOP_PLATFORM` it
- * may write the platform's error code (an `OSStatus`) into `*platform_error`.
- */
-typedef smime_result (*smime_sign_callback)(void *userdata,
-                                            uint32_t scheme,
-                                            uint32_t digest_algorithm,
-                                            const uint8_t *digest,
-                                            size_t digest_len,
-                                            uint8_t *signature,
-                                            size_t capacity,
-                                            size_t *signature_len,
-                                            int64_t *platform_error);
-
-/**
- * Decrypts an RSA key-transport `ciphertext` with `padding` (a `smime_rsa_padding`; for OAEP
- * `digest` is its `smime_digest`, otherwise ignored): writes the plaintext (a content key)
- * into `plaintext` (room for `capacity` bytes) and its length into `*plaintext_len`. Returns
- * as `smime_sign_callback` does.
- */
-typedef smime_result (*smime_rsa_decrypt_callback)(void *userdata,
-                                                   uint32_t padding,
-                                                   uint32_t digest,
-                                                   const uint8_t *ciphertext,
-                                                   size_t ciphertext_len,
-                                                   uint8_t *plaintext,
-                                                   size_t capacity,
-                                                   size_t *plaintext_len,
-                                                   int64_t *platform_error);
-
-/**
- * Elliptic-curve Diffie-Hellman with the peer's public point `peer` (SEC1 encoding): writes
- * the x-coordinate of the shared point into `shared` (room for `capacity` bytes, the field
- * size) and its length into `*shared_len`. Returns as `smime_sign_callback` does.
- */
-typedef smime_result (*smime_ecdh_callback)(void *userdata,
-                                            const uint8_t *peer,
-                                            size_t peer_len,
-                                            uint8_t *shared,
-                                            size_t capacity,
-                                            size_t *shared_len,
-                                            int64_t *platform_error);
-
-/**
- * Releases `userdata`: called exactly once, when the last identity using the key is freed.
- */
-typedef void (*smime_destroy_callback)(void *userdata);
-
-/**
- * A private key the application holds, as callbacks. Each takes `userdata` first. A NULL
- * operation is one the key does not support (the operation fails with
- * `SMIME_RESULT_KEYOP_UNSUPPORTED`); `destroy` may be NULL when there is nothing to release.
- *
- * Thread safety: an identity may be used from several threads at once, so the callbacks
- * may be called from any thread, concurrently; they and `userdata` must allow it.
- */
-typedef struct {
-  /**
-   * Passed back to every callback.
-   */
-  void *userdata;
-  /**
-   * Signs a digest; NULL if the key cannot sign.
-   */
-  smime_sign_callback sign;
-  /**
-   * RSA key-transport decryption; NULL if the key cannot decrypt (or is not RSA).
-   */
-  smime_rsa_decrypt_callback rsa_decrypt;
-  /**
-   * ECDH key agreement; NULL if the key cannot agree (or is not EC).
-   */
-  smime_ecdh_callback ecdh;
-  /**
-   * Releases `userdata`; may be NULL.
-   */
-  smime_destroy_callback destroy;
-} smime_key_callbacks;
-
-/**
- * Gives the key of an identity the application added with
- * `smime_keyring_add_external_identity`, when a keyring is loaded: `reference`
- * (`reference_len` bytes) is what was added, `certificate` the identity's certificate
- * (borrowed for the call). Fill `*callbacks` and return `SMIME_RESULT_OK`; any other result
- * leaves the identity without a key (it is kept, and saved again, but cannot sign or
- * decrypt). The filled callbacks are owned as with `smime_identity_from_callbacks`.
- */
-typedef smime_result (*smime_resolve_callback)(void *userdata,
-                                               const uint8_t *reference,
-                                               size_t reference_len,
-                                               const smime_certificate *certificate,
-                                               smime_key_callbacks *callbacks);
-
-/**
- * How `smime_keyring_load` and `smime_keyring_from_bytes` get the keys the application
- * holds. Used only during the call; nothing of it is kept.
- */
-typedef struct {
-  /**
-   * Passed back to `resolve`.
-   */
-  void *userdata;
-  /**
-   * Resolves one reference; NULL resolves none.
-   */
-  smime_resolve_callback resolve;
-} smime_key_resolver;
 
 /**
  * Success.
@@ -1174,21 +1409,6 @@ size_t smime_bytes_len(const smime_bytes *bytes);
 void smime_bytes_free(smime_bytes *bytes);
 
 /**
- * A new identity whose private key the application holds: `callbacks` (copied) do its
- * operations, `certificate` is its certificate (the key's public key is the certificate's),
- * and the `chain_len` certificates at `chain` (may be NULL when 0) its issuer chain.
- *
- * On success the identity owns `callbacks->userdata`: `callbacks->destroy` runs exactly once,
- * when the identity and every keyring or copy holding its key are freed. On failure nothing
- * is taken and `destroy` is not called.
- */
-smime_result smime_identity_from_callbacks(const smime_key_callbacks *callbacks,
-                                           const smime_certificate *certificate,
-                                           const smime_certificate *const *chain,
-                                           size_t chain_len,
-                                           smime_identity **out);
-
-/**
  * Parses one DER certificate.
  */
 smime_result smime_certificate_from_der(const uint8_t *der,
@@ -1334,292 +1554,293 @@ smime_result smime_keyring_new(smime_keyring **out);
 void smime_keyring_free(smime_keyring *keyring);
 
 /**
- * Loads a keyring file written by `smime_keyring_save`, sealed with the 32-byte `key`
- * (`key_len` must be 32). `resolver` (may be NULL) gives the keys of identities added with
- * `smime_keyring_add_external_identity`; without it they load without a key. A wrong key is
- * `SMIME_RESULT_STORE_WRONG_KEY`; a damaged file has its own result.
+ * New signing options with the defaults.
  */
-smime_result smime_keyring_load(const char *path,
-                                const uint8_t *key,
-                                size_t key_len,
-                                const smime_key_resolver *resolver,
-                                smime_keyring **out);
+smime_result smime_sign_options_new(smime_sign_options **out);
 
 /**
- * Saves `keyring` to `path`, sealed (AES-256-GCM) with the 32-byte `key`, atomically: a
- * crash during the save leaves the previous file intact.
+ * Releases `options`. NULL is accepted.
  */
-smime_result smime_keyring_save(const smime_keyring *keyring,
-                                const char *path,
-                                const uint8_t *key,
-                                size_t key_len);
+void smime_sign_options_free(smime_sign_options *options);
 
 /**
- * The keyring sealed with the 32-byte `key`: the contents of a keyring file, for an
- * application that stores it itself. Read it back with `smime_keyring_from_bytes`.
+ * Sets the digest (`smime_digest`): SHA-256 (the default), SHA-384 or SHA-512. SHA-1 is
+ * refused when signing (`SMIME_RESULT_SIGN_UNSUPPORTED_ALGORITHM`).
  */
-smime_result smime_keyring_to_bytes(const smime_keyring *keyring,
-                                    const uint8_t *key,
-                                    size_t key_len,
+smime_result smime_sign_options_set_digest(smime_sign_options *options, uint32_t digest);
+
+/**
+ * Opaque signing (application/pkcs7-mime signed-data, the content inside the signature)
+ * instead of multipart/signed (`false`, the default), which any mail client can display.
+ */
+smime_result smime_sign_options_set_opaque(smime_sign_options *options, bool opaque);
+
+/**
+ * RSASSA-PSS instead of PKCS#1 v1.5 for RSA keys (an EC key then fails to sign).
+ */
+smime_result smime_sign_options_set_pss(smime_sign_options *options, bool pss);
+
+/**
+ * Whether the signer certificates' chains are included (default `true`).
+ */
+smime_result smime_sign_options_set_include_chain(smime_sign_options *options, bool include);
+
+/**
+ * Sets the signingTime attribute to `unix_seconds` (seconds since 1970-01-01T00:00:00Z)
+ * instead of the time of signing.
+ */
+smime_result smime_sign_options_set_signing_time(smime_sign_options *options,
+                                                 uint64_t unix_seconds);
+
+/**
+ * The signingTime attribute is the time of signing (the default).
+ */
+smime_result smime_sign_options_set_signing_time_now(smime_sign_options *options);
+
+/**
+ * New encryption options with the defaults.
+ */
+smime_result smime_encrypt_options_new(smime_encrypt_options **out);
+
+/**
+ * Releases `options`. NULL is accepted.
+ */
+void smime_encrypt_options_free(smime_encrypt_options *options);
+
+/**
+ * Sets the content cipher (`smime_cipher`; the read-only ones are refused with
+ * `SMIME_RESULT_INVALID_ARGUMENT`). A CBC cipher is refused when encrypting if the options'
+ * policy does not accept CBC.
+ */
+smime_result smime_encrypt_options_set_cipher(smime_encrypt_options *options, uint32_t cipher);
+
+/**
+ * Sets RSA key transport (`smime_key_transport`).
+ */
+smime_result smime_encrypt_options_set_key_transport(smime_encrypt_options *options,
+                                                     uint32_t key_transport);
+
+/**
+ * The sender's own encryption certificate, added as a recipient so that sent mail stays
+ * readable; checked like any recipient. NULL removes it. The certificate is copied.
+ */
+smime_result smime_encrypt_options_set_sender(smime_encrypt_options *options,
+                                              const smime_certificate *certificate);
+
+/**
+ * Adds a trust anchor: once any is given, every recipient certificate must chain to one.
+ */
+smime_result smime_encrypt_options_add_trust_anchor(smime_encrypt_options *options,
+                                                    const smime_certificate *certificate);
+
+/**
+ * Adds an intermediate or CA certificate for the recipients' chains and CRL checks.
+ */
+smime_result smime_encrypt_options_add_certificate(smime_encrypt_options *options,
+                                                   const smime_certificate *certificate);
+
+/**
+ * Adds a CRL (DER, copied): a recipient it lists as revoked is refused.
+ */
+smime_result smime_encrypt_options_add_crl(smime_encrypt_options *options,
+                                           const uint8_t *der,
+                                           size_t der_len);
+
+/**
+ * Sets the policy (copied): validation time, RSA sizes, CBC, revocation mode.
+ */
+smime_result smime_encrypt_options_set_policy(smime_encrypt_options *options,
+                                              const smime_policy *policy);
+
+/**
+ * New verification options with the defaults.
+ */
+smime_result smime_verify_options_new(smime_verify_options **out);
+
+/**
+ * Releases `options`. NULL is accepted.
+ */
+void smime_verify_options_free(smime_verify_options *options);
+
+/**
+ * Adds a trust anchor (copied).
+ */
+smime_result smime_verify_options_add_trust_anchor(smime_verify_options *options,
+                                                   const smime_certificate *certificate);
+
+/**
+ * Adds a certificate (copied): an intermediate, or a signer certificate the message does
+ * not carry.
+ */
+smime_result smime_verify_options_add_certificate(smime_verify_options *options,
+                                                  const smime_certificate *certificate);
+
+/**
+ * Adds a CRL (DER, copied). Without any, revocation is reported as not checked.
+ */
+smime_result smime_verify_options_add_crl(smime_verify_options *options,
+                                          const uint8_t *der,
+                                          size_t der_len);
+
+/**
+ * The signer certificates must carry every mailbox of the message's From fields (a From
+ * inside the signed content is the protected one): the default.
+ */
+smime_result smime_verify_options_set_address_from_header(smime_verify_options *options);
+
+/**
+ * The signer certificates must carry `address` (a NUL-terminated UTF-8 string), and the
+ * message's From fields are not consulted.
+ */
+smime_result smime_verify_options_set_address(smime_verify_options *options, const char *address);
+
+/**
+ * Sets the policy (copied): algorithms, validation time, revocation mode, weakening
+ * settings.
+ */
+smime_result smime_verify_options_set_policy(smime_verify_options *options,
+                                             const smime_policy *policy);
+
+/**
+ * Signs a MIME entity or whole message (`message`, `message_len` bytes) with `signers_len`
+ * identities (`signers`, an array of handles; at least one): a multipart/signed message, or
+ * an opaque one when the options say so. RFC 5322 headers (From, To, Subject…) stay
+ * outside; `*out` receives the signed message. `options` may be NULL (the defaults).
+ *
+ * Errors: `SMIME_RESULT_SIGN_NO_SIGNER` for no signers, `SMIME_RESULT_SIGN_EIGHT_BIT_CONTENT`
+ * for 8-bit content in multipart/signed, a key operation's code when the key (or its
+ * callback) fails, parse errors for malformed MIME.
+ */
+smime_result smime_sign(const uint8_t *message,
+                        size_t message_len,
+                        const smime_identity *const *signers,
+                        size_t signers_len,
+                        const smime_sign_options *options,
+                        smime_bytes **out);
+
+/**
+ * Encrypts a MIME entity or whole message to `recipients_len` certificates (`recipients`,
+ * an array of handles) and to the options' sender certificate: application/pkcs7-mime,
+ * AES-256-GCM unless the options say otherwise. Every recipient certificate is checked
+ * first; a refused one is named in the error (`SMIME_RESULT_ENCRYPT_RECIPIENT_REFUSED`).
+ * `options` may be NULL (the defaults).
+ */
+smime_result smime_encrypt(const uint8_t *message,
+                           size_t message_len,
+                           const smime_certificate *const *recipients,
+                           size_t recipients_len,
+                           const smime_encrypt_options *options,
+                           smime_bytes **out);
+
+/**
+ * Signs, then encrypts, in one call: the signed entity is encrypted to the recipients (and
+ * the encrypt options' sender). With `triple_wrap`, the encrypted result is signed once more
+ * (RFC 2634). Either options pointer may be NULL (the defaults).
+ */
+smime_result smime_sign_and_encrypt(const uint8_t *message,
+                                    size_t message_len,
+                                    const smime_identity *const *signers,
+                                    size_t signers_len,
+                                    const smime_sign_options *sign_options,
+                                    const smime_certificate *const *recipients,
+                                    size_t recipients_len,
+                                    const smime_encrypt_options *encrypt_options,
+                                    bool triple_wrap,
                                     smime_bytes **out);
 
 /**
- * A keyring from bytes made by `smime_keyring_to_bytes` (or a keyring file's contents),
- * sealed with the 32-byte `key`; `resolver` as for `smime_keyring_load`.
+ * Decrypts an encrypted message (application/pkcs7-mime, whole or as an entity, or a bare
+ * CMS EnvelopedData/AuthEnvelopedData as DER, BER or PEM) with any of `identities_len`
+ * identities (`identities`: the current and retired keys). `policy` may be NULL (the
+ * defaults). `*out` receives the decrypted content and how it was opened.
+ *
+ * Every failure to recover the content (no recipient for these keys, a wrong key, a failed
+ * integrity check) is the same `SMIME_RESULT_DECRYPT_CANNOT_DECRYPT`.
  */
-smime_result smime_keyring_from_bytes(const uint8_t *data,
-                                      size_t data_len,
-                                      const uint8_t *key,
-                                      size_t key_len,
-                                      const smime_key_resolver *resolver,
-                                      smime_keyring **out);
+smime_result smime_decrypt(const uint8_t *message,
+                           size_t message_len,
+                           const smime_identity *const *identities_ptr,
+                           size_t identities_len,
+                           const smime_policy *policy,
+                           smime_decrypted **out);
 
 /**
- * Imports the identity of a PKCS#12 file (`password`: NUL-terminated UTF-8); its CA
- * certificates join the intermediates (never the trust anchors). `*identities` and
- * `*certificates` (each may be NULL) receive how many identities and other certificates
- * were added. A wrong password is `SMIME_RESULT_PKCS12_WRONG_PASSWORD`.
+ * Decrypts an encrypted message with every key of the keyring's history (a read lock is
+ * held for the call). `policy` may be NULL (the defaults).
  */
-smime_result smime_keyring_import_pkcs12(const smime_keyring *keyring,
-                                         const uint8_t *der,
-                                         size_t der_len,
-                                         const char *password,
-                                         size_t *identities,
-                                         size_t *certificates);
+smime_result smime_keyring_decrypt(const smime_keyring *keyring,
+                                   const uint8_t *message,
+                                   size_t message_len,
+                                   const smime_policy *policy,
+                                   smime_decrypted **out);
 
 /**
- * Imports an identity from a private key (PKCS#8, encrypted with `password` or not — NULL
- * for none —, PKCS#1 or SEC1; PEM or DER) and certificates (a DER certificate or PEM
- * blocks): the certificate of the key is the identity's, the others its chain (CA ones
- * also join the intermediates). `label` may be NULL. Counters as for
- * `smime_keyring_import_pkcs12`.
+ * Verifies a signed message: MIME (multipart/signed or opaque application/pkcs7-mime, a
+ * whole message or an entity) or a bare CMS SignedData as DER or PEM. `options` may be NULL
+ * (no trust anchors: the chain check then fails). A bad signature is not an error: read the
+ * report (`smime_verify_report_verdict`). Errors are for input that cannot be examined.
  */
-smime_result smime_keyring_import_key_and_certificates(const smime_keyring *keyring,
-                                                       const uint8_t *key,
-                                                       size_t key_len,
-                                                       const char *password,
-                                                       const uint8_t *certificates,
-                                                       size_t certificates_len,
-                                                       const char *label,
-                                                       size_t *identities_added,
-                                                       size_t *certificates_added);
+smime_result smime_verify(const uint8_t *message,
+                          size_t message_len,
+                          const smime_verify_options *options,
+                          smime_verify_report **out);
 
 /**
- * Imports certificates (a DER certificate or PEM blocks) as contacts (end-entity
- * certificates) and intermediates (CA certificates); trust is never granted by importing.
- * `*certificates_added` (may be NULL) receives how many were added.
+ * Verifies a detached signature (`signature`: a `.p7s`, DER, BER or PEM) over `content`,
+ * which is checked exactly as given. `options` may be NULL.
  */
-smime_result smime_keyring_import_certificates(const smime_keyring *keyring,
-                                               const uint8_t *data,
-                                               size_t data_len,
-                                               size_t *certificates_added);
+smime_result smime_verify_detached(const uint8_t *content,
+                                   size_t content_len,
+                                   const uint8_t *signature,
+                                   size_t signature_len,
+                                   const smime_verify_options *options,
+                                   smime_verify_report **out);
 
 /**
- * Imports a directory entry: an LDAP `userSMIMECertificate` value (a certs-only
- * SignedData) or `userCertificate` value (a DER certificate), raw, PEM or as `ldapsearch`
- * LDIF. Counter as for `smime_keyring_import_certificates`.
+ * Verifies a signed message against the keyring: its trust anchors, intermediates and CRLs
+ * (and any in `options`, which may be NULL), with signer certificates the message does not
+ * carry looked up in the keyring. A read lock is held for the call.
  */
-smime_result smime_keyring_import_directory_entry(const smime_keyring *keyring,
-                                                  const uint8_t *data,
-                                                  size_t data_len,
-                                                  size_t *certificates_added);
+smime_result smime_keyring_verify(const smime_keyring *keyring,
+                                  const uint8_t *message,
+                                  size_t message_len,
+                                  const smime_verify_options *options,
+                                  smime_verify_report **out);
 
 /**
- * Imports an S/MIME certs-only message (MIME, `smime-type=certs-only`) or a bare certs-only
- * CMS structure (DER or BER): its certificates and CRLs. `*certificates_added` and
- * `*crls_added` (each may be NULL) receive the counts.
+ * Decrypts and verifies a nested message layer by layer (signed inside encrypted, encrypted
+ * inside signed, triple wrap…) with `identities_len` identities and `options` (may be NULL)
+ * for the signed layers. A plain message gives no layers.
  */
-smime_result smime_keyring_import_certs_only(const smime_keyring *keyring,
-                                             const uint8_t *data,
-                                             size_t data_len,
-                                             size_t *certificates_added,
-                                             size_t *crls_added);
+smime_result smime_open(const uint8_t *message,
+                        size_t message_len,
+                        const smime_identity *const *identities_ptr,
+                        size_t identities_len,
+                        const smime_verify_options *options,
+                        smime_opened **out);
 
 /**
- * Adds an identity whose key the application holds (made by
- * `smime_identity_from_callbacks`); `reference` (`reference_len` bytes, such as a Keychain
- * persistent reference) is saved with the keyring and given to the resolver when it is
- * loaded. The keyring keeps its own use of the key: `identity` may be freed afterwards.
- * Identities with a software key enter the keyring through `smime_keyring_import_pkcs12`
- * or `smime_keyring_import_key_and_certificates`, which keep the key for saving.
+ * Decrypts and verifies a nested message with the keyring's key history, trust anchors,
+ * intermediates, CRLs and certificates; `options` (may be NULL) gives the address check and
+ * the policy. A read lock is held for the call.
  */
-smime_result smime_keyring_add_external_identity(const smime_keyring *keyring,
-                                                 const smime_identity *identity,
-                                                 const uint8_t *reference,
-                                                 size_t reference_len);
+smime_result smime_keyring_open(const smime_keyring *keyring,
+                                const uint8_t *message,
+                                size_t message_len,
+                                const smime_verify_options *options,
+                                smime_opened **out);
 
 /**
- * Trusts `certificate` as a root (a CA root, or a correspondent's self-signed certificate
- * pinned on purpose).
+ * Says what `input` is — a MIME message (with the S/MIME structures in it), a bare CMS
+ * structure, certificates, a CRL, a PKCS#12 file or a private key (PEM or DER) — without
+ * verifying or decrypting anything: `*kind` receives a `smime_inspected_kind`, and
+ * `*description` a new `smime_bytes` with a description for a person (several lines of
+ * UTF-8 text). Input of no known kind is an error (`SMIME_RESULT_PARSE_*`).
  */
-smime_result smime_keyring_add_trust_anchor(const smime_keyring *keyring,
-                                            const smime_certificate *certificate);
-
-/**
- * Adds a CA certificate to those used to build chains (not trusted by itself). A
- * certificate that is not a CA is `SMIME_RESULT_KEYRING_UNSUITABLE`.
- */
-smime_result smime_keyring_add_intermediate(const smime_keyring *keyring,
-                                            const smime_certificate *certificate);
-
-/**
- * Adds CRLs: one DER CRL, or PEM with any number of `X509 CRL` blocks. The keyring keeps
- * the newest CRL of each issuer.
- */
-smime_result smime_keyring_add_crl(const smime_keyring *keyring,
-                                   const uint8_t *data,
-                                   size_t data_len);
-
-/**
- * The number of identities (`*out`).
- */
-smime_result smime_keyring_identity_count(const smime_keyring *keyring, size_t *out);
-
-/**
- * A new handle to the identity at `index` (below `smime_keyring_identity_count`, oldest
- * first). An identity whose application-held key was not resolved at load has no key: it
- * cannot sign or decrypt.
- */
-smime_result smime_keyring_identity(const smime_keyring *keyring,
-                                    size_t index,
-                                    smime_identity **out);
-
-/**
- * The keyring's contact certificates, as a new list (a copy: later changes to the keyring
- * do not show in it).
- */
-smime_result smime_keyring_contacts(const smime_keyring *keyring, smime_contact_list **out);
-
-/**
- * The number of contacts in `list` (`*out`).
- */
-smime_result smime_contact_list_count(const smime_contact_list *list, size_t *out);
-
-/**
- * A new handle to the certificate of the contact at `index`.
- */
-smime_result smime_contact_list_certificate(const smime_contact_list *list,
-                                            size_t index,
-                                            smime_certificate **out);
-
-/**
- * Where the contact at `index` came from: a `smime_source` value (`*out`).
- */
-smime_result smime_contact_list_source(const smime_contact_list *list, size_t index, uint32_t *out);
-
-/**
- * Releases `list`. NULL is accepted.
- */
-void smime_contact_list_free(smime_contact_list *list);
-
-/**
- * Removes the identity, contact, trust anchor or intermediate whose SHA-256 fingerprint is
- * `fingerprint` (64 hex digits, as `smime_certificate_fingerprint` gives). `*removed`
- * (may be NULL) says whether anything was removed. Removing an identity removes its
- * private key: old mail encrypted to it can no longer be opened with this keyring.
- */
-smime_result smime_keyring_remove(const smime_keyring *keyring,
-                                  const char *fingerprint_hex,
-                                  bool *removed);
-
-/**
- * Whether mail can be encrypted to each of the `addresses_len` addresses at `addresses`
- * (NUL-terminated UTF-8), and with which certificate: usable certificates are valid at the
- * policy's time, may receive encrypted mail, chain to a trust anchor and are not revoked.
- * `policy` may be NULL (the defaults).
- */
-smime_result smime_keyring_recipient_readiness(const smime_keyring *keyring,
-                                               const char *const *addresses,
-                                               size_t addresses_len,
-                                               const smime_policy *policy,
-                                               smime_readiness **out);
-
-/**
- * The number of addresses in `readiness` (`*out`), as many as were asked.
- */
-smime_result smime_readiness_count(const smime_readiness *readiness, size_t *out);
-
-/**
- * The address at `index`, as it was asked.
- */
-smime_result smime_readiness_address(const smime_readiness *readiness,
-                                     size_t index,
-                                     smime_bytes **out);
-
-/**
- * Whether mail can be encrypted to the address at `index` (`*out`).
- */
-smime_result smime_readiness_is_ready(const smime_readiness *readiness, size_t index, bool *out);
-
-/**
- * A new handle to the certificate mail to the address at `index` will be encrypted to;
- * `SMIME_RESULT_NOT_AVAILABLE` when it is not ready.
- */
-smime_result smime_readiness_certificate(const smime_readiness *readiness,
-                                         size_t index,
-                                         smime_certificate **out);
-
-/**
- * Why the address at `index` is not ready, for a person ("certificate expired on …");
- * `SMIME_RESULT_NOT_AVAILABLE` when it is ready.
- */
-smime_result smime_readiness_reason(const smime_readiness *readiness,
-                                    size_t index,
-                                    smime_bytes **out);
-
-/**
- * Why the address at `index` is not ready, as a `smime_readiness_status` value (`*out`;
- * `SMIME_READINESS_STATUS_READY` when it is ready).
- */
-smime_result smime_readiness_reason_code(const smime_readiness *readiness,
-                                         size_t index,
-                                         uint32_t *out);
-
-/**
- * Releases `readiness`. NULL is accepted.
- */
-void smime_readiness_free(smime_readiness *readiness);
-
-/**
- * The best signing identity for the From address `address`, ready to sign (it has a key,
- * names the address, may sign, is valid at the policy's time and not revoked; one that
- * chains to a trust anchor is preferred, then the newest), as a new handle. `policy` may be
- * NULL (the defaults). None is `SMIME_RESULT_KEYRING_NO_SIGNING_IDENTITY`, with the reason.
- */
-smime_result smime_keyring_signer_for(const smime_keyring *keyring,
-                                      const char *address,
-                                      const smime_policy *policy,
-                                      smime_identity **out);
-
-/**
- * The user's own encryption certificate for `address` (for the copy of sent mail the
- * sender can read): that of the newest identity with a key that may receive encrypted mail
- * and is not revoked, as a new handle. `SMIME_RESULT_NOT_AVAILABLE` when there is none.
- * `policy` may be NULL (the defaults).
- */
-smime_result smime_keyring_own_encryption_certificate(const smime_keyring *keyring,
-                                                      const char *address,
-                                                      const smime_policy *policy,
-                                                      smime_certificate **out);
-
-/**
- * The certificates to publish for `address` (the user's currently valid identities for
- * it, with their chains) as an S/MIME certs-only message (MIME), ready to attach or send.
- */
-smime_result smime_keyring_export_certs_only(const smime_keyring *keyring,
-                                             const char *address,
-                                             smime_bytes **out);
-
-/**
- * The identity with SHA-256 fingerprint `fingerprint_hex` (64 hex digits) as a PKCS#12
- * file (PBES2, AES-256-CBC, HMAC-SHA-256) protected by `password`; the output holds the
- * key and is zeroized when freed. An identity whose key the application holds cannot be
- * exported (`SMIME_RESULT_KEYRING_UNSUITABLE`).
- */
-smime_result smime_keyring_export_pkcs12(const smime_keyring *keyring,
-                                         const char *fingerprint_hex,
-                                         const char *password,
-                                         smime_bytes **out);
+smime_result smime_inspect(const uint8_t *input,
+                           size_t input_len,
+                           uint32_t *kind,
+                           smime_bytes **description);
 
 /**
  * A new policy with the library's defaults (SHA-2 digests, RSA >= 2048 bits, CBC accepted,
@@ -1682,46 +1903,278 @@ smime_result smime_policy_set_time_signing_time(smime_policy *policy);
 smime_result smime_policy_danger_pinned_certificate_is_path(smime_policy *policy, bool yes);
 
 /**
- * Weakening setting: the From address is not checked against the signer's certificate
- * (anyone holding any trusted certificate could then pose as anyone). Reports name it.
- */
-smime_result smime_policy_danger_skip_address_check(smime_policy *policy, bool yes);
-
-/**
- * Whether a weakening setting is on (`*out`).
- */
-smime_result smime_policy_danger_used(const smime_policy *policy, bool *out);
-
-/**
- * Whether RSASSA-PSS signatures are accepted (the default is yes; RSA PKCS#1 v1.5 and
- * ECDSA always are).
- */
-smime_result smime_policy_set_accept_rsa_pss(smime_policy *policy, bool accept);
-
-/**
- * Sets the most signed or encrypted layers followed in one message (default 8; 1..=64).
- */
-smime_result smime_policy_set_max_layers(smime_policy *policy, uint32_t layers);
-
-/**
- * Sets the largest message accepted, in bytes (default 256 MiB; at least 1 KiB).
- */
-smime_result smime_policy_set_max_size(smime_policy *policy, size_t bytes);
-
-/**
- * Whether the policy accepts `digest` (a `smime_digest`) in signatures (`*out`).
- */
-smime_result smime_policy_accepts_digest(const smime_policy *policy, uint32_t digest, bool *out);
-
-/**
- * How revocation is checked: a `smime_revocation_mode` value (`*out`).
- */
-smime_result smime_policy_revocation(const smime_policy *policy, uint32_t *out);
-
-/**
  * Whether CBC content is accepted (`*out`).
  */
 smime_result smime_policy_accepts_cbc(const smime_policy *policy, bool *out);
+
+/**
+ * Releases `report`, zeroizing its content. NULL is accepted.
+ */
+void smime_verify_report_free(smime_verify_report *report);
+
+/**
+ * The verdict for what a user sees (`smime_verdict`), judged over every signed layer.
+ */
+smime_result smime_verify_report_verdict(const smime_verify_report *report, uint32_t *out);
+
+/**
+ * The verdict as a sentence for a person ("invalid signature", "not trusted: …").
+ */
+smime_result smime_verify_report_verdict_text(const smime_verify_report *report, smime_bytes **out);
+
+/**
+ * Whether the verdict is `SMIME_VERDICT_TRUSTED`.
+ */
+smime_result smime_verify_report_is_trusted(const smime_verify_report *report, bool *out);
+
+/**
+ * What the outermost signature covers (`smime_signed_scope`).
+ */
+smime_result smime_verify_report_scope(const smime_verify_report *report, uint32_t *out);
+
+/**
+ * How the outermost layer was signed (`smime_signature_kind`).
+ */
+smime_result smime_verify_report_kind(const smime_verify_report *report, uint32_t *out);
+
+/**
+ * The content a user sees: the signed content of the innermost signed layer (for
+ * multipart/signed, the first part exactly as signed). Zeroized when freed.
+ */
+smime_result smime_verify_report_content(const smime_verify_report *report, smime_bytes **out);
+
+/**
+ * Whether the message, or the content under its signed layers, is encrypted (open it with
+ * `smime_open`).
+ */
+smime_result smime_verify_report_encrypted(const smime_verify_report *report, bool *out);
+
+/**
+ * The number of weakening settings of the policy in force (0 under a safe policy).
+ */
+smime_result smime_verify_report_weakened_by_count(const smime_verify_report *report, size_t *out);
+
+/**
+ * The weakening setting at `index`, by name.
+ */
+smime_result smime_verify_report_weakened_by(const smime_verify_report *report,
+                                             size_t index,
+                                             smime_bytes **out);
+
+/**
+ * The number of sender addresses the signers were checked against (0 when the check was
+ * skipped).
+ */
+smime_result smime_verify_report_address_count(const smime_verify_report *report, size_t *out);
+
+/**
+ * The sender address at `index` that the signers were checked against.
+ */
+smime_result smime_verify_report_address(const smime_verify_report *report,
+                                         size_t index,
+                                         smime_bytes **out);
+
+/**
+ * The number of certificates the message carried.
+ */
+smime_result smime_verify_report_certificate_count(const smime_verify_report *report, size_t *out);
+
+/**
+ * A new handle to the certificate at `index` that the message carried.
+ */
+smime_result smime_verify_report_certificate(const smime_verify_report *report,
+                                             size_t index,
+                                             smime_certificate **out);
+
+/**
+ * The number of signed layers inside this one (a signed message signed again); 0 for a
+ * single signature.
+ */
+smime_result smime_verify_report_inner_count(const smime_verify_report *report, size_t *out);
+
+/**
+ * A new report (caller-owned) of the inner signed layer at `index`, outermost first.
+ */
+smime_result smime_verify_report_inner(const smime_verify_report *report,
+                                       size_t index,
+                                       smime_verify_report **out);
+
+/**
+ * The number of signers of the outermost signed layer.
+ */
+smime_result smime_verify_report_signer_count(const smime_verify_report *report, size_t *out);
+
+/**
+ * Whether signer `index` passed every check (revocation: not revoked).
+ */
+smime_result smime_verify_report_signer_passed(const smime_verify_report *report,
+                                               size_t index,
+                                               bool *out);
+
+/**
+ * The outcome of check `check` (`smime_check`) of signer `index`: `*status` receives a
+ * `smime_check_status`; `*code`, when `code` is not NULL, the failure's result code where
+ * it has one (chain, validity, key usage, EKU and revocation failures; 0 otherwise: passed,
+ * not checked, or a signature, algorithm or address failure, which the message explains);
+ * `*message`, when `message` is not NULL, a new `smime_bytes` with the reason for a person
+ * ("ok" when passed).
+ */
+smime_result smime_verify_report_signer_check(const smime_verify_report *report,
+                                              size_t index,
+                                              uint32_t check,
+                                              uint32_t *status,
+                                              uint32_t *code,
+                                              smime_bytes **message);
+
+/**
+ * Which failure the signature check of signer `index` had (`smime_signature_failure`;
+ * `SMIME_SIGNATURE_FAILURE_NONE` when it did not fail).
+ */
+smime_result smime_verify_report_signer_signature_failure(const smime_verify_report *report,
+                                                          size_t index,
+                                                          uint32_t *out);
+
+/**
+ * A new handle to the certificate of signer `index`; `SMIME_RESULT_NOT_AVAILABLE` when it
+ * was not found (the signature check then failed).
+ */
+smime_result smime_verify_report_signer_certificate(const smime_verify_report *report,
+                                                    size_t index,
+                                                    smime_certificate **out);
+
+/**
+ * The number of e-mail addresses of signer `index`'s certificate (0 when it was not found).
+ */
+smime_result smime_verify_report_signer_address_count(const smime_verify_report *report,
+                                                      size_t index,
+                                                      size_t *out);
+
+/**
+ * The e-mail address `address_index` of signer `index`'s certificate.
+ */
+smime_result smime_verify_report_signer_address(const smime_verify_report *report,
+                                                size_t index,
+                                                size_t address_index,
+                                                smime_bytes **out);
+
+/**
+ * The signing time signer `index` claims: `*present` says whether it has one, and then
+ * `*unix_seconds` receives it (seconds since 1970-01-01T00:00:00Z; left alone otherwise).
+ */
+smime_result smime_verify_report_signer_signing_time(const smime_verify_report *report,
+                                                     size_t index,
+                                                     bool *present,
+                                                     int64_t *unix_seconds_out);
+
+/**
+ * The name of signer `index`'s digest algorithm ("SHA-256"…).
+ */
+smime_result smime_verify_report_signer_digest_algorithm(const smime_verify_report *report,
+                                                         size_t index,
+                                                         smime_bytes **out);
+
+/**
+ * The name of signer `index`'s signature algorithm.
+ */
+smime_result smime_verify_report_signer_signature_algorithm(const smime_verify_report *report,
+                                                            size_t index,
+                                                            smime_bytes **out);
+
+/**
+ * Signer `index`'s id as written in the message (issuer and serial, or key identifier).
+ */
+smime_result smime_verify_report_signer_id(const smime_verify_report *report,
+                                           size_t index,
+                                           smime_bytes **out);
+
+/**
+ * Releases `decrypted`, zeroizing its content. NULL is accepted.
+ */
+void smime_decrypted_free(smime_decrypted *decrypted);
+
+/**
+ * The decrypted content (for a MIME message: the inner MIME entity). Zeroized when freed.
+ */
+smime_result smime_decrypted_content(const smime_decrypted *decrypted, smime_bytes **out);
+
+/**
+ * A new handle to the certificate of the key that opened the message.
+ */
+smime_result smime_decrypted_certificate(const smime_decrypted *decrypted, smime_certificate **out);
+
+/**
+ * The SHA-256 fingerprint (64 hex digits) of the certificate of the key that opened it.
+ */
+smime_result smime_decrypted_fingerprint(const smime_decrypted *decrypted, smime_bytes **out);
+
+/**
+ * Which of the identities passed to `smime_decrypt` opened it (its index in the array; for
+ * `smime_keyring_decrypt`, the index in the keyring's key history, newest first).
+ */
+smime_result smime_decrypted_key_index(const smime_decrypted *decrypted, size_t *out);
+
+/**
+ * The content cipher (`smime_cipher`).
+ */
+smime_result smime_decrypted_cipher(const smime_decrypted *decrypted, uint32_t *out);
+
+/**
+ * Whether the content was integrity-protected (AuthEnvelopedData, GCM). CBC content could
+ * have been altered undetectably: treat it with suspicion unless a signature inside covers
+ * it.
+ */
+smime_result smime_decrypted_integrity_protected(const smime_decrypted *decrypted, bool *out);
+
+/**
+ * Releases `opened`, zeroizing its content. NULL is accepted.
+ */
+void smime_opened_free(smime_opened *opened);
+
+/**
+ * The number of layers (0 for a plain message).
+ */
+smime_result smime_opened_layer_count(const smime_opened *opened, size_t *out);
+
+/**
+ * The kind of layer `index` (`smime_layer_kind`), outermost first.
+ */
+smime_result smime_opened_layer_kind(const smime_opened *opened, size_t index, uint32_t *out);
+
+/**
+ * A new report (caller-owned) of signed layer `index`; `SMIME_RESULT_NOT_AVAILABLE` for an
+ * encrypted layer.
+ */
+smime_result smime_opened_layer_report(const smime_opened *opened,
+                                       size_t index,
+                                       smime_verify_report **out);
+
+/**
+ * How encrypted layer `index` was opened: `*cipher` (`smime_cipher`), `*integrity_protected`
+ * and `*key_index` (which identity opened it); `SMIME_RESULT_NOT_AVAILABLE` for a signed
+ * layer.
+ */
+smime_result smime_opened_layer_encryption(const smime_opened *opened,
+                                           size_t index,
+                                           uint32_t *cipher,
+                                           bool *integrity_protected,
+                                           size_t *key_index);
+
+/**
+ * The verdict for the content (`smime_verdict`): `SMIME_VERDICT_NOT_SIGNED` when no
+ * signature covers it (a signature over ciphertext does not).
+ */
+smime_result smime_opened_verdict(const smime_opened *opened, uint32_t *out);
+
+/**
+ * The innermost content: the MIME entity a mail app shows. Zeroized when freed.
+ */
+smime_result smime_opened_content(const smime_opened *opened, smime_bytes **out);
+
+/**
+ * Whether the outermost layer is only one part of its message (the parts beside it are
+ * neither decrypted nor signed).
+ */
+smime_result smime_opened_partial(const smime_opened *opened, bool *out);
 
 #ifdef __cplusplus
 }  // extern "C"

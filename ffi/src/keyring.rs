@@ -7,7 +7,7 @@ use std::time::SystemTime;
 
 use smime::keyring::Unusable;
 use smime::keyring::store::{self, SealingKey, StoreLimits};
-use smime::keyring::{Imported, Readiness, RecipientReadiness, Source};
+use smime::keyring::{CipherReason, Imported, Readiness, RecipientReadiness, Source};
 use smime::{Certificate, Fingerprint, Identity, Keyring, Policy};
 
 use crate::bytes::{new_bytes, new_secret_bytes, new_string, smime_bytes};
@@ -15,10 +15,11 @@ use crate::callback::{CallbackResolver, smime_key_resolver};
 use crate::certificate::{new_certificate, smime_certificate};
 use crate::error::{Error, Result, boundary, boundary_value, smime_result};
 use crate::handle::{
-    Castable, Out, OwnershipBox, free_boxed, to_boxed, try_ref, try_slice, try_str, try_str_array,
-    write_optional,
+    Castable, Out, OwnershipBox, free_boxed, to_boxed, try_ref, try_ref_array, try_slice, try_str,
+    try_str_array, write_optional,
 };
 use crate::identity::{new_identity, smime_identity};
+use crate::message::cipher_to;
 use crate::policy::smime_policy;
 
 /// The user's identities (with the keys of old certificates), correspondents' certificates,
@@ -761,6 +762,53 @@ pub extern "C" fn smime_readiness_reason_code(
 #[allow(unsafe_code)]
 pub extern "C" fn smime_readiness_free(readiness: *mut smime_readiness) {
     boundary_value((), || free_boxed(readiness))
+}
+
+/// The content cipher to encrypt to the `certificates_len` recipient certificates at
+/// `certificates`, from the capabilities their holders' verified mail announced:
+/// AES-256-GCM when nothing is known or all read GCM, else the best CBC cipher they all
+/// read. `*cipher` receives a `smime_cipher` value (pass it to
+/// `smime_encrypt_options_set_cipher`); `*reason` (may be NULL) why, for a person.
+#[unsafe(no_mangle)]
+#[allow(unsafe_code)]
+pub extern "C" fn smime_keyring_choose_cipher(
+    keyring: *const smime_keyring,
+    certificates: *const *const smime_certificate,
+    certificates_len: usize,
+    cipher: *mut u32,
+    reason: *mut *mut smime_bytes,
+) -> smime_result {
+    boundary(|| {
+        let certificates: Vec<Certificate> = try_ref_array(certificates, certificates_len)?
+            .into_iter()
+            .cloned()
+            .collect();
+        let cipher = Out::new(cipher)?;
+        let choice = read(keyring)?.choose_cipher(&certificates);
+        cipher.write(cipher_to(choice.cipher));
+        if !reason.is_null() {
+            let text = match &choice.reason {
+                CipherReason::NothingKnown => {
+                    "no recipient's capabilities are known: the default, AES-256-GCM".to_owned()
+                }
+                CipherReason::AllAdvertiseGcm => {
+                    "every recipient whose capabilities are known reads AES-GCM".to_owned()
+                }
+                CipherReason::CommonCbc { without_gcm } => format!(
+                    "not every recipient reads AES-GCM ({}): the best CBC cipher all read",
+                    without_gcm.join(", ")
+                ),
+                CipherReason::NoCommonCipher => {
+                    "the recipients announce no cipher in common: AES-128-CBC, which every \
+                     S/MIME client reads"
+                        .to_owned()
+                }
+                _ => format!("{:?}", choice.reason),
+            };
+            write_optional(reason, new_string(text));
+        }
+        Ok(())
+    })
 }
 
 /// The best signing identity for the From address `address`, ready to sign (it has a key,

@@ -30,7 +30,9 @@ mod error;
 mod handle;
 pub mod identity;
 pub mod keyring;
+pub mod message;
 pub mod policy;
+pub mod report;
 
 pub use codes::*;
 pub use error::smime_result;
@@ -93,4 +95,10 @@ fn assert_thread_safety() {
     shared::<callback::CallbackKey>();
     shared::<Vec<smime::keyring::RecipientReadiness>>();
     shared::<Vec<(smime::Certificate, smime::keyring::Source)>>();
+    shared::<smime::SignOptions>();
+    shared::<smime::EncryptOptions>();
+    shared::<smime::VerifyOptions>();
+    shared::<report::Report>();
+    shared::<report::DecryptedValue>();
+    shared::<report::OpenedValue>();
 }

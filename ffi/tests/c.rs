@@ -186,3 +186,23 @@ fn keyring() {
 fn callback_keys() {
     c_test("callback_keys");
 }
+
+#[test]
+fn roundtrip() {
+    c_test("roundtrip");
+}
+
+#[test]
+fn errors() {
+    c_test("errors");
+}
+
+#[test]
+fn interop() {
+    c_test("interop");
+}
+
+#[test]
+fn message_threads() {
+    c_test("message_threads");
+}
