@@ -189,6 +189,59 @@ static smime_result resolve(void *userdata, const uint8_t *reference, size_t ref
   return SMIME_RESULT_OK;
 }
 
+static const char MESSAGE_DAVE[] =
+    "From: dave@example.com\r\nSubject: hi\r\nContent-Type: text/plain\r\n\r\nhello\r\n";
+static const char MESSAGE_ERIN[] =
+    "From: erin@example.com\r\nSubject: hi\r\nContent-Type: text/plain\r\n\r\nhello\r\n";
+
+/* Signs `message` with `signer` (RSA-PSS when `pss`) and checks the signature is trusted. */
+static void sign_and_check(const smime_identity *signer, const char *message,
+                           const smime_verify_options *verify, bool pss) {
+  smime_sign_options *opts = NULL;
+  OK(smime_sign_options_new(&opts));
+  OK(smime_sign_options_set_pss(opts, pss));
+  smime_bytes *signed_msg = NULL;
+  OK(smime_sign((const uint8_t *)message, strlen(message), &signer, 1, opts, &signed_msg));
+  smime_verify_report *report = NULL;
+  OK(smime_verify(smime_bytes_data(signed_msg), smime_bytes_len(signed_msg), verify, &report));
+  uint32_t verdict = 99;
+  OK(smime_verify_report_verdict(report, &verdict));
+  CHECK(verdict == SMIME_VERDICT_TRUSTED);
+  smime_verify_report_free(report);
+  smime_bytes_free(signed_msg);
+  smime_sign_options_free(opts);
+}
+
+/* `message` encrypted to `recipient` with RSA key transport `transport`. */
+static smime_bytes *encrypt_to(const smime_certificate *recipient, const char *message,
+                               uint32_t transport) {
+  smime_encrypt_options *opts = NULL;
+  OK(smime_encrypt_options_new(&opts));
+  OK(smime_encrypt_options_set_key_transport(opts, transport));
+  smime_bytes *encrypted = NULL;
+  OK(smime_encrypt((const uint8_t *)message, strlen(message), &recipient, 1, opts, &encrypted));
+  smime_encrypt_options_free(opts);
+  return encrypted;
+}
+
+/* Whether the decrypted content ends with the message's body. */
+static void check_content(const smime_decrypted *d) {
+  smime_bytes *content = NULL;
+  OK(smime_decrypted_content(d, &content));
+  CHECK(strstr(smime_bytes_str(content), "hello") != NULL);
+  smime_bytes_free(content);
+}
+
+static void decrypt_and_check(const smime_certificate *recipient, const smime_identity *key,
+                              const char *message, uint32_t transport) {
+  smime_bytes *encrypted = encrypt_to(recipient, message, transport);
+  smime_decrypted *d = NULL;
+  OK(smime_decrypt(smime_bytes_data(encrypted), smime_bytes_len(encrypted), &key, 1, NULL, &d));
+  check_content(d);
+  smime_decrypted_free(d);
+  smime_bytes_free(encrypted);
+}
+
 int main(int argc, char **argv) {
   CHECK(argc == 2);
   dir = argv[1];
@@ -224,7 +277,46 @@ int main(int argc, char **argv) {
   OK(smime_keyring_add_external_identity(ring, dave, (const uint8_t *)"keychain:dave", 13));
   OK(smime_keyring_add_external_identity(ring, erin, (const uint8_t *)"keychain:erin", 13));
 
-  /* __SIGN_DECRYPT__ */
+  /* Signing through the callbacks: RSA PKCS#1 v1.5 and PSS, ECDSA; the signatures verify. */
+  smime_verify_options *verify = NULL;
+  OK(smime_verify_options_new(&verify));
+  OK(smime_verify_options_add_trust_anchor(verify, root));
+  OK(smime_verify_options_add_certificate(verify, intermediate));
+  sign_and_check(dave, MESSAGE_DAVE, verify, false);
+  sign_and_check(dave, MESSAGE_DAVE, verify, true);
+  sign_and_check(erin, MESSAGE_ERIN, verify, false);
+  CHECK(dave_key->calls == 2 && erin_key->calls == 1);
+
+  /* Decrypting through the callbacks: RSA PKCS#1 v1.5 and OAEP key transport, ECDH. */
+  decrypt_and_check(dave_cert, dave, MESSAGE_DAVE, SMIME_KEY_TRANSPORT_RSA_PKCS1_V15);
+  decrypt_and_check(dave_cert, dave, MESSAGE_DAVE, SMIME_KEY_TRANSPORT_RSA_OAEP);
+  decrypt_and_check(erin_cert, erin, MESSAGE_ERIN, SMIME_KEY_TRANSPORT_RSA_PKCS1_V15);
+  CHECK(dave_key->calls == 4 && erin_key->calls == 2);
+
+  /* A declined operation (a cancelled prompt) is SMIME_RESULT_KEYOP_REFUSED, for signing and
+   * for decrypting alike; nothing is written. */
+  const smime_identity *both[] = {dave, erin};
+  const char *messages[] = {MESSAGE_DAVE, MESSAGE_ERIN};
+  const smime_certificate *certs[] = {dave_cert, erin_cert};
+  held_key *keys[] = {dave_key, erin_key};
+  for (int i = 0; i < 2; i++) {
+    smime_bytes *encrypted = encrypt_to(certs[i], messages[i], SMIME_KEY_TRANSPORT_RSA_PKCS1_V15);
+    keys[i]->refuse = 1;
+    smime_bytes *out = NULL;
+    EXPECT(smime_sign((const uint8_t *)messages[i], strlen(messages[i]), &both[i], 1, NULL, &out),
+           SMIME_RESULT_KEYOP_REFUSED);
+    CHECK(out == NULL);
+    smime_decrypted *d = NULL;
+    EXPECT(smime_decrypt(smime_bytes_data(encrypted), smime_bytes_len(encrypted), &both[i], 1,
+                         NULL, &d),
+           SMIME_RESULT_KEYOP_REFUSED);
+    CHECK(d == NULL);
+    keys[i]->refuse = 0;
+    OK(smime_decrypt(smime_bytes_data(encrypted), smime_bytes_len(encrypted), &both[i], 1, NULL,
+                     &d));
+    smime_decrypted_free(d);
+    smime_bytes_free(encrypted);
+  }
 
   smime_identity_free(dave);
   smime_identity_free(erin);
@@ -254,7 +346,14 @@ int main(int argc, char **argv) {
   OK(smime_keyring_signer_for(loaded, "dave@example.com", policy, &signer));
   smime_identity_free(signer);
   OK(smime_keyring_signer_for(loaded, "erin@example.com", policy, &signer));
+  sign_and_check(signer, MESSAGE_ERIN, verify, false);
   smime_identity_free(signer);
+  smime_bytes *to_erin = encrypt_to(erin_cert, MESSAGE_ERIN, SMIME_KEY_TRANSPORT_RSA_PKCS1_V15);
+  smime_decrypted *d = NULL;
+  OK(smime_keyring_decrypt(loaded, smime_bytes_data(to_erin), smime_bytes_len(to_erin), policy,
+                           &d));
+  check_content(d);
+  smime_decrypted_free(d);
   smime_keyring_free(loaded);
   CHECK(state.destroyed == 2);
 
@@ -266,6 +365,10 @@ int main(int argc, char **argv) {
   CHECK(n == 2);
   EXPECT(smime_keyring_signer_for(loaded, "dave@example.com", policy, &signer),
          SMIME_RESULT_KEYRING_NO_SIGNING_IDENTITY);
+  d = NULL;
+  EXPECT(smime_keyring_decrypt(loaded, smime_bytes_data(to_erin), smime_bytes_len(to_erin), policy,
+                               &d),
+         SMIME_RESULT_DECRYPT_NO_KEYS);
   smime_keyring_free(loaded);
   /* A resolver without a function resolves nothing. */
   smime_key_resolver empty = {NULL, NULL};
@@ -273,8 +376,10 @@ int main(int argc, char **argv) {
                               &empty, &loaded));
   smime_keyring_free(loaded);
   smime_bytes_free(sealed);
+  smime_bytes_free(to_erin);
   remove(path);
 
+  smime_verify_options_free(verify);
   smime_policy_free(policy);
   smime_certificate_free(dave_cert);
   smime_certificate_free(erin_cert);

@@ -217,6 +217,20 @@ int main(int argc, char **argv) {
   smime_bytes_free(text);
   smime_readiness_free(ready);
 
+  /* The cipher for carol and bob: nothing is known of their capabilities, so AES-256-GCM. */
+  smime_certificate *bob = NULL;
+  OK(smime_keyring_own_encryption_certificate(ring, "bob@example.com", policy, &bob));
+  const smime_certificate *recipients[] = {carol, bob};
+  uint32_t cipher = 99;
+  smime_bytes *why = NULL;
+  OK(smime_keyring_choose_cipher(ring, recipients, 2, &cipher, &why));
+  CHECK(cipher == SMIME_CIPHER_AES256_GCM);
+  CHECK(strstr(smime_bytes_str(why), "AES-256-GCM") != NULL);
+  smime_bytes_free(why);
+  OK(smime_keyring_choose_cipher(ring, recipients, 2, &cipher, NULL));
+  EXPECT(smime_keyring_choose_cipher(ring, NULL, 2, &cipher, NULL), SMIME_RESULT_NULL_PARAMETER);
+  smime_certificate_free(bob);
+
   /* The signer for alice's address; nobody has none; in 2100 alice has none either. */
   smime_identity *signer = NULL;
   OK(smime_keyring_signer_for(ring, "alice@example.com", policy, &signer));
