@@ -206,3 +206,8 @@ fn interop() {
 fn message_threads() {
     c_test("message_threads");
 }
+
+#[test]
+fn threads() {
+    c_test("threads");
+}
