@@ -203,6 +203,37 @@ int main(int argc, char **argv) {
   EXPECT(smime_keyring_recipient_readiness(ring, NULL, 1, policy, &ready),
          SMIME_RESULT_NULL_PARAMETER);
 
+  /* The policy settings a mail app makes. */
+  bool flag = true;
+  OK(smime_policy_danger_used(policy, &flag));
+  CHECK(!flag);
+  uint32_t mode = 99;
+  OK(smime_policy_revocation(policy, &mode));
+  CHECK(mode == SMIME_REVOCATION_MODE_SOFT_FAIL);
+  OK(smime_policy_accepts_digest(policy, SMIME_DIGEST_SHA1, &flag));
+  CHECK(!flag);
+  OK(smime_policy_accepts_digest(policy, SMIME_DIGEST_SHA256, &flag));
+  CHECK(flag);
+  EXPECT(smime_policy_accepts_digest(policy, 77, &flag), SMIME_RESULT_INVALID_ARGUMENT);
+  EXPECT(smime_policy_set_max_layers(policy, 0), SMIME_RESULT_INVALID_ARGUMENT);
+  OK(smime_policy_set_max_layers(policy, 4));
+  EXPECT(smime_policy_set_max_size(policy, 10), SMIME_RESULT_INVALID_ARGUMENT);
+  OK(smime_policy_set_max_size(policy, 1 << 20));
+  OK(smime_policy_set_accept_rsa_pss(policy, true));
+  OK(smime_policy_set_min_rsa_bits(policy, 2048));
+  smime_policy *weak = NULL;
+  OK(smime_policy_new_strict(&weak));
+  OK(smime_policy_revocation(weak, &mode));
+  CHECK(mode == SMIME_REVOCATION_MODE_HARD_FAIL);
+  OK(smime_policy_danger_skip_address_check(weak, true));
+  OK(smime_policy_danger_used(weak, &flag));
+  CHECK(flag);
+  OK(smime_policy_danger_skip_address_check(weak, false));
+  OK(smime_policy_danger_pinned_certificate_is_path(weak, true));
+  OK(smime_policy_danger_used(weak, &flag));
+  CHECK(flag);
+  smime_policy_free(weak);
+
   /* Judged in 2100, carol's certificate has expired. */
   smime_policy *later = NULL;
   OK(smime_policy_new(&later));
@@ -271,6 +302,24 @@ int main(int argc, char **argv) {
   OK(smime_keyring_import_certs_only(other, smime_bytes_data(published),
                                      smime_bytes_len(published), &certs, NULL));
   CHECK(certs >= 1);
+  /* An identity from a key file and a certificate file, and a bare certificate file. */
+  unsigned char *carol_key = read_file(dir, "carol.key", &len);
+  size_t carol_key_len = len;
+  unsigned char *carol_pem = read_file(dir, "carol.pem", &len);
+  EXPECT(smime_keyring_import_key_and_certificates(other, carol_key, carol_key_len, NULL,
+                                                   smime_bytes_data(exported), 0, NULL, &ids, NULL),
+         SMIME_RESULT_PARSE_EMPTY);
+  OK(smime_keyring_import_key_and_certificates(other, carol_key, carol_key_len, NULL, carol_pem,
+                                               len, "Carol", &ids, &certs));
+  CHECK(ids == 1 && certs == 0);
+  CHECK(identity_count(other) == 2);
+  free(carol_key);
+  free(carol_pem);
+  unsigned char *dave_file = read_file(dir, "dave.pem", &len);
+  OK(smime_keyring_import_certificates(other, dave_file, len, &certs));
+  CHECK(certs == 1);
+  CHECK(contact_count(other) == 1);
+  free(dave_file);
   smime_keyring_free(other);
   smime_bytes_free(published);
   smime_bytes_free(exported);
