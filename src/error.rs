@@ -1327,9 +1327,10 @@ mod tests {
             let row = codes::lookup(*code);
             assert!(row.is_some(), "{e:?} has code {code}, not in the table");
         }
-        // Every code of the table is returned by some variant (the reserved CMS range aside).
+        // Every code of the table is returned by some variant (the reserved CMS range aside),
+        // except the C ABI's own codes, which the smime-ffi crate returns.
         let returned: HashSet<u32> = all.iter().map(|(_, c)| *c).collect();
-        for row in ALL {
+        for row in ALL.iter().filter(|r| r.area != Area::Abi) {
             assert!(
                 returned.contains(&row.code),
                 "{} is never returned",
