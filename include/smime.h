@@ -1839,6 +1839,13 @@ smime_result smime_identity_from_key_and_certificates(const uint8_t *key,
 smime_result smime_identity_certificate(const smime_identity *identity, smime_certificate **out);
 
 /**
+ * Whether the identity has its private key (`*out`): false for an identity of a loaded
+ * keyring whose application-held key the resolver did not give back; such an identity
+ * cannot sign or decrypt.
+ */
+smime_result smime_identity_has_key(const smime_identity *identity, bool *out);
+
+/**
  * Releases `identity` (a callback key's destroy callback runs when the last user of the key
  * is gone). NULL is accepted.
  */

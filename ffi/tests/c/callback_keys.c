@@ -264,6 +264,9 @@ int main(int argc, char **argv) {
   CHECK(dave == NULL && dave_destroyed == 0); /* failures take nothing */
   OK(smime_identity_from_callbacks(&dave_cb, dave_cert, chain, 1, &dave));
   OK(smime_identity_from_callbacks(&erin_cb, erin_cert, chain, 1, &erin));
+  bool erin_has_key = false;
+  OK(smime_identity_has_key(erin, &erin_has_key));
+  CHECK(erin_has_key);
   smime_certificate *c = NULL;
   OK(smime_identity_certificate(dave, &c));
   smime_certificate_free(c);
@@ -363,6 +366,12 @@ int main(int argc, char **argv) {
   size_t n = 0;
   OK(smime_keyring_identity_count(loaded, &n));
   CHECK(n == 2);
+  smime_identity *keyless = NULL;
+  bool has_key = true;
+  OK(smime_keyring_identity(loaded, 0, &keyless));
+  OK(smime_identity_has_key(keyless, &has_key));
+  CHECK(!has_key);
+  smime_identity_free(keyless);
   EXPECT(smime_keyring_signer_for(loaded, "dave@example.com", policy, &signer),
          SMIME_RESULT_KEYRING_NO_SIGNING_IDENTITY);
   d = NULL;
