@@ -2368,7 +2368,7 @@ smime_result smime_sign_and_encrypt(const uint8_t *message,
  */
 smime_result smime_decrypt(const uint8_t *message,
                            size_t message_len,
-                           const smime_identity *const *identities_ptr,
+                           const smime_identity *const *identities,
                            size_t identities_len,
                            const smime_policy *policy,
                            smime_decrypted **out);
@@ -2423,7 +2423,7 @@ smime_result smime_keyring_verify(const smime_keyring *keyring,
  */
 smime_result smime_open(const uint8_t *message,
                         size_t message_len,
-                        const smime_identity *const *identities_ptr,
+                        const smime_identity *const *identities,
                         size_t identities_len,
                         const smime_verify_options *options,
                         smime_opened **out);

@@ -42,7 +42,7 @@ fn time_from_unix(unix_seconds: u64) -> Result<SystemTime> {
 }
 
 /// Owned copies of the identities of a borrowed array (cheap: keys are shared).
-fn identities(ptr: *const *const smime_identity, len: usize) -> Result<Vec<Identity>> {
+fn identity_list(ptr: *const *const smime_identity, len: usize) -> Result<Vec<Identity>> {
     Ok(try_ref_array(ptr, len)?.into_iter().cloned().collect())
 }
 
@@ -514,7 +514,7 @@ pub extern "C" fn smime_sign(
 ) -> smime_result {
     boundary(|| {
         let message = try_slice(message, message_len)?;
-        let signers = identities(signers, signers_len)?;
+        let signers = identity_list(signers, signers_len)?;
         let options = optional(options)?.cloned().unwrap_or_default();
         let out = Out::new(out)?;
         out.write(new_bytes(smime::sign(message, &signers, &options)?));
@@ -567,7 +567,7 @@ pub extern "C" fn smime_sign_and_encrypt(
 ) -> smime_result {
     boundary(|| {
         let message = try_slice(message, message_len)?;
-        let signers = identities(signers, signers_len)?;
+        let signers = identity_list(signers, signers_len)?;
         let sign_options = optional(sign_options)?.cloned().unwrap_or_default();
         let recipients = certificates(recipients, recipients_len)?;
         let encrypt_options = optional(encrypt_options)?.cloned().unwrap_or_default();
@@ -597,14 +597,14 @@ pub extern "C" fn smime_sign_and_encrypt(
 pub extern "C" fn smime_decrypt(
     message: *const u8,
     message_len: usize,
-    identities_ptr: *const *const smime_identity,
+    identities: *const *const smime_identity,
     identities_len: usize,
     policy: *const smime_policy,
     out: *mut *mut smime_decrypted,
 ) -> smime_result {
     boundary(|| {
         let message = try_slice(message, message_len)?;
-        let keys = identities(identities_ptr, identities_len)?;
+        let keys = identity_list(identities, identities_len)?;
         let policy = policy_or_default(policy)?;
         let out = Out::new(out)?;
         out.write(new_decrypted(smime::decrypt(message, &keys, &policy)?));
@@ -743,14 +743,14 @@ pub extern "C" fn smime_keyring_verify(
 pub extern "C" fn smime_open(
     message: *const u8,
     message_len: usize,
-    identities_ptr: *const *const smime_identity,
+    identities: *const *const smime_identity,
     identities_len: usize,
     options: *const smime_verify_options,
     out: *mut *mut smime_opened,
 ) -> smime_result {
     boundary(|| {
         let message = try_slice(message, message_len)?;
-        let keys = identities(identities_ptr, identities_len)?;
+        let keys = identity_list(identities, identities_len)?;
         let default;
         let options = match optional(options)? {
             Some(o) => o,
