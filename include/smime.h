@@ -547,6 +547,163 @@ typedef uint32_t smime_signature_failure;
 #endif // __cplusplus
 
 /**
+ * The signature scheme a `sign` callback is asked to apply (`smime_key_callbacks`).
+ */
+enum smime_signature_scheme
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * RSASSA-PKCS1-v1_5: wrap the digest in a DigestInfo for the digest algorithm and sign
+   * (iOS: `kSecKeyAlgorithmRSASignatureDigestPKCS1v15SHA256`…).
+   */
+  SMIME_SIGNATURE_SCHEME_RSA_PKCS1_V15 = 0,
+  /**
+   * RSASSA-PSS with MGF1 over the same digest and a salt as long as the digest
+   * (iOS: `kSecKeyAlgorithmRSASignatureDigestPSSSHA256`…).
+   */
+  SMIME_SIGNATURE_SCHEME_RSA_PSS = 1,
+  /**
+   * ECDSA over the digest; the signature is written DER-encoded (`Ecdsa-Sig-Value`, iOS:
+   * `kSecKeyAlgorithmECDSASignatureDigestX962SHA256`…).
+   */
+  SMIME_SIGNATURE_SCHEME_ECDSA = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum smime_signature_scheme smime_signature_scheme;
+#else
+typedef uint32_t smime_signature_scheme;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * The padding an `rsa_decrypt` callback is asked to remove (`smime_key_callbacks`).
+ */
+enum smime_rsa_padding
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * RSAES-PKCS1-v1_5. The callback must not reveal a padding failure: it returns random
+   * bytes or the same failure as any other (the library substitutes a random key either
+   * way, RFC 3218).
+   */
+  SMIME_RSA_PADDING_PKCS1_V15 = 0,
+  /**
+   * RSAES-OAEP; the `digest` argument names the digest of the label hash and of MGF1.
+   */
+  SMIME_RSA_PADDING_OAEP = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum smime_rsa_padding smime_rsa_padding;
+#else
+typedef uint32_t smime_rsa_padding;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Where a contact certificate came from (`smime_contact_list_source`).
+ */
+enum smime_source
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Added by the application or the user directly.
+   */
+  SMIME_SOURCE_MANUAL = 0,
+  /**
+   * A PEM or DER certificate file or bundle.
+   */
+  SMIME_SOURCE_FILE = 1,
+  /**
+   * A PKCS#12 file (a certificate that was not the identity's own).
+   */
+  SMIME_SOURCE_PKCS12 = 2,
+  /**
+   * A directory entry (LDAP `userSMIMECertificate` or `userCertificate`).
+   */
+  SMIME_SOURCE_DIRECTORY = 3,
+  /**
+   * An S/MIME certs-only message.
+   */
+  SMIME_SOURCE_CERTS_ONLY = 4,
+  /**
+   * A signed message whose signature verified.
+   */
+  SMIME_SOURCE_SIGNED_MAIL = 5,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum smime_source smime_source;
+#else
+typedef uint32_t smime_source;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Why mail cannot be encrypted to an address (`smime_readiness_reason_code`).
+ */
+enum smime_readiness_status
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Ready: a certificate will be used.
+   */
+  SMIME_READINESS_STATUS_READY = 0,
+  /**
+   * The keyring has no certificate for the address.
+   */
+  SMIME_READINESS_STATUS_NO_CERTIFICATE = 1,
+  /**
+   * The (newest) certificate has expired.
+   */
+  SMIME_READINESS_STATUS_EXPIRED = 2,
+  /**
+   * The (newest) certificate is not valid yet.
+   */
+  SMIME_READINESS_STATUS_NOT_YET_VALID = 3,
+  /**
+   * The (newest) certificate, or one of its chain, is revoked.
+   */
+  SMIME_READINESS_STATUS_REVOKED = 4,
+  /**
+   * No path leads from the (newest) certificate to a trust anchor.
+   */
+  SMIME_READINESS_STATUS_UNTRUSTED = 5,
+  /**
+   * The (newest) certificate's key usage does not allow receiving encrypted mail.
+   */
+  SMIME_READINESS_STATUS_WRONG_KEY_USAGE = 6,
+  /**
+   * The (newest) certificate's RSA key is shorter than the policy allows.
+   */
+  SMIME_READINESS_STATUS_WEAK_KEY = 7,
+  /**
+   * The (newest) certificate's key algorithm cannot receive encrypted mail.
+   */
+  SMIME_READINESS_STATUS_UNSUPPORTED_KEY = 8,
+  /**
+   * Another reason (see `smime_readiness_reason`).
+   */
+  SMIME_READINESS_STATUS_OTHER = 9,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum smime_readiness_status smime_readiness_status;
+#else
+typedef uint32_t smime_readiness_status;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * An output buffer: a message, a certificate, a keyring file, a string. Read it with
  * `smime_bytes_data` and `smime_bytes_len`; release it with `smime_bytes_free`, which
  * overwrites the bytes with zeros first (outputs hold plaintext and secrets).
@@ -566,6 +723,14 @@ typedef struct smime_bytes smime_bytes;
  * Thread safety: immutable; may be shared by any number of threads.
  */
 typedef struct smime_certificate smime_certificate;
+
+/**
+ * The contacts of a keyring when `smime_keyring_contacts` was called: certificates with
+ * where each came from, read by index. Released by `smime_contact_list_free`.
+ *
+ * Thread safety: immutable; may be shared by any number of threads.
+ */
+typedef struct smime_contact_list smime_contact_list;
 
 /**
  * A decrypted message: the content, which key opened it, the cipher and whether the content
@@ -599,11 +764,12 @@ typedef struct smime_identity smime_identity;
 
 /**
  * The user's identities (with the keys of old certificates), correspondents' certificates,
- * trust anchors, intermediates and CRLs. Made by `smime_keyring_new` or
- * `smime_keyring_load`; released by `smime_keyring_free`.
+ * trust anchors, intermediates and CRLs. Made by `smime_keyring_new`, `smime_keyring_load`
+ * or `smime_keyring_from_bytes`; released by `smime_keyring_free`.
  *
- * Thread safety: may be shared by any number of threads at once; changes are serialised by
- * an internal lock, reads share it.
+ * Thread safety: may be shared by any number of threads at once, for reading and changing
+ * alike (every function takes `const smime_keyring *`); changes are serialised by an
+ * internal lock, reads share it.
  */
 typedef struct smime_keyring smime_keyring;
 
@@ -627,6 +793,15 @@ typedef struct smime_opened smime_opened;
  * uses it; once set up, a policy may be shared by any number of threads and operations.
  */
 typedef struct smime_policy smime_policy;
+
+/**
+ * For each address asked of `smime_keyring_recipient_readiness`: the certificate mail to it
+ * will be encrypted to, or why there is none. Read by index; released by
+ * `smime_readiness_free`.
+ *
+ * Thread safety: immutable; may be shared by any number of threads.
+ */
+typedef struct smime_readiness smime_readiness;
 
 /**
  * How to sign: the digest, detached (multipart/signed, the default) or opaque, RSASSA-PSS,
@@ -670,6 +845,117 @@ typedef struct smime_verify_report smime_verify_report;
  * grouped by area (see `smime_result_name`). Codes are never renumbered or reused.
  */
 typedef uint32_t smime_result;
+
+/**
+ * Signs `digest` (`digest_len` bytes, the output of `digest_algorithm`, a `smime_digest`)
+ * under `scheme` (a `smime_signature_scheme`): writes the signature into `signature` (room
+ * for `capacity` bytes, enough for the key) and its length into `*signature_len`. Returns
+ * `SMIME_RESULT_OK`, or a `SMIME_RESULT_KEYOP_*` code; with `SMIME_RESULT_KEYOP_PLATFORM` it
+ * may write the platform's error code (an `OSStatus`) into `*platform_error`.
+ */
+typedef smime_result (*smime_sign_callback)(void *userdata,
+                                            uint32_t scheme,
+                                            uint32_t digest_algorithm,
+                                            const uint8_t *digest,
+                                            size_t digest_len,
+                                            uint8_t *signature,
+                                            size_t capacity,
+                                            size_t *signature_len,
+                                            int64_t *platform_error);
+
+/**
+ * Decrypts an RSA key-transport `ciphertext` with `padding` (a `smime_rsa_padding`; for OAEP
+ * `digest` is its `smime_digest`, otherwise ignored): writes the plaintext (a content key)
+ * into `plaintext` (room for `capacity` bytes) and its length into `*plaintext_len`. Returns
+ * as `smime_sign_callback` does.
+ */
+typedef smime_result (*smime_rsa_decrypt_callback)(void *userdata,
+                                                   uint32_t padding,
+                                                   uint32_t digest,
+                                                   const uint8_t *ciphertext,
+                                                   size_t ciphertext_len,
+                                                   uint8_t *plaintext,
+                                                   size_t capacity,
+                                                   size_t *plaintext_len,
+                                                   int64_t *platform_error);
+
+/**
+ * Elliptic-curve Diffie-Hellman with the peer's public point `peer` (SEC1 encoding): writes
+ * the x-coordinate of the shared point into `shared` (room for `capacity` bytes, the field
+ * size) and its length into `*shared_len`. Returns as `smime_sign_callback` does.
+ */
+typedef smime_result (*smime_ecdh_callback)(void *userdata,
+                                            const uint8_t *peer,
+                                            size_t peer_len,
+                                            uint8_t *shared,
+                                            size_t capacity,
+                                            size_t *shared_len,
+                                            int64_t *platform_error);
+
+/**
+ * Releases `userdata`: called exactly once, when the last identity using the key is freed.
+ */
+typedef void (*smime_destroy_callback)(void *userdata);
+
+/**
+ * A private key the application holds, as callbacks. Each takes `userdata` first. A NULL
+ * operation is one the key does not support (the operation fails with
+ * `SMIME_RESULT_KEYOP_UNSUPPORTED`); `destroy` may be NULL when there is nothing to release.
+ *
+ * Thread safety: an identity may be used from several threads at once, so the callbacks
+ * may be called from any thread, concurrently; they and `userdata` must allow it.
+ */
+typedef struct {
+  /**
+   * Passed back to every callback.
+   */
+  void *userdata;
+  /**
+   * Signs a digest; NULL if the key cannot sign.
+   */
+  smime_sign_callback sign;
+  /**
+   * RSA key-transport decryption; NULL if the key cannot decrypt (or is not RSA).
+   */
+  smime_rsa_decrypt_callback rsa_decrypt;
+  /**
+   * ECDH key agreement; NULL if the key cannot agree (or is not EC).
+   */
+  smime_ecdh_callback ecdh;
+  /**
+   * Releases `userdata`; may be NULL.
+   */
+  smime_destroy_callback destroy;
+} smime_key_callbacks;
+
+/**
+ * Gives the key of an identity the application added with
+ * `smime_keyring_add_external_identity`, when a keyring is loaded: `reference`
+ * (`reference_len` bytes) is what was added, `certificate` the identity's certificate
+ * (borrowed for the call). Fill `*callbacks` and return `SMIME_RESULT_OK`; any other result
+ * leaves the identity without a key (it is kept, and saved again, but cannot sign or
+ * decrypt). The filled callbacks are owned as with `smime_identity_from_callbacks`.
+ */
+typedef smime_result (*smime_resolve_callback)(void *userdata,
+                                               const uint8_t *reference,
+                                               size_t reference_len,
+                                               const smime_certificate *certificate,
+                                               smime_key_callbacks *callbacks);
+
+/**
+ * How `smime_keyring_load` and `smime_keyring_from_bytes` get the keys the application
+ * holds. Used only during the call; nothing of it is kept.
+ */
+typedef struct {
+  /**
+   * Passed back to `resolve`.
+   */
+  void *userdata;
+  /**
+   * Resolves one reference; NULL resolves none.
+   */
+  smime_resolve_callback resolve;
+} smime_key_resolver;
 
 /**
  * Success.
@@ -1409,6 +1695,21 @@ size_t smime_bytes_len(const smime_bytes *bytes);
 void smime_bytes_free(smime_bytes *bytes);
 
 /**
+ * A new identity whose private key the application holds: `callbacks` (copied) do its
+ * operations, `certificate` is its certificate (the key's public key is the certificate's),
+ * and the `chain_len` certificates at `chain` (may be NULL when 0) its issuer chain.
+ *
+ * On success the identity owns `callbacks->userdata`: `callbacks->destroy` runs exactly once,
+ * when the identity and every keyring or copy holding its key are freed. On failure nothing
+ * is taken and `destroy` is not called.
+ */
+smime_result smime_identity_from_callbacks(const smime_key_callbacks *callbacks,
+                                           const smime_certificate *certificate,
+                                           const smime_certificate *const *chain,
+                                           size_t chain_len,
+                                           smime_identity **out);
+
+/**
  * Parses one DER certificate.
  */
 smime_result smime_certificate_from_der(const uint8_t *der,
@@ -1538,6 +1839,13 @@ smime_result smime_identity_from_key_and_certificates(const uint8_t *key,
 smime_result smime_identity_certificate(const smime_identity *identity, smime_certificate **out);
 
 /**
+ * Whether the identity has its private key (`*out`): false for an identity of a loaded
+ * keyring whose application-held key the resolver did not give back; such an identity
+ * cannot sign or decrypt.
+ */
+smime_result smime_identity_has_key(const smime_identity *identity, bool *out);
+
+/**
  * Releases `identity` (a callback key's destroy callback runs when the last user of the key
  * is gone). NULL is accepted.
  */
@@ -1552,6 +1860,307 @@ smime_result smime_keyring_new(smime_keyring **out);
  * Releases `keyring`. NULL is accepted.
  */
 void smime_keyring_free(smime_keyring *keyring);
+
+/**
+ * Loads a keyring file written by `smime_keyring_save`, sealed with the 32-byte `key`
+ * (`key_len` must be 32). `resolver` (may be NULL) gives the keys of identities added with
+ * `smime_keyring_add_external_identity`; without it they load without a key. A wrong key is
+ * `SMIME_RESULT_STORE_WRONG_KEY`; a damaged file has its own result.
+ */
+smime_result smime_keyring_load(const char *path,
+                                const uint8_t *key,
+                                size_t key_len,
+                                const smime_key_resolver *resolver,
+                                smime_keyring **out);
+
+/**
+ * Saves `keyring` to `path`, sealed (AES-256-GCM) with the 32-byte `key`, atomically: a
+ * crash during the save leaves the previous file intact.
+ */
+smime_result smime_keyring_save(const smime_keyring *keyring,
+                                const char *path,
+                                const uint8_t *key,
+                                size_t key_len);
+
+/**
+ * The keyring sealed with the 32-byte `key`: the contents of a keyring file, for an
+ * application that stores it itself. Read it back with `smime_keyring_from_bytes`.
+ */
+smime_result smime_keyring_to_bytes(const smime_keyring *keyring,
+                                    const uint8_t *key,
+                                    size_t key_len,
+                                    smime_bytes **out);
+
+/**
+ * A keyring from bytes made by `smime_keyring_to_bytes` (or a keyring file's contents),
+ * sealed with the 32-byte `key`; `resolver` as for `smime_keyring_load`.
+ */
+smime_result smime_keyring_from_bytes(const uint8_t *data,
+                                      size_t data_len,
+                                      const uint8_t *key,
+                                      size_t key_len,
+                                      const smime_key_resolver *resolver,
+                                      smime_keyring **out);
+
+/**
+ * Imports the identity of a PKCS#12 file (`password`: NUL-terminated UTF-8); its CA
+ * certificates join the intermediates (never the trust anchors). `*identities` and
+ * `*certificates` (each may be NULL) receive how many identities and other certificates
+ * were added. A wrong password is `SMIME_RESULT_PKCS12_WRONG_PASSWORD`.
+ */
+smime_result smime_keyring_import_pkcs12(const smime_keyring *keyring,
+                                         const uint8_t *der,
+                                         size_t der_len,
+                                         const char *password,
+                                         size_t *identities,
+                                         size_t *certificates);
+
+/**
+ * Imports an identity from a private key (PKCS#8, encrypted with `password` or not — NULL
+ * for none —, PKCS#1 or SEC1; PEM or DER) and certificates (a DER certificate or PEM
+ * blocks): the certificate of the key is the identity's, the others its chain (CA ones
+ * also join the intermediates). `label` may be NULL. Counters as for
+ * `smime_keyring_import_pkcs12`.
+ */
+smime_result smime_keyring_import_key_and_certificates(const smime_keyring *keyring,
+                                                       const uint8_t *key,
+                                                       size_t key_len,
+                                                       const char *password,
+                                                       const uint8_t *certificates,
+                                                       size_t certificates_len,
+                                                       const char *label,
+                                                       size_t *identities_added,
+                                                       size_t *certificates_added);
+
+/**
+ * Imports certificates (a DER certificate or PEM blocks) as contacts (end-entity
+ * certificates) and intermediates (CA certificates); trust is never granted by importing.
+ * `*certificates_added` (may be NULL) receives how many were added.
+ */
+smime_result smime_keyring_import_certificates(const smime_keyring *keyring,
+                                               const uint8_t *data,
+                                               size_t data_len,
+                                               size_t *certificates_added);
+
+/**
+ * Imports a directory entry: an LDAP `userSMIMECertificate` value (a certs-only
+ * SignedData) or `userCertificate` value (a DER certificate), raw, PEM or as `ldapsearch`
+ * LDIF. Counter as for `smime_keyring_import_certificates`.
+ */
+smime_result smime_keyring_import_directory_entry(const smime_keyring *keyring,
+                                                  const uint8_t *data,
+                                                  size_t data_len,
+                                                  size_t *certificates_added);
+
+/**
+ * Imports an S/MIME certs-only message (MIME, `smime-type=certs-only`) or a bare certs-only
+ * CMS structure (DER or BER): its certificates and CRLs. `*certificates_added` and
+ * `*crls_added` (each may be NULL) receive the counts.
+ */
+smime_result smime_keyring_import_certs_only(const smime_keyring *keyring,
+                                             const uint8_t *data,
+                                             size_t data_len,
+                                             size_t *certificates_added,
+                                             size_t *crls_added);
+
+/**
+ * Adds an identity whose key the application holds (made by
+ * `smime_identity_from_callbacks`); `reference` (`reference_len` bytes, such as a Keychain
+ * persistent reference) is saved with the keyring and given to the resolver when it is
+ * loaded. The keyring keeps its own use of the key: `identity` may be freed afterwards.
+ * Identities with a software key enter the keyring through `smime_keyring_import_pkcs12`
+ * or `smime_keyring_import_key_and_certificates`, which keep the key for saving.
+ */
+smime_result smime_keyring_add_external_identity(const smime_keyring *keyring,
+                                                 const smime_identity *identity,
+                                                 const uint8_t *reference,
+                                                 size_t reference_len);
+
+/**
+ * Trusts `certificate` as a root (a CA root, or a correspondent's self-signed certificate
+ * pinned on purpose).
+ */
+smime_result smime_keyring_add_trust_anchor(const smime_keyring *keyring,
+                                            const smime_certificate *certificate);
+
+/**
+ * Adds a CA certificate to those used to build chains (not trusted by itself). A
+ * certificate that is not a CA is `SMIME_RESULT_KEYRING_UNSUITABLE`.
+ */
+smime_result smime_keyring_add_intermediate(const smime_keyring *keyring,
+                                            const smime_certificate *certificate);
+
+/**
+ * Adds CRLs: one DER CRL, or PEM with any number of `X509 CRL` blocks. The keyring keeps
+ * the newest CRL of each issuer.
+ */
+smime_result smime_keyring_add_crl(const smime_keyring *keyring,
+                                   const uint8_t *data,
+                                   size_t data_len);
+
+/**
+ * The number of identities (`*out`).
+ */
+smime_result smime_keyring_identity_count(const smime_keyring *keyring, size_t *out);
+
+/**
+ * A new handle to the identity at `index` (below `smime_keyring_identity_count`, oldest
+ * first). An identity whose application-held key was not resolved at load has no key: it
+ * cannot sign or decrypt.
+ */
+smime_result smime_keyring_identity(const smime_keyring *keyring,
+                                    size_t index,
+                                    smime_identity **out);
+
+/**
+ * The keyring's contact certificates, as a new list (a copy: later changes to the keyring
+ * do not show in it).
+ */
+smime_result smime_keyring_contacts(const smime_keyring *keyring, smime_contact_list **out);
+
+/**
+ * The number of contacts in `list` (`*out`).
+ */
+smime_result smime_contact_list_count(const smime_contact_list *list, size_t *out);
+
+/**
+ * A new handle to the certificate of the contact at `index`.
+ */
+smime_result smime_contact_list_certificate(const smime_contact_list *list,
+                                            size_t index,
+                                            smime_certificate **out);
+
+/**
+ * Where the contact at `index` came from: a `smime_source` value (`*out`).
+ */
+smime_result smime_contact_list_source(const smime_contact_list *list, size_t index, uint32_t *out);
+
+/**
+ * Releases `list`. NULL is accepted.
+ */
+void smime_contact_list_free(smime_contact_list *list);
+
+/**
+ * Removes the identity, contact, trust anchor or intermediate whose SHA-256 fingerprint is
+ * `fingerprint` (64 hex digits, as `smime_certificate_fingerprint` gives). `*removed`
+ * (may be NULL) says whether anything was removed. Removing an identity removes its
+ * private key: old mail encrypted to it can no longer be opened with this keyring.
+ */
+smime_result smime_keyring_remove(const smime_keyring *keyring,
+                                  const char *fingerprint_hex,
+                                  bool *removed);
+
+/**
+ * Whether mail can be encrypted to each of the `addresses_len` addresses at `addresses`
+ * (NUL-terminated UTF-8), and with which certificate: usable certificates are valid at the
+ * policy's time, may receive encrypted mail, chain to a trust anchor and are not revoked.
+ * `policy` may be NULL (the defaults).
+ */
+smime_result smime_keyring_recipient_readiness(const smime_keyring *keyring,
+                                               const char *const *addresses,
+                                               size_t addresses_len,
+                                               const smime_policy *policy,
+                                               smime_readiness **out);
+
+/**
+ * The number of addresses in `readiness` (`*out`), as many as were asked.
+ */
+smime_result smime_readiness_count(const smime_readiness *readiness, size_t *out);
+
+/**
+ * The address at `index`, as it was asked.
+ */
+smime_result smime_readiness_address(const smime_readiness *readiness,
+                                     size_t index,
+                                     smime_bytes **out);
+
+/**
+ * Whether mail can be encrypted to the address at `index` (`*out`).
+ */
+smime_result smime_readiness_is_ready(const smime_readiness *readiness, size_t index, bool *out);
+
+/**
+ * A new handle to the certificate mail to the address at `index` will be encrypted to;
+ * `SMIME_RESULT_NOT_AVAILABLE` when it is not ready.
+ */
+smime_result smime_readiness_certificate(const smime_readiness *readiness,
+                                         size_t index,
+                                         smime_certificate **out);
+
+/**
+ * Why the address at `index` is not ready, for a person ("certificate expired on …");
+ * `SMIME_RESULT_NOT_AVAILABLE` when it is ready.
+ */
+smime_result smime_readiness_reason(const smime_readiness *readiness,
+                                    size_t index,
+                                    smime_bytes **out);
+
+/**
+ * Why the address at `index` is not ready, as a `smime_readiness_status` value (`*out`;
+ * `SMIME_READINESS_STATUS_READY` when it is ready).
+ */
+smime_result smime_readiness_reason_code(const smime_readiness *readiness,
+                                         size_t index,
+                                         uint32_t *out);
+
+/**
+ * Releases `readiness`. NULL is accepted.
+ */
+void smime_readiness_free(smime_readiness *readiness);
+
+/**
+ * The content cipher to encrypt to the `certificates_len` recipient certificates at
+ * `certificates`, from the capabilities their holders' verified mail announced:
+ * AES-256-GCM when nothing is known or all read GCM, else the best CBC cipher they all
+ * read. `*cipher` receives a `smime_cipher` value (pass it to
+ * `smime_encrypt_options_set_cipher`); `*reason` (may be NULL) why, for a person.
+ */
+smime_result smime_keyring_choose_cipher(const smime_keyring *keyring,
+                                         const smime_certificate *const *certificates,
+                                         size_t certificates_len,
+                                         uint32_t *cipher,
+                                         smime_bytes **reason);
+
+/**
+ * The best signing identity for the From address `address`, ready to sign (it has a key,
+ * names the address, may sign, is valid at the policy's time and not revoked; one that
+ * chains to a trust anchor is preferred, then the newest), as a new handle. `policy` may be
+ * NULL (the defaults). None is `SMIME_RESULT_KEYRING_NO_SIGNING_IDENTITY`, with the reason.
+ */
+smime_result smime_keyring_signer_for(const smime_keyring *keyring,
+                                      const char *address,
+                                      const smime_policy *policy,
+                                      smime_identity **out);
+
+/**
+ * The user's own encryption certificate for `address` (for the copy of sent mail the
+ * sender can read): that of the newest identity with a key that may receive encrypted mail
+ * and is not revoked, as a new handle. `SMIME_RESULT_NOT_AVAILABLE` when there is none.
+ * `policy` may be NULL (the defaults).
+ */
+smime_result smime_keyring_own_encryption_certificate(const smime_keyring *keyring,
+                                                      const char *address,
+                                                      const smime_policy *policy,
+                                                      smime_certificate **out);
+
+/**
+ * The certificates to publish for `address` (the user's currently valid identities for
+ * it, with their chains) as an S/MIME certs-only message (MIME), ready to attach or send.
+ */
+smime_result smime_keyring_export_certs_only(const smime_keyring *keyring,
+                                             const char *address,
+                                             smime_bytes **out);
+
+/**
+ * The identity with SHA-256 fingerprint `fingerprint_hex` (64 hex digits) as a PKCS#12
+ * file (PBES2, AES-256-CBC, HMAC-SHA-256) protected by `password`; the output holds the
+ * key and is zeroized when freed. An identity whose key the application holds cannot be
+ * exported (`SMIME_RESULT_KEYRING_UNSUITABLE`).
+ */
+smime_result smime_keyring_export_pkcs12(const smime_keyring *keyring,
+                                         const char *fingerprint_hex,
+                                         const char *password,
+                                         smime_bytes **out);
 
 /**
  * New signing options with the defaults.
@@ -1901,6 +2510,43 @@ smime_result smime_policy_set_time_signing_time(smime_policy *policy);
  * counts as a complete path (a pinned self-signed certificate). Reports name it.
  */
 smime_result smime_policy_danger_pinned_certificate_is_path(smime_policy *policy, bool yes);
+
+/**
+ * Weakening setting: the From address is not checked against the signer's certificate
+ * (anyone holding any trusted certificate could then pose as anyone). Reports name it.
+ */
+smime_result smime_policy_danger_skip_address_check(smime_policy *policy, bool yes);
+
+/**
+ * Whether a weakening setting is on (`*out`).
+ */
+smime_result smime_policy_danger_used(const smime_policy *policy, bool *out);
+
+/**
+ * Whether RSASSA-PSS signatures are accepted (the default is yes; RSA PKCS#1 v1.5 and
+ * ECDSA always are).
+ */
+smime_result smime_policy_set_accept_rsa_pss(smime_policy *policy, bool accept);
+
+/**
+ * Sets the most signed or encrypted layers followed in one message (default 8; 1..=64).
+ */
+smime_result smime_policy_set_max_layers(smime_policy *policy, uint32_t layers);
+
+/**
+ * Sets the largest message accepted, in bytes (default 256 MiB; at least 1 KiB).
+ */
+smime_result smime_policy_set_max_size(smime_policy *policy, size_t bytes);
+
+/**
+ * Whether the policy accepts `digest` (a `smime_digest`) in signatures (`*out`).
+ */
+smime_result smime_policy_accepts_digest(const smime_policy *policy, uint32_t digest, bool *out);
+
+/**
+ * How revocation is checked: a `smime_revocation_mode` value (`*out`).
+ */
+smime_result smime_policy_revocation(const smime_policy *policy, uint32_t *out);
 
 /**
  * Whether CBC content is accepted (`*out`).

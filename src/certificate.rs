@@ -276,6 +276,31 @@ impl Certificate {
         }
     }
 
+    /// The subject public key as a DER `SubjectPublicKeyInfo`: what a key held outside the
+    /// library (a [`PrivateKey`](crate::keys::PrivateKey) over a platform keystore) reports as
+    /// its public key.
+    pub fn public_key_der(&self) -> Result<Vec<u8>, ParseError> {
+        Ok(self
+            .x509()?
+            .tbs_certificate()
+            .subject_public_key_info()
+            .to_der()?)
+    }
+
+    /// The kind and size of the subject public key, when it is one a
+    /// [`PrivateKey`](crate::keys::PrivateKey) can hold (RSA, EC P-256, EC P-384).
+    pub fn key_kind(&self) -> Option<crate::keys::KeyKind> {
+        let info = crate::crypto::verify::key_info(&self.public_key_der().ok()?).ok()?;
+        match info.algorithm {
+            crate::crypto::verify::KeyAlgorithm::Rsa => {
+                Some(crate::keys::KeyKind::Rsa { bits: info.bits })
+            }
+            crate::crypto::verify::KeyAlgorithm::EcP256 => Some(crate::keys::KeyKind::EcP256),
+            crate::crypto::verify::KeyAlgorithm::EcP384 => Some(crate::keys::KeyKind::EcP384),
+            crate::crypto::verify::KeyAlgorithm::Other(_) => None,
+        }
+    }
+
     /// A name for people: the addresses, or else the subject.
     pub fn describe(&self) -> String {
         if self.0.addresses.is_empty() {
@@ -413,6 +438,16 @@ mod tests {
         assert!(c.valid_at(c.not_before()));
         assert!(!c.is_ca());
         assert_eq!(Certificate::from_pem(c.to_pem().as_bytes()).unwrap(), c);
+    }
+
+    #[test]
+    fn public_key_is_the_key_files() {
+        use crate::keys::{KeyKind, PrivateKey, SoftwareKey};
+        let c = Certificate::from_pem(PEM).unwrap();
+        let key = SoftwareKey::from_bytes(include_bytes!("testdata/alice-p256.key.pem")).unwrap();
+        assert_eq!(c.public_key_der().unwrap(), key.public_key_der().unwrap());
+        assert_eq!(c.key_kind(), Some(KeyKind::EcP256));
+        assert_eq!(c.key_kind(), Some(key.kind()));
     }
 
     #[test]

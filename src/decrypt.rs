@@ -10,6 +10,14 @@
 //! CBC padding — is [`DecryptError::CannotDecrypt`]. For PKCS#1 v1.5 the recipient layer
 //! substitutes a random content key on any failure (RFC 3218), so the content decryption fails
 //! the same way as with a wrong key. GCM plaintext is released only after the tag verified.
+//!
+//! One key failure is told apart: a key that declined or could not be reached
+//! ([`KeyOperationError::Refused`](crate::keys::KeyOperationError::Refused) or
+//! [`Unavailable`](crate::keys::KeyOperationError::Unavailable) — a cancelled Face ID prompt,
+//! a removed smart card) is [`DecryptError::Key`] when no other key opened the message. Such
+//! a failure comes before the key looks at the ciphertext, so it tells nothing about the
+//! message; a key must not report a padding failure as one (see
+//! [`RsaDecryptPadding::Pkcs1v15`](crate::keys::RsaDecryptPadding::Pkcs1v15)).
 
 use crate::certificate::Certificate;
 use crate::classify::{self, LayerKind};
@@ -68,6 +76,7 @@ pub(crate) fn decrypt_der(
     // are not distinguished. Then try them in order until one opens the content.
     let mut candidates = Vec::new();
     let mut unsupported = None;
+    let mut declined = None;
     for (index, k) in keys.iter().enumerate() {
         let Some(key) = k.key() else { continue };
         let Ok(cert) = k.certificate().x509() else {
@@ -81,6 +90,9 @@ pub(crate) fn decrypt_der(
                 Err(e @ crate::cms::CmsError::UnsupportedAlgorithm { .. }) => {
                     unsupported = Some(DecryptError::from(e))
                 }
+                // A key that declined (a cancelled prompt, a removed card) did not look at the
+                // ciphertext: saying so reveals nothing about the message.
+                Err(crate::cms::CmsError::KeyDeclined(e)) => declined = Some(e),
                 Err(_) => {}
             }
         }
@@ -108,8 +120,11 @@ pub(crate) fn decrypt_der(
             });
         }
     }
-    match unsupported {
-        Some(e) if n == 0 => Err(e),
+    // A key that declined may be the one the message was for: say so rather than "cannot
+    // decrypt", so the user can try again.
+    match (unsupported, declined) {
+        (Some(e), None) if n == 0 => Err(e),
+        (_, Some(e)) => Err(DecryptError::Key(e)),
         _ => Err(DecryptError::CannotDecrypt),
     }
 }

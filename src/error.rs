@@ -701,7 +701,9 @@ impl From<der::Error> for EncryptError {
 /// Every failure to recover the content with the keys given — no recipient info for any of
 /// them, bad PKCS#1 v1.5 padding, a content-encryption key of the wrong length, a wrong key,
 /// a failed GCM tag, bad CBC padding — is the one variant [`DecryptError::CannotDecrypt`], so
-/// the error tells an attacker nothing about which step failed.
+/// the error tells an attacker nothing about which step failed. A key that declined or could
+/// not be reached (a cancelled prompt, a removed card) is [`DecryptError::Key`]: that failure
+/// does not depend on the message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum DecryptError {
@@ -727,6 +729,13 @@ pub enum DecryptError {
         /// What was refused, for a person.
         detail: String,
     },
+    /// A private key that could have opened the message declined or could not be reached
+    /// (a cancelled PIN or biometric prompt, a removed smart card:
+    /// [`KeyOperationError::Refused`](crate::keys::KeyOperationError::Refused) or
+    /// [`Unavailable`](crate::keys::KeyOperationError::Unavailable)), and no other key
+    /// opened it. Transparent: the key error's message and code. Other key failures are
+    /// [`DecryptError::CannotDecrypt`] (RFC 3218).
+    Key(crate::keys::KeyOperationError),
 }
 
 impl DecryptError {
@@ -741,6 +750,7 @@ impl DecryptError {
             DecryptError::NoKeys => SMIME_DECRYPT_NO_KEYS,
             DecryptError::Verify(e) => e.code(),
             DecryptError::NotAccepted { .. } => SMIME_DECRYPT_NOT_ACCEPTED,
+            DecryptError::Key(e) => e.code(),
         }
     }
 
@@ -765,6 +775,7 @@ impl fmt::Display for DecryptError {
             DecryptError::NoKeys => write!(f, "cannot decrypt: no private key was given"),
             DecryptError::Verify(e) => fmt::Display::fmt(e, f),
             DecryptError::NotAccepted { detail } => write!(f, "refused: {detail}"),
+            DecryptError::Key(e) => fmt::Display::fmt(e, f),
         }
     }
 }
@@ -780,6 +791,8 @@ impl std::error::Error for DecryptError {
             | DecryptError::UnsupportedAlgorithm { .. }
             | DecryptError::NoKeys
             | DecryptError::NotAccepted { .. } => None,
+            // Transparent: Display is the key error's.
+            DecryptError::Key(e) => e.source(),
         }
     }
 }
@@ -914,6 +927,7 @@ mod tests {
                     reason: s(),
                 },
                 crate::cms::CmsError::Encoding { detail: s() },
+                crate::cms::CmsError::KeyDeclined(KeyOperationError::Refused { detail: s() }),
             ],
             |e: &crate::cms::CmsError| match e {
                 crate::cms::CmsError::Malformed(_)
@@ -921,7 +935,8 @@ mod tests {
                 | crate::cms::CmsError::UnsupportedAlgorithm { .. }
                 | crate::cms::CmsError::CannotDecrypt
                 | crate::cms::CmsError::RecipientRefused { .. }
-                | crate::cms::CmsError::Encoding { .. } => {}
+                | crate::cms::CmsError::Encoding { .. }
+                | crate::cms::CmsError::KeyDeclined(_) => {}
             }
         );
         add!(
@@ -1138,6 +1153,7 @@ mod tests {
                 DecryptError::NoKeys,
                 DecryptError::Verify(VerifyError::Parse(ParseError::Empty)),
                 DecryptError::NotAccepted { detail: s() },
+                DecryptError::Key(KeyOperationError::Unavailable { detail: s() }),
             ],
             |e: &DecryptError| match e {
                 DecryptError::Parse(_)
@@ -1146,7 +1162,8 @@ mod tests {
                 | DecryptError::UnsupportedAlgorithm { .. }
                 | DecryptError::NoKeys
                 | DecryptError::Verify(_)
-                | DecryptError::NotAccepted { .. } => {}
+                | DecryptError::NotAccepted { .. }
+                | DecryptError::Key(_) => {}
             }
         );
         add!(
@@ -1310,8 +1327,8 @@ mod tests {
             let row = codes::lookup(*code);
             assert!(row.is_some(), "{e:?} has code {code}, not in the table");
         }
-        // Every code of the table is returned by some variant (the reserved CMS range aside);
-        // the C ABI's own codes are returned by the C functions only.
+        // Every code of the table is returned by some variant (the reserved CMS range aside),
+        // except the C ABI's own codes, which the smime-ffi crate returns.
         let returned: HashSet<u32> = all.iter().map(|(_, c)| *c).collect();
         for row in ALL.iter().filter(|r| r.area != Area::Abi) {
             assert!(

@@ -123,6 +123,13 @@ pub(crate) fn try_ref_array<'a, C: Castable>(
     items.iter().map(|&p| try_ref(p)).collect()
 }
 
+/// A copy of a plain C struct passed by pointer (a callback table), or [`Error::Null`].
+pub(crate) fn try_read<T: Copy>(ptr: *const T) -> Result<T> {
+    // SAFETY: a non-NULL `ptr` points to an initialised `T`, readable for the call (the
+    // caller's contract); `T` is a `#[repr(C)]` struct of plain values, copied out.
+    unsafe { ptr.as_ref() }.copied().ok_or(Error::Null)
+}
+
 /// An out-parameter, checked for NULL before any work is done.
 pub(crate) struct Out<T> {
     ptr: *mut T,

@@ -88,6 +88,22 @@ pub extern "C" fn smime_identity_certificate(
     })
 }
 
+/// Whether the identity has its private key (`*out`): false for an identity of a loaded
+/// keyring whose application-held key the resolver did not give back; such an identity
+/// cannot sign or decrypt.
+#[unsafe(no_mangle)]
+#[allow(unsafe_code)]
+pub extern "C" fn smime_identity_has_key(
+    identity: *const smime_identity,
+    out: *mut bool,
+) -> smime_result {
+    boundary(|| {
+        let identity: &Identity = try_ref(identity)?;
+        Out::new(out)?.write(identity.key().is_some());
+        Ok(())
+    })
+}
+
 /// Releases `identity` (a callback key's destroy callback runs when the last user of the key
 /// is gone). NULL is accepted.
 #[unsafe(no_mangle)]

@@ -23,6 +23,7 @@
 //! All `unsafe` code is in the `handle` module; a test checks that no other module has any.
 
 pub mod bytes;
+pub mod callback;
 pub mod certificate;
 pub mod codes;
 mod error;
@@ -91,6 +92,9 @@ fn assert_thread_safety() {
     shared::<smime::Identity>();
     shared::<std::sync::RwLock<smime::Keyring>>();
     shared::<bytes::Bytes>();
+    shared::<callback::CallbackKey>();
+    shared::<Vec<smime::keyring::RecipientReadiness>>();
+    shared::<Vec<(smime::Certificate, smime::keyring::Source)>>();
     shared::<smime::SignOptions>();
     shared::<smime::EncryptOptions>();
     shared::<smime::VerifyOptions>();

@@ -220,6 +220,119 @@ pub extern "C" fn smime_policy_danger_pinned_certificate_is_path(
     })
 }
 
+/// Weakening setting: the From address is not checked against the signer's certificate
+/// (anyone holding any trusted certificate could then pose as anyone). Reports name it.
+#[unsafe(no_mangle)]
+#[allow(unsafe_code)]
+pub extern "C" fn smime_policy_danger_skip_address_check(
+    policy: *mut smime_policy,
+    yes: bool,
+) -> smime_result {
+    boundary(|| {
+        try_mut(policy)?.danger().skip_address_check(yes);
+        Ok(())
+    })
+}
+
+/// Whether a weakening setting is on (`*out`).
+#[unsafe(no_mangle)]
+#[allow(unsafe_code)]
+pub extern "C" fn smime_policy_danger_used(
+    policy: *const smime_policy,
+    out: *mut bool,
+) -> smime_result {
+    boundary(|| {
+        let policy = try_ref(policy)?;
+        Out::new(out)?.write(policy.danger_used());
+        Ok(())
+    })
+}
+
+/// Whether RSASSA-PSS signatures are accepted (the default is yes; RSA PKCS#1 v1.5 and
+/// ECDSA always are).
+#[unsafe(no_mangle)]
+#[allow(unsafe_code)]
+pub extern "C" fn smime_policy_set_accept_rsa_pss(
+    policy: *mut smime_policy,
+    accept: bool,
+) -> smime_result {
+    boundary(|| {
+        try_mut(policy)?.accept_rsa_pss = accept;
+        Ok(())
+    })
+}
+
+/// Sets the most signed or encrypted layers followed in one message (default 8; 1..=64).
+#[unsafe(no_mangle)]
+#[allow(unsafe_code)]
+pub extern "C" fn smime_policy_set_max_layers(
+    policy: *mut smime_policy,
+    layers: u32,
+) -> smime_result {
+    boundary(|| {
+        let policy = try_mut(policy)?;
+        if !(1..=64).contains(&layers) {
+            return Err(Error::InvalidArgument("max_layers must be within 1..=64"));
+        }
+        policy.limits.max_layers = layers as usize;
+        Ok(())
+    })
+}
+
+/// Sets the largest message accepted, in bytes (default 256 MiB; at least 1 KiB).
+#[unsafe(no_mangle)]
+#[allow(unsafe_code)]
+pub extern "C" fn smime_policy_set_max_size(
+    policy: *mut smime_policy,
+    bytes: usize,
+) -> smime_result {
+    boundary(|| {
+        let policy = try_mut(policy)?;
+        if bytes < 1024 {
+            return Err(Error::InvalidArgument(
+                "max_size must be at least 1024 bytes",
+            ));
+        }
+        policy.limits.mime.max_size = bytes;
+        Ok(())
+    })
+}
+
+/// Whether the policy accepts `digest` (a `smime_digest`) in signatures (`*out`).
+#[unsafe(no_mangle)]
+#[allow(unsafe_code)]
+pub extern "C" fn smime_policy_accepts_digest(
+    policy: *const smime_policy,
+    digest: u32,
+    out: *mut bool,
+) -> smime_result {
+    boundary(|| {
+        let policy = try_ref(policy)?;
+        let digest = digest_from(digest)?;
+        Out::new(out)?.write(policy.accepts_digest(digest));
+        Ok(())
+    })
+}
+
+/// How revocation is checked: a `smime_revocation_mode` value (`*out`).
+#[unsafe(no_mangle)]
+#[allow(unsafe_code)]
+pub extern "C" fn smime_policy_revocation(
+    policy: *const smime_policy,
+    out: *mut u32,
+) -> smime_result {
+    boundary(|| {
+        let policy = try_ref(policy)?;
+        Out::new(out)?.write(match policy.revocation {
+            RevocationMode::Off => smime_revocation_mode::Off as u32,
+            RevocationMode::SoftFail => smime_revocation_mode::SoftFail as u32,
+            RevocationMode::HardFail => smime_revocation_mode::HardFail as u32,
+            _ => u32::MAX,
+        });
+        Ok(())
+    })
+}
+
 /// Whether CBC content is accepted (`*out`).
 #[unsafe(no_mangle)]
 #[allow(unsafe_code)]

@@ -178,6 +178,16 @@ fn basics() {
 }
 
 #[test]
+fn keyring() {
+    c_test("keyring");
+}
+
+#[test]
+fn callback_keys() {
+    c_test("callback_keys");
+}
+
+#[test]
 fn roundtrip() {
     c_test("roundtrip");
 }
@@ -195,4 +205,9 @@ fn interop() {
 #[test]
 fn message_threads() {
     c_test("message_threads");
+}
+
+#[test]
+fn threads() {
+    c_test("threads");
 }

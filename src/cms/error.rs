@@ -43,6 +43,13 @@ pub enum CmsError {
         /// What failed.
         detail: String,
     },
+    /// The private key declined or could not be reached
+    /// ([`KeyOperationError::Refused`](crate::keys::KeyOperationError::Refused) or
+    /// [`Unavailable`](crate::keys::KeyOperationError::Unavailable): a cancelled prompt, a
+    /// removed card). These happen before the key looks at the ciphertext, so reporting them
+    /// says nothing about the message (RFC 3218 is kept). Transparent: the key error's
+    /// message and code.
+    KeyDeclined(crate::keys::KeyOperationError),
 }
 
 impl CmsError {
@@ -55,6 +62,7 @@ impl CmsError {
             CmsError::CannotDecrypt => codes::SMIME_CMS_CANNOT_DECRYPT,
             CmsError::RecipientRefused { .. } => codes::SMIME_CMS_RECIPIENT_REFUSED,
             CmsError::Encoding { .. } => codes::SMIME_CMS_ENCODING,
+            CmsError::KeyDeclined(e) => e.code(),
         }
     }
 
@@ -85,6 +93,7 @@ impl fmt::Display for CmsError {
                 write!(f, "cannot encrypt to {recipient}: {reason}")
             }
             CmsError::Encoding { detail } => write!(f, "CMS encoding failed: {detail}"),
+            CmsError::KeyDeclined(e) => e.fmt(f),
         }
     }
 }
@@ -132,6 +141,7 @@ impl From<CmsError> for DecryptError {
             CmsError::UnsupportedAlgorithm { detail } => {
                 DecryptError::UnsupportedAlgorithm { detail }
             }
+            CmsError::KeyDeclined(e) => DecryptError::Key(e),
             CmsError::CannotDecrypt
             | CmsError::RecipientRefused { .. }
             | CmsError::Encoding { .. } => DecryptError::CannotDecrypt,
@@ -150,7 +160,9 @@ impl From<CmsError> for EncryptError {
                 EncryptError::RecipientRefused { recipient, reason }
             }
             CmsError::Encoding { detail } => EncryptError::Encoding { detail },
-            other @ (CmsError::NotEncrypted | CmsError::CannotDecrypt) => EncryptError::Encoding {
+            other @ (CmsError::NotEncrypted
+            | CmsError::CannotDecrypt
+            | CmsError::KeyDeclined(_)) => EncryptError::Encoding {
                 detail: other.to_string(),
             },
         }

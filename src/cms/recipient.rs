@@ -16,7 +16,7 @@ use super::signed_data::SignerId;
 use crate::asn1::ber::{self, Node, child, decode, oid_of, small_int};
 use crate::asn1::tlv;
 use crate::crypto::kdf::x963_kdf;
-use crate::crypto::keys::{KeyKind, PrivateKey, RsaDecryptPadding};
+use crate::crypto::keys::{KeyKind, KeyOperationError, PrivateKey, RsaDecryptPadding};
 use crate::crypto::keywrap::{aes_key_unwrap, aes_key_wrap};
 use crate::crypto::rng::{os_rng, random_key};
 use crate::crypto::{DigestAlgorithm, oids};
@@ -686,6 +686,25 @@ fn oaep_digest(alg: &AlgorithmIdentifierOwned) -> Result<DigestAlgorithm, CmsErr
     Ok(hash)
 }
 
+/// Whether a key failure is the key declining (a cancelled prompt) or being out of reach (a
+/// removed card): failures that do not depend on the ciphertext.
+fn declined(e: &KeyOperationError) -> bool {
+    matches!(
+        e,
+        KeyOperationError::Refused { .. } | KeyOperationError::Unavailable { .. }
+    )
+}
+
+/// The CMS error for a failed key operation: [`CmsError::KeyDeclined`] when the key declined,
+/// [`CmsError::CannotDecrypt`] for every other cause.
+fn key_failure(e: KeyOperationError) -> CmsError {
+    if declined(&e) {
+        CmsError::KeyDeclined(e)
+    } else {
+        CmsError::CannotDecrypt
+    }
+}
+
 /// Recovers the content-encryption key from `ri` with `key`, the private key of `cert`.
 ///
 /// `cek_len` is the key length the content-encryption algorithm needs, or 0 if the caller
@@ -702,8 +721,10 @@ fn oaep_digest(alg: &AlgorithmIdentifierOwned) -> Result<DigestAlgorithm, CmsErr
 ///
 /// For key transport the recipient id is not compared with `cert` (see
 /// [`RecipientInfo::addressed_to`]), so a caller may try a key on every KeyTransRecipientInfo.
-/// Every failure to recover the key is [`CmsError::CannotDecrypt`]; an algorithm not
-/// supported is [`CmsError::UnsupportedAlgorithm`].
+/// Every failure to recover the key is [`CmsError::CannotDecrypt`], except a key that
+/// declined or could not be reached ([`CmsError::KeyDeclined`]: it did not look at the
+/// ciphertext, so saying so reveals nothing about it); an algorithm not supported is
+/// [`CmsError::UnsupportedAlgorithm`].
 pub fn unwrap_cek(
     ri: &RecipientInfo,
     cert: &x509_cert::Certificate,
@@ -732,18 +753,17 @@ pub fn unwrap_cek(
                 }
                 // Draw the substitute first so both outcomes cost the same.
                 let substitute = random_key(cek_len).map_err(|_| CmsError::CannotDecrypt)?;
-                return Ok(
-                    match key.rsa_decrypt(&RsaDecryptPadding::Pkcs1v15, encrypted_key) {
-                        Ok(k) if k.len() == cek_len => k,
-                        _ => substitute,
-                    },
-                );
+                return match key.rsa_decrypt(&RsaDecryptPadding::Pkcs1v15, encrypted_key) {
+                    Ok(k) if k.len() == cek_len => Ok(k),
+                    Err(e) if declined(&e) => Err(CmsError::KeyDeclined(e)),
+                    _ => Ok(substitute),
+                };
             }
             if algorithm.oid == oids::RSAES_OAEP {
                 let digest = oaep_digest(algorithm)?;
                 let k = key
                     .rsa_decrypt(&RsaDecryptPadding::Oaep { digest }, encrypted_key)
-                    .map_err(|_| CmsError::CannotDecrypt)?;
+                    .map_err(key_failure)?;
                 if cek_len != 0 && k.len() != cek_len {
                     return Err(CmsError::CannotDecrypt);
                 }
@@ -792,9 +812,7 @@ pub fn unwrap_cek(
                 .iter()
                 .find(|(rid, _)| rid.matches(cert))
                 .ok_or(CmsError::CannotDecrypt)?;
-            let z = key
-                .ecdh(originator_key)
-                .map_err(|_| CmsError::CannotDecrypt)?;
+            let z = key.ecdh(originator_key).map_err(key_failure)?;
             let info = shared_info(&wrap.oid, ukm.as_deref(), kek_len)?;
             let kek = x963_kdf(kdf, &z, &info, kek_len).ok_or(CmsError::CannotDecrypt)?;
             let cek = aes_key_unwrap(&kek, wrapped).map_err(|_| CmsError::CannotDecrypt)?;

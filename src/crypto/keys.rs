@@ -56,6 +56,9 @@ pub enum RsaDecryptPadding {
     /// RSAES-PKCS1-v1_5. Implementations must not reveal a padding failure: return
     /// pseudo-random bytes (implicit rejection) or an error indistinguishable from other
     /// failures; the CMS layer substitutes a random key either way (RFC 3218).
+    /// [`KeyOperationError::Refused`] and [`KeyOperationError::Unavailable`] are reported to
+    /// the caller as such: use them only for failures that do not depend on the ciphertext
+    /// (a declined prompt, a missing card), never for a padding failure.
     Pkcs1v15,
     /// RSAES-OAEP with this digest for the label hash and MGF1 (they must be equal).
     Oaep {
