@@ -4,21 +4,18 @@
 //!
 //! A handle type is an opaque, zero-sized Rust type (`smime_keyring`, …) that names, through
 //! [`Castable`], the Rust type behind it and how it is owned: [`OwnershipBox`] (made by
-//! `Box::into_raw`, freed once by `_free`) or [`OwnershipRef`] (borrowed from another handle,
-//! never freed by the caller). The checks here are what C cannot promise: a NULL pointer is
+//! `Box::into_raw`, freed once by `_free`). Every handle a function returns is a new owned
+//! one: nothing the caller holds borrows from another handle. The checks here are what C cannot promise: a NULL pointer is
 //! an error, not undefined behaviour. A dangling or wrongly typed pointer cannot be detected;
 //! the header documents the lifetime of each handle.
 #![allow(unsafe_code)]
 
 use std::ffi::{CStr, c_char, c_void};
-use std::marker::PhantomData;
 
 use crate::error::{Error, Result};
 
 /// A handle owned by the caller, made by `Box::into_raw` and released by its `_free`.
 pub(crate) struct OwnershipBox;
-/// A handle borrowed from another handle: valid while its owner lives, never freed.
-pub(crate) struct OwnershipRef;
 
 /// Links an opaque C handle type to the Rust value behind it.
 pub(crate) trait Castable {
@@ -31,11 +28,6 @@ pub(crate) trait Castable {
 /// Moves `value` to the heap and returns the owning handle.
 pub(crate) fn to_boxed<C: Castable<Ownership = OwnershipBox>>(value: C::RustType) -> *mut C {
     Box::into_raw(Box::new(value)).cast()
-}
-
-/// A borrowed handle to `value`, which must outlive every use of the pointer.
-pub(crate) fn to_ref<C: Castable<Ownership = OwnershipRef>>(value: &C::RustType) -> *const C {
-    (value as *const C::RustType).cast()
 }
 
 /// The value behind a handle, or [`Error::Null`].
@@ -181,7 +173,3 @@ pub(crate) struct UserData(pub(crate) *mut c_void);
 unsafe impl Send for UserData {}
 // SAFETY: as above.
 unsafe impl Sync for UserData {}
-
-/// Marks a handle type as opaque to C: zero-sized, not constructible, not `Send`/`Sync` by
-/// itself (the Rust value behind it is what is shared).
-pub(crate) type Opaque = PhantomData<*mut ()>;
