@@ -24,7 +24,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 use common::{KeyKind, LeafSpec, TestPki, openssl};
@@ -121,33 +121,79 @@ fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// Compiles `ffi/tests/c/<name>.c` with `extra` compiler flags; returns the program.
-fn compile(name: &str, extra: &[&str], out_dir: &Path) -> PathBuf {
-    let source = repo().join(format!("ffi/tests/c/{name}.c"));
-    let program = out_dir.join(name);
-    let lib = library_dir().join("libsmime_ffi.a");
-    assert!(lib.exists(), "{} is built with the tests", lib.display());
-    let output = Command::new("cc")
-        .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic", "-g"])
-        .args(extra)
-        .arg("-I")
-        .arg(repo().join("include"))
-        .arg(&source)
-        .arg(&lib)
-        .args(["-lcrypto", "-lpthread", "-ldl", "-lm", "-o"])
-        .arg(&program)
-        .output()
-        .expect("run cc");
-    assert!(
-        output.status.success(),
-        "{name}.c does not compile:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    program
+/// How a C program is built and run: each program runs all three ways.
+#[derive(Clone, Copy, Debug)]
+enum Variant {
+    /// Compiled with `cc`, run as is.
+    Plain,
+    /// Compiled with gcc's AddressSanitizer (leak detection on) and UBSan; any report is fatal.
+    Sanitized,
+    /// The plain program under valgrind: no error, no leak definitely lost.
+    Valgrind,
 }
 
-/// Runs `program` (optionally under `wrapper`) with the fixture directory; asserts success.
-fn run(name: &str, program: &Path, wrapper: &[&str]) {
+const C_FLAGS: &[&str] = &["-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic", "-g"];
+const LINK: &[&str] = &["-lcrypto", "-lpthread", "-ldl", "-lm"];
+const SANITIZE: &[&str] = &[
+    "-fsanitize=address,undefined",
+    "-fno-sanitize-recover=all",
+    "-fno-omit-frame-pointer",
+];
+/// An exit status no C program uses, so a valgrind finding is told apart from a failed check.
+const VALGRIND_ERROR: i32 = 99;
+
+fn static_library() -> PathBuf {
+    let lib = library_dir().join("libsmime_ffi.a");
+    assert!(lib.exists(), "{} is built with the tests", lib.display());
+    lib
+}
+
+/// Compiles and links `source` with `compiler` and `flags`; returns the program.
+fn build(compiler: &str, flags: &[&str], source: &Path, program: &Path) -> PathBuf {
+    let output = Command::new(compiler)
+        .args(flags)
+        .arg("-I")
+        .arg(repo().join("include"))
+        .arg("-I")
+        .arg(repo().join("ffi/tests/c"))
+        .arg(source)
+        .arg(static_library())
+        .args(LINK)
+        .arg("-o")
+        .arg(program)
+        .output()
+        .unwrap_or_else(|e| panic!("run {compiler}: {e}"));
+    assert!(
+        output.status.success(),
+        "{} does not compile with {compiler} {flags:?}:\n{}",
+        source.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    program.to_path_buf()
+}
+
+/// Checks `source` with clang (the same warnings, as errors) without building it.
+fn clang_syntax_check(source: &Path) {
+    let output = Command::new("clang")
+        .args(C_FLAGS)
+        .arg("-fsyntax-only")
+        .arg("-I")
+        .arg(repo().join("include"))
+        .arg("-I")
+        .arg(repo().join("ffi/tests/c"))
+        .arg(source)
+        .output()
+        .expect("run clang");
+    assert!(
+        output.status.success(),
+        "{} does not compile with clang:\n{}",
+        source.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Runs `program` (optionally under `wrapper`) with the fixture directory and `args`.
+fn execute(program: &Path, wrapper: &[&str], env: &[(&str, &str)], args: &[&str]) -> Output {
     let dir = fixtures().pki.dir.path();
     let mut cmd = if wrapper.is_empty() {
         Command::new(program)
@@ -156,20 +202,180 @@ fn run(name: &str, program: &Path, wrapper: &[&str]) {
         c.args(&wrapper[1..]).arg(program);
         c
     };
-    let output = cmd.arg(dir).output().expect("run the C program");
+    cmd.envs(env.iter().copied())
+        .arg(dir)
+        .args(args)
+        .output()
+        .expect("run the C program")
+}
+
+/// Asserts that `output` is a success.
+fn assert_success(label: &str, output: &Output) {
     assert!(
         output.status.success(),
-        "{name} failed ({}):\nstdout:\n{}\nstderr:\n{}",
+        "{label} failed ({}):\nstdout:\n{}\nstderr:\n{}",
         output.status,
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
 }
 
+const ASAN_OPTIONS: &str = "detect_leaks=1:halt_on_error=1:abort_on_error=0";
+const UBSAN_OPTIONS: &str = "halt_on_error=1:print_stacktrace=1";
+const VALGRIND: &[&str] = &[
+    "valgrind",
+    "-q",
+    "--leak-check=full",
+    "--errors-for-leak-kinds=definite",
+    "--show-leak-kinds=definite",
+];
+
+/// Builds `source` for `variant` into `out` (the plain build serves valgrind too).
+fn build_variant(source: &Path, variant: Variant, out: &Path) -> PathBuf {
+    let name = source.file_stem().and_then(|s| s.to_str()).expect("name");
+    match variant {
+        Variant::Plain | Variant::Valgrind => {
+            let program = out.join(name);
+            if program.exists() {
+                program
+            } else {
+                build("cc", C_FLAGS, source, &program)
+            }
+        }
+        Variant::Sanitized => {
+            let flags = [C_FLAGS, SANITIZE].concat();
+            build("gcc", &flags, source, &out.join(format!("{name}-san")))
+        }
+    }
+}
+
+/// Runs a program built for `variant`, with `args` after the fixture directory.
+fn execute_variant(program: &Path, variant: Variant, args: &[&str]) -> Output {
+    match variant {
+        Variant::Plain => execute(program, &[], &[], args),
+        Variant::Sanitized => {
+            let env = [
+                ("ASAN_OPTIONS", ASAN_OPTIONS),
+                ("UBSAN_OPTIONS", UBSAN_OPTIONS),
+            ];
+            execute(program, &[], &env, args)
+        }
+        Variant::Valgrind => {
+            let error_exit = format!("--error-exitcode={VALGRIND_ERROR}");
+            let mut wrapper = VALGRIND.to_vec();
+            wrapper.push(&error_exit);
+            execute(program, &wrapper, &[], args)
+        }
+    }
+}
+
+/// Compiles `ffi/tests/c/<name>.c` and runs it plain, with ASan + UBSan and under valgrind;
+/// clang checks it too.
 fn c_test(name: &str) {
+    c_program(&repo().join(format!("ffi/tests/c/{name}.c")));
+}
+
+fn c_program(source: &Path) {
+    clang_syntax_check(source);
     let out = tempfile::tempdir().expect("temp dir");
-    let program = compile(name, &[], out.path());
-    run(name, &program, &[]);
+    let name = source.file_stem().and_then(|s| s.to_str()).expect("name");
+    for variant in [Variant::Plain, Variant::Sanitized, Variant::Valgrind] {
+        let program = build_variant(source, variant, out.path());
+        let output = execute_variant(&program, variant, &[]);
+        assert_success(&format!("{name} ({variant:?})"), &output);
+    }
+}
+
+/// The checks are live: a program that leaks a handle fails under ASan and under valgrind, and
+/// one with undefined behaviour fails under UBSan, while each passes when run plain.
+#[test]
+fn sanitizers_and_valgrind_catch_faults() {
+    let source = repo().join("ffi/tests/c/faults/faults.c");
+    let out = tempfile::tempdir().expect("temp dir");
+    let plain = build_variant(&source, Variant::Plain, out.path());
+    let sanitized = build_variant(&source, Variant::Sanitized, out.path());
+    for fault in ["leak", "overflow"] {
+        assert_success(fault, &execute_variant(&plain, Variant::Plain, &[fault]));
+    }
+    let stderr = |o: &Output| String::from_utf8_lossy(&o.stderr).into_owned();
+
+    let leak = execute_variant(&sanitized, Variant::Sanitized, &["leak"]);
+    assert!(!leak.status.success(), "ASan missed the leak");
+    assert!(stderr(&leak).contains("LeakSanitizer"), "{}", stderr(&leak));
+    assert!(stderr(&leak).contains("Direct leak"), "{}", stderr(&leak));
+
+    let overflow = execute_variant(&sanitized, Variant::Sanitized, &["overflow"]);
+    assert!(!overflow.status.success(), "UBSan missed the overflow");
+    assert!(
+        stderr(&overflow).contains("signed integer overflow"),
+        "{}",
+        stderr(&overflow)
+    );
+
+    let leak = execute_variant(&plain, Variant::Valgrind, &["leak"]);
+    assert_eq!(
+        leak.status.code(),
+        Some(VALGRIND_ERROR),
+        "{}",
+        stderr(&leak)
+    );
+    assert!(
+        stderr(&leak).contains("definitely lost"),
+        "{}",
+        stderr(&leak)
+    );
+}
+
+/// The header compiles as C++17 (no warning), and a C++ program calls the library through it.
+#[test]
+fn header_is_cpp17() {
+    let out = tempfile::tempdir().expect("temp dir");
+    let flags = [
+        "-std=c++17",
+        "-Wall",
+        "-Wextra",
+        "-Werror",
+        "-pedantic",
+        "-g",
+    ];
+    let source = repo().join("ffi/tests/cpp/header.cpp");
+    let program = build("g++", &flags, &source, &out.path().join("header"));
+    assert_success("header.cpp", &execute(&program, &[], &[], &[]));
+}
+
+/// Objective-C imports the header as a module (include/module.modulemap) for iOS: clang
+/// `-target arm64-apple-ios -fmodules`, syntax only. Without an iOS SDK the C headers the
+/// header includes (stdbool.h, stddef.h, stdint.h) come from clang's own freestanding set.
+#[test]
+fn module_compiles_for_ios() {
+    let cache = tempfile::tempdir().expect("module cache");
+    let source = repo().join("ffi/tests/objc/import.m");
+    for target in [
+        "arm64-apple-ios",
+        "arm64-apple-ios-simulator",
+        "x86_64-apple-ios-simulator",
+    ] {
+        let output = Command::new("clang")
+            .args(["-target", target, "-fmodules", "-fsyntax-only"])
+            .args([
+                "-ffreestanding",
+                "-nostdlibinc",
+                "-Wall",
+                "-Wextra",
+                "-Werror",
+            ])
+            .arg(format!("-fmodules-cache-path={}", cache.path().display()))
+            .arg("-I")
+            .arg(repo().join("include"))
+            .arg(&source)
+            .output()
+            .expect("run clang");
+        assert!(
+            output.status.success(),
+            "import.m does not compile for {target}:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
 }
 
 #[test]
