@@ -5,10 +5,13 @@
 #   target/aarch64-apple-ios-sim/release/libsmime_ffi.a   simulator on Apple silicon
 #   target/x86_64-apple-ios/release/libsmime_ffi.a        simulator on Intel Macs
 # It needs no Xcode: the dependencies are pure Rust and a static library is not linked.
-# Targets whose standard library rustup can install are built in one cargo invocation; for
-# the others (rustup has no prebuilt std for some toolchains) the standard library is built
-# from the rust-src component (`-Z build-std`, enabled on a stable toolchain with
-# RUSTC_BOOTSTRAP=1), again in one invocation.
+# For a target whose standard library rustup cannot install (rustup has no prebuilt std of
+# some targets for some toolchains) the standard library is built from the rust-src component
+# (`-Z build-std`, enabled on a stable toolchain with RUSTC_BOOTSTRAP=1).
+# One cargo invocation per target: `cargo rustc --crate-type` (only the static library, so
+# that nothing needs Apple's linker; the crate is also a cdylib for other platforms) takes a
+# single --target.
+# (Empty arrays are expanded as ${a[@]+"${a[@]}"} for the bash 3.2 of macOS.)
 # Usage: scripts/build-ios.sh [TARGET...]   (default: the three above)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,20 +29,16 @@ for target in "${targets[@]}"; do
   fi
 done
 
-# The crate is also a cdylib for other platforms; for iOS only the static library is made,
-# so nothing needs Apple's linker.
 build=(rustc --locked --release -p smime-ffi --lib --crate-type staticlib)
-
-if [ ${#prebuilt[@]} -gt 0 ]; then
-  echo "== iOS static library (prebuilt std): ${prebuilt[*]}"
-  cargo "${build[@]}" $(printf -- '--target %s ' "${prebuilt[@]}")
-fi
-if [ ${#from_source[@]} -gt 0 ]; then
-  echo "== iOS static library (std built from rust-src): ${from_source[*]}"
+for target in ${prebuilt[@]+"${prebuilt[@]}"}; do
+  echo "== iOS static library for $target (prebuilt std)"
+  cargo "${build[@]}" --target "$target"
+done
+for target in ${from_source[@]+"${from_source[@]}"}; do
+  echo "== iOS static library for $target (std built from rust-src)"
   rustup component add rust-src >/dev/null
-  RUSTC_BOOTSTRAP=1 cargo "${build[@]}" -Z build-std=std,panic_unwind \
-    $(printf -- '--target %s ' "${from_source[@]}")
-fi
+  RUSTC_BOOTSTRAP=1 cargo "${build[@]}" --target "$target" -Z build-std=std,panic_unwind
+done
 
 target_dir=${CARGO_TARGET_DIR:-target}
 for target in "${targets[@]}"; do
