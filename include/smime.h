@@ -96,6 +96,338 @@ typedef uint32_t smime_digest;
 #endif // __cplusplus
 
 /**
+ * A content-encryption algorithm (`smime_encrypt_options_set_cipher`,
+ * `smime_decrypted_cipher`).
+ */
+enum smime_cipher
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * AES-256-GCM, AuthEnvelopedData: integrity-protected (the default).
+   */
+  SMIME_CIPHER_AES256_GCM = 0,
+  /**
+   * AES-128-GCM, AuthEnvelopedData: integrity-protected.
+   */
+  SMIME_CIPHER_AES128_GCM = 1,
+  /**
+   * AES-256-CBC, EnvelopedData: no integrity protection, for peers that cannot read GCM.
+   */
+  SMIME_CIPHER_AES256_CBC = 2,
+  /**
+   * AES-128-CBC, EnvelopedData: no integrity protection.
+   */
+  SMIME_CIPHER_AES128_CBC = 3,
+  /**
+   * AES-192-CBC: read only.
+   */
+  SMIME_CIPHER_AES192_CBC = 4,
+  /**
+   * 3DES-EDE-CBC: read only, for mail encrypted years ago.
+   */
+  SMIME_CIPHER_DES_EDE3_CBC = 5,
+  /**
+   * A cipher this version of the header does not name.
+   */
+  SMIME_CIPHER_OTHER = 255,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum smime_cipher smime_cipher;
+#else
+typedef uint32_t smime_cipher;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * RSA key transport (`smime_encrypt_options_set_key_transport`).
+ */
+enum smime_key_transport
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * RSAES-PKCS1-v1_5: what every client reads (the default).
+   */
+  SMIME_KEY_TRANSPORT_RSA_PKCS1_V15 = 0,
+  /**
+   * RSAES-OAEP with SHA-256.
+   */
+  SMIME_KEY_TRANSPORT_RSA_OAEP = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum smime_key_transport smime_key_transport;
+#else
+typedef uint32_t smime_key_transport;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * The verdict for a message (`smime_verify_report_verdict`, `smime_opened_verdict`): only
+ * `SMIME_VERDICT_TRUSTED` means every check of every signer passed and the signature covers
+ * the whole message.
+ */
+enum smime_verdict
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Every signer passed every check and the signature covers the whole message.
+   */
+  SMIME_VERDICT_TRUSTED = 0,
+  /**
+   * The message carries no signature.
+   */
+  SMIME_VERDICT_NOT_SIGNED = 1,
+  /**
+   * The message is encrypted: decrypt (or open) it first.
+   */
+  SMIME_VERDICT_ENCRYPTED = 2,
+  /**
+   * The signature structure has no signers at all.
+   */
+  SMIME_VERDICT_NO_SIGNERS = 3,
+  /**
+   * A detached signature whose CMS also carries content: refused.
+   */
+  SMIME_VERDICT_DETACHED_WITH_CONTENT = 4,
+  /**
+   * Some signers passed and others failed.
+   */
+  SMIME_VERDICT_MIXED_SIGNERS = 5,
+  /**
+   * A signature is invalid: the message was changed, or not signed by that key.
+   */
+  SMIME_VERDICT_SIGNATURE_INVALID = 6,
+  /**
+   * The signature is valid but the algorithms are too weak to trust.
+   */
+  SMIME_VERDICT_WEAK_ALGORITHM = 7,
+  /**
+   * The signature is valid but the certificate does not chain to a trust anchor.
+   */
+  SMIME_VERDICT_UNTRUSTED = 8,
+  /**
+   * The signature is valid but the signer certificate was revoked.
+   */
+  SMIME_VERDICT_REVOKED = 9,
+  /**
+   * The certificate is expired, not yet valid, or not meant for e-mail signing.
+   */
+  SMIME_VERDICT_CERTIFICATE_NOT_USABLE = 10,
+  /**
+   * The signature is valid and trusted but the certificate is not the sender's.
+   */
+  SMIME_VERDICT_ADDRESS_MISMATCH = 11,
+  /**
+   * Every signer passed, but the signature covers only part of the message.
+   */
+  SMIME_VERDICT_PARTIALLY_SIGNED = 12,
+  /**
+   * Every signer passed, but the signature covers only ciphertext (encrypt-then-sign).
+   */
+  SMIME_VERDICT_CIPHERTEXT_ONLY = 13,
+  /**
+   * A verdict this version of the header does not name: not trusted.
+   */
+  SMIME_VERDICT_OTHER = 255,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum smime_verdict smime_verdict;
+#else
+typedef uint32_t smime_verdict;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * What a signature covers (`smime_verify_report_scope`).
+ */
+enum smime_signed_scope
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * The whole message body.
+   */
+  SMIME_SIGNED_SCOPE_WHOLE_MESSAGE = 0,
+  /**
+   * Only one part of the message: the rest was not signed.
+   */
+  SMIME_SIGNED_SCOPE_PART = 1,
+  /**
+   * Encrypted content (encrypt-then-sign): the signature covers ciphertext only.
+   */
+  SMIME_SIGNED_SCOPE_CIPHERTEXT = 2,
+  /**
+   * Nothing is signed.
+   */
+  SMIME_SIGNED_SCOPE_NOTHING = 3,
+  /**
+   * A scope this version of the header does not name.
+   */
+  SMIME_SIGNED_SCOPE_OTHER = 255,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum smime_signed_scope smime_signed_scope;
+#else
+typedef uint32_t smime_signed_scope;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * How a message was signed (`smime_verify_report_kind`).
+ */
+enum smime_signature_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * multipart/signed with a detached signature.
+   */
+  SMIME_SIGNATURE_KIND_DETACHED = 0,
+  /**
+   * application/pkcs7-mime signed-data with the content inside.
+   */
+  SMIME_SIGNATURE_KIND_OPAQUE = 1,
+  /**
+   * No signature was found.
+   */
+  SMIME_SIGNATURE_KIND_NONE = 2,
+  /**
+   * A kind this version of the header does not name.
+   */
+  SMIME_SIGNATURE_KIND_OTHER = 255,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum smime_signature_kind smime_signature_kind;
+#else
+typedef uint32_t smime_signature_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * One check of a signer (`smime_verify_report_signer_check`).
+ */
+enum smime_check
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * The signature: content digest, signed attributes, signature value.
+   */
+  SMIME_CHECK_SIGNATURE = 0,
+  /**
+   * Digest and key strength against the policy.
+   */
+  SMIME_CHECK_ALGORITHM = 1,
+  /**
+   * The certificate path to a trust anchor.
+   */
+  SMIME_CHECK_CHAIN = 2,
+  /**
+   * The signer certificate's validity period at the validation time.
+   */
+  SMIME_CHECK_VALIDITY = 3,
+  /**
+   * keyUsage: digitalSignature or nonRepudiation.
+   */
+  SMIME_CHECK_KEY_USAGE = 4,
+  /**
+   * extKeyUsage: emailProtection (or no EKU).
+   */
+  SMIME_CHECK_EXTENDED_KEY_USAGE = 5,
+  /**
+   * The sender's address against the certificate's addresses.
+   */
+  SMIME_CHECK_ADDRESS = 6,
+  /**
+   * Revocation of the signer's chain, from the CRLs at hand.
+   */
+  SMIME_CHECK_REVOCATION = 7,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum smime_check smime_check;
+#else
+typedef uint32_t smime_check;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * The outcome of one check.
+ */
+enum smime_check_status
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * The check passed (for revocation: a usable CRL says not revoked).
+   */
+  SMIME_CHECK_STATUS_PASSED = 0,
+  /**
+   * The check failed (for revocation: revoked); the message says why.
+   */
+  SMIME_CHECK_STATUS_FAILED = 1,
+  /**
+   * The check was not made; the message says why.
+   */
+  SMIME_CHECK_STATUS_NOT_CHECKED = 2,
+  /**
+   * Revocation only: no usable CRL says either way (does not fail the signer unless the
+   * policy's revocation mode is hard-fail, where the chain check fails too).
+   */
+  SMIME_CHECK_STATUS_UNKNOWN = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum smime_check_status smime_check_status;
+#else
+typedef uint32_t smime_check_status;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * The kind of a layer of an opened message (`smime_opened_layer_kind`).
+ */
+enum smime_layer_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * A signed layer: `smime_opened_layer_report` gives its verification report.
+   */
+  SMIME_LAYER_KIND_SIGNED = 0,
+  /**
+   * An encrypted layer: `smime_opened_layer_encryption` says how it was opened.
+   */
+  SMIME_LAYER_KIND_ENCRYPTED = 1,
+  /**
+   * A layer this version of the header does not name.
+   */
+  SMIME_LAYER_KIND_OTHER = 255,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum smime_layer_kind smime_layer_kind;
+#else
+typedef uint32_t smime_layer_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * An output buffer: a message, a certificate, a keyring file, a string. Read it with
  * `smime_bytes_data` and `smime_bytes_len`; release it with `smime_bytes_free`, which
  * overwrites the bytes with zeros first (outputs hold plaintext and secrets).
@@ -117,6 +449,27 @@ typedef struct smime_bytes smime_bytes;
 typedef struct smime_certificate smime_certificate;
 
 /**
+ * A decrypted message: the content, which key opened it, the cipher and whether the content
+ * was integrity-protected. Made by `smime_decrypt` and `smime_keyring_decrypt`; released by
+ * `smime_decrypted_free`, which zeroizes the content.
+ *
+ * Thread safety: immutable; may be read by any number of threads at once.
+ */
+typedef struct smime_decrypted smime_decrypted;
+
+/**
+ * How to encrypt: the content cipher, RSA key transport, the sender's own certificate (a
+ * copy the sender can read), and how recipient certificates are checked (trust anchors,
+ * intermediates, CRLs, policy). Made by `smime_encrypt_options_new` with the defaults
+ * (AES-256-GCM, PKCS#1 v1.5, no self copy, recipient chains not judged, the default policy);
+ * released by `smime_encrypt_options_free`. Where a function takes options, NULL means the
+ * defaults.
+ *
+ * Thread safety: as `smime_sign_options`.
+ */
+typedef struct smime_encrypt_options smime_encrypt_options;
+
+/**
  * A private key (in memory, or held by the application through callbacks) with its
  * certificate and issuer chain: what signs and decrypts. Released by `smime_identity_free`.
  *
@@ -136,6 +489,18 @@ typedef struct smime_identity smime_identity;
 typedef struct smime_keyring smime_keyring;
 
 /**
+ * A message opened layer by layer (`smime_open`, `smime_keyring_open`): the layers,
+ * outermost first (signed or encrypted), the innermost content and the verdict for it.
+ * Released by `smime_opened_free`, which zeroizes the content.
+ *
+ * Only signed layers inside the innermost encrypted layer vouch for the content: a signature
+ * outside an encryption covers ciphertext, and `smime_opened_verdict` does not count it.
+ *
+ * Thread safety: immutable; may be read by any number of threads at once.
+ */
+typedef struct smime_opened smime_opened;
+
+/**
  * What the library accepts: digests, RSA sizes, CBC content, the validation time, revocation.
  * Made by `smime_policy_new` (the defaults) or `smime_policy_new_strict`.
  *
@@ -143,6 +508,43 @@ typedef struct smime_keyring smime_keyring;
  * uses it; once set up, a policy may be shared by any number of threads and operations.
  */
 typedef struct smime_policy smime_policy;
+
+/**
+ * How to sign: the digest, detached (multipart/signed, the default) or opaque, RSASSA-PSS,
+ * whether the chain is included, the signing time. Made by `smime_sign_options_new` with
+ * the defaults (SHA-256, multipart/signed, PKCS#1 v1.5 for RSA keys, chain included, signed
+ * now); released by `smime_sign_options_free`. Where a function takes options, NULL means
+ * the defaults.
+ *
+ * Thread safety: the setters take the options mutably and must not run while another
+ * thread uses them; once set up, they may be shared by any number of threads.
+ */
+typedef struct smime_sign_options smime_sign_options;
+
+/**
+ * What to verify against: trust anchors, further certificates (intermediates, signer
+ * certificates a message does not carry), CRLs, the address the signer must match, and the
+ * policy. Made by `smime_verify_options_new` (no trust anchors, the From header's address,
+ * the default policy); released by `smime_verify_options_free`. Where a function takes
+ * options, NULL means the defaults: no chain can then be trusted.
+ *
+ * Thread safety: as `smime_sign_options`.
+ */
+typedef struct smime_verify_options smime_verify_options;
+
+/**
+ * The result of a verification: the verdict for the message, what the signature covers,
+ * the content, and for each signer every check with its outcome, code and reason, the
+ * signer certificate and the signing time. Made by `smime_verify`, `smime_verify_detached`,
+ * `smime_keyring_verify` and `smime_opened_layer_report`; released by
+ * `smime_verify_report_free`, which zeroizes the content.
+ *
+ * Signers are numbered from 0 to `smime_verify_report_signer_count` - 1; an index out of
+ * range gives `SMIME_RESULT_INVALID_ARGUMENT`.
+ *
+ * Thread safety: immutable; may be read by any number of threads at once.
+ */
+typedef struct smime_verify_report smime_verify_report;
 
 /**
  * The result of every function: `SMIME_RESULT_OK` (0) or one of the `SMIME_RESULT_*` codes,
@@ -1033,6 +1435,283 @@ smime_result smime_keyring_new(smime_keyring **out);
 void smime_keyring_free(smime_keyring *keyring);
 
 /**
+ * New signing options with the defaults.
+ */
+smime_result smime_sign_options_new(smime_sign_options **out);
+
+/**
+ * Releases `options`. NULL is accepted.
+ */
+void smime_sign_options_free(smime_sign_options *options);
+
+/**
+ * Sets the digest (`smime_digest`): SHA-256 (the default), SHA-384 or SHA-512. SHA-1 is
+ * refused when signing (`SMIME_RESULT_SIGN_UNSUPPORTED_ALGORITHM`).
+ */
+smime_result smime_sign_options_set_digest(smime_sign_options *options, uint32_t digest);
+
+/**
+ * Opaque signing (application/pkcs7-mime signed-data, the content inside the signature)
+ * instead of multipart/signed (`false`, the default), which any mail client can display.
+ */
+smime_result smime_sign_options_set_opaque(smime_sign_options *options, bool opaque);
+
+/**
+ * RSASSA-PSS instead of PKCS#1 v1.5 for RSA keys (an EC key then fails to sign).
+ */
+smime_result smime_sign_options_set_pss(smime_sign_options *options, bool pss);
+
+/**
+ * Whether the signer certificates' chains are included (default `true`).
+ */
+smime_result smime_sign_options_set_include_chain(smime_sign_options *options, bool include);
+
+/**
+ * Sets the signingTime attribute to `unix_seconds` (seconds since 1970-01-01T00:00:00Z)
+ * instead of the time of signing.
+ */
+smime_result smime_sign_options_set_signing_time(smime_sign_options *options,
+                                                 uint64_t unix_seconds);
+
+/**
+ * The signingTime attribute is the time of signing (the default).
+ */
+smime_result smime_sign_options_set_signing_time_now(smime_sign_options *options);
+
+/**
+ * New encryption options with the defaults.
+ */
+smime_result smime_encrypt_options_new(smime_encrypt_options **out);
+
+/**
+ * Releases `options`. NULL is accepted.
+ */
+void smime_encrypt_options_free(smime_encrypt_options *options);
+
+/**
+ * Sets the content cipher (`smime_cipher`; the read-only ones are refused with
+ * `SMIME_RESULT_INVALID_ARGUMENT`). A CBC cipher is refused when encrypting if the options'
+ * policy does not accept CBC.
+ */
+smime_result smime_encrypt_options_set_cipher(smime_encrypt_options *options, uint32_t cipher);
+
+/**
+ * Sets RSA key transport (`smime_key_transport`).
+ */
+smime_result smime_encrypt_options_set_key_transport(smime_encrypt_options *options,
+                                                     uint32_t key_transport);
+
+/**
+ * The sender's own encryption certificate, added as a recipient so that sent mail stays
+ * readable; checked like any recipient. NULL removes it. The certificate is copied.
+ */
+smime_result smime_encrypt_options_set_sender(smime_encrypt_options *options,
+                                              const smime_certificate *certificate);
+
+/**
+ * Adds a trust anchor: once any is given, every recipient certificate must chain to one.
+ */
+smime_result smime_encrypt_options_add_trust_anchor(smime_encrypt_options *options,
+                                                    const smime_certificate *certificate);
+
+/**
+ * Adds an intermediate or CA certificate for the recipients' chains and CRL checks.
+ */
+smime_result smime_encrypt_options_add_certificate(smime_encrypt_options *options,
+                                                   const smime_certificate *certificate);
+
+/**
+ * Adds a CRL (DER, copied): a recipient it lists as revoked is refused.
+ */
+smime_result smime_encrypt_options_add_crl(smime_encrypt_options *options,
+                                           const uint8_t *der,
+                                           size_t der_len);
+
+/**
+ * Sets the policy (copied): validation time, RSA sizes, CBC, revocation mode.
+ */
+smime_result smime_encrypt_options_set_policy(smime_encrypt_options *options,
+                                              const smime_policy *policy);
+
+/**
+ * New verification options with the defaults.
+ */
+smime_result smime_verify_options_new(smime_verify_options **out);
+
+/**
+ * Releases `options`. NULL is accepted.
+ */
+void smime_verify_options_free(smime_verify_options *options);
+
+/**
+ * Adds a trust anchor (copied).
+ */
+smime_result smime_verify_options_add_trust_anchor(smime_verify_options *options,
+                                                   const smime_certificate *certificate);
+
+/**
+ * Adds a certificate (copied): an intermediate, or a signer certificate the message does
+ * not carry.
+ */
+smime_result smime_verify_options_add_certificate(smime_verify_options *options,
+                                                  const smime_certificate *certificate);
+
+/**
+ * Adds a CRL (DER, copied). Without any, revocation is reported as not checked.
+ */
+smime_result smime_verify_options_add_crl(smime_verify_options *options,
+                                          const uint8_t *der,
+                                          size_t der_len);
+
+/**
+ * The signer certificates must carry every mailbox of the message's From fields (a From
+ * inside the signed content is the protected one): the default.
+ */
+smime_result smime_verify_options_set_address_from_header(smime_verify_options *options);
+
+/**
+ * The signer certificates must carry `address` (a NUL-terminated UTF-8 string), and the
+ * message's From fields are not consulted.
+ */
+smime_result smime_verify_options_set_address(smime_verify_options *options, const char *address);
+
+/**
+ * Sets the policy (copied): algorithms, validation time, revocation mode, weakening
+ * settings.
+ */
+smime_result smime_verify_options_set_policy(smime_verify_options *options,
+                                             const smime_policy *policy);
+
+/**
+ * Signs a MIME entity or whole message (`message`, `message_len` bytes) with `signers_len`
+ * identities (`signers`, an array of handles; at least one): a multipart/signed message, or
+ * an opaque one when the options say so. RFC 5322 headers (From, To, Subject…) stay
+ * outside; `*out` receives the signed message. `options` may be NULL (the defaults).
+ *
+ * Errors: `SMIME_RESULT_SIGN_NO_SIGNER` for no signers, `SMIME_RESULT_SIGN_EIGHT_BIT_CONTENT`
+ * for 8-bit content in multipart/signed, a key operation's code when the key (or its
+ * callback) fails, parse errors for malformed MIME.
+ */
+smime_result smime_sign(const uint8_t *message,
+                        size_t message_len,
+                        const smime_identity *const *signers,
+                        size_t signers_len,
+                        const smime_sign_options *options,
+                        smime_bytes **out);
+
+/**
+ * Encrypts a MIME entity or whole message to `recipients_len` certificates (`recipients`,
+ * an array of handles) and to the options' sender certificate: application/pkcs7-mime,
+ * AES-256-GCM unless the options say otherwise. Every recipient certificate is checked
+ * first; a refused one is named in the error (`SMIME_RESULT_ENCRYPT_RECIPIENT_REFUSED`).
+ * `options` may be NULL (the defaults).
+ */
+smime_result smime_encrypt(const uint8_t *message,
+                           size_t message_len,
+                           const smime_certificate *const *recipients,
+                           size_t recipients_len,
+                           const smime_encrypt_options *options,
+                           smime_bytes **out);
+
+/**
+ * Signs, then encrypts, in one call: the signed entity is encrypted to the recipients (and
+ * the encrypt options' sender). With `triple_wrap`, the encrypted result is signed once more
+ * (RFC 2634). Either options pointer may be NULL (the defaults).
+ */
+smime_result smime_sign_and_encrypt(const uint8_t *message,
+                                    size_t message_len,
+                                    const smime_identity *const *signers,
+                                    size_t signers_len,
+                                    const smime_sign_options *sign_options,
+                                    const smime_certificate *const *recipients,
+                                    size_t recipients_len,
+                                    const smime_encrypt_options *encrypt_options,
+                                    bool triple_wrap,
+                                    smime_bytes **out);
+
+/**
+ * Decrypts an encrypted message (application/pkcs7-mime, whole or as an entity, or a bare
+ * CMS EnvelopedData/AuthEnvelopedData as DER, BER or PEM) with any of `identities_len`
+ * identities (`identities`: the current and retired keys). `policy` may be NULL (the
+ * defaults). `*out` receives the decrypted content and how it was opened.
+ *
+ * Every failure to recover the content (no recipient for these keys, a wrong key, a failed
+ * integrity check) is the same `SMIME_RESULT_DECRYPT_CANNOT_DECRYPT`.
+ */
+smime_result smime_decrypt(const uint8_t *message,
+                           size_t message_len,
+                           const smime_identity *const *identities_ptr,
+                           size_t identities_len,
+                           const smime_policy *policy,
+                           smime_decrypted **out);
+
+/**
+ * Decrypts an encrypted message with every key of the keyring's history (a read lock is
+ * held for the call). `policy` may be NULL (the defaults).
+ */
+smime_result smime_keyring_decrypt(const smime_keyring *keyring,
+                                   const uint8_t *message,
+                                   size_t message_len,
+                                   const smime_policy *policy,
+                                   smime_decrypted **out);
+
+/**
+ * Verifies a signed message: MIME (multipart/signed or opaque application/pkcs7-mime, a
+ * whole message or an entity) or a bare CMS SignedData as DER or PEM. `options` may be NULL
+ * (no trust anchors: the chain check then fails). A bad signature is not an error: read the
+ * report (`smime_verify_report_verdict`). Errors are for input that cannot be examined.
+ */
+smime_result smime_verify(const uint8_t *message,
+                          size_t message_len,
+                          const smime_verify_options *options,
+                          smime_verify_report **out);
+
+/**
+ * Verifies a detached signature (`signature`: a `.p7s`, DER, BER or PEM) over `content`,
+ * which is checked exactly as given. `options` may be NULL.
+ */
+smime_result smime_verify_detached(const uint8_t *content,
+                                   size_t content_len,
+                                   const uint8_t *signature,
+                                   size_t signature_len,
+                                   const smime_verify_options *options,
+                                   smime_verify_report **out);
+
+/**
+ * Verifies a signed message against the keyring: its trust anchors, intermediates and CRLs
+ * (and any in `options`, which may be NULL), with signer certificates the message does not
+ * carry looked up in the keyring. A read lock is held for the call.
+ */
+smime_result smime_keyring_verify(const smime_keyring *keyring,
+                                  const uint8_t *message,
+                                  size_t message_len,
+                                  const smime_verify_options *options,
+                                  smime_verify_report **out);
+
+/**
+ * Decrypts and verifies a nested message layer by layer (signed inside encrypted, encrypted
+ * inside signed, triple wrap…) with `identities_len` identities and `options` (may be NULL)
+ * for the signed layers. A plain message gives no layers.
+ */
+smime_result smime_open(const uint8_t *message,
+                        size_t message_len,
+                        const smime_identity *const *identities_ptr,
+                        size_t identities_len,
+                        const smime_verify_options *options,
+                        smime_opened **out);
+
+/**
+ * Decrypts and verifies a nested message with the keyring's key history, trust anchors,
+ * intermediates, CRLs and certificates; `options` (may be NULL) gives the address check and
+ * the policy. A read lock is held for the call.
+ */
+smime_result smime_keyring_open(const smime_keyring *keyring,
+                                const uint8_t *message,
+                                size_t message_len,
+                                const smime_verify_options *options,
+                                smime_opened **out);
+
+/**
  * A new policy with the library's defaults (SHA-2 digests, RSA >= 2048 bits, CBC accepted,
  * soft-fail revocation, the current time). Free it with `smime_policy_free`.
  */
@@ -1096,6 +1775,267 @@ smime_result smime_policy_danger_pinned_certificate_is_path(smime_policy *policy
  * Whether CBC content is accepted (`*out`).
  */
 smime_result smime_policy_accepts_cbc(const smime_policy *policy, bool *out);
+
+/**
+ * Releases `report`, zeroizing its content. NULL is accepted.
+ */
+void smime_verify_report_free(smime_verify_report *report);
+
+/**
+ * The verdict for what a user sees (`smime_verdict`), judged over every signed layer.
+ */
+smime_result smime_verify_report_verdict(const smime_verify_report *report, uint32_t *out);
+
+/**
+ * The verdict as a sentence for a person ("invalid signature", "not trusted: …").
+ */
+smime_result smime_verify_report_verdict_text(const smime_verify_report *report, smime_bytes **out);
+
+/**
+ * Whether the verdict is `SMIME_VERDICT_TRUSTED`.
+ */
+smime_result smime_verify_report_is_trusted(const smime_verify_report *report, bool *out);
+
+/**
+ * What the outermost signature covers (`smime_signed_scope`).
+ */
+smime_result smime_verify_report_scope(const smime_verify_report *report, uint32_t *out);
+
+/**
+ * How the outermost layer was signed (`smime_signature_kind`).
+ */
+smime_result smime_verify_report_kind(const smime_verify_report *report, uint32_t *out);
+
+/**
+ * The content a user sees: the signed content of the innermost signed layer (for
+ * multipart/signed, the first part exactly as signed). Zeroized when freed.
+ */
+smime_result smime_verify_report_content(const smime_verify_report *report, smime_bytes **out);
+
+/**
+ * Whether the message, or the content under its signed layers, is encrypted (open it with
+ * `smime_open`).
+ */
+smime_result smime_verify_report_encrypted(const smime_verify_report *report, bool *out);
+
+/**
+ * The number of weakening settings of the policy in force (0 under a safe policy).
+ */
+smime_result smime_verify_report_weakened_by_count(const smime_verify_report *report, size_t *out);
+
+/**
+ * The weakening setting at `index`, by name.
+ */
+smime_result smime_verify_report_weakened_by(const smime_verify_report *report,
+                                             size_t index,
+                                             smime_bytes **out);
+
+/**
+ * The number of sender addresses the signers were checked against (0 when the check was
+ * skipped).
+ */
+smime_result smime_verify_report_address_count(const smime_verify_report *report, size_t *out);
+
+/**
+ * The sender address at `index` that the signers were checked against.
+ */
+smime_result smime_verify_report_address(const smime_verify_report *report,
+                                         size_t index,
+                                         smime_bytes **out);
+
+/**
+ * The number of certificates the message carried.
+ */
+smime_result smime_verify_report_certificate_count(const smime_verify_report *report, size_t *out);
+
+/**
+ * A new handle to the certificate at `index` that the message carried.
+ */
+smime_result smime_verify_report_certificate(const smime_verify_report *report,
+                                             size_t index,
+                                             smime_certificate **out);
+
+/**
+ * The number of signed layers inside this one (a signed message signed again); 0 for a
+ * single signature.
+ */
+smime_result smime_verify_report_inner_count(const smime_verify_report *report, size_t *out);
+
+/**
+ * A new report (caller-owned) of the inner signed layer at `index`, outermost first.
+ */
+smime_result smime_verify_report_inner(const smime_verify_report *report,
+                                       size_t index,
+                                       smime_verify_report **out);
+
+/**
+ * The number of signers of the outermost signed layer.
+ */
+smime_result smime_verify_report_signer_count(const smime_verify_report *report, size_t *out);
+
+/**
+ * Whether signer `index` passed every check (revocation: not revoked).
+ */
+smime_result smime_verify_report_signer_passed(const smime_verify_report *report,
+                                               size_t index,
+                                               bool *out);
+
+/**
+ * The outcome of check `check` (`smime_check`) of signer `index`: `*status` receives a
+ * `smime_check_status`; `*code`, when `code` is not NULL, the failure's result code where
+ * it has one (chain, validity, key usage, EKU and revocation failures; 0 otherwise: passed,
+ * not checked, or a signature, algorithm or address failure, which the message explains);
+ * `*message`, when `message` is not NULL, a new `smime_bytes` with the reason for a person
+ * ("ok" when passed).
+ */
+smime_result smime_verify_report_signer_check(const smime_verify_report *report,
+                                              size_t index,
+                                              uint32_t check,
+                                              uint32_t *status,
+                                              uint32_t *code,
+                                              smime_bytes **message);
+
+/**
+ * A new handle to the certificate of signer `index`; `SMIME_RESULT_NOT_AVAILABLE` when it
+ * was not found (the signature check then failed).
+ */
+smime_result smime_verify_report_signer_certificate(const smime_verify_report *report,
+                                                    size_t index,
+                                                    smime_certificate **out);
+
+/**
+ * The number of e-mail addresses of signer `index`'s certificate (0 when it was not found).
+ */
+smime_result smime_verify_report_signer_address_count(const smime_verify_report *report,
+                                                      size_t index,
+                                                      size_t *out);
+
+/**
+ * The e-mail address `address_index` of signer `index`'s certificate.
+ */
+smime_result smime_verify_report_signer_address(const smime_verify_report *report,
+                                                size_t index,
+                                                size_t address_index,
+                                                smime_bytes **out);
+
+/**
+ * The signing time signer `index` claims: `*present` says whether it has one, and then
+ * `*unix_seconds` receives it (seconds since 1970-01-01T00:00:00Z; left alone otherwise).
+ */
+smime_result smime_verify_report_signer_signing_time(const smime_verify_report *report,
+                                                     size_t index,
+                                                     bool *present,
+                                                     int64_t *unix_seconds_out);
+
+/**
+ * The name of signer `index`'s digest algorithm ("SHA-256"…).
+ */
+smime_result smime_verify_report_signer_digest_algorithm(const smime_verify_report *report,
+                                                         size_t index,
+                                                         smime_bytes **out);
+
+/**
+ * The name of signer `index`'s signature algorithm.
+ */
+smime_result smime_verify_report_signer_signature_algorithm(const smime_verify_report *report,
+                                                            size_t index,
+                                                            smime_bytes **out);
+
+/**
+ * Signer `index`'s id as written in the message (issuer and serial, or key identifier).
+ */
+smime_result smime_verify_report_signer_id(const smime_verify_report *report,
+                                           size_t index,
+                                           smime_bytes **out);
+
+/**
+ * Releases `decrypted`, zeroizing its content. NULL is accepted.
+ */
+void smime_decrypted_free(smime_decrypted *decrypted);
+
+/**
+ * The decrypted content (for a MIME message: the inner MIME entity). Zeroized when freed.
+ */
+smime_result smime_decrypted_content(const smime_decrypted *decrypted, smime_bytes **out);
+
+/**
+ * A new handle to the certificate of the key that opened the message.
+ */
+smime_result smime_decrypted_certificate(const smime_decrypted *decrypted, smime_certificate **out);
+
+/**
+ * The SHA-256 fingerprint (64 hex digits) of the certificate of the key that opened it.
+ */
+smime_result smime_decrypted_fingerprint(const smime_decrypted *decrypted, smime_bytes **out);
+
+/**
+ * Which of the identities passed to `smime_decrypt` opened it (its index in the array; for
+ * `smime_keyring_decrypt`, the index in the keyring's key history, newest first).
+ */
+smime_result smime_decrypted_key_index(const smime_decrypted *decrypted, size_t *out);
+
+/**
+ * The content cipher (`smime_cipher`).
+ */
+smime_result smime_decrypted_cipher(const smime_decrypted *decrypted, uint32_t *out);
+
+/**
+ * Whether the content was integrity-protected (AuthEnvelopedData, GCM). CBC content could
+ * have been altered undetectably: treat it with suspicion unless a signature inside covers
+ * it.
+ */
+smime_result smime_decrypted_integrity_protected(const smime_decrypted *decrypted, bool *out);
+
+/**
+ * Releases `opened`, zeroizing its content. NULL is accepted.
+ */
+void smime_opened_free(smime_opened *opened);
+
+/**
+ * The number of layers (0 for a plain message).
+ */
+smime_result smime_opened_layer_count(const smime_opened *opened, size_t *out);
+
+/**
+ * The kind of layer `index` (`smime_layer_kind`), outermost first.
+ */
+smime_result smime_opened_layer_kind(const smime_opened *opened, size_t index, uint32_t *out);
+
+/**
+ * A new report (caller-owned) of signed layer `index`; `SMIME_RESULT_NOT_AVAILABLE` for an
+ * encrypted layer.
+ */
+smime_result smime_opened_layer_report(const smime_opened *opened,
+                                       size_t index,
+                                       smime_verify_report **out);
+
+/**
+ * How encrypted layer `index` was opened: `*cipher` (`smime_cipher`), `*integrity_protected`
+ * and `*key_index` (which identity opened it); `SMIME_RESULT_NOT_AVAILABLE` for a signed
+ * layer.
+ */
+smime_result smime_opened_layer_encryption(const smime_opened *opened,
+                                           size_t index,
+                                           uint32_t *cipher,
+                                           bool *integrity_protected,
+                                           size_t *key_index);
+
+/**
+ * The verdict for the content (`smime_verdict`): `SMIME_VERDICT_NOT_SIGNED` when no
+ * signature covers it (a signature over ciphertext does not).
+ */
+smime_result smime_opened_verdict(const smime_opened *opened, uint32_t *out);
+
+/**
+ * The innermost content: the MIME entity a mail app shows. Zeroized when freed.
+ */
+smime_result smime_opened_content(const smime_opened *opened, smime_bytes **out);
+
+/**
+ * Whether the outermost layer is only one part of its message (the parts beside it are
+ * neither decrypted nor signed).
+ */
+smime_result smime_opened_partial(const smime_opened *opened, bool *out);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -29,7 +29,9 @@ mod error;
 mod handle;
 pub mod identity;
 pub mod keyring;
+pub mod message;
 pub mod policy;
+pub mod report;
 
 pub use codes::*;
 pub use error::smime_result;
@@ -89,4 +91,10 @@ fn assert_thread_safety() {
     shared::<smime::Identity>();
     shared::<std::sync::RwLock<smime::Keyring>>();
     shared::<bytes::Bytes>();
+    shared::<smime::SignOptions>();
+    shared::<smime::EncryptOptions>();
+    shared::<smime::VerifyOptions>();
+    shared::<report::Report>();
+    shared::<report::DecryptedValue>();
+    shared::<report::OpenedValue>();
 }

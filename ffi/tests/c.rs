@@ -382,3 +382,13 @@ fn module_compiles_for_ios() {
 fn basics() {
     c_test("basics");
 }
+
+#[test]
+fn roundtrip() {
+    c_test("roundtrip");
+}
+
+#[test]
+fn errors() {
+    c_test("errors");
+}
