@@ -289,9 +289,13 @@ fn c_program(source: &Path) {
     let out = tempfile::tempdir().expect("temp dir");
     let name = source.file_stem().and_then(|s| s.to_str()).expect("name");
     for variant in [Variant::Plain, Variant::Sanitized, Variant::Valgrind] {
+        let start = std::time::Instant::now();
         let program = build_variant(source, variant, out.path());
         let output = execute_variant(&program, variant, &[]);
-        assert_success(&format!("{name} ({variant:?})"), &output);
+        let label = format!("{name} ({variant:?})");
+        assert_success(&label, &output);
+        // Shown with --nocapture: where the time of the C tests goes.
+        eprintln!("{label}: {:.1}s", start.elapsed().as_secs_f64());
     }
 }
 
