@@ -1,7 +1,8 @@
 /* Objective-C imports the library as a module (include/module.modulemap) and calls it: the
  * check that the header and the module map compile for iOS. Built with
  * `clang -target arm64-apple-ios -fmodules -fsyntax-only -ffreestanding -nostdlibinc`, which
- * needs no iOS SDK (scripts/check-ios-module.sh); a root class stands in for NSObject. */
+ * needs no iOS SDK (ffi/tests/c.rs, module_compiles_for_ios); a root class stands in for
+ * NSObject. */
 @import smime;
 
 __attribute__((objc_root_class))
