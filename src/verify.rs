@@ -20,7 +20,9 @@ use crate::certificate::Certificate;
 use crate::classify::{self, LayerKind};
 use crate::cms::signed_attributes::{self, AttributeProblem, SignatureInput};
 use crate::cms::signed_data::{self, SignerId, SignerInfo};
-use crate::crypto::verify::{KeyAlgorithm, SigCheckError, key_info, verify_signature};
+use crate::crypto::verify::{
+    KeyAlgorithm, SigCheckError, key_info, verify_signature, verify_signature_prehashed,
+};
 use crate::crypto::{DigestAlgorithm, oids};
 use crate::error::{ParseError, VerifyError};
 use crate::mime::{self, SmimeKind};
@@ -149,6 +151,18 @@ pub enum SignatureFailure {
     /// attributes: the signature value could be one taken from another message, where it
     /// signed those attributes, re-used to make them look like signed content.
     ContentIsSignedAttributes,
+    /// The content was not hashed with the signer's digest algorithm, so its signature cannot
+    /// be checked: a streaming verification of multipart/signed hashes the content with the
+    /// algorithms its `micalg` parameter names (or SHA-256, SHA-384 and SHA-512 when it names
+    /// none that is usable), in one pass.
+    DigestNotComputed {
+        /// The signer's digest algorithm.
+        digest: String,
+        /// The algorithms the content was hashed with.
+        computed: Vec<String>,
+        /// Why those, when there is more to say (the `micalg` value).
+        note: Option<String>,
+    },
 }
 
 impl fmt::Display for SignatureFailure {
@@ -188,6 +202,25 @@ impl fmt::Display for SignatureFailure {
                 "refused: a signature without signed attributes over content that is a set of \
                  signed attributes (a signature re-used from another message)"
             ),
+            SignatureFailure::DigestNotComputed {
+                digest,
+                computed,
+                note,
+            } => {
+                write!(
+                    f,
+                    "the content was not hashed with {digest}, the signer's digest (only with {})",
+                    if computed.is_empty() {
+                        "none".to_string()
+                    } else {
+                        computed.join(", ")
+                    }
+                )?;
+                if let Some(note) = note {
+                    write!(f, "; {note}")?;
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -886,7 +919,7 @@ fn sender_input(options: &VerifyOptions) -> SenderInput {
 
 /// What every signer certificate is checked against, once the signed content is known.
 #[derive(Debug, Clone)]
-enum SenderPlan {
+pub(crate) enum SenderPlan {
     /// Nothing (skipped on request).
     Skip,
     /// Every one of these mailboxes must be covered by the certificate.
@@ -911,7 +944,7 @@ enum SenderPlan {
 /// Decides who the sender is: a From header inside the signed content (`content`) is the
 /// protected one and wins; an outer From must then name the same mailboxes. A From field that
 /// cannot be read fails the check.
-fn sender_plan(input: SenderInput, content: &[u8]) -> SenderPlan {
+pub(crate) fn sender_plan(input: SenderInput, content: &[u8]) -> SenderPlan {
     let outer = match input {
         SenderInput::Skip => return SenderPlan::Skip,
         SenderInput::Given(mailboxes) => {
@@ -1022,32 +1055,187 @@ fn check(
     lookup: &dyn CertificateLookup,
 ) -> Result<VerifyReport, VerifyError> {
     let sd = signed_data::parse_signed_data(cms)?;
-    let kind = if detached.is_some() {
+    // The content candidates: as given, and in CRLF form for content stored with bare LFs
+    // (the signer hashed the canonical CRLF form).
+    let content: &[u8] = match (detached, &sd.econtent) {
+        (Some(d), _) => d,
+        (None, Some(e)) => e,
+        (None, None) => return Err(no_content()),
+    };
+    let canonical = if detached.is_some() && mime::has_bare_lf(content) {
+        Some(mime::to_crlf(content))
+    } else {
+        None
+    };
+    let digests = ContentDigests::compute(content, canonical.as_deref(), &signer_digests(&sd));
+    let sender = sender_plan(addresses, content);
+    let (mut report, matched_canonical) =
+        check_parsed(&sd, detached.is_some(), &digests, sender, options, lookup);
+    report.content = match (matched_canonical, canonical) {
+        (true, Some(c)) => c,
+        _ => content.to_vec(),
+    };
+    Ok(report)
+}
+
+fn no_content() -> VerifyError {
+    VerifyError::Parse(ParseError::NotSmime {
+        detail: "an opaque signature without content (detached signature without its content)"
+            .into(),
+    })
+}
+
+/// The digest algorithms the signers of `sd` name that can be computed, each once (at most
+/// the four SHA algorithms, however many signers there are).
+pub(crate) fn signer_digests(sd: &signed_data::SignedData) -> Vec<DigestAlgorithm> {
+    let mut out: Vec<DigestAlgorithm> = Vec::new();
+    for si in &sd.signers {
+        if let Some(d) = DigestAlgorithm::from_oid(&si.digest_algorithm.oid)
+            && d.hasher().is_some()
+            && !out.contains(&d)
+        {
+            out.push(d);
+        }
+    }
+    out
+}
+
+/// The digests of one signed content, each computed once per digest algorithm and per form
+/// (as given, and the CRLF form when the content had bare LFs): the signers look theirs up,
+/// so 64 signers cost no more hashing than one.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ContentDigests {
+    /// The digests of the content as given.
+    pub(crate) raw: Vec<(DigestAlgorithm, Vec<u8>)>,
+    /// The digests of the CRLF form, when there is one.
+    pub(crate) canonical: Option<Vec<(DigestAlgorithm, Vec<u8>)>>,
+    /// Whether the content may be signed without signed attributes (it is not a DER set of
+    /// attributes; see [`signed_attributes::may_be_signed_without_attributes`]).
+    pub(crate) may_be_signed_without_attributes: bool,
+    /// More about the algorithms computed (the `micalg` value), for a failure reason.
+    pub(crate) computed_note: Option<String>,
+}
+
+impl ContentDigests {
+    /// Hashes `content` (and `canonical`) once with each of `algorithms`.
+    pub(crate) fn compute(
+        content: &[u8],
+        canonical: Option<&[u8]>,
+        algorithms: &[DigestAlgorithm],
+    ) -> Self {
+        let hash = |data: &[u8]| {
+            let mut set = HasherSet::new(algorithms);
+            set.update(data);
+            set.finish()
+        };
+        ContentDigests {
+            raw: hash(content),
+            canonical: canonical.map(hash),
+            may_be_signed_without_attributes: signed_attributes::may_be_signed_without_attributes(
+                content,
+            ) && canonical
+                .is_none_or(signed_attributes::may_be_signed_without_attributes),
+            computed_note: None,
+        }
+    }
+
+    fn raw(&self, d: DigestAlgorithm) -> Option<&[u8]> {
+        lookup_digest(&self.raw, d)
+    }
+
+    fn canonical(&self, d: DigestAlgorithm) -> Option<&[u8]> {
+        self.canonical.as_ref().and_then(|c| lookup_digest(c, d))
+    }
+}
+
+fn lookup_digest(list: &[(DigestAlgorithm, Vec<u8>)], d: DigestAlgorithm) -> Option<&[u8]> {
+    list.iter()
+        .find(|(a, _)| *a == d)
+        .map(|(_, v)| v.as_slice())
+}
+
+/// One incremental hasher per digest algorithm, fed together: the content is read once
+/// whatever the number of algorithms.
+pub(crate) struct HasherSet {
+    hashers: Vec<crate::crypto::Hasher>,
+}
+
+impl HasherSet {
+    /// Hashers for `algorithms` (duplicates and MD5 are left out).
+    pub(crate) fn new(algorithms: &[DigestAlgorithm]) -> Self {
+        let mut hashers: Vec<crate::crypto::Hasher> = Vec::new();
+        for &d in algorithms {
+            if hashers.iter().any(|h| h.algorithm() == d) {
+                continue;
+            }
+            if let Some(h) = d.hasher() {
+                hashers.push(h);
+            }
+        }
+        HasherSet { hashers }
+    }
+
+    /// Feeds `data` to every hasher.
+    pub(crate) fn update(&mut self, data: &[u8]) {
+        for h in &mut self.hashers {
+            stats::hashed(data.len());
+            h.update(data);
+        }
+    }
+
+    /// The digests, by algorithm.
+    pub(crate) fn finish(self) -> Vec<(DigestAlgorithm, Vec<u8>)> {
+        self.hashers
+            .into_iter()
+            .map(|h| (h.algorithm(), h.finish()))
+            .collect()
+    }
+}
+
+/// Counters of the content hashing a verification does, for the tests that bound it.
+#[cfg(test)]
+pub(crate) mod stats {
+    use std::cell::Cell;
+
+    thread_local! {
+        static HASHED: Cell<u64> = const { Cell::new(0) };
+    }
+
+    pub(crate) fn hashed(n: usize) {
+        HASHED.with(|c| c.set(c.get() + n as u64));
+    }
+
+    /// Content bytes fed to a hasher (counted once per algorithm) since the last call, on this
+    /// thread.
+    pub(crate) fn take() -> u64 {
+        HASHED.with(|c| c.replace(0))
+    }
+}
+
+#[cfg(not(test))]
+mod stats {
+    pub(crate) fn hashed(_: usize) {}
+}
+
+/// Checks the signers of a parsed SignedData against the digests of its content: the checks
+/// shared by the one-shot and the streaming verification. Returns the report (without its
+/// content) and whether a signer matched the CRLF form of the content.
+pub(crate) fn check_parsed(
+    sd: &signed_data::SignedData,
+    detached: bool,
+    digests: &ContentDigests,
+    sender: SenderPlan,
+    options: &VerifyOptions,
+    lookup: &dyn CertificateLookup,
+) -> (VerifyReport, bool) {
+    let kind = if detached {
         SignatureKind::Detached
     } else {
         SignatureKind::Opaque
     };
     let mut report = VerifyReport::empty(kind);
     report.weakened_by = weakenings(&options.policy);
-
-    // The content candidates: as given, and in CRLF form for content stored with bare LFs
-    // (the signer hashed the canonical CRLF form).
-    let content: Vec<u8> = match (detached, &sd.econtent) {
-        (Some(d), Some(_)) => {
-            report.detached_with_content = true;
-            d.to_vec()
-        }
-        (Some(d), None) => d.to_vec(),
-        (None, Some(e)) => e.clone(),
-        (None, None) => {
-            return Err(VerifyError::Parse(ParseError::NotSmime {
-                detail:
-                    "an opaque signature without content (detached signature without its content)"
-                        .into(),
-            }));
-        }
-    };
-    let sender = sender_plan(addresses, &content);
+    report.detached_with_content = detached && sd.econtent.is_some();
     report.address_check_skipped = matches!(sender, SenderPlan::Skip);
     if let SenderPlan::Check {
         mailboxes,
@@ -1062,11 +1250,6 @@ fn check(
         report.addresses_checked = mailboxes.clone();
         report.addresses_from_signed_header = *protected;
     }
-    let canonical = if detached.is_some() && has_bare_lf(&content) {
-        Some(mime::to_crlf(&content))
-    } else {
-        None
-    };
 
     // A broken certificate in the message is skipped, not fatal: the signer may not need it.
     let carried: Vec<Certificate> = sd
@@ -1097,29 +1280,12 @@ fn check(
 
     let mut matched_canonical = false;
     for si in &sd.signers {
-        let (signer, used_canonical) = check_signer(
-            si,
-            &sd.econtent_type,
-            &content,
-            canonical.as_deref(),
-            &pool,
-            &sender,
-            options,
-        );
+        let (signer, used_canonical) =
+            check_signer(si, &sd.econtent_type, digests, &pool, &sender, options);
         matched_canonical |= used_canonical;
         report.signers.push(signer);
     }
-    report.content = match (matched_canonical, canonical) {
-        (true, Some(c)) => c,
-        _ => content,
-    };
-    Ok(report)
-}
-
-fn has_bare_lf(data: &[u8]) -> bool {
-    data.iter()
-        .enumerate()
-        .any(|(i, b)| *b == b'\n' && (i == 0 || data[i - 1] != b'\r'))
+    (report, matched_canonical)
 }
 
 fn name_of(oid: &der::asn1::ObjectIdentifier) -> String {
@@ -1133,8 +1299,7 @@ fn name_of(oid: &der::asn1::ObjectIdentifier) -> String {
 fn check_signer(
     si: &SignerInfo,
     econtent_type: &der::asn1::ObjectIdentifier,
-    content: &[u8],
-    canonical: Option<&[u8]>,
+    digests: &ContentDigests,
     pool: &[Certificate],
     sender: &SenderPlan,
     options: &VerifyOptions,
@@ -1229,7 +1394,7 @@ fn check_signer(
             }),
             false,
         ),
-        Some(d) => check_signature(si, econtent_type, d, content, canonical, &spki),
+        Some(d) => check_signature(si, econtent_type, d, digests, &spki),
     };
     r.signature = sig;
 
@@ -1283,8 +1448,7 @@ fn check_signature(
     si: &SignerInfo,
     econtent_type: &der::asn1::ObjectIdentifier,
     digest: DigestAlgorithm,
-    content: &[u8],
-    canonical: Option<&[u8]>,
+    digests: &ContentDigests,
     spki: &[u8],
 ) -> (Check<SignatureFailure>, bool) {
     let map_sig = |e: SigCheckError| match e {
@@ -1306,16 +1470,25 @@ fn check_signature(
         }
         Ok(SignatureInput::Content) => {
             // No signed attributes: the signature covers the content.
+            if !digests.may_be_signed_without_attributes {
+                return (
+                    Check::Failed(SignatureFailure::ContentIsSignedAttributes),
+                    false,
+                );
+            }
+            let Some(raw) = digests.raw(digest) else {
+                return (not_computed(digest, digests), false);
+            };
             let mut last = SignatureFailure::BadSignature;
-            for (data, canon) in [(Some(content), false), (canonical, true)] {
-                let Some(data) = data else { continue };
-                if !signed_attributes::may_be_signed_without_attributes(data) {
-                    return (
-                        Check::Failed(SignatureFailure::ContentIsSignedAttributes),
-                        false,
-                    );
-                }
-                match verify_signature(spki, &si.signature_algorithm, digest, data, &si.signature) {
+            for (hashed, canon) in [(Some(raw), false), (digests.canonical(digest), true)] {
+                let Some(hashed) = hashed else { continue };
+                match verify_signature_prehashed(
+                    spki,
+                    &si.signature_algorithm,
+                    digest,
+                    hashed,
+                    &si.signature,
+                ) {
                     Ok(()) => return (Check::Passed, canon),
                     Err(e) => last = map_sig(e),
                 }
@@ -1327,8 +1500,11 @@ fn check_signature(
             message_digest,
         }) => (signed_der, message_digest),
     };
+    let Some(raw) = digests.raw(digest) else {
+        return (not_computed(digest, digests), false);
+    };
     let Some(used_canonical) =
-        signed_attributes::message_digest_matches(digest, content, canonical, &message_digest)
+        signed_attributes::message_digest_matches(raw, digests.canonical(digest), &message_digest)
     else {
         return (
             Check::Failed(SignatureFailure::MessageDigestMismatch),
@@ -1347,6 +1523,20 @@ fn check_signature(
     }
 }
 
+/// The failure of a signer whose digest algorithm was not computed over the content (a
+/// streaming verification hashes with the algorithms `micalg` names).
+fn not_computed(digest: DigestAlgorithm, digests: &ContentDigests) -> Check<SignatureFailure> {
+    Check::Failed(SignatureFailure::DigestNotComputed {
+        digest: digest.name().to_string(),
+        computed: digests
+            .raw
+            .iter()
+            .map(|(d, _)| d.name().to_string())
+            .collect(),
+        note: digests.computed_note.clone(),
+    })
+}
+
 impl fmt::Display for RevocationStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -1358,5 +1548,123 @@ impl fmt::Display for RevocationStatus {
                 "unknown: no usable CRL covers every certificate of the path"
             ),
         }
+    }
+}
+
+#[cfg(test)]
+mod bounds {
+    use super::*;
+    use crate::identity::Identity;
+    use crate::keys::SoftwareKey;
+    use crate::sign::{SignOptions, sign_detached_der};
+    use std::sync::Arc;
+
+    fn alice() -> (Identity, Certificate) {
+        let cert = Certificate::from_pem(include_bytes!("testdata/alice-p256.crt.pem")).unwrap();
+        let key = SoftwareKey::from_bytes(include_bytes!("testdata/alice-p256.key.pem")).unwrap();
+        (Identity::new(Arc::new(key), cert.clone()).unwrap(), cert)
+    }
+
+    fn options(cert: Certificate) -> VerifyOptions {
+        let mut options = VerifyOptions {
+            trust_anchors: vec![cert],
+            ..Default::default()
+        };
+        options.policy.danger().pinned_certificate_is_path(true);
+        options
+    }
+
+    fn body(len: usize, eol: &str) -> String {
+        let line = format!("some signed text, the same line again and again{eol}");
+        line.repeat(len / line.len() + 1)
+    }
+
+    /// A detached SignedData over `entity` with 64 distinct signers (64 signatures by Alice,
+    /// each at another signing time).
+    fn sixty_four_signers(entity: &[u8], id: &Identity) -> Vec<u8> {
+        let mut parts = Vec::new();
+        for i in 0..64 {
+            let options = SignOptions {
+                signing_time: Some(
+                    SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_750_000_000 + i),
+                ),
+                ..Default::default()
+            };
+            let der = sign_detached_der(entity, std::slice::from_ref(id), &options).unwrap();
+            let sd = signed_data::parse_signed_data(&der).unwrap();
+            let si = &sd.signers[0];
+            let SignerId::IssuerAndSerial { issuer, serial } = &si.sid else {
+                panic!("issuer and serial expected");
+            };
+            parts.push(signed_data::SignerInfoParts {
+                issuer: issuer.clone(),
+                serial: serial.clone(),
+                digest: DigestAlgorithm::Sha256,
+                signed_attrs_der: si.signed_attrs.as_ref().unwrap().signed_der.clone(),
+                signature_algorithm: si.signature_algorithm.clone(),
+                signature: si.signature.clone(),
+            });
+        }
+        signed_data::write_signed_data(None, &[id.certificate().der().to_vec()], &parts).unwrap()
+    }
+
+    #[test]
+    fn sixty_four_signers_hash_the_content_once() {
+        let (id, cert) = alice();
+        let entity = format!("Content-Type: text/plain\r\n\r\n{}", body(1 << 20, "\r\n"));
+        let der = sixty_four_signers(entity.as_bytes(), &id);
+        let signed = mime::write_multipart_signed(
+            b"From: alice@example.com\r\nSubject: x\r\n",
+            entity.as_bytes(),
+            &der,
+            "sha-256",
+        );
+        let options = options(cert);
+        stats::take();
+        let report = verify(&signed, &options).unwrap();
+        let hashed = stats::take();
+        assert_eq!(report.signers.len(), 64);
+        assert!(report.signers.iter().all(|s| s.signature.passed()));
+        assert_eq!(report.verdict(), Verdict::Trusted);
+        // One SHA-256 pass over the content, not one per signer.
+        assert_eq!(hashed, entity.len() as u64);
+
+        // 64 signers over changed content: every one fails, still one pass.
+        let tampered =
+            String::from_utf8(signed)
+                .unwrap()
+                .replacen("again and again", "again and AGAIN", 1);
+        stats::take();
+        let report = verify(tampered.as_bytes(), &options).unwrap();
+        let hashed = stats::take();
+        assert_eq!(report.signers.len(), 64);
+        assert!(
+            report
+                .signers
+                .iter()
+                .all(|s| { s.signature == Check::Failed(SignatureFailure::MessageDigestMismatch) })
+        );
+        assert_eq!(hashed, entity.len() as u64);
+    }
+
+    #[test]
+    fn content_with_bare_lfs_is_hashed_once_per_form() {
+        let (id, cert) = alice();
+        let crlf = format!(
+            "Content-Type: text/plain\r\n\r\n{}",
+            body(256 << 10, "\r\n")
+        );
+        let der = sixty_four_signers(crlf.as_bytes(), &id);
+        let lf = crlf.replace("\r\n", "\n");
+        let mut options = options(cert);
+        options.policy.danger().skip_address_check(true);
+        stats::take();
+        let report = verify_detached(lf.as_bytes(), &der, &options).unwrap();
+        let hashed = stats::take();
+        assert_eq!(report.signers.len(), 64);
+        assert!(report.signers.iter().all(|s| s.signature.passed()));
+        assert_eq!(report.content, crlf.as_bytes());
+        // The content as given and its CRLF form, once each.
+        assert_eq!(hashed, (lf.len() + crlf.len()) as u64);
     }
 }

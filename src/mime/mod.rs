@@ -42,6 +42,7 @@ mod testutil;
 pub use address::{
     FromFields, from_fields, normalize_address, protected_from_fields, split_address,
 };
+pub(crate) use canon::has_bare_lf;
 pub use canon::{find_8bit, split_entity, to_crlf};
 pub use parse::parse;
 pub use write::{base64_crlf, write_multipart_signed, write_pkcs7_mime};
