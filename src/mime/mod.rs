@@ -46,6 +46,9 @@ pub(crate) use canon::has_bare_lf;
 pub use canon::{find_8bit, split_entity, to_crlf};
 pub use parse::parse;
 pub use write::{base64_crlf, write_multipart_signed, write_pkcs7_mime};
+pub(crate) use write::{
+    multipart_signed_head, multipart_signed_tail, pkcs7_mime_head, random_boundary,
+};
 
 use std::ops::Range;
 
