@@ -248,14 +248,14 @@ enum State<W: Write> {
 /// Where the header block ends, found line by line as bytes arrive (the rules of
 /// `stream::split_head`, which then splits the block).
 #[derive(Debug, Default)]
-struct HeadScan {
+pub(crate) struct HeadScan {
     /// The start of the first line not looked at yet.
     pos: usize,
 }
 
 impl HeadScan {
     /// Whether `head` holds the whole header block (and maybe more).
-    fn complete(&mut self, head: &[u8]) -> bool {
+    pub(crate) fn complete(&mut self, head: &[u8]) -> bool {
         while let Some(rel) = head.get(self.pos..).and_then(|r| memchr::memchr(b'\n', r)) {
             let line = head.get(self.pos..self.pos + rel).unwrap_or_default();
             let line = line.strip_suffix(b"\r").unwrap_or(line);

@@ -148,6 +148,74 @@ pub(crate) fn wrapped_message(entity: &[u8]) -> Option<Range<usize>> {
     .then_some(e.body)
 }
 
+/// The interpreted header block of a message's top-level entity, for the streaming verifier.
+#[derive(Debug, Clone)]
+pub(crate) struct EntityHead {
+    /// Lowercased `type/subtype`, `text/plain` by default.
+    pub content_type: String,
+    /// The `boundary` parameter.
+    pub boundary: Option<String>,
+    /// The `micalg` parameter, lowercased.
+    pub micalg: Option<String>,
+    /// The `protocol` parameter, lowercased.
+    pub protocol: Option<String>,
+    /// The `smime-type` parameter, lowercased.
+    pub smime_type: Option<String>,
+    /// Content-Transfer-Encoding, lowercased.
+    pub cte: Option<String>,
+}
+
+/// Reads the header block `head` (ending with its blank line) as `parse` reads an entity's,
+/// refusing the same ambiguous forms.
+pub(crate) fn entity_head(head: &[u8]) -> Result<EntityHead, ParseError> {
+    let e = Entity::read(head, 0..head.len());
+    e.refuse_ambiguous(&[])?;
+    let lower = |v: Option<&str>| v.map(|p| p.trim().to_ascii_lowercase());
+    Ok(EntityHead {
+        boundary: e.param("boundary").map(str::to_string),
+        micalg: lower(e.param("micalg")),
+        protocol: lower(e.param("protocol")),
+        smime_type: lower(e.param("smime-type")),
+        cte: e.cte.clone(),
+        content_type: e.content_type,
+    })
+}
+
+/// The second part of a multipart/signed, `body` being everything after the delimiter line
+/// that opens it: checks that the close delimiter follows it (and no third part), and returns
+/// its content type and its CMS bytes with the transfer encoding removed.
+pub(crate) fn signature_part(body: &[u8], boundary: &[u8]) -> Result<(String, Vec<u8>), ParseError> {
+    let mut input = Vec::with_capacity(body.len() + boundary.len() + 4);
+    input.extend_from_slice(b"--");
+    input.extend_from_slice(boundary);
+    input.extend_from_slice(b"\r\n");
+    input.extend_from_slice(body);
+    let index = DelimiterIndex::build(&input);
+    let split = split_multipart(&input, &index, 0..input.len(), boundary, 2);
+    let where_ = "multipart/signed at the top level";
+    if split.parts.len() > 1 {
+        return Err(ParseError::mime(format!("{where_} has more than 2 body parts")));
+    }
+    if !split.closed {
+        return Err(ParseError::mime(format!(
+            "{where_} has no close delimiter (truncated?)"
+        )));
+    }
+    let Some(range) = split.parts.first() else {
+        return Err(ParseError::mime(format!("{where_} has no signature part")));
+    };
+    let e = Entity::read(&input, range.clone());
+    e.refuse_ambiguous(&[1])?;
+    let cms = e.cms_body(&input, &format!("signature part of {where_}"))?;
+    Ok((e.content_type, cms))
+}
+
+/// Whether `line` (without its line break) is a delimiter line of `boundary`: `Some(true)`
+/// for the close delimiter.
+pub(crate) fn delimiter_line(line: &[u8], boundary: &[u8]) -> Option<bool> {
+    delimiter(line, boundary)
+}
+
 /// An entity waiting to be looked at.
 struct Node {
     range: Range<usize>,
@@ -631,7 +699,7 @@ fn handle_signed(
     Ok(vec![first.clone()])
 }
 
-fn is_signature_type(t: &str) -> bool {
+pub(crate) fn is_signature_type(t: &str) -> bool {
     matches!(
         t,
         "application/pkcs7-signature" | "application/x-pkcs7-signature"
