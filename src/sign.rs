@@ -841,3 +841,35 @@ mod der_writers {
         assert_eq!(capabilities_der().unwrap(), tlv(0x30, &caps));
     }
 }
+
+#[cfg(test)]
+mod streaming {
+    use super::*;
+
+    #[test]
+    fn the_boundary_is_found_across_chunk_edges() {
+        let boundary = "----=_smime_0123456789abcdef0123456789abcdef";
+        for split in [1, 5, boundary.len() - 1] {
+            let mut c = Checks::new(boundary);
+            let text = format!("some text {boundary} more");
+            let (a, b) = text.as_bytes().split_at(10 + split);
+            c.look(a);
+            assert!(!c.boundary_found);
+            c.look(b);
+            assert!(c.boundary_found, "split at {split}");
+        }
+        // Three pieces, the middle one shorter than the boundary.
+        let mut c = Checks::new(boundary);
+        c.look(&boundary.as_bytes()[..10]);
+        c.look(&boundary.as_bytes()[10..20]);
+        c.look(&boundary.as_bytes()[20..]);
+        assert!(c.boundary_found);
+        let mut c = Checks::new(boundary);
+        c.look(b"----=_smime_0123");
+        c.look(b"x");
+        assert!(!c.boundary_found);
+        assert_eq!(c.eight_bit_at, None);
+        c.look(b"ab\x80");
+        assert_eq!(c.eight_bit_at, Some(19));
+    }
+}
