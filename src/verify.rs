@@ -28,11 +28,11 @@ use crate::error::{ParseError, VerifyError};
 use crate::mime::{self, SmimeKind};
 pub use crate::mime::{FromFields, from_fields};
 use crate::policy::Policy;
+use crate::stream::{self, ber::BerReader};
 use crate::validate::revocation::PathRevocation;
 use crate::validate::{
     self, ChainFailure, ChainInput, EkuFailure, KeyUsageFailure, RevocationStatus, ValidityFailure,
 };
-use crate::stream::{self, ber::BerReader};
 use der::{Decode, Encode};
 use std::fmt;
 use std::io::{self, Read, Write};
@@ -1708,7 +1708,10 @@ impl<'a, W: Write> VerifyWriter<'a, W> {
         let from = mime::from_fields(block);
         match e.content_type.as_str() {
             "multipart/signed" => {
-                if e.protocol.as_deref().is_some_and(|p| !mime::is_signature_type(p)) {
+                if e.protocol
+                    .as_deref()
+                    .is_some_and(|p| !mime::is_signature_type(p))
+                {
                     return Err(not_streamable("a multipart/signed of another protocol"));
                 }
                 let boundary = e.boundary.ok_or_else(|| {
@@ -1723,7 +1726,9 @@ impl<'a, W: Write> VerifyWriter<'a, W> {
                     e.smime_type.as_deref(),
                     Some("enveloped-data" | "authenveloped-data" | "certs-only")
                 ) {
-                    return Err(not_streamable("an application/pkcs7-mime that is not signed-data"));
+                    return Err(not_streamable(
+                        "an application/pkcs7-mime that is not signed-data",
+                    ));
                 }
                 let base64 = match e.cte.as_deref() {
                     Some("base64") => true,
@@ -1743,7 +1748,11 @@ impl<'a, W: Write> VerifyWriter<'a, W> {
                 o.feed(rest)?;
                 self.state = VState::Opaque(Box::new(o));
             }
-            _ => return Err(not_streamable("a message that is not signed at its top level")),
+            _ => {
+                return Err(not_streamable(
+                    "a message that is not signed at its top level",
+                ));
+            }
         }
         Ok(())
     }
@@ -1843,7 +1852,12 @@ struct ContentSink<W: Write> {
 }
 
 impl<W: Write> ContentSink<W> {
-    fn new(out: W, algorithms: &[DigestAlgorithm], canonicalize: bool, note: Option<String>) -> Self {
+    fn new(
+        out: W,
+        algorithms: &[DigestAlgorithm],
+        canonicalize: bool,
+        note: Option<String>,
+    ) -> Self {
         let mut raw: Vec<StreamHasher> = Vec::new();
         for &d in algorithms {
             if let Some(h) = StreamHasher::new(d)
@@ -1979,9 +1993,7 @@ fn stream_sender(
         if !block.terminated && block.stray_line.is_none() {
             return SenderPlan::Fail {
                 failure: AddressFailure::UnreadableFrom {
-                    detail: format!(
-                        "the signed header block is longer than {KEPT_PREFIX} bytes"
-                    ),
+                    detail: format!("the signed header block is longer than {KEPT_PREFIX} bytes"),
                 },
                 mailboxes: Vec::new(),
                 protected: true,
@@ -2068,7 +2080,10 @@ impl<W: Write> Multipart<W> {
                         }
                         .into());
                     }
-                    let start = self.signature.len().saturating_sub(self.delimiter.len() + 2);
+                    let start = self
+                        .signature
+                        .len()
+                        .saturating_sub(self.delimiter.len() + 2);
                     self.signature.extend_from_slice(data);
                     let mut close = self.delimiter.clone();
                     close.extend_from_slice(b"--");
@@ -2099,7 +2114,8 @@ impl<W: Write> Multipart<W> {
             let rest = data.get(i..).unwrap_or_default();
             match memchr::memchr(b'\n', rest) {
                 Some(k) => {
-                    self.line.extend_from_slice(rest.get(..k).unwrap_or_default());
+                    self.line
+                        .extend_from_slice(rest.get(..k).unwrap_or_default());
                     i += k + 1;
                     let (text, eol): (&[u8], &[u8]) = match self.line.strip_suffix(b"\r") {
                         Some(t) => (t, b"\r\n"),
@@ -2110,7 +2126,8 @@ impl<W: Write> Multipart<W> {
                         if emit {
                             self.sink.emit(&text)?;
                         }
-                    } else if let Some(close) = mime::delimiter_line(&text, self.boundary.as_bytes())
+                    } else if let Some(close) =
+                        mime::delimiter_line(&text, self.boundary.as_bytes())
                     {
                         self.line.clear();
                         self.pending.clear();
@@ -2181,10 +2198,11 @@ impl<W: Write> Multipart<W> {
             )
             .into());
         }
-        let (part_type, cms) =
-            mime::signature_part(&self.signature, self.boundary.as_bytes())?;
+        let (part_type, cms) = mime::signature_part(&self.signature, self.boundary.as_bytes())?;
         if !mime::is_signature_type(&part_type) {
-            return Err(not_streamable("a multipart/signed whose second part is not a signature"));
+            return Err(not_streamable(
+                "a multipart/signed whose second part is not a signature",
+            ));
         }
         let sd = signed_data::parse_signed_data(&cms)?;
         let (digests, prefix, truncated, out) = self.sink.finish();
@@ -2316,7 +2334,10 @@ impl<W: Write> Opaque<W> {
             if h.tag == tag {
                 Ok(())
             } else {
-                Err(ParseError::der(format!("{what}: unexpected tag {:#04x}", h.tag)))
+                Err(ParseError::der(format!(
+                    "{what}: unexpected tag {:#04x}",
+                    h.tag
+                )))
             }
         };
         let ci = r.read_header()?;
@@ -2428,7 +2449,9 @@ impl<W: Write> Opaque<W> {
             self.ber(&last)?;
         }
         if self.step != OpaqueStep::Tail {
-            return Err(ParseError::der("the SignedData ends inside its content (truncated?)").into());
+            return Err(
+                ParseError::der("the SignedData ends inside its content (truncated?)").into(),
+            );
         }
         // The rest: the ends of the [0] wrapper and of encapContentInfo, then the fields after
         // it up to the end of the SignedData.
@@ -2441,12 +2464,18 @@ impl<W: Write> Opaque<W> {
                 None => {
                     let h = r.read_header()?;
                     if !h.is_eoc() {
-                        return Err(ParseError::der("encapContentInfo: unexpected element after eContent").into());
+                        return Err(ParseError::der(
+                            "encapContentInfo: unexpected element after eContent",
+                        )
+                        .into());
                     }
                 }
                 Some(e) if at(&r) == e => {}
                 Some(_) => {
-                    return Err(ParseError::der("encapContentInfo: unexpected element after eContent").into());
+                    return Err(ParseError::der(
+                        "encapContentInfo: unexpected element after eContent",
+                    )
+                    .into());
                 }
             }
         }
@@ -2479,8 +2508,7 @@ impl<W: Write> Opaque<W> {
         };
         let (digests, prefix, truncated, out) = sink.finish();
         let sender = stream_sender(&self.options, &self.from, &prefix, truncated);
-        let (mut report, _) =
-            check_parsed(&sd, false, &digests, sender, &self.options, &NoLookup);
+        let (mut report, _) = check_parsed(&sd, false, &digests, sender, &self.options, &NoLookup);
         report.scope = SignedScope::WholeMessage;
         Ok((report, out))
     }
@@ -2489,7 +2517,10 @@ impl<W: Write> Opaque<W> {
 /// Whether a parse error says only that the input ended early (more bytes may come).
 fn is_truncation(e: &ParseError) -> bool {
     let text = e.to_string();
-    text.contains("truncated") || text.contains("end of") || text.contains("ends") || text.contains("short")
+    text.contains("truncated")
+        || text.contains("end of")
+        || text.contains("ends")
+        || text.contains("short")
 }
 
 /// The content of an OCTET STRING (primitive, or constructed of nested chunks, definite or
@@ -2531,10 +2562,7 @@ impl OctetPush {
     }
 
     /// Uses bytes of `data`: how many, and the range of content bytes among them.
-    fn step(
-        &mut self,
-        data: &[u8],
-    ) -> Result<(usize, Option<std::ops::Range<usize>>), ParseError> {
+    fn step(&mut self, data: &[u8]) -> Result<(usize, Option<std::ops::Range<usize>>), ParseError> {
         if self.remaining > 0 {
             let n = (self.remaining.min(data.len() as u64)) as usize;
             self.remaining -= n as u64;
@@ -2559,7 +2587,9 @@ impl OctetPush {
                         _ => return Err(ParseError::der("eContent: misplaced end-of-contents")),
                     }
                 } else if tag & !0x20 != 0x04 {
-                    return Err(ParseError::der("eContent: a chunk that is not an OCTET STRING"));
+                    return Err(ParseError::der(
+                        "eContent: a chunk that is not an OCTET STRING",
+                    ));
                 } else if tag & 0x20 != 0 {
                     if self.frames.len() >= stream::ber::MAX_DEPTH {
                         return Err(ParseError::TooDeep {
@@ -2608,7 +2638,9 @@ fn parse_ber_header(h: &[u8]) -> Result<Option<(u8, Option<u64>, usize)>, ParseE
     }
     if first == 0x80 {
         if tag & 0x20 == 0 {
-            return Err(ParseError::der("an indefinite length on a primitive element"));
+            return Err(ParseError::der(
+                "an indefinite length on a primitive element",
+            ));
         }
         return Ok(Some((tag, None, 2)));
     }

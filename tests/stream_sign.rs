@@ -44,7 +44,9 @@ Content-Type: text/plain; charset=us-ascii\n\n"
         .to_vec();
     let mut i = 0u64;
     while m.len() < len {
-        m.extend_from_slice(format!("line {i} of the streamed body, signed as it goes\n").as_bytes());
+        m.extend_from_slice(
+            format!("line {i} of the streamed body, signed as it goes\n").as_bytes(),
+        );
         i += 1;
     }
     m
@@ -52,7 +54,9 @@ Content-Type: text/plain; charset=us-ascii\n\n"
 
 /// The signed entity: the Content-* fields and the body, CRLF.
 fn entity(message: &[u8]) -> Vec<u8> {
-    let text = String::from_utf8(message.to_vec()).unwrap().replace('\n', "\r\n");
+    let text = String::from_utf8(message.to_vec())
+        .unwrap()
+        .replace('\n', "\r\n");
     let at = text.find("Content-Type").unwrap();
     text[at..].as_bytes().to_vec()
 }
@@ -78,7 +82,14 @@ fn openssl_verify(signed: &[u8]) -> Vec<u8> {
     let root = f.pki.root_path().to_string_lossy().into_owned();
     openssl(
         &[
-            "cms", "-verify", "-CAfile", &root, "-in", "signed.eml", "-out", "content.txt",
+            "cms",
+            "-verify",
+            "-CAfile",
+            &root,
+            "-in",
+            "signed.eml",
+            "-out",
+            "content.txt",
         ],
         dir.path(),
     );
@@ -104,7 +115,11 @@ fn streamed_multipart_and_opaque_output_verify_with_openssl_and_with_us() {
                 // Byte by byte over the header block and the first part of the body only.
                 let short = message(70 * 1024);
                 let signed = sign_in_pieces(&short, opaque, piece).expect("sign");
-                assert_eq!(openssl_verify(&signed), entity(&short), "opaque={opaque} piece=1");
+                assert_eq!(
+                    openssl_verify(&signed),
+                    entity(&short),
+                    "opaque={opaque} piece=1"
+                );
                 continue;
             }
             let signed = sign_in_pieces(&msg, opaque, piece).expect("sign");
@@ -134,8 +149,14 @@ fn signer_sign_reads_a_reader() {
     let signed = signer.sign(msg.as_slice(), Vec::new()).expect("sign");
     assert_eq!(openssl_verify(&signed), entity(&msg));
     // The Signer is reusable and cloneable.
-    let again = signer.clone().sign(msg.as_slice(), Vec::new()).expect("sign");
-    assert_eq!(verify(&again, &options()).unwrap().verdict(), Verdict::Trusted);
+    let again = signer
+        .clone()
+        .sign(msg.as_slice(), Vec::new())
+        .expect("sign");
+    assert_eq!(
+        verify(&again, &options()).unwrap().verdict(),
+        Verdict::Trusted
+    );
 }
 
 #[test]

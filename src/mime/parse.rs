@@ -184,7 +184,10 @@ pub(crate) fn entity_head(head: &[u8]) -> Result<EntityHead, ParseError> {
 /// The second part of a multipart/signed, `body` being everything after the delimiter line
 /// that opens it: checks that the close delimiter follows it (and no third part), and returns
 /// its content type and its CMS bytes with the transfer encoding removed.
-pub(crate) fn signature_part(body: &[u8], boundary: &[u8]) -> Result<(String, Vec<u8>), ParseError> {
+pub(crate) fn signature_part(
+    body: &[u8],
+    boundary: &[u8],
+) -> Result<(String, Vec<u8>), ParseError> {
     let mut input = Vec::with_capacity(body.len() + boundary.len() + 4);
     input.extend_from_slice(b"--");
     input.extend_from_slice(boundary);
@@ -194,7 +197,9 @@ pub(crate) fn signature_part(body: &[u8], boundary: &[u8]) -> Result<(String, Ve
     let split = split_multipart(&input, &index, 0..input.len(), boundary, 2);
     let where_ = "multipart/signed at the top level";
     if split.parts.len() > 1 {
-        return Err(ParseError::mime(format!("{where_} has more than 2 body parts")));
+        return Err(ParseError::mime(format!(
+            "{where_} has more than 2 body parts"
+        )));
     }
     if !split.closed {
         return Err(ParseError::mime(format!(
