@@ -1194,31 +1194,6 @@ impl HasherSet {
     }
 }
 
-/// Counters of the content hashing a verification does, for the tests that bound it.
-#[cfg(test)]
-pub(crate) mod stats {
-    use std::cell::Cell;
-
-    thread_local! {
-        static HASHED: Cell<u64> = const { Cell::new(0) };
-    }
-
-    pub(crate) fn hashed(n: usize) {
-        HASHED.with(|c| c.set(c.get() + n as u64));
-    }
-
-    /// Content bytes fed to a hasher (counted once per algorithm) since the last call, on this
-    /// thread.
-    pub(crate) fn take() -> u64 {
-        HASHED.with(|c| c.replace(0))
-    }
-}
-
-#[cfg(not(test))]
-mod stats {
-    pub(crate) fn hashed(_: usize) {}
-}
-
 /// Checks the signers of a parsed SignedData against the digests of its content: the checks
 /// shared by the one-shot and the streaming verification. Returns the report (without its
 /// content) and whether a signer matched the CRLF form of the content.
@@ -2840,5 +2815,30 @@ mod bounds {
         assert_eq!(report.content, crlf.as_bytes());
         // The content as given and its CRLF form, once each.
         assert_eq!(hashed, (lf.len() + crlf.len()) as u64);
+    }
+}
+
+#[cfg(not(test))]
+mod stats {
+    pub(crate) fn hashed(_: usize) {}
+}
+
+/// Counters of the content hashing a verification does, for the tests that bound it.
+#[cfg(test)]
+pub(crate) mod stats {
+    use std::cell::Cell;
+
+    thread_local! {
+        static HASHED: Cell<u64> = const { Cell::new(0) };
+    }
+
+    pub(crate) fn hashed(n: usize) {
+        HASHED.with(|c| c.set(c.get() + n as u64));
+    }
+
+    /// Content bytes fed to a hasher (counted once per algorithm) since the last call, on this
+    /// thread.
+    pub(crate) fn take() -> u64 {
+        HASHED.with(|c| c.replace(0))
     }
 }

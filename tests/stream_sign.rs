@@ -58,7 +58,7 @@ fn entity(message: &[u8]) -> Vec<u8> {
         .unwrap()
         .replace('\n', "\r\n");
     let at = text.find("Content-Type").unwrap();
-    text[at..].as_bytes().to_vec()
+    text.as_bytes()[at..].to_vec()
 }
 
 /// Signs `message` through a `SignWriter`, written in pieces of `piece` bytes.

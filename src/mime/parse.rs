@@ -507,40 +507,6 @@ impl DelimiterIndex {
     }
 }
 
-/// Counters of the work a parse does, for the tests that bound it.
-#[cfg(test)]
-pub(crate) mod stats {
-    use std::cell::Cell;
-
-    thread_local! {
-        static SCANNED: Cell<u64> = const { Cell::new(0) };
-        static COMPARED: Cell<u64> = const { Cell::new(0) };
-    }
-
-    pub(crate) fn scanned(n: usize) {
-        SCANNED.with(|c| c.set(c.get() + n as u64));
-    }
-
-    pub(crate) fn compared() {
-        COMPARED.with(|c| c.set(c.get() + 1));
-    }
-
-    /// (bytes scanned for delimiter lines, candidate lines compared with a boundary) since the
-    /// last call, on this thread.
-    pub(crate) fn take() -> (u64, u64) {
-        (
-            SCANNED.with(|c| c.replace(0)),
-            COMPARED.with(|c| c.replace(0)),
-        )
-    }
-}
-
-#[cfg(not(test))]
-mod stats {
-    pub(crate) fn scanned(_: usize) {}
-    pub(crate) fn compared() {}
-}
-
 /// Splits the multipart body `body` of `input` at the delimiter lines of `boundary`.
 ///
 /// A part runs from the first byte after the line break that ends its opening delimiter line
@@ -750,5 +716,39 @@ fn path_text(path: &[usize]) -> String {
     } else {
         let parts: Vec<String> = path.iter().map(|i| (i + 1).to_string()).collect();
         format!("part {}", parts.join("."))
+    }
+}
+
+#[cfg(not(test))]
+mod stats {
+    pub(crate) fn scanned(_: usize) {}
+    pub(crate) fn compared() {}
+}
+
+/// Counters of the work a parse does, for the tests that bound it.
+#[cfg(test)]
+pub(crate) mod stats {
+    use std::cell::Cell;
+
+    thread_local! {
+        static SCANNED: Cell<u64> = const { Cell::new(0) };
+        static COMPARED: Cell<u64> = const { Cell::new(0) };
+    }
+
+    pub(crate) fn scanned(n: usize) {
+        SCANNED.with(|c| c.set(c.get() + n as u64));
+    }
+
+    pub(crate) fn compared() {
+        COMPARED.with(|c| c.set(c.get() + 1));
+    }
+
+    /// (bytes scanned for delimiter lines, candidate lines compared with a boundary) since the
+    /// last call, on this thread.
+    pub(crate) fn take() -> (u64, u64) {
+        (
+            SCANNED.with(|c| c.replace(0)),
+            COMPARED.with(|c| c.replace(0)),
+        )
     }
 }
