@@ -490,7 +490,7 @@ mod tests {
             }
         }
         assert!(
-            run > 150 && valid > 100 && invalid > 20,
+            run > 120 && valid > 70 && invalid > 40,
             "{run} {valid} {invalid}"
         );
     }
