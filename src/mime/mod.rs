@@ -30,7 +30,7 @@
 
 mod address;
 mod canon;
-mod lines;
+pub(crate) mod lines;
 mod parse;
 mod write;
 
