@@ -620,6 +620,9 @@ pub enum EncryptError {
         /// What was refused, for a person.
         detail: String,
     },
+    /// Reading the content or writing the output failed (streaming); the I/O error's kind and
+    /// message.
+    Io(IoError),
 }
 
 impl EncryptError {
@@ -634,6 +637,7 @@ impl EncryptError {
             EncryptError::Sign(e) => e.code(),
             EncryptError::Encoding { .. } => SMIME_ENCRYPT_ENCODING,
             EncryptError::NotAccepted { .. } => SMIME_ENCRYPT_NOT_ACCEPTED,
+            EncryptError::Io(e) => e.code(),
         }
     }
 
@@ -658,6 +662,7 @@ impl fmt::Display for EncryptError {
             EncryptError::Encoding { detail } => {
                 write!(f, "cannot encrypt: encoding failed: {detail}")
             }
+            EncryptError::Io(_) => write!(f, "cannot encrypt: I/O error"),
         }
     }
 }
@@ -667,6 +672,7 @@ impl std::error::Error for EncryptError {
         match self {
             EncryptError::Parse(e) => Some(e),
             EncryptError::Sign(e) => Some(e),
+            EncryptError::Io(e) => Some(e),
             EncryptError::NoRecipients
             | EncryptError::RecipientRefused { .. }
             | EncryptError::UnsupportedAlgorithm { .. }
@@ -736,6 +742,9 @@ pub enum DecryptError {
     /// opened it. Transparent: the key error's message and code. Other key failures are
     /// [`DecryptError::CannotDecrypt`] (RFC 3218).
     Key(crate::keys::KeyOperationError),
+    /// Reading the input, the spool or writing the output failed (streaming); the I/O error's
+    /// kind and message.
+    Io(IoError),
 }
 
 impl DecryptError {
@@ -751,6 +760,7 @@ impl DecryptError {
             DecryptError::Verify(e) => e.code(),
             DecryptError::NotAccepted { .. } => SMIME_DECRYPT_NOT_ACCEPTED,
             DecryptError::Key(e) => e.code(),
+            DecryptError::Io(e) => e.code(),
         }
     }
 
@@ -776,6 +786,7 @@ impl fmt::Display for DecryptError {
             DecryptError::Verify(e) => fmt::Display::fmt(e, f),
             DecryptError::NotAccepted { detail } => write!(f, "refused: {detail}"),
             DecryptError::Key(e) => fmt::Display::fmt(e, f),
+            DecryptError::Io(_) => write!(f, "cannot decrypt: I/O error"),
         }
     }
 }
@@ -793,6 +804,7 @@ impl std::error::Error for DecryptError {
             | DecryptError::NotAccepted { .. } => None,
             // Transparent: Display is the key error's.
             DecryptError::Key(e) => e.source(),
+            DecryptError::Io(e) => Some(e),
         }
     }
 }

@@ -66,47 +66,8 @@ pub fn parse(input: &[u8]) -> Result<Enveloped, CmsError> {
     i += 1;
     let eci = child(f, i, "encryptedContentInfo")?.seq("encryptedContentInfo")?;
     let content_type = oid_of(child(eci, 0, "contentType")?, input, "contentType")?;
-    let alg = child(eci, 1, "contentEncryptionAlgorithm")?.seq("contentEncryptionAlgorithm")?;
-    let alg_oid = oid_of(child(alg, 0, "algorithm")?, input, "algorithm")?;
-    let cipher =
-        ContentCipher::from_oid(&alg_oid).ok_or_else(|| CmsError::UnsupportedAlgorithm {
-            detail: format!("content encryption {alg_oid}"),
-        })?;
-    let params = child(alg, 1, "content-encryption parameters")?;
-    let (iv, icv_len) = if cipher.is_authenticated() {
-        let p = params.seq("GCMParameters")?;
-        let nonce = child(p, 0, "GCM nonce")?.string_bytes(input)?;
-        let icv = match p.get(1) {
-            None => 12,
-            Some(n) if n.tag == 0x02 => match input.get(n.content.clone()) {
-                Some([v]) => *v as usize,
-                _ => return Err(CmsError::der("GCM ICV length")),
-            },
-            Some(_) => return Err(CmsError::der("GCMParameters")),
-        };
-        if nonce.len() != 12 || icv != 16 {
-            return Err(CmsError::UnsupportedAlgorithm {
-                detail: format!(
-                    "GCM with a {}-byte nonce and a {icv}-byte tag (12 and 16 are supported)",
-                    nonce.len()
-                ),
-            });
-        }
-        (nonce, icv)
-    } else {
-        let iv = params.string_bytes(input)?;
-        let want = if cipher == ContentCipher::DesEde3Cbc {
-            8
-        } else {
-            16
-        };
-        if params.tag & !0x20 != 0x04 || iv.len() != want {
-            return Err(
-                ParseError::der("CBC IV: expected an OCTET STRING of the block size").into(),
-            );
-        }
-        (iv, 0)
-    };
+    let (cipher, iv, icv_len) =
+        content_algorithm(child(eci, 1, "contentEncryptionAlgorithm")?, input)?;
     let encrypted_content = match eci.get(2) {
         Some(n) if n.is_context(0) => n.string_bytes(input)?,
         _ => {
@@ -149,6 +110,56 @@ pub fn parse(input: &[u8]) -> Result<Enveloped, CmsError> {
         aad,
         mac,
     })
+}
+
+/// The content-encryption AlgorithmIdentifier node `alg` of `input`: the cipher, the CBC IV or
+/// GCM nonce, and the GCM tag length (0 for CBC). Only 12-byte nonces and 16-byte tags are
+/// supported; a CBC IV must be one block.
+pub fn content_algorithm(
+    alg: &crate::asn1::ber::Node,
+    input: &[u8],
+) -> Result<(ContentCipher, Vec<u8>, usize), CmsError> {
+    let alg = alg.seq("contentEncryptionAlgorithm")?;
+    let alg_oid = oid_of(child(alg, 0, "algorithm")?, input, "algorithm")?;
+    let cipher =
+        ContentCipher::from_oid(&alg_oid).ok_or_else(|| CmsError::UnsupportedAlgorithm {
+            detail: format!("content encryption {alg_oid}"),
+        })?;
+    let params = child(alg, 1, "content-encryption parameters")?;
+    if cipher.is_authenticated() {
+        let p = params.seq("GCMParameters")?;
+        let nonce = child(p, 0, "GCM nonce")?.string_bytes(input)?;
+        let icv = match p.get(1) {
+            None => 12,
+            Some(n) if n.tag == 0x02 => match input.get(n.content.clone()) {
+                Some([v]) => *v as usize,
+                _ => return Err(CmsError::der("GCM ICV length")),
+            },
+            Some(_) => return Err(CmsError::der("GCMParameters")),
+        };
+        if nonce.len() != 12 || icv != 16 {
+            return Err(CmsError::UnsupportedAlgorithm {
+                detail: format!(
+                    "GCM with a {}-byte nonce and a {icv}-byte tag (12 and 16 are supported)",
+                    nonce.len()
+                ),
+            });
+        }
+        Ok((cipher, nonce, icv))
+    } else {
+        let iv = params.string_bytes(input)?;
+        let want = if cipher == ContentCipher::DesEde3Cbc {
+            8
+        } else {
+            16
+        };
+        if params.tag & !0x20 != 0x04 || iv.len() != want {
+            return Err(
+                ParseError::der("CBC IV: expected an OCTET STRING of the block size").into(),
+            );
+        }
+        Ok((cipher, iv, 0))
+    }
 }
 
 impl Enveloped {
