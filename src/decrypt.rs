@@ -477,7 +477,7 @@ struct Layout {
 /// Reads the ContentInfo up to the encryptedContent header (which it returns, read).
 fn read_layout<R: Read>(
     ber: &mut BerReader<R>,
-) -> Result<(Layout, stream::ber::Header, Option<u64>), DecryptError> {
+) -> Result<(Layout, stream::ber::Header, Vec<Option<u64>>), DecryptError> {
     let expect = |h: &stream::ber::Header, tag: u8, what: &str| {
         if h.tag == tag {
             Ok(())
@@ -491,8 +491,11 @@ fn read_layout<R: Read>(
             None => Err(der("an indefinite length on a primitive element")),
         }
     };
+    let end = |ber: &BerReader<R>, h: &stream::ber::Header| h.len.map(|l| ber.position() + l);
+    let mut frames = Vec::with_capacity(4);
     let h = ber.read_header()?;
     expect(&h, 0x30, "ContentInfo")?;
+    frames.push(end(ber, &h));
     let h = ber.read_header()?;
     expect(&h, 0x06, "contentType")?;
     let oid = ObjectIdentifierBytes(small(ber, &h)?);
@@ -505,8 +508,10 @@ fn read_layout<R: Read>(
     };
     let h = ber.read_header()?;
     expect(&h, 0xA0, "ContentInfo content")?;
+    frames.push(end(ber, &h));
     let h = ber.read_header()?;
     expect(&h, 0x30, "EnvelopedData")?;
+    frames.push(end(ber, &h));
     let h = ber.read_header()?;
     expect(&h, 0x02, "version")?;
     small(ber, &h)?;
@@ -521,6 +526,7 @@ fn read_layout<R: Read>(
     let recipients = crate::cms::recipient::parse_recipient_infos(&node, &set)?;
     let eci = ber.read_header()?;
     expect(&eci, 0x30, "encryptedContentInfo")?;
+    frames.push(end(ber, &eci));
     let h = ber.read_header()?;
     expect(&h, 0x06, "contentType")?;
     small(ber, &h)?;
@@ -548,7 +554,7 @@ fn read_layout<R: Read>(
             content_at,
         },
         content,
-        eci.len,
+        frames,
     ))
 }
 
@@ -620,22 +626,61 @@ struct Trailer {
 /// AuthEnvelopedData, the authenticated attributes and the mac.
 fn read_trailer<R: Read>(
     ber: &mut BerReader<R>,
-    eci_len: Option<u64>,
+    mut frames: Vec<Option<u64>>,
     authenticated: bool,
 ) -> Result<Trailer, DecryptError> {
-    if eci_len.is_none() {
-        let h = ber.read_header()?;
-        if !h.is_eoc() {
-            return Err(der("encryptedContentInfo: unexpected data after the content"));
-        }
+    // The EncryptedContentInfo ends with the content.
+    if let Some(eci) = frames.pop() {
+        close(ber, eci, false)?;
     }
     let mut t = Trailer {
         aad: Vec::new(),
         mac: Vec::new(),
     };
-    if !authenticated {
-        return Ok(t);
+    if authenticated {
+        read_mac(ber, &mut t)?;
     }
+    // The rest (unprotected attributes) is skipped, and the structure must end completely: a
+    // truncated message is an error, not a message.
+    while let Some(frame) = frames.pop() {
+        close(ber, frame, true)?;
+    }
+    Ok(t)
+}
+
+/// Reads to the end of a constructed element (`end` for a definite length, the end-of-contents
+/// for an indefinite one), skipping what remains when `skip` allows it.
+fn close<R: Read>(ber: &mut BerReader<R>, end: Option<u64>, skip: bool) -> Result<(), DecryptError> {
+    let extra = || der("unexpected data at the end of an element");
+    match end {
+        Some(end) => {
+            while ber.position() < end {
+                if !skip {
+                    return Err(extra());
+                }
+                let h = ber.read_header()?;
+                ber.skip_after(&h)?;
+            }
+            if ber.position() != end {
+                return Err(der("an element runs past the end of the one around it"));
+            }
+        }
+        None => loop {
+            let h = ber.read_header()?;
+            if h.is_eoc() {
+                break;
+            }
+            if !skip {
+                return Err(extra());
+            }
+            ber.skip_after(&h)?;
+        },
+    }
+    Ok(())
+}
+
+/// The authenticated attributes (if any) and the mac of an AuthEnvelopedData.
+fn read_mac<R: Read>(ber: &mut BerReader<R>, t: &mut Trailer) -> Result<(), DecryptError> {
     let mut h = ber.read_header()?;
     if h.tag == 0xA1 {
         t.aad = ber.read_element_after(&h, MAX_SMALL)?;
@@ -659,7 +704,7 @@ fn read_trailer<R: Read>(
         return Err(der("the mac length differs from the ICV length"));
     }
     t.mac = mac;
-    Ok(t)
+    Ok(())
 }
 
 /// Where the passes read from: the input, seekable, from `start`.
@@ -799,7 +844,7 @@ impl Decryptor {
         // Pass 1: the structure, the candidates, the tag checks or the last blocks, the mac.
         let (layout, found, trailer, checks, last_blocks) = {
             let mut ber = BerReader::new(passes.open()?);
-            let (layout, content, eci_len) = read_layout(&mut ber)?;
+            let (layout, content, frames) = read_layout(&mut ber)?;
             let cipher = layout.cipher;
             if !(self.policy.accept_cbc || cipher.is_authenticated() && layout.authenticated) {
                 return Err(DecryptError::NotAccepted {
@@ -855,7 +900,7 @@ impl Decryptor {
                 checks.clear();
                 last.clear();
             }
-            let trailer = read_trailer(&mut ber, eci_len, layout.authenticated)?;
+            let trailer = read_trailer(&mut ber, frames, layout.authenticated)?;
             (layout, found, trailer, checks, last)
         };
         let cipher = layout.cipher;

@@ -216,6 +216,60 @@ pub fn write(
     write_sealed(cipher, sealed, recipient_infos)
 }
 
+/// The beginning of an EnvelopedData (CBC) or AuthEnvelopedData (GCM) ContentInfo written as
+/// a stream (BER, indefinite lengths, as OpenSSL's `-stream` output): everything up to the
+/// encryptedContent, whose `[0]` the caller writes next as a constructed OCTET STRING of
+/// chunks, followed by [`stream_suffix`]. `iv` is the CBC IV or the GCM nonce;
+/// `recipient_infos` are the DER RecipientInfos (sorted into SET OF order here).
+pub fn stream_prefix(
+    cipher: ContentCipher,
+    iv: &[u8],
+    recipient_infos: &[Vec<u8>],
+) -> Result<Vec<u8>, CmsError> {
+    if !cipher.can_encrypt() {
+        return Err(CmsError::UnsupportedAlgorithm {
+            detail: format!("{} is only read, never written", cipher.name()),
+        });
+    }
+    let parameters = if cipher.is_authenticated() {
+        GcmParameters {
+            nonce: OctetString::new(iv)?,
+            icv_len: 16,
+        }
+        .to_der()?
+    } else {
+        OctetString::new(iv)?.to_der()?
+    };
+    let alg = crate::asn1::tlv(0x30, &[cipher.oid().to_der()?, parameters].concat());
+    let (content_type, version) = if cipher.is_authenticated() {
+        (oids::AUTH_ENVELOPED_DATA, 0u8)
+    } else {
+        // RFC 5652 §6.1: version 2 when any RecipientInfo is not version 0 (kari is 3).
+        let all_ktri = recipient_infos.iter().all(|r| r.first() == Some(&0x30));
+        (oids::ENVELOPED_DATA, if all_ktri { 0 } else { 2 })
+    };
+    let mut out = vec![0x30, 0x80];
+    out.extend_from_slice(&content_type.to_der()?);
+    out.extend_from_slice(&[0xA0, 0x80, 0x30, 0x80]);
+    out.extend_from_slice(&version.to_der()?);
+    out.extend_from_slice(&der_set_of(0x31, recipient_infos.to_vec()));
+    out.extend_from_slice(&[0x30, 0x80]);
+    out.extend_from_slice(&oids::DATA.to_der()?);
+    out.extend_from_slice(&alg);
+    Ok(out)
+}
+
+/// What follows the encryptedContent of [`stream_prefix`]: the end of the
+/// EncryptedContentInfo, the mac (GCM: `tag`), the ends of the structure.
+pub fn stream_suffix(tag: Option<&[u8]>) -> Vec<u8> {
+    let mut out = vec![0, 0];
+    if let Some(tag) = tag {
+        out.extend_from_slice(&crate::asn1::tlv(0x04, tag));
+    }
+    out.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
+    out
+}
+
 /// GCMParameters (RFC 5084 section 3.2), as written: the ICV length always given.
 #[derive(der::Sequence)]
 struct GcmParameters {
