@@ -298,8 +298,8 @@ use crate::cms::recipient::RecipientInfo;
 use crate::crypto::cipher::gcm::{GcmDecryptor, GcmTagCheck};
 use crate::crypto::cipher::{CbcDecryptor, cbc_padding_ok};
 use crate::error::IoError;
-use crate::stream::{self, CHUNK};
 use crate::stream::ber::BerReader;
+use crate::stream::{self, CHUNK};
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use zeroize::Zeroizing;
 
@@ -329,7 +329,10 @@ fn count(c: &'static std::thread::LocalKey<std::cell::Cell<u64>>) {
 /// The content-key trials and key recoveries made on this thread so far.
 #[cfg(test)]
 pub(crate) fn work_counts() -> (u64, u64) {
-    (CONTENT_TRIALS.with(|n| n.get()), KEY_UNWRAPS.with(|n| n.get()))
+    (
+        CONTENT_TRIALS.with(|n| n.get()),
+        KEY_UNWRAPS.with(|n| n.get()),
+    )
 }
 
 /// What a streaming decryption tells besides the content.
@@ -458,7 +461,10 @@ fn detect<R: BufRead>(r: &mut R) -> Result<Option<(bool, Vec<u8>)>, DecryptError
 /// The CMS bytes of a MIME body: base64-decoded or as they are.
 fn body_reader<'a, R: Read + 'a>(r: R, base64: bool) -> Box<dyn Read + 'a> {
     if base64 {
-        Box::new(BufReader::with_capacity(CHUNK, stream::Base64Reader::new(r)))
+        Box::new(BufReader::with_capacity(
+            CHUNK,
+            stream::Base64Reader::new(r),
+        ))
     } else {
         Box::new(r)
     }
@@ -485,12 +491,13 @@ fn read_layout<R: Read>(
             Err(der(&format!("{what}: unexpected tag 0x{:02x}", h.tag)))
         }
     };
-    let small = |ber: &mut BerReader<R>, h: &stream::ber::Header| -> Result<Vec<u8>, DecryptError> {
-        match h.len {
-            Some(len) => Ok(ber.read_value(len, MAX_SMALL)?),
-            None => Err(der("an indefinite length on a primitive element")),
-        }
-    };
+    let small =
+        |ber: &mut BerReader<R>, h: &stream::ber::Header| -> Result<Vec<u8>, DecryptError> {
+            match h.len {
+                Some(len) => Ok(ber.read_value(len, MAX_SMALL)?),
+                None => Err(der("an indefinite length on a primitive element")),
+            }
+        };
     let end = |ber: &BerReader<R>, h: &stream::ber::Header| h.len.map(|l| ber.position() + l);
     let mut frames = Vec::with_capacity(4);
     let h = ber.read_header()?;
@@ -650,7 +657,11 @@ fn read_trailer<R: Read>(
 
 /// Reads to the end of a constructed element (`end` for a definite length, the end-of-contents
 /// for an indefinite one), skipping what remains when `skip` allows it.
-fn close<R: Read>(ber: &mut BerReader<R>, end: Option<u64>, skip: bool) -> Result<(), DecryptError> {
+fn close<R: Read>(
+    ber: &mut BerReader<R>,
+    end: Option<u64>,
+    skip: bool,
+) -> Result<(), DecryptError> {
     let extra = || der("unexpected data at the end of an element");
     match end {
         Some(end) => {
@@ -893,7 +904,11 @@ impl Decryptor {
                 }
                 Ok(())
             })?;
-            let block = if cipher == ContentCipher::DesEde3Cbc { 8 } else { 16 };
+            let block = if cipher == ContentCipher::DesEde3Cbc {
+                8
+            } else {
+                16
+            };
             if !len_ok || !gcm && (total == 0 || total % block as u64 != 0) {
                 // No key can open it: GCM beyond its length limit, or CBC content that is no
                 // whole number of blocks.
@@ -936,7 +951,11 @@ impl Decryptor {
                 }
             }
         } else {
-            let block = if cipher == ContentCipher::DesEde3Cbc { 8 } else { 16 };
+            let block = if cipher == ContentCipher::DesEde3Cbc {
+                8
+            } else {
+                16
+            };
             let blocks = last_blocks.len();
             if blocks >= block {
                 let lastb = &last_blocks[blocks - block..];
@@ -1036,7 +1055,10 @@ impl Decryptor {
 }
 
 /// A reader of the CMS bytes from `at` on (the later passes start at the content header).
-fn reader_at<'a>(mut r: Box<dyn Read + 'a>, at: u64) -> Result<BerReader<Box<dyn Read + 'a>>, DecryptError> {
+fn reader_at<'a>(
+    mut r: Box<dyn Read + 'a>,
+    at: u64,
+) -> Result<BerReader<Box<dyn Read + 'a>>, DecryptError> {
     let skipped = io::copy(&mut (&mut r).take(at), &mut io::sink()).map_err(io_error)?;
     if skipped != at {
         return Err(DecryptError::Io(IoError::from(io::Error::new(
@@ -1045,4 +1067,91 @@ fn reader_at<'a>(mut r: Box<dyn Read + 'a>, at: u64) -> Result<BerReader<Box<dyn
         ))));
     }
     Ok(BerReader::new(r))
+}
+
+#[cfg(test)]
+mod work_bound_tests {
+    use super::*;
+    use crate::cms::recipient::{RecipientOptions, recipient_info};
+    use crate::keys::SoftwareKey;
+    use std::sync::Arc;
+
+    fn alice() -> Identity {
+        let cert = Certificate::from_pem(include_bytes!("testdata/alice-p256.crt.pem")).unwrap();
+        let key = SoftwareKey::from_bytes(include_bytes!("testdata/alice-p256.key.pem")).unwrap();
+        Identity::new(Arc::new(key), cert).unwrap()
+    }
+
+    /// A message whose 256 recipient infos are all addressed to Alice; each carries a
+    /// different content key, and only the last one the content's.
+    fn crafted(cipher: ContentCipher, content: &[u8]) -> Vec<u8> {
+        let a = alice();
+        let cek = crate::crypto::rng::random_key(cipher.key_len()).unwrap();
+        let opts = RecipientOptions::default();
+        let mut infos = Vec::new();
+        for _ in 0..255 {
+            let wrong = crate::crypto::rng::random_key(cipher.key_len()).unwrap();
+            infos.push(recipient_info(a.certificate().der(), &wrong, &opts).unwrap());
+        }
+        infos.push(recipient_info(a.certificate().der(), &cek, &opts).unwrap());
+        enveloped::write(content, cipher, &cek, &infos).unwrap()
+    }
+
+    fn run(der: &[u8], keys: &[Identity]) -> (Result<Vec<u8>, DecryptError>, u64, u64) {
+        let (t0, u0) = work_counts();
+        let mut policy = Policy::default();
+        policy.accept_cbc = true;
+        let r = decrypt_der(der, keys, &policy).map(|d| d.content);
+        let (t1, u1) = work_counts();
+        (r, t1 - t0, u1 - u0)
+    }
+
+    #[test]
+    fn many_recipient_infos_for_one_key_cost_one_unwrap_and_one_trial() {
+        let content = vec![0x5Au8; 100_000];
+        for cipher in [ContentCipher::Aes256Gcm, ContentCipher::Aes128Cbc] {
+            let der = crafted(cipher, &content);
+            let (r, trials, unwraps) = run(&der, &[alice()]);
+            // Only the first recipient info addressed to the key is used: a wrong content key.
+            assert_eq!(unwraps, 1, "{cipher:?}");
+            assert_eq!(trials, 1, "{cipher:?}");
+            if cipher.is_authenticated() {
+                assert!(matches!(r, Err(DecryptError::CannotDecrypt)), "{cipher:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn content_trials_are_capped_whatever_the_number_of_keys() {
+        let content = vec![0xA5u8; 100_000];
+        let keys = vec![alice(); 16];
+        for cipher in [ContentCipher::Aes256Gcm, ContentCipher::Aes256Cbc] {
+            let der = crafted(cipher, &content);
+            let (r, trials, unwraps) = run(&der, &keys);
+            assert_eq!(unwraps, MAX_CONTENT_TRIALS as u64, "{cipher:?}");
+            assert!(trials <= MAX_CONTENT_TRIALS as u64, "{cipher:?}: {trials}");
+            if cipher.is_authenticated() {
+                // Every GCM trial is a tag check: all four ran, none decrypted anything.
+                assert_eq!(trials, MAX_CONTENT_TRIALS as u64);
+                assert!(matches!(r, Err(DecryptError::CannotDecrypt)));
+            }
+        }
+    }
+
+    #[test]
+    fn the_right_first_recipient_info_opens_with_one_trial() {
+        let a = alice();
+        let content = b"hello".to_vec();
+        for cipher in [ContentCipher::Aes256Gcm, ContentCipher::Aes128Cbc] {
+            let cek = crate::crypto::rng::random_key(cipher.key_len()).unwrap();
+            let opts = RecipientOptions::default();
+            let infos: Vec<Vec<u8>> = (0..256)
+                .map(|_| recipient_info(a.certificate().der(), &cek, &opts).unwrap())
+                .collect();
+            let der = enveloped::write(&content, cipher, &cek, &infos).unwrap();
+            let (r, trials, unwraps) = run(&der, &[a.clone(), a.clone()]);
+            assert_eq!(r.unwrap(), content);
+            assert_eq!((trials, unwraps), (1, 2), "{cipher:?}");
+        }
+    }
 }

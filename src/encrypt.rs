@@ -11,17 +11,17 @@
 use crate::certificate::Certificate;
 use crate::cms::enveloped::{self, ContentCipher};
 use crate::cms::recipient::{self, KeyTransport, RecipientOptions};
+use crate::crypto::cipher::gcm::GcmEncryptor;
+use crate::crypto::cipher::{CbcEncryptor, GCM_NONCE_LEN};
 use crate::error::EncryptError;
+use crate::error::IoError;
 use crate::identity::Identity;
 use crate::mime;
 use crate::policy::{Policy, RevocationMode};
 use crate::sign::SignOptions;
-use crate::validate::{self, revocation, revocation::CertificateRevocation};
-use crate::crypto::cipher::gcm::GcmEncryptor;
-use crate::crypto::cipher::{CbcEncryptor, GCM_NONCE_LEN};
-use crate::error::IoError;
-use crate::stream::{self, CHUNK, Base64Writer, CrlfWriter};
 use crate::stream::ber::OctetStringWriter;
+use crate::stream::{self, Base64Writer, CHUNK, CrlfWriter};
+use crate::validate::{self, revocation, revocation::CertificateRevocation};
 use std::io::{self, Read, Write};
 use zeroize::Zeroizing;
 
@@ -341,7 +341,10 @@ pub struct Encryptor {
 
 impl Encryptor {
     /// Checks the recipients (and `options.sender`) under `options` and keeps them.
-    pub fn new(recipients: &[Certificate], options: &EncryptOptions) -> Result<Encryptor, EncryptError> {
+    pub fn new(
+        recipients: &[Certificate],
+        options: &EncryptOptions,
+    ) -> Result<Encryptor, EncryptError> {
         Ok(Encryptor {
             recipients: checked_recipients(recipients, options)?,
             cipher: options.cipher,
