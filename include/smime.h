@@ -754,6 +754,19 @@ typedef struct smime_decrypted smime_decrypted;
 typedef struct smime_encrypt_options smime_encrypt_options;
 
 /**
+ * A message being encrypted in pieces: made by `smime_encrypt_stream_new`, fed with
+ * `smime_encrypt_stream_update` (the message, as `smime_encrypt` takes it), completed by
+ * `smime_encrypt_stream_finish`, released by `smime_encrypt_stream_free`. The encrypted
+ * message (application/pkcs7-mime, BER with indefinite lengths inside its base64) goes to
+ * the `smime_output` as it is made.
+ *
+ * An error from `_update` or `_finish` means the output written so far must be discarded.
+ *
+ * Thread safety: not for concurrent use; one thread at a time may call its functions.
+ */
+typedef struct smime_encrypt_stream smime_encrypt_stream;
+
+/**
  * A private key (in memory, or held by the application through callbacks) with its
  * certificate and issuer chain: what signs and decrypts. Released by `smime_identity_free`.
  *
@@ -816,6 +829,19 @@ typedef struct smime_readiness smime_readiness;
 typedef struct smime_sign_options smime_sign_options;
 
 /**
+ * A message being signed in pieces: made by `smime_sign_stream_new`, fed with
+ * `smime_sign_stream_update` (the message: header fields and body, as `smime_sign` takes it),
+ * completed by `smime_sign_stream_finish`, released by `smime_sign_stream_free`. The signed
+ * message goes to the `smime_output` as it is made.
+ *
+ * An error from `_update` or `_finish` means the output written so far is not a signed
+ * message and must be discarded.
+ *
+ * Thread safety: not for concurrent use; one thread at a time may call its functions.
+ */
+typedef struct smime_sign_stream smime_sign_stream;
+
+/**
  * What to verify against: trust anchors, further certificates (intermediates, signer
  * certificates a message does not carry), CRLs, the address the signer must match, and the
  * policy. Made by `smime_verify_options_new` (no trust anchors, the From header's address,
@@ -839,6 +865,20 @@ typedef struct smime_verify_options smime_verify_options;
  * Thread safety: immutable; may be read by any number of threads at once.
  */
 typedef struct smime_verify_report smime_verify_report;
+
+/**
+ * A signed message being verified in pieces: made by `smime_verify_stream_new`, fed with
+ * `smime_verify_stream_update`, completed by `smime_verify_stream_finish` (which gives the
+ * report), released by `smime_verify_stream_free`.
+ *
+ * The signed content is written to the content output as it is read, before the signature
+ * can be checked: it is **unverified** until `_finish` returns a report that says it is
+ * trusted. Keep it apart (a temporary file) until then. Only the outermost signed layer is
+ * verified; the content may hold a further layer, which another stream can verify.
+ *
+ * Thread safety: not for concurrent use; one thread at a time may call its functions.
+ */
+typedef struct smime_verify_stream smime_verify_stream;
 
 /**
  * The result of every function: `SMIME_RESULT_OK` (0) or one of the `SMIME_RESULT_*` codes,
@@ -956,6 +996,70 @@ typedef struct {
    */
   smime_resolve_callback resolve;
 } smime_key_resolver;
+
+/**
+ * Receives a piece of output: `len` bytes at `data`, valid for the call only. Returns
+ * `SMIME_RESULT_OK` (0) to go on; any other value stops the operation, which then fails with
+ * an I/O error that names the value.
+ */
+typedef smime_result (*smime_write_callback)(void *userdata, const uint8_t *data, size_t len);
+
+/**
+ * Where streamed output goes: `write` is called with each piece in order, with `userdata`.
+ * The structure is copied when an operation starts; `userdata` must stay valid until the
+ * operation's handle is freed (or, for decryption, until the call returns).
+ */
+typedef struct {
+  /**
+   * Passed to `write` unchanged.
+   */
+  void *userdata;
+  /**
+   * The write callback (required).
+   */
+  smime_write_callback write;
+} smime_output;
+
+/**
+ * Reads up to `capacity` bytes of input into `buffer` and stores how many in `*read_len`
+ * (0 at the end of the input). Returns `SMIME_RESULT_OK` (0), or any other value for a read
+ * error, which fails the operation.
+ */
+typedef smime_result (*smime_read_callback)(void *userdata,
+                                            uint8_t *buffer,
+                                            size_t capacity,
+                                            size_t *read_len);
+
+/**
+ * Moves the read position of the input: to `offset` bytes from the start (`whence` 0), from
+ * the current position (1) or from the end (2), like `fseeko`; stores the new position,
+ * counted from the start, in `*position`. Returns `SMIME_RESULT_OK` (0) or any other value
+ * for an error.
+ */
+typedef smime_result (*smime_seek_callback)(void *userdata,
+                                            int64_t offset,
+                                            uint32_t whence,
+                                            uint64_t *position);
+
+/**
+ * Where streamed input comes from: `read` is called until it reports the end, with
+ * `userdata`; `seek` may be NULL when the input cannot be positioned (a pipe, a network
+ * stream).
+ */
+typedef struct {
+  /**
+   * Passed to the callbacks unchanged.
+   */
+  void *userdata;
+  /**
+   * The read callback (required).
+   */
+  smime_read_callback read;
+  /**
+   * The seek callback, or NULL.
+   */
+  smime_seek_callback seek;
+} smime_input;
 
 /**
  * Success.
@@ -2821,6 +2925,116 @@ smime_result smime_opened_content(const smime_opened *opened, smime_bytes **out)
  * neither decrypted nor signed).
  */
 smime_result smime_opened_partial(const smime_opened *opened, bool *out);
+
+/**
+ * Starts signing with `signers_len` identities (`signers`; at least one) and `options` (NULL:
+ * the defaults), writing to `output`.
+ */
+smime_result smime_sign_stream_new(const smime_identity *const *signers,
+                                   size_t signers_len,
+                                   const smime_sign_options *options,
+                                   const smime_output *output,
+                                   smime_sign_stream **out);
+
+/**
+ * Feeds `len` bytes of the message. After an error the stream can only be freed.
+ */
+smime_result smime_sign_stream_update(smime_sign_stream *stream, const uint8_t *data, size_t len);
+
+/**
+ * Completes the signature: the rest of the signed message is written to the output. The
+ * stream must still be freed.
+ */
+smime_result smime_sign_stream_finish(smime_sign_stream *stream);
+
+/**
+ * Releases `stream` (finished or not). NULL is accepted.
+ */
+void smime_sign_stream_free(smime_sign_stream *stream);
+
+/**
+ * Starts encrypting to `recipients_len` certificates (`recipients`) and `options` (NULL: the
+ * defaults; its sender certificate, if set, is a recipient too), writing to `output`. The
+ * recipients are checked first, as `smime_encrypt` checks them.
+ */
+smime_result smime_encrypt_stream_new(const smime_certificate *const *recipients,
+                                      size_t recipients_len,
+                                      const smime_encrypt_options *options,
+                                      const smime_output *output,
+                                      smime_encrypt_stream **out);
+
+/**
+ * Feeds `len` bytes of the message. After an error the stream can only be freed.
+ */
+smime_result smime_encrypt_stream_update(smime_encrypt_stream *stream,
+                                         const uint8_t *data,
+                                         size_t len);
+
+/**
+ * Completes the encryption: the rest of the message is written to the output. The stream
+ * must still be freed.
+ */
+smime_result smime_encrypt_stream_finish(smime_encrypt_stream *stream);
+
+/**
+ * Releases `stream` (finished or not). NULL is accepted.
+ */
+void smime_encrypt_stream_free(smime_encrypt_stream *stream);
+
+/**
+ * Starts verifying with `options` (NULL: the defaults). `content` receives the signed
+ * content (the entity inside the signature); NULL discards it.
+ */
+smime_result smime_verify_stream_new(const smime_verify_options *options,
+                                     const smime_output *content,
+                                     smime_verify_stream **out);
+
+/**
+ * Feeds `len` bytes of the signed message. After an error the stream can only be freed.
+ */
+smime_result smime_verify_stream_update(smime_verify_stream *stream,
+                                        const uint8_t *data,
+                                        size_t len);
+
+/**
+ * Completes the verification and gives the report (its content is empty: the content went
+ * to the content output). The stream must still be freed.
+ */
+smime_result smime_verify_stream_finish(smime_verify_stream *stream, smime_verify_report **out);
+
+/**
+ * Releases `stream` (finished or not). NULL is accepted.
+ */
+void smime_verify_stream_free(smime_verify_stream *stream);
+
+/**
+ * Decrypts an encrypted message read from `input` with `identities_len` identities
+ * (`identities`, the key history) and writes the decrypted entity to `output`; `policy` may
+ * be NULL (the defaults). `*out` tells which key opened it and whether the content was
+ * integrity-protected; its content is empty (the content went to `output`).
+ *
+ * For AES-GCM nothing is written to `output` before the tag verified: a message changed in
+ * transit fails with `SMIME_RESULT_DECRYPT_CANNOT_DECRYPT` and writes nothing. With a seek
+ * callback the input is read twice; without one it is first copied to an unnamed temporary
+ * file. For CBC (no integrity protection) the content is written as it is decrypted: on an
+ * error, discard what was written.
+ */
+smime_result smime_decrypt_stream(const smime_input *input,
+                                  const smime_identity *const *identities,
+                                  size_t identities_len,
+                                  const smime_policy *policy,
+                                  const smime_output *output,
+                                  smime_decrypted **out);
+
+/**
+ * `smime_decrypt_stream` with every key of the keyring's history (a read lock is held while
+ * the keys are taken, not during the decryption).
+ */
+smime_result smime_keyring_decrypt_stream(const smime_keyring *keyring,
+                                          const smime_input *input,
+                                          const smime_policy *policy,
+                                          const smime_output *output,
+                                          smime_decrypted **out);
 
 #ifdef __cplusplus
 }  // extern "C"

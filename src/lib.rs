@@ -105,8 +105,8 @@ pub use crypto::DigestAlgorithm;
 pub use crypto::keys::{
     KeyKind, KeyOperationError, PrivateKey, RsaDecryptPadding, SignatureScheme, SoftwareKey,
 };
-pub use decrypt::{Decrypted, Layer, Opened, decrypt, open};
-pub use encrypt::{EncryptOptions, encrypt, sign_and_encrypt};
+pub use decrypt::{DecryptInfo, Decrypted, Decryptor, Layer, Opened, decrypt, open};
+pub use encrypt::{EncryptOptions, EncryptWriter, Encryptor, encrypt, sign_and_encrypt};
 pub use error::{
     DecryptError, EncryptError, IoError, KeyError, ParseError, SignError, VerifyError,
 };
@@ -115,9 +115,10 @@ pub use inspect::{Inspected, inspect};
 pub use keyring::Keyring;
 pub use pkcs12::{Pkcs12Error, Pkcs12Limits};
 pub use policy::{Policy, RevocationMode, ValidationTime};
-pub use sign::{SignOptions, sign};
+pub use sign::{SignOptions, SignWriter, Signer, sign};
 pub use verify::{
-    AddressPolicy, SignerReport, Verdict, VerifyOptions, VerifyReport, verify, verify_detached,
+    AddressPolicy, SignerReport, Verdict, Verifier, VerifyOptions, VerifyReport, VerifyWriter,
+    verify, verify_detached,
 };
 
 /// The README's examples, compiled as doctests so that they stay true.

@@ -1557,9 +1557,9 @@ impl Verifier {
     /// A writer fed the signed message (multipart/signed, or opaque signed-data as MIME or
     /// bare DER/BER); the signed content goes to `content` as it is read, unverified until
     /// [`VerifyWriter::finish`] returns the report.
-    pub fn writer<W: Write>(&self, content: W) -> VerifyWriter<'_, W> {
+    pub fn writer<W: Write>(&self, content: W) -> VerifyWriter<W> {
         VerifyWriter {
-            verifier: self,
+            verifier: self.clone(),
             state: VState::Head {
                 head: Vec::new(),
                 scan: crate::sign::HeadScan::default(),
@@ -1602,12 +1602,12 @@ fn verify_io_error(e: io::Error) -> VerifyError {
 /// A [`Verifier`]'s writer for one message: `io::Write` takes the signed message,
 /// [`VerifyWriter::finish`] returns the report and the content writer. The content written
 /// before `finish` is unverified.
-pub struct VerifyWriter<'a, W: Write> {
-    verifier: &'a Verifier,
+pub struct VerifyWriter<W: Write> {
+    verifier: Verifier,
     state: VState<W>,
 }
 
-impl<W: Write> fmt::Debug for VerifyWriter<'_, W> {
+impl<W: Write> fmt::Debug for VerifyWriter<W> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("VerifyWriter").finish_non_exhaustive()
     }
@@ -1628,7 +1628,7 @@ enum VState<W: Write> {
     Done,
 }
 
-impl<W: Write> Write for VerifyWriter<'_, W> {
+impl<W: Write> Write for VerifyWriter<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match &mut self.state {
             VState::Head { head, scan, .. } => {
@@ -1663,7 +1663,7 @@ fn verify_to_io(e: VerifyError) -> io::Error {
     }
 }
 
-impl<'a, W: Write> VerifyWriter<'a, W> {
+impl<W: Write> VerifyWriter<W> {
     /// The head is known: picks the form and feeds what was read so far.
     fn start(&mut self) -> Result<(), VerifyError> {
         let VState::Head { head, content, .. } = std::mem::replace(&mut self.state, VState::Done)

@@ -15,6 +15,7 @@ mod out;
 mod pki;
 mod report;
 mod secret;
+mod streams;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use smime::policy::{Policy, RevocationMode};

@@ -39,6 +39,21 @@ pub fn stdout_bytes(data: &[u8]) -> std::io::Result<()> {
     }
 }
 
+/// Standard output as a writer for streamed results: a broken pipe ends output quietly, as
+/// in [`stdout_bytes`].
+pub struct StdoutWriter;
+
+impl Write for StdoutWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        stdout_bytes(buf)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Writes text to a stream. Errors on standard error are ignored (there is nowhere left
 /// to report them); on standard output a broken pipe ends output quietly.
 pub fn text(stream: Stream, s: &str) {

@@ -33,6 +33,7 @@ pub mod keyring;
 pub mod message;
 pub mod policy;
 pub mod report;
+pub mod stream;
 
 pub use codes::*;
 pub use error::smime_result;

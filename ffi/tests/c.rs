@@ -469,3 +469,8 @@ fn message_threads() {
 fn threads() {
     c_test("threads");
 }
+
+#[test]
+fn stream() {
+    c_test("stream");
+}

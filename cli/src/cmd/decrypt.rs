@@ -3,11 +3,12 @@
 use super::{
     IdentitySources, KeyringOpts, Pkcs12Opts, Revocation, all_certs, cert_label, load_identities,
 };
-use crate::{Usage, err, errln, keyring, out::Progress, policy_from, read_input, report};
+use crate::streams::{InnerLayer, SEARCHED_IN_MEMORY, inner_layer};
+use crate::{Usage, err, errln, keyring, out::Progress, policy_from, report};
 use clap::{ArgMatches, Args};
 use smime::Identity;
-use smime::decrypt::{Layer, open_with};
-use smime::verify::{AddressPolicy, Verdict, VerifyOptions};
+use smime::decrypt::{Decryptor, Layer, Opened, open_with};
+use smime::verify::{AddressPolicy, Verdict, Verifier, VerifyOptions};
 
 /// Options of `smime decrypt`.
 #[derive(Args, Debug)]
@@ -89,15 +90,36 @@ pub fn run(a: &DecryptArgs, m: &ArgMatches) -> Result<u8, Usage> {
         }));
     }
     options.trust_anchors.extend(all_certs(&a.trust)?);
-    let input = read_input(a.input.as_deref())?;
+    let mut input = crate::streams::open_input(a.input.as_deref())?;
+    let top_from = smime::verify::from_fields(&input.head()?);
+    let size = input.len.unwrap_or(0) as usize;
+    let mut ciphertext = input.seekable()?;
+    // A keyring's contacts may be an inner signer that sends no certificate.
+    if let Some(k) = &kf {
+        options
+            .certificates
+            .extend(k.ring.contacts().map(|c| c.certificate().clone()));
+    }
     let opened = {
-        let _progress = Progress::for_size("decrypting", input.len());
-        match &kf {
-            Some(k) => open_with(&input, &keys, &options, &k.ring),
-            None => smime::decrypt::open(&input, &keys, &options),
+        let _progress = Progress::for_size("decrypting", size);
+        match streamed(&mut ciphertext, &keys, &options, &top_from)? {
+            Some(opened) => Ok(opened),
+            // Encrypted inside a signed layer, inside a multipart or several times over:
+            // the whole message is opened in memory.
+            None => {
+                let mut message = Vec::new();
+                std::io::Seek::rewind(&mut ciphertext)
+                    .and_then(|_| std::io::Read::read_to_end(&mut ciphertext, &mut message))
+                    .map_err(|e| Usage(format!("cannot read {}: {e}", input_name(a))))?;
+                match &kf {
+                    Some(k) => open_with(&message, &keys, &options, &k.ring),
+                    None => smime::decrypt::open(&message, &keys, &options),
+                }
+                .map(|o| (o, None))
+            }
         }
     };
-    let opened = match opened {
+    let (opened, content) = match opened {
         Ok(o) => o,
         Err(smime::DecryptError::CannotDecrypt) => {
             errln!("smime: {}", smime::DecryptError::CannotDecrypt);
@@ -157,6 +179,91 @@ pub fn run(a: &DecryptArgs, m: &ArgMatches) -> Result<u8, Usage> {
         );
         return Ok(1);
     }
-    crate::write_output(a.output.as_deref(), &opened.content)?;
+    let mut output = crate::streams::create_output(a.output.as_deref(), true)?;
+    let written = match content {
+        Some(mut file) => std::io::Seek::rewind(&mut file)
+            .and_then(|_| std::io::copy(&mut file, &mut output).map(|_| ())),
+        None => std::io::Write::write_all(&mut output, &opened.content),
+    };
+    written.map_err(|e| Usage(format!("cannot write {}: {e}", output.name)))?;
+    output.commit()?;
     Ok(0)
+}
+
+fn input_name(a: &DecryptArgs) -> &str {
+    match a.input.as_deref() {
+        None | Some("-") => "standard input",
+        Some(p) => p,
+    }
+}
+
+/// Decrypts and verifies a message whose outermost layer is the encryption, streaming: the
+/// decrypted entity goes to a temporary file, each signed layer inside it is verified from
+/// one temporary file into the next. The result's content is empty: it is in the returned
+/// file. `None` when the message has another shape (a signature around the encryption, an
+/// encrypted part of a multipart, an encryption inside a signature), which the caller opens
+/// in memory.
+fn streamed(
+    ciphertext: &mut std::fs::File,
+    keys: &[Identity],
+    options: &VerifyOptions,
+    top_from: &smime::verify::FromFields,
+) -> Result<Option<(Opened, Option<std::fs::File>)>, Usage> {
+    let decryptor = Decryptor::new(keys, &options.policy)?;
+    let plain = crate::streams::spool()?;
+    let (info, mut current) = match decryptor.decrypt(&mut *ciphertext, plain) {
+        Ok(done) => done,
+        Err(smime::DecryptError::NotEncrypted) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let mut layers = vec![Layer::Encrypted {
+        key_index: info.key_index,
+        cipher: info.cipher,
+        integrity_protected: info.integrity_protected,
+    }];
+    let mut inner_options = options.clone();
+    if options.address == AddressPolicy::FromHeader {
+        inner_options.address = AddressPolicy::Outer(top_from.clone());
+    }
+    let verifier = Verifier::new(&inner_options);
+    for _ in 1..options.policy.limits.max_layers {
+        let head = crate::streams::peek(&mut current)?;
+        match inner_layer(&head) {
+            InnerLayer::None => {
+                return Ok(Some((
+                    Opened {
+                        layers,
+                        content: Vec::new(),
+                        partial: None,
+                    },
+                    Some(current),
+                )));
+            }
+            InnerLayer::Other => return Ok(None),
+            InnerLayer::Multipart => {
+                let len = current.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
+                if len <= SEARCHED_IN_MEMORY {
+                    return Ok(None);
+                }
+                errln!(
+                    "note: the decrypted content ({len} bytes) is a multipart too large to be \
+                     searched for signed parts: it is reported as not signed"
+                );
+                return Ok(Some((
+                    Opened {
+                        layers,
+                        content: Vec::new(),
+                        partial: None,
+                    },
+                    Some(current),
+                )));
+            }
+            InnerLayer::Signed => {}
+        }
+        let next = crate::streams::spool()?;
+        let (report, next) = verifier.verify(std::io::BufReader::new(&mut current), next)?;
+        layers.push(Layer::Signed(Box::new(report)));
+        current = next;
+    }
+    Ok(None)
 }

@@ -5,15 +5,14 @@ use super::{
     load_identities, signer_from,
 };
 use crate::{
-    Usage, certs_from, crls_from, errln, keyring, out::Progress, policy_from, read_input,
-    sender_address, write_output,
+    Usage, certs_from, crls_from, errln, keyring, out::Progress, policy_from, sender_address,
 };
 use clap::{ArgMatches, Args, ValueEnum};
 use smime::ContentCipher;
 use smime::KeyTransport;
-use smime::encrypt::{EncryptOptions, check_recipient, encrypt, sign_and_encrypt};
+use smime::encrypt::{EncryptOptions, Encryptor, check_recipient};
 use smime::keyring::KeyringError;
-use smime::sign::SignOptions;
+use smime::sign::{SignOptions, Signer};
 
 /// A content cipher.
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -143,7 +142,8 @@ pub fn run(a: &EncryptArgs, m: &ArgMatches) -> Result<u8, Usage> {
             "encrypt needs at least one --to CERTFILE or --to-address ADDR".into(),
         ));
     }
-    let input = read_input(a.input.as_deref())?;
+    let mut input = crate::streams::open_input(a.input.as_deref())?;
+    let head = input.head()?;
     if let Some(k) = &kf
         && !to_addresses.is_empty()
     {
@@ -238,7 +238,7 @@ pub fn run(a: &EncryptArgs, m: &ArgMatches) -> Result<u8, Usage> {
     // The sender's address, when the keyring needs it.
     let from = match &kf {
         Some(_) if a.sign || (!a.no_self && options.sender.is_none()) => {
-            match sender_address(a.from.as_deref(), &input, "find your own certificate") {
+            match sender_address(a.from.as_deref(), &head, "find your own certificate") {
                 Ok(f) => Some(f),
                 Err(e) if a.sign && a.identity.is_none() => return Err(e),
                 Err(e) => {
@@ -314,21 +314,32 @@ pub fn run(a: &EncryptArgs, m: &ArgMatches) -> Result<u8, Usage> {
                 .into(),
         ));
     }
-    let out = {
-        let _progress = Progress::for_size("encrypting", input.len());
-        if signers.is_empty() {
-            encrypt(&input, &recipients, &options)?
+    // Streamed: the message flows through the signer (if any), the encryptor and, for a
+    // triple wrap, the signer again, each writing into the next; the outer header fields
+    // (From, To, Subject) stay on top of every layer.
+    let output = crate::streams::create_output(a.output.as_deref(), false)?;
+    let encryptor = Encryptor::new(&recipients, &options)?;
+    let _progress = Progress::for_size("encrypting", input.len.unwrap_or(0) as usize);
+    let output = if signers.is_empty() {
+        encryptor.encrypt(input.reader(), output)?
+    } else {
+        let signer = Signer::new(&signers, &SignOptions::default())?;
+        let mut reader = input.reader();
+        if a.triple_wrap {
+            let outer = signer.writer(output);
+            let middle = encryptor.writer(outer)?;
+            let mut inner = signer.writer(middle);
+            std::io::copy(&mut reader, &mut inner).map_err(smime::SignError::from)?;
+            let middle = inner.finish()?;
+            let outer = middle.finish()?;
+            outer.finish()?
         } else {
-            sign_and_encrypt(
-                &input,
-                &signers,
-                &SignOptions::default(),
-                &recipients,
-                &options,
-                a.triple_wrap,
-            )?
+            let middle = encryptor.writer(output)?;
+            let mut inner = signer.writer(middle);
+            std::io::copy(&mut reader, &mut inner).map_err(smime::SignError::from)?;
+            inner.finish()?.finish()?
         }
     };
-    write_output(a.output.as_deref(), &out)?;
+    output.commit()?;
     Ok(0)
 }

@@ -4,10 +4,10 @@ use super::{
     IdentitySources, KeyringOpts, Pkcs12Opts, all_certs, keyring_signer, load_identities,
     signer_from,
 };
-use crate::{Usage, keyring, out::Progress, read_input, sender_address, write_output};
+use crate::{Usage, keyring, out::Progress, sender_address};
 use clap::{ArgMatches, Args, ValueEnum};
 use smime::DigestAlgorithm;
-use smime::sign::SignOptions;
+use smime::sign::{SignOptions, Signer};
 
 /// The digest algorithm of a signature.
 #[derive(ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -90,7 +90,8 @@ pub fn run(a: &SignArgs, m: &ArgMatches) -> Result<u8, Usage> {
     )? {
         signers.push(signer_from(id, &chain)?);
     }
-    let input = read_input(a.input.as_deref())?;
+    let mut input = crate::streams::open_input(a.input.as_deref())?;
+    let head = input.head()?;
     if signers.is_empty() {
         let Some(kf) = &kf else {
             return Err(Usage(
@@ -101,10 +102,10 @@ pub fn run(a: &SignArgs, m: &ArgMatches) -> Result<u8, Usage> {
         };
         let from = match &a.identity {
             // The identity is named: the From address, when there is one, must be its own.
-            Some(_) => sender_address(a.from.as_deref(), &input, "").ok(),
+            Some(_) => sender_address(a.from.as_deref(), &head, "").ok(),
             None => Some(sender_address(
                 a.from.as_deref(),
-                &input,
+                &head,
                 "choose the signing identity",
             )?),
         };
@@ -131,10 +132,12 @@ pub fn run(a: &SignArgs, m: &ArgMatches) -> Result<u8, Usage> {
         pss: a.pss,
         ..SignOptions::default()
     };
-    let signed = {
-        let _progress = Progress::for_size("signing", input.len());
-        smime::sign::sign(&input, &signers, &options)?
+    let signer = Signer::new(&signers, &options)?;
+    let output = crate::streams::create_output(a.output.as_deref(), false)?;
+    let output = {
+        let _progress = Progress::for_size("signing", input.len.unwrap_or(0) as usize);
+        signer.sign(input.reader(), output)?
     };
-    write_output(a.output.as_deref(), &signed)?;
+    output.commit()?;
     Ok(0)
 }

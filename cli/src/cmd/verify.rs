@@ -2,9 +2,10 @@
 
 use super::{KeyringOpts, Revocation, all_certs};
 use crate::out::Stream;
-use crate::{Usage, crls_from, keyring, policy_from, read_input, report, write_output};
+use crate::streams::InnerLayer;
+use crate::{Usage, crls_from, keyring, policy_from, report};
 use clap::Args;
-use smime::verify::{AddressPolicy, VerifyOptions};
+use smime::verify::{AddressPolicy, Verifier, VerifyOptions};
 
 /// Options of `smime verify`.
 #[derive(Args, Debug)]
@@ -82,7 +83,18 @@ pub fn run(a: &VerifyArgs) -> Result<u8, Usage> {
     for c in &a.crl {
         options.crls.extend(crls_from(c)?);
     }
-    let input = read_input(a.input.as_deref())?;
+    let input = crate::streams::open_input(a.input.as_deref())?;
+    let name = input.name.clone();
+    let mut message = input.seekable()?;
+    let read_all = |file: &mut std::fs::File| -> Result<Vec<u8>, Usage> {
+        let mut bytes = Vec::new();
+        std::io::Seek::rewind(file)
+            .and_then(|_| std::io::Read::read_to_end(file, &mut bytes))
+            .map_err(|e| Usage(format!("cannot read {name}: {e}")))?;
+        Ok(bytes)
+    };
+    // The content of the report, in a temporary file when it was streamed.
+    let mut content_file = None;
     let report = match (&a.content, &kf) {
         (Some(content), _) => {
             if a.learn {
@@ -98,10 +110,30 @@ pub fn run(a: &VerifyArgs) -> Result<u8, Usage> {
                     .certificates
                     .extend(k.ring.contacts().map(|c| c.certificate().clone()));
             }
-            smime::verify::verify_detached(&content, &input, &options)?
+            smime::verify::verify_detached(&content, &read_all(&mut message)?, &options)?
         }
-        (None, Some(k)) => k.ring.verify(&input, &options)?,
-        (None, None) => smime::verify::verify(&input, &options)?,
+        (None, kf) => {
+            if let Some(k) = kf {
+                options
+                    .certificates
+                    .extend(k.ring.contacts().map(|c| c.certificate().clone()));
+            }
+            match streamed(&mut message, &options)? {
+                Some((report, file)) => {
+                    content_file = Some(file);
+                    report
+                }
+                // Nested layers, or a shape the streaming reader does not take: the whole
+                // message is verified in memory, every layer.
+                None => {
+                    let bytes = read_all(&mut message)?;
+                    match kf {
+                        Some(k) => k.ring.verify(&bytes, &options)?,
+                        None => smime::verify::verify(&bytes, &options)?,
+                    }
+                }
+            }
+        }
     };
     let content_to_stdout = a.content_out.as_deref() == Some("-");
     let report_stream = if content_to_stdout {
@@ -117,7 +149,14 @@ pub fn run(a: &VerifyArgs) -> Result<u8, Usage> {
     }
     if let Some(path) = &a.content_out {
         if trusted {
-            write_output(Some(path), &report.content)?;
+            let mut output = crate::streams::create_output(Some(path), true)?;
+            let written = match &mut content_file {
+                Some(file) => std::io::Seek::rewind(file)
+                    .and_then(|_| std::io::copy(file, &mut output).map(|_| ())),
+                None => std::io::Write::write_all(&mut output, &report.content),
+            };
+            written.map_err(|e| Usage(format!("cannot write {}: {e}", output.name)))?;
+            output.commit()?;
         } else {
             crate::errln!(
                 "smime: the content was not written to {}: the message is not trusted",
@@ -148,4 +187,38 @@ pub fn run(a: &VerifyArgs) -> Result<u8, Usage> {
         }
     }
     Ok(if trusted { 0 } else { 1 })
+}
+
+/// Verifies the outermost signed layer streaming, its content into a temporary file. `None`
+/// when the message is not one the streaming reader takes, or when the content holds a
+/// further layer (nested messages are verified whole, in memory, by the caller).
+fn streamed(
+    message: &mut std::fs::File,
+    options: &VerifyOptions,
+) -> Result<Option<(smime::VerifyReport, std::fs::File)>, Usage> {
+    let verifier = Verifier::new(options);
+    let spool = crate::streams::spool()?;
+    let Ok((report, mut content)) = verifier.verify(std::io::BufReader::new(&mut *message), spool)
+    else {
+        return Ok(None);
+    };
+    if report.kind == smime::verify::SignatureKind::None || report.encrypted {
+        return Ok(None);
+    }
+    let head = crate::streams::peek(&mut content)?;
+    match crate::streams::inner_layer(&head) {
+        InnerLayer::None => {}
+        InnerLayer::Multipart
+            if content.metadata().map(|m| m.len()).unwrap_or(u64::MAX)
+                > crate::streams::SEARCHED_IN_MEMORY =>
+        {
+            crate::errln!(
+                "note: the signed content is a multipart too large to be searched for further \
+                 signed parts"
+            );
+        }
+        InnerLayer::Multipart | InnerLayer::Signed | InnerLayer::Other => return Ok(None),
+    }
+    std::io::Seek::rewind(message).map_err(|e| Usage(format!("cannot read the message: {e}")))?;
+    Ok(Some((report, content)))
 }
