@@ -2004,6 +2004,9 @@ struct Multipart<W: Write> {
     sink: ContentSink<W>,
     signature: Vec<u8>,
     from: mime::FromFields,
+    /// Finds a line break followed by the delimiter: the lines before it are passed on in
+    /// bulk.
+    next_delimiter: memchr::memmem::Finder<'static>,
 }
 
 impl<W: Write> Multipart<W> {
@@ -2017,7 +2020,10 @@ impl<W: Write> Multipart<W> {
         let (algorithms, note) = micalg_digests(micalg.as_deref());
         let mut delimiter = b"--".to_vec();
         delimiter.extend_from_slice(boundary.as_bytes());
+        let mut after_break = b"\n".to_vec();
+        after_break.extend_from_slice(&delimiter);
         Multipart {
+            next_delimiter: memchr::memmem::Finder::new(&after_break).into_owned(),
             options: options.clone(),
             delimiter,
             boundary,
@@ -2087,6 +2093,29 @@ impl<W: Write> Multipart<W> {
         let mut i = 0;
         while i < data.len() {
             let rest = data.get(i..).unwrap_or_default();
+            if emit && !self.mid && self.line.is_empty() {
+                // At a line start: every line before the next one that starts with the
+                // delimiter goes on in bulk, its last line break held back.
+                let first = rest
+                    .get(..rest.len().min(self.delimiter.len()))
+                    .unwrap_or_default();
+                if !self.delimiter.starts_with(first) {
+                    let upto = self
+                        .next_delimiter
+                        .find(rest)
+                        .or_else(|| memchr::memrchr(b'\n', rest));
+                    if let Some(j) = upto {
+                        let cr = j > 0 && rest.get(j - 1) == Some(&b'\r');
+                        let end = if cr { j - 1 } else { j };
+                        let pending = std::mem::take(&mut self.pending);
+                        self.sink.emit(&pending)?;
+                        self.sink.emit(rest.get(..end).unwrap_or_default())?;
+                        self.pending = if cr { b"\r\n".to_vec() } else { b"\n".to_vec() };
+                        i += j + 1;
+                        continue;
+                    }
+                }
+            }
             match memchr::memchr(b'\n', rest) {
                 Some(k) => {
                     self.line
@@ -2215,6 +2244,9 @@ struct Opaque<W: Write> {
     /// Bytes of BER consumed before `pending`.
     consumed: u64,
     tail: Vec<u8>,
+    /// The size `pending` must reach before the next parse attempt (doubling, so that bytes
+    /// arriving one by one cost linear work).
+    next_try: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -2246,6 +2278,7 @@ impl<W: Write> Opaque<W> {
             strings: OctetPush::default(),
             consumed: 0,
             tail: Vec::new(),
+            next_try: 0,
         }
     }
 
@@ -2265,7 +2298,10 @@ impl<W: Write> Opaque<W> {
         match self.step {
             OpaqueStep::Start => {
                 self.pending.extend_from_slice(data);
-                self.try_start()
+                if self.pending.len() < self.next_try {
+                    return Ok(());
+                }
+                self.try_start(false)
             }
             OpaqueStep::Content => self.content(data),
             OpaqueStep::Tail => self.keep_tail(data),
@@ -2285,7 +2321,7 @@ impl<W: Write> Opaque<W> {
     }
 
     /// Parses the fields before the content once they are all there.
-    fn try_start(&mut self) -> Result<(), VerifyError> {
+    fn try_start(&mut self, last: bool) -> Result<(), VerifyError> {
         let pending = std::mem::take(&mut self.pending);
         let mut r = BerReader::new(pending.as_slice());
         let parsed = self.parse_start(&mut r);
@@ -2299,7 +2335,10 @@ impl<W: Write> Opaque<W> {
                 self.step = OpaqueStep::Content;
                 self.content(&rest)
             }
-            Err(e) if self.pending.len() < OPAQUE_PREFIX_MAX && is_truncation(&e) => Ok(()),
+            Err(e) if !last && self.pending.len() < OPAQUE_PREFIX_MAX && is_truncation(&e) => {
+                self.next_try = (self.pending.len() * 2).max(256);
+                Ok(())
+            }
             Err(e) => Err(e.into()),
         }
     }
@@ -2422,6 +2461,9 @@ impl<W: Write> Opaque<W> {
         if let Some(b) = &mut self.base64 {
             let last = b.finish()?;
             self.ber(&last)?;
+        }
+        if self.step == OpaqueStep::Start {
+            self.try_start(true)?;
         }
         if self.step != OpaqueStep::Tail {
             return Err(
