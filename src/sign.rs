@@ -368,11 +368,13 @@ impl<W: Write> Write for SignWriter<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match &mut self.state {
             State::Head { head, scan, .. } => {
-                head.extend_from_slice(buf);
+                // A chunk at a time, so that the body is not copied into the header buffer.
+                let take = buf.len().min(stream::CHUNK);
+                head.extend_from_slice(buf.get(..take).unwrap_or_default());
                 if scan.complete(head) {
                     self.start().map_err(to_io)?;
                 }
-                Ok(buf.len())
+                Ok(take)
             }
             State::Detached { body, .. } => body.write(buf),
             State::Opaque { body } => body.write(buf),

@@ -1632,12 +1632,14 @@ impl<W: Write> Write for VerifyWriter<'_, W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match &mut self.state {
             VState::Head { head, scan, .. } => {
-                head.extend_from_slice(buf);
+                // A chunk at a time, so that the body is not copied into the header buffer.
+                let take = buf.len().min(stream::CHUNK);
+                head.extend_from_slice(buf.get(..take).unwrap_or_default());
                 let bare = head.first() == Some(&0x30);
                 if bare || scan.complete(head) {
                     self.start().map_err(verify_to_io)?;
                 }
-                Ok(buf.len())
+                Ok(take)
             }
             VState::Multipart(m) => {
                 m.feed(buf).map_err(verify_to_io)?;
@@ -2687,34 +2689,45 @@ struct Base64Push {
 impl Base64Push {
     fn feed(&mut self, data: &[u8]) -> Result<Vec<u8>, ParseError> {
         use base64::Engine as _;
-        for &b in data {
-            if b.is_ascii_whitespace() {
-                continue;
-            }
-            if self.ended && b != b'=' {
+        let start = self.held.len();
+        // Line by line: the text between line breaks is copied in bulk.
+        let mut last = 0;
+        for p in memchr::memchr2_iter(b'\r', b'\n', data) {
+            self.held
+                .extend_from_slice(data.get(last..p).unwrap_or_default());
+            last = p + 1;
+        }
+        self.held
+            .extend_from_slice(data.get(last..).unwrap_or_default());
+        if memchr::memchr2(b' ', b'\t', self.held.get(start..).unwrap_or_default()).is_some() {
+            self.held.retain(|&b| b != b' ' && b != b'\t');
+        }
+        let new = self
+            .held
+            .get(start.min(self.held.len())..)
+            .unwrap_or_default();
+        let pad = if self.ended {
+            Some(0)
+        } else {
+            memchr::memchr(b'=', new)
+        };
+        if let Some(at) = pad {
+            if new.get(at..).unwrap_or_default().iter().any(|&b| b != b'=') {
                 return Err(ParseError::Base64 {
                     detail: "data after the base64 padding".into(),
                 });
             }
-            if b == b'=' {
-                self.ended = true;
-            } else if !(b.is_ascii_alphanumeric() || b == b'+' || b == b'/') {
-                return Err(ParseError::Base64 {
-                    detail: format!("byte {b:#04x} is not base64"),
-                });
-            }
-            self.held.push(b);
-        }
-        if self.ended {
+            self.ended = true;
             return Ok(Vec::new());
         }
         let whole = self.held.len() / 4 * 4;
-        let text: Vec<u8> = self.held.drain(..whole).collect();
-        base64::engine::general_purpose::STANDARD
-            .decode(&text)
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(self.held.get(..whole).unwrap_or_default())
             .map_err(|e| ParseError::Base64 {
                 detail: e.to_string(),
-            })
+            })?;
+        self.held.drain(..whole);
+        Ok(decoded)
     }
 
     fn finish(&mut self) -> Result<Vec<u8>, ParseError> {
