@@ -1,8 +1,10 @@
 //! Signing: SignedData with the S/MIME signed attributes, detached (multipart/signed) or
 //! opaque (application/pkcs7-mime).
 //!
-//! The content is hashed while it is written ([`SignStream`]); the one-shot functions
-//! ([`sign`], [`sign_detached_der`], [`sign_opaque_der`]) are built on that.
+//! Messages are signed as streams by a [`Signer`] ([`SignWriter`], [`Signer::sign`]) in memory
+//! bounded independently of the content size; [`sign()`] is a wrapper over it. The content of a
+//! bare SignedData is hashed while it is written ([`SignStream`]), which [`sign_detached_der`]
+//! and [`sign_opaque_der`] are built on.
 //!
 //! Every signature carries the signed attributes contentType, messageDigest, signingTime and
 //! smimeCapabilities (our preference list: AES-256-GCM, AES-128-GCM, AES-256-CBC, AES-128-CBC,

@@ -13,6 +13,11 @@
 //! [`VerifyReport::verdict`] for the rule). A signature over encrypted content covers only
 //! ciphertext ([`SignedScope::Ciphertext`]).
 //!
+//! A [`Verifier`] ([`VerifyWriter`], [`Verifier::verify`]) verifies one signed layer as a
+//! stream, in memory bounded independently of the content size, with the same checks. Either
+//! way the content is hashed once per digest algorithm (and per form, as given and CRLF),
+//! however many signers there are.
+//!
 //! Errors ([`VerifyError`]) are only for input that cannot be examined at all (malformed MIME
 //! or CMS). A bad signature is a finding, not an error.
 
