@@ -1,8 +1,10 @@
 //! Signing: SignedData with the S/MIME signed attributes, detached (multipart/signed) or
 //! opaque (application/pkcs7-mime).
 //!
-//! The content is hashed while it is written ([`SignStream`]); the one-shot functions
-//! ([`sign`], [`sign_detached_der`], [`sign_opaque_der`]) are built on that.
+//! Messages are signed as streams by a [`Signer`] ([`SignWriter`], [`Signer::sign`]) in memory
+//! bounded independently of the content size; [`sign()`] is a wrapper over it. The content of a
+//! bare SignedData is hashed while it is written ([`SignStream`]), which [`sign_detached_der`]
+//! and [`sign_opaque_der`] are built on.
 //!
 //! Every signature carries the signed attributes contentType, messageDigest, signingTime and
 //! smimeCapabilities (our preference list: AES-256-GCM, AES-128-GCM, AES-256-CBC, AES-128-CBC,
@@ -368,11 +370,13 @@ impl<W: Write> Write for SignWriter<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match &mut self.state {
             State::Head { head, scan, .. } => {
-                head.extend_from_slice(buf);
+                // A chunk at a time, so that the body is not copied into the header buffer.
+                let take = buf.len().min(stream::CHUNK);
+                head.extend_from_slice(buf.get(..take).unwrap_or_default());
                 if scan.complete(head) {
                     self.start().map_err(to_io)?;
                 }
-                Ok(buf.len())
+                Ok(take)
             }
             State::Detached { body, .. } => body.write(buf),
             State::Opaque { body } => body.write(buf),

@@ -13,6 +13,11 @@
 //! [`VerifyReport::verdict`] for the rule). A signature over encrypted content covers only
 //! ciphertext ([`SignedScope::Ciphertext`]).
 //!
+//! A [`Verifier`] ([`VerifyWriter`], [`Verifier::verify`]) verifies one signed layer as a
+//! stream, in memory bounded independently of the content size, with the same checks. Either
+//! way the content is hashed once per digest algorithm (and per form, as given and CRLF),
+//! however many signers there are.
+//!
 //! Errors ([`VerifyError`]) are only for input that cannot be examined at all (malformed MIME
 //! or CMS). A bad signature is a finding, not an error.
 
@@ -1632,12 +1637,14 @@ impl<W: Write> Write for VerifyWriter<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match &mut self.state {
             VState::Head { head, scan, .. } => {
-                head.extend_from_slice(buf);
+                // A chunk at a time, so that the body is not copied into the header buffer.
+                let take = buf.len().min(stream::CHUNK);
+                head.extend_from_slice(buf.get(..take).unwrap_or_default());
                 let bare = head.first() == Some(&0x30);
                 if bare || scan.complete(head) {
                     self.start().map_err(verify_to_io)?;
                 }
-                Ok(buf.len())
+                Ok(take)
             }
             VState::Multipart(m) => {
                 m.feed(buf).map_err(verify_to_io)?;
@@ -2004,6 +2011,9 @@ struct Multipart<W: Write> {
     sink: ContentSink<W>,
     signature: Vec<u8>,
     from: mime::FromFields,
+    /// Finds a line break followed by the delimiter: the lines before it are passed on in
+    /// bulk.
+    next_delimiter: memchr::memmem::Finder<'static>,
 }
 
 impl<W: Write> Multipart<W> {
@@ -2017,7 +2027,10 @@ impl<W: Write> Multipart<W> {
         let (algorithms, note) = micalg_digests(micalg.as_deref());
         let mut delimiter = b"--".to_vec();
         delimiter.extend_from_slice(boundary.as_bytes());
+        let mut after_break = b"\n".to_vec();
+        after_break.extend_from_slice(&delimiter);
         Multipart {
+            next_delimiter: memchr::memmem::Finder::new(&after_break).into_owned(),
             options: options.clone(),
             delimiter,
             boundary,
@@ -2087,6 +2100,29 @@ impl<W: Write> Multipart<W> {
         let mut i = 0;
         while i < data.len() {
             let rest = data.get(i..).unwrap_or_default();
+            if emit && !self.mid && self.line.is_empty() {
+                // At a line start: every line before the next one that starts with the
+                // delimiter goes on in bulk, its last line break held back.
+                let first = rest
+                    .get(..rest.len().min(self.delimiter.len()))
+                    .unwrap_or_default();
+                if !self.delimiter.starts_with(first) {
+                    let upto = self
+                        .next_delimiter
+                        .find(rest)
+                        .or_else(|| memchr::memrchr(b'\n', rest));
+                    if let Some(j) = upto {
+                        let cr = j > 0 && rest.get(j - 1) == Some(&b'\r');
+                        let end = if cr { j - 1 } else { j };
+                        let pending = std::mem::take(&mut self.pending);
+                        self.sink.emit(&pending)?;
+                        self.sink.emit(rest.get(..end).unwrap_or_default())?;
+                        self.pending = if cr { b"\r\n".to_vec() } else { b"\n".to_vec() };
+                        i += j + 1;
+                        continue;
+                    }
+                }
+            }
             match memchr::memchr(b'\n', rest) {
                 Some(k) => {
                     self.line
@@ -2215,6 +2251,9 @@ struct Opaque<W: Write> {
     /// Bytes of BER consumed before `pending`.
     consumed: u64,
     tail: Vec<u8>,
+    /// The size `pending` must reach before the next parse attempt (doubling, so that bytes
+    /// arriving one by one cost linear work).
+    next_try: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -2246,6 +2285,7 @@ impl<W: Write> Opaque<W> {
             strings: OctetPush::default(),
             consumed: 0,
             tail: Vec::new(),
+            next_try: 0,
         }
     }
 
@@ -2265,7 +2305,10 @@ impl<W: Write> Opaque<W> {
         match self.step {
             OpaqueStep::Start => {
                 self.pending.extend_from_slice(data);
-                self.try_start()
+                if self.pending.len() < self.next_try {
+                    return Ok(());
+                }
+                self.try_start(false)
             }
             OpaqueStep::Content => self.content(data),
             OpaqueStep::Tail => self.keep_tail(data),
@@ -2285,7 +2328,7 @@ impl<W: Write> Opaque<W> {
     }
 
     /// Parses the fields before the content once they are all there.
-    fn try_start(&mut self) -> Result<(), VerifyError> {
+    fn try_start(&mut self, last: bool) -> Result<(), VerifyError> {
         let pending = std::mem::take(&mut self.pending);
         let mut r = BerReader::new(pending.as_slice());
         let parsed = self.parse_start(&mut r);
@@ -2299,7 +2342,10 @@ impl<W: Write> Opaque<W> {
                 self.step = OpaqueStep::Content;
                 self.content(&rest)
             }
-            Err(e) if self.pending.len() < OPAQUE_PREFIX_MAX && is_truncation(&e) => Ok(()),
+            Err(e) if !last && self.pending.len() < OPAQUE_PREFIX_MAX && is_truncation(&e) => {
+                self.next_try = (self.pending.len() * 2).max(256);
+                Ok(())
+            }
             Err(e) => Err(e.into()),
         }
     }
@@ -2422,6 +2468,9 @@ impl<W: Write> Opaque<W> {
         if let Some(b) = &mut self.base64 {
             let last = b.finish()?;
             self.ber(&last)?;
+        }
+        if self.step == OpaqueStep::Start {
+            self.try_start(true)?;
         }
         if self.step != OpaqueStep::Tail {
             return Err(
@@ -2645,34 +2694,45 @@ struct Base64Push {
 impl Base64Push {
     fn feed(&mut self, data: &[u8]) -> Result<Vec<u8>, ParseError> {
         use base64::Engine as _;
-        for &b in data {
-            if b.is_ascii_whitespace() {
-                continue;
-            }
-            if self.ended && b != b'=' {
+        let start = self.held.len();
+        // Line by line: the text between line breaks is copied in bulk.
+        let mut last = 0;
+        for p in memchr::memchr2_iter(b'\r', b'\n', data) {
+            self.held
+                .extend_from_slice(data.get(last..p).unwrap_or_default());
+            last = p + 1;
+        }
+        self.held
+            .extend_from_slice(data.get(last..).unwrap_or_default());
+        if memchr::memchr2(b' ', b'\t', self.held.get(start..).unwrap_or_default()).is_some() {
+            self.held.retain(|&b| b != b' ' && b != b'\t');
+        }
+        let new = self
+            .held
+            .get(start.min(self.held.len())..)
+            .unwrap_or_default();
+        let pad = if self.ended {
+            Some(0)
+        } else {
+            memchr::memchr(b'=', new)
+        };
+        if let Some(at) = pad {
+            if new.get(at..).unwrap_or_default().iter().any(|&b| b != b'=') {
                 return Err(ParseError::Base64 {
                     detail: "data after the base64 padding".into(),
                 });
             }
-            if b == b'=' {
-                self.ended = true;
-            } else if !(b.is_ascii_alphanumeric() || b == b'+' || b == b'/') {
-                return Err(ParseError::Base64 {
-                    detail: format!("byte {b:#04x} is not base64"),
-                });
-            }
-            self.held.push(b);
-        }
-        if self.ended {
+            self.ended = true;
             return Ok(Vec::new());
         }
         let whole = self.held.len() / 4 * 4;
-        let text: Vec<u8> = self.held.drain(..whole).collect();
-        base64::engine::general_purpose::STANDARD
-            .decode(&text)
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(self.held.get(..whole).unwrap_or_default())
             .map_err(|e| ParseError::Base64 {
                 detail: e.to_string(),
-            })
+            })?;
+        self.held.drain(..whole);
+        Ok(decoded)
     }
 
     fn finish(&mut self) -> Result<Vec<u8>, ParseError> {

@@ -239,3 +239,26 @@ fn what_is_not_a_top_level_signature_is_an_error() {
         assert!(verifier.verify(input, Vec::new()).is_err(), "{:?}", String::from_utf8_lossy(input));
     }
 }
+
+#[test]
+fn look_alike_delimiter_lines_and_chunk_edges_keep_the_content_exact() {
+    // Lines that start like every boundary this library makes, "--" lines, blank lines, a
+    // lone CR: split anywhere, the first part comes out byte for byte.
+    let mut e = b"Content-Type: text/plain; charset=us-ascii\r\n\r\n".to_vec();
+    for i in 0..200 {
+        e.extend_from_slice(format!("------=_smime_{i}\r\n--\r\n\r\n-\r\nx\ry\r\n").as_bytes());
+    }
+    e.extend_from_slice(b"----=_smime_\r\nlast line");
+    let der = smime::sign::sign_detached_der(&e, &[alice()], &SignOptions::default()).unwrap();
+    let signed = smime::fuzzing::mime::write_multipart_signed(
+        b"From: alice@example.com\r\n",
+        &e,
+        &der,
+        "sha-256",
+    );
+    for piece in [1, 2, 3, 13, 4096, 1 << 20] {
+        let (report, content) = stream(&signed, piece);
+        assert_eq!(report.verdict(), Verdict::Trusted, "piece {piece}");
+        assert_eq!(content, e, "piece {piece}");
+    }
+}
