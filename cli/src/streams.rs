@@ -95,19 +95,21 @@ impl Input {
         let name = self.name;
         let fail = |e: io::Error| Usage(format!("cannot read {name}: {e}"));
         let pending = self.pending;
-        match self.reader.into_inner() {
-            Source::File(mut f) => {
-                f.seek(SeekFrom::Start(0)).map_err(fail)?;
-                Ok(f)
-            }
-            Source::Stdin(stdin) => {
-                let mut spool = tempfile::tempfile().map_err(fail)?;
-                let mut rest = pending.unwrap_or_default().chain(stdin.lock());
-                io::copy(&mut rest, &mut spool).map_err(fail)?;
-                spool.seek(SeekFrom::Start(0)).map_err(fail)?;
-                Ok(spool)
-            }
+        let mut reader = self.reader;
+        if let Source::File(f) = reader.get_mut() {
+            f.seek(SeekFrom::Start(0)).map_err(fail)?;
+            // The file is read from its start again: what was buffered is dropped with the
+            // reader, the file itself is kept.
+            let Source::File(f) = reader.into_inner() else {
+                return Err(Usage(format!("cannot read {name}")));
+            };
+            return Ok(f);
         }
+        let mut spool = tempfile::tempfile().map_err(fail)?;
+        let mut rest = pending.unwrap_or_default().chain(reader);
+        io::copy(&mut rest, &mut spool).map_err(fail)?;
+        spool.seek(SeekFrom::Start(0)).map_err(fail)?;
+        Ok(spool)
     }
 }
 

@@ -103,10 +103,11 @@ pub fn run(a: &DecryptArgs, m: &ArgMatches) -> Result<u8, Usage> {
     let opened = {
         let _progress = Progress::for_size("decrypting", size);
         match streamed(&mut ciphertext, &keys, &options, &top_from)? {
-            Some(opened) => Ok(opened),
+            Streamed::Opened(opened, file) => Ok((opened, Some(file))),
+            Streamed::Failed(e) => Err(e),
             // Encrypted inside a signed layer, inside a multipart or several times over:
             // the whole message is opened in memory.
-            None => {
+            Streamed::Fallback => {
                 let mut message = Vec::new();
                 std::io::Seek::rewind(&mut ciphertext)
                     .and_then(|_| std::io::Read::read_to_end(&mut ciphertext, &mut message))
@@ -208,13 +209,13 @@ fn streamed(
     keys: &[Identity],
     options: &VerifyOptions,
     top_from: &smime::verify::FromFields,
-) -> Result<Option<(Opened, Option<std::fs::File>)>, Usage> {
+) -> Result<Streamed, Usage> {
     let decryptor = Decryptor::new(keys, &options.policy)?;
     let plain = crate::streams::spool()?;
     let (info, mut current) = match decryptor.decrypt(&mut *ciphertext, plain) {
         Ok(done) => done,
-        Err(smime::DecryptError::NotEncrypted) => return Ok(None),
-        Err(e) => return Err(e.into()),
+        Err(smime::DecryptError::NotEncrypted) => return Ok(Streamed::Fallback),
+        Err(e) => return Ok(Streamed::Failed(e)),
     };
     let mut layers = vec![Layer::Encrypted {
         key_index: info.key_index,
@@ -230,40 +231,54 @@ fn streamed(
         let head = crate::streams::peek(&mut current)?;
         match inner_layer(&head) {
             InnerLayer::None => {
-                return Ok(Some((
+                return Ok(Streamed::Opened(
                     Opened {
                         layers,
                         content: Vec::new(),
                         partial: None,
                     },
-                    Some(current),
-                )));
+                    current,
+                ));
             }
-            InnerLayer::Other => return Ok(None),
+            InnerLayer::Other => return Ok(Streamed::Fallback),
             InnerLayer::Multipart => {
                 let len = current.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
                 if len <= SEARCHED_IN_MEMORY {
-                    return Ok(None);
+                    return Ok(Streamed::Fallback);
                 }
                 errln!(
                     "note: the decrypted content ({len} bytes) is a multipart too large to be \
                      searched for signed parts: it is reported as not signed"
                 );
-                return Ok(Some((
+                return Ok(Streamed::Opened(
                     Opened {
                         layers,
                         content: Vec::new(),
                         partial: None,
                     },
-                    Some(current),
-                )));
+                    current,
+                ));
             }
             InnerLayer::Signed => {}
         }
         let next = crate::streams::spool()?;
-        let (report, next) = verifier.verify(std::io::BufReader::new(&mut current), next)?;
+        let (report, next) = match verifier.verify(std::io::BufReader::new(&mut current), next) {
+            Ok(done) => done,
+            // A shape the streaming reader does not take: the caller opens it whole.
+            Err(_) => return Ok(Streamed::Fallback),
+        };
         layers.push(Layer::Signed(Box::new(report)));
         current = next;
     }
-    Ok(None)
+    Ok(Streamed::Fallback)
+}
+
+/// The outcome of a streamed decryption.
+enum Streamed {
+    /// Opened: the layers, and the content in a temporary file.
+    Opened(Opened, std::fs::File),
+    /// The decryption failed.
+    Failed(smime::DecryptError),
+    /// The message has a shape opened in memory instead.
+    Fallback,
 }
