@@ -56,7 +56,11 @@ use std::ops::Range;
 /// Bounds on the work `parse` does on one input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// The largest input accepted, in bytes (default 256 MiB).
+    /// The largest input accepted, in bytes (default 256 MiB), by the one-shot functions,
+    /// which hold the whole message in memory. The streaming types ([`Signer`](crate::Signer),
+    /// [`Verifier`](crate::Verifier), [`Encryptor`](crate::Encryptor),
+    /// [`Decryptor`](crate::Decryptor)) take any size: their memory does not grow with the
+    /// message, and the header block, nesting and counts stay bounded.
     pub max_size: usize,
     /// The deepest nesting of MIME entities accepted; the top-level entity is at depth 0
     /// (default 32).
