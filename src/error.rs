@@ -1145,6 +1145,7 @@ mod tests {
                 EncryptError::Sign(SignError::NoSigner),
                 EncryptError::Encoding { detail: s() },
                 EncryptError::NotAccepted { detail: s() },
+                EncryptError::Io(io(io::ErrorKind::BrokenPipe)),
             ],
             |e: &EncryptError| match e {
                 EncryptError::Parse(_)
@@ -1153,7 +1154,8 @@ mod tests {
                 | EncryptError::UnsupportedAlgorithm { .. }
                 | EncryptError::Sign(_)
                 | EncryptError::Encoding { .. }
-                | EncryptError::NotAccepted { .. } => {}
+                | EncryptError::NotAccepted { .. }
+                | EncryptError::Io(_) => {}
             }
         );
         add!(
@@ -1166,6 +1168,7 @@ mod tests {
                 DecryptError::Verify(VerifyError::Parse(ParseError::Empty)),
                 DecryptError::NotAccepted { detail: s() },
                 DecryptError::Key(KeyOperationError::Unavailable { detail: s() }),
+                DecryptError::Io(io(io::ErrorKind::UnexpectedEof)),
             ],
             |e: &DecryptError| match e {
                 DecryptError::Parse(_)
@@ -1175,7 +1178,8 @@ mod tests {
                 | DecryptError::NoKeys
                 | DecryptError::Verify(_)
                 | DecryptError::NotAccepted { .. }
-                | DecryptError::Key(_) => {}
+                | DecryptError::Key(_)
+                | DecryptError::Io(_) => {}
             }
         );
         add!(
