@@ -931,7 +931,7 @@ impl Decryptor {
             _ => DecryptError::CannotDecrypt,
         };
         enum Opened {
-            Gcm(GcmDecryptor),
+            Gcm(Box<GcmDecryptor>),
             Cbc(CbcDecryptor),
         }
         let mut opened = None;
@@ -946,7 +946,7 @@ impl Decryptor {
             for (i, check) in checks {
                 count(&CONTENT_TRIALS);
                 if let Ok(d) = check.verify(&trailer.mac) {
-                    opened = Some((i, Opened::Gcm(d)));
+                    opened = Some((i, Opened::Gcm(Box::new(d))));
                     break;
                 }
             }

@@ -361,7 +361,7 @@ enum CbcDec {
 /// CBC content encryption with PKCS#7 padding, piece by piece: whole blocks are written as
 /// they fill, the padded last block by [`CbcEncryptor::finish`].
 pub struct CbcEncryptor {
-    mode: CbcEnc,
+    mode: Box<CbcEnc>,
     partial: Vec<u8>,
 }
 
@@ -379,13 +379,13 @@ impl CbcEncryptor {
             _ => return Err(CipherError::ReadOnly),
         };
         Ok(CbcEncryptor {
-            mode,
+            mode: Box::new(mode),
             partial: Vec::with_capacity(16),
         })
     }
 
     fn encrypt_blocks(&mut self, buf: &mut [u8]) {
-        match &mut self.mode {
+        match self.mode.as_mut() {
             CbcEnc::Aes128(m) => m.encrypt_blocks(Array::slice_as_chunks_mut(buf).0),
             CbcEnc::Aes256(m) => m.encrypt_blocks(Array::slice_as_chunks_mut(buf).0),
         }
@@ -430,7 +430,7 @@ impl Drop for CbcEncryptor {
 /// back until [`CbcDecryptor::finish`], which checks the padding and releases it unpadded.
 /// CBC has no integrity: what is released before `finish` is unauthenticated (as is all of it).
 pub struct CbcDecryptor {
-    mode: CbcDec,
+    mode: Box<CbcDec>,
     block: usize,
     pending: Vec<u8>,
 }
@@ -460,14 +460,14 @@ impl CbcDecryptor {
             16
         };
         Ok(CbcDecryptor {
-            mode,
+            mode: Box::new(mode),
             block,
             pending: Vec::with_capacity(2 * block),
         })
     }
 
     fn decrypt_blocks(&mut self, buf: &mut [u8]) {
-        match &mut self.mode {
+        match self.mode.as_mut() {
             CbcDec::Aes128(m) => m.decrypt_blocks(Array::slice_as_chunks_mut(buf).0),
             CbcDec::Aes192(m) => m.decrypt_blocks(Array::slice_as_chunks_mut(buf).0),
             CbcDec::Aes256(m) => m.decrypt_blocks(Array::slice_as_chunks_mut(buf).0),
