@@ -2,7 +2,10 @@
 //! for old mail and old PKCS#12 files).
 //!
 //! GCM decryption works in the caller's buffer and wipes it when the tag does not verify, so
-//! no unauthenticated plaintext leaves this module.
+//! no unauthenticated plaintext leaves this module. For content that does not sit in memory,
+//! [`gcm`] does GCM in pieces (the tag checked in a first pass before a decryptor exists), and
+//! [`CbcEncryptor`] / [`CbcDecryptor`] do CBC with PKCS#7 padding in pieces;
+//! [`cbc_padding_ok`] tests a candidate key on the last two blocks alone.
 
 use super::oids;
 use super::rng;
