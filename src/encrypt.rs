@@ -490,13 +490,15 @@ impl<W: Write> std::fmt::Debug for EncryptWriter<W> {
     }
 }
 
-/// Whether `buf` holds a whole header block: a blank line, or more than the bound.
-fn head_complete(buf: &[u8]) -> bool {
+/// Whether `buf` holds a whole header block: a blank line, or more than the bound. Only the
+/// bytes from `from` on (and the two before, for a line end split across writes) are new.
+fn head_complete(buf: &[u8], from: usize) -> bool {
+    let tail = &buf[from.saturating_sub(2)..];
     buf.len() > MAX_HEADER_BLOCK
         || buf.starts_with(b"\n")
         || buf.starts_with(b"\r\n")
-        || memfind(buf, b"\n\n")
-        || memfind(buf, b"\n\r\n")
+        || memfind(tail, b"\n\n")
+        || memfind(tail, b"\n\r\n")
 }
 
 fn memfind(hay: &[u8], needle: &[u8]) -> bool {
@@ -563,8 +565,11 @@ impl<W: Write> Write for EncryptWriter<W> {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
         match &mut self.state {
             State::Head { buf, .. } => {
+                // Taken a chunk at a time, so that only the header block and one chunk are held.
+                let data = &data[..data.len().min(CHUNK)];
+                let from = buf.len();
                 buf.extend_from_slice(data);
-                if head_complete(buf)
+                if head_complete(buf, from)
                     && let Err(e) = self.start_body()
                 {
                     self.state = State::Failed;
