@@ -1,5 +1,9 @@
 //! Decryption with the whole key history, and decrypt-and-verify of nested messages.
 //!
+//! [`Decryptor`] decrypts a stream in bounded memory (two passes over a seekable input or a
+//! spool: the GCM tag is verified before any plaintext exists); [`decrypt()`] and the
+//! decryption inside [`open`] run the same code over the message in memory.
+//!
 //! The caller passes every private key it holds, current and retired, each with its
 //! certificate ([`Identity`]). The recipient info addressed to one of them is used; the
 //! result says which key opened the message and whether the content was integrity-protected
@@ -931,7 +935,7 @@ impl Decryptor {
             _ => DecryptError::CannotDecrypt,
         };
         enum Opened {
-            Gcm(GcmDecryptor),
+            Gcm(Box<GcmDecryptor>),
             Cbc(CbcDecryptor),
         }
         let mut opened = None;
@@ -946,7 +950,7 @@ impl Decryptor {
             for (i, check) in checks {
                 count(&CONTENT_TRIALS);
                 if let Ok(d) = check.verify(&trailer.mac) {
-                    opened = Some((i, Opened::Gcm(d)));
+                    opened = Some((i, Opened::Gcm(Box::new(d))));
                     break;
                 }
             }

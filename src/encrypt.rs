@@ -192,12 +192,15 @@ fn checked_recipients(
     Ok(all)
 }
 
+/// A content key and the RecipientInfos (DER) that carry it.
+type KeyAndInfos = (Zeroizing<Vec<u8>>, Vec<Vec<u8>>);
+
 /// A fresh content key and the RecipientInfos (DER) that carry it to every recipient.
 fn fresh_key(
     recipients: &[Certificate],
     cipher: ContentCipher,
     key_transport: KeyTransport,
-) -> Result<(Zeroizing<Vec<u8>>, Vec<Vec<u8>>), EncryptError> {
+) -> Result<KeyAndInfos, EncryptError> {
     let cek = Zeroizing::new(random(cipher.key_len())?);
     let ropts = RecipientOptions { rsa: key_transport };
     let mut infos = Vec::with_capacity(recipients.len());
@@ -370,7 +373,7 @@ impl Encryptor {
             state: State::Head {
                 buf: Vec::new(),
                 output,
-                cipher: cipher.0,
+                cipher: Box::new(cipher.0),
                 prefix,
                 smime_type: smime_type(self.cipher),
             },
@@ -465,7 +468,7 @@ enum State<W: Write> {
     Head {
         buf: Vec<u8>,
         output: W,
-        cipher: StreamCipher,
+        cipher: Box<StreamCipher>,
         prefix: Vec<u8>,
         smime_type: &'static str,
     },
@@ -487,13 +490,15 @@ impl<W: Write> std::fmt::Debug for EncryptWriter<W> {
     }
 }
 
-/// Whether `buf` holds a whole header block: a blank line, or more than the bound.
-fn head_complete(buf: &[u8]) -> bool {
+/// Whether `buf` holds a whole header block: a blank line, or more than the bound. Only the
+/// bytes from `from` on (and the two before, for a line end split across writes) are new.
+fn head_complete(buf: &[u8], from: usize) -> bool {
+    let tail = &buf[from.saturating_sub(2)..];
     buf.len() > MAX_HEADER_BLOCK
         || buf.starts_with(b"\n")
         || buf.starts_with(b"\r\n")
-        || memfind(buf, b"\n\n")
-        || memfind(buf, b"\n\r\n")
+        || memfind(tail, b"\n\n")
+        || memfind(tail, b"\n\r\n")
 }
 
 fn memfind(hay: &[u8], needle: &[u8]) -> bool {
@@ -523,7 +528,7 @@ impl<W: Write> EncryptWriter<W> {
         b64.write_all(&prefix).map_err(write_error)?;
         let os = OctetStringWriter::new(b64, 0xA0).map_err(write_error)?;
         let mut cw = CipherWriter {
-            cipher,
+            cipher: *cipher,
             inner: os,
             buf: Zeroizing::new(Vec::with_capacity(CHUNK + 16)),
         };
@@ -560,12 +565,15 @@ impl<W: Write> Write for EncryptWriter<W> {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
         match &mut self.state {
             State::Head { buf, .. } => {
+                // Taken a chunk at a time, so that only the header block and one chunk are held.
+                let data = &data[..data.len().min(CHUNK)];
+                let from = buf.len();
                 buf.extend_from_slice(data);
-                if head_complete(buf) {
-                    if let Err(e) = self.start_body() {
-                        self.state = State::Failed;
-                        return Err(failure(e));
-                    }
+                if head_complete(buf, from)
+                    && let Err(e) = self.start_body()
+                {
+                    self.state = State::Failed;
+                    return Err(failure(e));
                 }
                 Ok(data.len())
             }

@@ -171,16 +171,24 @@ fn encrypt_from_a_reader_equals_the_one_shot_in_form() {
             .content,
         entity(&msg)
     );
-    // A message without headers and an empty one are encrypted too.
-    for m in [&b"just a body\n"[..], b""] {
-        let out = enc.encrypt(m, Vec::new()).unwrap();
-        let d = decrypt(&out, &keys, &Policy::default()).unwrap();
-        assert!(
-            d.content.starts_with(b"Content-Type: text/plain"),
-            "{:?}",
-            d.content
-        );
-    }
+    // A message without headers is encrypted as a text/plain body; an empty one is refused,
+    // as by the one-shot.
+    let out = enc.encrypt(&b"just a body\n"[..], Vec::new()).unwrap();
+    let d = decrypt(&out, &keys, &Policy::default()).unwrap();
+    assert!(
+        d.content.starts_with(b"Content-Type: text/plain"),
+        "{:?}",
+        d.content
+    );
+    assert!(d.content.ends_with(b"just a body\r\n"));
+    assert!(matches!(
+        enc.encrypt(&b""[..], Vec::new()),
+        Err(smime::EncryptError::Parse(smime::ParseError::Empty))
+    ));
+    assert!(matches!(
+        encrypt(b"", &[f.p256.certificate()], &options),
+        Err(smime::EncryptError::Parse(smime::ParseError::Empty))
+    ));
 }
 
 #[test]

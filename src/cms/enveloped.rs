@@ -1,8 +1,11 @@
 //! EnvelopedData (RFC 5652 §6) and AuthEnvelopedData (RFC 5083/5084): reading what peers write
-//! (BER), writing DER, and the content encryption (AES-GCM, AES-CBC; 3DES-CBC read only).
+//! (BER), writing DER ([`write`]) or a stream's BER framing with indefinite lengths
+//! ([`stream_prefix`], [`stream_suffix`]), and the content encryption (AES-GCM, AES-CBC;
+//! 3DES-CBC read only).
 //!
 //! GCM output is released only after the tag verified: decryption happens in a buffer that is
-//! returned only on success.
+//! returned only on success (one-shot), or in a second pass that exists only once the first
+//! verified the tag (streaming, `crypto::cipher::gcm`).
 
 use super::error::CmsError;
 use super::recipient::{self, RecipientInfo};

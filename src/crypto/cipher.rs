@@ -2,7 +2,10 @@
 //! for old mail and old PKCS#12 files).
 //!
 //! GCM decryption works in the caller's buffer and wipes it when the tag does not verify, so
-//! no unauthenticated plaintext leaves this module.
+//! no unauthenticated plaintext leaves this module. For content that does not sit in memory,
+//! [`gcm`] does GCM in pieces (the tag checked in a first pass before a decryptor exists), and
+//! [`CbcEncryptor`] / [`CbcDecryptor`] do CBC with PKCS#7 padding in pieces;
+//! [`cbc_padding_ok`] tests a candidate key on the last two blocks alone.
 
 use super::oids;
 use super::rng;
@@ -361,7 +364,7 @@ enum CbcDec {
 /// CBC content encryption with PKCS#7 padding, piece by piece: whole blocks are written as
 /// they fill, the padded last block by [`CbcEncryptor::finish`].
 pub struct CbcEncryptor {
-    mode: CbcEnc,
+    mode: Box<CbcEnc>,
     partial: Vec<u8>,
 }
 
@@ -379,13 +382,13 @@ impl CbcEncryptor {
             _ => return Err(CipherError::ReadOnly),
         };
         Ok(CbcEncryptor {
-            mode,
+            mode: Box::new(mode),
             partial: Vec::with_capacity(16),
         })
     }
 
     fn encrypt_blocks(&mut self, buf: &mut [u8]) {
-        match &mut self.mode {
+        match self.mode.as_mut() {
             CbcEnc::Aes128(m) => m.encrypt_blocks(Array::slice_as_chunks_mut(buf).0),
             CbcEnc::Aes256(m) => m.encrypt_blocks(Array::slice_as_chunks_mut(buf).0),
         }
@@ -430,7 +433,7 @@ impl Drop for CbcEncryptor {
 /// back until [`CbcDecryptor::finish`], which checks the padding and releases it unpadded.
 /// CBC has no integrity: what is released before `finish` is unauthenticated (as is all of it).
 pub struct CbcDecryptor {
-    mode: CbcDec,
+    mode: Box<CbcDec>,
     block: usize,
     pending: Vec<u8>,
 }
@@ -460,14 +463,14 @@ impl CbcDecryptor {
             16
         };
         Ok(CbcDecryptor {
-            mode,
+            mode: Box::new(mode),
             block,
             pending: Vec::with_capacity(2 * block),
         })
     }
 
     fn decrypt_blocks(&mut self, buf: &mut [u8]) {
-        match &mut self.mode {
+        match self.mode.as_mut() {
             CbcDec::Aes128(m) => m.decrypt_blocks(Array::slice_as_chunks_mut(buf).0),
             CbcDec::Aes192(m) => m.decrypt_blocks(Array::slice_as_chunks_mut(buf).0),
             CbcDec::Aes256(m) => m.decrypt_blocks(Array::slice_as_chunks_mut(buf).0),
