@@ -1179,6 +1179,7 @@ mod tests {
                 Pkcs12Error::NoCertificateForKey,
                 Pkcs12Error::Key(KeyError::WrongPassword),
                 Pkcs12Error::Random { detail: s() },
+                Pkcs12Error::TooMuchWork { work: 2, limit: 1 },
             ],
             |e: &Pkcs12Error| match e {
                 Pkcs12Error::Empty
@@ -1191,7 +1192,8 @@ mod tests {
                 | Pkcs12Error::NoKey
                 | Pkcs12Error::NoCertificateForKey
                 | Pkcs12Error::Key(_)
-                | Pkcs12Error::Random { .. } => {}
+                | Pkcs12Error::Random { .. }
+                | Pkcs12Error::TooMuchWork { .. } => {}
             }
         );
         add!(
