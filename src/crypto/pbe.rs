@@ -138,8 +138,8 @@ impl KdfHash {
     /// The work of one compression, in work units: the time of one iteration's compression
     /// relative to SHA-1's, measured in the derivation loops on an x86-64 core with SHA-NI
     /// (RustCrypto's `sha1`/`sha2` pick the SHA-NI code for SHA-1 and SHA-256 at run time,
-    /// and the AVX2 code for SHA-384/512, which have no such instructions): 1 : 2.0 : 5.3,
-    /// rounded up to 1 : 2 : 6. See `docs/benchmarks.md`, "PKCS#12 work budget".
+    /// and the AVX2 code for SHA-384/512, which have no such instructions): between
+    /// 1 : 1.4 : 4.4 and 1 : 2.2 : 5.3 over three runs, taken as 1 : 2 : 5. See `docs/benchmarks.md`, "PKCS#12 work budget".
     pub const fn compression_weight(self) -> u64 {
         match self {
             KdfHash::Sha1 => WEIGHT_SHA1,
@@ -186,7 +186,7 @@ pub const WEIGHT_SHA1: u64 = 1;
 /// The work of one SHA-224/SHA-256 compression.
 pub const WEIGHT_SHA256: u64 = 2;
 /// The work of one SHA-384/SHA-512 compression.
-pub const WEIGHT_SHA512: u64 = 6;
+pub const WEIGHT_SHA512: u64 = 5;
 
 /// The kind of a key derivation, as far as its work goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
