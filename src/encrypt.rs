@@ -11,12 +11,19 @@
 use crate::certificate::Certificate;
 use crate::cms::enveloped::{self, ContentCipher};
 use crate::cms::recipient::{self, KeyTransport, RecipientOptions};
+use crate::crypto::cipher::gcm::GcmEncryptor;
+use crate::crypto::cipher::{CbcEncryptor, GCM_NONCE_LEN};
 use crate::error::EncryptError;
+use crate::error::IoError;
 use crate::identity::Identity;
 use crate::mime;
 use crate::policy::{Policy, RevocationMode};
 use crate::sign::SignOptions;
+use crate::stream::ber::OctetStringWriter;
+use crate::stream::{self, Base64Writer, CHUNK, CrlfWriter};
 use crate::validate::{self, revocation, revocation::CertificateRevocation};
+use std::io::{self, Read, Write};
+use zeroize::Zeroizing;
 
 /// How to encrypt.
 #[derive(Debug, Clone)]
@@ -152,12 +159,11 @@ pub fn check_recipient(
     }
 }
 
-/// Encrypts `content` (any bytes) to the recipients and returns the CMS ContentInfo (DER).
-pub fn encrypt_der(
-    content: &[u8],
+/// The recipients, checked, without duplicates (the sender's certificate added).
+fn checked_recipients(
     recipients: &[Certificate],
     options: &EncryptOptions,
-) -> Result<Vec<u8>, EncryptError> {
+) -> Result<Vec<Certificate>, EncryptError> {
     if !options.cipher.is_authenticated() && !options.policy.accept_cbc {
         return Err(EncryptError::NotAccepted {
             detail: format!(
@@ -166,10 +172,15 @@ pub fn encrypt_der(
             ),
         });
     }
-    let mut all: Vec<&Certificate> = Vec::new();
+    if !options.cipher.can_encrypt() {
+        return Err(EncryptError::UnsupportedAlgorithm {
+            detail: format!("{} is only read, never written", options.cipher.name()),
+        });
+    }
+    let mut all: Vec<Certificate> = Vec::new();
     for r in recipients.iter().chain(options.sender.iter()) {
-        if !all.contains(&r) {
-            all.push(r);
+        if !all.contains(r) {
+            all.push(r.clone());
         }
     }
     if all.is_empty() {
@@ -178,33 +189,59 @@ pub fn encrypt_der(
     for r in &all {
         check_recipient(r, options)?;
     }
-    let cek = crate::crypto::rng::random_key(options.cipher.key_len()).map_err(|e| {
-        EncryptError::Encoding {
-            detail: format!("no randomness: {e}"),
-        }
-    })?;
-    let ropts = RecipientOptions {
-        rsa: options.key_transport,
-    };
-    let mut infos = Vec::with_capacity(all.len());
-    for r in &all {
+    Ok(all)
+}
+
+/// A fresh content key and the RecipientInfos (DER) that carry it to every recipient.
+fn fresh_key(
+    recipients: &[Certificate],
+    cipher: ContentCipher,
+    key_transport: KeyTransport,
+) -> Result<(Zeroizing<Vec<u8>>, Vec<Vec<u8>>), EncryptError> {
+    let cek = Zeroizing::new(random(cipher.key_len())?);
+    let ropts = RecipientOptions { rsa: key_transport };
+    let mut infos = Vec::with_capacity(recipients.len());
+    for r in recipients {
         infos.push(recipient::recipient_info(r.der(), &cek, &ropts)?);
     }
+    Ok((cek, infos))
+}
+
+fn random(n: usize) -> Result<Vec<u8>, EncryptError> {
+    crate::crypto::rng::random_key(n)
+        .map(|k| k.to_vec())
+        .map_err(|e| EncryptError::Encoding {
+            detail: format!("no randomness: {e}"),
+        })
+}
+
+/// Encrypts `content` (any bytes) to the recipients and returns the CMS ContentInfo (DER).
+pub fn encrypt_der(
+    content: &[u8],
+    recipients: &[Certificate],
+    options: &EncryptOptions,
+) -> Result<Vec<u8>, EncryptError> {
+    let all = checked_recipients(recipients, options)?;
+    let (cek, infos) = fresh_key(&all, options.cipher, options.key_transport)?;
     Ok(enveloped::write(content, options.cipher, &cek, &infos)?)
 }
 
 /// Encrypts a MIME entity (or a whole message) and returns the encrypted message:
 /// application/pkcs7-mime with smime-type authEnveloped-data (GCM) or enveloped-data (CBC).
 /// RFC 5322 headers of the input (From, To, Subject…) stay outside; the MIME entity is
-/// encrypted in CRLF form.
+/// encrypted in CRLF form. The CMS structure is BER with indefinite lengths, written by an
+/// [`Encryptor`].
 pub fn encrypt(
     entity: &[u8],
     recipients: &[Certificate],
     options: &EncryptOptions,
 ) -> Result<Vec<u8>, EncryptError> {
-    let split = mime::split_entity(entity)?;
-    let der = encrypt_der(&split.entity, recipients, options)?;
-    Ok(wrap_mime(&split.outer_headers, &der, options.cipher))
+    let encryptor = Encryptor::new(recipients, options)?;
+    let mut out = Vec::with_capacity(entity.len() / 3 * 4 + entity.len() / 38 + 4096);
+    let mut w = encryptor.writer(&mut out)?;
+    w.write_all(entity).map_err(write_error)?;
+    w.finish()?;
+    Ok(out)
 }
 
 fn wrap_mime(outer_headers: &[u8], der: &[u8], cipher: ContentCipher) -> Vec<u8> {
@@ -247,5 +284,303 @@ fn ders(certificates: &[Certificate]) -> Vec<Vec<u8>> {
 impl From<crate::error::KeyError> for EncryptError {
     fn from(e: crate::error::KeyError) -> Self {
         EncryptError::Sign(e.into())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Streaming encryption
+// ---------------------------------------------------------------------------------------------
+
+/// The largest header block of a message encrypted as a stream.
+const MAX_HEADER_BLOCK: usize = 1 << 20;
+
+fn write_error(e: io::Error) -> EncryptError {
+    match stream::parse_error(&e) {
+        Some(p) => EncryptError::Parse(p),
+        None if e.get_ref().is_some_and(|i| i.is::<EncryptFailure>()) => {
+            match e.into_inner().map(|i| i.downcast::<EncryptFailure>()) {
+                Some(Ok(f)) => f.0,
+                _ => EncryptError::Io(IoError::from(io::Error::other("encryption failed"))),
+            }
+        }
+        None => EncryptError::Io(IoError::from(e)),
+    }
+}
+
+/// An encryption error carried through `io::Write`.
+#[derive(Debug)]
+struct EncryptFailure(EncryptError);
+
+impl std::fmt::Display for EncryptFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for EncryptFailure {}
+
+fn failure(e: EncryptError) -> io::Error {
+    io::Error::other(EncryptFailure(e))
+}
+
+/// Encrypts messages as streams to a set of recipients checked once.
+///
+/// [`Encryptor::new`] checks every recipient certificate (as [`encrypt()`] does); each
+/// [`Encryptor::writer`] then draws a fresh content key, nonce or IV and recipient infos, so
+/// one encryptor serves many messages. The output is the encrypted MIME message: the outer
+/// headers of the input (From, To, Subject…), application/pkcs7-mime, and the base64 of the
+/// CMS structure as BER with indefinite lengths and the content in chunks (as OpenSSL's
+/// `-stream` writes it). Memory stays bounded whatever the content size: the header block is
+/// held (at most 1 MiB), the content flows through in chunks of 64 KiB.
+#[derive(Debug, Clone)]
+pub struct Encryptor {
+    recipients: Vec<Certificate>,
+    cipher: ContentCipher,
+    key_transport: KeyTransport,
+}
+
+impl Encryptor {
+    /// Checks the recipients (and `options.sender`) under `options` and keeps them.
+    pub fn new(
+        recipients: &[Certificate],
+        options: &EncryptOptions,
+    ) -> Result<Encryptor, EncryptError> {
+        Ok(Encryptor {
+            recipients: checked_recipients(recipients, options)?,
+            cipher: options.cipher,
+            key_transport: options.key_transport,
+        })
+    }
+
+    /// A writer that takes the message (headers and body, as [`encrypt()`] takes it) and
+    /// writes the encrypted message to `output`; [`EncryptWriter::finish`] completes it.
+    pub fn writer<W: Write>(&self, output: W) -> Result<EncryptWriter<W>, EncryptError> {
+        let (cek, infos) = fresh_key(&self.recipients, self.cipher, self.key_transport)?;
+        let cipher = if self.cipher.is_authenticated() {
+            let nonce = random(GCM_NONCE_LEN)?;
+            let e = GcmEncryptor::new(self.cipher, &cek, &nonce, &[]).map_err(cipher_error)?;
+            (StreamCipher::Gcm(e), nonce)
+        } else {
+            let iv = random(16)?;
+            let e = CbcEncryptor::new(self.cipher, &cek, &iv).map_err(cipher_error)?;
+            (StreamCipher::Cbc(e), iv)
+        };
+        let prefix = enveloped::stream_prefix(self.cipher, &cipher.1, &infos)?;
+        Ok(EncryptWriter {
+            state: State::Head {
+                buf: Vec::new(),
+                output,
+                cipher: cipher.0,
+                prefix,
+                smime_type: smime_type(self.cipher),
+            },
+        })
+    }
+
+    /// Encrypts the message read from `input` to `output` and returns `output`.
+    pub fn encrypt<R: Read, W: Write>(&self, mut input: R, output: W) -> Result<W, EncryptError> {
+        let mut w = self.writer(output)?;
+        let mut buf = Zeroizing::new(vec![0u8; CHUNK]);
+        loop {
+            let n = match input.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(EncryptError::Io(IoError::from(e))),
+            };
+            w.write_all(&buf[..n]).map_err(write_error)?;
+        }
+        w.finish()
+    }
+}
+
+fn cipher_error(e: crate::crypto::cipher::CipherError) -> EncryptError {
+    EncryptError::Encoding {
+        detail: e.to_string(),
+    }
+}
+
+fn smime_type(cipher: ContentCipher) -> &'static str {
+    if cipher.is_authenticated() {
+        "authEnveloped-data"
+    } else {
+        "enveloped-data"
+    }
+}
+
+/// The content cipher of a stream.
+enum StreamCipher {
+    Gcm(GcmEncryptor),
+    Cbc(CbcEncryptor),
+}
+
+/// Encrypts what it is given and writes the ciphertext to the encryptedContent.
+struct CipherWriter<W: Write> {
+    cipher: StreamCipher,
+    inner: OctetStringWriter<W>,
+    buf: Zeroizing<Vec<u8>>,
+}
+
+impl<W: Write> Write for CipherWriter<W> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        let data = &data[..data.len().min(CHUNK)];
+        self.buf.clear();
+        match &mut self.cipher {
+            StreamCipher::Gcm(g) => {
+                self.buf.extend_from_slice(data);
+                g.encrypt(&mut self.buf)
+                    .map_err(|e| failure(cipher_error(e)))?;
+            }
+            StreamCipher::Cbc(c) => c.update(data, &mut self.buf),
+        }
+        self.inner.write_all(&self.buf)?;
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<W: Write> CipherWriter<W> {
+    /// The last block (CBC) or the tag (GCM); returns the writer after the encryptedContent.
+    fn finish(mut self) -> io::Result<W> {
+        self.buf.clear();
+        let tag = match self.cipher {
+            StreamCipher::Gcm(g) => Some(g.finish()),
+            StreamCipher::Cbc(c) => {
+                c.finish(&mut self.buf);
+                None
+            }
+        };
+        self.inner.write_all(&self.buf)?;
+        let mut w = self.inner.finish()?;
+        w.write_all(&enveloped::stream_suffix(tag.as_ref().map(|t| &t[..])))?;
+        Ok(w)
+    }
+}
+
+enum State<W: Write> {
+    /// Collecting the header block.
+    Head {
+        buf: Vec<u8>,
+        output: W,
+        cipher: StreamCipher,
+        prefix: Vec<u8>,
+        smime_type: &'static str,
+    },
+    /// The content flows: CRLF canonicalization, the cipher, the chunked OCTET STRING, base64.
+    Body(Box<CrlfWriter<CipherWriter<Base64Writer<W>>>>),
+    /// A write failed; nothing more is accepted.
+    Failed,
+}
+
+/// Writes an encrypted message as its plaintext is written to it; see [`Encryptor`].
+/// [`EncryptWriter::finish`] must be called: without it the output is incomplete.
+pub struct EncryptWriter<W: Write> {
+    state: State<W>,
+}
+
+impl<W: Write> std::fmt::Debug for EncryptWriter<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EncryptWriter").finish_non_exhaustive()
+    }
+}
+
+/// Whether `buf` holds a whole header block: a blank line, or more than the bound.
+fn head_complete(buf: &[u8]) -> bool {
+    buf.len() > MAX_HEADER_BLOCK
+        || buf.starts_with(b"\n")
+        || buf.starts_with(b"\r\n")
+        || memfind(buf, b"\n\n")
+        || memfind(buf, b"\n\r\n")
+}
+
+fn memfind(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+impl<W: Write> EncryptWriter<W> {
+    /// Splits the header block, writes the MIME headers and the start of the CMS structure,
+    /// and starts the content.
+    fn start_body(&mut self) -> Result<(), EncryptError> {
+        let State::Head {
+            buf,
+            mut output,
+            cipher,
+            prefix,
+            smime_type,
+        } = std::mem::replace(&mut self.state, State::Failed)
+        else {
+            return Ok(());
+        };
+        let mut cursor = io::Cursor::new(&buf[..]);
+        let head = stream::split_head(&mut cursor, MAX_HEADER_BLOCK)?;
+        let rest = &buf[cursor.position() as usize..];
+        let headers = mime::write_pkcs7_mime(&head.outer_headers, &[], smime_type, "smime.p7m");
+        output.write_all(&headers).map_err(write_error)?;
+        let mut b64 = Base64Writer::new(output);
+        b64.write_all(&prefix).map_err(write_error)?;
+        let os = OctetStringWriter::new(b64, 0xA0).map_err(write_error)?;
+        let mut cw = CipherWriter {
+            cipher,
+            inner: os,
+            buf: Zeroizing::new(Vec::with_capacity(CHUNK + 16)),
+        };
+        cw.write_all(&head.content_headers).map_err(write_error)?;
+        let mut crlf = CrlfWriter::new(cw);
+        crlf.write_all(&head.body_prefix).map_err(write_error)?;
+        crlf.write_all(rest).map_err(write_error)?;
+        self.state = State::Body(Box::new(crlf));
+        Ok(())
+    }
+
+    /// Completes the encrypted message (the last block or the tag, the end of the structure,
+    /// the last base64 line) and returns the output.
+    pub fn finish(mut self) -> Result<W, EncryptError> {
+        if matches!(self.state, State::Head { .. }) {
+            self.start_body()?;
+        }
+        match std::mem::replace(&mut self.state, State::Failed) {
+            State::Body(crlf) => {
+                let cw = crlf.finish().map_err(write_error)?;
+                let b64 = cw.finish().map_err(write_error)?;
+                let mut out = b64.finish().map_err(write_error)?;
+                out.flush().map_err(write_error)?;
+                Ok(out)
+            }
+            _ => Err(EncryptError::Io(IoError::from(io::Error::other(
+                "an earlier write failed",
+            )))),
+        }
+    }
+}
+
+impl<W: Write> Write for EncryptWriter<W> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        match &mut self.state {
+            State::Head { buf, .. } => {
+                buf.extend_from_slice(data);
+                if head_complete(buf) {
+                    if let Err(e) = self.start_body() {
+                        self.state = State::Failed;
+                        return Err(failure(e));
+                    }
+                }
+                Ok(data.len())
+            }
+            State::Body(w) => {
+                let r = w.write(data);
+                if r.is_err() {
+                    self.state = State::Failed;
+                }
+                r
+            }
+            State::Failed => Err(io::Error::other("an earlier write failed")),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
     }
 }

@@ -514,8 +514,13 @@ impl From<der::Error> for SignError {
 }
 
 impl From<std::io::Error> for SignError {
+    /// A parse error carried through a streaming reader or writer is that parse error;
+    /// anything else is an I/O error.
     fn from(e: std::io::Error) -> Self {
-        SignError::Io(e.into())
+        match crate::stream::parse_error(&e) {
+            Some(p) => SignError::Parse(p),
+            None => SignError::Io(e.into()),
+        }
     }
 }
 
@@ -582,8 +587,13 @@ impl From<ParseError> for VerifyError {
 }
 
 impl From<std::io::Error> for VerifyError {
+    /// A parse error carried through a streaming reader or writer is that parse error;
+    /// anything else is an I/O error.
     fn from(e: std::io::Error) -> Self {
-        VerifyError::Io(e.into())
+        match crate::stream::parse_error(&e) {
+            Some(p) => VerifyError::Parse(p),
+            None => VerifyError::Io(e.into()),
+        }
     }
 }
 
@@ -620,6 +630,8 @@ pub enum EncryptError {
         /// What was refused, for a person.
         detail: String,
     },
+    /// Reading the message or writing the output failed (streaming).
+    Io(IoError),
 }
 
 impl EncryptError {
@@ -634,6 +646,7 @@ impl EncryptError {
             EncryptError::Sign(e) => e.code(),
             EncryptError::Encoding { .. } => SMIME_ENCRYPT_ENCODING,
             EncryptError::NotAccepted { .. } => SMIME_ENCRYPT_NOT_ACCEPTED,
+            EncryptError::Io(e) => e.code(),
         }
     }
 
@@ -658,6 +671,7 @@ impl fmt::Display for EncryptError {
             EncryptError::Encoding { detail } => {
                 write!(f, "cannot encrypt: encoding failed: {detail}")
             }
+            EncryptError::Io(_) => write!(f, "cannot encrypt: I/O error"),
         }
     }
 }
@@ -667,6 +681,7 @@ impl std::error::Error for EncryptError {
         match self {
             EncryptError::Parse(e) => Some(e),
             EncryptError::Sign(e) => Some(e),
+            EncryptError::Io(e) => Some(e),
             EncryptError::NoRecipients
             | EncryptError::RecipientRefused { .. }
             | EncryptError::UnsupportedAlgorithm { .. }
@@ -679,6 +694,17 @@ impl std::error::Error for EncryptError {
 impl From<ParseError> for EncryptError {
     fn from(e: ParseError) -> Self {
         EncryptError::Parse(e)
+    }
+}
+
+impl From<io::Error> for EncryptError {
+    /// A parse error carried through a streaming reader or writer is that parse error;
+    /// anything else is an I/O error.
+    fn from(e: io::Error) -> Self {
+        match crate::stream::parse_error(&e) {
+            Some(p) => EncryptError::Parse(p),
+            None => EncryptError::Io(e.into()),
+        }
     }
 }
 
@@ -736,6 +762,8 @@ pub enum DecryptError {
     /// opened it. Transparent: the key error's message and code. Other key failures are
     /// [`DecryptError::CannotDecrypt`] (RFC 3218).
     Key(crate::keys::KeyOperationError),
+    /// Reading the message, the spool or writing the output failed (streaming).
+    Io(IoError),
 }
 
 impl DecryptError {
@@ -751,6 +779,7 @@ impl DecryptError {
             DecryptError::Verify(e) => e.code(),
             DecryptError::NotAccepted { .. } => SMIME_DECRYPT_NOT_ACCEPTED,
             DecryptError::Key(e) => e.code(),
+            DecryptError::Io(e) => e.code(),
         }
     }
 
@@ -776,6 +805,7 @@ impl fmt::Display for DecryptError {
             DecryptError::Verify(e) => fmt::Display::fmt(e, f),
             DecryptError::NotAccepted { detail } => write!(f, "refused: {detail}"),
             DecryptError::Key(e) => fmt::Display::fmt(e, f),
+            DecryptError::Io(_) => write!(f, "cannot decrypt: I/O error"),
         }
     }
 }
@@ -793,6 +823,7 @@ impl std::error::Error for DecryptError {
             | DecryptError::NotAccepted { .. } => None,
             // Transparent: Display is the key error's.
             DecryptError::Key(e) => e.source(),
+            DecryptError::Io(e) => Some(e),
         }
     }
 }
@@ -800,6 +831,17 @@ impl std::error::Error for DecryptError {
 impl From<ParseError> for DecryptError {
     fn from(e: ParseError) -> Self {
         DecryptError::Parse(e)
+    }
+}
+
+impl From<io::Error> for DecryptError {
+    /// A parse error carried through a streaming reader is that parse error; anything else
+    /// is an I/O error.
+    fn from(e: io::Error) -> Self {
+        match crate::stream::parse_error(&e) {
+            Some(p) => DecryptError::Parse(p),
+            None => DecryptError::Io(e.into()),
+        }
     }
 }
 
@@ -823,6 +865,33 @@ mod tests {
     use crate::validate::{ChainFailure, EkuFailure, KeyUsageFailure, RecipientProblem};
     use std::collections::HashSet;
     use std::time::SystemTime;
+
+    #[test]
+    fn parse_errors_through_streams_stay_parse_errors() {
+        let e = || crate::stream::invalid(ParseError::Empty);
+        assert_eq!(SignError::from(e()), SignError::Parse(ParseError::Empty));
+        assert_eq!(
+            VerifyError::from(e()),
+            VerifyError::Parse(ParseError::Empty)
+        );
+        assert_eq!(
+            EncryptError::from(e()),
+            EncryptError::Parse(ParseError::Empty)
+        );
+        assert_eq!(
+            DecryptError::from(e()),
+            DecryptError::Parse(ParseError::Empty)
+        );
+        let broken = || io::Error::from(io::ErrorKind::BrokenPipe);
+        assert_eq!(
+            EncryptError::from(broken()).io_kind(),
+            Some(io::ErrorKind::BrokenPipe)
+        );
+        assert_eq!(
+            DecryptError::from(broken()).code(),
+            codes::SMIME_IO_BROKEN_PIPE
+        );
+    }
 
     fn s() -> String {
         "x".to_string()
@@ -1133,6 +1202,7 @@ mod tests {
                 EncryptError::Sign(SignError::NoSigner),
                 EncryptError::Encoding { detail: s() },
                 EncryptError::NotAccepted { detail: s() },
+                EncryptError::Io(io(io::ErrorKind::BrokenPipe)),
             ],
             |e: &EncryptError| match e {
                 EncryptError::Parse(_)
@@ -1141,7 +1211,8 @@ mod tests {
                 | EncryptError::UnsupportedAlgorithm { .. }
                 | EncryptError::Sign(_)
                 | EncryptError::Encoding { .. }
-                | EncryptError::NotAccepted { .. } => {}
+                | EncryptError::NotAccepted { .. }
+                | EncryptError::Io(_) => {}
             }
         );
         add!(
@@ -1154,6 +1225,7 @@ mod tests {
                 DecryptError::Verify(VerifyError::Parse(ParseError::Empty)),
                 DecryptError::NotAccepted { detail: s() },
                 DecryptError::Key(KeyOperationError::Unavailable { detail: s() }),
+                DecryptError::Io(io(io::ErrorKind::UnexpectedEof)),
             ],
             |e: &DecryptError| match e {
                 DecryptError::Parse(_)
@@ -1163,7 +1235,8 @@ mod tests {
                 | DecryptError::NoKeys
                 | DecryptError::Verify(_)
                 | DecryptError::NotAccepted { .. }
-                | DecryptError::Key(_) => {}
+                | DecryptError::Key(_)
+                | DecryptError::Io(_) => {}
             }
         );
         add!(

@@ -72,6 +72,7 @@ pub(crate) mod mime;
 pub mod pkcs12;
 pub mod policy;
 pub mod sign;
+pub(crate) mod stream;
 pub mod validate;
 pub mod verify;
 

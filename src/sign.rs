@@ -14,12 +14,14 @@ use crate::certificate::Certificate;
 use crate::cms::signed_data::{self, SignerInfoParts, attribute};
 use crate::crypto::keys::{KeyKind, SignatureScheme};
 use crate::crypto::{DigestAlgorithm, Hasher, oids};
-use crate::error::{KeyError, SignError};
+use crate::error::{KeyError, ParseError, SignError};
 use crate::identity::Identity;
 use crate::mime;
+use crate::stream::{self, Base64Writer, CrlfWriter, ber::OctetStringWriter};
 use crate::validate::{self, EkuFailure, KeyUsageFailure, ValidityFailure};
 use der::Encode;
 use spki::AlgorithmIdentifierOwned;
+use std::io::{self, Read, Write};
 use std::time::SystemTime;
 
 /// Why a certificate may not sign e-mail.
@@ -131,6 +133,394 @@ impl Default for SignOptions {
     }
 }
 
+/// The largest header block a streaming signer reads before the body (1 MiB).
+pub const MAX_HEADER: usize = 1024 * 1024;
+
+/// Signs messages as streams: set up once ([`Signer::new`]), then each message goes through a
+/// [`SignWriter`] ([`Signer::writer`]) or [`Signer::sign`], in memory bounded independently of
+/// the content size (the header block, 64 KiB buffers, the signature).
+///
+/// multipart/signed: the entity is written to the output as it is hashed, in one pass; the
+/// random boundary's absence from the content and the 7-bit rule are checked on the fly and
+/// reported by `finish`. Opaque: the output is `application/pkcs7-mime` with the base64 of a
+/// BER SignedData of indefinite lengths whose content is a constructed OCTET STRING of chunks
+/// (as OpenSSL's `-stream` writes it).
+///
+/// **An error means the output must be discarded**: what was written before it is not a
+/// complete message (for instance, an 8-bit byte in a multipart/signed entity is found only
+/// after the bytes before it were written).
+#[derive(Debug, Clone)]
+pub struct Signer {
+    signers: Vec<Identity>,
+    options: SignOptions,
+}
+
+impl Signer {
+    /// A signer for `signers` (at least one) with `options`; the digest must be SHA-256,
+    /// SHA-384 or SHA-512.
+    pub fn new(signers: &[Identity], options: &SignOptions) -> Result<Signer, SignError> {
+        if signers.is_empty() {
+            return Err(SignError::NoSigner);
+        }
+        let digest = signing_digest(options.digest)?;
+        if digest.hasher().is_none() {
+            return Err(SignError::UnsupportedAlgorithm {
+                detail: digest.name().into(),
+            });
+        }
+        Ok(Signer {
+            signers: signers.to_vec(),
+            options: options.clone(),
+        })
+    }
+
+    /// A writer that takes one message (header fields and body, as [`sign()`] does) and writes
+    /// the signed message to `output`; [`SignWriter::finish`] writes the rest.
+    pub fn writer<W: Write>(&self, output: W) -> SignWriter<W> {
+        SignWriter {
+            signer: self.clone(),
+            state: State::Head {
+                out: output,
+                head: Vec::new(),
+                scan: HeadScan::default(),
+            },
+        }
+    }
+
+    /// Signs the message read from `input` into `output`, and returns `output`.
+    pub fn sign<R: Read, W: Write>(&self, mut input: R, output: W) -> Result<W, SignError> {
+        let mut w = self.writer(output);
+        let mut buf = vec![0u8; stream::CHUNK];
+        loop {
+            let n = match input.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(io_error(e)),
+            };
+            w.write_all(buf.get(..n).unwrap_or_default())
+                .map_err(io_error)?;
+        }
+        w.finish()
+    }
+
+    fn digest(&self) -> DigestAlgorithm {
+        self.options.digest
+    }
+}
+
+/// A [`Signer`]'s writer for one message: `io::Write` takes the message (header fields, then
+/// the body), [`SignWriter::finish`] completes the signed message. After an error, the output
+/// must be discarded.
+pub struct SignWriter<W: Write> {
+    signer: Signer,
+    state: State<W>,
+}
+
+impl<W: Write> std::fmt::Debug for SignWriter<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignWriter")
+            .field("signer", &self.signer)
+            .finish_non_exhaustive()
+    }
+}
+
+enum State<W: Write> {
+    /// Reading the header block.
+    Head {
+        out: W,
+        head: Vec<u8>,
+        scan: HeadScan,
+    },
+    /// multipart/signed: the entity goes to the output as it is hashed.
+    Detached {
+        body: CrlfWriter<Tee<W>>,
+        boundary: String,
+    },
+    /// Opaque: the entity goes into the eContent OCTET STRING, base64-encoded.
+    Opaque {
+        body: CrlfWriter<Tee<OctetStringWriter<Base64Writer<W>>>>,
+    },
+    /// Finished or failed.
+    Done,
+}
+
+/// Where the header block ends, found line by line as bytes arrive (the rules of
+/// `stream::split_head`, which then splits the block).
+#[derive(Debug, Default)]
+pub(crate) struct HeadScan {
+    /// The start of the first line not looked at yet.
+    pos: usize,
+}
+
+impl HeadScan {
+    /// Whether `head` holds the whole header block (and maybe more).
+    pub(crate) fn complete(&mut self, head: &[u8]) -> bool {
+        while let Some(rel) = head.get(self.pos..).and_then(|r| memchr::memchr(b'\n', r)) {
+            let line = head.get(self.pos..self.pos + rel).unwrap_or_default();
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            let first = self.pos == 0;
+            self.pos += rel + 1;
+            if line.is_empty() {
+                return true;
+            }
+            let continuation = matches!(line.first(), Some(b' ' | b'\t'));
+            if !(mime::lines::is_header_start(line) || continuation && !first) {
+                return true;
+            }
+        }
+        head.len() > MAX_HEADER
+    }
+}
+
+/// Hashes the entity on its way to the output and, for multipart/signed, looks for 8-bit
+/// bytes and for the boundary in it.
+struct Tee<W: Write> {
+    inner: W,
+    hasher: Hasher,
+    checks: Option<Checks>,
+}
+
+/// The on-the-fly checks of a multipart/signed entity.
+struct Checks {
+    boundary: memchr::memmem::Finder<'static>,
+    /// The last bytes seen (one less than the boundary's length), for a boundary across a
+    /// chunk edge.
+    tail: Vec<u8>,
+    boundary_found: bool,
+    eight_bit_at: Option<u64>,
+    offset: u64,
+}
+
+impl Checks {
+    fn new(boundary: &str) -> Self {
+        Checks {
+            boundary: memchr::memmem::Finder::new(boundary.as_bytes()).into_owned(),
+            tail: Vec::new(),
+            boundary_found: false,
+            eight_bit_at: None,
+            offset: 0,
+        }
+    }
+
+    fn look(&mut self, buf: &[u8]) {
+        if self.eight_bit_at.is_none()
+            && let Some(i) = mime::find_8bit(buf)
+        {
+            self.eight_bit_at = Some(self.offset + i as u64);
+        }
+        self.offset += buf.len() as u64;
+        let keep = self.boundary.needle().len().saturating_sub(1);
+        if !self.boundary_found {
+            let mut edge = self.tail.clone();
+            edge.extend_from_slice(buf.get(..keep.min(buf.len())).unwrap_or_default());
+            self.boundary_found =
+                self.boundary.find(&edge).is_some() || self.boundary.find(buf).is_some();
+        }
+        self.tail.extend_from_slice(buf);
+        let excess = self.tail.len().saturating_sub(keep);
+        self.tail.drain(..excess);
+    }
+}
+
+impl<W: Write> Write for Tee<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.inner.write_all(buf)?;
+        self.hasher.update(buf);
+        if let Some(c) = &mut self.checks {
+            c.look(buf);
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+impl<W: Write> Tee<W> {
+    /// The inner writer and the digest; the checks' findings as an error.
+    fn finish(self) -> Result<(W, Vec<u8>), SignError> {
+        if let Some(c) = &self.checks {
+            if let Some(at) = c.eight_bit_at {
+                return Err(SignError::EightBitContent {
+                    detail: format!("the entity has an 8-bit or NUL byte at offset {at}"),
+                });
+            }
+            if c.boundary_found {
+                return Err(SignError::Encoding {
+                    detail: "the random MIME boundary occurs in the content; sign again".into(),
+                });
+            }
+        }
+        Ok((self.inner, self.hasher.finish()))
+    }
+}
+
+fn io_error(e: io::Error) -> SignError {
+    match stream::parse_error(&e) {
+        Some(p) => SignError::Parse(p),
+        None => e.into(),
+    }
+}
+
+impl<W: Write> Write for SignWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match &mut self.state {
+            State::Head { head, scan, .. } => {
+                head.extend_from_slice(buf);
+                if scan.complete(head) {
+                    self.start().map_err(to_io)?;
+                }
+                Ok(buf.len())
+            }
+            State::Detached { body, .. } => body.write(buf),
+            State::Opaque { body } => body.write(buf),
+            State::Done => Err(io::Error::other("the message was already finished")),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match &mut self.state {
+            State::Head { out, .. } => out.flush(),
+            State::Detached { body, .. } => body.flush(),
+            State::Opaque { body } => body.flush(),
+            State::Done => Ok(()),
+        }
+    }
+}
+
+/// A sign error carried through `io::Write`.
+fn to_io(e: SignError) -> io::Error {
+    match e {
+        SignError::Parse(p) => stream::invalid(p),
+        SignError::Io(e) => io::Error::new(e.kind(), e.to_string()),
+        other => io::Error::other(other),
+    }
+}
+
+impl<W: Write> SignWriter<W> {
+    /// The header block is complete: writes the head of the signed message and moves on to
+    /// the body.
+    fn start(&mut self) -> Result<(), SignError> {
+        let State::Head { out, head, .. } = std::mem::replace(&mut self.state, State::Done) else {
+            return Ok(());
+        };
+        let mut rest: &[u8] = &head;
+        let split = stream::split_head(&mut rest, MAX_HEADER)?;
+        let mut out = out;
+        let options = &self.signer.options;
+        let digest = self.signer.digest();
+        let hasher = || {
+            digest
+                .hasher()
+                .ok_or_else(|| SignError::UnsupportedAlgorithm {
+                    detail: digest.name().into(),
+                })
+        };
+        if options.opaque {
+            out.write_all(&mime::pkcs7_mime_head(
+                &split.outer_headers,
+                "signed-data",
+                "smime.p7m",
+            ))?;
+            let mut b64 = Base64Writer::new(out);
+            write_opaque_start(&mut b64, digest)?;
+            let octets = OctetStringWriter::new(b64, 0x24)?;
+            let mut t = Tee {
+                inner: octets,
+                hasher: hasher()?,
+                checks: None,
+            };
+            t.write_all(&split.content_headers)?;
+            let mut body = CrlfWriter::new(t);
+            body.write_all(&split.body_prefix)?;
+            body.write_all(rest)?;
+            self.state = State::Opaque { body };
+        } else {
+            let boundary = mime::random_boundary();
+            if crate::bytes::contains(&split.outer_headers, boundary.as_bytes()) {
+                return Err(SignError::Encoding {
+                    detail: "the random MIME boundary occurs in the header fields; sign again"
+                        .into(),
+                });
+            }
+            out.write_all(&mime::multipart_signed_head(
+                &split.outer_headers,
+                digest.micalg(),
+                &boundary,
+            ))?;
+            let mut t = Tee {
+                inner: out,
+                hasher: hasher()?,
+                checks: Some(Checks::new(&boundary)),
+            };
+            t.write_all(&split.content_headers)?;
+            let mut body = CrlfWriter::new(t);
+            body.write_all(&split.body_prefix)?;
+            body.write_all(rest)?;
+            self.state = State::Detached { body, boundary };
+        }
+        Ok(())
+    }
+
+    /// Writes the rest of the signed message (the signature) and returns the output.
+    pub fn finish(mut self) -> Result<W, SignError> {
+        if matches!(self.state, State::Head { .. }) {
+            if let State::Head { head, .. } = &self.state
+                && head.is_empty()
+            {
+                return Err(ParseError::Empty.into());
+            }
+            self.start()?;
+        }
+        match std::mem::replace(&mut self.state, State::Done) {
+            State::Detached { body, boundary } => {
+                let (mut out, digest) = body.finish().map_err(io_error)?.finish()?;
+                let der = build(None, &digest, &self.signer.signers, &self.signer.options)?;
+                out.write_all(&mime::multipart_signed_tail(&boundary, &der))?;
+                out.flush()?;
+                Ok(out)
+            }
+            State::Opaque { body } => {
+                let (octets, digest) = body.finish().map_err(io_error)?.finish()?;
+                let mut b64 = octets.finish().map_err(io_error)?;
+                // eContent [0], encapContentInfo.
+                stream::ber::write_eoc(&mut b64)?;
+                stream::ber::write_eoc(&mut b64)?;
+                let (certificates, parts) =
+                    sign_all(&digest, &self.signer.signers, &self.signer.options)?;
+                b64.write_all(&signed_data::signed_data_end(&certificates, &parts)?)?;
+                // SignedData, [0], ContentInfo.
+                for _ in 0..3 {
+                    stream::ber::write_eoc(&mut b64)?;
+                }
+                let mut out = b64.finish().map_err(io_error)?;
+                out.flush()?;
+                Ok(out)
+            }
+            State::Head { .. } | State::Done => Err(SignError::Io(
+                io::Error::other("the message was already finished or failed").into(),
+            )),
+        }
+    }
+}
+
+/// The start of an opaque SignedData ContentInfo, up to the eContent OCTET STRING: indefinite
+/// lengths for everything that encloses the content.
+fn write_opaque_start<W: Write>(w: &mut W, digest: DigestAlgorithm) -> Result<(), SignError> {
+    use stream::ber::write_header;
+    write_header(w, 0x30, None)?;
+    w.write_all(&oids::SIGNED_DATA.to_der()?)?;
+    write_header(w, 0xA0, None)?;
+    write_header(w, 0x30, None)?;
+    w.write_all(&signed_data::signed_data_start(&[digest])?)?;
+    write_header(w, 0x30, None)?;
+    w.write_all(&oids::DATA.to_der()?)?;
+    write_header(w, 0xA0, None)?;
+    Ok(())
+}
+
 /// Hashes content while it is written and produces a detached SignedData at the end.
 pub struct SignStream<'a> {
     hasher: Hasher,
@@ -193,61 +583,36 @@ pub fn sign_detached_der(
     s.finish()
 }
 
-/// An opaque SignedData (DER) that embeds `content`.
+/// An opaque SignedData (DER) that embeds `content`. (Opaque messages from [`sign()`] and
+/// [`Signer`] carry the BER form of indefinite lengths instead.)
 pub fn sign_opaque_der(
     content: &[u8],
     signers: &[Identity],
     options: &SignOptions,
 ) -> Result<Vec<u8>, SignError> {
-    if signers.is_empty() {
-        return Err(SignError::NoSigner);
-    }
-    let algorithm = signing_digest(options.digest)?;
-    let digest = algorithm
-        .digest(content)
-        .ok_or_else(|| SignError::UnsupportedAlgorithm {
-            detail: algorithm.name().into(),
-        })?;
+    let mut s = SignStream::new(signers, options)?;
+    std::io::Write::write_all(&mut s, content)?;
+    let digest = s.hasher.finish();
     build(Some(content), &digest, signers, options)
 }
 
-/// Signs a MIME entity (or a whole message) and returns the signed message.
+/// Signs a MIME entity (or a whole message) and returns the signed message: a wrapper over
+/// [`Signer`].
 ///
 /// RFC 5322 headers of the input that are not `Content-*` (From, To, Subject, Date…) stay on
 /// the outside; the MIME entity (its `Content-*` headers and body) is signed, in CRLF form.
 /// For multipart/signed the entity must be 7-bit: 8-bit or binary bytes are refused with
 /// [`SignError::EightBitContent`], because a relay that re-encodes them breaks the signature.
-/// Opaque signing carries any bytes.
+/// Opaque signing carries any bytes (as BER with indefinite lengths, base64-encoded).
 pub fn sign(
     entity: &[u8],
     signers: &[Identity],
     options: &SignOptions,
 ) -> Result<Vec<u8>, SignError> {
-    if signers.is_empty() {
-        return Err(SignError::NoSigner);
-    }
-    let split = mime::split_entity(entity)?;
-    if options.opaque {
-        let der = sign_opaque_der(&split.entity, signers, options)?;
-        return Ok(mime::write_pkcs7_mime(
-            &split.outer_headers,
-            &der,
-            "signed-data",
-            "smime.p7m",
-        ));
-    }
-    if let Some(at) = mime::find_8bit(&split.entity) {
-        return Err(SignError::EightBitContent {
-            detail: format!("the entity has an 8-bit or NUL byte at offset {at}"),
-        });
-    }
-    let der = sign_detached_der(&split.entity, signers, options)?;
-    Ok(mime::write_multipart_signed(
-        &split.outer_headers,
-        &split.entity,
-        &der,
-        options.digest.micalg(),
-    ))
+    let signer = Signer::new(signers, options)?;
+    let mut w = signer.writer(Vec::with_capacity(entity.len() + entity.len() / 3 + 4096));
+    w.write_all(entity).map_err(io_error)?;
+    w.finish()
 }
 
 fn build(
@@ -256,6 +621,20 @@ fn build(
     signers: &[Identity],
     options: &SignOptions,
 ) -> Result<Vec<u8>, SignError> {
+    let (certificates, parts) = sign_all(message_digest, signers, options)?;
+    Ok(signed_data::write_signed_data(
+        econtent,
+        &certificates,
+        &parts,
+    )?)
+}
+
+/// Every signer's SignerInfo over `message_digest`, and the certificates to carry.
+fn sign_all(
+    message_digest: &[u8],
+    signers: &[Identity],
+    options: &SignOptions,
+) -> Result<(Vec<Vec<u8>>, Vec<SignerInfoParts>), SignError> {
     let time = options.signing_time.unwrap_or_else(SystemTime::now);
     let mut parts = Vec::with_capacity(signers.len());
     let mut certificates = Vec::new();
@@ -269,11 +648,7 @@ fn build(
             certificates.extend(signer.chain().iter().map(|c| c.der().to_vec()));
         }
     }
-    Ok(signed_data::write_signed_data(
-        econtent,
-        &certificates,
-        &parts,
-    )?)
+    Ok((certificates, parts))
 }
 
 fn sign_one(
@@ -464,5 +839,37 @@ mod der_writers {
             caps.extend_from_slice(&tlv(0x30, &oid.to_der().unwrap()));
         }
         assert_eq!(capabilities_der().unwrap(), tlv(0x30, &caps));
+    }
+}
+
+#[cfg(test)]
+mod streaming {
+    use super::*;
+
+    #[test]
+    fn the_boundary_is_found_across_chunk_edges() {
+        let boundary = "----=_smime_0123456789abcdef0123456789abcdef";
+        for split in [1, 5, boundary.len() - 1] {
+            let mut c = Checks::new(boundary);
+            let text = format!("some text {boundary} more");
+            let (a, b) = text.as_bytes().split_at(10 + split);
+            c.look(a);
+            assert!(!c.boundary_found);
+            c.look(b);
+            assert!(c.boundary_found, "split at {split}");
+        }
+        // Three pieces, the middle one shorter than the boundary.
+        let mut c = Checks::new(boundary);
+        c.look(&boundary.as_bytes()[..10]);
+        c.look(&boundary.as_bytes()[10..20]);
+        c.look(&boundary.as_bytes()[20..]);
+        assert!(c.boundary_found);
+        let mut c = Checks::new(boundary);
+        c.look(b"----=_smime_0123");
+        c.look(b"x");
+        assert!(!c.boundary_found);
+        assert_eq!(c.eight_bit_at, None);
+        c.look(b"ab\x80");
+        assert_eq!(c.eight_bit_at, Some(19));
     }
 }

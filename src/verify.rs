@@ -20,18 +20,22 @@ use crate::certificate::Certificate;
 use crate::classify::{self, LayerKind};
 use crate::cms::signed_attributes::{self, AttributeProblem, SignatureInput};
 use crate::cms::signed_data::{self, SignerId, SignerInfo};
-use crate::crypto::verify::{KeyAlgorithm, SigCheckError, key_info, verify_signature};
+use crate::crypto::verify::{
+    KeyAlgorithm, SigCheckError, key_info, verify_signature, verify_signature_prehashed,
+};
 use crate::crypto::{DigestAlgorithm, oids};
 use crate::error::{ParseError, VerifyError};
 use crate::mime::{self, SmimeKind};
 pub use crate::mime::{FromFields, from_fields};
 use crate::policy::Policy;
+use crate::stream::{self, ber::BerReader};
 use crate::validate::revocation::PathRevocation;
 use crate::validate::{
     self, ChainFailure, ChainInput, EkuFailure, KeyUsageFailure, RevocationStatus, ValidityFailure,
 };
 use der::{Decode, Encode};
 use std::fmt;
+use std::io::{self, Read, Write};
 use std::time::SystemTime;
 
 /// Which address the signer certificates must carry.
@@ -149,6 +153,18 @@ pub enum SignatureFailure {
     /// attributes: the signature value could be one taken from another message, where it
     /// signed those attributes, re-used to make them look like signed content.
     ContentIsSignedAttributes,
+    /// The content was not hashed with the signer's digest algorithm, so its signature cannot
+    /// be checked: a streaming verification of multipart/signed hashes the content with the
+    /// algorithms its `micalg` parameter names (or SHA-256, SHA-384 and SHA-512 when it names
+    /// none that is usable), in one pass.
+    DigestNotComputed {
+        /// The signer's digest algorithm.
+        digest: String,
+        /// The algorithms the content was hashed with.
+        computed: Vec<String>,
+        /// Why those, when there is more to say (the `micalg` value).
+        note: Option<String>,
+    },
 }
 
 impl fmt::Display for SignatureFailure {
@@ -188,6 +204,25 @@ impl fmt::Display for SignatureFailure {
                 "refused: a signature without signed attributes over content that is a set of \
                  signed attributes (a signature re-used from another message)"
             ),
+            SignatureFailure::DigestNotComputed {
+                digest,
+                computed,
+                note,
+            } => {
+                write!(
+                    f,
+                    "the content was not hashed with {digest}, the signer's digest (only with {})",
+                    if computed.is_empty() {
+                        "none".to_string()
+                    } else {
+                        computed.join(", ")
+                    }
+                )?;
+                if let Some(note) = note {
+                    write!(f, "; {note}")?;
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -886,7 +921,7 @@ fn sender_input(options: &VerifyOptions) -> SenderInput {
 
 /// What every signer certificate is checked against, once the signed content is known.
 #[derive(Debug, Clone)]
-enum SenderPlan {
+pub(crate) enum SenderPlan {
     /// Nothing (skipped on request).
     Skip,
     /// Every one of these mailboxes must be covered by the certificate.
@@ -911,7 +946,7 @@ enum SenderPlan {
 /// Decides who the sender is: a From header inside the signed content (`content`) is the
 /// protected one and wins; an outer From must then name the same mailboxes. A From field that
 /// cannot be read fails the check.
-fn sender_plan(input: SenderInput, content: &[u8]) -> SenderPlan {
+pub(crate) fn sender_plan(input: SenderInput, content: &[u8]) -> SenderPlan {
     let outer = match input {
         SenderInput::Skip => return SenderPlan::Skip,
         SenderInput::Given(mailboxes) => {
@@ -1022,32 +1057,162 @@ fn check(
     lookup: &dyn CertificateLookup,
 ) -> Result<VerifyReport, VerifyError> {
     let sd = signed_data::parse_signed_data(cms)?;
-    let kind = if detached.is_some() {
+    // The content candidates: as given, and in CRLF form for content stored with bare LFs
+    // (the signer hashed the canonical CRLF form).
+    let content: &[u8] = match (detached, &sd.econtent) {
+        (Some(d), _) => d,
+        (None, Some(e)) => e,
+        (None, None) => return Err(no_content()),
+    };
+    let canonical = if detached.is_some() && mime::has_bare_lf(content) {
+        Some(mime::to_crlf(content))
+    } else {
+        None
+    };
+    let digests = ContentDigests::compute(content, canonical.as_deref(), &signer_digests(&sd));
+    let sender = sender_plan(addresses, content);
+    let (mut report, matched_canonical) =
+        check_parsed(&sd, detached.is_some(), &digests, sender, options, lookup);
+    report.content = match (matched_canonical, canonical) {
+        (true, Some(c)) => c,
+        _ => content.to_vec(),
+    };
+    Ok(report)
+}
+
+fn no_content() -> VerifyError {
+    VerifyError::Parse(ParseError::NotSmime {
+        detail: "an opaque signature without content (detached signature without its content)"
+            .into(),
+    })
+}
+
+/// The digest algorithms the signers of `sd` name that can be computed, each once (at most
+/// the four SHA algorithms, however many signers there are).
+pub(crate) fn signer_digests(sd: &signed_data::SignedData) -> Vec<DigestAlgorithm> {
+    let mut out: Vec<DigestAlgorithm> = Vec::new();
+    for si in &sd.signers {
+        if let Some(d) = DigestAlgorithm::from_oid(&si.digest_algorithm.oid)
+            && d.hasher().is_some()
+            && !out.contains(&d)
+        {
+            out.push(d);
+        }
+    }
+    out
+}
+
+/// The digests of one signed content, each computed once per digest algorithm and per form
+/// (as given, and the CRLF form when the content had bare LFs): the signers look theirs up,
+/// so 64 signers cost no more hashing than one.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ContentDigests {
+    /// The digests of the content as given.
+    pub(crate) raw: Vec<(DigestAlgorithm, Vec<u8>)>,
+    /// The digests of the CRLF form, when there is one.
+    pub(crate) canonical: Option<Vec<(DigestAlgorithm, Vec<u8>)>>,
+    /// Whether the content may be signed without signed attributes (it is not a DER set of
+    /// attributes; see [`signed_attributes::may_be_signed_without_attributes`]).
+    pub(crate) may_be_signed_without_attributes: bool,
+    /// More about the algorithms computed (the `micalg` value), for a failure reason.
+    pub(crate) computed_note: Option<String>,
+}
+
+impl ContentDigests {
+    /// Hashes `content` (and `canonical`) once with each of `algorithms`.
+    pub(crate) fn compute(
+        content: &[u8],
+        canonical: Option<&[u8]>,
+        algorithms: &[DigestAlgorithm],
+    ) -> Self {
+        let hash = |data: &[u8]| {
+            let mut set = HasherSet::new(algorithms);
+            set.update(data);
+            set.finish()
+        };
+        ContentDigests {
+            raw: hash(content),
+            canonical: canonical.map(hash),
+            may_be_signed_without_attributes: signed_attributes::may_be_signed_without_attributes(
+                content,
+            ) && canonical
+                .is_none_or(signed_attributes::may_be_signed_without_attributes),
+            computed_note: None,
+        }
+    }
+
+    fn raw(&self, d: DigestAlgorithm) -> Option<&[u8]> {
+        lookup_digest(&self.raw, d)
+    }
+
+    fn canonical(&self, d: DigestAlgorithm) -> Option<&[u8]> {
+        self.canonical.as_ref().and_then(|c| lookup_digest(c, d))
+    }
+}
+
+fn lookup_digest(list: &[(DigestAlgorithm, Vec<u8>)], d: DigestAlgorithm) -> Option<&[u8]> {
+    list.iter()
+        .find(|(a, _)| *a == d)
+        .map(|(_, v)| v.as_slice())
+}
+
+/// One incremental hasher per digest algorithm, fed together: the content is read once
+/// whatever the number of algorithms.
+pub(crate) struct HasherSet {
+    hashers: Vec<crate::crypto::Hasher>,
+}
+
+impl HasherSet {
+    /// Hashers for `algorithms` (duplicates and MD5 are left out).
+    pub(crate) fn new(algorithms: &[DigestAlgorithm]) -> Self {
+        let mut hashers: Vec<crate::crypto::Hasher> = Vec::new();
+        for &d in algorithms {
+            if hashers.iter().any(|h| h.algorithm() == d) {
+                continue;
+            }
+            if let Some(h) = d.hasher() {
+                hashers.push(h);
+            }
+        }
+        HasherSet { hashers }
+    }
+
+    /// Feeds `data` to every hasher.
+    pub(crate) fn update(&mut self, data: &[u8]) {
+        for h in &mut self.hashers {
+            stats::hashed(data.len());
+            h.update(data);
+        }
+    }
+
+    /// The digests, by algorithm.
+    pub(crate) fn finish(self) -> Vec<(DigestAlgorithm, Vec<u8>)> {
+        self.hashers
+            .into_iter()
+            .map(|h| (h.algorithm(), h.finish()))
+            .collect()
+    }
+}
+
+/// Checks the signers of a parsed SignedData against the digests of its content: the checks
+/// shared by the one-shot and the streaming verification. Returns the report (without its
+/// content) and whether a signer matched the CRLF form of the content.
+pub(crate) fn check_parsed(
+    sd: &signed_data::SignedData,
+    detached: bool,
+    digests: &ContentDigests,
+    sender: SenderPlan,
+    options: &VerifyOptions,
+    lookup: &dyn CertificateLookup,
+) -> (VerifyReport, bool) {
+    let kind = if detached {
         SignatureKind::Detached
     } else {
         SignatureKind::Opaque
     };
     let mut report = VerifyReport::empty(kind);
     report.weakened_by = weakenings(&options.policy);
-
-    // The content candidates: as given, and in CRLF form for content stored with bare LFs
-    // (the signer hashed the canonical CRLF form).
-    let content: Vec<u8> = match (detached, &sd.econtent) {
-        (Some(d), Some(_)) => {
-            report.detached_with_content = true;
-            d.to_vec()
-        }
-        (Some(d), None) => d.to_vec(),
-        (None, Some(e)) => e.clone(),
-        (None, None) => {
-            return Err(VerifyError::Parse(ParseError::NotSmime {
-                detail:
-                    "an opaque signature without content (detached signature without its content)"
-                        .into(),
-            }));
-        }
-    };
-    let sender = sender_plan(addresses, &content);
+    report.detached_with_content = detached && sd.econtent.is_some();
     report.address_check_skipped = matches!(sender, SenderPlan::Skip);
     if let SenderPlan::Check {
         mailboxes,
@@ -1062,11 +1227,6 @@ fn check(
         report.addresses_checked = mailboxes.clone();
         report.addresses_from_signed_header = *protected;
     }
-    let canonical = if detached.is_some() && has_bare_lf(&content) {
-        Some(mime::to_crlf(&content))
-    } else {
-        None
-    };
 
     // A broken certificate in the message is skipped, not fatal: the signer may not need it.
     let carried: Vec<Certificate> = sd
@@ -1097,29 +1257,12 @@ fn check(
 
     let mut matched_canonical = false;
     for si in &sd.signers {
-        let (signer, used_canonical) = check_signer(
-            si,
-            &sd.econtent_type,
-            &content,
-            canonical.as_deref(),
-            &pool,
-            &sender,
-            options,
-        );
+        let (signer, used_canonical) =
+            check_signer(si, &sd.econtent_type, digests, &pool, &sender, options);
         matched_canonical |= used_canonical;
         report.signers.push(signer);
     }
-    report.content = match (matched_canonical, canonical) {
-        (true, Some(c)) => c,
-        _ => content,
-    };
-    Ok(report)
-}
-
-fn has_bare_lf(data: &[u8]) -> bool {
-    data.iter()
-        .enumerate()
-        .any(|(i, b)| *b == b'\n' && (i == 0 || data[i - 1] != b'\r'))
+    (report, matched_canonical)
 }
 
 fn name_of(oid: &der::asn1::ObjectIdentifier) -> String {
@@ -1133,8 +1276,7 @@ fn name_of(oid: &der::asn1::ObjectIdentifier) -> String {
 fn check_signer(
     si: &SignerInfo,
     econtent_type: &der::asn1::ObjectIdentifier,
-    content: &[u8],
-    canonical: Option<&[u8]>,
+    digests: &ContentDigests,
     pool: &[Certificate],
     sender: &SenderPlan,
     options: &VerifyOptions,
@@ -1229,7 +1371,7 @@ fn check_signer(
             }),
             false,
         ),
-        Some(d) => check_signature(si, econtent_type, d, content, canonical, &spki),
+        Some(d) => check_signature(si, econtent_type, d, digests, &spki),
     };
     r.signature = sig;
 
@@ -1283,8 +1425,7 @@ fn check_signature(
     si: &SignerInfo,
     econtent_type: &der::asn1::ObjectIdentifier,
     digest: DigestAlgorithm,
-    content: &[u8],
-    canonical: Option<&[u8]>,
+    digests: &ContentDigests,
     spki: &[u8],
 ) -> (Check<SignatureFailure>, bool) {
     let map_sig = |e: SigCheckError| match e {
@@ -1306,16 +1447,25 @@ fn check_signature(
         }
         Ok(SignatureInput::Content) => {
             // No signed attributes: the signature covers the content.
+            if !digests.may_be_signed_without_attributes {
+                return (
+                    Check::Failed(SignatureFailure::ContentIsSignedAttributes),
+                    false,
+                );
+            }
+            let Some(raw) = digests.raw(digest) else {
+                return (not_computed(digest, digests), false);
+            };
             let mut last = SignatureFailure::BadSignature;
-            for (data, canon) in [(Some(content), false), (canonical, true)] {
-                let Some(data) = data else { continue };
-                if !signed_attributes::may_be_signed_without_attributes(data) {
-                    return (
-                        Check::Failed(SignatureFailure::ContentIsSignedAttributes),
-                        false,
-                    );
-                }
-                match verify_signature(spki, &si.signature_algorithm, digest, data, &si.signature) {
+            for (hashed, canon) in [(Some(raw), false), (digests.canonical(digest), true)] {
+                let Some(hashed) = hashed else { continue };
+                match verify_signature_prehashed(
+                    spki,
+                    &si.signature_algorithm,
+                    digest,
+                    hashed,
+                    &si.signature,
+                ) {
                     Ok(()) => return (Check::Passed, canon),
                     Err(e) => last = map_sig(e),
                 }
@@ -1327,8 +1477,11 @@ fn check_signature(
             message_digest,
         }) => (signed_der, message_digest),
     };
+    let Some(raw) = digests.raw(digest) else {
+        return (not_computed(digest, digests), false);
+    };
     let Some(used_canonical) =
-        signed_attributes::message_digest_matches(digest, content, canonical, &message_digest)
+        signed_attributes::message_digest_matches(raw, digests.canonical(digest), &message_digest)
     else {
         return (
             Check::Failed(SignatureFailure::MessageDigestMismatch),
@@ -1347,6 +1500,1192 @@ fn check_signature(
     }
 }
 
+/// The failure of a signer whose digest algorithm was not computed over the content (a
+/// streaming verification hashes with the algorithms `micalg` names).
+fn not_computed(digest: DigestAlgorithm, digests: &ContentDigests) -> Check<SignatureFailure> {
+    Check::Failed(SignatureFailure::DigestNotComputed {
+        digest: digest.name().to_string(),
+        computed: digests
+            .raw
+            .iter()
+            .map(|(d, _)| d.name().to_string())
+            .collect(),
+        note: digests.computed_note.clone(),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Streaming
+
+/// The largest signature part (or CMS data after the content) a streaming verification reads
+/// (16 MiB): certificates and signer infos, never the content.
+pub const MAX_SIGNATURE: usize = 16 * 1024 * 1024;
+
+/// How much of the signed content a streaming verification keeps to read the From fields of
+/// its header block (and to apply the rule on content signed without signed attributes).
+const KEPT_PREFIX: usize = crate::sign::MAX_HEADER;
+
+/// Verifies signed messages as streams, in memory bounded independently of the content size.
+///
+/// Input: a message (or bare entity) whose top-level entity is `multipart/signed` or
+/// `application/pkcs7-mime` signed-data (base64 or binary), or a bare CMS SignedData (DER or
+/// BER). The signed content is written to the caller's writer *as it is read*: it is
+/// **unverified until `finish` returns the report**, and must be discarded unless the report
+/// says it is trusted. The report is built by the same checks as [`verify`]; its `content` is
+/// empty (the content went to the writer). Nested layers are not followed: feed the content to
+/// another verification (or decryption) for the next layer.
+///
+/// multipart/signed is hashed once per digest algorithm that `micalg` names (SHA-1, SHA-256,
+/// SHA-384, SHA-512), or with SHA-256, SHA-384 and SHA-512 together when it names none that is
+/// usable; a signer whose algorithm was not computed fails with
+/// [`SignatureFailure::DigestNotComputed`]. Content stored with bare LFs is also hashed in
+/// CRLF form from the first bare LF on. Opaque signed-data is hashed with the algorithms its
+/// digestAlgorithms field lists (or the three SHA-2 ones).
+#[derive(Debug, Clone)]
+pub struct Verifier {
+    options: VerifyOptions,
+}
+
+impl Verifier {
+    /// A verifier with `options`.
+    pub fn new(options: &VerifyOptions) -> Verifier {
+        Verifier {
+            options: options.clone(),
+        }
+    }
+
+    /// A writer fed the signed message (multipart/signed, or opaque signed-data as MIME or
+    /// bare DER/BER); the signed content goes to `content` as it is read, unverified until
+    /// [`VerifyWriter::finish`] returns the report.
+    pub fn writer<W: Write>(&self, content: W) -> VerifyWriter<'_, W> {
+        VerifyWriter {
+            verifier: self,
+            state: VState::Head {
+                head: Vec::new(),
+                scan: crate::sign::HeadScan::default(),
+                content,
+            },
+        }
+    }
+
+    /// Verifies the message read from `input`, writing the signed content to `content`
+    /// (unverified until this returns the report).
+    pub fn verify<R: Read, W: Write>(
+        &self,
+        input: R,
+        content: W,
+    ) -> Result<(VerifyReport, W), VerifyError> {
+        let mut w = self.writer(content);
+        let mut input = input;
+        let mut buf = vec![0u8; stream::CHUNK];
+        loop {
+            let n = match input.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(verify_io_error(e)),
+            };
+            w.write_all(buf.get(..n).unwrap_or_default())
+                .map_err(verify_io_error)?;
+        }
+        w.finish()
+    }
+}
+
+fn verify_io_error(e: io::Error) -> VerifyError {
+    match stream::parse_error(&e) {
+        Some(p) => VerifyError::Parse(p),
+        None => e.into(),
+    }
+}
+
+/// A [`Verifier`]'s writer for one message: `io::Write` takes the signed message,
+/// [`VerifyWriter::finish`] returns the report and the content writer. The content written
+/// before `finish` is unverified.
+pub struct VerifyWriter<'a, W: Write> {
+    verifier: &'a Verifier,
+    state: VState<W>,
+}
+
+impl<W: Write> fmt::Debug for VerifyWriter<'_, W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifyWriter").finish_non_exhaustive()
+    }
+}
+
+enum VState<W: Write> {
+    /// Reading the top-level header block (or the first bytes of bare CMS).
+    Head {
+        head: Vec<u8>,
+        scan: crate::sign::HeadScan,
+        content: W,
+    },
+    /// multipart/signed.
+    Multipart(Box<Multipart<W>>),
+    /// Opaque signed-data.
+    Opaque(Box<Opaque<W>>),
+    /// Finished or failed.
+    Done,
+}
+
+impl<W: Write> Write for VerifyWriter<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match &mut self.state {
+            VState::Head { head, scan, .. } => {
+                head.extend_from_slice(buf);
+                let bare = head.first() == Some(&0x30);
+                if bare || scan.complete(head) {
+                    self.start().map_err(verify_to_io)?;
+                }
+                Ok(buf.len())
+            }
+            VState::Multipart(m) => {
+                m.feed(buf).map_err(verify_to_io)?;
+                Ok(buf.len())
+            }
+            VState::Opaque(o) => {
+                o.feed(buf).map_err(verify_to_io)?;
+                Ok(buf.len())
+            }
+            VState::Done => Err(io::Error::other("the message was already finished")),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+fn verify_to_io(e: VerifyError) -> io::Error {
+    match e {
+        VerifyError::Parse(p) => stream::invalid(p),
+        other => io::Error::other(other),
+    }
+}
+
+impl<'a, W: Write> VerifyWriter<'a, W> {
+    /// The head is known: picks the form and feeds what was read so far.
+    fn start(&mut self) -> Result<(), VerifyError> {
+        let VState::Head { head, content, .. } = std::mem::replace(&mut self.state, VState::Done)
+        else {
+            return Ok(());
+        };
+        let options = &self.verifier.options;
+        if head.first() == Some(&0x30) {
+            let mut o = Opaque::new(content, false, mime::FromFields::default(), options);
+            o.feed(&head)?;
+            self.state = VState::Opaque(Box::new(o));
+            return Ok(());
+        }
+        let end = head_end(&head);
+        let (block, rest) = head.split_at(end.min(head.len()));
+        let e = mime::entity_head(block)?;
+        let from = mime::from_fields(block);
+        match e.content_type.as_str() {
+            "multipart/signed" => {
+                if e.protocol
+                    .as_deref()
+                    .is_some_and(|p| !mime::is_signature_type(p))
+                {
+                    return Err(not_streamable("a multipart/signed of another protocol"));
+                }
+                let boundary = e.boundary.ok_or_else(|| {
+                    ParseError::mime("multipart/signed at the top level has no boundary parameter")
+                })?;
+                let mut m = Multipart::new(content, boundary, e.micalg, from, options);
+                m.feed(rest)?;
+                self.state = VState::Multipart(Box::new(m));
+            }
+            "application/pkcs7-mime" | "application/x-pkcs7-mime" => {
+                if matches!(
+                    e.smime_type.as_deref(),
+                    Some("enveloped-data" | "authenveloped-data" | "certs-only")
+                ) {
+                    return Err(not_streamable(
+                        "an application/pkcs7-mime that is not signed-data",
+                    ));
+                }
+                let base64 = match e.cte.as_deref() {
+                    Some("base64") => true,
+                    None | Some("7bit" | "8bit" | "binary") => {
+                        // Unlabelled base64 is base64 text starting with 'M' (a SEQUENCE).
+                        rest.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'M')
+                            || rest.iter().all(u8::is_ascii_whitespace)
+                    }
+                    Some(other) => {
+                        return Err(ParseError::mime(format!(
+                            "unsupported Content-Transfer-Encoding {other:?} for a CMS body"
+                        ))
+                        .into());
+                    }
+                };
+                let mut o = Opaque::new(content, base64, from, options);
+                o.feed(rest)?;
+                self.state = VState::Opaque(Box::new(o));
+            }
+            _ => {
+                return Err(not_streamable(
+                    "a message that is not signed at its top level",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends the message: the report of the same checks as [`verify`] (its `content` empty),
+    /// and the content writer.
+    pub fn finish(mut self) -> Result<(VerifyReport, W), VerifyError> {
+        if let VState::Head { head, .. } = &self.state {
+            if head.is_empty() {
+                return Err(ParseError::Empty.into());
+            }
+            self.start()?;
+        }
+        match std::mem::replace(&mut self.state, VState::Done) {
+            VState::Multipart(m) => m.finish(),
+            VState::Opaque(o) => o.finish(),
+            VState::Head { .. } | VState::Done => Err(VerifyError::Io(
+                io::Error::other("the message was already finished or failed").into(),
+            )),
+        }
+    }
+}
+
+fn not_streamable(what: &str) -> VerifyError {
+    VerifyError::Parse(ParseError::NotSmime {
+        detail: format!(
+            "{what}: a streaming verification takes multipart/signed or opaque signed-data at \
+             the top level (use verify for other shapes)"
+        ),
+    })
+}
+
+/// Where the header block of `head` ends (after its blank line, or at a line that is not a
+/// header field).
+fn head_end(head: &[u8]) -> usize {
+    let block = mime::lines::scan_headers(head, 0);
+    block.body_start.min(head.len())
+}
+
+/// A hasher with its state cloneable, so that the CRLF form can fork from the content's hash
+/// at the first bare LF.
+#[derive(Clone)]
+enum StreamHasher {
+    Sha1(sha1::Sha1),
+    Sha256(sha2::Sha256),
+    Sha384(sha2::Sha384),
+    Sha512(sha2::Sha512),
+}
+
+impl StreamHasher {
+    fn new(d: DigestAlgorithm) -> Option<Self> {
+        use sha2::Digest as _;
+        Some(match d {
+            DigestAlgorithm::Sha1 => StreamHasher::Sha1(sha1::Sha1::new()),
+            DigestAlgorithm::Sha256 => StreamHasher::Sha256(sha2::Sha256::new()),
+            DigestAlgorithm::Sha384 => StreamHasher::Sha384(sha2::Sha384::new()),
+            DigestAlgorithm::Sha512 => StreamHasher::Sha512(sha2::Sha512::new()),
+            _ => return None,
+        })
+    }
+
+    fn update(&mut self, data: &[u8]) {
+        use sha2::Digest as _;
+        stats::hashed(data.len());
+        match self {
+            StreamHasher::Sha1(h) => h.update(data),
+            StreamHasher::Sha256(h) => h.update(data),
+            StreamHasher::Sha384(h) => h.update(data),
+            StreamHasher::Sha512(h) => h.update(data),
+        }
+    }
+
+    fn finish(self) -> (DigestAlgorithm, Vec<u8>) {
+        use sha2::Digest as _;
+        match self {
+            StreamHasher::Sha1(h) => (DigestAlgorithm::Sha1, h.finalize().to_vec()),
+            StreamHasher::Sha256(h) => (DigestAlgorithm::Sha256, h.finalize().to_vec()),
+            StreamHasher::Sha384(h) => (DigestAlgorithm::Sha384, h.finalize().to_vec()),
+            StreamHasher::Sha512(h) => (DigestAlgorithm::Sha512, h.finalize().to_vec()),
+        }
+    }
+}
+
+/// The content's way out: hashed (as read, and in CRLF form once a bare LF was seen), its
+/// first bytes kept, written to the caller.
+struct ContentSink<W: Write> {
+    out: W,
+    raw: Vec<StreamHasher>,
+    canonical: Option<Vec<StreamHasher>>,
+    /// Whether CRLF hashing applies (detached content only).
+    canonicalize: bool,
+    last_cr: bool,
+    prefix: Vec<u8>,
+    len: u64,
+    note: Option<String>,
+    scratch: Vec<u8>,
+}
+
+impl<W: Write> ContentSink<W> {
+    fn new(
+        out: W,
+        algorithms: &[DigestAlgorithm],
+        canonicalize: bool,
+        note: Option<String>,
+    ) -> Self {
+        let mut raw: Vec<StreamHasher> = Vec::new();
+        for &d in algorithms {
+            if let Some(h) = StreamHasher::new(d)
+                && !raw.iter().any(|x| x.clone().finish().0 == d)
+            {
+                raw.push(h);
+            }
+        }
+        ContentSink {
+            out,
+            raw,
+            canonical: None,
+            canonicalize,
+            last_cr: false,
+            prefix: Vec::new(),
+            len: 0,
+            note,
+            scratch: Vec::new(),
+        }
+    }
+
+    fn emit(&mut self, data: &[u8]) -> Result<(), VerifyError> {
+        if data.is_empty() {
+            return Ok(());
+        }
+        self.out.write_all(data)?;
+        self.len += data.len() as u64;
+        let room = KEPT_PREFIX.saturating_sub(self.prefix.len());
+        self.prefix
+            .extend_from_slice(data.get(..room.min(data.len())).unwrap_or_default());
+        let mut from = 0;
+        if self.canonicalize && self.canonical.is_none() {
+            let first_bare = memchr::memchr_iter(b'\n', data).find(|&i| {
+                if i == 0 {
+                    !self.last_cr
+                } else {
+                    data.get(i - 1) != Some(&b'\r')
+                }
+            });
+            if let Some(at) = first_bare {
+                let before = data.get(..at).unwrap_or_default();
+                for h in &mut self.raw {
+                    h.update(before);
+                }
+                self.canonical = Some(self.raw.clone());
+                from = at;
+            }
+        }
+        let rest = data.get(from..).unwrap_or_default();
+        for h in &mut self.raw {
+            h.update(rest);
+        }
+        if let Some(canonical) = &mut self.canonical {
+            self.scratch.clear();
+            let after_cr = if from == 0 {
+                self.last_cr
+            } else {
+                data.get(from - 1) == Some(&b'\r')
+            };
+            mime::crlf_into(rest, after_cr, &mut self.scratch);
+            for h in canonical.iter_mut() {
+                h.update(&self.scratch);
+            }
+        }
+        self.last_cr = data.last() == Some(&b'\r');
+        Ok(())
+    }
+
+    /// The digests and the kept prefix (with whether the content was longer), and the writer.
+    fn finish(self) -> (ContentDigests, Vec<u8>, bool, W) {
+        let truncated = self.len > self.prefix.len() as u64;
+        let attribute_free = if truncated {
+            // A set of signed attributes is small; content longer than the kept prefix is
+            // refused only when it starts like one.
+            self.prefix.first() != Some(&0x31)
+        } else {
+            signed_attributes::may_be_signed_without_attributes(&self.prefix)
+        };
+        let digests = ContentDigests {
+            raw: self.raw.into_iter().map(StreamHasher::finish).collect(),
+            canonical: self
+                .canonical
+                .map(|c| c.into_iter().map(StreamHasher::finish).collect()),
+            may_be_signed_without_attributes: attribute_free,
+            computed_note: self.note,
+        };
+        (digests, self.prefix, truncated, self.out)
+    }
+}
+
+/// The digest algorithms `micalg` names (RFC 5751 names, with or without the hyphen), or the
+/// three SHA-2 ones when it names none that is usable.
+fn micalg_digests(micalg: Option<&str>) -> (Vec<DigestAlgorithm>, Option<String>) {
+    let mut out = Vec::new();
+    for name in micalg.unwrap_or_default().split(',') {
+        let d = match name.trim().trim_matches('"') {
+            "sha-1" | "sha1" => DigestAlgorithm::Sha1,
+            "sha-256" | "sha256" => DigestAlgorithm::Sha256,
+            "sha-384" | "sha384" => DigestAlgorithm::Sha384,
+            "sha-512" | "sha512" => DigestAlgorithm::Sha512,
+            _ => continue,
+        };
+        if !out.contains(&d) {
+            out.push(d);
+        }
+    }
+    let note = match micalg {
+        Some(m) => format!("the message's micalg is {m:?}"),
+        None => "the message has no micalg".to_string(),
+    };
+    if out.is_empty() {
+        out = vec![
+            DigestAlgorithm::Sha256,
+            DigestAlgorithm::Sha384,
+            DigestAlgorithm::Sha512,
+        ];
+    }
+    (out, Some(note))
+}
+
+/// The sender plan of a streamed layer: the top-level From fields, and a From inside the
+/// kept prefix of the signed content (refused as unreadable when the signed header block is
+/// longer than the prefix).
+fn stream_sender(
+    options: &VerifyOptions,
+    top_from: &mime::FromFields,
+    prefix: &[u8],
+    truncated: bool,
+) -> SenderPlan {
+    let input = layer_addresses(options, top_from, top_from);
+    if truncated && !matches!(input, SenderInput::Skip | SenderInput::Given(_)) {
+        let block = mime::lines::scan_headers(prefix, 0);
+        if !block.terminated && block.stray_line.is_none() {
+            return SenderPlan::Fail {
+                failure: AddressFailure::UnreadableFrom {
+                    detail: format!("the signed header block is longer than {KEPT_PREFIX} bytes"),
+                },
+                mailboxes: Vec::new(),
+                protected: true,
+            };
+        }
+    }
+    sender_plan(input, prefix)
+}
+
+/// Where a multipart/signed stream is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Preamble,
+    Content,
+    Signature,
+    Epilogue,
+}
+
+/// A multipart/signed being read: preamble, first part (streamed), signature part (kept,
+/// bounded), epilogue (skipped).
+struct Multipart<W: Write> {
+    options: VerifyOptions,
+    delimiter: Vec<u8>,
+    boundary: String,
+    phase: Phase,
+    /// The current line, not yet passed on (no LF).
+    line: Vec<u8>,
+    /// Whether the current line was found not to be a delimiter and partly passed on.
+    mid: bool,
+    /// The line break before the current line, held back: it belongs to a delimiter that
+    /// may follow.
+    pending: Vec<u8>,
+    sink: ContentSink<W>,
+    signature: Vec<u8>,
+    from: mime::FromFields,
+}
+
+impl<W: Write> Multipart<W> {
+    fn new(
+        out: W,
+        boundary: String,
+        micalg: Option<String>,
+        from: mime::FromFields,
+        options: &VerifyOptions,
+    ) -> Self {
+        let (algorithms, note) = micalg_digests(micalg.as_deref());
+        let mut delimiter = b"--".to_vec();
+        delimiter.extend_from_slice(boundary.as_bytes());
+        Multipart {
+            options: options.clone(),
+            delimiter,
+            boundary,
+            phase: Phase::Preamble,
+            line: Vec::new(),
+            mid: false,
+            pending: Vec::new(),
+            sink: ContentSink::new(out, &algorithms, true, note),
+            signature: Vec::new(),
+            from,
+        }
+    }
+
+    /// Whether `line` may still become a delimiter line once more bytes arrive.
+    fn may_be_delimiter(&self, line: &[u8]) -> bool {
+        if line.len() >= self.delimiter.len() {
+            line.starts_with(&self.delimiter)
+        } else {
+            self.delimiter.starts_with(line)
+        }
+    }
+
+    fn feed(&mut self, mut data: &[u8]) -> Result<(), VerifyError> {
+        while !data.is_empty() {
+            match self.phase {
+                Phase::Preamble | Phase::Content => {
+                    let used = self.lines(data)?;
+                    data = data.get(used..).unwrap_or_default();
+                }
+                Phase::Signature => {
+                    if self.signature.len() + data.len() > MAX_SIGNATURE {
+                        return Err(ParseError::TooLarge {
+                            what: "signature part",
+                            limit: MAX_SIGNATURE,
+                        }
+                        .into());
+                    }
+                    let start = self
+                        .signature
+                        .len()
+                        .saturating_sub(self.delimiter.len() + 2);
+                    self.signature.extend_from_slice(data);
+                    let mut close = self.delimiter.clone();
+                    close.extend_from_slice(b"--");
+                    if let Some(at) = self
+                        .signature
+                        .get(start..)
+                        .and_then(|s| memchr::memmem::find(s, &close))
+                    {
+                        // Keep the close delimiter line; the epilogue is skipped.
+                        let end = start + at + close.len();
+                        self.signature.truncate(end);
+                        self.phase = Phase::Epilogue;
+                    }
+                    return Ok(());
+                }
+                Phase::Epilogue => return Ok(()),
+            }
+        }
+        Ok(())
+    }
+
+    /// Handles the lines of `data` in the preamble or the first part; returns how many bytes
+    /// were used (all of them, unless the phase changed to the signature part).
+    fn lines(&mut self, data: &[u8]) -> Result<usize, VerifyError> {
+        let emit = self.phase == Phase::Content;
+        let mut i = 0;
+        while i < data.len() {
+            let rest = data.get(i..).unwrap_or_default();
+            match memchr::memchr(b'\n', rest) {
+                Some(k) => {
+                    self.line
+                        .extend_from_slice(rest.get(..k).unwrap_or_default());
+                    i += k + 1;
+                    let (text, eol): (&[u8], &[u8]) = match self.line.strip_suffix(b"\r") {
+                        Some(t) => (t, b"\r\n"),
+                        None => (&self.line, b"\n"),
+                    };
+                    let text = text.to_vec();
+                    if self.mid {
+                        if emit {
+                            self.sink.emit(&text)?;
+                        }
+                    } else if let Some(close) =
+                        mime::delimiter_line(&text, self.boundary.as_bytes())
+                    {
+                        self.line.clear();
+                        self.pending.clear();
+                        if self.phase == Phase::Preamble {
+                            if close {
+                                return Err(ParseError::mime(
+                                    "multipart/signed at the top level has 0 body part(s), 2 are required",
+                                )
+                                .into());
+                            }
+                            self.phase = Phase::Content;
+                            return Ok(i + self.lines(data.get(i..).unwrap_or_default())?);
+                        }
+                        if close {
+                            return Err(ParseError::mime(
+                                "multipart/signed at the top level has 1 body part(s), 2 are required",
+                            )
+                            .into());
+                        }
+                        self.phase = Phase::Signature;
+                        return Ok(i);
+                    } else if emit {
+                        let pending = std::mem::take(&mut self.pending);
+                        self.sink.emit(&pending)?;
+                        self.sink.emit(&text)?;
+                    }
+                    self.pending = eol.to_vec();
+                    self.line.clear();
+                    self.mid = false;
+                }
+                None => {
+                    self.line.extend_from_slice(rest);
+                    i = data.len();
+                    if !self.mid && !self.may_be_delimiter(&self.line) {
+                        if emit {
+                            let pending = std::mem::take(&mut self.pending);
+                            self.sink.emit(&pending)?;
+                        }
+                        self.mid = true;
+                    }
+                    if self.mid {
+                        // Pass the line on, but keep a last CR: it may start the line break.
+                        let keep = usize::from(self.line.last() == Some(&b'\r'));
+                        let cut = self.line.len() - keep;
+                        if emit {
+                            let head: Vec<u8> = self.line.drain(..cut).collect();
+                            self.sink.emit(&head)?;
+                        } else {
+                            self.line.drain(..cut);
+                        }
+                    } else if self.line.len() > MAX_SIGNATURE {
+                        return Err(ParseError::TooLarge {
+                            what: "delimiter line",
+                            limit: MAX_SIGNATURE,
+                        }
+                        .into());
+                    }
+                }
+            }
+        }
+        Ok(data.len())
+    }
+
+    fn finish(self) -> Result<(VerifyReport, W), VerifyError> {
+        if matches!(self.phase, Phase::Preamble | Phase::Content) {
+            return Err(ParseError::mime(
+                "multipart/signed at the top level has no signature part (truncated?)",
+            )
+            .into());
+        }
+        let (part_type, cms) = mime::signature_part(&self.signature, self.boundary.as_bytes())?;
+        if !mime::is_signature_type(&part_type) {
+            return Err(not_streamable(
+                "a multipart/signed whose second part is not a signature",
+            ));
+        }
+        let sd = signed_data::parse_signed_data(&cms)?;
+        let (digests, prefix, truncated, out) = self.sink.finish();
+        let sender = stream_sender(&self.options, &self.from, &prefix, truncated);
+        let (mut report, _) = check_parsed(&sd, true, &digests, sender, &self.options, &NoLookup);
+        report.scope = SignedScope::WholeMessage;
+        Ok((report, out))
+    }
+}
+
+/// The steps of an opaque SignedData before its content.
+const OPAQUE_PREFIX_MAX: usize = 64 * 1024;
+
+/// An opaque SignedData being read: base64 decoded if needed, the fields before the content
+/// parsed (bounded), the content streamed, the rest kept (bounded) and parsed at the end.
+struct Opaque<W: Write> {
+    options: VerifyOptions,
+    from: mime::FromFields,
+    base64: Option<Base64Push>,
+    /// The BER bytes not used yet.
+    pending: Vec<u8>,
+    step: OpaqueStep,
+    sink: Option<ContentSink<W>>,
+    out: Option<W>,
+    /// The fields kept: version, digestAlgorithms, eContentType.
+    version: Vec<u8>,
+    digest_algorithms: Vec<u8>,
+    econtent_type: Vec<u8>,
+    /// The ends (absolute BER offsets) of the enclosing definite-length elements, or `None`
+    /// for indefinite: [0] wrapper, encapContentInfo.
+    wrapper_end: Option<Option<u64>>,
+    eci_end: Option<u64>,
+    signed_data_end: Option<u64>,
+    strings: OctetPush,
+    /// Bytes of BER consumed before `pending`.
+    consumed: u64,
+    tail: Vec<u8>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OpaqueStep {
+    /// Parsing the fields before the content.
+    Start,
+    /// In the eContent OCTET STRING.
+    Content,
+    /// After the content: the rest is kept.
+    Tail,
+}
+
+impl<W: Write> Opaque<W> {
+    fn new(out: W, base64: bool, from: mime::FromFields, options: &VerifyOptions) -> Self {
+        Opaque {
+            options: options.clone(),
+            from,
+            base64: base64.then(Base64Push::default),
+            pending: Vec::new(),
+            step: OpaqueStep::Start,
+            sink: None,
+            out: Some(out),
+            version: Vec::new(),
+            digest_algorithms: Vec::new(),
+            econtent_type: Vec::new(),
+            wrapper_end: None,
+            eci_end: None,
+            signed_data_end: None,
+            strings: OctetPush::default(),
+            consumed: 0,
+            tail: Vec::new(),
+        }
+    }
+
+    fn feed(&mut self, data: &[u8]) -> Result<(), VerifyError> {
+        let decoded;
+        let ber: &[u8] = match &mut self.base64 {
+            Some(b) => {
+                decoded = b.feed(data)?;
+                &decoded
+            }
+            None => data,
+        };
+        self.ber(ber)
+    }
+
+    fn ber(&mut self, data: &[u8]) -> Result<(), VerifyError> {
+        match self.step {
+            OpaqueStep::Start => {
+                self.pending.extend_from_slice(data);
+                self.try_start()
+            }
+            OpaqueStep::Content => self.content(data),
+            OpaqueStep::Tail => self.keep_tail(data),
+        }
+    }
+
+    fn keep_tail(&mut self, data: &[u8]) -> Result<(), VerifyError> {
+        if self.tail.len() + data.len() > MAX_SIGNATURE {
+            return Err(ParseError::TooLarge {
+                what: "CMS data after the content",
+                limit: MAX_SIGNATURE,
+            }
+            .into());
+        }
+        self.tail.extend_from_slice(data);
+        Ok(())
+    }
+
+    /// Parses the fields before the content once they are all there.
+    fn try_start(&mut self) -> Result<(), VerifyError> {
+        let pending = std::mem::take(&mut self.pending);
+        let mut r = BerReader::new(pending.as_slice());
+        let parsed = self.parse_start(&mut r);
+        let used = r.position() as usize;
+        self.pending = pending;
+        match parsed {
+            Ok(()) => {
+                let rest = self.pending.split_off(used.min(self.pending.len()));
+                self.consumed = used as u64;
+                self.pending.clear();
+                self.step = OpaqueStep::Content;
+                self.content(&rest)
+            }
+            Err(e) if self.pending.len() < OPAQUE_PREFIX_MAX && is_truncation(&e) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn parse_start(&mut self, r: &mut BerReader<&[u8]>) -> Result<(), ParseError> {
+        let expect = |h: &stream::ber::Header, tag: u8, what: &str| {
+            if h.tag == tag {
+                Ok(())
+            } else {
+                Err(ParseError::der(format!(
+                    "{what}: unexpected tag {:#04x}",
+                    h.tag
+                )))
+            }
+        };
+        let ci = r.read_header()?;
+        expect(&ci, 0x30, "ContentInfo")?;
+        let oid = r.read_header()?;
+        expect(&oid, 0x06, "ContentInfo contentType")?;
+        let oid_der = r.read_element_after(&oid, 64)?;
+        let ct = der::asn1::ObjectIdentifier::from_der(&oid_der)
+            .map_err(|e| ParseError::der(format!("contentType: {e}")))?;
+        if ct != oids::SIGNED_DATA {
+            return Err(ParseError::NotSmime {
+                detail: format!(
+                    "the CMS content type is {}, not signed-data: a streaming verification \
+                     takes signed data only",
+                    name_of(&ct)
+                ),
+            });
+        }
+        expect(&r.read_header()?, 0xA0, "ContentInfo content")?;
+        let sd = r.read_header()?;
+        expect(&sd, 0x30, "SignedData")?;
+        self.signed_data_end = sd.len.map(|l| r.position() + l);
+        let v = r.read_header()?;
+        expect(&v, 0x02, "SignedData version")?;
+        self.version = r.read_element_after(&v, 16)?;
+        let algs = r.read_header()?;
+        expect(&algs, 0x31, "SignedData digestAlgorithms")?;
+        self.digest_algorithms = r.read_element_after(&algs, OPAQUE_PREFIX_MAX)?;
+        let eci = r.read_header()?;
+        expect(&eci, 0x30, "encapContentInfo")?;
+        self.eci_end = eci.len.map(|l| r.position() + l);
+        let t = r.read_header()?;
+        expect(&t, 0x06, "eContentType")?;
+        self.econtent_type = r.read_element_after(&t, 64)?;
+        let wrapper = r.read_header()?;
+        if !(wrapper.tag == 0xA0 && wrapper.constructed) {
+            return Err(ParseError::NotSmime {
+                detail: "an opaque signature without content (detached signature without its \
+                         content)"
+                    .into(),
+            });
+        }
+        self.wrapper_end = Some(wrapper.len.map(|l| r.position() + l));
+        let s = r.read_header()?;
+        if s.tag & !0x20 != 0x04 {
+            return Err(ParseError::der("eContent: expected an OCTET STRING"));
+        }
+        self.strings.start(&s);
+        Ok(())
+    }
+
+    fn sink(&mut self) -> Result<&mut ContentSink<W>, VerifyError> {
+        if self.sink.is_none() {
+            let mut algorithms = Vec::new();
+            if let Ok(node) = crate::asn1::ber::parse(&self.digest_algorithms) {
+                for n in &node.children {
+                    if let Ok(a) = crate::asn1::ber::decode::<spki::AlgorithmIdentifierOwned>(
+                        n,
+                        &self.digest_algorithms,
+                        "digestAlgorithm",
+                    ) && let Some(d) = DigestAlgorithm::from_oid(&a.oid)
+                        && !algorithms.contains(&d)
+                    {
+                        algorithms.push(d);
+                    }
+                }
+            }
+            let note = Some("the SignedData's digestAlgorithms list the others".to_string());
+            let (algorithms, note) = if algorithms.iter().any(|d| d.hasher().is_some()) {
+                (algorithms, note)
+            } else {
+                micalg_digests(None)
+            };
+            let out = self
+                .out
+                .take()
+                .ok_or_else(|| VerifyError::Io(io::Error::other("no content writer").into()))?;
+            self.sink = Some(ContentSink::new(out, &algorithms, false, note));
+        }
+        self.sink
+            .as_mut()
+            .ok_or_else(|| VerifyError::Io(io::Error::other("no content writer").into()))
+    }
+
+    fn content(&mut self, data: &[u8]) -> Result<(), VerifyError> {
+        let mut i = 0;
+        while i < data.len() && !self.strings.done() {
+            let rest = data.get(i..).unwrap_or_default();
+            let (used, payload) = self.strings.step(rest)?;
+            if let Some(p) = payload {
+                let bytes = rest.get(p).unwrap_or_default();
+                self.sink()?.emit(bytes)?;
+            }
+            i += used;
+        }
+        self.consumed += i as u64;
+        if self.strings.done() {
+            // Make sure the content writer exists even for empty content.
+            self.sink()?;
+            self.step = OpaqueStep::Tail;
+            self.keep_tail(data.get(i..).unwrap_or_default())?;
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<(VerifyReport, W), VerifyError> {
+        if let Some(b) = &mut self.base64 {
+            let last = b.finish()?;
+            self.ber(&last)?;
+        }
+        if self.step != OpaqueStep::Tail {
+            return Err(
+                ParseError::der("the SignedData ends inside its content (truncated?)").into(),
+            );
+        }
+        // The rest: the ends of the [0] wrapper and of encapContentInfo, then the fields after
+        // it up to the end of the SignedData.
+        let tail = std::mem::take(&mut self.tail);
+        let mut r = BerReader::new(tail.as_slice());
+        let base = self.consumed;
+        let at = |r: &BerReader<&[u8]>| base + r.position();
+        for end in [self.wrapper_end.flatten(), self.eci_end] {
+            match end {
+                None => {
+                    let h = r.read_header()?;
+                    if !h.is_eoc() {
+                        return Err(ParseError::der(
+                            "encapContentInfo: unexpected element after eContent",
+                        )
+                        .into());
+                    }
+                }
+                Some(e) if at(&r) == e => {}
+                Some(_) => {
+                    return Err(ParseError::der(
+                        "encapContentInfo: unexpected element after eContent",
+                    )
+                    .into());
+                }
+            }
+        }
+        let mut fields = Vec::new();
+        fields.extend_from_slice(&self.version);
+        fields.extend_from_slice(&self.digest_algorithms);
+        fields.extend_from_slice(&crate::asn1::tlv(0x30, &self.econtent_type));
+        loop {
+            if self.signed_data_end.is_some_and(|e| at(&r) >= e) {
+                break;
+            }
+            let h = r.read_header()?;
+            if h.is_eoc() {
+                break;
+            }
+            fields.extend_from_slice(&r.read_element_after(&h, MAX_SIGNATURE)?);
+        }
+        let mut ci = oids::SIGNED_DATA.to_der().map_err(ParseError::from)?;
+        ci.extend_from_slice(&crate::asn1::tlv(0xA0, &crate::asn1::tlv(0x30, &fields)));
+        let cms = crate::asn1::tlv(0x30, &ci);
+        let sd = signed_data::parse_signed_data(&cms)?;
+        let sink = match self.sink.take() {
+            Some(s) => s,
+            None => {
+                self.sink()?;
+                self.sink
+                    .take()
+                    .ok_or_else(|| VerifyError::Io(io::Error::other("no content writer").into()))?
+            }
+        };
+        let (digests, prefix, truncated, out) = sink.finish();
+        let sender = stream_sender(&self.options, &self.from, &prefix, truncated);
+        let (mut report, _) = check_parsed(&sd, false, &digests, sender, &self.options, &NoLookup);
+        report.scope = SignedScope::WholeMessage;
+        Ok((report, out))
+    }
+}
+
+/// Whether a parse error says only that the input ended early (more bytes may come).
+fn is_truncation(e: &ParseError) -> bool {
+    let text = e.to_string();
+    text.contains("truncated")
+        || text.contains("end of")
+        || text.contains("ends")
+        || text.contains("short")
+}
+
+/// The content of an OCTET STRING (primitive, or constructed of nested chunks, definite or
+/// indefinite) read from bytes pushed in pieces.
+#[derive(Debug, Default)]
+struct OctetPush {
+    /// The enclosing constructed strings: the absolute end of each definite one, `None` for
+    /// an indefinite one.
+    frames: Vec<Option<u64>>,
+    /// Content bytes left in the current primitive chunk.
+    remaining: u64,
+    /// A header being read.
+    header: Vec<u8>,
+    /// Bytes of this string read so far.
+    pos: u64,
+    started: bool,
+    finished: bool,
+}
+
+impl OctetPush {
+    fn start(&mut self, h: &stream::ber::Header) {
+        self.started = true;
+        if h.constructed {
+            self.frames.push(h.len);
+        } else {
+            self.remaining = h.len.unwrap_or(0);
+            if self.remaining == 0 {
+                self.finished = true;
+            }
+        }
+        if h.constructed && h.len == Some(0) {
+            self.frames.clear();
+            self.finished = true;
+        }
+    }
+
+    fn done(&self) -> bool {
+        self.finished
+    }
+
+    /// Uses bytes of `data`: how many, and the range of content bytes among them.
+    fn step(&mut self, data: &[u8]) -> Result<(usize, Option<std::ops::Range<usize>>), ParseError> {
+        if self.remaining > 0 {
+            let n = (self.remaining.min(data.len() as u64)) as usize;
+            self.remaining -= n as u64;
+            self.advance(n as u64);
+            if self.remaining == 0 && self.frames.is_empty() {
+                self.finished = true;
+            }
+            return Ok((n, Some(0..n)));
+        }
+        // A header: at most 10 bytes.
+        let mut used = 0;
+        while let Some(&b) = data.get(used) {
+            self.header.push(b);
+            used += 1;
+            if let Some((tag, len, hlen)) = parse_ber_header(&self.header)? {
+                self.header.clear();
+                self.advance(hlen as u64);
+                if tag == 0 {
+                    // End of contents: closes an indefinite frame.
+                    match self.frames.pop() {
+                        Some(None) => {}
+                        _ => return Err(ParseError::der("eContent: misplaced end-of-contents")),
+                    }
+                } else if tag & !0x20 != 0x04 {
+                    return Err(ParseError::der(
+                        "eContent: a chunk that is not an OCTET STRING",
+                    ));
+                } else if tag & 0x20 != 0 {
+                    if self.frames.len() >= stream::ber::MAX_DEPTH {
+                        return Err(ParseError::TooDeep {
+                            limit: stream::ber::MAX_DEPTH,
+                        });
+                    }
+                    self.frames.push(len.map(|l| self.pos + l));
+                } else {
+                    self.remaining = len.unwrap_or(0);
+                }
+                self.close_definite();
+                if self.frames.is_empty() && self.remaining == 0 {
+                    self.finished = true;
+                }
+                return Ok((used, None));
+            }
+        }
+        Ok((used, None))
+    }
+
+    fn advance(&mut self, n: u64) {
+        self.pos += n;
+        if self.remaining == 0 {
+            self.close_definite();
+        }
+    }
+
+    fn close_definite(&mut self) {
+        while let Some(Some(end)) = self.frames.last() {
+            if self.pos >= *end && self.remaining == 0 {
+                self.frames.pop();
+            } else {
+                break;
+            }
+        }
+    }
+}
+
+/// A BER header at the start of `h`, once complete: (tag, length, header length).
+fn parse_ber_header(h: &[u8]) -> Result<Option<(u8, Option<u64>, usize)>, ParseError> {
+    let (Some(&tag), Some(&first)) = (h.first(), h.get(1)) else {
+        return Ok(None);
+    };
+    if first < 0x80 {
+        return Ok(Some((tag, Some(u64::from(first)), 2)));
+    }
+    if first == 0x80 {
+        if tag & 0x20 == 0 {
+            return Err(ParseError::der(
+                "an indefinite length on a primitive element",
+            ));
+        }
+        return Ok(Some((tag, None, 2)));
+    }
+    let k = usize::from(first & 0x7F);
+    if k > 8 {
+        return Err(ParseError::der("a length of more than 8 bytes"));
+    }
+    if h.len() < 2 + k {
+        return Ok(None);
+    }
+    let len = h
+        .get(2..2 + k)
+        .unwrap_or_default()
+        .iter()
+        .fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
+    Ok(Some((tag, Some(len), 2 + k)))
+}
+
+/// Base64 decoded from text pushed in pieces (line breaks and white space skipped).
+#[derive(Debug, Default)]
+struct Base64Push {
+    /// Significant characters not decoded yet (fewer than 4, or held until the end).
+    held: Vec<u8>,
+    ended: bool,
+}
+
+impl Base64Push {
+    fn feed(&mut self, data: &[u8]) -> Result<Vec<u8>, ParseError> {
+        use base64::Engine as _;
+        for &b in data {
+            if b.is_ascii_whitespace() {
+                continue;
+            }
+            if self.ended && b != b'=' {
+                return Err(ParseError::Base64 {
+                    detail: "data after the base64 padding".into(),
+                });
+            }
+            if b == b'=' {
+                self.ended = true;
+            } else if !(b.is_ascii_alphanumeric() || b == b'+' || b == b'/') {
+                return Err(ParseError::Base64 {
+                    detail: format!("byte {b:#04x} is not base64"),
+                });
+            }
+            self.held.push(b);
+        }
+        if self.ended {
+            return Ok(Vec::new());
+        }
+        let whole = self.held.len() / 4 * 4;
+        let text: Vec<u8> = self.held.drain(..whole).collect();
+        base64::engine::general_purpose::STANDARD
+            .decode(&text)
+            .map_err(|e| ParseError::Base64 {
+                detail: e.to_string(),
+            })
+    }
+
+    fn finish(&mut self) -> Result<Vec<u8>, ParseError> {
+        use base64::Engine as _;
+        let text = std::mem::take(&mut self.held);
+        base64::engine::general_purpose::STANDARD_PAD_INDIFFERENT
+            .decode(&text)
+            .map_err(|e| ParseError::Base64 {
+                detail: e.to_string(),
+            })
+    }
+}
+
 impl fmt::Display for RevocationStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -1358,5 +2697,148 @@ impl fmt::Display for RevocationStatus {
                 "unknown: no usable CRL covers every certificate of the path"
             ),
         }
+    }
+}
+
+#[cfg(test)]
+mod bounds {
+    use super::*;
+    use crate::identity::Identity;
+    use crate::keys::SoftwareKey;
+    use crate::sign::{SignOptions, sign_detached_der};
+    use std::sync::Arc;
+
+    fn alice() -> (Identity, Certificate) {
+        let cert = Certificate::from_pem(include_bytes!("testdata/alice-p256.crt.pem")).unwrap();
+        let key = SoftwareKey::from_bytes(include_bytes!("testdata/alice-p256.key.pem")).unwrap();
+        (Identity::new(Arc::new(key), cert.clone()).unwrap(), cert)
+    }
+
+    fn options(cert: Certificate) -> VerifyOptions {
+        let mut options = VerifyOptions {
+            trust_anchors: vec![cert],
+            ..Default::default()
+        };
+        options.policy.danger().pinned_certificate_is_path(true);
+        options
+    }
+
+    fn body(len: usize, eol: &str) -> String {
+        let line = format!("some signed text, the same line again and again{eol}");
+        line.repeat(len / line.len() + 1)
+    }
+
+    /// A detached SignedData over `entity` with 64 distinct signers (64 signatures by Alice,
+    /// each at another signing time).
+    fn sixty_four_signers(entity: &[u8], id: &Identity) -> Vec<u8> {
+        let mut parts = Vec::new();
+        for i in 0..64 {
+            let options = SignOptions {
+                signing_time: Some(
+                    SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_750_000_000 + i),
+                ),
+                ..Default::default()
+            };
+            let der = sign_detached_der(entity, std::slice::from_ref(id), &options).unwrap();
+            let sd = signed_data::parse_signed_data(&der).unwrap();
+            let si = &sd.signers[0];
+            let SignerId::IssuerAndSerial { issuer, serial } = &si.sid else {
+                panic!("issuer and serial expected");
+            };
+            parts.push(signed_data::SignerInfoParts {
+                issuer: issuer.clone(),
+                serial: serial.clone(),
+                digest: DigestAlgorithm::Sha256,
+                signed_attrs_der: si.signed_attrs.as_ref().unwrap().signed_der.clone(),
+                signature_algorithm: si.signature_algorithm.clone(),
+                signature: si.signature.clone(),
+            });
+        }
+        signed_data::write_signed_data(None, &[id.certificate().der().to_vec()], &parts).unwrap()
+    }
+
+    #[test]
+    fn sixty_four_signers_hash_the_content_once() {
+        let (id, cert) = alice();
+        let entity = format!("Content-Type: text/plain\r\n\r\n{}", body(1 << 20, "\r\n"));
+        let der = sixty_four_signers(entity.as_bytes(), &id);
+        let signed = mime::write_multipart_signed(
+            b"From: alice@example.com\r\nSubject: x\r\n",
+            entity.as_bytes(),
+            &der,
+            "sha-256",
+        );
+        let options = options(cert);
+        stats::take();
+        let report = verify(&signed, &options).unwrap();
+        let hashed = stats::take();
+        assert_eq!(report.signers.len(), 64);
+        assert!(report.signers.iter().all(|s| s.signature.passed()));
+        assert_eq!(report.verdict(), Verdict::Trusted);
+        // One SHA-256 pass over the content, not one per signer.
+        assert_eq!(hashed, entity.len() as u64);
+
+        // 64 signers over changed content: every one fails, still one pass.
+        let tampered =
+            String::from_utf8(signed)
+                .unwrap()
+                .replacen("again and again", "again and AGAIN", 1);
+        stats::take();
+        let report = verify(tampered.as_bytes(), &options).unwrap();
+        let hashed = stats::take();
+        assert_eq!(report.signers.len(), 64);
+        assert!(
+            report
+                .signers
+                .iter()
+                .all(|s| { s.signature == Check::Failed(SignatureFailure::MessageDigestMismatch) })
+        );
+        assert_eq!(hashed, entity.len() as u64);
+    }
+
+    #[test]
+    fn content_with_bare_lfs_is_hashed_once_per_form() {
+        let (id, cert) = alice();
+        let crlf = format!(
+            "Content-Type: text/plain\r\n\r\n{}",
+            body(256 << 10, "\r\n")
+        );
+        let der = sixty_four_signers(crlf.as_bytes(), &id);
+        let lf = crlf.replace("\r\n", "\n");
+        let mut options = options(cert);
+        options.policy.danger().skip_address_check(true);
+        stats::take();
+        let report = verify_detached(lf.as_bytes(), &der, &options).unwrap();
+        let hashed = stats::take();
+        assert_eq!(report.signers.len(), 64);
+        assert!(report.signers.iter().all(|s| s.signature.passed()));
+        assert_eq!(report.content, crlf.as_bytes());
+        // The content as given and its CRLF form, once each.
+        assert_eq!(hashed, (lf.len() + crlf.len()) as u64);
+    }
+}
+
+#[cfg(not(test))]
+mod stats {
+    pub(crate) fn hashed(_: usize) {}
+}
+
+/// Counters of the content hashing a verification does, for the tests that bound it.
+#[cfg(test)]
+pub(crate) mod stats {
+    use std::cell::Cell;
+
+    thread_local! {
+        static HASHED: Cell<u64> = const { Cell::new(0) };
+    }
+
+    pub(crate) fn hashed(n: usize) {
+        HASHED.with(|c| c.set(c.get() + n as u64));
+    }
+
+    /// Content bytes fed to a hasher (counted once per algorithm) since the last call, on this
+    /// thread.
+    pub(crate) fn take() -> u64 {
+        HASHED.with(|c| c.replace(0))
     }
 }

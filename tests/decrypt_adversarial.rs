@@ -668,7 +668,15 @@ fn truncated_mime_is_a_parse_error() {
         let r = no_panic(&format!("MIME truncated at {len}"), || {
             decrypt(cut, &keys, &smime::policy::Policy::default())
         });
-        if len <= last_b64 && len > body_start {
+        // A cut that removes only the final padding characters leaves the same bytes (the
+        // decoder accepts missing padding): the message is whole.
+        let only_padding = len <= last_b64 && msg[len..=last_b64].iter().all(|b| *b == b'=');
+        if only_padding {
+            match r {
+                Ok(d) => assert_eq!(d.content, ENTITY),
+                Err(e) => assert!(matches!(e, DecryptError::Parse(_)), "{e:?}"),
+            }
+        } else if len <= last_b64 && len > body_start {
             // The headers say authEnveloped-data: a broken body is a parse error, not
             // "not encrypted".
             if !matches!(r, Err(DecryptError::Parse(_))) {

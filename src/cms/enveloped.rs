@@ -66,47 +66,8 @@ pub fn parse(input: &[u8]) -> Result<Enveloped, CmsError> {
     i += 1;
     let eci = child(f, i, "encryptedContentInfo")?.seq("encryptedContentInfo")?;
     let content_type = oid_of(child(eci, 0, "contentType")?, input, "contentType")?;
-    let alg = child(eci, 1, "contentEncryptionAlgorithm")?.seq("contentEncryptionAlgorithm")?;
-    let alg_oid = oid_of(child(alg, 0, "algorithm")?, input, "algorithm")?;
-    let cipher =
-        ContentCipher::from_oid(&alg_oid).ok_or_else(|| CmsError::UnsupportedAlgorithm {
-            detail: format!("content encryption {alg_oid}"),
-        })?;
-    let params = child(alg, 1, "content-encryption parameters")?;
-    let (iv, icv_len) = if cipher.is_authenticated() {
-        let p = params.seq("GCMParameters")?;
-        let nonce = child(p, 0, "GCM nonce")?.string_bytes(input)?;
-        let icv = match p.get(1) {
-            None => 12,
-            Some(n) if n.tag == 0x02 => match input.get(n.content.clone()) {
-                Some([v]) => *v as usize,
-                _ => return Err(CmsError::der("GCM ICV length")),
-            },
-            Some(_) => return Err(CmsError::der("GCMParameters")),
-        };
-        if nonce.len() != 12 || icv != 16 {
-            return Err(CmsError::UnsupportedAlgorithm {
-                detail: format!(
-                    "GCM with a {}-byte nonce and a {icv}-byte tag (12 and 16 are supported)",
-                    nonce.len()
-                ),
-            });
-        }
-        (nonce, icv)
-    } else {
-        let iv = params.string_bytes(input)?;
-        let want = if cipher == ContentCipher::DesEde3Cbc {
-            8
-        } else {
-            16
-        };
-        if params.tag & !0x20 != 0x04 || iv.len() != want {
-            return Err(
-                ParseError::der("CBC IV: expected an OCTET STRING of the block size").into(),
-            );
-        }
-        (iv, 0)
-    };
+    let (cipher, iv, icv_len) =
+        content_algorithm(child(eci, 1, "contentEncryptionAlgorithm")?, input)?;
     let encrypted_content = match eci.get(2) {
         Some(n) if n.is_context(0) => n.string_bytes(input)?,
         _ => {
@@ -149,6 +110,56 @@ pub fn parse(input: &[u8]) -> Result<Enveloped, CmsError> {
         aad,
         mac,
     })
+}
+
+/// The content-encryption AlgorithmIdentifier node `alg` of `input`: the cipher, the CBC IV or
+/// GCM nonce, and the GCM tag length (0 for CBC). Only 12-byte nonces and 16-byte tags are
+/// supported; a CBC IV must be one block.
+pub fn content_algorithm(
+    alg: &crate::asn1::ber::Node,
+    input: &[u8],
+) -> Result<(ContentCipher, Vec<u8>, usize), CmsError> {
+    let alg = alg.seq("contentEncryptionAlgorithm")?;
+    let alg_oid = oid_of(child(alg, 0, "algorithm")?, input, "algorithm")?;
+    let cipher =
+        ContentCipher::from_oid(&alg_oid).ok_or_else(|| CmsError::UnsupportedAlgorithm {
+            detail: format!("content encryption {alg_oid}"),
+        })?;
+    let params = child(alg, 1, "content-encryption parameters")?;
+    if cipher.is_authenticated() {
+        let p = params.seq("GCMParameters")?;
+        let nonce = child(p, 0, "GCM nonce")?.string_bytes(input)?;
+        let icv = match p.get(1) {
+            None => 12,
+            Some(n) if n.tag == 0x02 => match input.get(n.content.clone()) {
+                Some([v]) => *v as usize,
+                _ => return Err(CmsError::der("GCM ICV length")),
+            },
+            Some(_) => return Err(CmsError::der("GCMParameters")),
+        };
+        if nonce.len() != 12 || icv != 16 {
+            return Err(CmsError::UnsupportedAlgorithm {
+                detail: format!(
+                    "GCM with a {}-byte nonce and a {icv}-byte tag (12 and 16 are supported)",
+                    nonce.len()
+                ),
+            });
+        }
+        Ok((cipher, nonce, icv))
+    } else {
+        let iv = params.string_bytes(input)?;
+        let want = if cipher == ContentCipher::DesEde3Cbc {
+            8
+        } else {
+            16
+        };
+        if params.tag & !0x20 != 0x04 || iv.len() != want {
+            return Err(
+                ParseError::der("CBC IV: expected an OCTET STRING of the block size").into(),
+            );
+        }
+        Ok((cipher, iv, 0))
+    }
 }
 
 impl Enveloped {
@@ -203,6 +214,60 @@ pub fn write(
         other => enc_err(&other.to_string()),
     })?;
     write_sealed(cipher, sealed, recipient_infos)
+}
+
+/// The beginning of an EnvelopedData (CBC) or AuthEnvelopedData (GCM) ContentInfo written as
+/// a stream (BER, indefinite lengths, as OpenSSL's `-stream` output): everything up to the
+/// encryptedContent, whose `[0]` the caller writes next as a constructed OCTET STRING of
+/// chunks, followed by [`stream_suffix`]. `iv` is the CBC IV or the GCM nonce;
+/// `recipient_infos` are the DER RecipientInfos (sorted into SET OF order here).
+pub fn stream_prefix(
+    cipher: ContentCipher,
+    iv: &[u8],
+    recipient_infos: &[Vec<u8>],
+) -> Result<Vec<u8>, CmsError> {
+    if !cipher.can_encrypt() {
+        return Err(CmsError::UnsupportedAlgorithm {
+            detail: format!("{} is only read, never written", cipher.name()),
+        });
+    }
+    let parameters = if cipher.is_authenticated() {
+        GcmParameters {
+            nonce: OctetString::new(iv)?,
+            icv_len: 16,
+        }
+        .to_der()?
+    } else {
+        OctetString::new(iv)?.to_der()?
+    };
+    let alg = crate::asn1::tlv(0x30, &[cipher.oid().to_der()?, parameters].concat());
+    let (content_type, version) = if cipher.is_authenticated() {
+        (oids::AUTH_ENVELOPED_DATA, 0u8)
+    } else {
+        // RFC 5652 §6.1: version 2 when any RecipientInfo is not version 0 (kari is 3).
+        let all_ktri = recipient_infos.iter().all(|r| r.first() == Some(&0x30));
+        (oids::ENVELOPED_DATA, if all_ktri { 0 } else { 2 })
+    };
+    let mut out = vec![0x30, 0x80];
+    out.extend_from_slice(&content_type.to_der()?);
+    out.extend_from_slice(&[0xA0, 0x80, 0x30, 0x80]);
+    out.extend_from_slice(&version.to_der()?);
+    out.extend_from_slice(&der_set_of(0x31, recipient_infos.to_vec()));
+    out.extend_from_slice(&[0x30, 0x80]);
+    out.extend_from_slice(&oids::DATA.to_der()?);
+    out.extend_from_slice(&alg);
+    Ok(out)
+}
+
+/// What follows the encryptedContent of [`stream_prefix`]: the end of the
+/// EncryptedContentInfo, the mac (GCM: `tag`), the ends of the structure.
+pub fn stream_suffix(tag: Option<&[u8]>) -> Vec<u8> {
+    let mut out = vec![0, 0];
+    if let Some(tag) = tag {
+        out.extend_from_slice(&crate::asn1::tlv(0x04, tag));
+    }
+    out.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
+    out
 }
 
 /// GCMParameters (RFC 5084 section 3.2), as written: the ICV length always given.

@@ -11,7 +11,7 @@
 
 use super::error::CmsError;
 use crate::asn1::ber::{Node, child, oid_of};
-use crate::crypto::{DigestAlgorithm, constant_time_eq, oids};
+use crate::crypto::{constant_time_eq, oids};
 use const_oid::ObjectIdentifier;
 use der::Decode;
 
@@ -182,21 +182,21 @@ pub fn check<'a>(
     })
 }
 
-/// Whether the messageDigest `expected` is the `digest` of `content`, or else of its
-/// `canonical` form: `Some(false)` for the content, `Some(true)` for the canonical form,
-/// `None` when neither matches. The comparisons are constant-time.
+/// Whether the messageDigest `expected` is `content_digest` (the digest of the content), or
+/// else `canonical_digest` (that of its canonical form): `Some(false)` for the content,
+/// `Some(true)` for the canonical form, `None` when neither matches. The digests are computed
+/// once by the caller, however many signers compare with them; the comparisons are
+/// constant-time.
 pub fn message_digest_matches(
-    digest: DigestAlgorithm,
-    content: &[u8],
-    canonical: Option<&[u8]>,
+    content_digest: &[u8],
+    canonical_digest: Option<&[u8]>,
     expected: &[u8],
 ) -> Option<bool> {
-    let hash = |data: &[u8]| digest.digest(data).unwrap_or_default();
-    if constant_time_eq(&hash(content), expected) {
+    if constant_time_eq(content_digest, expected) {
         return Some(false);
     }
-    match canonical {
-        Some(c) if constant_time_eq(&hash(c), expected) => Some(true),
+    match canonical_digest {
+        Some(c) if constant_time_eq(c, expected) => Some(true),
         _ => None,
     }
 }
@@ -211,6 +211,7 @@ pub fn may_be_signed_without_attributes(data: &[u8]) -> bool {
 mod tests {
     use super::*;
     use crate::asn1::{ber, tlv};
+    use crate::crypto::DigestAlgorithm;
     use der::Encode;
 
     fn attr(oid: ObjectIdentifier, values: &[Vec<u8>]) -> Vec<u8> {
@@ -324,14 +325,18 @@ mod tests {
         let lf = b"a\nb\n";
         let crlf = b"a\r\nb\r\n";
         let of_crlf = d.digest(crlf).unwrap();
-        assert_eq!(message_digest_matches(d, crlf, None, &of_crlf), Some(false));
+        let of_lf = d.digest(lf).unwrap();
         assert_eq!(
-            message_digest_matches(d, lf, Some(crlf), &of_crlf),
+            message_digest_matches(&of_crlf, None, &of_crlf),
+            Some(false)
+        );
+        assert_eq!(
+            message_digest_matches(&of_lf, Some(&of_crlf), &of_crlf),
             Some(true)
         );
-        assert_eq!(message_digest_matches(d, lf, None, &of_crlf), None);
+        assert_eq!(message_digest_matches(&of_lf, None, &of_crlf), None);
         assert_eq!(
-            message_digest_matches(d, lf, Some(lf), &of_crlf[..31]),
+            message_digest_matches(&of_lf, Some(&of_lf), &of_crlf[..31]),
             None
         );
     }

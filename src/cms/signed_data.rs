@@ -376,17 +376,38 @@ pub fn write_signed_data(
     certificates: &[Vec<u8>],
     signers: &[SignerInfoParts],
 ) -> Result<Vec<u8>, CmsError> {
-    let mut digests = Vec::new();
-    for s in signers {
-        digests.push(digest_algorithm_der(s.digest)?);
-    }
-    let mut body = tlv(0x02, &[1]);
-    body.extend_from_slice(&der_set_of(0x31, digests));
+    let digests: Vec<DigestAlgorithm> = signers.iter().map(|s| s.digest).collect();
+    let mut body = signed_data_start(&digests)?;
     let mut eci = oids::DATA.to_der()?;
     if let Some(content) = econtent {
         eci.extend_from_slice(&tlv(0xA0, &tlv(0x04, content)));
     }
     body.extend_from_slice(&tlv(0x30, &eci));
+    body.extend_from_slice(&signed_data_end(certificates, signers)?);
+    let mut ci = oids::SIGNED_DATA.to_der()?;
+    ci.extend_from_slice(&tlv(0xA0, &tlv(0x30, &body)));
+    Ok(tlv(0x30, &ci))
+}
+
+/// The fields of a SignedData before its encapContentInfo: the version and the
+/// digestAlgorithms (DER), as the streaming writer and [`write_signed_data`] write them.
+pub(crate) fn signed_data_start(digests: &[DigestAlgorithm]) -> Result<Vec<u8>, CmsError> {
+    let mut algs = Vec::new();
+    for d in digests {
+        algs.push(digest_algorithm_der(*d)?);
+    }
+    let mut body = tlv(0x02, &[1]);
+    body.extend_from_slice(&der_set_of(0x31, algs));
+    Ok(body)
+}
+
+/// The fields of a SignedData after its encapContentInfo: the certificates (each once, in the
+/// order given) and the signerInfos (DER).
+pub(crate) fn signed_data_end(
+    certificates: &[Vec<u8>],
+    signers: &[SignerInfoParts],
+) -> Result<Vec<u8>, CmsError> {
+    let mut body = Vec::new();
     if !certificates.is_empty() {
         let mut certs: Vec<Vec<u8>> = Vec::new();
         for c in certificates {
@@ -413,9 +434,7 @@ pub fn write_signed_data(
         infos.push(tlv(0x30, &si));
     }
     body.extend_from_slice(&der_set_of(0x31, infos));
-    let mut ci = oids::SIGNED_DATA.to_der()?;
-    ci.extend_from_slice(&tlv(0xA0, &tlv(0x30, &body)));
-    Ok(tlv(0x30, &ci))
+    Ok(body)
 }
 
 #[cfg(test)]

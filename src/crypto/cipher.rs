@@ -6,10 +6,13 @@
 
 use super::oids;
 use super::rng;
+use aes::cipher::array::Array;
 use aes::cipher::{BlockCipherDecrypt, BlockCipherEncrypt, KeyInit};
 use aes::cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyIvInit, block_padding::Pkcs7};
 use aes_gcm::aead::AeadInOut;
 use const_oid::ObjectIdentifier;
+
+pub mod gcm;
 
 /// id-aes192-CBC
 pub const AES192_CBC: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.1.22");
@@ -341,6 +344,230 @@ pub fn cbc_decrypt(
     }
 }
 
+/// The CBC modes of the content ciphers, encrypting.
+enum CbcEnc {
+    Aes128(cbc::Encryptor<aes::Aes128>),
+    Aes256(cbc::Encryptor<aes::Aes256>),
+}
+
+/// The CBC modes of the content ciphers, decrypting (3DES and AES-192 read only).
+enum CbcDec {
+    Aes128(cbc::Decryptor<aes::Aes128>),
+    Aes192(cbc::Decryptor<aes::Aes192>),
+    Aes256(cbc::Decryptor<aes::Aes256>),
+    DesEde3(cbc::Decryptor<des::TdesEde3>),
+}
+
+/// CBC content encryption with PKCS#7 padding, piece by piece: whole blocks are written as
+/// they fill, the padded last block by [`CbcEncryptor::finish`].
+pub struct CbcEncryptor {
+    mode: CbcEnc,
+    partial: Vec<u8>,
+}
+
+impl CbcEncryptor {
+    /// Starts an AES-CBC encryption (AES-128 or AES-256) under `key` and the 16-byte `iv`.
+    pub fn new(cipher: ContentCipher, key: &[u8], iv: &[u8]) -> Result<CbcEncryptor, CipherError> {
+        let len = |_| CipherError::Length;
+        let mode = match cipher {
+            ContentCipher::Aes128Cbc => {
+                CbcEnc::Aes128(cbc::Encryptor::new_from_slices(key, iv).map_err(len)?)
+            }
+            ContentCipher::Aes256Cbc => {
+                CbcEnc::Aes256(cbc::Encryptor::new_from_slices(key, iv).map_err(len)?)
+            }
+            _ => return Err(CipherError::ReadOnly),
+        };
+        Ok(CbcEncryptor {
+            mode,
+            partial: Vec::with_capacity(16),
+        })
+    }
+
+    fn encrypt_blocks(&mut self, buf: &mut [u8]) {
+        match &mut self.mode {
+            CbcEnc::Aes128(m) => m.encrypt_blocks(Array::slice_as_chunks_mut(buf).0),
+            CbcEnc::Aes256(m) => m.encrypt_blocks(Array::slice_as_chunks_mut(buf).0),
+        }
+    }
+
+    /// Encrypts `input`, appending the ciphertext of the blocks it completes to `out`.
+    pub fn update(&mut self, input: &[u8], out: &mut Vec<u8>) {
+        let start = out.len();
+        let total = self.partial.len() + input.len();
+        let whole = total - total % 16;
+        if whole == 0 {
+            self.partial.extend_from_slice(input);
+            return;
+        }
+        let from_input = whole - self.partial.len();
+        out.extend_from_slice(&self.partial);
+        out.extend_from_slice(&input[..from_input]);
+        self.partial.clear();
+        self.partial.extend_from_slice(&input[from_input..]);
+        self.encrypt_blocks(&mut out[start..]);
+    }
+
+    /// Pads and encrypts the last block, appending it to `out`.
+    pub fn finish(mut self, out: &mut Vec<u8>) {
+        let pad = 16 - self.partial.len();
+        let mut last = std::mem::take(&mut self.partial);
+        last.resize(16, pad as u8);
+        let start = out.len();
+        out.extend_from_slice(&last);
+        zeroize::Zeroize::zeroize(&mut last);
+        self.encrypt_blocks(&mut out[start..]);
+    }
+}
+
+impl Drop for CbcEncryptor {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.partial);
+    }
+}
+
+/// CBC content decryption with PKCS#7 padding, piece by piece. The last whole block is held
+/// back until [`CbcDecryptor::finish`], which checks the padding and releases it unpadded.
+/// CBC has no integrity: what is released before `finish` is unauthenticated (as is all of it).
+pub struct CbcDecryptor {
+    mode: CbcDec,
+    block: usize,
+    pending: Vec<u8>,
+}
+
+impl CbcDecryptor {
+    /// Starts a decryption of any CBC content cipher under `key` and `iv`.
+    pub fn new(cipher: ContentCipher, key: &[u8], iv: &[u8]) -> Result<CbcDecryptor, CipherError> {
+        let len = |_| CipherError::Length;
+        let mode = match cipher {
+            ContentCipher::Aes128Cbc => {
+                CbcDec::Aes128(cbc::Decryptor::new_from_slices(key, iv).map_err(len)?)
+            }
+            ContentCipher::Aes192Cbc => {
+                CbcDec::Aes192(cbc::Decryptor::new_from_slices(key, iv).map_err(len)?)
+            }
+            ContentCipher::Aes256Cbc => {
+                CbcDec::Aes256(cbc::Decryptor::new_from_slices(key, iv).map_err(len)?)
+            }
+            ContentCipher::DesEde3Cbc => {
+                CbcDec::DesEde3(cbc::Decryptor::new_from_slices(key, iv).map_err(len)?)
+            }
+            _ => return Err(CipherError::Length),
+        };
+        let block = if cipher == ContentCipher::DesEde3Cbc {
+            8
+        } else {
+            16
+        };
+        Ok(CbcDecryptor {
+            mode,
+            block,
+            pending: Vec::with_capacity(2 * block),
+        })
+    }
+
+    fn decrypt_blocks(&mut self, buf: &mut [u8]) {
+        match &mut self.mode {
+            CbcDec::Aes128(m) => m.decrypt_blocks(Array::slice_as_chunks_mut(buf).0),
+            CbcDec::Aes192(m) => m.decrypt_blocks(Array::slice_as_chunks_mut(buf).0),
+            CbcDec::Aes256(m) => m.decrypt_blocks(Array::slice_as_chunks_mut(buf).0),
+            CbcDec::DesEde3(m) => m.decrypt_blocks(Array::slice_as_chunks_mut(buf).0),
+        }
+    }
+
+    /// Decrypts `input`, appending to `out` the plaintext of every whole block but the last.
+    pub fn update(&mut self, input: &[u8], out: &mut Vec<u8>) {
+        let total = self.pending.len() + input.len();
+        // Keep the last whole block (and any partial one) back.
+        let keep = match total % self.block {
+            0 => self.block.min(total),
+            r => r,
+        };
+        let release = total - keep;
+        if release == 0 {
+            self.pending.extend_from_slice(input);
+            return;
+        }
+        let start = out.len();
+        let from_input = release - self.pending.len();
+        out.extend_from_slice(&self.pending);
+        out.extend_from_slice(&input[..from_input]);
+        self.pending.clear();
+        self.pending.extend_from_slice(&input[from_input..]);
+        self.decrypt_blocks(&mut out[start..]);
+    }
+
+    /// Decrypts the held-back block, checks the padding and appends the unpadded rest to
+    /// `out`. Content that is no multiple of the block, or bad padding, is
+    /// [`CipherError::Failed`].
+    pub fn finish(mut self, out: &mut Vec<u8>) -> Result<(), CipherError> {
+        if self.pending.len() != self.block {
+            return Err(CipherError::Failed);
+        }
+        let mut last = std::mem::take(&mut self.pending);
+        self.decrypt_blocks(&mut last);
+        let n = padding_len(&last).ok_or(CipherError::Failed);
+        if let Ok(n) = n {
+            out.extend_from_slice(&last[..self.block - n]);
+        }
+        zeroize::Zeroize::zeroize(&mut last);
+        n.map(|_| ())
+    }
+}
+
+impl Drop for CbcDecryptor {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.pending);
+    }
+}
+
+/// The PKCS#7 padding length of a decrypted last block, checked without branching on the
+/// padding bytes.
+fn padding_len(last: &[u8]) -> Option<usize> {
+    let n = *last.last()? as usize;
+    let mut bad = u8::from(n == 0 || n > last.len());
+    for (i, b) in last.iter().rev().enumerate() {
+        let inside = u8::from(i < n);
+        bad |= inside & u8::from(*b as usize != n);
+    }
+    (bad == 0).then_some(n)
+}
+
+/// Whether CBC content ends in valid PKCS#7 padding under `key`, from its last two blocks
+/// alone: `prev` is the block before the last (the IV when there is one block) and `last` the
+/// last. The cheap test of a candidate key; valid padding by chance is possible (about 1 in
+/// 256), so the full decryption still checks again.
+pub fn cbc_padding_ok(cipher: ContentCipher, key: &[u8], prev: &[u8], last: &[u8]) -> bool {
+    fn dec<C: BlockCipherDecrypt + KeyInit>(key: &[u8], block: &mut [u8]) -> bool {
+        let Ok(c) = C::new_from_slice(key) else {
+            return false;
+        };
+        let (blocks, rest) = Array::slice_as_chunks_mut(block);
+        if blocks.len() != 1 || !rest.is_empty() {
+            return false;
+        }
+        c.decrypt_blocks(blocks);
+        true
+    }
+    if prev.len() != last.len() || key.len() != cipher.key_len() {
+        return false;
+    }
+    let mut block = last.to_vec();
+    let ok = match cipher {
+        ContentCipher::Aes128Cbc => dec::<aes::Aes128>(key, &mut block),
+        ContentCipher::Aes192Cbc => dec::<aes::Aes192>(key, &mut block),
+        ContentCipher::Aes256Cbc => dec::<aes::Aes256>(key, &mut block),
+        ContentCipher::DesEde3Cbc => dec::<des::TdesEde3>(key, &mut block),
+        _ => false,
+    };
+    for (b, p) in block.iter_mut().zip(prev) {
+        *b ^= p;
+    }
+    let good = ok && padding_len(&block).is_some();
+    zeroize::Zeroize::zeroize(&mut block);
+    good
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -424,5 +651,79 @@ mod tests {
             cbc_decrypt(CbcCipher::Rc2, &key[..16], &iv, &mut short),
             Err(CipherError::Failed)
         );
+    }
+
+    #[test]
+    fn cbc_streaming_equals_the_one_shot_over_random_chunkings() {
+        let mut seed = 0x1234_5678_9ABC_DEF1u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for round in 0..200 {
+            let (c, cbc) = if round % 2 == 0 {
+                (ContentCipher::Aes128Cbc, CbcCipher::Aes128)
+            } else {
+                (ContentCipher::Aes256Cbc, CbcCipher::Aes256)
+            };
+            let key: Vec<u8> = (0..c.key_len()).map(|_| next() as u8).collect();
+            let iv: Vec<u8> = (0..16).map(|_| next() as u8).collect();
+            let len = (next() % [40, 300, 70_000][round % 3]) as usize;
+            let pt: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+            let want = cbc_encrypt(cbc, &key, &iv, &pt).unwrap();
+            let mut e = CbcEncryptor::new(c, &key, &iv).unwrap();
+            let mut ct = Vec::new();
+            let mut at = 0;
+            while at < len {
+                let n = ((next() % 40) as usize).min(len - at);
+                e.update(&pt[at..at + n], &mut ct);
+                at += n;
+            }
+            e.finish(&mut ct);
+            assert_eq!(ct, want, "round {round}");
+            let mut d = CbcDecryptor::new(c, &key, &iv).unwrap();
+            let mut back = Vec::new();
+            let mut at = 0;
+            while at < ct.len() {
+                let n = ((next() % 5000) as usize).min(ct.len() - at);
+                d.update(&ct[at..at + n], &mut back);
+                at += n;
+            }
+            d.finish(&mut back).unwrap();
+            assert_eq!(back, pt, "round {round}");
+            let prev = if ct.len() >= 32 {
+                &ct[ct.len() - 32..ct.len() - 16]
+            } else {
+                &iv[..]
+            };
+            assert!(cbc_padding_ok(c, &key, prev, &ct[ct.len() - 16..]));
+        }
+    }
+
+    #[test]
+    fn cbc_streaming_refuses_bad_padding_and_partial_blocks() {
+        let key = [5u8; 16];
+        let iv = [6u8; 16];
+        // A block whose padding byte decrypts to 0x00: encrypt a block ending in 0 raw.
+        let mut raw = vec![0u8; 16];
+        let mut e = CbcEncryptor::new(ContentCipher::Aes128Cbc, &key, &iv).unwrap();
+        let mut ct = Vec::new();
+        e.update(&raw, &mut ct);
+        assert_eq!(ct.len(), 16);
+        raw.clear();
+        let mut d = CbcDecryptor::new(ContentCipher::Aes128Cbc, &key, &iv).unwrap();
+        d.update(&ct, &mut raw);
+        assert!(raw.is_empty(), "the last block is held back");
+        assert_eq!(d.finish(&mut raw), Err(CipherError::Failed));
+        assert!(raw.is_empty());
+        assert!(!cbc_padding_ok(ContentCipher::Aes128Cbc, &key, &iv, &ct));
+        let mut d = CbcDecryptor::new(ContentCipher::Aes128Cbc, &key, &iv).unwrap();
+        d.update(&ct[..15], &mut raw);
+        assert_eq!(d.finish(&mut raw), Err(CipherError::Failed));
+        assert_eq!(padding_len(&[1, 2, 3, 3, 3]), Some(3));
+        assert_eq!(padding_len(&[1, 2, 3, 2, 3]), None);
+        assert_eq!(padding_len(&[9, 9, 9, 9]), None);
     }
 }

@@ -160,6 +160,21 @@ pub fn verify_signature(
     verify_raw(key, scheme, digest, message, signature)
 }
 
+/// Like [`verify_signature`], with the `digest` of the message already computed (`hashed`), so
+/// that content hashed once can be checked against several signatures.
+pub(crate) fn verify_signature_prehashed(
+    spki_der: &[u8],
+    sig_alg: &AlgorithmIdentifierOwned,
+    digest: DigestAlgorithm,
+    hashed: &[u8],
+    signature: &[u8],
+) -> Result<(), SigCheckError> {
+    let scheme = scheme_for(sig_alg, digest)?;
+    let spki = parse_spki(spki_der)?;
+    let key = classify_key(&spki)?;
+    verify_hashed(key, scheme, digest, hashed, signature)
+}
+
 /// A public key by kind: the `subjectPublicKey` bits of an SPKI.
 #[derive(Debug, Clone)]
 pub(crate) enum RawKey<'a> {
@@ -198,6 +213,20 @@ pub(crate) fn verify_raw(
     let hashed = digest
         .digest(message)
         .ok_or_else(|| unsupported(format!("the {} digest", digest.name())))?;
+    verify_hashed(key, scheme, digest, &hashed, signature)
+}
+
+/// Verifies `signature` over a message whose `digest` is `hashed`.
+fn verify_hashed(
+    key: RawKey<'_>,
+    scheme: Scheme,
+    digest: DigestAlgorithm,
+    hashed: &[u8],
+    signature: &[u8],
+) -> Result<(), SigCheckError> {
+    if hashed.len() != digest.output_len() {
+        return Err(SigCheckError::BadSignature);
+    }
     match (key, scheme) {
         (RawKey::Rsa(bytes), Scheme::Pkcs1v15) => {
             let key = rsa_key(bytes)?;
@@ -208,7 +237,7 @@ pub(crate) fn verify_raw(
                 DigestAlgorithm::Sha512 => Pkcs1v15Sign::new::<sha2::Sha512>(),
                 other => return Err(unsupported(format!("the {} digest", other.name()))),
             };
-            key.verify(padding, &hashed, signature)
+            key.verify(padding, hashed, signature)
                 .map_err(|_| SigCheckError::BadSignature)
         }
         (RawKey::Rsa(bytes), Scheme::Pss { salt_len }) => {
@@ -216,22 +245,22 @@ pub(crate) fn verify_raw(
             let result = match digest {
                 DigestAlgorithm::Sha1 => key.verify(
                     Pss::<sha1::Sha1>::new_with_salt(salt_len),
-                    &hashed,
+                    hashed,
                     signature,
                 ),
                 DigestAlgorithm::Sha256 => key.verify(
                     Pss::<sha2::Sha256>::new_with_salt(salt_len),
-                    &hashed,
+                    hashed,
                     signature,
                 ),
                 DigestAlgorithm::Sha384 => key.verify(
                     Pss::<sha2::Sha384>::new_with_salt(salt_len),
-                    &hashed,
+                    hashed,
                     signature,
                 ),
                 DigestAlgorithm::Sha512 => key.verify(
                     Pss::<sha2::Sha512>::new_with_salt(salt_len),
-                    &hashed,
+                    hashed,
                     signature,
                 ),
                 other => return Err(unsupported(format!("the {} digest", other.name()))),
@@ -242,14 +271,14 @@ pub(crate) fn verify_raw(
             let key = p256_key(bytes)?;
             let sig = p256::ecdsa::Signature::from_der(signature)
                 .map_err(|_| SigCheckError::BadSignature)?;
-            key.verify_prehash(&hashed, &sig)
+            key.verify_prehash(hashed, &sig)
                 .map_err(|_| SigCheckError::BadSignature)
         }
         (RawKey::P384(bytes), Scheme::Ecdsa) => {
             let key = p384_key(bytes)?;
             let sig = p384::ecdsa::Signature::from_der(signature)
                 .map_err(|_| SigCheckError::BadSignature)?;
-            key.verify_prehash(&hashed, &sig)
+            key.verify_prehash(hashed, &sig)
                 .map_err(|_| SigCheckError::BadSignature)
         }
         (RawKey::Other(desc), _) => Err(unsupported(format!("public key algorithm {desc}"))),

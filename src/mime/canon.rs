@@ -5,17 +5,34 @@ use crate::error::ParseError;
 
 /// Converts bare LF line breaks to CRLF. Existing CRLF pairs are kept, and so is a lone CR.
 pub fn to_crlf(input: &[u8]) -> Vec<u8> {
-    let extra = input.iter().filter(|&&b| b == b'\n').count();
-    let mut out = Vec::with_capacity(input.len().saturating_add(extra));
-    let mut prev = 0u8;
-    for &b in input {
-        if b == b'\n' && prev != b'\r' {
-            out.push(b'\r');
-        }
-        out.push(b);
-        prev = b;
-    }
+    let mut out = Vec::with_capacity(input.len().saturating_add(input.len() / 32 + 2));
+    crlf_into(input, false, &mut out);
     out
+}
+
+/// Appends `input` to `out` with bare LF line breaks turned into CRLF; `after_cr` says whether
+/// the byte before `input` (in an earlier chunk) was a CR. Works line by line with `memchr`, so
+/// the bytes between line breaks are copied in bulk.
+pub(crate) fn crlf_into(input: &[u8], after_cr: bool, out: &mut Vec<u8>) {
+    let mut start = 0;
+    for lf in memchr::memchr_iter(b'\n', input) {
+        let bare = if lf == 0 {
+            !after_cr
+        } else {
+            input.get(lf - 1) != Some(&b'\r')
+        };
+        if bare {
+            out.extend_from_slice(input.get(start..lf).unwrap_or_default());
+            out.extend_from_slice(b"\r\n");
+            start = lf + 1;
+        }
+    }
+    out.extend_from_slice(input.get(start..).unwrap_or_default());
+}
+
+/// Whether `data` has a LF not preceded by CR.
+pub(crate) fn has_bare_lf(data: &[u8]) -> bool {
+    memchr::memchr_iter(b'\n', data).any(|i| i == 0 || data.get(i - 1) != Some(&b'\r'))
 }
 
 /// The offset of the first byte that would not survive 7-bit transport unchanged: a byte of
@@ -114,6 +131,13 @@ mod tests {
         assert_eq!(to_crlf(b"\n\n"), b"\r\n\r\n");
         assert_eq!(to_crlf(b""), b"");
         assert_eq!(to_crlf(b"\r\r\n"), b"\r\r\n");
+        assert_eq!(to_crlf(b"\nx\n\r\n\n"), b"\r\nx\r\n\r\n\r\n");
+        let mut out = Vec::new();
+        crlf_into(b"\na\n", true, &mut out);
+        assert_eq!(out, b"\na\r\n");
+        assert!(has_bare_lf(b"\n"));
+        assert!(has_bare_lf(b"a\r\nb\n"));
+        assert!(!has_bare_lf(b"a\r\nb\r\n"));
     }
 
     #[test]

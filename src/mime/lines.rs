@@ -14,7 +14,7 @@ pub(crate) fn next_line(data: &[u8], pos: usize) -> Option<(usize, usize)> {
     if rest.is_empty() {
         return None;
     }
-    match rest.iter().position(|&b| b == b'\n') {
+    match memchr::memchr(b'\n', rest) {
         Some(i) => {
             let lf = pos + i;
             let content_end = if i > 0 && data.get(lf - 1) == Some(&b'\r') {

@@ -30,7 +30,7 @@
 
 mod address;
 mod canon;
-mod lines;
+pub(crate) mod lines;
 mod parse;
 mod write;
 
@@ -42,9 +42,14 @@ mod testutil;
 pub use address::{
     FromFields, from_fields, normalize_address, protected_from_fields, split_address,
 };
+pub(crate) use canon::{crlf_into, has_bare_lf};
 pub use canon::{find_8bit, split_entity, to_crlf};
 pub use parse::parse;
+pub(crate) use parse::{delimiter_line, entity_head, is_signature_type, signature_part};
 pub use write::{base64_crlf, write_multipart_signed, write_pkcs7_mime};
+pub(crate) use write::{
+    multipart_signed_head, multipart_signed_tail, pkcs7_mime_head, random_boundary,
+};
 
 use std::ops::Range;
 

@@ -8,9 +8,12 @@
 //! Work is bounded as the walk goes, before anything is allocated per part: the input size is
 //! checked first, a multipart body is split in one linear pass that stops once the part budget
 //! of [`Limits::max_parts`] is exceeded, and children are only queued when their depth is within
-//! [`Limits::max_depth`]. Each nesting level rescans its own body once, so the total work is at
-//! most `input length × (max_depth + 1)`, and no recursion is used (the tree is walked with an
-//! explicit stack), whatever the limits.
+//! [`Limits::max_depth`]. The input is scanned once (with `memchr`) for every line that starts
+//! with `--` ([`DelimiterIndex`]); each multipart level then looks up the candidate lines inside
+//! its own body in that index and compares them with its boundary, so nesting does not rescan
+//! the body once per level: the bytes scanned are the input's length, and the comparisons at
+//! most `candidate lines × (max_depth + 1)`, whatever the content between them. No recursion is
+//! used (the tree is walked with an explicit stack), whatever the limits.
 
 use std::ops::Range;
 
@@ -65,6 +68,7 @@ pub fn parse(input: &[u8], limits: &Limits) -> Result<ParsedMessage, ParseError>
     } else {
         0
     };
+    let index = DelimiterIndex::build(input);
     let mut stack = vec![Node {
         range: top_start..input.len(),
         depth: 0,
@@ -82,12 +86,18 @@ pub fn parse(input: &[u8], limits: &Limits) -> Result<ParsedMessage, ParseError>
         }
         let mut children: Vec<Range<usize>> = Vec::new();
         if entity.content_type == "multipart/signed" {
-            children = handle_signed(input, &node, &entity, limits, parts_seen, &mut out)?;
+            children = handle_signed(input, &index, &node, &entity, limits, parts_seen, &mut out)?;
         } else if entity.ctype == "multipart" {
             if let Some(boundary) = entity.param("boundary") {
                 let budget = limits.max_parts.saturating_sub(parts_seen);
-                children =
-                    split_multipart(input, entity.body.clone(), boundary.as_bytes(), budget).parts;
+                children = split_multipart(
+                    input,
+                    &index,
+                    entity.body.clone(),
+                    boundary.as_bytes(),
+                    budget,
+                )
+                .parts;
             }
         } else if matches!(
             entity.content_type.as_str(),
@@ -136,6 +146,79 @@ pub(crate) fn wrapped_message(entity: &[u8]) -> Option<Range<usize>> {
         && identity
         && e.repeated.is_none())
     .then_some(e.body)
+}
+
+/// The interpreted header block of a message's top-level entity, for the streaming verifier.
+#[derive(Debug, Clone)]
+pub(crate) struct EntityHead {
+    /// Lowercased `type/subtype`, `text/plain` by default.
+    pub content_type: String,
+    /// The `boundary` parameter.
+    pub boundary: Option<String>,
+    /// The `micalg` parameter, lowercased.
+    pub micalg: Option<String>,
+    /// The `protocol` parameter, lowercased.
+    pub protocol: Option<String>,
+    /// The `smime-type` parameter, lowercased.
+    pub smime_type: Option<String>,
+    /// Content-Transfer-Encoding, lowercased.
+    pub cte: Option<String>,
+}
+
+/// Reads the header block `head` (ending with its blank line) as `parse` reads an entity's,
+/// refusing the same ambiguous forms.
+pub(crate) fn entity_head(head: &[u8]) -> Result<EntityHead, ParseError> {
+    let e = Entity::read(head, 0..head.len());
+    e.refuse_ambiguous(&[])?;
+    let lower = |v: Option<&str>| v.map(|p| p.trim().to_ascii_lowercase());
+    Ok(EntityHead {
+        boundary: e.param("boundary").map(str::to_string),
+        micalg: lower(e.param("micalg")),
+        protocol: lower(e.param("protocol")),
+        smime_type: lower(e.param("smime-type")),
+        cte: e.cte.clone(),
+        content_type: e.content_type,
+    })
+}
+
+/// The second part of a multipart/signed, `body` being everything after the delimiter line
+/// that opens it: checks that the close delimiter follows it (and no third part), and returns
+/// its content type and its CMS bytes with the transfer encoding removed.
+pub(crate) fn signature_part(
+    body: &[u8],
+    boundary: &[u8],
+) -> Result<(String, Vec<u8>), ParseError> {
+    let mut input = Vec::with_capacity(body.len() + boundary.len() + 4);
+    input.extend_from_slice(b"--");
+    input.extend_from_slice(boundary);
+    input.extend_from_slice(b"\r\n");
+    input.extend_from_slice(body);
+    let index = DelimiterIndex::build(&input);
+    let split = split_multipart(&input, &index, 0..input.len(), boundary, 2);
+    let where_ = "multipart/signed at the top level";
+    if split.parts.len() > 1 {
+        return Err(ParseError::mime(format!(
+            "{where_} has more than 2 body parts"
+        )));
+    }
+    if !split.closed {
+        return Err(ParseError::mime(format!(
+            "{where_} has no close delimiter (truncated?)"
+        )));
+    }
+    let Some(range) = split.parts.first() else {
+        return Err(ParseError::mime(format!("{where_} has no signature part")));
+    };
+    let e = Entity::read(&input, range.clone());
+    e.refuse_ambiguous(&[1])?;
+    let cms = e.cms_body(&input, &format!("signature part of {where_}"))?;
+    Ok((e.content_type, cms))
+}
+
+/// Whether `line` (without its line break) is a delimiter line of `boundary`: `Some(true)`
+/// for the close delimiter.
+pub(crate) fn delimiter_line(line: &[u8], boundary: &[u8]) -> Option<bool> {
+    delimiter(line, boundary)
 }
 
 /// An entity waiting to be looked at.
@@ -375,15 +458,65 @@ fn delimiter(line: &[u8], boundary: &[u8]) -> Option<bool> {
     }
 }
 
+/// The start of every line of an input that begins with `--` and something more: the only lines
+/// that can be delimiter lines, whatever the boundary. Built in one `memchr` pass over the input
+/// and shared by every multipart level of one parse, so that nesting does not rescan the body.
+///
+/// Offsets are kept as `u32` (4 bytes per candidate line of at least 4 bytes: never more memory
+/// than the input); an input of 4 GiB or more, which no one-shot limit lets through, is split
+/// line by line instead.
+pub(crate) struct DelimiterIndex {
+    lines: Option<Vec<u32>>,
+}
+
+impl DelimiterIndex {
+    /// Scans `input` once.
+    pub(crate) fn build(input: &[u8]) -> Self {
+        if u32::try_from(input.len()).is_err() {
+            return DelimiterIndex { lines: None };
+        }
+        stats::scanned(input.len());
+        let mut lines = Vec::new();
+        let mut push = |at: usize| {
+            if let Ok(at) = u32::try_from(at) {
+                lines.push(at);
+            }
+        };
+        if input.starts_with(b"--") {
+            push(0);
+        }
+        for lf in memchr::memmem::find_iter(input, b"\n--") {
+            push(lf + 1);
+        }
+        DelimiterIndex { lines: Some(lines) }
+    }
+
+    /// The candidate line starts in `range`, in order; `None` when there is no index.
+    fn within(&self, range: &Range<usize>) -> Option<impl Iterator<Item = usize> + '_> {
+        let lines = self.lines.as_ref()?;
+        let first = lines.partition_point(|&l| (l as usize) < range.start);
+        let end = range.end;
+        Some(
+            lines
+                .get(first..)
+                .unwrap_or_default()
+                .iter()
+                .map(|&l| l as usize)
+                .take_while(move |&l| l < end),
+        )
+    }
+}
+
 /// Splits the multipart body `body` of `input` at the delimiter lines of `boundary`.
 ///
 /// A part runs from the first byte after the line break that ends its opening delimiter line
 /// up to, excluding, the CRLF or LF that precedes the next delimiter line. Without a close
-/// delimiter the last part runs to the end of the body. Linear in the body length. Stops once
-/// more than `max` parts were found (the caller then refuses the input), so that hostile input
-/// cannot make it allocate more than that.
+/// delimiter the last part runs to the end of the body. Only the candidate lines of `index`
+/// inside the body are looked at. Stops once more than `max` parts were found (the caller then
+/// refuses the input), so that hostile input cannot make it allocate more than that.
 pub(crate) fn split_multipart(
     input: &[u8],
+    index: &DelimiterIndex,
     body: Range<usize>,
     boundary: &[u8],
     max: usize,
@@ -397,30 +530,52 @@ pub(crate) fn split_multipart(
     }
     let data = input.get(..body.end).unwrap_or_default();
     let mut current: Option<usize> = None;
-    let mut pos = body.start;
-    while let Some((content_end, next)) = next_line(data, pos) {
+    let mut on_line = |pos: usize, split: &mut Split| -> bool {
+        let Some((content_end, next)) = next_line(data, pos) else {
+            return false;
+        };
+        stats::compared();
         let line = data.get(pos..content_end).unwrap_or_default();
-        if let Some(close) = delimiter(line, boundary) {
-            if let Some(start) = current {
-                let end = if pos >= start + 2 && data.get(pos - 2..pos) == Some(b"\r\n") {
-                    pos - 2
-                } else if pos > start && data.get(pos - 1) == Some(&b'\n') {
-                    pos - 1
-                } else {
-                    pos
-                };
-                split.parts.push(start..end.max(start));
-                if split.parts.len() > max {
+        let Some(close) = delimiter(line, boundary) else {
+            return false;
+        };
+        if let Some(start) = current {
+            let end = if pos >= start + 2 && data.get(pos - 2..pos) == Some(b"\r\n") {
+                pos - 2
+            } else if pos > start && data.get(pos - 1) == Some(&b'\n') {
+                pos - 1
+            } else {
+                pos
+            };
+            split.parts.push(start..end.max(start));
+            if split.parts.len() > max {
+                return true;
+            }
+        }
+        if close {
+            split.closed = true;
+            return true;
+        }
+        current = Some(next);
+        false
+    };
+    match index.within(&body) {
+        Some(candidates) => {
+            for pos in candidates {
+                if on_line(pos, &mut split) {
                     return split;
                 }
             }
-            if close {
-                split.closed = true;
-                return split;
-            }
-            current = Some(next);
         }
-        pos = next;
+        None => {
+            let mut pos = body.start;
+            while let Some((_, next)) = next_line(data, pos) {
+                if on_line(pos, &mut split) {
+                    return split;
+                }
+                pos = next;
+            }
+        }
     }
     if let Some(start) = current {
         split.parts.push(start..body.end.max(start));
@@ -431,6 +586,7 @@ pub(crate) fn split_multipart(
 /// Handles a `multipart/signed`: records it if it is S/MIME and returns the children to walk.
 fn handle_signed(
     input: &[u8],
+    index: &DelimiterIndex,
     node: &Node,
     entity: &Entity,
     limits: &Limits,
@@ -460,7 +616,7 @@ fn handle_signed(
     } else {
         budget.min(3)
     };
-    let split = split_multipart(input, entity.body.clone(), boundary.as_bytes(), max);
+    let split = split_multipart(input, index, entity.body.clone(), boundary.as_bytes(), max);
     if smime_protocol == Some(false) {
         // Another protocol (OpenPGP…): an ordinary multipart as far as S/MIME is concerned.
         return Ok(split.parts);
@@ -514,7 +670,7 @@ fn handle_signed(
     Ok(vec![first.clone()])
 }
 
-fn is_signature_type(t: &str) -> bool {
+pub(crate) fn is_signature_type(t: &str) -> bool {
     matches!(
         t,
         "application/pkcs7-signature" | "application/x-pkcs7-signature"
@@ -560,5 +716,39 @@ fn path_text(path: &[usize]) -> String {
     } else {
         let parts: Vec<String> = path.iter().map(|i| (i + 1).to_string()).collect();
         format!("part {}", parts.join("."))
+    }
+}
+
+#[cfg(not(test))]
+mod stats {
+    pub(crate) fn scanned(_: usize) {}
+    pub(crate) fn compared() {}
+}
+
+/// Counters of the work a parse does, for the tests that bound it.
+#[cfg(test)]
+pub(crate) mod stats {
+    use std::cell::Cell;
+
+    thread_local! {
+        static SCANNED: Cell<u64> = const { Cell::new(0) };
+        static COMPARED: Cell<u64> = const { Cell::new(0) };
+    }
+
+    pub(crate) fn scanned(n: usize) {
+        SCANNED.with(|c| c.set(c.get() + n as u64));
+    }
+
+    pub(crate) fn compared() {
+        COMPARED.with(|c| c.set(c.get() + 1));
+    }
+
+    /// (bytes scanned for delimiter lines, candidate lines compared with a boundary) since the
+    /// last call, on this thread.
+    pub(crate) fn take() -> (u64, u64) {
+        (
+            SCANNED.with(|c| c.replace(0)),
+            COMPARED.with(|c| c.replace(0)),
+        )
     }
 }

@@ -832,3 +832,61 @@ fn every_from_mailbox_is_listed_and_an_unreadable_from_is_flagged() {
     let parsed = p(b"Subject: x\r\n\r\nx").unwrap();
     assert!(!parsed.from_fields.present());
 }
+
+/// A multipart/mixed nest `levels` deep around a text body of `body_len` bytes.
+fn nested_multiparts(levels: usize, body_len: usize) -> Vec<u8> {
+    let mut head = Vec::new();
+    let mut tail = Vec::new();
+    for level in 0..levels {
+        head.extend_from_slice(
+            format!("Content-Type: multipart/mixed; boundary=\"b{level}\"\r\n\r\n--b{level}\r\n")
+                .as_bytes(),
+        );
+        tail.splice(0..0, format!("\r\n--b{level}--\r\n").into_bytes());
+    }
+    let line = b"just text, no delimiter lines here at all, line after line\r\n";
+    let mut out = head;
+    out.extend_from_slice(b"Content-Type: text/plain\r\n\r\n");
+    while out.len() < body_len {
+        out.extend_from_slice(line);
+    }
+    out.extend_from_slice(&tail);
+    out
+}
+
+#[test]
+fn nested_multiparts_scan_the_input_once() {
+    use super::parse::stats;
+    let levels = 31;
+    let mut compared_per_size = Vec::new();
+    for body_len in [1 << 20, 4 << 20] {
+        let input = nested_multiparts(levels, body_len);
+        stats::take();
+        let parsed = p(&input).unwrap();
+        assert!(parsed.smime.is_empty());
+        let (scanned, compared) = stats::take();
+        // One pass over the input for the delimiter lines, not one per level (31 × size).
+        assert_eq!(scanned, input.len() as u64);
+        // Each level compares only the candidate lines inside its own body: the 2 × 31
+        // delimiter lines, never the text lines; the count does not depend on the size.
+        let candidates = 2 * levels as u64;
+        assert!(compared <= candidates * levels as u64, "{compared}");
+        compared_per_size.push(compared);
+    }
+    assert_eq!(compared_per_size[0], compared_per_size[1]);
+}
+
+#[test]
+fn delimiter_lines_are_found_through_the_index_as_line_by_line() {
+    // A part delimiter with trailing white space, a close delimiter with text after it,
+    // a look-alike line (a longer boundary) and LF line ends: the index finds the same parts.
+    let input = b"Content-Type: multipart/mixed; boundary=\"ab\"\n\n--abc\n--ab \t\nA: 1\n\none\n--abx\n--ab\r\n\r\ntwo\n--ab--tail\nafter\n";
+    let parsed = p(input).unwrap();
+    assert_eq!(parsed.top_content_type, "multipart/mixed");
+    let body = input.windows(2).position(|w| w == b"\n\n").unwrap() + 2..input.len();
+    let index = super::parse::DelimiterIndex::build(input);
+    let split = super::parse::split_multipart(input, &index, body, b"ab", 10);
+    assert!(split.closed);
+    let parts: Vec<&[u8]> = split.parts.iter().map(|r| &input[r.clone()]).collect();
+    assert_eq!(parts, [&b"A: 1\n\none\n--abx"[..], &b"\r\ntwo"[..]]);
+}

@@ -27,6 +27,23 @@ const BOUNDARY_PREFIX: &str = "----=_smime_";
 pub fn new_boundary(content: &[u8]) -> String {
     let mut candidate = String::new();
     for attempt in 0u32..64 {
+        candidate = boundary_from(content, attempt);
+        if !crate::bytes::contains(content, candidate.as_bytes()) {
+            return candidate;
+        }
+    }
+    // 64 random 128-bit values all occurring in the content: cannot happen by chance.
+    candidate
+}
+
+/// A fresh random MIME boundary for content not seen yet (a stream): the writer must check
+/// that it does not occur in the content as it goes.
+pub(crate) fn random_boundary() -> String {
+    boundary_from(b"", 0)
+}
+
+fn boundary_from(content: &[u8], attempt: u32) -> String {
+    {
         let mut bytes = [0u8; 16];
         if crate::crypto::rng::fill(&mut bytes).is_err() {
             let mut h = Sha256::new();
@@ -42,17 +59,13 @@ pub fn new_boundary(content: &[u8]) -> String {
                 *dst = *src;
             }
         }
-        candidate = String::with_capacity(BOUNDARY_PREFIX.len() + 32);
+        let mut candidate = String::with_capacity(BOUNDARY_PREFIX.len() + 32);
         candidate.push_str(BOUNDARY_PREFIX);
         for b in bytes {
             candidate.push_str(&format!("{b:02x}"));
         }
-        if !crate::bytes::contains(content, candidate.as_bytes()) {
-            return candidate;
-        }
+        candidate
     }
-    // 64 random 128-bit values all occurring in the content: cannot happen by chance.
-    candidate
 }
 
 /// Appends `headers`, making sure it ends with a line break when it is not empty.
@@ -105,6 +118,16 @@ pub fn write_multipart_signed(
     let signature = base64_crlf(signature_der);
     let mut out =
         Vec::with_capacity(outer_headers.len() + signed_entity.len() + signature.len() + 600);
+    out.extend_from_slice(&multipart_signed_head(outer_headers, micalg, &boundary));
+    out.extend_from_slice(signed_entity);
+    out.extend_from_slice(&multipart_signed_tail(&boundary, signature_der));
+    out
+}
+
+/// What a `multipart/signed` message has before its signed entity: the header fields, the
+/// preamble and the opening delimiter line.
+pub(crate) fn multipart_signed_head(outer_headers: &[u8], micalg: &str, boundary: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(outer_headers.len() + 300);
     push_headers(&mut out, outer_headers);
     out.extend_from_slice(b"MIME-Version: 1.0\r\n");
     out.extend_from_slice(
@@ -114,7 +137,14 @@ pub fn write_multipart_signed(
     out.extend_from_slice(format!("\tboundary=\"{boundary}\"\r\n").as_bytes());
     out.extend_from_slice(b"\r\nThis is an S/MIME signed message\r\n\r\n");
     out.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
-    out.extend_from_slice(signed_entity);
+    out
+}
+
+/// What a `multipart/signed` message has after its signed entity: the signature part and the
+/// close delimiter.
+pub(crate) fn multipart_signed_tail(boundary: &str, signature_der: &[u8]) -> Vec<u8> {
+    let signature = base64_crlf(signature_der);
+    let mut out = Vec::with_capacity(signature.len() + 300);
     out.extend_from_slice(format!("\r\n--{boundary}\r\n").as_bytes());
     out.extend_from_slice(
         b"Content-Type: application/pkcs7-signature; name=\"smime.p7s\"\r\n\
@@ -143,8 +173,16 @@ pub fn write_pkcs7_mime(
     file_name: &str,
 ) -> Vec<u8> {
     let body = base64_crlf(der);
+    let mut out = pkcs7_mime_head(outer_headers, smime_type, file_name);
+    out.extend_from_slice(&body);
+    out
+}
+
+/// The header fields of an `application/pkcs7-mime` message and the blank line: what comes
+/// before the base64 body.
+pub(crate) fn pkcs7_mime_head(outer_headers: &[u8], smime_type: &str, file_name: &str) -> Vec<u8> {
     let name = sanitize(file_name);
-    let mut out = Vec::with_capacity(outer_headers.len() + body.len() + 300);
+    let mut out = Vec::with_capacity(outer_headers.len() + 300);
     push_headers(&mut out, outer_headers);
     out.extend_from_slice(b"MIME-Version: 1.0\r\n");
     out.extend_from_slice(
@@ -158,7 +196,6 @@ pub fn write_pkcs7_mime(
     out.extend_from_slice(
         format!("Content-Disposition: attachment; filename=\"{name}\"\r\n\r\n").as_bytes(),
     );
-    out.extend_from_slice(&body);
     out
 }
 
