@@ -5,18 +5,23 @@
 //! ```text
 //! rss prepare DIR SIZE_MIB   write DIR/{key.p8,cert.der,ca.der,message.eml,signed.eml,encrypted.eml}
 //! rss OPERATION DIR          encrypt | decrypt | sign | verify, output to DIR/out.eml
+//! rss OPERATION-oneshot DIR  the same with the one-shot function, which holds the message
 //! ```
 //!
-//! The operations use the one-shot functions (`smime::encrypt`, `decrypt`, `sign`, `verify`),
-//! which hold the message, so their peak grows with it; the streaming types, once in the
-//! library, replace them here (see the `STREAMING` note in docs/benchmarks.md).
+//! The operations stream from file to file through the streaming types (`Encryptor`,
+//! `Decryptor`, `Signer`, `Verifier`) with 64 KiB buffers; `prepare` makes the inputs the
+//! same way, so a message of any size is prepared without holding it.
 
+use smime::decrypt::Decryptor;
+use smime::encrypt::Encryptor;
+use smime::sign::Signer;
+use smime::verify::Verifier;
 use smime::{
     Certificate, EncryptOptions, Identity, Policy, SignOptions, SoftwareKey, VerifyOptions,
 };
 use smime_bench::{BoxError, KeyType, Pki, body_line, message_head};
 use std::fs::{self, File};
-use std::io::{BufWriter, Write};
+use std::io::{BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -58,19 +63,24 @@ fn prepare(dir: &Path, size_mib: u64) -> Result<(), BoxError> {
     fs::write(dir.join("cert.der"), ee.certificate.der())?;
     fs::write(dir.join("ca.der"), pki.ca.der())?;
     write_message(&dir.join("message.eml"), size_mib << 20)?;
-    let message = fs::read(dir.join("message.eml"))?;
-    let signed = smime::sign(
-        &message,
-        std::slice::from_ref(&ee.identity),
-        &SignOptions::default(),
+    let signers = std::slice::from_ref(&ee.identity);
+    let signed = Signer::new(signers, &SignOptions::default())?.sign(
+        BufReader::new(File::open(dir.join("message.eml"))?),
+        BufWriter::new(File::create(dir.join("signed.eml"))?),
     )?;
-    fs::write(dir.join("signed.eml"), signed)?;
-    let encrypted = smime::encrypt(
-        &message,
-        std::slice::from_ref(&ee.certificate),
-        &EncryptOptions::default(),
+    signed
+        .into_inner()
+        .map_err(|e| e.into_error())?
+        .sync_all()?;
+    let recipients = std::slice::from_ref(&ee.certificate);
+    let encrypted = Encryptor::new(recipients, &EncryptOptions::default())?.encrypt(
+        BufReader::new(File::open(dir.join("message.eml"))?),
+        BufWriter::new(File::create(dir.join("encrypted.eml"))?),
     )?;
-    fs::write(dir.join("encrypted.eml"), encrypted)?;
+    encrypted
+        .into_inner()
+        .map_err(|e| e.into_error())?
+        .sync_all()?;
     Ok(())
 }
 
@@ -80,47 +90,76 @@ fn load_identity(dir: &Path) -> Result<(Identity, Certificate), BoxError> {
     Ok((Identity::new(Arc::new(key), cert.clone())?, cert))
 }
 
-/// Runs `op`; returns the bytes read and written.
-fn run(op: &str, dir: &Path) -> Result<(u64, u64), BoxError> {
+fn verify_options(dir: &Path) -> Result<VerifyOptions, BoxError> {
+    let ca = Certificate::from_der(&fs::read(dir.join("ca.der"))?)?;
+    Ok(VerifyOptions {
+        trust_anchors: vec![ca],
+        ..VerifyOptions::default()
+    })
+}
+
+/// Runs `op` through the streaming types, file to file; returns the bytes written.
+fn run_streaming(op: &str, dir: &Path) -> Result<u64, BoxError> {
     let (identity, cert) = load_identity(dir)?;
-    let out_path = dir.join("out.eml");
-    let (input, output) = match op {
-        "encrypt" => {
-            let input = fs::read(dir.join("message.eml"))?;
-            let out = smime::encrypt(
-                &input,
-                std::slice::from_ref(&cert),
-                &EncryptOptions::default(),
-            )?;
-            (input.len(), out)
-        }
+    let input = |name: &str| -> Result<BufReader<File>, BoxError> {
+        Ok(BufReader::new(File::open(dir.join(name))?))
+    };
+    let output = BufWriter::new(File::create(dir.join("out.eml"))?);
+    let output = match op {
+        "encrypt" => Encryptor::new(&[cert], &EncryptOptions::default())?
+            .encrypt(input("message.eml")?, output)?,
         "decrypt" => {
-            let input = fs::read(dir.join("encrypted.eml"))?;
-            let out = smime::decrypt(&input, &[identity], &Policy::default())?.content;
-            (input.len(), out)
+            // Read + Seek: the file itself (GCM's tag is checked in a first pass over it).
+            let file = File::open(dir.join("encrypted.eml"))?;
+            Decryptor::new(&[identity], &Policy::default())?
+                .decrypt(file, output)?
+                .1
         }
-        "sign" => {
-            let input = fs::read(dir.join("message.eml"))?;
-            let out = smime::sign(&input, &[identity], &SignOptions::default())?;
-            (input.len(), out)
-        }
+        "sign" => Signer::new(&[identity], &SignOptions::default())?
+            .sign(input("message.eml")?, output)?,
         "verify" => {
-            let input = fs::read(dir.join("signed.eml"))?;
-            let ca = Certificate::from_der(&fs::read(dir.join("ca.der"))?)?;
-            let options = VerifyOptions {
-                trust_anchors: vec![ca],
-                ..VerifyOptions::default()
-            };
-            let report = smime::verify(&input, &options)?;
+            let (report, out) =
+                Verifier::new(&verify_options(dir)?).verify(input("signed.eml")?, output)?;
             if !report.is_trusted() {
                 return Err(format!("the signature did not verify: {}", report.verdict()).into());
             }
-            (input.len(), report.content)
+            out
         }
         other => return Err(format!("unknown operation {other}").into()),
     };
-    fs::write(&out_path, &output)?;
-    Ok((input as u64, output.len() as u64))
+    let file = output.into_inner().map_err(|e| e.into_error())?;
+    Ok(file.metadata()?.len())
+}
+
+/// Runs `op` with the one-shot function, which holds the whole message; returns the bytes
+/// written.
+fn run_oneshot(op: &str, dir: &Path) -> Result<u64, BoxError> {
+    let (identity, cert) = load_identity(dir)?;
+    let output = match op {
+        "encrypt" => {
+            let input = fs::read(dir.join("message.eml"))?;
+            smime::encrypt(&input, &[cert], &EncryptOptions::default())?
+        }
+        "decrypt" => {
+            let input = fs::read(dir.join("encrypted.eml"))?;
+            smime::decrypt(&input, &[identity], &Policy::default())?.content
+        }
+        "sign" => {
+            let input = fs::read(dir.join("message.eml"))?;
+            smime::sign(&input, &[identity], &SignOptions::default())?
+        }
+        "verify" => {
+            let input = fs::read(dir.join("signed.eml"))?;
+            let report = smime::verify(&input, &verify_options(dir)?)?;
+            if !report.is_trusted() {
+                return Err(format!("the signature did not verify: {}", report.verdict()).into());
+            }
+            report.content
+        }
+        other => return Err(format!("unknown operation {other}").into()),
+    };
+    fs::write(dir.join("out.eml"), &output)?;
+    Ok(output.len() as u64)
 }
 
 fn main() -> ExitCode {
@@ -134,15 +173,23 @@ fn main() -> ExitCode {
         },
         [op, dir] => {
             let start = Instant::now();
-            run(op, &PathBuf::from(dir)).map(|(read, written)| {
+            let dir = PathBuf::from(dir);
+            let result = match op.strip_suffix("-oneshot") {
+                Some(op) => run_oneshot(op, &dir),
+                None => run_streaming(op, &dir),
+            };
+            result.map(|written| {
                 println!(
-                    "{op}: read {read} bytes, wrote {written} bytes in {:.2} s; VmHWM {} KiB",
+                    "{op}: wrote {written} bytes in {:.2} s; VmHWM {} KiB",
                     start.elapsed().as_secs_f64(),
                     status_kib("VmHWM:").unwrap_or(0)
                 );
             })
         }
-        _ => Err("usage: rss prepare DIR SIZE_MIB | rss encrypt|decrypt|sign|verify DIR".into()),
+        _ => Err(
+            "usage: rss prepare DIR SIZE_MIB | rss encrypt|decrypt|sign|verify[-oneshot] DIR"
+                .into(),
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
