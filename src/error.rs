@@ -1252,6 +1252,7 @@ mod tests {
                 Pkcs12Error::NoCertificateForKey,
                 Pkcs12Error::Key(KeyError::WrongPassword),
                 Pkcs12Error::Random { detail: s() },
+                Pkcs12Error::TooMuchWork { work: 2, limit: 1 },
             ],
             |e: &Pkcs12Error| match e {
                 Pkcs12Error::Empty
@@ -1264,7 +1265,8 @@ mod tests {
                 | Pkcs12Error::NoKey
                 | Pkcs12Error::NoCertificateForKey
                 | Pkcs12Error::Key(_)
-                | Pkcs12Error::Random { .. } => {}
+                | Pkcs12Error::Random { .. }
+                | Pkcs12Error::TooMuchWork { .. } => {}
             }
         );
         add!(

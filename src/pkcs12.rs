@@ -22,8 +22,8 @@ use crate::certificate::Certificate;
 use crate::crypto::kdf::bmp_password;
 use crate::crypto::keys::{PrivateKey, SoftwareKey};
 use crate::crypto::pbe::{
-    self, IterationBudget, MAX_SALT_LEN, MacHash, PbeError, children, expect_tag, read_algorithm,
-    read_octets, read_oid, read_uint,
+    self, IterationBudget, KdfKind, MAX_SALT_LEN, MacHash, PbeError, children, expect_tag,
+    read_algorithm, read_octets, read_oid, read_uint,
 };
 use crate::error::KeyError;
 use crate::identity::Identity;
@@ -57,6 +57,15 @@ pub enum Pkcs12Error {
     TooManyIterations {
         /// The iteration count found.
         found: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// The key derivations of the file together cost more work than the limit
+    /// ([`Pkcs12Limits::max_work`]); refused before the derivation that would pass it, and
+    /// before any derivation when the derivations visible without decrypting already do.
+    TooMuchWork {
+        /// The work counted (the visible derivations', or the total up to the refused one).
+        work: u64,
         /// The limit.
         limit: u64,
     },
@@ -100,6 +109,7 @@ impl Pkcs12Error {
             Pkcs12Error::NoCertificateForKey => SMIME_PKCS12_NO_CERTIFICATE_FOR_KEY,
             Pkcs12Error::Key(e) => e.code(),
             Pkcs12Error::Random { .. } => SMIME_PKCS12_RANDOM,
+            Pkcs12Error::TooMuchWork { .. } => SMIME_PKCS12_TOO_MUCH_WORK,
         }
     }
 
@@ -131,6 +141,11 @@ impl fmt::Display for Pkcs12Error {
             Pkcs12Error::TooManyIterations { found, limit } => write!(
                 f,
                 "the PKCS#12 file asks for {found} key-derivation iterations, more than the \
+                 limit of {limit}"
+            ),
+            Pkcs12Error::TooMuchWork { work, limit } => write!(
+                f,
+                "the PKCS#12 file's key derivations cost {work} work units, more than the \
                  limit of {limit}"
             ),
             Pkcs12Error::TooLarge { limit } => {
@@ -194,6 +209,27 @@ impl From<PbeError> for Pkcs12Error {
 }
 
 /// Bounds on what a PKCS#12 file may ask of the reader.
+///
+/// The key derivations a file asks for (its integrity MAC, each encrypted safe, each shrouded
+/// key) are bounded three ways: the iterations of one derivation, the iterations of all of
+/// them, and their **work** ([`Pkcs12Limits::max_work`]): the hash compressions they run,
+/// each weighted by what it costs. A SHA-384/512 compression counts 5, a SHA-224/256 one 2,
+/// a SHA-1 one 1 (their cost in the derivation loops, measured with SHA-NI and AVX2); PBKDF2
+/// runs two compressions per iteration and output block, the PKCS#12 derivation one, and a
+/// key longer than the hash output takes several blocks (an AES-256 key from PBKDF2-HMAC-SHA-1
+/// takes two). Each derivation is charged before it runs, and the derivations visible without
+/// decrypting anything (the MAC, the encrypted safes, the shrouded keys of plain safes) are
+/// summed first: a file over the budget is refused before any work when it shows its cost,
+/// and otherwise before the derivation that would pass the budget.
+///
+/// With the default limits any accepted file stays under 2 s of key derivation on the
+/// reference machine of `docs/benchmarks.md` (x86-64 with SHA-NI, two cores shared with other
+/// builds; release build): the slowest kind of derivation there ran at 159 ns per work unit,
+/// 1.9 s for the whole budget, and the most expensive file measured (three 3DES-shrouded keys
+/// at 1 000 000 iterations) took 1.8 s. A file asking for 16 shrouded keys of PBKDF2-HMAC-SHA-512 at the
+/// per-derivation maximum of 1 000 000 iterations, which the iteration limits alone let
+/// through (about 15 s of work there), is refused with [`Pkcs12Error::TooMuchWork`] before
+/// any derivation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pkcs12Limits {
     /// The most iterations one key derivation may ask for (default 1 000 000).
@@ -201,17 +237,29 @@ pub struct Pkcs12Limits {
     /// The most iterations all the derivations of one file may ask for together
     /// (default 16 000 000), so that many bags at the maximum cannot hang the reader.
     pub max_total_iterations: u64,
+    /// The most work all the key derivations of one file may cost together, in work units
+    /// (one SHA-1 compression; default [`DEFAULT_MAX_WORK`]).
+    pub max_work: u64,
     /// The largest file accepted, in bytes (default 16 MiB).
     pub max_size: usize,
     /// The most bags (keys, certificates and others) a file may hold (default 1000).
     pub max_bags: usize,
 }
 
+/// The default [`Pkcs12Limits::max_work`]: 12 000 000 work units, at most about 2 s of key
+/// derivation on the reference machine whatever the mix of hashes and schemes. For scale: a
+/// file OpenSSL writes by default (PBKDF2-HMAC-SHA-256 for the key and the certificates, a
+/// SHA-256 MAC, 2048 iterations each) costs about 20 000; one at 100 000 iterations, as
+/// [`write_pkcs12`] writes, about 1 000 000; one PBKDF2-HMAC-SHA-512 derivation at 1 000 000
+/// iterations 10 000 010, so a file may hold one such derivation, not two.
+pub const DEFAULT_MAX_WORK: u64 = 12_000_000;
+
 impl Default for Pkcs12Limits {
     fn default() -> Self {
         Pkcs12Limits {
             max_iterations: 1_000_000,
             max_total_iterations: 16_000_000,
+            max_work: DEFAULT_MAX_WORK,
             max_size: 16 * 1024 * 1024,
             max_bags: 1000,
         }
@@ -324,8 +372,14 @@ struct Reader<'l> {
 }
 
 impl Reader<'_> {
-    fn charge_iterations(&mut self, iterations: u64) -> Result<u32, Pkcs12Error> {
-        Ok(self.budget.charge(iterations)?)
+    /// A budget error as the file's error: a refusal for the work is [`Pkcs12Error::TooMuchWork`].
+    fn budget_error(&self, e: PbeError) -> Pkcs12Error {
+        match (&e, self.budget.work_refused()) {
+            (PbeError::TooManyIterations { .. }, Some((work, limit))) => {
+                Pkcs12Error::TooMuchWork { work, limit }
+            }
+            _ => Pkcs12Error::from(e),
+        }
     }
 
     fn check_mac(
@@ -348,7 +402,15 @@ impl Reader<'_> {
             None => 1,
         };
         let hash = MacHash::from_oid(&alg)?;
-        let iterations = self.charge_iterations(iterations)?;
+        let iterations = self
+            .budget
+            .charge_derivation(
+                KdfKind::Pkcs12(hash.kdf_hash()),
+                iterations,
+                hash.output_len(),
+                salt.len(),
+            )
+            .map_err(|e| self.budget_error(e))?;
         // An empty password may have been encoded as an empty BMPString (two zero bytes) or as
         // no password at all; tools differ, so try both.
         let mut candidates = vec![self.bmp_password.clone()];
@@ -385,7 +447,8 @@ impl Reader<'_> {
                 "a bag did not decrypt although the MAC matched (corrupt, or encrypted under \
                  another password)",
             )),
-            other => Ok(other?),
+            Err(e) => Err(self.budget_error(e)),
+            Ok(plain) => Ok(plain),
         }
     }
 
@@ -533,6 +596,100 @@ impl Reader<'_> {
     }
 }
 
+/// The work of the key derivations a file shows without decrypting anything: the MAC's, each
+/// encrypted safe's and each shrouded key's in the plain safes (nested safe contents
+/// included). What cannot be read counts nothing here: the reading itself reports it.
+fn visible_work(der: &[u8], mac_data: Option<&Node>, auth_safe: &[u8]) -> u64 {
+    let mut work = mac_data.map_or(0, |m| mac_work(der, m).unwrap_or(0));
+    let Ok(root) = ber::parse(auth_safe) else {
+        return work;
+    };
+    let Ok(safes) = children(&root, "AuthenticatedSafe") else {
+        return work;
+    };
+    for ci in safes {
+        work = work.saturating_add(content_info_work(auth_safe, ci).unwrap_or(0));
+    }
+    work
+}
+
+fn mac_work(input: &[u8], mac_data: &Node) -> Result<u64, Pkcs12Error> {
+    let parts = children(mac_data, "MacData")?;
+    let di = children(
+        expect_tag(parts.first(), 0x30, "MacData.mac")?,
+        "DigestInfo",
+    )?;
+    let (alg, _) = read_algorithm(input, di.first(), "MAC digest algorithm")?;
+    let hash = MacHash::from_oid(&alg)?;
+    let salt = read_octets(input, parts.get(1), "MAC salt")?;
+    let iterations = match parts.get(2) {
+        Some(n) => read_uint(input, Some(n), "MAC iterations")?,
+        None => 1,
+    };
+    Ok(pbe::derivation_work(
+        KdfKind::Pkcs12(hash.kdf_hash()),
+        iterations,
+        hash.output_len() as u64,
+        salt.len() as u64,
+    ))
+}
+
+fn content_info_work(input: &[u8], ci: &Node) -> Result<u64, Pkcs12Error> {
+    let parts = children(ci, "ContentInfo")?;
+    let oid = read_oid(input, parts.first(), "ContentInfo type")?;
+    if oid == OID_DATA {
+        let bytes = read_octets(input, Some(explicit0(parts.get(1), "data")?), "data")?;
+        let root = ber::parse(&bytes)?;
+        return Ok(safe_contents_work(&bytes, &root, 0));
+    }
+    if oid == OID_ENCRYPTED_DATA {
+        let ed = expect_tag(
+            Some(explicit0(parts.get(1), "data")?),
+            0x30,
+            "EncryptedData",
+        )?;
+        let ed = children(ed, "EncryptedData")?;
+        let eci = children(
+            expect_tag(ed.get(1), 0x30, "EncryptedContentInfo")?,
+            "EncryptedContentInfo",
+        )?;
+        let alg = expect_tag(eci.get(1), 0x30, "content encryption algorithm")?;
+        return Ok(pbe::Scheme::read(input, alg)?.work());
+    }
+    Ok(0)
+}
+
+fn safe_contents_work(input: &[u8], node: &Node, depth: usize) -> u64 {
+    let Ok(bags) = children(node, "SafeContents") else {
+        return 0;
+    };
+    if depth > MAX_SAFE_CONTENTS_DEPTH {
+        return 0;
+    }
+    let mut work = 0u64;
+    for bag in bags {
+        let Ok(parts) = children(bag, "SafeBag") else {
+            continue;
+        };
+        let (Ok(bag_id), Ok(value)) = (
+            read_oid(input, parts.first(), "SafeBag type"),
+            explicit0(parts.get(1), "SafeBag value"),
+        ) else {
+            continue;
+        };
+        if bag_id == OID_SHROUDED_KEY_BAG {
+            let scheme = children(value, "EncryptedPrivateKeyInfo")
+                .ok()
+                .and_then(|e| e.first())
+                .and_then(|alg| pbe::Scheme::read(input, alg).ok());
+            work = work.saturating_add(scheme.map_or(0, |s| s.work()));
+        } else if bag_id == OID_SAFE_CONTENTS_BAG {
+            work = work.saturating_add(safe_contents_work(input, value, depth + 1));
+        }
+    }
+    work
+}
+
 /// Re-encodes a PKCS#8 PrivateKeyInfo as DER and checks its outer shape.
 fn normalize_key(der: &[u8]) -> Result<Zeroizing<Vec<u8>>, Pkcs12Error> {
     Ok(pbe::normalize_private_key_info(der)?)
@@ -636,10 +793,20 @@ pub fn parse_pkcs12(
         utf8_password: Zeroizing::new(password.as_bytes().to_vec()),
         bmp_password: bmp_password(password),
         mac_verified: false,
-        budget: IterationBudget::new(limits.max_iterations, limits.max_total_iterations),
+        budget: IterationBudget::new(limits.max_iterations, limits.max_total_iterations)
+            .with_max_work(limits.max_work),
         bags: 0,
         out: Pkcs12Contents::default(),
     };
+    // The derivations visible without decrypting: a file that shows it costs more than the
+    // budget is refused before any of them runs.
+    let visible = visible_work(der, pfx.get(2), &auth_safe);
+    if visible > limits.max_work {
+        return Err(Pkcs12Error::TooMuchWork {
+            work: visible,
+            limit: limits.max_work,
+        });
+    }
     if let Some(mac_data) = pfx.get(2) {
         let mac_data = expect_tag(Some(mac_data), 0x30, "MacData")?;
         reader.check_mac(der, mac_data, &auth_safe)?;
@@ -911,6 +1078,7 @@ mod tests {
             Pkcs12Error::NoCertificateForKey,
             Pkcs12Error::Key(KeyError::Mismatch),
             Pkcs12Error::Random { detail: "x".into() },
+            Pkcs12Error::TooMuchWork { work: 2, limit: 1 },
         ];
         let mut codes: Vec<u32> = all.iter().map(Pkcs12Error::code).collect();
         // Key keeps the code of the key error it wraps; every other variant has its own.
@@ -971,5 +1139,201 @@ mod tests {
                 Err(Pkcs12Error::Malformed { .. })
             ));
         }
+    }
+
+    // Crafted files for the work budget: hand-encoded, without a MAC, the keys in PBES2
+    // shrouded bags whose parameters the file chooses.
+
+    use crate::crypto::pbe::{KdfHash, derivation_work};
+
+    /// A PBES2 AlgorithmIdentifier: PBKDF2 with `prf`, `iterations` and a salt of `salt_len`
+    /// bytes, AES-256-CBC.
+    fn pbes2_alg(prf: &ObjectIdentifier, iterations: u32, salt_len: usize) -> Vec<u8> {
+        let kdf_params = seq(&[
+            &tlv(0x04, &vec![7; salt_len]),
+            &der_uint(iterations),
+            &seq(&[&der_oid(prf), &[0x05, 0x00]]),
+        ]);
+        seq(&[
+            &der_oid(&pbe::PBES2),
+            &seq(&[
+                &seq(&[&der_oid(&pbe::PBKDF2), &kdf_params]),
+                &seq(&[
+                    &der_oid(&crate::crypto::oids::AES256_CBC),
+                    &tlv(0x04, &[9; 16]),
+                ]),
+            ]),
+        ])
+    }
+
+    fn shrouded_bag(alg: &[u8], ciphertext: &[u8]) -> Vec<u8> {
+        safe_bag(
+            &OID_SHROUDED_KEY_BAG,
+            &seq(&[alg, &tlv(0x04, ciphertext)]),
+            &[],
+        )
+    }
+
+    /// An EncryptedData ContentInfo.
+    fn encrypted_safe(alg: &[u8], ciphertext: &[u8]) -> Vec<u8> {
+        seq(&[
+            &der_oid(&OID_ENCRYPTED_DATA),
+            &tlv(
+                0xA0,
+                &seq(&[
+                    &der_uint(0),
+                    &seq(&[&der_oid(&OID_DATA), alg, &tlv(0x80, ciphertext)]),
+                ]),
+            ),
+        ])
+    }
+
+    /// A PFX without a MAC over the given ContentInfos.
+    fn pfx(content_infos: &[Vec<u8>]) -> Vec<u8> {
+        let auth_safe = seq(&content_infos.iter().map(Vec::as_slice).collect::<Vec<_>>());
+        seq(&[&der_uint(3), &data_content_info(&auth_safe)])
+    }
+
+    fn plain_safe(bags: &[Vec<u8>]) -> Vec<u8> {
+        data_content_info(&seq(&bags.iter().map(Vec::as_slice).collect::<Vec<_>>()))
+    }
+
+    /// PBKDF2-HMAC-SHA-512 at 1 000 000 iterations for a 32-byte key and a 16-byte salt: the
+    /// HMAC set-up (2), the first iteration (2) and 2 per further iteration, each SHA-512
+    /// compression counting 5.
+    const SHA512_BAG_WORK: u64 = (2 + 2 + 2 * 999_999) * 5;
+
+    #[test]
+    fn sixteen_sha512_shrouded_keys_are_refused_by_their_counted_work() {
+        let alg = pbes2_alg(&pbe::HMAC_SHA512, 1_000_000, 16);
+        let bags: Vec<Vec<u8>> = (0..16).map(|_| shrouded_bag(&alg, &[0; 48])).collect();
+        let file = pfx(&[plain_safe(&bags)]);
+        let limits = Pkcs12Limits::default();
+        // The iteration limits alone let it through: 16 derivations of 1 000 000 each.
+        assert!(16 * 1_000_000 <= limits.max_total_iterations);
+        assert_eq!(
+            derivation_work(pbe::KdfKind::Pbkdf2(KdfHash::Sha512), 1_000_000, 32, 16),
+            SHA512_BAG_WORK
+        );
+        // Refused by the work the file shows, before any derivation: the ciphertexts are not
+        // keys, and a derivation that ran would end in a wrong-password error instead.
+        assert_eq!(
+            parse_pkcs12(&file, "pw", &limits).unwrap_err(),
+            Pkcs12Error::TooMuchWork {
+                work: 16 * SHA512_BAG_WORK,
+                limit: DEFAULT_MAX_WORK
+            }
+        );
+        // One such key fits in the default budget, two do not.
+        assert!(SHA512_BAG_WORK <= DEFAULT_MAX_WORK);
+        assert!(2 * SHA512_BAG_WORK > DEFAULT_MAX_WORK);
+    }
+
+    #[test]
+    fn work_is_weighted_by_prf_scheme_and_output_blocks() {
+        use pbe::KdfKind::{Pbkdf2, Pkcs12};
+        // PBKDF2-HMAC-SHA-1 for an AES-256 key: two 20-byte output blocks.
+        assert_eq!(
+            derivation_work(Pbkdf2(KdfHash::Sha1), 2048, 32, 8),
+            2 * (2 + 2 * 2047) + 2
+        );
+        // PBKDF2-HMAC-SHA-256: one block, each compression counting 2.
+        assert_eq!(
+            derivation_work(Pbkdf2(KdfHash::Sha256), 2048, 32, 8),
+            ((2 + 2 * 2047) + 2) * 2
+        );
+        // PBKDF2-HMAC-SHA-224 for 32 bytes: two 28-byte blocks.
+        assert_eq!(
+            derivation_work(Pbkdf2(KdfHash::Sha224), 2048, 32, 8),
+            (2 * (2 + 2 * 2047) + 2) * 2
+        );
+        // PBKDF2-HMAC-SHA-512: one block, each compression counting 5.
+        assert_eq!(
+            derivation_work(Pbkdf2(KdfHash::Sha512), 2048, 32, 8),
+            ((2 + 2 * 2047) + 2) * 5
+        );
+        // The PKCS#12 derivation with SHA-1, a 3DES key (24 bytes: two blocks): the first hash
+        // over diversifier, salt and password (three 64-byte blocks and the padding block),
+        // then one compression per further iteration.
+        assert_eq!(
+            derivation_work(Pkcs12(KdfHash::Sha1), 2048, 24, 8),
+            2 * (4 + 2047)
+        );
+        // A long salt costs its blocks in the first hash of each output block.
+        assert_eq!(
+            derivation_work(Pbkdf2(KdfHash::Sha256), 1, 32, 1024),
+            ((1024u64 + 4 + 9).div_ceil(64) + 1 + 2) * 2
+        );
+
+        // The same counts charged from a file: one bag of each PRF, refused at a limit of one
+        // with the sum of what the file shows.
+        let file = pfx(&[plain_safe(&[
+            shrouded_bag(&pbes2_alg(&pbe::HMAC_SHA1, 2048, 8), &[0; 48]),
+            shrouded_bag(&pbes2_alg(&pbe::HMAC_SHA256, 2048, 8), &[0; 48]),
+            shrouded_bag(&pbes2_alg(&pbe::HMAC_SHA512, 2048, 8), &[0; 48]),
+        ])]);
+        let one = Pkcs12Limits {
+            max_work: 1,
+            ..Pkcs12Limits::default()
+        };
+        assert_eq!(
+            parse_pkcs12(&file, "pw", &one).unwrap_err(),
+            Pkcs12Error::TooMuchWork {
+                work: (2 * 4096 + 2) + 4098 * 2 + 4098 * 5,
+                limit: 1
+            }
+        );
+    }
+
+    #[test]
+    fn derivations_inside_an_encrypted_safe_are_charged_before_they_run() {
+        // An encrypted safe (PBKDF2-HMAC-SHA-256, 1000 iterations, real) holding two
+        // PBKDF2-HMAC-SHA-512 shrouded keys that only decrypting the safe shows.
+        let alg = pbes2_alg(&pbe::HMAC_SHA512, 1_000_000, 16);
+        let inner = seq(&[&shrouded_bag(&alg, &[0; 48]), &shrouded_bag(&alg, &[0; 48])]);
+        let (safe_alg, safe_ct) = pbe::pbes2_encrypt("pw", &inner, 1000).unwrap();
+        let file = pfx(&[encrypted_safe(&safe_alg, &safe_ct)]);
+        let safe_work = derivation_work(pbe::KdfKind::Pbkdf2(KdfHash::Sha256), 1000, 32, 16);
+        assert_eq!(safe_work, ((2 + 2 * 999) + 2) * 2);
+        // The budget holds the safe and half a key: the safe is decrypted, the first hidden key
+        // is refused before it is derived (a derivation would end in a wrong-password error,
+        // its ciphertext not being a key).
+        let limits = Pkcs12Limits {
+            max_work: safe_work + SHA512_BAG_WORK / 2,
+            ..Pkcs12Limits::default()
+        };
+        assert_eq!(
+            parse_pkcs12(&file, "pw", &limits).unwrap_err(),
+            Pkcs12Error::TooMuchWork {
+                work: safe_work + SHA512_BAG_WORK,
+                limit: limits.max_work
+            }
+        );
+    }
+
+    #[test]
+    fn a_file_at_exactly_the_budget_is_read_and_one_unit_less_refuses_it() {
+        let pem = include_bytes!("testdata/alice-p256.key.pem");
+        let (_, key) = pem_rfc7468::decode_vec(pem).unwrap();
+        let (alg, ct) = pbe::pbes2_encrypt("pw", &key, 3000).unwrap();
+        let file = pfx(&[plain_safe(&[shrouded_bag(&alg, &ct)])]);
+        let work = derivation_work(pbe::KdfKind::Pbkdf2(KdfHash::Sha256), 3000, 32, 16);
+        let exact = Pkcs12Limits {
+            max_work: work,
+            ..Pkcs12Limits::default()
+        };
+        let contents = parse_pkcs12(&file, "pw", &exact).unwrap();
+        assert_eq!(contents.keys.len(), 1);
+        let less = Pkcs12Limits {
+            max_work: work - 1,
+            ..Pkcs12Limits::default()
+        };
+        assert_eq!(
+            parse_pkcs12(&file, "pw", &less).unwrap_err(),
+            Pkcs12Error::TooMuchWork {
+                work,
+                limit: work - 1
+            }
+        );
     }
 }

@@ -119,22 +119,161 @@ fn unsupported(detail: impl Into<String>) -> PbeError {
     PbeError::Unsupported(detail.into())
 }
 
-/// How many key-derivation iterations a reader may spend: per derivation and in total.
+/// The hash a key derivation runs, for what one compression of its block function costs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KdfHash {
+    /// SHA-1 (64-byte blocks, 20-byte output).
+    Sha1,
+    /// SHA-224 (64-byte blocks, 28-byte output).
+    Sha224,
+    /// SHA-256 (64-byte blocks, 32-byte output).
+    Sha256,
+    /// SHA-384 (128-byte blocks, 48-byte output).
+    Sha384,
+    /// SHA-512 (128-byte blocks, 64-byte output).
+    Sha512,
+}
+
+impl KdfHash {
+    /// The work of one compression, in work units: the time of one iteration's compression
+    /// relative to SHA-1's, measured in the derivation loops on an x86-64 core with SHA-NI
+    /// (RustCrypto's `sha1`/`sha2` pick the SHA-NI code for SHA-1 and SHA-256 at run time,
+    /// and the AVX2 code for SHA-384/512, which have no such instructions): between
+    /// 1 : 1.4 : 4.4 and 1 : 2.2 : 5.3 over three runs, taken as 1 : 2 : 5. See `docs/benchmarks.md`, "PKCS#12 work budget".
+    pub const fn compression_weight(self) -> u64 {
+        match self {
+            KdfHash::Sha1 => WEIGHT_SHA1,
+            KdfHash::Sha224 | KdfHash::Sha256 => WEIGHT_SHA256,
+            KdfHash::Sha384 | KdfHash::Sha512 => WEIGHT_SHA512,
+        }
+    }
+
+    /// The block size in bytes.
+    pub const fn block_len(self) -> u64 {
+        match self {
+            KdfHash::Sha1 | KdfHash::Sha224 | KdfHash::Sha256 => 64,
+            KdfHash::Sha384 | KdfHash::Sha512 => 128,
+        }
+    }
+
+    /// The output length in bytes.
+    pub const fn output_len(self) -> u64 {
+        match self {
+            KdfHash::Sha1 => 20,
+            KdfHash::Sha224 => 28,
+            KdfHash::Sha256 => 32,
+            KdfHash::Sha384 => 48,
+            KdfHash::Sha512 => 64,
+        }
+    }
+
+    /// The length-padding overhead of a message: the 0x80 byte and the length field.
+    const fn pad_len(self) -> u64 {
+        match self.block_len() {
+            64 => 9,
+            _ => 17,
+        }
+    }
+
+    /// Compressions to hash `len` bytes.
+    const fn blocks_for(self, len: u64) -> u64 {
+        (len + self.pad_len()).div_ceil(self.block_len())
+    }
+}
+
+/// The work of one SHA-1 compression (the unit).
+pub const WEIGHT_SHA1: u64 = 1;
+/// The work of one SHA-224/SHA-256 compression.
+pub const WEIGHT_SHA256: u64 = 2;
+/// The work of one SHA-384/SHA-512 compression.
+pub const WEIGHT_SHA512: u64 = 5;
+
+/// The kind of a key derivation, as far as its work goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KdfKind {
+    /// PBKDF2 with HMAC over the hash: two compressions per iteration and output block.
+    Pbkdf2(KdfHash),
+    /// The PKCS#12 appendix B derivation: one compression per iteration and output block.
+    Pkcs12(KdfHash),
+}
+
+impl KdfKind {
+    fn hash(self) -> KdfHash {
+        match self {
+            KdfKind::Pbkdf2(h) | KdfKind::Pkcs12(h) => h,
+        }
+    }
+}
+
+/// The work of one key derivation in work units ([`KdfHash::compression_weight`]): the hash
+/// compressions it runs, from its kind, iteration count, output length and salt length (the
+/// file's choices). The password's own blocks, the caller's, are not counted.
+///
+/// - PBKDF2 (RFC 8018 section 5.2): the HMAC key set-up (2), then per output block of
+///   `hLen` bytes the first HMAC over salt and block index and 2 compressions for each further
+///   iteration (the HMAC's inner and outer hash of one short block);
+/// - PKCS#12 (RFC 7292 appendix B.2): per output block, the first hash over the diversifier,
+///   the salt and the password block (counted as one block), then one compression for each
+///   further iteration.
+pub fn derivation_work(kind: KdfKind, iterations: u64, out_len: u64, salt_len: u64) -> u64 {
+    let hash = kind.hash();
+    let blocks = out_len.max(1).div_ceil(hash.output_len());
+    let iterations = iterations.max(1);
+    let compressions = match kind {
+        KdfKind::Pbkdf2(_) => {
+            // U1 = HMAC(P, S || INT(i)): inner over salt + 4 after the ipad block, outer 1.
+            let first = hash.blocks_for(salt_len.saturating_add(4)) + 1;
+            blocks
+                .saturating_mul(first.saturating_add((iterations - 1).saturating_mul(2)))
+                .saturating_add(2)
+        }
+        KdfKind::Pkcs12(_) => {
+            let v = hash.block_len();
+            let salt_blocks = salt_len.div_ceil(v);
+            // D || S' || P' (the password as one block), padded, then iterations - 1 more.
+            let first = hash.blocks_for(v * (1 + salt_blocks + 1));
+            blocks.saturating_mul(first.saturating_add(iterations - 1))
+        }
+    };
+    compressions.saturating_mul(hash.compression_weight())
+}
+
+/// How much key derivation a reader may spend: iterations per derivation and in total, and the
+/// work of all derivations together in work units ([`derivation_work`]).
 #[derive(Debug, Clone)]
 pub struct IterationBudget {
     max_iterations: u32,
     max_total: u64,
     spent: u64,
+    max_work: u64,
+    work: u64,
+    work_refused: Option<(u64, u64)>,
 }
 
 impl IterationBudget {
-    /// A budget of `max_iterations` per derivation and `max_total` for all of them.
+    /// A budget of `max_iterations` per derivation and `max_total` for all of them, with no
+    /// limit on the work (see [`IterationBudget::with_max_work`]).
     pub fn new(max_iterations: u32, max_total: u64) -> Self {
         IterationBudget {
             max_iterations,
             max_total,
             spent: 0,
+            max_work: u64::MAX,
+            work: 0,
+            work_refused: None,
         }
+    }
+
+    /// The same budget, the work of all derivations limited to `max_work` units.
+    pub fn with_max_work(mut self, max_work: u64) -> Self {
+        self.max_work = max_work;
+        self
+    }
+
+    /// When a charge was refused for its work rather than its iteration count: the work it
+    /// would have brought the total to, and the limit.
+    pub fn work_refused(&self) -> Option<(u64, u64)> {
+        self.work_refused
     }
 
     /// Charges one derivation of `iterations` rounds; refused (before it runs) when it is
@@ -157,6 +296,31 @@ impl IterationBudget {
             });
         }
         u32::try_from(iterations).map_err(|_| malformed("iteration count"))
+    }
+
+    /// Charges one derivation: its iterations as [`IterationBudget::charge`] does, then its
+    /// work ([`derivation_work`]). A refusal for the work is reported as
+    /// [`PbeError::TooManyIterations`] with the work figures, and recorded
+    /// ([`IterationBudget::work_refused`]) so that a caller can name it.
+    pub fn charge_derivation(
+        &mut self,
+        kind: KdfKind,
+        iterations: u64,
+        out_len: usize,
+        salt_len: usize,
+    ) -> Result<u32, PbeError> {
+        let iterations = self.charge(iterations)?;
+        let work = derivation_work(kind, u64::from(iterations), out_len as u64, salt_len as u64);
+        let total = self.work.saturating_add(work);
+        if total > self.max_work {
+            self.work_refused = Some((total, self.max_work));
+            return Err(PbeError::TooManyIterations {
+                found: total,
+                limit: self.max_work,
+            });
+        }
+        self.work = total;
+        Ok(iterations)
     }
 }
 
@@ -262,6 +426,70 @@ fn read_salt(input: &[u8], node: Option<&Node>, what: &str) -> Result<Vec<u8>, P
 // ---------------------------------------------------------------------------------------------
 // Decryption.
 
+/// A password-based encryption scheme, as read from its AlgorithmIdentifier, before any key
+/// is derived.
+#[derive(Debug, Clone)]
+pub struct Scheme {
+    kdf: KdfKind,
+    /// PBKDF2's PRF (PBES2 only).
+    prf: Option<Prf>,
+    salt: Vec<u8>,
+    iterations: u64,
+    cbc: CbcCipher,
+    key_len: usize,
+    /// PBES2's IV (the PKCS#12 schemes derive theirs).
+    iv: Option<Vec<u8>>,
+}
+
+impl Scheme {
+    /// Reads the scheme whose AlgorithmIdentifier is `alg` (a node of `input`): PBES2 or a
+    /// PKCS#12 PBE scheme. Nothing is derived.
+    pub fn read(input: &[u8], alg: &Node) -> Result<Scheme, PbeError> {
+        let (oid, params) = read_algorithm(input, Some(alg), "encryption algorithm")?;
+        if oid == PBES2 {
+            return pbes2_scheme(input, params);
+        }
+        let (cbc, key_len) = if oid == PBE_SHA1_3DES {
+            (CbcCipher::DesEde3, 24)
+        } else if oid == PBE_SHA1_2DES {
+            (CbcCipher::DesEde2, 16)
+        } else if oid == PBE_SHA1_RC2_128 {
+            (CbcCipher::Rc2, 16)
+        } else if oid == PBE_SHA1_RC2_40 {
+            (CbcCipher::Rc2, 5)
+        } else if oid == PBE_SHA1_RC4_128 || oid == PBE_SHA1_RC4_40 {
+            return Err(unsupported("pbeWithSHAAndRC4 (RC4 is broken)"));
+        } else {
+            return Err(unsupported(format!("encryption scheme {oid}")));
+        };
+        let params = expect_tag(params, 0x30, "PKCS#12 PBE parameters")?;
+        let p = children(params, "PKCS#12 PBE parameters")?;
+        let salt = read_salt(input, p.first(), "PBE salt")?;
+        let iterations = read_uint(input, p.get(1), "PBE iterations")?;
+        Ok(Scheme {
+            kdf: KdfKind::Pkcs12(KdfHash::Sha1),
+            prf: None,
+            salt,
+            iterations,
+            cbc,
+            key_len,
+            iv: None,
+        })
+    }
+
+    /// The work of the derivations this scheme runs ([`derivation_work`]): the key, and for
+    /// the PKCS#12 schemes the IV as well.
+    pub fn work(&self) -> u64 {
+        let salt = self.salt.len() as u64;
+        let key = derivation_work(self.kdf, self.iterations, self.key_len as u64, salt);
+        if self.iv.is_some() {
+            key
+        } else {
+            key.saturating_add(derivation_work(self.kdf, self.iterations, 8, salt))
+        }
+    }
+}
+
 /// Decrypts `ciphertext` under the password-based scheme whose AlgorithmIdentifier is `alg` (a
 /// node of `input`): PBES2 with `utf8_password` (the password's UTF-8 bytes, as OpenSSL uses
 /// them) or a PKCS#12 PBE scheme with `bmp_password` (its BMPString form,
@@ -275,57 +503,49 @@ pub fn decrypt(
     bmp_password: &[u8],
     budget: &mut IterationBudget,
 ) -> Result<Zeroizing<Vec<u8>>, PbeError> {
-    let (oid, params) = read_algorithm(input, Some(alg), "encryption algorithm")?;
-    let (cbc, key, iv) = if oid == PBES2 {
-        pbes2_key(input, params, utf8_password, budget)?
-    } else if oid == PBE_SHA1_3DES
-        || oid == PBE_SHA1_2DES
-        || oid == PBE_SHA1_RC2_128
-        || oid == PBE_SHA1_RC2_40
-    {
-        let params = expect_tag(params, 0x30, "PKCS#12 PBE parameters")?;
-        let p = children(params, "PKCS#12 PBE parameters")?;
-        let salt = read_salt(input, p.first(), "PBE salt")?;
-        let iterations = read_uint(input, p.get(1), "PBE iterations")?;
-        let iterations = budget.charge(iterations)?;
-        // The key and the IV are two derivations.
-        budget.charge(u64::from(iterations))?;
-        let (cbc, key_len) = if oid == PBE_SHA1_3DES {
-            (CbcCipher::DesEde3, 24)
-        } else if oid == PBE_SHA1_2DES {
-            (CbcCipher::DesEde2, 16)
-        } else if oid == PBE_SHA1_RC2_128 {
-            (CbcCipher::Rc2, 16)
-        } else {
-            (CbcCipher::Rc2, 5)
-        };
-        let pw = bmp_password;
-        let key = kdf::pkcs12_kdf::<sha1::Sha1>(pw, &salt, PKCS12_KDF_KEY, iterations, key_len);
-        let iv = kdf::pkcs12_kdf::<sha1::Sha1>(pw, &salt, PKCS12_KDF_IV, iterations, 8);
-        (cbc, key, iv.to_vec())
-    } else if oid == PBE_SHA1_RC4_128 || oid == PBE_SHA1_RC4_40 {
-        return Err(unsupported("pbeWithSHAAndRC4 (RC4 is broken)"));
-    } else {
-        return Err(unsupported(format!("encryption scheme {oid}")));
+    let scheme = Scheme::read(input, alg)?;
+    let salt = &scheme.salt;
+    let (key, iv) = match (&scheme.iv, scheme.prf) {
+        (Some(iv), Some(prf)) => {
+            let iterations = budget.charge_derivation(
+                scheme.kdf,
+                scheme.iterations,
+                scheme.key_len,
+                salt.len(),
+            )?;
+            let mut key = Zeroizing::new(vec![0u8; scheme.key_len]);
+            kdf::pbkdf2(prf, utf8_password, salt, iterations, &mut key);
+            if iv.len() != scheme.cbc.iv_len() {
+                return Err(malformed("the PBES2 IV has the wrong length"));
+            }
+            (key, iv.clone())
+        }
+        _ => {
+            // The key and the IV are two derivations.
+            let iterations = budget.charge_derivation(
+                scheme.kdf,
+                scheme.iterations,
+                scheme.key_len,
+                salt.len(),
+            )?;
+            budget.charge_derivation(scheme.kdf, u64::from(iterations), 8, salt.len())?;
+            let pw = bmp_password;
+            let key =
+                kdf::pkcs12_kdf::<sha1::Sha1>(pw, salt, PKCS12_KDF_KEY, iterations, scheme.key_len);
+            let iv = kdf::pkcs12_kdf::<sha1::Sha1>(pw, salt, PKCS12_KDF_IV, iterations, 8);
+            (key, iv.to_vec())
+        }
     };
     let mut buf = Zeroizing::new(ciphertext.to_vec());
-    match cipher::cbc_decrypt(cbc, &key, &iv, &mut buf) {
+    match cipher::cbc_decrypt(scheme.cbc, &key, &iv, &mut buf) {
         Ok(()) => Ok(buf),
         Err(CipherError::Length) => Err(malformed("a key or IV of the wrong length")),
         Err(_) => Err(PbeError::WrongPassword),
     }
 }
 
-/// A cipher with the key and IV a password-based scheme derived (or read).
-type DerivedKey = (CbcCipher, Zeroizing<Vec<u8>>, Vec<u8>);
-
-/// The PBES2 (RFC 8018) cipher, key and IV.
-fn pbes2_key(
-    input: &[u8],
-    params: Option<&Node>,
-    password: &[u8],
-    budget: &mut IterationBudget,
-) -> Result<DerivedKey, PbeError> {
+/// The PBES2 (RFC 8018) scheme: PBKDF2's parameters, the cipher and its IV.
+fn pbes2_scheme(input: &[u8], params: Option<&Node>) -> Result<Scheme, PbeError> {
     let params = expect_tag(params, 0x30, "PBES2 parameters")?;
     let p = children(params, "PBES2 parameters")?;
     let (kdf_oid, kdf_params) = read_algorithm(input, p.first(), "PBES2 key derivation")?;
@@ -368,26 +588,28 @@ fn pbes2_key(
         return Err(malformed("the PBKDF2 key length does not fit the cipher"));
     }
     let iv = read_octets(input, enc_params, "PBES2 IV")?;
-    let iterations = budget.charge(iterations)?;
-    let prf = if prf == HMAC_SHA1 {
-        Prf::HmacSha1
+    let (prf, hash) = if prf == HMAC_SHA1 {
+        (Prf::HmacSha1, KdfHash::Sha1)
     } else if prf == HMAC_SHA224 {
-        Prf::HmacSha224
+        (Prf::HmacSha224, KdfHash::Sha224)
     } else if prf == HMAC_SHA256 {
-        Prf::HmacSha256
+        (Prf::HmacSha256, KdfHash::Sha256)
     } else if prf == HMAC_SHA384 {
-        Prf::HmacSha384
+        (Prf::HmacSha384, KdfHash::Sha384)
     } else if prf == HMAC_SHA512 {
-        Prf::HmacSha512
+        (Prf::HmacSha512, KdfHash::Sha512)
     } else {
         return Err(unsupported(format!("PBKDF2 PRF {prf}")));
     };
-    let mut key = Zeroizing::new(vec![0u8; key_len]);
-    kdf::pbkdf2(prf, password, &salt, iterations, &mut key);
-    if iv.len() != cbc.iv_len() {
-        return Err(malformed("the PBES2 IV has the wrong length"));
-    }
-    Ok((cbc, key, iv))
+    Ok(Scheme {
+        kdf: KdfKind::Pbkdf2(hash),
+        prf: Some(prf),
+        salt,
+        iterations,
+        cbc,
+        key_len,
+        iv: Some(iv),
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -483,6 +705,28 @@ pub enum MacHash {
 }
 
 impl MacHash {
+    /// The hash's cost class.
+    pub fn kdf_hash(self) -> KdfHash {
+        match self {
+            MacHash::Sha1 => KdfHash::Sha1,
+            MacHash::Sha224 => KdfHash::Sha224,
+            MacHash::Sha256 => KdfHash::Sha256,
+            MacHash::Sha384 => KdfHash::Sha384,
+            MacHash::Sha512 => KdfHash::Sha512,
+        }
+    }
+
+    /// The length of the MAC key the appendix B derivation makes: the hash's output length.
+    pub fn output_len(self) -> usize {
+        match self {
+            MacHash::Sha1 => 20,
+            MacHash::Sha224 => 28,
+            MacHash::Sha256 => 32,
+            MacHash::Sha384 => 48,
+            MacHash::Sha512 => 64,
+        }
+    }
+
     /// The hash for a digest OID; PBMAC1 and others are [`PbeError::Unsupported`].
     pub fn from_oid(alg: &ObjectIdentifier) -> Result<MacHash, PbeError> {
         use crate::crypto::oids;

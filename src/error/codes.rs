@@ -111,6 +111,9 @@ pub const SMIME_PKCS12_NO_KEY: u32 = 507;
 pub const SMIME_PKCS12_NO_CERTIFICATE_FOR_KEY: u32 = 508;
 /// [`crate::pkcs12::Pkcs12Error::Random`]: the random number generator failed.
 pub const SMIME_PKCS12_RANDOM: u32 = 510;
+/// [`crate::pkcs12::Pkcs12Error::TooMuchWork`]: the key derivations cost more work than the
+/// limit.
+pub const SMIME_PKCS12_TOO_MUCH_WORK: u32 = 511;
 
 // --- Encrypt: 600–699 ------------------------------------------------------------------------
 
@@ -514,6 +517,7 @@ pub static ALL: &[Code] = rows![
         SMIME_PKCS12_NO_KEY,
         SMIME_PKCS12_NO_CERTIFICATE_FOR_KEY,
         SMIME_PKCS12_RANDOM,
+        SMIME_PKCS12_TOO_MUCH_WORK,
     ],
     Encrypt: [
         SMIME_ENCRYPT_NO_RECIPIENTS,
