@@ -84,11 +84,6 @@ impl<W: Write> OctetStringWriter<W> {
         write_eoc(&mut self.inner)?;
         Ok(self.inner)
     }
-
-    /// The inner writer (for what follows the content, once finished).
-    pub(crate) fn get_mut(&mut self) -> &mut W {
-        &mut self.inner
-    }
 }
 
 impl<W: Write> Write for OctetStringWriter<W> {
@@ -170,11 +165,6 @@ impl<R: Read> BerReader<R> {
     /// Bytes consumed so far.
     pub(crate) fn position(&self) -> u64 {
         self.pos
-    }
-
-    /// The inner reader.
-    pub(crate) fn into_inner(self) -> R {
-        self.inner
     }
 
     /// Reads exactly `buf.len()` bytes; a short input is a truncation error.

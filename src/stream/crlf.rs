@@ -24,11 +24,6 @@ impl<W: Write> CrlfWriter<W> {
         self.inner.flush()?;
         Ok(self.inner)
     }
-
-    /// The inner writer.
-    pub(crate) fn get_mut(&mut self) -> &mut W {
-        &mut self.inner
-    }
 }
 
 impl<W: Write> Write for CrlfWriter<W> {

@@ -5,9 +5,6 @@
 //! inside `Read` and `Write` implementations travel as [`io::Error`]s of kind `InvalidData`
 //! that wrap a [`ParseError`]: [`invalid`] makes one, [`parse_error`] gets it back.
 
-// The users of these blocks arrive with the streaming operations.
-#![allow(dead_code, unused_imports)]
-
 pub(crate) mod base64;
 pub(crate) mod ber;
 pub(crate) mod crlf;
@@ -15,7 +12,7 @@ pub(crate) mod head;
 
 pub(crate) use self::base64::{Base64Reader, Base64Writer};
 pub(crate) use crlf::CrlfWriter;
-pub(crate) use head::{HeadSplit, split_head};
+pub(crate) use head::split_head;
 
 use crate::error::ParseError;
 use std::io;
