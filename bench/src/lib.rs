@@ -278,9 +278,9 @@ pub fn entity(message: &[u8]) -> Vec<u8> {
 
 /// A human-readable size: 1KiB, 1MiB, 64MiB.
 pub fn size_name(size: usize) -> String {
-    if size >= 1 << 20 && size % (1 << 20) == 0 {
+    if size >= 1 << 20 && size.is_multiple_of(1 << 20) {
         format!("{}MiB", size >> 20)
-    } else if size >= 1 << 10 && size % (1 << 10) == 0 {
+    } else if size >= 1 << 10 && size.is_multiple_of(1 << 10) {
         format!("{}KiB", size >> 10)
     } else {
         format!("{size}B")
