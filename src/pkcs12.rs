@@ -598,22 +598,41 @@ impl Reader<'_> {
 
 /// The work of the key derivations a file shows without decrypting anything: the MAC's, each
 /// encrypted safe's and each shrouded key's in the plain safes (nested safe contents
-/// included). What cannot be read counts nothing here: the reading itself reports it.
-fn visible_work(der: &[u8], mac_data: Option<&Node>, auth_safe: &[u8]) -> u64 {
-    let mut work = mac_data.map_or(0, |m| mac_work(der, m).unwrap_or(0));
+/// included). What cannot be read counts nothing here: the reading itself reports it. `None`
+/// when one of them asks for more than `max_iterations`.
+fn visible_work(
+    der: &[u8],
+    mac_data: Option<&Node>,
+    auth_safe: &[u8],
+    max_iterations: u32,
+) -> Option<u64> {
+    let max = u64::from(max_iterations);
+    let mut work = match mac_data.and_then(|m| mac_work(der, m).ok()) {
+        Some((_, iterations)) if iterations > max => return None,
+        Some((w, _)) => w,
+        None => 0,
+    };
     let Ok(root) = ber::parse(auth_safe) else {
-        return work;
+        return Some(work);
     };
     let Ok(safes) = children(&root, "AuthenticatedSafe") else {
-        return work;
+        return Some(work);
     };
+    let mut schemes = Vec::new();
     for ci in safes {
-        work = work.saturating_add(content_info_work(auth_safe, ci).unwrap_or(0));
+        content_info_schemes(auth_safe, ci, &mut schemes);
     }
-    work
+    for scheme in schemes {
+        if scheme.iterations() > max {
+            return None;
+        }
+        work = work.saturating_add(scheme.work());
+    }
+    Some(work)
 }
 
-fn mac_work(input: &[u8], mac_data: &Node) -> Result<u64, Pkcs12Error> {
+/// The MAC's work and iteration count.
+fn mac_work(input: &[u8], mac_data: &Node) -> Result<(u64, u64), Pkcs12Error> {
     let parts = children(mac_data, "MacData")?;
     let di = children(
         expect_tag(parts.first(), 0x30, "MacData.mac")?,
@@ -626,21 +645,33 @@ fn mac_work(input: &[u8], mac_data: &Node) -> Result<u64, Pkcs12Error> {
         Some(n) => read_uint(input, Some(n), "MAC iterations")?,
         None => 1,
     };
-    Ok(pbe::derivation_work(
+    let work = pbe::derivation_work(
         KdfKind::Pkcs12(hash.kdf_hash()),
         iterations,
         hash.output_len() as u64,
         salt.len() as u64,
-    ))
+    );
+    Ok((work, iterations))
 }
 
-fn content_info_work(input: &[u8], ci: &Node) -> Result<u64, Pkcs12Error> {
+/// The schemes of one ContentInfo that can be read without decrypting: an encrypted safe's,
+/// or the shrouded keys' of a plain one.
+fn content_info_schemes(input: &[u8], ci: &Node, out: &mut Vec<pbe::Scheme>) {
+    let _ = content_info_schemes_inner(input, ci, out);
+}
+
+fn content_info_schemes_inner(
+    input: &[u8],
+    ci: &Node,
+    out: &mut Vec<pbe::Scheme>,
+) -> Result<(), Pkcs12Error> {
     let parts = children(ci, "ContentInfo")?;
     let oid = read_oid(input, parts.first(), "ContentInfo type")?;
     if oid == OID_DATA {
         let bytes = read_octets(input, Some(explicit0(parts.get(1), "data")?), "data")?;
         let root = ber::parse(&bytes)?;
-        return Ok(safe_contents_work(&bytes, &root, 0));
+        safe_contents_schemes(&bytes, &root, 0, out);
+        return Ok(());
     }
     if oid == OID_ENCRYPTED_DATA {
         let ed = expect_tag(
@@ -654,19 +685,18 @@ fn content_info_work(input: &[u8], ci: &Node) -> Result<u64, Pkcs12Error> {
             "EncryptedContentInfo",
         )?;
         let alg = expect_tag(eci.get(1), 0x30, "content encryption algorithm")?;
-        return Ok(pbe::Scheme::read(input, alg)?.work());
+        out.push(pbe::Scheme::read(input, alg)?);
     }
-    Ok(0)
+    Ok(())
 }
 
-fn safe_contents_work(input: &[u8], node: &Node, depth: usize) -> u64 {
+fn safe_contents_schemes(input: &[u8], node: &Node, depth: usize, out: &mut Vec<pbe::Scheme>) {
     let Ok(bags) = children(node, "SafeContents") else {
-        return 0;
+        return;
     };
     if depth > MAX_SAFE_CONTENTS_DEPTH {
-        return 0;
+        return;
     }
-    let mut work = 0u64;
     for bag in bags {
         let Ok(parts) = children(bag, "SafeBag") else {
             continue;
@@ -682,12 +712,11 @@ fn safe_contents_work(input: &[u8], node: &Node, depth: usize) -> u64 {
                 .ok()
                 .and_then(|e| e.first())
                 .and_then(|alg| pbe::Scheme::read(input, alg).ok());
-            work = work.saturating_add(scheme.map_or(0, |s| s.work()));
+            out.extend(scheme);
         } else if bag_id == OID_SAFE_CONTENTS_BAG {
-            work = work.saturating_add(safe_contents_work(input, value, depth + 1));
+            safe_contents_schemes(input, value, depth + 1, out);
         }
     }
-    work
 }
 
 /// Re-encodes a PKCS#8 PrivateKeyInfo as DER and checks its outer shape.
@@ -800,10 +829,12 @@ pub fn parse_pkcs12(
     };
     // The derivations visible without decrypting: a file that shows it costs more than the
     // budget is refused before any of them runs.
-    let visible = visible_work(der, pfx.get(2), &auth_safe);
-    if visible > limits.max_work {
+    // A derivation above the per-derivation iteration limit is left to the reading, which
+    // names it (TooManyIterations).
+    let visible = visible_work(der, pfx.get(2), &auth_safe, limits.max_iterations);
+    if visible.is_some_and(|w| w > limits.max_work) {
         return Err(Pkcs12Error::TooMuchWork {
-            work: visible,
+            work: visible.unwrap_or(0),
             limit: limits.max_work,
         });
     }

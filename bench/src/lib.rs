@@ -257,13 +257,14 @@ pub fn message(size: usize) -> Vec<u8> {
         out.extend_from_slice(&line[..chars]);
         out.extend_from_slice(b"\r\n");
     }
+    // Pad with CRLFs (blank lines at the end of a base64 body are ignored by decoders), and an
+    // odd byte as a space before the last line end (white space in base64 is skipped too).
+    if (size - out.len()) % 2 == 1 {
+        let at = out.len() - 2;
+        out.insert(at, b' ');
+    }
     while out.len() < size {
-        // Pad with CRLFs (blank lines at the end of a base64 body are ignored by decoders).
-        out.extend_from_slice(if size - out.len() >= 2 {
-            b"\r\n"
-        } else {
-            b"\n"
-        });
+        out.extend_from_slice(b"\r\n");
     }
     out
 }

@@ -477,6 +477,11 @@ impl Scheme {
         })
     }
 
+    /// The iteration count the scheme asks for.
+    pub fn iterations(&self) -> u64 {
+        self.iterations
+    }
+
     /// The work of the derivations this scheme runs ([`derivation_work`]): the key, and for
     /// the PKCS#12 schemes the IV as well.
     pub fn work(&self) -> u64 {
