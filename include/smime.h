@@ -1268,6 +1268,13 @@ typedef struct {
 #define SMIME_RESULT_PKCS12_RANDOM 510
 
 /**
+ * `Pkcs12Error::TooMuchWork`: the key derivations cost more work than the
+ * limit.
+ * Area: pkcs12.
+ */
+#define SMIME_RESULT_PKCS12_TOO_MUCH_WORK 511
+
+/**
  * `EncryptError::NoRecipients`: no recipient was given.
  * Area: encrypt.
  */

@@ -132,6 +132,15 @@ pub fn pkcs12_limits(max_iterations: Option<u32>) -> smime::pkcs12::Pkcs12Limits
     let mut limits = smime::pkcs12::Pkcs12Limits::default();
     if let Some(n) = max_iterations {
         let factor = limits.max_total_iterations / u64::from(limits.max_iterations).max(1);
+        // The work budget grows in proportion when the limit is raised (for a file the user
+        // trusts); a lower limit keeps the default budget.
+        let default_iterations = u64::from(limits.max_iterations).max(1);
+        if u64::from(n) > default_iterations {
+            limits.max_work = limits
+                .max_work
+                .saturating_mul(u64::from(n))
+                .saturating_div(default_iterations);
+        }
         limits.max_iterations = n;
         limits.max_total_iterations = u64::from(n).saturating_mul(factor);
     }

@@ -143,6 +143,11 @@ pub const SMIME_RESULT_PKCS12_NO_CERTIFICATE_FOR_KEY: smime_result = 508;
 /// Area: pkcs12.
 pub const SMIME_RESULT_PKCS12_RANDOM: smime_result = 510;
 
+/// `Pkcs12Error::TooMuchWork`: the key derivations cost more work than the
+/// limit.
+/// Area: pkcs12.
+pub const SMIME_RESULT_PKCS12_TOO_MUCH_WORK: smime_result = 511;
+
 /// `EncryptError::NoRecipients`: no recipient was given.
 /// Area: encrypt.
 pub const SMIME_RESULT_ENCRYPT_NO_RECIPIENTS: smime_result = 601;
