@@ -383,16 +383,7 @@ impl Encryptor {
     /// Encrypts the message read from `input` to `output` and returns `output`.
     pub fn encrypt<R: Read, W: Write>(&self, mut input: R, output: W) -> Result<W, EncryptError> {
         let mut w = self.writer(output)?;
-        let mut buf = Zeroizing::new(vec![0u8; CHUNK]);
-        loop {
-            let n = match input.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(EncryptError::Io(IoError::from(e))),
-            };
-            w.write_all(&buf[..n]).map_err(write_error)?;
-        }
+        stream::pump(&mut input, &mut w).map_err(write_error)?;
         w.finish()
     }
 }

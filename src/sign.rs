@@ -192,17 +192,7 @@ impl Signer {
     /// Signs the message read from `input` into `output`, and returns `output`.
     pub fn sign<R: Read, W: Write>(&self, mut input: R, output: W) -> Result<W, SignError> {
         let mut w = self.writer(output);
-        let mut buf = vec![0u8; stream::CHUNK];
-        loop {
-            let n = match input.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(io_error(e)),
-            };
-            w.write_all(buf.get(..n).unwrap_or_default())
-                .map_err(io_error)?;
-        }
+        stream::pump(&mut input, &mut w).map_err(io_error)?;
         w.finish()
     }
 

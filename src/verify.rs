@@ -1582,17 +1582,7 @@ impl Verifier {
     ) -> Result<(VerifyReport, W), VerifyError> {
         let mut w = self.writer(content);
         let mut input = input;
-        let mut buf = vec![0u8; stream::CHUNK];
-        loop {
-            let n = match input.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(verify_io_error(e)),
-            };
-            w.write_all(buf.get(..n).unwrap_or_default())
-                .map_err(verify_io_error)?;
-        }
+        stream::pump(&mut input, &mut w).map_err(verify_io_error)?;
         w.finish()
     }
 }

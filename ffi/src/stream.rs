@@ -227,6 +227,20 @@ fn finished() -> Error {
     Error::InvalidArgument("the stream is already finished")
 }
 
+/// Feeds `data` to the writer of a stream; after an error the stream is over.
+fn feed<T: Write, E: Into<Error>>(
+    state: &mut Option<T>,
+    data: &[u8],
+    error: impl FnOnce(io::Error) -> E,
+) -> Result<()> {
+    let writer = state.as_mut().ok_or_else(finished)?;
+    if let Err(e) = writer.write_all(data) {
+        *state = None;
+        return Err(error(e).into());
+    }
+    Ok(())
+}
+
 /// Feeds `len` bytes of the message. After an error the stream can only be freed.
 #[unsafe(no_mangle)]
 #[allow(unsafe_code)]
@@ -236,14 +250,8 @@ pub extern "C" fn smime_sign_stream_update(
     len: usize,
 ) -> smime_result {
     boundary(|| {
-        let state = try_mut(stream)?;
         let data = try_slice(data, len)?;
-        let writer = state.as_mut().ok_or_else(finished)?;
-        if let Err(e) = writer.write_all(data) {
-            *state = None;
-            return Err(smime::SignError::from(e).into());
-        }
-        Ok(())
+        feed(try_mut(stream)?, data, smime::SignError::from)
     })
 }
 
@@ -325,14 +333,8 @@ pub extern "C" fn smime_encrypt_stream_update(
     len: usize,
 ) -> smime_result {
     boundary(|| {
-        let state = try_mut(stream)?;
         let data = try_slice(data, len)?;
-        let writer = state.as_mut().ok_or_else(finished)?;
-        if let Err(e) = writer.write_all(data) {
-            *state = None;
-            return Err(smime::EncryptError::from(e).into());
-        }
-        Ok(())
+        feed(try_mut(stream)?, data, smime::EncryptError::from)
     })
 }
 
@@ -410,14 +412,8 @@ pub extern "C" fn smime_verify_stream_update(
     len: usize,
 ) -> smime_result {
     boundary(|| {
-        let state = try_mut(stream)?;
         let data = try_slice(data, len)?;
-        let writer = state.as_mut().ok_or_else(finished)?;
-        if let Err(e) = writer.write_all(data) {
-            *state = None;
-            return Err(smime::VerifyError::from(e).into());
-        }
-        Ok(())
+        feed(try_mut(stream)?, data, smime::VerifyError::from)
     })
 }
 

@@ -46,6 +46,24 @@ pub(crate) fn read_full<R: io::Read + ?Sized>(r: &mut R, buf: &mut [u8]) -> io::
     Ok(n)
 }
 
+/// Copies `input` into `output` until the input ends, through a buffer of [`CHUNK`] bytes that
+/// is zeroized afterwards (the bytes may be plaintext).
+pub(crate) fn pump<R: io::Read + ?Sized, W: io::Write + ?Sized>(
+    input: &mut R,
+    output: &mut W,
+) -> io::Result<()> {
+    let mut buf = zeroize::Zeroizing::new(vec![0u8; CHUNK]);
+    loop {
+        let n = match input.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        output.write_all(&buf[..n])?;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
