@@ -220,6 +220,23 @@ pub fn spool() -> Result<File, Usage> {
     tempfile::tempfile().map_err(|e| Usage(format!("cannot make a temporary file: {e}")))
 }
 
+/// Reads a whole file into memory for a one-shot function, refusing it when it is larger than
+/// `max` bytes (the one-shot limit, `MimeLimits::max_size`) before anything is read.
+pub fn read_whole(f: &mut File, max: usize, name: &str) -> Result<Vec<u8>, Usage> {
+    let fail = |e: io::Error| Usage(format!("cannot read {name}: {e}"));
+    let len = f.metadata().map_err(fail)?.len();
+    if len > max as u64 {
+        return Err(Usage(format!(
+            "{name}: {len} bytes is more than the {max} bytes a message of this shape may have \
+             (it is read whole, in memory)"
+        )));
+    }
+    let mut bytes = Vec::new();
+    f.seek(SeekFrom::Start(0)).map_err(fail)?;
+    f.take(max as u64).read_to_end(&mut bytes).map_err(fail)?;
+    Ok(bytes)
+}
+
 /// Reads the first bytes of a file (at most [`MAX_HEAD`]) and rewinds it.
 pub fn peek(f: &mut File) -> Result<Vec<u8>, Usage> {
     let fail = |e: io::Error| Usage(format!("cannot read a temporary file: {e}"));

@@ -108,10 +108,11 @@ pub fn run(a: &DecryptArgs, m: &ArgMatches) -> Result<u8, Usage> {
             // Encrypted inside a signed layer, inside a multipart or several times over:
             // the whole message is opened in memory.
             Streamed::Fallback => {
-                let mut message = Vec::new();
-                std::io::Seek::rewind(&mut ciphertext)
-                    .and_then(|_| std::io::Read::read_to_end(&mut ciphertext, &mut message))
-                    .map_err(|e| Usage(format!("cannot read {}: {e}", input_name(a))))?;
+                let message = crate::streams::read_whole(
+                    &mut ciphertext,
+                    options.policy.limits.mime.max_size,
+                    input_name(a),
+                )?;
                 match &kf {
                     Some(k) => open_with(&message, &keys, &options, &k.ring),
                     None => smime::decrypt::open(&message, &keys, &options),

@@ -86,13 +86,8 @@ pub fn run(a: &VerifyArgs) -> Result<u8, Usage> {
     let input = crate::streams::open_input(a.input.as_deref())?;
     let name = input.name.clone();
     let mut message = input.seekable()?;
-    let read_all = |file: &mut std::fs::File| -> Result<Vec<u8>, Usage> {
-        let mut bytes = Vec::new();
-        std::io::Seek::rewind(file)
-            .and_then(|_| std::io::Read::read_to_end(file, &mut bytes))
-            .map_err(|e| Usage(format!("cannot read {name}: {e}")))?;
-        Ok(bytes)
-    };
+    let max = options.policy.limits.mime.max_size;
+    let read_all = |file: &mut std::fs::File| crate::streams::read_whole(file, max, &name);
     // The content of the report, in a temporary file when it was streamed.
     let mut content_file = None;
     let report = match (&a.content, &kf) {
