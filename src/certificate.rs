@@ -263,9 +263,7 @@ impl Certificate {
         match crate::crypto::verify::key_info(&spki) {
             Ok(k) => match k.algorithm {
                 crate::crypto::verify::KeyAlgorithm::Rsa => format!("RSA-{}", k.bits),
-                crate::crypto::verify::KeyAlgorithm::EcP256 => "EC P-256".into(),
-                crate::crypto::verify::KeyAlgorithm::EcP384 => "EC P-384".into(),
-                crate::crypto::verify::KeyAlgorithm::Other(oid) => oid,
+                other => other.name(),
             },
             Err(_) => cert
                 .tbs_certificate()
@@ -288,16 +286,25 @@ impl Certificate {
     }
 
     /// The kind and size of the subject public key, when it is one a
-    /// [`PrivateKey`](crate::keys::PrivateKey) can hold (RSA, EC P-256, EC P-384).
+    /// [`PrivateKey`](crate::keys::PrivateKey) can hold (RSA, EC P-256, EC P-384, Ed25519,
+    /// X25519, ML-DSA, ML-KEM). SLH-DSA keys are verified only: `None`.
     pub fn key_kind(&self) -> Option<crate::keys::KeyKind> {
+        use crate::crypto::verify::{KeyAlgorithm as A, MlDsaLevel, MlKemLevel};
+        use crate::keys::KeyKind as K;
         let info = crate::crypto::verify::key_info(&self.public_key_der().ok()?).ok()?;
         match info.algorithm {
-            crate::crypto::verify::KeyAlgorithm::Rsa => {
-                Some(crate::keys::KeyKind::Rsa { bits: info.bits })
-            }
-            crate::crypto::verify::KeyAlgorithm::EcP256 => Some(crate::keys::KeyKind::EcP256),
-            crate::crypto::verify::KeyAlgorithm::EcP384 => Some(crate::keys::KeyKind::EcP384),
-            crate::crypto::verify::KeyAlgorithm::Other(_) => None,
+            A::Rsa => Some(K::Rsa { bits: info.bits }),
+            A::EcP256 => Some(K::EcP256),
+            A::EcP384 => Some(K::EcP384),
+            A::Ed25519 => Some(K::Ed25519),
+            A::X25519 => Some(K::X25519),
+            A::MlDsa(MlDsaLevel::MlDsa44) => Some(K::MlDsa44),
+            A::MlDsa(MlDsaLevel::MlDsa65) => Some(K::MlDsa65),
+            A::MlDsa(MlDsaLevel::MlDsa87) => Some(K::MlDsa87),
+            A::MlKem(MlKemLevel::MlKem512) => Some(K::MlKem512),
+            A::MlKem(MlKemLevel::MlKem768) => Some(K::MlKem768),
+            A::MlKem(MlKemLevel::MlKem1024) => Some(K::MlKem1024),
+            A::SlhDsa(_) | A::Other(_) => None,
         }
     }
 

@@ -164,6 +164,7 @@ impl Signer {
         if signers.is_empty() {
             return Err(SignError::NoSigner);
         }
+        let options = effective_options(signers, options);
         let digest = signing_digest(options.digest)?;
         if digest.hasher().is_none() {
             return Err(SignError::UnsupportedAlgorithm {
@@ -172,7 +173,7 @@ impl Signer {
         }
         Ok(Signer {
             signers: signers.to_vec(),
-            options: options.clone(),
+            options,
         })
     }
 
@@ -519,7 +520,7 @@ fn write_opaque_start<W: Write>(w: &mut W, digest: DigestAlgorithm) -> Result<()
 pub struct SignStream<'a> {
     hasher: Hasher,
     signers: &'a [Identity],
-    options: &'a SignOptions,
+    options: SignOptions,
 }
 
 impl<'a> SignStream<'a> {
@@ -528,6 +529,7 @@ impl<'a> SignStream<'a> {
         if signers.is_empty() {
             return Err(SignError::NoSigner);
         }
+        let options = effective_options(signers, options);
         let hasher = signing_digest(options.digest)?.hasher().ok_or_else(|| {
             SignError::UnsupportedAlgorithm {
                 detail: options.digest.name().into(),
@@ -543,7 +545,7 @@ impl<'a> SignStream<'a> {
     /// Finishes: the detached SignedData (DER).
     pub fn finish(self) -> Result<Vec<u8>, SignError> {
         let digest = self.hasher.finish();
-        build(None, &digest, self.signers, self.options)
+        build(None, &digest, self.signers, &self.options)
     }
 }
 
@@ -555,6 +557,23 @@ impl std::io::Write for SignStream<'_> {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
+}
+
+/// The options as applied: a signer whose key signs whole messages (Ed25519, ML-DSA) makes
+/// the digest SHA-512, which RFC 8419 section 3.1 requires for Ed25519 with signed attributes
+/// and the ML-DSA CMS specification names for ML-DSA; the other signers use it too, as all
+/// signers of one message share its digest (and `micalg`).
+fn effective_options(signers: &[Identity], options: &SignOptions) -> SignOptions {
+    let mut options = options.clone();
+    let pure = signers.iter().any(|s| {
+        s.require_key()
+            .map(|k| k.kind().signs_messages())
+            .unwrap_or(false)
+    });
+    if pure {
+        options.digest = DigestAlgorithm::Sha512;
+    }
+    options
 }
 
 fn signing_digest(d: DigestAlgorithm) -> Result<DigestAlgorithm, SignError> {
@@ -690,6 +709,47 @@ fn sign_one(
         )?);
     }
     let signed_attrs_der = der_set_of(0x31, attrs);
+
+    // Ed25519 and ML-DSA sign the DER of the signed attributes itself.
+    let pure = match key.kind() {
+        KeyKind::Ed25519 => Some((SignatureScheme::Ed25519, oids::ED25519)),
+        KeyKind::MlDsa44 => Some((SignatureScheme::MlDsa, oids::ML_DSA_44)),
+        KeyKind::MlDsa65 => Some((SignatureScheme::MlDsa, oids::ML_DSA_65)),
+        KeyKind::MlDsa87 => Some((SignatureScheme::MlDsa, oids::ML_DSA_87)),
+        _ => None,
+    };
+    if let Some((scheme, oid)) = pure {
+        if options.pss {
+            return Err(SignError::UnsupportedAlgorithm {
+                detail: format!("RSASSA-PSS needs an RSA key, not {}", key.kind()),
+            });
+        }
+        if digest != DigestAlgorithm::Sha512 {
+            return Err(SignError::UnsupportedAlgorithm {
+                detail: format!(
+                    "a {} signature uses SHA-512, not {}",
+                    key.kind(),
+                    digest.name()
+                ),
+            });
+        }
+        let signature = key
+            .sign_message(scheme, &signed_attrs_der)
+            .map_err(SignError::KeyOperation)?;
+        return Ok(SignerInfoParts {
+            issuer: tbs.issuer().clone(),
+            serial: tbs.serial_number().clone(),
+            digest,
+            signed_attrs_der,
+            // RFC 8419 and RFC 9814 / the ML-DSA CMS specification: parameters absent.
+            signature_algorithm: AlgorithmIdentifierOwned {
+                oid,
+                parameters: None,
+            },
+            signature,
+        });
+    }
+
     let to_sign =
         digest
             .digest(&signed_attrs_der)
@@ -720,6 +780,11 @@ fn sign_one(
         (kind, true) => {
             return Err(SignError::UnsupportedAlgorithm {
                 detail: format!("RSASSA-PSS needs an RSA key, not {kind}"),
+            });
+        }
+        (kind, false) => {
+            return Err(SignError::UnsupportedAlgorithm {
+                detail: format!("a {kind} key cannot sign"),
             });
         }
     };

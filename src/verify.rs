@@ -1765,46 +1765,22 @@ fn head_end(head: &[u8]) -> usize {
 }
 
 /// A hasher with its state cloneable, so that the CRLF form can fork from the content's hash
-/// at the first bare LF.
+/// at the first bare LF; counts the bytes it hashes.
 #[derive(Clone)]
-enum StreamHasher {
-    Sha1(sha1::Sha1),
-    Sha256(sha2::Sha256),
-    Sha384(sha2::Sha384),
-    Sha512(sha2::Sha512),
-}
+struct StreamHasher(crate::crypto::Hasher);
 
 impl StreamHasher {
     fn new(d: DigestAlgorithm) -> Option<Self> {
-        use sha2::Digest as _;
-        Some(match d {
-            DigestAlgorithm::Sha1 => StreamHasher::Sha1(sha1::Sha1::new()),
-            DigestAlgorithm::Sha256 => StreamHasher::Sha256(sha2::Sha256::new()),
-            DigestAlgorithm::Sha384 => StreamHasher::Sha384(sha2::Sha384::new()),
-            DigestAlgorithm::Sha512 => StreamHasher::Sha512(sha2::Sha512::new()),
-            _ => return None,
-        })
+        d.hasher().map(StreamHasher)
     }
 
     fn update(&mut self, data: &[u8]) {
-        use sha2::Digest as _;
         stats::hashed(data.len());
-        match self {
-            StreamHasher::Sha1(h) => h.update(data),
-            StreamHasher::Sha256(h) => h.update(data),
-            StreamHasher::Sha384(h) => h.update(data),
-            StreamHasher::Sha512(h) => h.update(data),
-        }
+        self.0.update(data);
     }
 
     fn finish(self) -> (DigestAlgorithm, Vec<u8>) {
-        use sha2::Digest as _;
-        match self {
-            StreamHasher::Sha1(h) => (DigestAlgorithm::Sha1, h.finalize().to_vec()),
-            StreamHasher::Sha256(h) => (DigestAlgorithm::Sha256, h.finalize().to_vec()),
-            StreamHasher::Sha384(h) => (DigestAlgorithm::Sha384, h.finalize().to_vec()),
-            StreamHasher::Sha512(h) => (DigestAlgorithm::Sha512, h.finalize().to_vec()),
-        }
+        (self.0.algorithm(), self.0.finish())
     }
 }
 
@@ -1925,12 +1901,16 @@ impl<W: Write> ContentSink<W> {
 fn micalg_digests(micalg: Option<&str>) -> (Vec<DigestAlgorithm>, Option<String>) {
     let mut out = Vec::new();
     for name in micalg.unwrap_or_default().split(',') {
-        let d = match name.trim().trim_matches('"') {
-            "sha-1" | "sha1" => DigestAlgorithm::Sha1,
-            "sha-256" | "sha256" => DigestAlgorithm::Sha256,
-            "sha-384" | "sha384" => DigestAlgorithm::Sha384,
-            "sha-512" | "sha512" => DigestAlgorithm::Sha512,
-            _ => continue,
+        let name = name.trim().trim_matches('"').to_ascii_lowercase();
+        let d = match name.as_str() {
+            "sha1" => DigestAlgorithm::Sha1,
+            "sha256" => DigestAlgorithm::Sha256,
+            "sha384" => DigestAlgorithm::Sha384,
+            "sha512" => DigestAlgorithm::Sha512,
+            other => match DigestAlgorithm::from_micalg(other) {
+                Some(d) if d != DigestAlgorithm::Md5 => d,
+                _ => continue,
+            },
         };
         if !out.contains(&d) {
             out.push(d);

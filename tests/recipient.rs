@@ -628,7 +628,7 @@ fn wycheproof_oaep(
                 labelled += 1;
                 continue;
             }
-            let got = key.rsa_decrypt(&RsaDecryptPadding::Oaep { digest }, &t.ct);
+            let got = key.rsa_decrypt(&RsaDecryptPadding::oaep(digest), &t.ct);
             match t.result {
                 TestResult::Valid => {
                     assert_eq!(

@@ -320,7 +320,11 @@ impl PrivateKey for CallbackKey {
         };
         let (padding, digest) = match padding {
             RsaDecryptPadding::Pkcs1v15 => (smime_rsa_padding::Pkcs1V15 as u32, 0),
-            RsaDecryptPadding::Oaep { digest } => {
+            RsaDecryptPadding::Oaep {
+                digest,
+                mgf_digest,
+                label,
+            } if mgf_digest == digest && label.is_empty() => {
                 (smime_rsa_padding::Oaep as u32, digest_to(*digest))
             }
             _ => return Err(KeyOperationError::unsupported("this RSA padding")),

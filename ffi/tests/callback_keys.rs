@@ -134,9 +134,7 @@ extern "C" fn rsa_decrypt(
 ) -> u32 {
     let h = holder(userdata);
     let padding = if padding == 1 {
-        RsaDecryptPadding::Oaep {
-            digest: digest(oaep_digest),
-        }
+        RsaDecryptPadding::oaep(digest(oaep_digest))
     } else {
         RsaDecryptPadding::Pkcs1v15
     };

@@ -762,7 +762,7 @@ pub fn unwrap_cek(
             if algorithm.oid == oids::RSAES_OAEP {
                 let digest = oaep_digest(algorithm)?;
                 let k = key
-                    .rsa_decrypt(&RsaDecryptPadding::Oaep { digest }, encrypted_key)
+                    .rsa_decrypt(&RsaDecryptPadding::oaep(digest), encrypted_key)
                     .map_err(key_failure)?;
                 if cek_len != 0 && k.len() != cek_len {
                     return Err(CmsError::CannotDecrypt);

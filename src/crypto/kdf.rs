@@ -1,5 +1,6 @@
-//! Key derivation functions: the ANSI X9.63 KDF of ECDH key agreement (RFC 5753), PBKDF2
-//! (RFC 8018) and the PKCS#12 appendix B derivation (RFC 7292).
+//! Key derivation functions: the ANSI X9.63 KDF of ECDH key agreement (RFC 5753), HKDF
+//! (RFC 5869, as RFC 8418 and RFC 9629 use it), PBKDF2 (RFC 8018) and the PKCS#12 appendix B
+//! derivation (RFC 7292).
 
 use super::DigestAlgorithm;
 use digest::Digest;
@@ -31,6 +32,38 @@ pub fn x963_kdf(
     }
     out.truncate(len);
     Some(out)
+}
+
+/// HKDF (RFC 5869): extract with `salt` (absent: a string of zeros as long as the hash, which
+/// is what an empty salt also gives) from `ikm`, then expand with `info` to `len` bytes.
+/// SHA-256, SHA-384 and SHA-512 only; `None` for another digest or a length beyond
+/// 255 blocks.
+#[allow(dead_code)] // until the X25519 and KEM recipients use it
+pub fn hkdf(
+    digest: DigestAlgorithm,
+    salt: &[u8],
+    ikm: &[u8],
+    info: &[u8],
+    len: usize,
+) -> Option<Zeroizing<Vec<u8>>> {
+    if len > 255 * digest.output_len() {
+        return None;
+    }
+    let mut out = Zeroizing::new(vec![0u8; len]);
+    let salt = (!salt.is_empty()).then_some(salt);
+    let ok = match digest {
+        DigestAlgorithm::Sha256 => hkdf::Hkdf::<sha2::Sha256>::new(salt, ikm)
+            .expand(info, &mut out)
+            .is_ok(),
+        DigestAlgorithm::Sha384 => hkdf::Hkdf::<sha2::Sha384>::new(salt, ikm)
+            .expand(info, &mut out)
+            .is_ok(),
+        DigestAlgorithm::Sha512 => hkdf::Hkdf::<sha2::Sha512>::new(salt, ikm)
+            .expand(info, &mut out)
+            .is_ok(),
+        _ => false,
+    };
+    ok.then_some(out)
 }
 
 /// The HMAC a PBKDF2 derivation uses as its pseudo-random function.
@@ -138,6 +171,34 @@ pub fn bmp_password(password: &str) -> Zeroizing<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hkdf_matches_rfc5869_test_cases_1_and_3() {
+        let ikm = [0x0bu8; 22];
+        let okm = hkdf(
+            DigestAlgorithm::Sha256,
+            &hex("000102030405060708090a0b0c"),
+            &ikm,
+            &hex("f0f1f2f3f4f5f6f7f8f9"),
+            42,
+        )
+        .unwrap();
+        assert_eq!(
+            okm.as_slice(),
+            hex(
+                "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865"
+            )
+        );
+        let okm = hkdf(DigestAlgorithm::Sha256, b"", &ikm, b"", 42).unwrap();
+        assert_eq!(
+            okm.as_slice(),
+            hex(
+                "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d201395faa4b61a96c8"
+            )
+        );
+        assert!(hkdf(DigestAlgorithm::Sha1, b"", &ikm, b"", 16).is_none());
+        assert!(hkdf(DigestAlgorithm::Sha256, b"", &ikm, b"", 255 * 32 + 1).is_none());
+    }
 
     fn hex(s: &str) -> Vec<u8> {
         (0..s.len())

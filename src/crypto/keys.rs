@@ -25,6 +25,42 @@ pub enum KeyKind {
     EcP256,
     /// ECDSA on NIST P-384.
     EcP384,
+    /// Ed25519 (RFC 8032, RFC 8410).
+    Ed25519,
+    /// X25519 key agreement (RFC 7748, RFC 8410).
+    X25519,
+    /// ML-DSA-44 (FIPS 204).
+    MlDsa44,
+    /// ML-DSA-65 (FIPS 204).
+    MlDsa65,
+    /// ML-DSA-87 (FIPS 204).
+    MlDsa87,
+    /// ML-KEM-512 (FIPS 203).
+    MlKem512,
+    /// ML-KEM-768 (FIPS 203).
+    MlKem768,
+    /// ML-KEM-1024 (FIPS 203).
+    MlKem1024,
+}
+
+impl KeyKind {
+    /// Whether the key signs whole messages (Ed25519, ML-DSA) rather than digests: such a key
+    /// is used through [`PrivateKey::sign_message`].
+    pub fn signs_messages(self) -> bool {
+        matches!(
+            self,
+            KeyKind::Ed25519 | KeyKind::MlDsa44 | KeyKind::MlDsa65 | KeyKind::MlDsa87
+        )
+    }
+
+    /// Whether the key is an ML-KEM decapsulation key (used through
+    /// [`PrivateKey::kem_decapsulate`]).
+    pub fn is_kem(self) -> bool {
+        matches!(
+            self,
+            KeyKind::MlKem512 | KeyKind::MlKem768 | KeyKind::MlKem1024
+        )
+    }
 }
 
 impl std::fmt::Display for KeyKind {
@@ -33,6 +69,14 @@ impl std::fmt::Display for KeyKind {
             KeyKind::Rsa { bits } => write!(f, "RSA-{bits}"),
             KeyKind::EcP256 => write!(f, "EC P-256"),
             KeyKind::EcP384 => write!(f, "EC P-384"),
+            KeyKind::Ed25519 => write!(f, "Ed25519"),
+            KeyKind::X25519 => write!(f, "X25519"),
+            KeyKind::MlDsa44 => write!(f, "ML-DSA-44"),
+            KeyKind::MlDsa65 => write!(f, "ML-DSA-65"),
+            KeyKind::MlDsa87 => write!(f, "ML-DSA-87"),
+            KeyKind::MlKem512 => write!(f, "ML-KEM-512"),
+            KeyKind::MlKem768 => write!(f, "ML-KEM-768"),
+            KeyKind::MlKem1024 => write!(f, "ML-KEM-1024"),
         }
     }
 }
@@ -47,6 +91,12 @@ pub enum SignatureScheme {
     RsaPss,
     /// ECDSA; the signature is returned DER-encoded (`Ecdsa-Sig-Value`).
     Ecdsa,
+    /// PureEdDSA Ed25519 over the whole message (RFC 8032; [`PrivateKey::sign_message`]):
+    /// the 64-byte signature.
+    Ed25519,
+    /// Pure ML-DSA over the whole message with an empty context string (FIPS 204;
+    /// [`PrivateKey::sign_message`]): the encoded signature.
+    MlDsa,
 }
 
 /// The padding of an RSA decryption (key transport).
@@ -60,11 +110,27 @@ pub enum RsaDecryptPadding {
     /// the caller as such: use them only for failures that do not depend on the ciphertext
     /// (a declined prompt, a missing card), never for a padding failure.
     Pkcs1v15,
-    /// RSAES-OAEP with this digest for the label hash and MGF1 (they must be equal).
+    /// RSAES-OAEP (RFC 8017, parameters as RFC 4055 names them).
     Oaep {
-        /// The OAEP digest.
+        /// The hash of the label.
         digest: DigestAlgorithm,
+        /// The hash of MGF1.
+        mgf_digest: DigestAlgorithm,
+        /// The label (`pSourceFunc` id-pSpecified; empty when absent).
+        label: Vec<u8>,
     },
+}
+
+impl RsaDecryptPadding {
+    /// OAEP with `digest` for both the label hash and MGF1, and no label: what most
+    /// implementations write.
+    pub fn oaep(digest: DigestAlgorithm) -> Self {
+        RsaDecryptPadding::Oaep {
+            digest,
+            mgf_digest: digest,
+            label: Vec::new(),
+        }
+    }
 }
 
 /// Why a private-key operation ([`PrivateKey::sign_digest`], [`PrivateKey::rsa_decrypt`],
@@ -194,12 +260,40 @@ pub trait PrivateKey: Send + Sync {
         ))
     }
 
-    /// Elliptic-curve Diffie-Hellman with the peer's public point (SEC1 encoding): the
-    /// x-coordinate of the shared point. The default refuses.
+    /// Diffie-Hellman with the peer's public key. For P-256 and P-384 the peer's point is in
+    /// SEC1 encoding and the result is the x-coordinate of the shared point; for X25519 the
+    /// peer's key is its 32-byte u-coordinate and the result the 32-byte shared secret, an
+    /// all-zero result being refused as [`KeyOperationError::InvalidInput`] (RFC 7748
+    /// section 6.1). The default refuses.
     fn ecdh(&self, peer_public_sec1: &[u8]) -> Result<Zeroizing<Vec<u8>>, KeyOperationError> {
         let _ = peer_public_sec1;
         Err(KeyOperationError::unsupported(
             "this key cannot do key agreement",
+        ))
+    }
+
+    /// Signs the whole `message` under a scheme that takes messages rather than digests
+    /// ([`SignatureScheme::Ed25519`], [`SignatureScheme::MlDsa`]; see
+    /// [`KeyKind::signs_messages`]). In CMS the message is the DER encoding of the signed
+    /// attributes. The default refuses.
+    fn sign_message(
+        &self,
+        scheme: SignatureScheme,
+        message: &[u8],
+    ) -> Result<Vec<u8>, KeyOperationError> {
+        let _ = (scheme, message);
+        Err(KeyOperationError::unsupported(
+            "this key cannot sign whole messages",
+        ))
+    }
+
+    /// ML-KEM decapsulation (FIPS 203) of a KEMRecipientInfo ciphertext: the 32-byte shared
+    /// secret. ML-KEM's implicit rejection applies: a ciphertext that was not made for this
+    /// key yields an unrelated secret, not an error. The default refuses.
+    fn kem_decapsulate(&self, ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>, KeyOperationError> {
+        let _ = ciphertext;
+        Err(KeyOperationError::unsupported(
+            "this key cannot decapsulate",
         ))
     }
 }
@@ -500,26 +594,11 @@ impl PrivateKey for SoftwareKey {
             RsaDecryptPadding::Pkcs1v15 => {
                 k.decrypt_blinded(&mut os_rng(), rsa::Pkcs1v15Encrypt, ciphertext)
             }
-            RsaDecryptPadding::Oaep { digest } => match digest {
-                DigestAlgorithm::Sha1 => {
-                    k.decrypt_blinded(&mut os_rng(), rsa::Oaep::<sha1::Sha1>::new(), ciphertext)
-                }
-                DigestAlgorithm::Sha256 => {
-                    k.decrypt_blinded(&mut os_rng(), rsa::Oaep::<sha2::Sha256>::new(), ciphertext)
-                }
-                DigestAlgorithm::Sha384 => {
-                    k.decrypt_blinded(&mut os_rng(), rsa::Oaep::<sha2::Sha384>::new(), ciphertext)
-                }
-                DigestAlgorithm::Sha512 => {
-                    k.decrypt_blinded(&mut os_rng(), rsa::Oaep::<sha2::Sha512>::new(), ciphertext)
-                }
-                other => {
-                    return Err(KeyOperationError::unsupported(format!(
-                        "OAEP with {} is not supported",
-                        other.name()
-                    )));
-                }
-            },
+            RsaDecryptPadding::Oaep {
+                digest,
+                mgf_digest,
+                label,
+            } => oaep_decrypt(k, *digest, *mgf_digest, label, ciphertext)?,
         };
         out.map(Zeroizing::new)
             .map_err(|_| KeyOperationError::failed("RSA decryption failed"))
@@ -547,6 +626,54 @@ impl PrivateKey for SoftwareKey {
             )),
         }
     }
+}
+
+/// RSAES-OAEP decryption with every pairing of label hash and MGF1 hash among SHA-1 and
+/// SHA-2.
+fn oaep_decrypt(
+    k: &rsa::RsaPrivateKey,
+    digest: DigestAlgorithm,
+    mgf_digest: DigestAlgorithm,
+    label: &[u8],
+    ciphertext: &[u8],
+) -> Result<rsa::Result<Vec<u8>>, KeyOperationError> {
+    use DigestAlgorithm as D;
+    fn run<H, M>(k: &rsa::RsaPrivateKey, label: &[u8], ct: &[u8]) -> rsa::Result<Vec<u8>>
+    where
+        H: 'static + digest::Digest + digest::FixedOutputReset + Send + Sync,
+        M: 'static + digest::Digest + digest::FixedOutputReset + Send + Sync,
+    {
+        let padding = rsa::Oaep::<H, M>::new_with_mgf_hash_and_label(label.to_vec());
+        k.decrypt_blinded(&mut os_rng(), padding, ct)
+    }
+    macro_rules! mgf {
+        ($h:ty) => {
+            match mgf_digest {
+                D::Sha1 => run::<$h, sha1::Sha1>(k, label, ciphertext),
+                D::Sha256 => run::<$h, sha2::Sha256>(k, label, ciphertext),
+                D::Sha384 => run::<$h, sha2::Sha384>(k, label, ciphertext),
+                D::Sha512 => run::<$h, sha2::Sha512>(k, label, ciphertext),
+                other => {
+                    return Err(KeyOperationError::unsupported(format!(
+                        "OAEP with MGF1-{} is not supported",
+                        other.name()
+                    )));
+                }
+            }
+        };
+    }
+    Ok(match digest {
+        D::Sha1 => mgf!(sha1::Sha1),
+        D::Sha256 => mgf!(sha2::Sha256),
+        D::Sha384 => mgf!(sha2::Sha384),
+        D::Sha512 => mgf!(sha2::Sha512),
+        other => {
+            return Err(KeyOperationError::unsupported(format!(
+                "OAEP with {} is not supported",
+                other.name()
+            )));
+        }
+    })
 }
 
 /// Reads every certificate in `bytes`: one DER certificate, or PEM with any number of

@@ -17,11 +17,13 @@ use const_oid::ObjectIdentifier;
 use digest::{Digest, DynDigest};
 
 pub mod cipher;
+pub(crate) mod eddsa;
 pub mod kdf;
 pub mod keys;
 pub mod keywrap;
 pub mod pbe;
 pub mod pkcs8_encrypted;
+pub(crate) mod pqsig;
 pub mod rng;
 pub mod verify;
 
@@ -38,6 +40,76 @@ pub mod oids {
     pub const SHA384: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.2");
     /// id-sha512
     pub const SHA512: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.3");
+    /// id-sha3-256 (FIPS 202).
+    pub const SHA3_256: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.8");
+    /// id-sha3-384.
+    pub const SHA3_384: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.9");
+    /// id-sha3-512.
+    pub const SHA3_512: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.10");
+    /// id-shake128 (RFC 8702).
+    pub const SHAKE128: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.11");
+    /// id-shake256 (RFC 8702).
+    pub const SHAKE256: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.12");
+    /// id-Ed25519 (RFC 8410): key and signature algorithm.
+    pub const ED25519: Oid = Oid::new_unwrap("1.3.101.112");
+    /// id-Ed448 (RFC 8410).
+    pub const ED448: Oid = Oid::new_unwrap("1.3.101.113");
+    /// id-X25519 (RFC 8410).
+    pub const X25519: Oid = Oid::new_unwrap("1.3.101.110");
+    /// id-X448 (RFC 8410).
+    pub const X448: Oid = Oid::new_unwrap("1.3.101.111");
+    /// id-ml-dsa-44 (FIPS 204).
+    pub const ML_DSA_44: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.3.17");
+    /// id-ml-dsa-65 (FIPS 204).
+    pub const ML_DSA_65: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.3.18");
+    /// id-ml-dsa-87 (FIPS 204).
+    pub const ML_DSA_87: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.3.19");
+    /// id-slh-dsa-sha2-128s (FIPS 205, RFC 9814).
+    pub const SLH_DSA_SHA2_128S: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.3.20");
+    /// id-slh-dsa-sha2-128f (FIPS 205, RFC 9814).
+    pub const SLH_DSA_SHA2_128F: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.3.21");
+    /// id-slh-dsa-sha2-192s (FIPS 205, RFC 9814).
+    pub const SLH_DSA_SHA2_192S: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.3.22");
+    /// id-slh-dsa-sha2-192f (FIPS 205, RFC 9814).
+    pub const SLH_DSA_SHA2_192F: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.3.23");
+    /// id-slh-dsa-sha2-256s (FIPS 205, RFC 9814).
+    pub const SLH_DSA_SHA2_256S: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.3.24");
+    /// id-slh-dsa-sha2-256f (FIPS 205, RFC 9814).
+    pub const SLH_DSA_SHA2_256F: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.3.25");
+    /// id-slh-dsa-shake-128s (FIPS 205, RFC 9814).
+    pub const SLH_DSA_SHAKE_128S: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.3.26");
+    /// id-slh-dsa-shake-128f (FIPS 205, RFC 9814).
+    pub const SLH_DSA_SHAKE_128F: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.3.27");
+    /// id-slh-dsa-shake-192s (FIPS 205, RFC 9814).
+    pub const SLH_DSA_SHAKE_192S: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.3.28");
+    /// id-slh-dsa-shake-192f (FIPS 205, RFC 9814).
+    pub const SLH_DSA_SHAKE_192F: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.3.29");
+    /// id-slh-dsa-shake-256s (FIPS 205, RFC 9814).
+    pub const SLH_DSA_SHAKE_256S: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.3.30");
+    /// id-slh-dsa-shake-256f (FIPS 205, RFC 9814).
+    pub const SLH_DSA_SHAKE_256F: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.3.31");
+    /// id-alg-ml-kem-512 (FIPS 203, RFC 9935).
+    pub const ML_KEM_512: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.4.1");
+    /// id-alg-ml-kem-768.
+    pub const ML_KEM_768: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.4.2");
+    /// id-alg-ml-kem-1024.
+    pub const ML_KEM_1024: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.4.3");
+    /// id-alg-hkdf-with-sha256 (RFC 8619).
+    pub const HKDF_SHA256: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.3.28");
+    /// id-alg-hkdf-with-sha384 (RFC 8619).
+    pub const HKDF_SHA384: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.3.29");
+    /// id-alg-hkdf-with-sha512 (RFC 8619).
+    pub const HKDF_SHA512: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.3.30");
+    /// dhSinglePass-stdDH-hkdf-sha256-scheme (RFC 8418).
+    pub const DH_HKDF_SHA256: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.3.19");
+    /// dhSinglePass-stdDH-hkdf-sha384-scheme (RFC 8418).
+    pub const DH_HKDF_SHA384: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.3.20");
+    /// dhSinglePass-stdDH-hkdf-sha512-scheme (RFC 8418).
+    pub const DH_HKDF_SHA512: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.3.21");
+    /// id-ori-kem: KEMRecipientInfo as an OtherRecipientInfo (RFC 9629).
+    pub const ORI_KEM: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.13.3");
+    /// id-pSpecified: the OAEP label source (RFC 4055).
+    pub const P_SPECIFIED: Oid = Oid::new_unwrap("1.2.840.113549.1.1.9");
     /// rsaEncryption
     pub const RSA_ENCRYPTION: Oid = Oid::new_unwrap("1.2.840.113549.1.1.1");
     /// sha1WithRSAEncryption
@@ -120,10 +192,34 @@ pub enum DigestAlgorithm {
     Sha384,
     /// SHA-512.
     Sha512,
+    /// SHA3-256 (FIPS 202).
+    Sha3_256,
+    /// SHA3-384 (FIPS 202).
+    Sha3_384,
+    /// SHA3-512 (FIPS 202).
+    Sha3_512,
+    /// SHAKE128 with a 256-bit output (RFC 8702).
+    Shake128,
+    /// SHAKE256 with a 512-bit output (RFC 8702).
+    Shake256,
 }
 
+/// Every digest algorithm, in the order of the enum.
+const ALL_DIGESTS: [DigestAlgorithm; 10] = [
+    DigestAlgorithm::Md5,
+    DigestAlgorithm::Sha1,
+    DigestAlgorithm::Sha256,
+    DigestAlgorithm::Sha384,
+    DigestAlgorithm::Sha512,
+    DigestAlgorithm::Sha3_256,
+    DigestAlgorithm::Sha3_384,
+    DigestAlgorithm::Sha3_512,
+    DigestAlgorithm::Shake128,
+    DigestAlgorithm::Shake256,
+];
+
 impl DigestAlgorithm {
-    /// The algorithm's object identifier.
+    /// The algorithm's OID.
     pub fn oid(self) -> ObjectIdentifier {
         match self {
             DigestAlgorithm::Md5 => oids::MD5,
@@ -131,23 +227,21 @@ impl DigestAlgorithm {
             DigestAlgorithm::Sha256 => oids::SHA256,
             DigestAlgorithm::Sha384 => oids::SHA384,
             DigestAlgorithm::Sha512 => oids::SHA512,
+            DigestAlgorithm::Sha3_256 => oids::SHA3_256,
+            DigestAlgorithm::Sha3_384 => oids::SHA3_384,
+            DigestAlgorithm::Sha3_512 => oids::SHA3_512,
+            DigestAlgorithm::Shake128 => oids::SHAKE128,
+            DigestAlgorithm::Shake256 => oids::SHAKE256,
         }
     }
 
-    /// The algorithm for an object identifier, if known.
+    /// The algorithm an OID names, if it is one of these.
     pub fn from_oid(oid: &ObjectIdentifier) -> Option<Self> {
-        [
-            DigestAlgorithm::Md5,
-            DigestAlgorithm::Sha1,
-            DigestAlgorithm::Sha256,
-            DigestAlgorithm::Sha384,
-            DigestAlgorithm::Sha512,
-        ]
-        .into_iter()
-        .find(|d| d.oid() == *oid)
+        ALL_DIGESTS.into_iter().find(|d| d.oid() == *oid)
     }
 
-    /// The `micalg` parameter value of RFC 8551 section 3.5.3.
+    /// The `micalg` parameter value (RFC 8551 section 3.5.3; the SHA-3 and SHAKE names follow
+    /// the same pattern, as other implementations write them).
     pub fn micalg(self) -> &'static str {
         match self {
             DigestAlgorithm::Md5 => "md5",
@@ -155,10 +249,22 @@ impl DigestAlgorithm {
             DigestAlgorithm::Sha256 => "sha-256",
             DigestAlgorithm::Sha384 => "sha-384",
             DigestAlgorithm::Sha512 => "sha-512",
+            DigestAlgorithm::Sha3_256 => "sha3-256",
+            DigestAlgorithm::Sha3_384 => "sha3-384",
+            DigestAlgorithm::Sha3_512 => "sha3-512",
+            DigestAlgorithm::Shake128 => "shake128",
+            DigestAlgorithm::Shake256 => "shake256",
         }
     }
 
-    /// A readable name.
+    /// The algorithm whose `micalg` name is `name` (case-insensitive).
+    pub fn from_micalg(name: &str) -> Option<Self> {
+        ALL_DIGESTS
+            .into_iter()
+            .find(|d| d.micalg().eq_ignore_ascii_case(name.trim()))
+    }
+
+    /// A name for people ("SHA-256").
     pub fn name(self) -> &'static str {
         match self {
             DigestAlgorithm::Md5 => "MD5",
@@ -166,33 +272,43 @@ impl DigestAlgorithm {
             DigestAlgorithm::Sha256 => "SHA-256",
             DigestAlgorithm::Sha384 => "SHA-384",
             DigestAlgorithm::Sha512 => "SHA-512",
+            DigestAlgorithm::Sha3_256 => "SHA3-256",
+            DigestAlgorithm::Sha3_384 => "SHA3-384",
+            DigestAlgorithm::Sha3_512 => "SHA3-512",
+            DigestAlgorithm::Shake128 => "SHAKE128",
+            DigestAlgorithm::Shake256 => "SHAKE256",
         }
     }
 
-    /// The output length in bytes.
+    /// The digest length in bytes (for SHAKE, the length CMS uses: RFC 8702).
     pub fn output_len(self) -> usize {
         match self {
             DigestAlgorithm::Md5 => 16,
             DigestAlgorithm::Sha1 => 20,
-            DigestAlgorithm::Sha256 => 32,
-            DigestAlgorithm::Sha384 => 48,
-            DigestAlgorithm::Sha512 => 64,
+            DigestAlgorithm::Sha256 | DigestAlgorithm::Sha3_256 | DigestAlgorithm::Shake128 => 32,
+            DigestAlgorithm::Sha384 | DigestAlgorithm::Sha3_384 => 48,
+            DigestAlgorithm::Sha512 | DigestAlgorithm::Sha3_512 | DigestAlgorithm::Shake256 => 64,
         }
     }
 
-    /// Whether the algorithm is too weak to trust for new signatures (MD5, SHA-1).
+    /// Whether the algorithm is broken for signatures (MD5, SHA-1).
     pub fn is_weak(self) -> bool {
         matches!(self, DigestAlgorithm::Md5 | DigestAlgorithm::Sha1)
     }
 
-    /// A fresh incremental hasher, or `None` for MD5 (never computed).
+    /// A hasher for this algorithm; `None` for MD5, which is never computed.
     pub fn hasher(self) -> Option<Hasher> {
-        let inner: Box<dyn DynDigest + Send> = match self {
+        let inner = match self {
             DigestAlgorithm::Md5 => return None,
-            DigestAlgorithm::Sha1 => Box::new(sha1::Sha1::new()),
-            DigestAlgorithm::Sha256 => Box::new(sha2::Sha256::new()),
-            DigestAlgorithm::Sha384 => Box::new(sha2::Sha384::new()),
-            DigestAlgorithm::Sha512 => Box::new(sha2::Sha512::new()),
+            DigestAlgorithm::Sha1 => HasherInner::Fixed(Box::new(sha1::Sha1::new())),
+            DigestAlgorithm::Sha256 => HasherInner::Fixed(Box::new(sha2::Sha256::new())),
+            DigestAlgorithm::Sha384 => HasherInner::Fixed(Box::new(sha2::Sha384::new())),
+            DigestAlgorithm::Sha512 => HasherInner::Fixed(Box::new(sha2::Sha512::new())),
+            DigestAlgorithm::Sha3_256 => HasherInner::Fixed(Box::new(sha3::Sha3_256::new())),
+            DigestAlgorithm::Sha3_384 => HasherInner::Fixed(Box::new(sha3::Sha3_384::new())),
+            DigestAlgorithm::Sha3_512 => HasherInner::Fixed(Box::new(sha3::Sha3_512::new())),
+            DigestAlgorithm::Shake128 => HasherInner::Shake128(sha3::Shake128::default()),
+            DigestAlgorithm::Shake256 => HasherInner::Shake256(sha3::Shake256::default()),
         };
         Some(Hasher {
             algorithm: self,
@@ -200,7 +316,7 @@ impl DigestAlgorithm {
         })
     }
 
-    /// The digest of `data`, or `None` for MD5 (never computed).
+    /// The digest of `data`; `None` for MD5.
     pub fn digest(self, data: &[u8]) -> Option<Vec<u8>> {
         let mut h = self.hasher()?;
         h.update(data);
@@ -208,26 +324,72 @@ impl DigestAlgorithm {
     }
 }
 
-/// An incremental hasher for one [`DigestAlgorithm`]: content is hashed while it is read.
+/// The state of a [`Hasher`]: a fixed-length digest, or an extendable-output function read to
+/// the length CMS uses.
+#[derive(Clone)]
+enum HasherInner {
+    Fixed(Box<dyn CloneDigest>),
+    Shake128(sha3::Shake128),
+    Shake256(sha3::Shake256),
+}
+
+/// A boxed fixed-length digest that can be cloned (the streaming verifier forks a hash).
+trait CloneDigest: DynDigest + Send + Sync {
+    fn clone_box(&self) -> Box<dyn CloneDigest>;
+}
+
+impl<T: DynDigest + Clone + Send + Sync + 'static> CloneDigest for T {
+    fn clone_box(&self) -> Box<dyn CloneDigest> {
+        Box::new(self.clone())
+    }
+}
+
+impl Clone for Box<dyn CloneDigest> {
+    fn clone(&self) -> Self {
+        self.clone_box()
+    }
+}
+
+/// An incremental digest computation. Cloning forks the state.
+#[derive(Clone)]
 pub struct Hasher {
     algorithm: DigestAlgorithm,
-    inner: Box<dyn DynDigest + Send>,
+    inner: HasherInner,
 }
 
 impl Hasher {
-    /// The algorithm this hasher computes.
+    /// The algorithm being computed.
     pub fn algorithm(&self) -> DigestAlgorithm {
         self.algorithm
     }
 
     /// Feeds bytes.
     pub fn update(&mut self, data: &[u8]) {
-        self.inner.update(data);
+        use digest::Update;
+        match &mut self.inner {
+            HasherInner::Fixed(h) => DynDigest::update(h.as_mut(), data),
+            HasherInner::Shake128(h) => Update::update(h, data),
+            HasherInner::Shake256(h) => Update::update(h, data),
+        }
     }
 
-    /// The digest of everything fed so far.
+    /// The digest.
     pub fn finish(self) -> Vec<u8> {
-        self.inner.finalize().into_vec()
+        use digest::ExtendableOutput;
+        let len = self.algorithm.output_len();
+        match self.inner {
+            HasherInner::Fixed(h) => h.finalize().into_vec(),
+            HasherInner::Shake128(h) => {
+                let mut out = vec![0u8; len];
+                h.finalize_xof_into(&mut out);
+                out
+            }
+            HasherInner::Shake256(h) => {
+                let mut out = vec![0u8; len];
+                h.finalize_xof_into(&mut out);
+                out
+            }
+        }
     }
 }
 

@@ -5,7 +5,10 @@
 //!
 //! - RSA PKCS#1 v1.5 (`rsaEncryption`, `sha{1,256,384,512}WithRSAEncryption`);
 //! - RSASSA-PSS (`id-RSASSA-PSS` with its parameters, MGF1 over the same hash);
-//! - ECDSA on P-256 and P-384 (`ecdsa-with-SHA*` or `id-ecPublicKey`), DER-encoded signatures.
+//! - ECDSA on P-256 and P-384 (`ecdsa-with-SHA*` or `id-ecPublicKey`), DER-encoded signatures;
+//! - the schemes that sign the whole message ([`Scheme::Pure`]): Ed25519 (RFC 8419), ML-DSA
+//!   (FIPS 204, pure mode, empty context) and SLH-DSA (FIPS 205, RFC 9814). They are checked
+//!   over the message, never over a digest of it.
 //!
 //! Nothing here panics on input: every malformed key, parameter or signature is an `Err`.
 
@@ -75,8 +78,252 @@ pub enum KeyAlgorithm {
     EcP256,
     /// ECDSA on NIST P-384.
     EcP384,
+    /// Ed25519 (RFC 8410).
+    Ed25519,
+    /// X25519 (RFC 8410), a key-agreement key.
+    X25519,
+    /// ML-DSA (FIPS 204) at one of its levels.
+    MlDsa(MlDsaLevel),
+    /// SLH-DSA (FIPS 205) with one of its parameter sets.
+    SlhDsa(SlhDsaSet),
+    /// ML-KEM (FIPS 203) at one of its levels, a key-encapsulation key.
+    MlKem(MlKemLevel),
     /// Any other key: the algorithm OID (and curve OID for other EC keys), dotted.
     Other(String),
+}
+
+impl KeyAlgorithm {
+    /// A name for people ("ML-DSA-65"); RSA and EC keys as in [`KeyInfo`]'s description.
+    pub fn name(&self) -> String {
+        match self {
+            KeyAlgorithm::Rsa => "RSA".into(),
+            KeyAlgorithm::EcP256 => "EC P-256".into(),
+            KeyAlgorithm::EcP384 => "EC P-384".into(),
+            KeyAlgorithm::Ed25519 => "Ed25519".into(),
+            KeyAlgorithm::X25519 => "X25519".into(),
+            KeyAlgorithm::MlDsa(l) => l.name().into(),
+            KeyAlgorithm::SlhDsa(p) => p.name().into(),
+            KeyAlgorithm::MlKem(l) => l.name().into(),
+            KeyAlgorithm::Other(oid) => oid.clone(),
+        }
+    }
+}
+
+/// The three ML-DSA security levels (FIPS 204).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MlDsaLevel {
+    /// ML-DSA-44.
+    MlDsa44,
+    /// ML-DSA-65.
+    MlDsa65,
+    /// ML-DSA-87.
+    MlDsa87,
+}
+
+impl MlDsaLevel {
+    /// Every level.
+    pub const ALL: [MlDsaLevel; 3] = [
+        MlDsaLevel::MlDsa44,
+        MlDsaLevel::MlDsa65,
+        MlDsaLevel::MlDsa87,
+    ];
+
+    /// The algorithm OID (key and signature).
+    pub fn oid(self) -> ObjectIdentifier {
+        match self {
+            MlDsaLevel::MlDsa44 => oids::ML_DSA_44,
+            MlDsaLevel::MlDsa65 => oids::ML_DSA_65,
+            MlDsaLevel::MlDsa87 => oids::ML_DSA_87,
+        }
+    }
+
+    /// "ML-DSA-44", "ML-DSA-65" or "ML-DSA-87".
+    pub fn name(self) -> &'static str {
+        match self {
+            MlDsaLevel::MlDsa44 => "ML-DSA-44",
+            MlDsaLevel::MlDsa65 => "ML-DSA-65",
+            MlDsaLevel::MlDsa87 => "ML-DSA-87",
+        }
+    }
+
+    /// The length of an encoded public key (FIPS 204 table 2).
+    pub fn public_key_len(self) -> usize {
+        match self {
+            MlDsaLevel::MlDsa44 => 1312,
+            MlDsaLevel::MlDsa65 => 1952,
+            MlDsaLevel::MlDsa87 => 2592,
+        }
+    }
+
+    /// The level an OID names.
+    pub fn from_oid(oid: &ObjectIdentifier) -> Option<Self> {
+        Self::ALL.into_iter().find(|l| l.oid() == *oid)
+    }
+}
+
+/// The three ML-KEM parameter sets (FIPS 203).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MlKemLevel {
+    /// ML-KEM-512.
+    MlKem512,
+    /// ML-KEM-768.
+    MlKem768,
+    /// ML-KEM-1024.
+    MlKem1024,
+}
+
+impl MlKemLevel {
+    /// Every parameter set.
+    pub const ALL: [MlKemLevel; 3] = [
+        MlKemLevel::MlKem512,
+        MlKemLevel::MlKem768,
+        MlKemLevel::MlKem1024,
+    ];
+
+    /// The algorithm OID.
+    pub fn oid(self) -> ObjectIdentifier {
+        match self {
+            MlKemLevel::MlKem512 => oids::ML_KEM_512,
+            MlKemLevel::MlKem768 => oids::ML_KEM_768,
+            MlKemLevel::MlKem1024 => oids::ML_KEM_1024,
+        }
+    }
+
+    /// "ML-KEM-512", "ML-KEM-768" or "ML-KEM-1024".
+    pub fn name(self) -> &'static str {
+        match self {
+            MlKemLevel::MlKem512 => "ML-KEM-512",
+            MlKemLevel::MlKem768 => "ML-KEM-768",
+            MlKemLevel::MlKem1024 => "ML-KEM-1024",
+        }
+    }
+
+    /// The length of an encapsulation (public) key (FIPS 203 table 3).
+    pub fn public_key_len(self) -> usize {
+        match self {
+            MlKemLevel::MlKem512 => 800,
+            MlKemLevel::MlKem768 => 1184,
+            MlKemLevel::MlKem1024 => 1568,
+        }
+    }
+
+    /// The length of a ciphertext (FIPS 203 table 3).
+    pub fn ciphertext_len(self) -> usize {
+        match self {
+            MlKemLevel::MlKem512 => 768,
+            MlKemLevel::MlKem768 => 1088,
+            MlKemLevel::MlKem1024 => 1568,
+        }
+    }
+
+    /// The parameter set an OID names.
+    pub fn from_oid(oid: &ObjectIdentifier) -> Option<Self> {
+        Self::ALL.into_iter().find(|l| l.oid() == *oid)
+    }
+}
+
+/// The twelve SLH-DSA parameter sets of FIPS 205 (pure mode; RFC 9814).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[allow(non_camel_case_types)]
+pub enum SlhDsaSet {
+    /// SLH-DSA-SHA2-128s.
+    Sha2_128s,
+    /// SLH-DSA-SHA2-128f.
+    Sha2_128f,
+    /// SLH-DSA-SHA2-192s.
+    Sha2_192s,
+    /// SLH-DSA-SHA2-192f.
+    Sha2_192f,
+    /// SLH-DSA-SHA2-256s.
+    Sha2_256s,
+    /// SLH-DSA-SHA2-256f.
+    Sha2_256f,
+    /// SLH-DSA-SHAKE-128s.
+    Shake_128s,
+    /// SLH-DSA-SHAKE-128f.
+    Shake_128f,
+    /// SLH-DSA-SHAKE-192s.
+    Shake_192s,
+    /// SLH-DSA-SHAKE-192f.
+    Shake_192f,
+    /// SLH-DSA-SHAKE-256s.
+    Shake_256s,
+    /// SLH-DSA-SHAKE-256f.
+    Shake_256f,
+}
+
+impl SlhDsaSet {
+    /// Every parameter set, in OID order.
+    pub const ALL: [SlhDsaSet; 12] = [
+        SlhDsaSet::Sha2_128s,
+        SlhDsaSet::Sha2_128f,
+        SlhDsaSet::Sha2_192s,
+        SlhDsaSet::Sha2_192f,
+        SlhDsaSet::Sha2_256s,
+        SlhDsaSet::Sha2_256f,
+        SlhDsaSet::Shake_128s,
+        SlhDsaSet::Shake_128f,
+        SlhDsaSet::Shake_192s,
+        SlhDsaSet::Shake_192f,
+        SlhDsaSet::Shake_256s,
+        SlhDsaSet::Shake_256f,
+    ];
+
+    /// The algorithm OID (key and signature).
+    pub fn oid(self) -> ObjectIdentifier {
+        match self {
+            SlhDsaSet::Sha2_128s => oids::SLH_DSA_SHA2_128S,
+            SlhDsaSet::Sha2_128f => oids::SLH_DSA_SHA2_128F,
+            SlhDsaSet::Sha2_192s => oids::SLH_DSA_SHA2_192S,
+            SlhDsaSet::Sha2_192f => oids::SLH_DSA_SHA2_192F,
+            SlhDsaSet::Sha2_256s => oids::SLH_DSA_SHA2_256S,
+            SlhDsaSet::Sha2_256f => oids::SLH_DSA_SHA2_256F,
+            SlhDsaSet::Shake_128s => oids::SLH_DSA_SHAKE_128S,
+            SlhDsaSet::Shake_128f => oids::SLH_DSA_SHAKE_128F,
+            SlhDsaSet::Shake_192s => oids::SLH_DSA_SHAKE_192S,
+            SlhDsaSet::Shake_192f => oids::SLH_DSA_SHAKE_192F,
+            SlhDsaSet::Shake_256s => oids::SLH_DSA_SHAKE_256S,
+            SlhDsaSet::Shake_256f => oids::SLH_DSA_SHAKE_256F,
+        }
+    }
+
+    /// "SLH-DSA-SHA2-128s" and so on.
+    pub fn name(self) -> &'static str {
+        match self {
+            SlhDsaSet::Sha2_128s => "SLH-DSA-SHA2-128s",
+            SlhDsaSet::Sha2_128f => "SLH-DSA-SHA2-128f",
+            SlhDsaSet::Sha2_192s => "SLH-DSA-SHA2-192s",
+            SlhDsaSet::Sha2_192f => "SLH-DSA-SHA2-192f",
+            SlhDsaSet::Sha2_256s => "SLH-DSA-SHA2-256s",
+            SlhDsaSet::Sha2_256f => "SLH-DSA-SHA2-256f",
+            SlhDsaSet::Shake_128s => "SLH-DSA-SHAKE-128s",
+            SlhDsaSet::Shake_128f => "SLH-DSA-SHAKE-128f",
+            SlhDsaSet::Shake_192s => "SLH-DSA-SHAKE-192s",
+            SlhDsaSet::Shake_192f => "SLH-DSA-SHAKE-192f",
+            SlhDsaSet::Shake_256s => "SLH-DSA-SHAKE-256s",
+            SlhDsaSet::Shake_256f => "SLH-DSA-SHAKE-256f",
+        }
+    }
+
+    /// The length of a public key: twice the security parameter n (FIPS 205 table 2).
+    pub fn public_key_len(self) -> usize {
+        match self {
+            SlhDsaSet::Sha2_128s
+            | SlhDsaSet::Sha2_128f
+            | SlhDsaSet::Shake_128s
+            | SlhDsaSet::Shake_128f => 32,
+            SlhDsaSet::Sha2_192s
+            | SlhDsaSet::Sha2_192f
+            | SlhDsaSet::Shake_192s
+            | SlhDsaSet::Shake_192f => 48,
+            _ => 64,
+        }
+    }
+
+    /// The parameter set an OID names.
+    pub fn from_oid(oid: &ObjectIdentifier) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.oid() == *oid)
+    }
 }
 
 /// The kind and size of a public key.
@@ -127,6 +374,26 @@ pub fn key_info(spki_der: &[u8]) -> Result<KeyInfo, SigCheckError> {
                 bits: 384,
             })
         }
+        RawKey::Ed25519(_) => Ok(KeyInfo {
+            algorithm: KeyAlgorithm::Ed25519,
+            bits: 256,
+        }),
+        RawKey::X25519(_) => Ok(KeyInfo {
+            algorithm: KeyAlgorithm::X25519,
+            bits: 256,
+        }),
+        RawKey::MlDsa(level, _) => Ok(KeyInfo {
+            algorithm: KeyAlgorithm::MlDsa(level),
+            bits: 0,
+        }),
+        RawKey::SlhDsa(set, _) => Ok(KeyInfo {
+            algorithm: KeyAlgorithm::SlhDsa(set),
+            bits: 0,
+        }),
+        RawKey::MlKem(level, _) => Ok(KeyInfo {
+            algorithm: KeyAlgorithm::MlKem(level),
+            bits: 0,
+        }),
         RawKey::Other(desc) => Ok(KeyInfo {
             algorithm: KeyAlgorithm::Other(desc),
             bits: 0,
@@ -175,9 +442,21 @@ pub(crate) fn verify_signature_prehashed(
     verify_hashed(key, scheme, digest, hashed, signature)
 }
 
-/// A public key by kind: the `subjectPublicKey` bits of an SPKI.
+/// A public key by kind: the `subjectPublicKey` bits of an SPKI (for the RFC 8410 and
+/// post-quantum keys, the raw public key of the length the algorithm fixes).
 #[derive(Debug, Clone)]
+#[allow(dead_code)] // the key-agreement and KEM keys are read by the recipient code
 pub(crate) enum RawKey<'a> {
+    /// A 32-byte Ed25519 public key.
+    Ed25519(&'a [u8]),
+    /// A 32-byte X25519 public key (key agreement only).
+    X25519(&'a [u8]),
+    /// An ML-DSA public key.
+    MlDsa(MlDsaLevel, &'a [u8]),
+    /// An SLH-DSA public key.
+    SlhDsa(SlhDsaSet, &'a [u8]),
+    /// An ML-KEM encapsulation key (key encapsulation only).
+    MlKem(MlKemLevel, &'a [u8]),
     /// A PKCS#1 `RSAPublicKey`.
     Rsa(&'a [u8]),
     /// A SEC1-encoded P-256 point.
@@ -200,6 +479,9 @@ pub(crate) enum Scheme {
     },
     /// ECDSA with a DER-encoded signature.
     Ecdsa,
+    /// A scheme that signs the whole message (Ed25519, ML-DSA, SLH-DSA: the key says which);
+    /// the digest algorithm plays no part in the signature.
+    Pure,
 }
 
 /// Verifies with an already classified key; shared with certificate path validation.
@@ -210,6 +492,9 @@ pub(crate) fn verify_raw(
     message: &[u8],
     signature: &[u8],
 ) -> Result<(), SigCheckError> {
+    if scheme == Scheme::Pure {
+        return verify_pure(key, message, signature);
+    }
     let hashed = digest
         .digest(message)
         .ok_or_else(|| unsupported(format!("the {} digest", digest.name())))?;
@@ -224,6 +509,11 @@ fn verify_hashed(
     hashed: &[u8],
     signature: &[u8],
 ) -> Result<(), SigCheckError> {
+    if scheme == Scheme::Pure {
+        return Err(unsupported(
+            "this signature algorithm covers the whole message, not a digest of it",
+        ));
+    }
     if hashed.len() != digest.output_len() {
         return Err(SigCheckError::BadSignature);
     }
@@ -286,6 +576,33 @@ fn verify_hashed(
         (RawKey::P256(_) | RawKey::P384(_), _) => {
             Err(bad_key("an RSA signature with an elliptic-curve key"))
         }
+        (RawKey::Rsa(_), Scheme::Pure) => Err(bad_key("an RSA key with a pure signature scheme")),
+        (RawKey::Ed25519(_) | RawKey::MlDsa(..) | RawKey::SlhDsa(..), _) => Err(bad_key(
+            "a key that signs whole messages with a digest signature scheme",
+        )),
+        (RawKey::X25519(_) | RawKey::MlKem(..), _) => {
+            Err(bad_key("a key-agreement or KEM key cannot sign"))
+        }
+    }
+}
+
+/// Verifies a signature over the whole `message` under the scheme the key implies.
+fn verify_pure(key: RawKey<'_>, message: &[u8], signature: &[u8]) -> Result<(), SigCheckError> {
+    match key {
+        RawKey::Ed25519(public) => super::eddsa::verify_ed25519(public, message, signature),
+        RawKey::MlDsa(level, public) => {
+            super::pqsig::verify_ml_dsa(level, public, message, signature)
+        }
+        RawKey::SlhDsa(set, public) => {
+            super::pqsig::verify_slh_dsa(set, public, message, signature)
+        }
+        RawKey::Other(desc) => Err(unsupported(format!("public key algorithm {desc}"))),
+        RawKey::X25519(_) | RawKey::MlKem(..) => {
+            Err(bad_key("a key-agreement or KEM key cannot sign"))
+        }
+        RawKey::Rsa(_) | RawKey::P256(_) | RawKey::P384(_) => Err(bad_key(
+            "an RSA or ECDSA key with a signature algorithm that signs whole messages",
+        )),
     }
 }
 
@@ -304,6 +621,13 @@ fn bad_key(detail: impl Into<String>) -> SigCheckError {
 fn parse_spki(spki_der: &[u8]) -> Result<SubjectPublicKeyInfoRef<'_>, SigCheckError> {
     SubjectPublicKeyInfoRef::from_der(spki_der)
         .map_err(|e| bad_key(format!("malformed SubjectPublicKeyInfo: {e}")))
+}
+
+/// The public key in a DER `SubjectPublicKeyInfo`, by kind.
+#[allow(dead_code)] // until the X25519 and KEM recipients use it
+pub(crate) fn public_key(spki_der: &[u8]) -> Result<RawKey<'_>, SigCheckError> {
+    let spki = parse_spki(spki_der)?;
+    classify_key(&spki)
 }
 
 fn classify_key<'a>(spki: &SubjectPublicKeyInfoRef<'a>) -> Result<RawKey<'a>, SigCheckError> {
@@ -331,6 +655,45 @@ fn classify_key<'a>(spki: &SubjectPublicKeyInfoRef<'a>) -> Result<RawKey<'a>, Si
         } else {
             Ok(RawKey::Other(format!("{oid} on curve {curve}")))
         };
+    }
+    // RFC 8410 and the post-quantum key specifications: parameters absent, the raw key of a
+    // fixed length in the bit string.
+    let fixed = |len: usize, name: &str| -> Result<&'a [u8], SigCheckError> {
+        if spki.algorithm.parameters.is_some() {
+            return Err(bad_key(format!("{name} key with parameters")));
+        }
+        let key = raw()?;
+        if key.len() != len {
+            return Err(bad_key(format!(
+                "{name} public key of {} bytes, not {len}",
+                key.len()
+            )));
+        }
+        Ok(key)
+    };
+    if oid == oids::ED25519 {
+        return Ok(RawKey::Ed25519(fixed(32, "Ed25519")?));
+    }
+    if oid == oids::X25519 {
+        return Ok(RawKey::X25519(fixed(32, "X25519")?));
+    }
+    if let Some(level) = MlDsaLevel::from_oid(&oid) {
+        return Ok(RawKey::MlDsa(
+            level,
+            fixed(level.public_key_len(), level.name())?,
+        ));
+    }
+    if let Some(set) = SlhDsaSet::from_oid(&oid) {
+        return Ok(RawKey::SlhDsa(
+            set,
+            fixed(set.public_key_len(), set.name())?,
+        ));
+    }
+    if let Some(level) = MlKemLevel::from_oid(&oid) {
+        return Ok(RawKey::MlKem(
+            level,
+            fixed(level.public_key_len(), level.name())?,
+        ));
     }
     Ok(RawKey::Other(oid.to_string()))
 }
@@ -446,6 +809,17 @@ pub(crate) fn scheme_for(
         implied(DigestAlgorithm::Sha384).map(|()| Scheme::Ecdsa)
     } else if oid == oids::ECDSA_WITH_SHA512 {
         implied(DigestAlgorithm::Sha512).map(|()| Scheme::Ecdsa)
+    } else if oid == oids::ED25519
+        || MlDsaLevel::from_oid(&oid).is_some()
+        || SlhDsaSet::from_oid(&oid).is_some()
+    {
+        // RFC 8410 / RFC 9814 / the ML-DSA specification: parameters absent.
+        if sig_alg.parameters.is_some() {
+            return Err(unsupported(format!(
+                "signature algorithm {oid} with parameters"
+            )));
+        }
+        Ok(Scheme::Pure)
     } else {
         Err(unsupported(format!("signature algorithm {oid}")))
     }
