@@ -86,6 +86,26 @@ enum smime_digest
    * SHA-1: accepted for reading old mail only, never used to sign.
    */
   SMIME_DIGEST_SHA1 = 3,
+  /**
+   * SHA3-256.
+   */
+  SMIME_DIGEST_SHA3_256 = 4,
+  /**
+   * SHA3-384.
+   */
+  SMIME_DIGEST_SHA3_384 = 5,
+  /**
+   * SHA3-512.
+   */
+  SMIME_DIGEST_SHA3_512 = 6,
+  /**
+   * SHAKE128 (256-bit output, RFC 8702), used by SLH-DSA-SHAKE-128 signers.
+   */
+  SMIME_DIGEST_SHAKE128 = 7,
+  /**
+   * SHAKE256 (512-bit output, RFC 8702), used by SLH-DSA-SHAKE-192/256 signers.
+   */
+  SMIME_DIGEST_SHAKE256 = 8,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -569,12 +589,88 @@ enum smime_signature_scheme
    * `kSecKeyAlgorithmECDSASignatureDigestX962SHA256`…).
    */
   SMIME_SIGNATURE_SCHEME_ECDSA = 2,
+  /**
+   * PureEdDSA Ed25519 over the whole message (`sign_message`; the 64-byte signature;
+   * CryptoKit: `Curve25519.Signing.PrivateKey.signature(for:)`).
+   */
+  SMIME_SIGNATURE_SCHEME_ED25519 = 3,
+  /**
+   * Pure ML-DSA over the whole message with an empty context (`sign_message`; the encoded
+   * signature; CryptoKit: `MLDSA65.PrivateKey.signature(for:)`…).
+   */
+  SMIME_SIGNATURE_SCHEME_ML_DSA = 4,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
 typedef enum smime_signature_scheme smime_signature_scheme;
 #else
 typedef uint32_t smime_signature_scheme;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * The kind of a key (`smime_certificate_key_kind`): which callbacks a key held by the
+ * application needs.
+ */
+enum smime_key_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * A key the library cannot use through callbacks (SLH-DSA, verified only; unknown).
+   */
+  SMIME_KEY_KIND_UNSUPPORTED = 0,
+  /**
+   * RSA (`sign`, `rsa_decrypt`).
+   */
+  SMIME_KEY_KIND_RSA = 1,
+  /**
+   * EC P-256 (`sign` with ECDSA, `ecdh`).
+   */
+  SMIME_KEY_KIND_EC_P256 = 2,
+  /**
+   * EC P-384 (`sign` with ECDSA, `ecdh`).
+   */
+  SMIME_KEY_KIND_EC_P384 = 3,
+  /**
+   * Ed25519 (`sign_message` with `SMIME_SIGNATURE_SCHEME_ED25519`).
+   */
+  SMIME_KEY_KIND_ED25519 = 4,
+  /**
+   * X25519 (`ecdh` with a 32-byte peer key and secret).
+   */
+  SMIME_KEY_KIND_X25519 = 5,
+  /**
+   * ML-DSA-44 (`sign_message` with `SMIME_SIGNATURE_SCHEME_ML_DSA`).
+   */
+  SMIME_KEY_KIND_ML_DSA44 = 6,
+  /**
+   * ML-DSA-65.
+   */
+  SMIME_KEY_KIND_ML_DSA65 = 7,
+  /**
+   * ML-DSA-87.
+   */
+  SMIME_KEY_KIND_ML_DSA87 = 8,
+  /**
+   * ML-KEM-512 (`kem_decapsulate`).
+   */
+  SMIME_KEY_KIND_ML_KEM512 = 9,
+  /**
+   * ML-KEM-768.
+   */
+  SMIME_KEY_KIND_ML_KEM768 = 10,
+  /**
+   * ML-KEM-1024.
+   */
+  SMIME_KEY_KIND_ML_KEM1024 = 11,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum smime_key_kind smime_key_kind;
+#else
+typedef uint32_t smime_key_kind;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
@@ -593,7 +689,10 @@ enum smime_rsa_padding
    */
   SMIME_RSA_PADDING_PKCS1_V15 = 0,
   /**
-   * RSAES-OAEP; the `digest` argument names the digest of the label hash and of MGF1.
+   * RSAES-OAEP without a label; the `digest` argument names the digest of the label hash
+   * and of MGF1. (OAEP with a label or with an MGF1 hash other than the label hash is not
+   * passed to callbacks, as platform keystores do not offer it: such a message fails with
+   * `SMIME_RESULT_KEYOP_UNSUPPORTED` for a callback key.)
    */
   SMIME_RSA_PADDING_OAEP = 1,
 };
@@ -920,9 +1019,11 @@ typedef smime_result (*smime_rsa_decrypt_callback)(void *userdata,
                                                    int64_t *platform_error);
 
 /**
- * Elliptic-curve Diffie-Hellman with the peer's public point `peer` (SEC1 encoding): writes
- * the x-coordinate of the shared point into `shared` (room for `capacity` bytes, the field
- * size) and its length into `*shared_len`. Returns as `smime_sign_callback` does.
+ * Diffie-Hellman with the peer's public key `peer`: for P-256 and P-384 a SEC1 point, and
+ * the x-coordinate of the shared point is written; for X25519 the peer's 32-byte key, and
+ * the 32-byte shared secret is written (return `SMIME_RESULT_KEYOP_INVALID_INPUT` for an
+ * all-zero secret, RFC 7748 6.1). Writes into `shared` (room for `capacity` bytes, the field
+ * size) and the length into `*shared_len`. Returns as `smime_sign_callback` does.
  */
 typedef smime_result (*smime_ecdh_callback)(void *userdata,
                                             const uint8_t *peer,
@@ -938,12 +1039,46 @@ typedef smime_result (*smime_ecdh_callback)(void *userdata,
 typedef void (*smime_destroy_callback)(void *userdata);
 
 /**
+ * Signs the whole `message` (`message_len` bytes; in CMS the DER of the signed attributes)
+ * under `scheme` (`SMIME_SIGNATURE_SCHEME_ED25519` or `SMIME_SIGNATURE_SCHEME_ML_DSA`, for
+ * Ed25519 and ML-DSA keys, which sign messages rather than digests): writes the signature
+ * into `signature` (room for `capacity` bytes, enough for the key) and its length into
+ * `*signature_len`. Returns as `smime_sign_callback` does.
+ */
+typedef smime_result (*smime_sign_message_callback)(void *userdata,
+                                                    uint32_t scheme,
+                                                    const uint8_t *message,
+                                                    size_t message_len,
+                                                    uint8_t *signature,
+                                                    size_t capacity,
+                                                    size_t *signature_len,
+                                                    int64_t *platform_error);
+
+/**
+ * ML-KEM decapsulation of `ciphertext` (`ciphertext_len` bytes) with the key: writes the
+ * 32-byte shared secret into `shared` (room for `capacity` bytes) and its length into
+ * `*shared_len` (CryptoKit: `MLKEM768.PrivateKey.decapsulate(_:)`). ML-KEM's implicit
+ * rejection applies: a ciphertext made for another key gives an unrelated secret, not an
+ * error. Returns as `smime_sign_callback` does.
+ */
+typedef smime_result (*smime_kem_decapsulate_callback)(void *userdata,
+                                                       const uint8_t *ciphertext,
+                                                       size_t ciphertext_len,
+                                                       uint8_t *shared,
+                                                       size_t capacity,
+                                                       size_t *shared_len,
+                                                       int64_t *platform_error);
+
+/**
  * A private key the application holds, as callbacks. Each takes `userdata` first. A NULL
  * operation is one the key does not support (the operation fails with
  * `SMIME_RESULT_KEYOP_UNSUPPORTED`); `destroy` may be NULL when there is nothing to release.
  *
  * Thread safety: an identity may be used from several threads at once, so the callbacks
  * may be called from any thread, concurrently; they and `userdata` must allow it.
+ *
+ * `sign_message` and `kem_decapsulate` come last, so a table written for an older version
+ * of this header, with them left zero (NULL), still means what it meant.
  */
 typedef struct {
   /**
@@ -966,6 +1101,14 @@ typedef struct {
    * Releases `userdata`; may be NULL.
    */
   smime_destroy_callback destroy;
+  /**
+   * Signs a whole message (Ed25519, ML-DSA keys); NULL if the key cannot.
+   */
+  smime_sign_message_callback sign_message;
+  /**
+   * ML-KEM decapsulation; NULL if the key cannot (or is not ML-KEM).
+   */
+  smime_kem_decapsulate_callback kem_decapsulate;
 } smime_key_callbacks;
 
 /**
@@ -1899,6 +2042,14 @@ smime_result smime_certificate_address(const smime_certificate *certificate,
 smime_result smime_certificate_validity(const smime_certificate *certificate,
                                         int64_t *not_before,
                                         int64_t *not_after);
+
+/**
+ * The kind of the certificate's public key (a `smime_key_kind`) and, for RSA, the modulus
+ * size in bits (0 otherwise): which callbacks a key the application holds for it needs.
+ */
+smime_result smime_certificate_key_kind(const smime_certificate *certificate,
+                                        uint32_t *kind,
+                                        size_t *rsa_bits);
 
 /**
  * What the certificate may be used for in S/MIME: signing, receiving encrypted mail, and

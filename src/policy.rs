@@ -142,8 +142,9 @@ impl DangerousPolicy {
 #[non_exhaustive]
 pub struct Policy {
     /// Digest algorithms accepted in signatures on messages, certificates and CRLs (default:
-    /// SHA-256, SHA-384, SHA-512). Add [`DigestAlgorithm::Sha1`] to read old mail; MD5 is
-    /// never computed.
+    /// SHA-256, SHA-384, SHA-512, SHA3-256, SHA3-384, SHA3-512, SHAKE128 and SHAKE256, the
+    /// last ones for SLH-DSA signers as RFC 9814 has them). Add [`DigestAlgorithm::Sha1`] to
+    /// read old mail; MD5 is never computed.
     pub accepted_digests: Vec<DigestAlgorithm>,
     /// Whether RSASSA-PSS signatures are accepted (default yes). RSA PKCS#1 v1.5 and ECDSA
     /// P-256/P-384 always are.
@@ -173,6 +174,11 @@ impl Default for Policy {
                 DigestAlgorithm::Sha256,
                 DigestAlgorithm::Sha384,
                 DigestAlgorithm::Sha512,
+                DigestAlgorithm::Sha3_256,
+                DigestAlgorithm::Sha3_384,
+                DigestAlgorithm::Sha3_512,
+                DigestAlgorithm::Shake128,
+                DigestAlgorithm::Shake256,
             ],
             accept_rsa_pss: true,
             min_rsa_bits: 2048,

@@ -31,6 +31,61 @@ pub enum smime_signature_scheme {
     /// ECDSA over the digest; the signature is written DER-encoded (`Ecdsa-Sig-Value`, iOS:
     /// `kSecKeyAlgorithmECDSASignatureDigestX962SHA256`…).
     Ecdsa = 2,
+    /// PureEdDSA Ed25519 over the whole message (`sign_message`; the 64-byte signature;
+    /// CryptoKit: `Curve25519.Signing.PrivateKey.signature(for:)`).
+    Ed25519 = 3,
+    /// Pure ML-DSA over the whole message with an empty context (`sign_message`; the encoded
+    /// signature; CryptoKit: `MLDSA65.PrivateKey.signature(for:)`…).
+    MlDsa = 4,
+}
+
+/// The kind of a key (`smime_certificate_key_kind`): which callbacks a key held by the
+/// application needs.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum smime_key_kind {
+    /// A key the library cannot use through callbacks (SLH-DSA, verified only; unknown).
+    Unsupported = 0,
+    /// RSA (`sign`, `rsa_decrypt`).
+    Rsa = 1,
+    /// EC P-256 (`sign` with ECDSA, `ecdh`).
+    EcP256 = 2,
+    /// EC P-384 (`sign` with ECDSA, `ecdh`).
+    EcP384 = 3,
+    /// Ed25519 (`sign_message` with `SMIME_SIGNATURE_SCHEME_ED25519`).
+    Ed25519 = 4,
+    /// X25519 (`ecdh` with a 32-byte peer key and secret).
+    X25519 = 5,
+    /// ML-DSA-44 (`sign_message` with `SMIME_SIGNATURE_SCHEME_ML_DSA`).
+    MlDsa44 = 6,
+    /// ML-DSA-65.
+    MlDsa65 = 7,
+    /// ML-DSA-87.
+    MlDsa87 = 8,
+    /// ML-KEM-512 (`kem_decapsulate`).
+    MlKem512 = 9,
+    /// ML-KEM-768.
+    MlKem768 = 10,
+    /// ML-KEM-1024.
+    MlKem1024 = 11,
+}
+
+/// The C value of a key kind, with the RSA modulus size (0 for other keys).
+pub(crate) fn key_kind_to(kind: Option<KeyKind>) -> (smime_key_kind, usize) {
+    match kind {
+        Some(KeyKind::Rsa { bits }) => (smime_key_kind::Rsa, bits),
+        Some(KeyKind::EcP256) => (smime_key_kind::EcP256, 0),
+        Some(KeyKind::EcP384) => (smime_key_kind::EcP384, 0),
+        Some(KeyKind::Ed25519) => (smime_key_kind::Ed25519, 0),
+        Some(KeyKind::X25519) => (smime_key_kind::X25519, 0),
+        Some(KeyKind::MlDsa44) => (smime_key_kind::MlDsa44, 0),
+        Some(KeyKind::MlDsa65) => (smime_key_kind::MlDsa65, 0),
+        Some(KeyKind::MlDsa87) => (smime_key_kind::MlDsa87, 0),
+        Some(KeyKind::MlKem512) => (smime_key_kind::MlKem512, 0),
+        Some(KeyKind::MlKem768) => (smime_key_kind::MlKem768, 0),
+        Some(KeyKind::MlKem1024) => (smime_key_kind::MlKem1024, 0),
+        _ => (smime_key_kind::Unsupported, 0),
+    }
 }
 
 /// The padding an `rsa_decrypt` callback is asked to remove (`smime_key_callbacks`).
@@ -41,7 +96,10 @@ pub enum smime_rsa_padding {
     /// bytes or the same failure as any other (the library substitutes a random key either
     /// way, RFC 3218).
     Pkcs1V15 = 0,
-    /// RSAES-OAEP; the `digest` argument names the digest of the label hash and of MGF1.
+    /// RSAES-OAEP without a label; the `digest` argument names the digest of the label hash
+    /// and of MGF1. (OAEP with a label or with an MGF1 hash other than the label hash is not
+    /// passed to callbacks, as platform keystores do not offer it: such a message fails with
+    /// `SMIME_RESULT_KEYOP_UNSUPPORTED` for a callback key.)
     Oaep = 1,
 }
 
@@ -82,14 +140,51 @@ pub type smime_rsa_decrypt_callback = Option<
     ) -> smime_result,
 >;
 
-/// Elliptic-curve Diffie-Hellman with the peer's public point `peer` (SEC1 encoding): writes
-/// the x-coordinate of the shared point into `shared` (room for `capacity` bytes, the field
-/// size) and its length into `*shared_len`. Returns as `smime_sign_callback` does.
+/// Diffie-Hellman with the peer's public key `peer`: for P-256 and P-384 a SEC1 point, and
+/// the x-coordinate of the shared point is written; for X25519 the peer's 32-byte key, and
+/// the 32-byte shared secret is written (return `SMIME_RESULT_KEYOP_INVALID_INPUT` for an
+/// all-zero secret, RFC 7748 6.1). Writes into `shared` (room for `capacity` bytes, the field
+/// size) and the length into `*shared_len`. Returns as `smime_sign_callback` does.
 pub type smime_ecdh_callback = Option<
     extern "C" fn(
         userdata: *mut c_void,
         peer: *const u8,
         peer_len: usize,
+        shared: *mut u8,
+        capacity: usize,
+        shared_len: *mut usize,
+        platform_error: *mut i64,
+    ) -> smime_result,
+>;
+
+/// Signs the whole `message` (`message_len` bytes; in CMS the DER of the signed attributes)
+/// under `scheme` (`SMIME_SIGNATURE_SCHEME_ED25519` or `SMIME_SIGNATURE_SCHEME_ML_DSA`, for
+/// Ed25519 and ML-DSA keys, which sign messages rather than digests): writes the signature
+/// into `signature` (room for `capacity` bytes, enough for the key) and its length into
+/// `*signature_len`. Returns as `smime_sign_callback` does.
+pub type smime_sign_message_callback = Option<
+    extern "C" fn(
+        userdata: *mut c_void,
+        scheme: u32,
+        message: *const u8,
+        message_len: usize,
+        signature: *mut u8,
+        capacity: usize,
+        signature_len: *mut usize,
+        platform_error: *mut i64,
+    ) -> smime_result,
+>;
+
+/// ML-KEM decapsulation of `ciphertext` (`ciphertext_len` bytes) with the key: writes the
+/// 32-byte shared secret into `shared` (room for `capacity` bytes) and its length into
+/// `*shared_len` (CryptoKit: `MLKEM768.PrivateKey.decapsulate(_:)`). ML-KEM's implicit
+/// rejection applies: a ciphertext made for another key gives an unrelated secret, not an
+/// error. Returns as `smime_sign_callback` does.
+pub type smime_kem_decapsulate_callback = Option<
+    extern "C" fn(
+        userdata: *mut c_void,
+        ciphertext: *const u8,
+        ciphertext_len: usize,
         shared: *mut u8,
         capacity: usize,
         shared_len: *mut usize,
@@ -106,6 +201,9 @@ pub type smime_destroy_callback = Option<extern "C" fn(userdata: *mut c_void)>;
 ///
 /// Thread safety: an identity may be used from several threads at once, so the callbacks
 /// may be called from any thread, concurrently; they and `userdata` must allow it.
+///
+/// `sign_message` and `kem_decapsulate` come last, so a table written for an older version
+/// of this header, with them left zero (NULL), still means what it meant.
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct smime_key_callbacks {
@@ -119,6 +217,10 @@ pub struct smime_key_callbacks {
     pub ecdh: smime_ecdh_callback,
     /// Releases `userdata`; may be NULL.
     pub destroy: smime_destroy_callback,
+    /// Signs a whole message (Ed25519, ML-DSA keys); NULL if the key cannot.
+    pub sign_message: smime_sign_message_callback,
+    /// ML-KEM decapsulation; NULL if the key cannot (or is not ML-KEM).
+    pub kem_decapsulate: smime_kem_decapsulate_callback,
 }
 
 impl smime_key_callbacks {
@@ -130,6 +232,8 @@ impl smime_key_callbacks {
             rsa_decrypt: None,
             ecdh: None,
             destroy: None,
+            sign_message: None,
+            kem_decapsulate: None,
         }
     }
 }
@@ -141,6 +245,8 @@ pub(crate) struct CallbackKey {
     rsa_decrypt: smime_rsa_decrypt_callback,
     ecdh: smime_ecdh_callback,
     destroy: smime_destroy_callback,
+    sign_message: smime_sign_message_callback,
+    kem_decapsulate: smime_kem_decapsulate_callback,
     /// Cleared when ownership of `userdata` goes back to the caller (a failed construction).
     owns_userdata: AtomicBool,
     kind: KeyKind,
@@ -155,7 +261,8 @@ impl CallbackKey {
             .key_kind()
             .ok_or_else(|| KeyError::Unsupported {
                 detail: format!(
-                    "a key held through callbacks must be RSA, EC P-256 or EC P-384, not {}",
+                    "a key held through callbacks must be RSA, EC P-256, EC P-384, Ed25519, \
+                     X25519, ML-DSA or ML-KEM, not {}",
                     certificate.key_description()
                 ),
             })?;
@@ -168,6 +275,8 @@ impl CallbackKey {
             rsa_decrypt: callbacks.rsa_decrypt,
             ecdh: callbacks.ecdh,
             destroy: callbacks.destroy,
+            sign_message: callbacks.sign_message,
+            kem_decapsulate: callbacks.kem_decapsulate,
             owns_userdata: AtomicBool::new(true),
             kind,
             public_key,
@@ -182,6 +291,11 @@ impl CallbackKey {
             // SEQUENCE { INTEGER r, INTEGER s }, each with a possible leading zero.
             KeyKind::EcP256 => 2 * (32 + 3) + 3,
             KeyKind::EcP384 => 2 * (48 + 3) + 3,
+            KeyKind::Ed25519 => 64,
+            // FIPS 204 table 2.
+            KeyKind::MlDsa44 => 2420,
+            KeyKind::MlDsa65 => 3309,
+            KeyKind::MlDsa87 => 4627,
             _ => 1024,
         }
     }
@@ -191,6 +305,7 @@ impl CallbackKey {
             KeyKind::EcP256 => 32,
             KeyKind::EcP384 => 48,
             KeyKind::Rsa { bits } => bits.div_ceil(8),
+            KeyKind::X25519 | KeyKind::MlKem512 | KeyKind::MlKem768 | KeyKind::MlKem1024 => 32,
             _ => 66,
         }
     }
@@ -365,6 +480,69 @@ impl PrivateKey for CallbackKey {
             &mut platform_error,
         );
         take_output(result, platform_error, buffer, len, "key agreement")
+    }
+
+    fn sign_message(
+        &self,
+        scheme: SignatureScheme,
+        message: &[u8],
+    ) -> Result<Vec<u8>, KeyOperationError> {
+        let Some(sign) = self.sign_message else {
+            return Err(key_error(SMIME_RESULT_KEYOP_UNSUPPORTED, 0, "message signing"));
+        };
+        let scheme = match scheme {
+            SignatureScheme::Ed25519 => smime_signature_scheme::Ed25519 as u32,
+            SignatureScheme::MlDsa => smime_signature_scheme::MlDsa as u32,
+            _ => return Err(KeyOperationError::unsupported("this signature scheme")),
+        };
+        let mut buffer = Zeroizing::new(vec![0u8; self.signature_capacity()]);
+        let (mut len, mut platform_error) = (0usize, 0i64);
+        let result = sign(
+            self.userdata.0,
+            scheme,
+            message.as_ptr(),
+            message.len(),
+            buffer.as_mut_ptr(),
+            buffer.len(),
+            &mut len,
+            &mut platform_error,
+        );
+        let out = take_output(result, platform_error, buffer, len, "message signing")?;
+        if out.is_empty() {
+            return Err(KeyOperationError::failed(
+                "the application's signing callback wrote no signature",
+            ));
+        }
+        Ok(out.to_vec())
+    }
+
+    fn kem_decapsulate(&self, ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>, KeyOperationError> {
+        let Some(decapsulate) = self.kem_decapsulate else {
+            return Err(key_error(
+                SMIME_RESULT_KEYOP_UNSUPPORTED,
+                0,
+                "KEM decapsulation",
+            ));
+        };
+        let mut buffer = Zeroizing::new(vec![0u8; self.field_size()]);
+        let (mut len, mut platform_error) = (0usize, 0i64);
+        let result = decapsulate(
+            self.userdata.0,
+            ciphertext.as_ptr(),
+            ciphertext.len(),
+            buffer.as_mut_ptr(),
+            buffer.len(),
+            &mut len,
+            &mut platform_error,
+        );
+        let out = take_output(result, platform_error, buffer, len, "KEM decapsulation")?;
+        if out.len() != 32 {
+            return Err(KeyOperationError::failed(format!(
+                "the application's decapsulation callback wrote {} bytes, not 32",
+                out.len()
+            )));
+        }
+        Ok(out)
     }
 }
 

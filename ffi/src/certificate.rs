@@ -234,6 +234,24 @@ pub extern "C" fn smime_certificate_validity(
     })
 }
 
+/// The kind of the certificate's public key (a `smime_key_kind`) and, for RSA, the modulus
+/// size in bits (0 otherwise): which callbacks a key the application holds for it needs.
+#[unsafe(no_mangle)]
+#[allow(unsafe_code)]
+pub extern "C" fn smime_certificate_key_kind(
+    certificate: *const smime_certificate,
+    kind: *mut u32,
+    rsa_bits: *mut usize,
+) -> smime_result {
+    with_certificate(certificate, |c| {
+        let (k, b) = (Out::new(kind)?, Out::new(rsa_bits)?);
+        let (value, bits) = crate::callback::key_kind_to(c.key_kind());
+        k.write(value as u32);
+        b.write(bits);
+        Ok(())
+    })
+}
+
 /// What the certificate may be used for in S/MIME: signing, receiving encrypted mail, and
 /// whether it is a CA certificate.
 #[unsafe(no_mangle)]

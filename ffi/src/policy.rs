@@ -46,6 +46,16 @@ pub enum smime_digest {
     Sha512 = 2,
     /// SHA-1: accepted for reading old mail only, never used to sign.
     Sha1 = 3,
+    /// SHA3-256.
+    Sha3_256 = 4,
+    /// SHA3-384.
+    Sha3_384 = 5,
+    /// SHA3-512.
+    Sha3_512 = 6,
+    /// SHAKE128 (256-bit output, RFC 8702), used by SLH-DSA-SHAKE-128 signers.
+    Shake128 = 7,
+    /// SHAKE256 (512-bit output, RFC 8702), used by SLH-DSA-SHAKE-192/256 signers.
+    Shake256 = 8,
 }
 
 pub(crate) fn digest_from(value: u32) -> Result<DigestAlgorithm> {
@@ -54,6 +64,11 @@ pub(crate) fn digest_from(value: u32) -> Result<DigestAlgorithm> {
         1 => DigestAlgorithm::Sha384,
         2 => DigestAlgorithm::Sha512,
         3 => DigestAlgorithm::Sha1,
+        4 => DigestAlgorithm::Sha3_256,
+        5 => DigestAlgorithm::Sha3_384,
+        6 => DigestAlgorithm::Sha3_512,
+        7 => DigestAlgorithm::Shake128,
+        8 => DigestAlgorithm::Shake256,
         _ => return Err(Error::InvalidArgument("unknown smime_digest")),
     })
 }
@@ -64,6 +79,11 @@ pub(crate) fn digest_to(value: DigestAlgorithm) -> u32 {
         DigestAlgorithm::Sha384 => smime_digest::Sha384 as u32,
         DigestAlgorithm::Sha512 => smime_digest::Sha512 as u32,
         DigestAlgorithm::Sha1 => smime_digest::Sha1 as u32,
+        DigestAlgorithm::Sha3_256 => smime_digest::Sha3_256 as u32,
+        DigestAlgorithm::Sha3_384 => smime_digest::Sha3_384 as u32,
+        DigestAlgorithm::Sha3_512 => smime_digest::Sha3_512 as u32,
+        DigestAlgorithm::Shake128 => smime_digest::Shake128 as u32,
+        DigestAlgorithm::Shake256 => smime_digest::Shake256 as u32,
         // MD5 is recognised only to be reported.
         _ => u32::MAX,
     }

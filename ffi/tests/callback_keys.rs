@@ -197,6 +197,8 @@ fn callbacks_counted(cert: &Cert, destroyed: Arc<AtomicUsize>) -> smime_key_call
         rsa_decrypt: Some(rsa_decrypt),
         ecdh: Some(ecdh),
         destroy: Some(destroy),
+        sign_message: None,
+        kem_decapsulate: None,
     }
 }
 

@@ -157,7 +157,7 @@ static smime_key_callbacks callbacks_for(const char *key_file, int *destroyed, h
   k->pkey = load_key(key_file);
   k->destroyed = destroyed;
   if (out) *out = k;
-  smime_key_callbacks cb = {k, cb_sign, cb_rsa_decrypt, cb_ecdh, cb_destroy};
+  smime_key_callbacks cb = {k, cb_sign, cb_rsa_decrypt, cb_ecdh, cb_destroy, NULL, NULL};
   return cb;
 }
 
