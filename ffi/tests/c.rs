@@ -23,6 +23,8 @@
 //! - `dave.pem`, `dave.key` (RSA-2048, dave@example.com) and `erin.pem`, `erin.key` (P-256,
 //!   erin@example.com): keys the C programs hold themselves (through libcrypto) and offer
 //!   through callbacks;
+//! - `frank.pem`, `frank.key` (Ed25519, frank@example.com, signing) and `grace.pem`,
+//!   `grace.key` (X25519, grace@example.com, key agreement): held by the C program too;
 //! - `certs-only.p7b`: a PKCS#7 certs-only blob (DER) of carol and the intermediate, as a
 //!   directory's `userSMIMECertificate`.
 //!
@@ -68,6 +70,13 @@ fn fixtures() -> &'static Fixtures {
         leaf("carol", "carol@example.com", KeyKind::Rsa2048, rsa_ku);
         leaf("dave", "dave@example.com", KeyKind::Rsa2048, rsa_ku);
         leaf("erin", "erin@example.com", KeyKind::P256, ec_ku);
+        leaf(
+            "frank",
+            "frank@example.com",
+            KeyKind::Ed25519,
+            "digitalSignature,nonRepudiation",
+        );
+        leaf("grace", "grace@example.com", KeyKind::X25519, "keyAgreement");
         for (name, password, legacy) in [
             ("alice", "alice-password", false),
             ("alice", "alice-password", true),
@@ -473,4 +482,9 @@ fn threads() {
 #[test]
 fn stream() {
     c_test("stream");
+}
+
+#[test]
+fn modern_keys() {
+    c_test("modern_keys");
 }

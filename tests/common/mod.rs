@@ -17,6 +17,11 @@ pub enum KeyKind {
     P256,
     /// ECDSA on P-384.
     P384,
+    /// Ed25519 (RFC 8410).
+    Ed25519,
+    /// X25519 (RFC 8410): the certificate request is signed with a throwaway Ed25519 key and
+    /// the certificate carries the X25519 key (`openssl x509 -force_pubkey`).
+    X25519,
 }
 
 /// A generated certificate and its private key.
@@ -110,6 +115,8 @@ fn gen_key(dir: &Path, file: &str, kind: KeyKind) {
         KeyKind::Rsa1024 => &["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024"],
         KeyKind::P256 => &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
         KeyKind::P384 => &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"],
+        KeyKind::Ed25519 => &["-algorithm", "ED25519"],
+        KeyKind::X25519 => &["-algorithm", "X25519"],
     };
     let mut all = vec!["genpkey"];
     all.extend_from_slice(args);
@@ -292,12 +299,21 @@ impl TestPki {
             subj.push_str(&format!("/emailAddress={email}"));
         }
         let csr = format!("{name}.csr");
+        // An X25519 key cannot sign its request: a throwaway Ed25519 key does, and the
+        // certificate gets the X25519 key below.
+        let request_key = if spec.key == KeyKind::X25519 {
+            let throwaway = format!("{name}.request.key");
+            gen_key(p, &throwaway, KeyKind::Ed25519);
+            throwaway
+        } else {
+            key.clone()
+        };
         openssl(
             &[
                 "req",
                 "-new",
                 "-key",
-                &key,
+                &request_key,
                 "-subj",
                 &subj,
                 "-config",
@@ -325,7 +341,39 @@ impl TestPki {
         }
         let extfile = format!("{name}.ext");
         std::fs::write(p.join(&extfile), ext).expect("write extensions");
-        issue(p, "intermediate", name, &extfile, "leaf_ext", spec.expired);
+        if spec.key == KeyKind::X25519 {
+            let public = format!("{name}.pub");
+            openssl(&["pkey", "-in", &key, "-pubout", "-out", &public], p);
+            let pem = format!("{name}.pem");
+            openssl(
+                &[
+                    "x509",
+                    "-req",
+                    "-in",
+                    &csr,
+                    "-CA",
+                    "intermediate.pem",
+                    "-CAkey",
+                    "intermediate.key",
+                    "-CAserial",
+                    "serial",
+                    "-force_pubkey",
+                    &public,
+                    "-extfile",
+                    &extfile,
+                    "-extensions",
+                    "leaf_ext",
+                    "-days",
+                    "3650",
+                    "-sha256",
+                    "-out",
+                    &pem,
+                ],
+                p,
+            );
+        } else {
+            issue(p, "intermediate", name, &extfile, "leaf_ext", spec.expired);
+        }
         load_cert(p, name)
     }
 
