@@ -606,7 +606,7 @@ pub fn sign_opaque_der(
     let mut s = SignStream::new(signers, options)?;
     std::io::Write::write_all(&mut s, content)?;
     let digest = s.hasher.finish();
-    build(Some(content), &digest, signers, options)
+    build(Some(content), &digest, signers, &s.options)
 }
 
 /// Signs a MIME entity (or a whole message) and returns the signed message: a wrapper over

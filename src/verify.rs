@@ -26,7 +26,8 @@ use crate::classify::{self, LayerKind};
 use crate::cms::signed_attributes::{self, AttributeProblem, SignatureInput};
 use crate::cms::signed_data::{self, SignerId, SignerInfo};
 use crate::crypto::verify::{
-    KeyAlgorithm, SigCheckError, key_info, verify_signature, verify_signature_prehashed,
+    KeyAlgorithm, Scheme, SigCheckError, key_info, scheme_for, verify_signature,
+    verify_signature_prehashed,
 };
 use crate::crypto::{DigestAlgorithm, oids};
 use crate::error::{ParseError, VerifyError};
@@ -170,6 +171,14 @@ pub enum SignatureFailure {
         /// Why those, when there is more to say (the `micalg` value).
         note: Option<String>,
     },
+    /// The signer has no signed attributes and its signature algorithm (Ed25519) signs the
+    /// content itself rather than a digest of it, but a streaming verification keeps only
+    /// the first `limit` bytes of the content and the content is longer: verify the message
+    /// with the one-shot [`verify`], which holds the whole content.
+    ContentNotKept {
+        /// How many bytes of content a streaming verification keeps.
+        limit: usize,
+    },
 }
 
 impl fmt::Display for SignatureFailure {
@@ -228,6 +237,12 @@ impl fmt::Display for SignatureFailure {
                 }
                 Ok(())
             }
+            SignatureFailure::ContentNotKept { limit } => write!(
+                f,
+                "the signature (without signed attributes) covers the content itself, which is \
+                 longer than the {limit} bytes a streaming verification keeps: verify the \
+                 message in one piece"
+            ),
         }
     }
 }
@@ -1076,8 +1091,19 @@ fn check(
     };
     let digests = ContentDigests::compute(content, canonical.as_deref(), &signer_digests(&sd));
     let sender = sender_plan(addresses, content);
-    let (mut report, matched_canonical) =
-        check_parsed(&sd, detached.is_some(), &digests, sender, options, lookup);
+    let whole = WholeContent::Kept {
+        raw: content,
+        canonical: canonical.as_deref(),
+    };
+    let (mut report, matched_canonical) = check_parsed(
+        &sd,
+        detached.is_some(),
+        &digests,
+        whole,
+        sender,
+        options,
+        lookup,
+    );
     report.content = match (matched_canonical, canonical) {
         (true, Some(c)) => c,
         _ => content.to_vec(),
@@ -1206,6 +1232,7 @@ pub(crate) fn check_parsed(
     sd: &signed_data::SignedData,
     detached: bool,
     digests: &ContentDigests,
+    whole: WholeContent<'_>,
     sender: SenderPlan,
     options: &VerifyOptions,
     lookup: &dyn CertificateLookup,
@@ -1262,8 +1289,15 @@ pub(crate) fn check_parsed(
 
     let mut matched_canonical = false;
     for si in &sd.signers {
-        let (signer, used_canonical) =
-            check_signer(si, &sd.econtent_type, digests, &pool, &sender, options);
+        let (signer, used_canonical) = check_signer(
+            si,
+            &sd.econtent_type,
+            digests,
+            whole,
+            &pool,
+            &sender,
+            options,
+        );
         matched_canonical |= used_canonical;
         report.signers.push(signer);
     }
@@ -1282,6 +1316,7 @@ fn check_signer(
     si: &SignerInfo,
     econtent_type: &der::asn1::ObjectIdentifier,
     digests: &ContentDigests,
+    whole: WholeContent<'_>,
     pool: &[Certificate],
     sender: &SenderPlan,
     options: &VerifyOptions,
@@ -1376,7 +1411,7 @@ fn check_signer(
             }),
             false,
         ),
-        Some(d) => check_signature(si, econtent_type, d, digests, &spki),
+        Some(d) => check_signature(si, econtent_type, d, digests, whole, &spki),
     };
     r.signature = sig;
 
@@ -1431,6 +1466,7 @@ fn check_signature(
     econtent_type: &der::asn1::ObjectIdentifier,
     digest: DigestAlgorithm,
     digests: &ContentDigests,
+    whole: WholeContent<'_>,
     spki: &[u8],
 ) -> (Check<SignatureFailure>, bool) {
     let map_sig = |e: SigCheckError| match e {
@@ -1458,6 +1494,11 @@ fn check_signature(
                     false,
                 );
             }
+            if scheme_for(&si.signature_algorithm, digest) == Ok(Scheme::Pure) {
+                // Ed25519 (RFC 8419 section 3.2) and the other pure schemes sign the content
+                // itself; the digest algorithm plays no part.
+                return check_pure_content(si, digest, whole, spki, map_sig);
+            }
             let Some(raw) = digests.raw(digest) else {
                 return (not_computed(digest, digests), false);
             };
@@ -1482,6 +1523,20 @@ fn check_signature(
             message_digest,
         }) => (signed_der, message_digest),
     };
+    if si.signature_algorithm.oid == oids::ED25519 && digest != DigestAlgorithm::Sha512 {
+        // RFC 8419 section 3.1: with signed attributes, the message digest of an Ed25519
+        // signer is SHA-512.
+        return (
+            Check::Failed(SignatureFailure::UnsupportedAlgorithm {
+                detail: format!(
+                    "an Ed25519 signer with signed attributes must use the SHA-512 digest \
+                     (RFC 8419 section 3.1), not {}",
+                    digest.name()
+                ),
+            }),
+            false,
+        );
+    }
     let Some(raw) = digests.raw(digest) else {
         return (not_computed(digest, digests), false);
     };
@@ -1503,6 +1558,59 @@ fn check_signature(
         Ok(()) => (Check::Passed, used_canonical),
         Err(e) => (Check::Failed(map_sig(e)), false),
     }
+}
+
+/// The signed content itself, for a signer without signed attributes whose signature covers
+/// the content rather than a digest of it (Ed25519, RFC 8419 section 3.2).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum WholeContent<'a> {
+    /// The content as given, and its CRLF form when the content had bare LFs.
+    Kept {
+        /// The content as given.
+        raw: &'a [u8],
+        /// The CRLF form.
+        canonical: Option<&'a [u8]>,
+    },
+    /// A streaming verification kept only the first `limit` bytes, and the content is longer.
+    TooLong {
+        /// How many bytes were kept.
+        limit: usize,
+    },
+}
+
+/// Checks a signature that covers the content itself (no signed attributes, a pure scheme):
+/// over the content as given, then over its CRLF form.
+fn check_pure_content(
+    si: &SignerInfo,
+    digest: DigestAlgorithm,
+    whole: WholeContent<'_>,
+    spki: &[u8],
+    map_sig: impl Fn(SigCheckError) -> SignatureFailure,
+) -> (Check<SignatureFailure>, bool) {
+    let (raw, canonical) = match whole {
+        WholeContent::Kept { raw, canonical } => (raw, canonical),
+        WholeContent::TooLong { limit } => {
+            return (
+                Check::Failed(SignatureFailure::ContentNotKept { limit }),
+                false,
+            );
+        }
+    };
+    let mut last = SignatureFailure::BadSignature;
+    for (content, canon) in [(Some(raw), false), (canonical, true)] {
+        let Some(content) = content else { continue };
+        match verify_signature(
+            spki,
+            &si.signature_algorithm,
+            digest,
+            content,
+            &si.signature,
+        ) {
+            Ok(()) => return (Check::Passed, canon),
+            Err(e) => last = map_sig(e),
+        }
+    }
+    (Check::Failed(last), false)
 }
 
 /// The failure of a signer whose digest algorithm was not computed over the content (a
@@ -1896,6 +2004,23 @@ impl<W: Write> ContentSink<W> {
     }
 }
 
+/// The content a streaming verification kept, for signatures over the content itself: all of
+/// it when it fits in the kept prefix, else only the fact that it did not.
+fn kept_content<'a>(
+    prefix: &'a [u8],
+    canonical: Option<&'a [u8]>,
+    truncated: bool,
+) -> WholeContent<'a> {
+    if truncated {
+        WholeContent::TooLong { limit: KEPT_PREFIX }
+    } else {
+        WholeContent::Kept {
+            raw: prefix,
+            canonical,
+        }
+    }
+}
+
 /// The digest algorithms `micalg` names (RFC 5751 names, with or without the hyphen), or the
 /// three SHA-2 ones when it names none that is usable.
 fn micalg_digests(micalg: Option<&str>) -> (Vec<DigestAlgorithm>, Option<String>) {
@@ -2188,7 +2313,10 @@ impl<W: Write> Multipart<W> {
         let sd = signed_data::parse_signed_data(&cms)?;
         let (digests, prefix, truncated, out) = self.sink.finish();
         let sender = stream_sender(&self.options, &self.from, &prefix, truncated);
-        let (mut report, _) = check_parsed(&sd, true, &digests, sender, &self.options, &NoLookup);
+        let canonical = (!truncated && mime::has_bare_lf(&prefix)).then(|| mime::to_crlf(&prefix));
+        let whole = kept_content(&prefix, canonical.as_deref(), truncated);
+        let (mut report, _) =
+            check_parsed(&sd, true, &digests, whole, sender, &self.options, &NoLookup);
         report.scope = SignedScope::WholeMessage;
         Ok((report, out))
     }
@@ -2502,7 +2630,16 @@ impl<W: Write> Opaque<W> {
         };
         let (digests, prefix, truncated, out) = sink.finish();
         let sender = stream_sender(&self.options, &self.from, &prefix, truncated);
-        let (mut report, _) = check_parsed(&sd, false, &digests, sender, &self.options, &NoLookup);
+        let whole = kept_content(&prefix, None, truncated);
+        let (mut report, _) = check_parsed(
+            &sd,
+            false,
+            &digests,
+            whole,
+            sender,
+            &self.options,
+            &NoLookup,
+        );
         report.scope = SignedScope::WholeMessage;
         Ok((report, out))
     }

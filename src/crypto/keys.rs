@@ -302,6 +302,7 @@ enum Inner {
     Rsa(Box<rsa::RsaPrivateKey>),
     P256(p256::ecdsa::SigningKey),
     P384(p384::ecdsa::SigningKey),
+    Ed25519(super::eddsa::Ed25519Key),
 }
 
 /// A private key held in memory. Zeroized on drop (the RustCrypto key types do so).
@@ -386,6 +387,11 @@ impl SoftwareKey {
                 detail: "EC keys must be on P-256 or P-384".into(),
             });
         }
+        if oid == crate::crypto::oids::ED25519 {
+            return super::eddsa::Ed25519Key::from_pkcs8_der(der).map(|k| SoftwareKey {
+                inner: Inner::Ed25519(k),
+            });
+        }
         Err(KeyError::Unsupported {
             detail: format!("key algorithm {oid}"),
         })
@@ -434,6 +440,7 @@ impl SoftwareKey {
             Inner::Rsa(k) => k.to_pkcs8_der(),
             Inner::P256(k) => k.to_pkcs8_der(),
             Inner::P384(k) => k.to_pkcs8_der(),
+            Inner::Ed25519(k) => return k.to_pkcs8_der(),
         }
         .map_err(|e| KeyError::Unsupported {
             detail: format!("cannot encode the key as PKCS#8: {e}"),
@@ -494,6 +501,7 @@ impl PrivateKey for SoftwareKey {
             },
             Inner::P256(_) => KeyKind::EcP256,
             Inner::P384(_) => KeyKind::EcP384,
+            Inner::Ed25519(_) => KeyKind::Ed25519,
         }
     }
 
@@ -502,6 +510,7 @@ impl PrivateKey for SoftwareKey {
             Inner::Rsa(k) => k.to_public_key().to_public_key_der(),
             Inner::P256(k) => k.verifying_key().to_public_key_der(),
             Inner::P384(k) => k.verifying_key().to_public_key_der(),
+            Inner::Ed25519(k) => return k.public_key_der(),
         }
         .map_err(|e| KeyError::Unsupported {
             detail: format!("cannot encode the public key: {e}"),
@@ -624,6 +633,23 @@ impl PrivateKey for SoftwareKey {
             Inner::Rsa(_) => Err(KeyOperationError::unsupported(
                 "an RSA key cannot do key agreement",
             )),
+            Inner::Ed25519(_) => Err(KeyOperationError::unsupported(
+                "an Ed25519 key cannot do key agreement",
+            )),
+        }
+    }
+
+    fn sign_message(
+        &self,
+        scheme: SignatureScheme,
+        message: &[u8],
+    ) -> Result<Vec<u8>, KeyOperationError> {
+        match (&self.inner, scheme) {
+            (Inner::Ed25519(k), SignatureScheme::Ed25519) => Ok(k.sign(message)),
+            (_, scheme) => Err(KeyOperationError::unsupported(format!(
+                "a {} key cannot sign whole messages with {scheme:?}",
+                self.kind()
+            ))),
         }
     }
 }

@@ -728,10 +728,17 @@ struct PssParams<'a> {
 }
 
 /// The digest a certificate or CRL signature algorithm names: the hash of
-/// `sha*WithRSAEncryption` and `ecdsa-with-SHA*`, or the hash of the RSASSA-PSS parameters
-/// (SHA-1 when absent). `None` for an algorithm that names none or is unknown.
+/// `sha*WithRSAEncryption` and `ecdsa-with-SHA*`, the hash of the RSASSA-PSS parameters
+/// (SHA-1 when absent), or SHA-512 for Ed25519 (the hash PureEdDSA Ed25519 runs inside the
+/// signature, RFC 8032 section 5.1). `None` for an algorithm that names none or is unknown.
 pub fn signature_digest(sig_alg: &AlgorithmIdentifierOwned) -> Option<DigestAlgorithm> {
     let oid = sig_alg.oid;
+    if oid == oids::ED25519 {
+        return sig_alg
+            .parameters
+            .is_none()
+            .then_some(DigestAlgorithm::Sha512);
+    }
     if oid == oids::SHA1_WITH_RSA || oid == oids::ECDSA_WITH_SHA1 {
         Some(DigestAlgorithm::Sha1)
     } else if oid == oids::SHA256_WITH_RSA || oid == oids::ECDSA_WITH_SHA256 {

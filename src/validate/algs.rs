@@ -1,6 +1,7 @@
 //! The signature callback certval verifies certificate signatures with: RSA PKCS#1 v1.5,
-//! RSASSA-PSS and ECDSA P-256/P-384 over [`crate::crypto::verify`], under the [`Policy`]'s
-//! digests, RSA minimum and PSS setting.
+//! RSASSA-PSS, ECDSA P-256/P-384 and Ed25519 (RFC 8410) over [`crate::crypto::verify`], under
+//! the [`Policy`]'s digests (which do not apply to Ed25519: it fixes its own hashing), RSA
+//! minimum and PSS setting.
 //!
 //! Every certificate signature of path building and validation goes through here (certval's
 //! own verifier is not registered: its ECDSA has no digest policy). A signature the policy
@@ -15,7 +16,9 @@ use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
 
 use crate::crypto::DigestAlgorithm;
 use crate::crypto::oids;
-use crate::crypto::verify::{KeyAlgorithm, SigCheckError, key_info, scheme_for, verify_signature};
+use crate::crypto::verify::{
+    KeyAlgorithm, Scheme, SigCheckError, key_info, scheme_for, verify_signature,
+};
 use crate::policy::Policy;
 
 /// Why a signature was not even tried.
@@ -81,7 +84,10 @@ impl PolicyVerifier {
             Ok(d) => d,
             Err(detail) => return Err(self.refuse(Refusal::Unsupported(detail))),
         };
-        if !self.accepted_digests.contains(&digest) {
+        // Ed25519 (and the other schemes that sign the whole message) hash with what the
+        // algorithm fixes: no digest of the policy's applies to them.
+        let pure = scheme_for(alg, digest) == Ok(Scheme::Pure);
+        if !pure && !self.accepted_digests.contains(&digest) {
             return Err(self.refuse(Refusal::Weak(format!(
                 "a signature with {} is not accepted",
                 digest.name()
