@@ -302,6 +302,7 @@ enum Inner {
     Rsa(Box<rsa::RsaPrivateKey>),
     P256(p256::ecdsa::SigningKey),
     P384(p384::ecdsa::SigningKey),
+    X25519(super::x25519::X25519Key),
 }
 
 /// A private key held in memory. Zeroized on drop (the RustCrypto key types do so).
@@ -386,6 +387,11 @@ impl SoftwareKey {
                 detail: "EC keys must be on P-256 or P-384".into(),
             });
         }
+        if oid == crate::crypto::oids::X25519 {
+            return Ok(SoftwareKey {
+                inner: Inner::X25519(super::x25519::X25519Key::from_pkcs8_der(der)?),
+            });
+        }
         Err(KeyError::Unsupported {
             detail: format!("key algorithm {oid}"),
         })
@@ -434,6 +440,7 @@ impl SoftwareKey {
             Inner::Rsa(k) => k.to_pkcs8_der(),
             Inner::P256(k) => k.to_pkcs8_der(),
             Inner::P384(k) => k.to_pkcs8_der(),
+            Inner::X25519(k) => return Ok(k.to_pkcs8_der()),
         }
         .map_err(|e| KeyError::Unsupported {
             detail: format!("cannot encode the key as PKCS#8: {e}"),
@@ -494,6 +501,7 @@ impl PrivateKey for SoftwareKey {
             },
             Inner::P256(_) => KeyKind::EcP256,
             Inner::P384(_) => KeyKind::EcP384,
+            Inner::X25519(_) => KeyKind::X25519,
         }
     }
 
@@ -502,6 +510,7 @@ impl PrivateKey for SoftwareKey {
             Inner::Rsa(k) => k.to_public_key().to_public_key_der(),
             Inner::P256(k) => k.verifying_key().to_public_key_der(),
             Inner::P384(k) => k.verifying_key().to_public_key_der(),
+            Inner::X25519(k) => return Ok(k.public_key_der()),
         }
         .map_err(|e| KeyError::Unsupported {
             detail: format!("cannot encode the public key: {e}"),
@@ -621,6 +630,7 @@ impl PrivateKey for SoftwareKey {
                 let shared = p384::ecdh::diffie_hellman(k.as_nonzero_scalar(), peer.as_affine());
                 Ok(Zeroizing::new(shared.raw_secret_bytes().to_vec()))
             }
+            Inner::X25519(k) => k.diffie_hellman(peer_public_sec1),
             Inner::Rsa(_) => Err(KeyOperationError::unsupported(
                 "an RSA key cannot do key agreement",
             )),
