@@ -375,7 +375,15 @@ fn hostile_key_agreement_inputs_are_refused() {
         );
     }
     assert!(ukm.is_none());
-    assert!(unwrap_cek(&with(originator_key, None), &bob.x509(), &bob.key, 16).is_ok());
+    assert!(
+        unwrap_cek(
+            &with(originator_key.clone(), None),
+            &bob.x509(),
+            &bob.key,
+            16
+        )
+        .is_ok()
+    );
 
     // On the wire: id-X25519 with parameters, a 31-byte or 33-byte key.
     let node = ber::parse(&der).unwrap();
