@@ -1,6 +1,6 @@
 //! Encryption: AuthEnvelopedData with AES-GCM by default (RFC 5083/5084, RFC 8551), or
 //! EnvelopedData with AES-CBC for peers that cannot read GCM; RSA (PKCS#1 v1.5 or OAEP) and
-//! ECDH (P-256, P-384) recipients, chosen by each certificate's key.
+//! ECDH (P-256, P-384, X25519) recipients, chosen by each certificate's key.
 //!
 //! Every recipient certificate is checked before anything is encrypted: it must be valid now,
 //! allow key encipherment (RSA) or key agreement (EC) when it has a keyUsage extension, and
@@ -10,7 +10,7 @@
 
 use crate::certificate::Certificate;
 use crate::cms::enveloped::{self, ContentCipher};
-use crate::cms::recipient::{self, KeyTransport, RecipientOptions};
+use crate::cms::recipient::{self, KeyAgreementKdf, KeyTransport, RecipientOptions};
 use crate::crypto::cipher::gcm::GcmEncryptor;
 use crate::crypto::cipher::{CbcEncryptor, GCM_NONCE_LEN};
 use crate::error::EncryptError;
@@ -32,6 +32,9 @@ pub struct EncryptOptions {
     pub cipher: ContentCipher,
     /// RSA key transport: PKCS#1 v1.5 (default, widest support) or OAEP.
     pub key_transport: KeyTransport,
+    /// The key-agreement scheme for X25519 recipients: HKDF-SHA-256 (RFC 8418) by default;
+    /// an X9.63 KDF for peers without HKDF.
+    pub key_agreement: KeyAgreementKdf,
     /// The sender's own encryption certificate, added as a recipient so the sender can read
     /// what was sent. Checked like any recipient.
     pub sender: Option<Certificate>,
@@ -54,6 +57,7 @@ impl Default for EncryptOptions {
         EncryptOptions {
             cipher: ContentCipher::Aes256Gcm,
             key_transport: KeyTransport::RsaPkcs1v15,
+            key_agreement: KeyAgreementKdf::HkdfSha256,
             sender: None,
             trust_anchors: Vec::new(),
             certificates: Vec::new(),
@@ -200,9 +204,13 @@ fn fresh_key(
     recipients: &[Certificate],
     cipher: ContentCipher,
     key_transport: KeyTransport,
+    key_agreement: KeyAgreementKdf,
 ) -> Result<KeyAndInfos, EncryptError> {
     let cek = Zeroizing::new(random(cipher.key_len())?);
-    let ropts = RecipientOptions { rsa: key_transport };
+    let ropts = RecipientOptions {
+        rsa: key_transport,
+        x25519: key_agreement,
+    };
     let mut infos = Vec::with_capacity(recipients.len());
     for r in recipients {
         infos.push(recipient::recipient_info(r.der(), &cek, &ropts)?);
@@ -225,7 +233,12 @@ pub fn encrypt_der(
     options: &EncryptOptions,
 ) -> Result<Vec<u8>, EncryptError> {
     let all = checked_recipients(recipients, options)?;
-    let (cek, infos) = fresh_key(&all, options.cipher, options.key_transport)?;
+    let (cek, infos) = fresh_key(
+        &all,
+        options.cipher,
+        options.key_transport,
+        options.key_agreement,
+    )?;
     Ok(enveloped::write(content, options.cipher, &cek, &infos)?)
 }
 
@@ -340,6 +353,7 @@ pub struct Encryptor {
     recipients: Vec<Certificate>,
     cipher: ContentCipher,
     key_transport: KeyTransport,
+    key_agreement: KeyAgreementKdf,
 }
 
 impl Encryptor {
@@ -352,13 +366,19 @@ impl Encryptor {
             recipients: checked_recipients(recipients, options)?,
             cipher: options.cipher,
             key_transport: options.key_transport,
+            key_agreement: options.key_agreement,
         })
     }
 
     /// A writer that takes the message (headers and body, as [`encrypt()`] takes it) and
     /// writes the encrypted message to `output`; [`EncryptWriter::finish`] completes it.
     pub fn writer<W: Write>(&self, output: W) -> Result<EncryptWriter<W>, EncryptError> {
-        let (cek, infos) = fresh_key(&self.recipients, self.cipher, self.key_transport)?;
+        let (cek, infos) = fresh_key(
+            &self.recipients,
+            self.cipher,
+            self.key_transport,
+            self.key_agreement,
+        )?;
         let cipher = if self.cipher.is_authenticated() {
             let nonce = random(GCM_NONCE_LEN)?;
             let e = GcmEncryptor::new(self.cipher, &cek, &nonce, &[]).map_err(cipher_error)?;

@@ -809,26 +809,89 @@ fn signing_time_der(time: SystemTime) -> Result<Vec<u8>, SignError> {
     Ok(t.to_der()?)
 }
 
-/// The capabilities announced, in preference order.
-const CAPABILITIES: [der::asn1::ObjectIdentifier; 6] = [
-    oids::AES256_GCM,
-    oids::AES128_GCM,
-    oids::AES256_CBC,
-    oids::AES128_CBC,
-    oids::RSAES_OAEP,
-    oids::RSA_ENCRYPTION,
-];
+/// The parameters of an announced capability.
+#[derive(Debug, Clone, Copy)]
+enum CapabilityParams {
+    /// Parameters absent.
+    Absent,
+    /// RSAES-OAEP-params with SHA-256 and MGF1-SHA-256 (RFC 4055 section 4.1).
+    OaepSha256,
+    /// The key-wrap algorithm used with a key-agreement scheme (the SMIMECapability form of
+    /// RFC 5753 and RFC 8418): its AlgorithmIdentifier, parameters absent.
+    KeyWrap(der::asn1::ObjectIdentifier),
+}
+
+/// What we can receive, in preference order (RFC 8551 section 2.5.2), grouped by type:
+/// content ciphers, then key transport, then key agreement, then key encapsulation.
+///
+/// - The ECDH schemes are those we read, each with the key wrap we prefer with it; the
+///   SHA-1 X9.63 scheme is read but not asked for.
+/// - KEM: `id-ori-kem` (RFC 9629) names a kind of RecipientInfo, not an algorithm, so it is
+///   no capability. A KEM recipient is announced by its KEM algorithm (the ML-KEM OIDs of
+///   RFC 9936 with parameters absent, the way the KEM-in-CMS documents announce a KEM
+///   algorithm); the KDF and wrap of KEMRecipientInfo are the sender's
+///   choice. ML-KEM-768 and ML-KEM-1024 are announced; ML-KEM-512 is read but not asked for.
+const CAPABILITIES: [(der::asn1::ObjectIdentifier, CapabilityParams); 16] = {
+    use crate::cms::recipient::{
+        AES128_WRAP, AES256_WRAP, DH_SINGLE_PASS_SHA256KDF, DH_SINGLE_PASS_SHA384KDF,
+        DH_SINGLE_PASS_SHA512KDF,
+    };
+    use CapabilityParams::{Absent, KeyWrap, OaepSha256};
+    [
+        (oids::AES256_GCM, Absent),
+        (oids::AES128_GCM, Absent),
+        (oids::AES256_CBC, Absent),
+        (oids::AES128_CBC, Absent),
+        (oids::RSAES_OAEP, OaepSha256),
+        (oids::RSA_ENCRYPTION, Absent),
+        (oids::DH_HKDF_SHA256, KeyWrap(AES256_WRAP)),
+        (oids::DH_HKDF_SHA256, KeyWrap(AES128_WRAP)),
+        (oids::DH_HKDF_SHA384, KeyWrap(AES256_WRAP)),
+        (oids::DH_HKDF_SHA512, KeyWrap(AES256_WRAP)),
+        (DH_SINGLE_PASS_SHA256KDF, KeyWrap(AES256_WRAP)),
+        (DH_SINGLE_PASS_SHA256KDF, KeyWrap(AES128_WRAP)),
+        (DH_SINGLE_PASS_SHA384KDF, KeyWrap(AES256_WRAP)),
+        (DH_SINGLE_PASS_SHA512KDF, KeyWrap(AES256_WRAP)),
+        (oids::ML_KEM_768, Absent),
+        (oids::ML_KEM_1024, Absent),
+    ]
+};
+
+/// RSAES-OAEP-params for SHA-256 as RFC 4055 writes them (`rSAES-OAEP-SHA256-Params`): the
+/// hash `sha256Identifier` ({ id-sha256, NULL }), MGF1 over it, the label source left at
+/// its default.
+fn oaep_sha256_capability_params() -> Vec<u8> {
+    use crate::asn1::tlv;
+    let sha256 = tlv(
+        0x30,
+        &[tlv(0x06, oids::SHA256.as_bytes()), vec![0x05, 0x00]].concat(),
+    );
+    let mgf1 = tlv(
+        0x30,
+        &[tlv(0x06, oids::MGF1.as_bytes()), sha256.clone()].concat(),
+    );
+    tlv(0x30, &[tlv(0xA0, &sha256), tlv(0xA1, &mgf1)].concat())
+}
 
 /// The smimeCapabilities value we announce, in preference order.
 pub fn capabilities_der() -> Result<Vec<u8>, der::Error> {
-    // SMIMECapabilities ::= SEQUENCE OF SMIMECapability { capabilityID, parameters absent }
-    let caps: Vec<AlgorithmIdentifierOwned> = CAPABILITIES
-        .into_iter()
-        .map(|oid| AlgorithmIdentifierOwned {
-            oid,
-            parameters: None,
-        })
-        .collect();
+    // SMIMECapabilities ::= SEQUENCE OF SMIMECapability { capabilityID, parameters }
+    let mut caps: Vec<AlgorithmIdentifierOwned> = Vec::with_capacity(CAPABILITIES.len());
+    for (oid, params) in CAPABILITIES {
+        let parameters = match params {
+            CapabilityParams::Absent => None,
+            CapabilityParams::OaepSha256 => Some(<der::Any as der::Decode>::from_der(
+                &oaep_sha256_capability_params(),
+            )?),
+            CapabilityParams::KeyWrap(wrap) => {
+                Some(der::Any::encode_from(&AlgorithmIdentifierOwned {
+                    oid: wrap,
+                    parameters: None,
+                })?)
+            }
+        };
+        caps.push(AlgorithmIdentifierOwned { oid, parameters });
+    }
     caps.to_der()
 }
 
@@ -894,10 +957,31 @@ mod der_writers {
     #[test]
     fn capabilities_are_the_bytes_the_hand_writer_wrote() {
         let mut caps = Vec::new();
-        for oid in CAPABILITIES {
-            caps.extend_from_slice(&tlv(0x30, &oid.to_der().unwrap()));
+        for (oid, params) in CAPABILITIES {
+            let mut c = oid.to_der().unwrap();
+            match params {
+                CapabilityParams::Absent => {}
+                CapabilityParams::OaepSha256 => {
+                    c.extend_from_slice(&oaep_sha256_capability_params())
+                }
+                CapabilityParams::KeyWrap(w) => {
+                    c.extend_from_slice(&tlv(0x30, &w.to_der().unwrap()))
+                }
+            }
+            caps.extend_from_slice(&tlv(0x30, &c));
         }
         assert_eq!(capabilities_der().unwrap(), tlv(0x30, &caps));
+        // dhSinglePass-stdDH-hkdf-sha256-scheme with id-aes128-wrap, as RFC 8418 encodes it.
+        let hkdf_aes128 = [
+            0x30, 0x1a, 0x06, 0x0b, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x10, 0x03,
+            0x13, 0x30, 0x0b, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x05,
+        ];
+        assert!(
+            capabilities_der()
+                .unwrap()
+                .windows(hkdf_aes128.len())
+                .any(|w| w == hkdf_aes128)
+        );
     }
 }
 

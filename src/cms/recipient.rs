@@ -5,9 +5,13 @@
 //! - EC recipients (P-256, P-384) get a KeyAgreeRecipientInfo: ephemeral-static ECDH
 //!   (`dhSinglePass-stdDH-*kdf-scheme`, RFC 5753), the ANSI X9.63 KDF and AES key wrap
 //!   (RFC 3394).
+//! - X25519 recipients get a KeyAgreeRecipientInfo too (RFC 8418): ephemeral-static X25519,
+//!   the originator key as `originatorKey` with `id-X25519` (parameters absent),
+//!   `dhSinglePass-stdDH-hkdf-sha256-scheme` by default ([`KeyAgreementKdf`]) and AES key wrap.
 //!
 //! Reading accepts what OpenSSL, NSS and Bouncy Castle write (BER, issuerAndSerialNumber or
-//! subject key identifier recipient ids, SHA-1 defaults for OAEP and the KDF). Every failure
+//! subject key identifier recipient ids, SHA-1 defaults for OAEP and the KDF, OAEP with any
+//! SHA-1/SHA-2 hash and MGF1 pairing and a label, X25519 with the X9.63 or HKDF KDFs). Every failure
 //! to recover a key is the one error [`CmsError::CannotDecrypt`]; for RSA PKCS#1 v1.5 a
 //! failure yields a random key instead (RFC 3218), so it surfaces where a wrong key would.
 
@@ -19,6 +23,7 @@ use crate::crypto::kdf::x963_kdf;
 use crate::crypto::keys::{KeyKind, KeyOperationError, PrivateKey, RsaDecryptPadding};
 use crate::crypto::keywrap::{aes_key_unwrap, aes_key_wrap};
 use crate::crypto::rng::{os_rng, random_key};
+use crate::crypto::x25519;
 use crate::crypto::{DigestAlgorithm, oids};
 use crate::error::ParseError;
 use const_oid::ObjectIdentifier;
@@ -72,11 +77,105 @@ pub enum KeyTransport {
     RsaOaep,
 }
 
+/// The key-agreement scheme (its KDF) used for X25519 recipients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum KeyAgreementKdf {
+    /// `dhSinglePass-stdDH-hkdf-sha256-scheme` (RFC 8418): what RFC 8551 agents read.
+    #[default]
+    HkdfSha256,
+    /// `dhSinglePass-stdDH-hkdf-sha384-scheme` (RFC 8418).
+    HkdfSha384,
+    /// `dhSinglePass-stdDH-hkdf-sha512-scheme` (RFC 8418).
+    HkdfSha512,
+    /// `dhSinglePass-stdDH-sha256kdf-scheme` (the ANSI X9.63 KDF, RFC 5753): for peers that
+    /// have X25519 but not HKDF (Bouncy Castle 1.72, OpenSSL 3.0).
+    X963Sha256,
+    /// `dhSinglePass-stdDH-sha384kdf-scheme` (ANSI X9.63, RFC 5753).
+    X963Sha384,
+    /// `dhSinglePass-stdDH-sha512kdf-scheme` (ANSI X9.63, RFC 5753).
+    X963Sha512,
+}
+
+impl KeyAgreementKdf {
+    /// The key-agreement algorithm OID written in the KeyAgreeRecipientInfo.
+    pub fn oid(self) -> ObjectIdentifier {
+        match self {
+            KeyAgreementKdf::HkdfSha256 => oids::DH_HKDF_SHA256,
+            KeyAgreementKdf::HkdfSha384 => oids::DH_HKDF_SHA384,
+            KeyAgreementKdf::HkdfSha512 => oids::DH_HKDF_SHA512,
+            KeyAgreementKdf::X963Sha256 => DH_SINGLE_PASS_SHA256KDF,
+            KeyAgreementKdf::X963Sha384 => DH_SINGLE_PASS_SHA384KDF,
+            KeyAgreementKdf::X963Sha512 => DH_SINGLE_PASS_SHA512KDF,
+        }
+    }
+
+    fn kdf(self) -> Kdf {
+        match self {
+            KeyAgreementKdf::HkdfSha256 => Kdf::Hkdf(DigestAlgorithm::Sha256),
+            KeyAgreementKdf::HkdfSha384 => Kdf::Hkdf(DigestAlgorithm::Sha384),
+            KeyAgreementKdf::HkdfSha512 => Kdf::Hkdf(DigestAlgorithm::Sha512),
+            KeyAgreementKdf::X963Sha256 => Kdf::X963(DigestAlgorithm::Sha256),
+            KeyAgreementKdf::X963Sha384 => Kdf::X963(DigestAlgorithm::Sha384),
+            KeyAgreementKdf::X963Sha512 => Kdf::X963(DigestAlgorithm::Sha512),
+        }
+    }
+}
+
+/// A key-agreement KDF: the ANSI X9.63 KDF (RFC 5753) or HKDF (RFC 8418), over a digest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kdf {
+    X963(DigestAlgorithm),
+    Hkdf(DigestAlgorithm),
+}
+
+impl Kdf {
+    /// The KDF of a key-agreement algorithm OID, if it is one this module reads.
+    fn from_scheme(oid: &ObjectIdentifier) -> Option<Kdf> {
+        let k = if *oid == DH_SINGLE_PASS_SHA1KDF {
+            Kdf::X963(DigestAlgorithm::Sha1)
+        } else if *oid == DH_SINGLE_PASS_SHA256KDF {
+            Kdf::X963(DigestAlgorithm::Sha256)
+        } else if *oid == DH_SINGLE_PASS_SHA384KDF {
+            Kdf::X963(DigestAlgorithm::Sha384)
+        } else if *oid == DH_SINGLE_PASS_SHA512KDF {
+            Kdf::X963(DigestAlgorithm::Sha512)
+        } else if *oid == oids::DH_HKDF_SHA256 {
+            Kdf::Hkdf(DigestAlgorithm::Sha256)
+        } else if *oid == oids::DH_HKDF_SHA384 {
+            Kdf::Hkdf(DigestAlgorithm::Sha384)
+        } else if *oid == oids::DH_HKDF_SHA512 {
+            Kdf::Hkdf(DigestAlgorithm::Sha512)
+        } else {
+            return None;
+        };
+        Some(k)
+    }
+
+    /// The key-encryption key: X9.63 over `z || counter || SharedInfo`, or HKDF with the ukm
+    /// as salt and SharedInfo as info. The ECC-CMS-SharedInfo carries the ukm in both.
+    fn kek(
+        self,
+        z: &[u8],
+        ukm: Option<&[u8]>,
+        wrap: &ObjectIdentifier,
+        kek_len: usize,
+    ) -> Result<Option<Zeroizing<Vec<u8>>>, CmsError> {
+        let info = shared_info(wrap, ukm, kek_len)?;
+        Ok(match self {
+            Kdf::X963(d) => x963_kdf(d, z, &info, kek_len),
+            Kdf::Hkdf(d) => x25519::hkdf_kek(d, z, ukm, &info, kek_len),
+        })
+    }
+}
+
 /// Options for [`recipient_info`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RecipientOptions {
     /// The key transport used for RSA recipients.
     pub rsa: KeyTransport,
+    /// The key-agreement scheme used for X25519 recipients (HKDF-SHA-256 by default).
+    pub x25519: KeyAgreementKdf,
 }
 
 /// A parsed RecipientInfo.
@@ -94,7 +193,8 @@ pub enum RecipientInfo {
     },
     /// KeyAgreeRecipientInfo with an ephemeral originator key (ephemeral-static ECDH).
     KeyAgree {
-        /// The originator's ephemeral public key (SEC1 point bytes).
+        /// The originator's ephemeral public key: SEC1 point bytes (`id-ecPublicKey`, at least
+        /// 33 bytes) or the 32-byte X25519 public key (`id-X25519`).
         originator_key: Vec<u8>,
         /// The user keying material, if any.
         ukm: Option<Vec<u8>>,
@@ -205,6 +305,9 @@ fn issuer_and_serial(cert_der: &[u8]) -> Result<Vec<u8>, CmsError> {
 ///
 /// - an RSA key gets a KeyTransRecipientInfo (version 0, issuerAndSerialNumber) with
 ///   `rsaEncryption` or `id-RSAES-OAEP` (SHA-256, MGF1-SHA-256) as `options.rsa` says;
+/// - an X25519 key gets a KeyAgreeRecipientInfo (version 3, `[1]`) with an ephemeral
+///   `id-X25519` originator key, the scheme `options.x25519` names and AES key wrap of the
+///   CEK's size (RFC 8418);
 /// - an EC P-256 key gets a KeyAgreeRecipientInfo (version 3, `[1]`) with an ephemeral
 ///   originator key, `dhSinglePass-stdDH-sha256kdf-scheme` and AES key wrap of the CEK's size
 ///   (16, 24 or 32 bytes); a P-384 key gets `dhSinglePass-stdDH-sha384kdf-scheme` with
@@ -234,6 +337,31 @@ pub fn recipient_info(
     if alg == oids::RSA_ENCRYPTION {
         return ktri_rsa(&cert, &spki_der, &rid, cek, options.rsa);
     }
+    if alg == oids::X25519 {
+        let public = match crate::crypto::verify::public_key(&spki_der) {
+            Ok(crate::crypto::verify::RawKey::X25519(k)) => k.to_vec(),
+            Ok(_) => return Err(refused(&cert, "its X25519 public key is invalid")),
+            Err(e) => {
+                return Err(refused(
+                    &cert,
+                    format!("its X25519 public key is invalid: {e}"),
+                ));
+            }
+        };
+        let wrap = wrap_for_cek(cek.len())?;
+        let (eph_pub, z) = x25519::ephemeral_agreement(&public)
+            .map_err(|e| refused(&cert, format!("X25519 key agreement failed: {e}")))?;
+        return kari(
+            &rid,
+            oids::X25519,
+            &eph_pub,
+            &z,
+            options.x25519.oid(),
+            options.x25519.kdf(),
+            wrap,
+            cek,
+        );
+    }
     if alg == oids::EC_PUBLIC_KEY {
         let curve = spki
             .algorithm
@@ -247,16 +375,7 @@ pub fn recipient_info(
                         .map_err(|e| {
                             refused(&cert, format!("its P-256 public key is invalid: {e}"))
                         })?;
-                let wrap = match cek.len() {
-                    16 => AES128_WRAP,
-                    24 => AES192_WRAP,
-                    32 => AES256_WRAP,
-                    n => {
-                        return Err(CmsError::UnsupportedAlgorithm {
-                            detail: format!("a {n}-byte content-encryption key with ECDH"),
-                        });
-                    }
-                };
+                let wrap = wrap_for_cek(cek.len())?;
                 let eph: p256::ecdh::EphemeralSecret =
                     elliptic_curve::Generate::generate_from_rng(&mut os_rng());
                 let eph_pub = sec1_uncompressed_p256(&eph.public_key());
@@ -264,10 +383,11 @@ pub fn recipient_info(
                 let z = Zeroizing::new(shared.raw_secret_bytes().to_vec());
                 kari(
                     &rid,
+                    oids::EC_PUBLIC_KEY,
                     &eph_pub,
                     &z,
                     DH_SINGLE_PASS_SHA256KDF,
-                    DigestAlgorithm::Sha256,
+                    Kdf::X963(DigestAlgorithm::Sha256),
                     wrap,
                     cek,
                 )
@@ -285,10 +405,11 @@ pub fn recipient_info(
                 let z = Zeroizing::new(shared.raw_secret_bytes().to_vec());
                 kari(
                     &rid,
+                    oids::EC_PUBLIC_KEY,
                     &eph_pub,
                     &z,
                     DH_SINGLE_PASS_SHA384KDF,
-                    DigestAlgorithm::Sha384,
+                    Kdf::X963(DigestAlgorithm::Sha384),
                     AES256_WRAP,
                     cek,
                 )
@@ -301,6 +422,18 @@ pub fn recipient_info(
     Err(CmsError::UnsupportedAlgorithm {
         detail: format!("recipient key algorithm {alg}"),
     })
+}
+
+/// The AES key wrap whose key is as long as the content-encryption key.
+fn wrap_for_cek(len: usize) -> Result<ObjectIdentifier, CmsError> {
+    match len {
+        16 => Ok(AES128_WRAP),
+        24 => Ok(AES192_WRAP),
+        32 => Ok(AES256_WRAP),
+        n => Err(CmsError::UnsupportedAlgorithm {
+            detail: format!("a {n}-byte content-encryption key with key agreement"),
+        }),
+    }
 }
 
 fn sec1_uncompressed_p256(pk: &p256::PublicKey) -> Vec<u8> {
@@ -373,30 +506,34 @@ fn wrap_key_len(wrap: &ObjectIdentifier) -> Option<usize> {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn kari(
     rid: &[u8],
+    originator_alg: ObjectIdentifier,
     eph_pub: &[u8],
     z: &[u8],
     scheme: ObjectIdentifier,
-    kdf: DigestAlgorithm,
+    kdf: Kdf,
     wrap: ObjectIdentifier,
     cek: &[u8],
 ) -> Result<Vec<u8>, CmsError> {
     let kek_len = wrap_key_len(&wrap).unwrap_or(32);
-    let info = shared_info(&wrap, None, kek_len)?;
-    let kek = x963_kdf(kdf, z, &info, kek_len).ok_or_else(|| CmsError::UnsupportedAlgorithm {
-        detail: format!("the X9.63 KDF with {}", kdf.name()),
-    })?;
+    let kek = kdf
+        .kek(z, None, &wrap, kek_len)?
+        .ok_or_else(|| CmsError::UnsupportedAlgorithm {
+            detail: format!("the key-agreement KDF {kdf:?}"),
+        })?;
     let wrapped = aes_key_wrap(&kek, cek).map_err(|e| CmsError::UnsupportedAlgorithm {
         detail: e.to_string(),
     })?;
 
     let mut c = vec![0x02, 0x01, 0x03];
     // originator [0] EXPLICIT OriginatorIdentifierOrKey: originatorKey [1] IMPLICIT
-    // OriginatorPublicKey { id-ecPublicKey (parameters absent, as OpenSSL writes), BIT STRING }.
+    // OriginatorPublicKey { id-ecPublicKey or id-X25519 (parameters absent, as OpenSSL writes
+    // and RFC 8418 requires), BIT STRING }.
     let mut bits = vec![0x00];
     bits.extend_from_slice(eph_pub);
-    let mut opk = alg_id(&oids::EC_PUBLIC_KEY, None)?;
+    let mut opk = alg_id(&originator_alg, None)?;
     opk.extend_from_slice(&tlv(0x03, &bits));
     c.extend_from_slice(&tlv(0xA0, &tlv(0xA1, &opk)));
     c.extend_from_slice(&alg_id(&scheme, Some(&alg_id(&wrap, None)?))?);
@@ -525,8 +662,14 @@ fn parse_kari(node: &Node, input: &[u8]) -> Result<RecipientInfo, CmsError> {
         input,
         "originatorKey algorithm",
     )?;
-    if opk_alg.oid != oids::EC_PUBLIC_KEY {
+    let is_x25519 = opk_alg.oid == oids::X25519;
+    if !is_x25519 && opk_alg.oid != oids::EC_PUBLIC_KEY {
         return Ok(RecipientInfo::Other);
+    }
+    if is_x25519 && opk_alg.parameters.is_some() {
+        return Err(CmsError::der(
+            "originatorKey id-X25519: the parameters must be absent",
+        ));
     }
     let bits = child(opk, 1, "originatorKey publicKey")?;
     if bits.tag != 0x03 {
@@ -535,7 +678,10 @@ fn parse_kari(node: &Node, input: &[u8]) -> Result<RecipientInfo, CmsError> {
         );
     }
     let originator_key = match input.get(bits.content.clone()) {
-        Some([0, rest @ ..]) if !rest.is_empty() && rest.len() <= 256 => rest.to_vec(),
+        Some([0, rest @ ..]) if is_x25519 && rest.len() == x25519::KEY_LEN => rest.to_vec(),
+        Some([0, rest @ ..]) if !is_x25519 && rest.len() > x25519::KEY_LEN && rest.len() <= 256 => {
+            rest.to_vec()
+        }
         _ => {
             return Err(CmsError::der(
                 "originatorKey publicKey: not a point encoding",
@@ -636,54 +782,89 @@ fn hash_alg(node: &Node, input: &[u8]) -> Result<DigestAlgorithm, CmsError> {
     }
 }
 
-/// The OAEP digest of RSAES-OAEP-params (RFC 8017 A.2.1), absent parameters being the SHA-1
-/// defaults. MGF1 must use the same digest and the label must be empty.
-fn oaep_digest(alg: &AlgorithmIdentifierOwned) -> Result<DigestAlgorithm, CmsError> {
+/// The OAEP padding of RSAES-OAEP-params (RFC 4055 section 4.1, RFC 8017 A.2.1): the hash
+/// (SHA-1 by default), MGF1 over a hash of its own (SHA-1 by default) and the label of
+/// `pSourceFunc` id-pSpecified (empty by default). Absent or NULL parameters are the
+/// defaults. The fields must come in order, at most once each; anything else is
+/// [`CmsError::UnsupportedAlgorithm`] (the parameters are visible in the message: saying so
+/// reveals nothing about the key).
+fn oaep_padding(alg: &AlgorithmIdentifierOwned) -> Result<RsaDecryptPadding, CmsError> {
+    let mut digest = DigestAlgorithm::Sha1;
+    let mut mgf_digest = DigestAlgorithm::Sha1;
+    let mut label = Vec::new();
     let Some((node, der)) = params_node(alg)? else {
-        return Ok(DigestAlgorithm::Sha1);
+        return Ok(RsaDecryptPadding::Oaep {
+            digest,
+            mgf_digest,
+            label,
+        });
     };
     if node.tag != 0x30 {
         return Err(unsupported("RSAES-OAEP parameters are not a SEQUENCE"));
     }
-    let mut hash = DigestAlgorithm::Sha1;
-    let mut mgf_hash = DigestAlgorithm::Sha1;
+    let mut last: Option<u8> = None;
     for c in &node.children {
         let inner = c
             .children
             .first()
-            .filter(|_| c.constructed())
+            .filter(|_| c.constructed() && c.children.len() == 1)
             .ok_or_else(|| unsupported("malformed RSAES-OAEP parameters"))?;
-        if c.is_context(0) {
-            hash = hash_alg(inner, &der)?;
-        } else if c.is_context(1) {
-            let f = inner.seq("maskGenAlgorithm")?;
-            let oid = oid_of(child(f, 0, "maskGenAlgorithm")?, &der, "maskGenAlgorithm")?;
-            if oid != oids::MGF1 {
-                return Err(unsupported(format!("OAEP mask generation {oid}")));
+        let field = c.tag & 0x1F;
+        if c.tag & 0xC0 != 0x80 || field > 2 || last.is_some_and(|l| field <= l) {
+            return Err(unsupported(
+                "unknown, repeated or misordered field in RSAES-OAEP parameters",
+            ));
+        }
+        last = Some(field);
+        match field {
+            0 => digest = oaep_hash(inner, &der)?,
+            1 => {
+                let f = inner.seq("maskGenAlgorithm")?;
+                let oid = oid_of(child(f, 0, "maskGenAlgorithm")?, &der, "maskGenAlgorithm")?;
+                if oid != oids::MGF1 {
+                    return Err(unsupported(format!("OAEP mask generation {oid}")));
+                }
+                if f.len() != 2 {
+                    return Err(unsupported("MGF1 without exactly one hash parameter"));
+                }
+                mgf_digest = oaep_hash(child(f, 1, "MGF1 hash")?, &der)?;
             }
-            mgf_hash = hash_alg(child(f, 1, "MGF1 hash")?, &der)?;
-        } else if c.is_context(2) {
-            let f = inner.seq("pSourceAlgorithm")?;
-            let oid = oid_of(child(f, 0, "pSourceAlgorithm")?, &der, "pSourceAlgorithm")?;
-            let label = match f.get(1) {
-                Some(l) => octets(l, &der, MAX_UKM, "OAEP label")?,
-                None => Vec::new(),
-            };
-            if oid != P_SPECIFIED || !label.is_empty() {
-                return Err(unsupported("an OAEP label"));
+            _ => {
+                let f = inner.seq("pSourceAlgorithm")?;
+                let oid = oid_of(child(f, 0, "pSourceAlgorithm")?, &der, "pSourceAlgorithm")?;
+                if oid != P_SPECIFIED {
+                    return Err(unsupported(format!("OAEP label source {oid}")));
+                }
+                label = match f.get(1) {
+                    // NULL or absent: the empty label (some writers put NULL).
+                    None => Vec::new(),
+                    Some(l) if l.tag == 0x05 && l.content.is_empty() => Vec::new(),
+                    Some(l) => octets(l, &der, MAX_UKM, "OAEP label")
+                        .map_err(|_| unsupported("the OAEP label is not an OCTET STRING"))?,
+                };
+                if f.len() > 2 {
+                    return Err(unsupported("malformed OAEP label source"));
+                }
             }
-        } else {
-            return Err(unsupported("unknown field in RSAES-OAEP parameters"));
         }
     }
-    if hash != mgf_hash {
-        return Err(unsupported(format!(
-            "OAEP with {} and MGF1-{}",
-            hash.name(),
-            mgf_hash.name()
-        )));
+    Ok(RsaDecryptPadding::Oaep {
+        digest,
+        mgf_digest,
+        label,
+    })
+}
+
+/// An OAEP or MGF1 hash: SHA-1 or SHA-2 (256, 384, 512), parameters absent or NULL.
+fn oaep_hash(node: &Node, input: &[u8]) -> Result<DigestAlgorithm, CmsError> {
+    let d = hash_alg(node, input)?;
+    match d {
+        DigestAlgorithm::Sha1
+        | DigestAlgorithm::Sha256
+        | DigestAlgorithm::Sha384
+        | DigestAlgorithm::Sha512 => Ok(d),
+        other => Err(unsupported(format!("OAEP with {}", other.name()))),
     }
-    Ok(hash)
 }
 
 /// Whether a key failure is the key declining (a cancelled prompt) or being out of reach (a
@@ -714,10 +895,11 @@ fn key_failure(e: KeyOperationError) -> CmsError {
 /// - KeyTrans, `rsaEncryption`: if decryption fails or yields a key of another length, a
 ///   random key of `cek_len` bytes is returned instead (RFC 3218), so the content decryption
 ///   fails as it would with a wrong key.
-/// - KeyTrans, `id-RSAES-OAEP` with SHA-1 (the defaults), SHA-256, SHA-384 or SHA-512, MGF1
-///   over the same digest and no label.
-/// - KeyAgree, `dhSinglePass-stdDH-sha{1,256,384,512}kdf-scheme` with AES-128/192/256 key
-///   wrap: the entry of `keys` addressed to `cert` is used.
+/// - KeyTrans, `id-RSAES-OAEP`: the hash SHA-1 (the default), SHA-256, SHA-384 or SHA-512,
+///   MGF1 over any of them, and a label (`pSourceFunc` id-pSpecified) or none.
+/// - KeyAgree, `dhSinglePass-stdDH-sha{1,256,384,512}kdf-scheme` (X9.63) or
+///   `dhSinglePass-stdDH-hkdf-sha{256,384,512}-scheme` (RFC 8418) with AES-128/192/256 key
+///   wrap, for P-256, P-384 and X25519 keys: the entry of `keys` addressed to `cert` is used.
 ///
 /// For key transport the recipient id is not compared with `cert` (see
 /// [`RecipientInfo::addressed_to`]), so a caller may try a key on every KeyTransRecipientInfo.
@@ -760,9 +942,9 @@ pub fn unwrap_cek(
                 };
             }
             if algorithm.oid == oids::RSAES_OAEP {
-                let digest = oaep_digest(algorithm)?;
+                let padding = oaep_padding(algorithm)?;
                 let k = key
-                    .rsa_decrypt(&RsaDecryptPadding::oaep(digest), encrypted_key)
+                    .rsa_decrypt(&padding, encrypted_key)
                     .map_err(key_failure)?;
                 if cek_len != 0 && k.len() != cek_len {
                     return Err(CmsError::CannotDecrypt);
@@ -780,20 +962,8 @@ pub fn unwrap_cek(
             algorithm,
             keys,
         } => {
-            let kdf = if algorithm.oid == DH_SINGLE_PASS_SHA1KDF {
-                DigestAlgorithm::Sha1
-            } else if algorithm.oid == DH_SINGLE_PASS_SHA256KDF {
-                DigestAlgorithm::Sha256
-            } else if algorithm.oid == DH_SINGLE_PASS_SHA384KDF {
-                DigestAlgorithm::Sha384
-            } else if algorithm.oid == DH_SINGLE_PASS_SHA512KDF {
-                DigestAlgorithm::Sha512
-            } else {
-                return Err(unsupported(format!(
-                    "key agreement algorithm {}",
-                    algorithm.oid
-                )));
-            };
+            let kdf = Kdf::from_scheme(&algorithm.oid)
+                .ok_or_else(|| unsupported(format!("key agreement algorithm {}", algorithm.oid)))?;
             let wrap: AlgorithmIdentifierOwned = match &algorithm.parameters {
                 Some(p) => p
                     .decode_as()
@@ -805,16 +975,22 @@ pub fn unwrap_cek(
             }
             let kek_len = wrap_key_len(&wrap.oid)
                 .ok_or_else(|| unsupported(format!("key wrap algorithm {}", wrap.oid)))?;
-            if !matches!(key.kind(), KeyKind::EcP256 | KeyKind::EcP384) {
-                return Err(CmsError::CannotDecrypt);
+            // The originator key's form follows its algorithm: 32 bytes for id-X25519, a SEC1
+            // point (longer) for id-ecPublicKey; a key of the other kind cannot use it.
+            let x25519_originator = originator_key.len() == x25519::KEY_LEN;
+            match key.kind() {
+                KeyKind::EcP256 | KeyKind::EcP384 if !x25519_originator => {}
+                KeyKind::X25519 if x25519_originator => {}
+                _ => return Err(CmsError::CannotDecrypt),
             }
             let (_, wrapped) = keys
                 .iter()
                 .find(|(rid, _)| rid.matches(cert))
                 .ok_or(CmsError::CannotDecrypt)?;
             let z = key.ecdh(originator_key).map_err(key_failure)?;
-            let info = shared_info(&wrap.oid, ukm.as_deref(), kek_len)?;
-            let kek = x963_kdf(kdf, &z, &info, kek_len).ok_or(CmsError::CannotDecrypt)?;
+            let kek = kdf
+                .kek(&z, ukm.as_deref(), &wrap.oid, kek_len)?
+                .ok_or(CmsError::CannotDecrypt)?;
             let cek = aes_key_unwrap(&kek, wrapped).map_err(|_| CmsError::CannotDecrypt)?;
             if cek_len != 0 && cek.len() != cek_len {
                 return Err(CmsError::CannotDecrypt);
@@ -889,58 +1065,68 @@ mod tests {
 
     #[test]
     fn oaep_parameters() {
+        use DigestAlgorithm as D;
         let sha = |oid: &ObjectIdentifier| alg(oid, None);
         let mgf = |oid: &ObjectIdentifier| tlv(0xA1, &alg(&oids::MGF1, Some(&sha(oid))));
+        let pad = |digest, mgf_digest, label: &[u8]| RsaDecryptPadding::Oaep {
+            digest,
+            mgf_digest,
+            label: label.to_vec(),
+        };
+        let parse = |p: &[u8]| oaep_padding(&oaep_alg(Some(&tlv(0x30, p))));
         // Absent, NULL and an empty SEQUENCE all mean the SHA-1 defaults.
-        assert_eq!(oaep_digest(&oaep_alg(None)), Ok(DigestAlgorithm::Sha1));
         assert_eq!(
-            oaep_digest(&oaep_alg(Some(&[0x05, 0x00]))),
-            Ok(DigestAlgorithm::Sha1)
+            oaep_padding(&oaep_alg(None)),
+            Ok(pad(D::Sha1, D::Sha1, b""))
         );
         assert_eq!(
-            oaep_digest(&oaep_alg(Some(&[0x30, 0x00]))),
-            Ok(DigestAlgorithm::Sha1)
+            oaep_padding(&oaep_alg(Some(&[0x05, 0x00]))),
+            Ok(pad(D::Sha1, D::Sha1, b""))
         );
-        for d in [
-            DigestAlgorithm::Sha256,
-            DigestAlgorithm::Sha384,
-            DigestAlgorithm::Sha512,
-        ] {
-            let mut p = tlv(0xA0, &sha(&d.oid()));
-            p.extend_from_slice(&mgf(&d.oid()));
-            assert_eq!(oaep_digest(&oaep_alg(Some(&tlv(0x30, &p)))), Ok(d));
-            // The hash with NULL parameters is accepted too.
-            let mut p = tlv(0xA0, &alg(&d.oid(), Some(&[0x05, 0x00])));
-            p.extend_from_slice(&mgf(&d.oid()));
-            assert_eq!(oaep_digest(&oaep_alg(Some(&tlv(0x30, &p)))), Ok(d));
+        assert_eq!(parse(&[]), Ok(pad(D::Sha1, D::Sha1, b"")));
+        let all = [D::Sha1, D::Sha256, D::Sha384, D::Sha512];
+        for h in all {
+            for m in all {
+                let mut p = tlv(0xA0, &sha(&h.oid()));
+                p.extend_from_slice(&mgf(&m.oid()));
+                assert_eq!(parse(&p), Ok(pad(h, m, b"")));
+                let mut l = p.clone();
+                l.extend_from_slice(&tlv(0xA2, &alg(&P_SPECIFIED, Some(&tlv(0x04, b"lbl")))));
+                assert_eq!(parse(&l), Ok(pad(h, m, b"lbl")));
+            }
+            // The hash with NULL parameters is accepted too; MGF1 alone keeps SHA-1 for the hash.
+            let p = tlv(0xA0, &alg(&h.oid(), Some(&[0x05, 0x00])));
+            assert_eq!(parse(&p), Ok(pad(h, D::Sha1, b"")));
+            assert_eq!(parse(&mgf(&h.oid())), Ok(pad(D::Sha1, h, b"")));
         }
-        // MGF1 over another digest.
-        let mut p = tlv(0xA0, &sha(&oids::SHA256));
-        p.extend_from_slice(&mgf(&oids::SHA1));
-        assert!(matches!(
-            oaep_digest(&oaep_alg(Some(&tlv(0x30, &p)))),
-            Err(CmsError::UnsupportedAlgorithm { .. })
-        ));
-        // Only the hash given: MGF1 stays SHA-1, a mismatch.
-        let p = tlv(0xA0, &sha(&oids::SHA256));
-        assert!(oaep_digest(&oaep_alg(Some(&tlv(0x30, &p)))).is_err());
-        // A label.
-        let mut p = tlv(0xA0, &sha(&oids::SHA256));
-        p.extend_from_slice(&mgf(&oids::SHA256));
-        let empty = alg(&P_SPECIFIED, Some(&tlv(0x04, &[])));
-        let mut with_empty = p.clone();
-        with_empty.extend_from_slice(&tlv(0xA2, &empty));
-        assert_eq!(
-            oaep_digest(&oaep_alg(Some(&tlv(0x30, &with_empty)))),
-            Ok(DigestAlgorithm::Sha256)
-        );
-        p.extend_from_slice(&tlv(0xA2, &alg(&P_SPECIFIED, Some(&tlv(0x04, b"l")))));
-        assert!(oaep_digest(&oaep_alg(Some(&tlv(0x30, &p)))).is_err());
-        // MD5 and garbage.
-        let p = tlv(0xA0, &sha(&oids::MD5));
-        assert!(oaep_digest(&oaep_alg(Some(&tlv(0x30, &p)))).is_err());
-        assert!(oaep_digest(&oaep_alg(Some(&[0x04, 0x01, 0x00]))).is_err());
-        assert!(oaep_digest(&oaep_alg(Some(&tlv(0x30, &[0xA0, 0x00])))).is_err());
+        // An empty label, the label alone.
+        let empty = tlv(0xA2, &alg(&P_SPECIFIED, Some(&tlv(0x04, &[]))));
+        assert_eq!(parse(&empty), Ok(pad(D::Sha1, D::Sha1, b"")));
+        // Misordered, repeated, unknown fields; another label source; MD5 and SHA3; garbage.
+        let h = tlv(0xA0, &sha(&oids::SHA256));
+        let m = mgf(&oids::SHA256);
+        for bad in [
+            [m.clone(), h.clone()].concat(),
+            [h.clone(), h.clone()].concat(),
+            [h.clone(), tlv(0xA3, &tlv(0x05, &[]))].concat(),
+            tlv(0xA2, &alg(&oids::SHA256, Some(&tlv(0x04, b"x")))),
+            tlv(0xA2, &alg(&P_SPECIFIED, Some(&tlv(0x02, &[1])))),
+            tlv(0xA0, &sha(&oids::MD5)),
+            tlv(0xA0, &sha(&D::Sha3_256.oid())),
+            tlv(0xA1, &alg(&oids::SHA256, Some(&sha(&oids::SHA256)))),
+            tlv(0xA1, &alg(&oids::MGF1, None)),
+            vec![0xA0, 0x00],
+            tlv(0xA0, &[sha(&oids::SHA256), sha(&oids::SHA256)].concat()),
+        ] {
+            assert!(
+                matches!(
+                    parse(&bad),
+                    Err(CmsError::UnsupportedAlgorithm { .. }) | Err(CmsError::Malformed(_))
+                ),
+                "{bad:02x?}"
+            );
+        }
+        assert!(oaep_padding(&oaep_alg(Some(&[0x04, 0x01, 0x00]))).is_err());
     }
 
     fn sample_kari(ukm: bool) -> Vec<u8> {
@@ -953,10 +1139,11 @@ mod tests {
         };
         let der = kari(
             &rid,
+            oids::EC_PUBLIC_KEY,
             &point,
             &[9u8; 32],
             DH_SINGLE_PASS_SHA256KDF,
-            DigestAlgorithm::Sha256,
+            Kdf::X963(DigestAlgorithm::Sha256),
             AES128_WRAP,
             &[5u8; 16],
         )

@@ -303,6 +303,7 @@ enum Inner {
     P256(p256::ecdsa::SigningKey),
     P384(p384::ecdsa::SigningKey),
     Ed25519(super::eddsa::Ed25519Key),
+    X25519(super::x25519::X25519Key),
 }
 
 /// A private key held in memory. Zeroized on drop (the RustCrypto key types do so).
@@ -392,6 +393,11 @@ impl SoftwareKey {
                 inner: Inner::Ed25519(k),
             });
         }
+        if oid == crate::crypto::oids::X25519 {
+            return Ok(SoftwareKey {
+                inner: Inner::X25519(super::x25519::X25519Key::from_pkcs8_der(der)?),
+            });
+        }
         Err(KeyError::Unsupported {
             detail: format!("key algorithm {oid}"),
         })
@@ -441,6 +447,7 @@ impl SoftwareKey {
             Inner::P256(k) => k.to_pkcs8_der(),
             Inner::P384(k) => k.to_pkcs8_der(),
             Inner::Ed25519(k) => return k.to_pkcs8_der(),
+            Inner::X25519(k) => return Ok(k.to_pkcs8_der()),
         }
         .map_err(|e| KeyError::Unsupported {
             detail: format!("cannot encode the key as PKCS#8: {e}"),
@@ -502,6 +509,7 @@ impl PrivateKey for SoftwareKey {
             Inner::P256(_) => KeyKind::EcP256,
             Inner::P384(_) => KeyKind::EcP384,
             Inner::Ed25519(_) => KeyKind::Ed25519,
+            Inner::X25519(_) => KeyKind::X25519,
         }
     }
 
@@ -511,6 +519,7 @@ impl PrivateKey for SoftwareKey {
             Inner::P256(k) => k.verifying_key().to_public_key_der(),
             Inner::P384(k) => k.verifying_key().to_public_key_der(),
             Inner::Ed25519(k) => return k.public_key_der(),
+            Inner::X25519(k) => return Ok(k.public_key_der()),
         }
         .map_err(|e| KeyError::Unsupported {
             detail: format!("cannot encode the public key: {e}"),
@@ -630,6 +639,7 @@ impl PrivateKey for SoftwareKey {
                 let shared = p384::ecdh::diffie_hellman(k.as_nonzero_scalar(), peer.as_affine());
                 Ok(Zeroizing::new(shared.raw_secret_bytes().to_vec()))
             }
+            Inner::X25519(k) => k.diffie_hellman(peer_public_sec1),
             Inner::Rsa(_) => Err(KeyOperationError::unsupported(
                 "an RSA key cannot do key agreement",
             )),

@@ -26,6 +26,7 @@ pub mod pkcs8_encrypted;
 pub(crate) mod pqsig;
 pub mod rng;
 pub mod verify;
+pub mod x25519;
 
 /// Object identifiers used across the crate.
 pub mod oids {

@@ -35,7 +35,7 @@ pub enum RecipientProblem {
     /// Its extended key usage does not allow e-mail protection (transparent: the failure's
     /// message and code).
     ExtendedKeyUsage(EkuFailure),
-    /// Its key cannot receive encrypted mail (not RSA, P-256 or P-384).
+    /// Its key cannot receive encrypted mail (not RSA, P-256, P-384 or X25519).
     UnsupportedKey {
         /// The key algorithm.
         algorithm: String,
@@ -96,7 +96,7 @@ impl RecipientProblem {
 
 /// Whether `cert` may receive encrypted mail at `time` under `policy`: valid then, an RSA key
 /// of at least the policy's size (keyUsage, when present, with keyEncipherment) or a P-256 /
-/// P-384 key (keyUsage, when present, with keyAgreement), and extKeyUsage, when present, with
+/// P-384 or X25519 key (keyUsage, when present, with keyAgreement), and extKeyUsage, when present, with
 /// emailProtection. The chain and revocation are judged by [`super::validate_chain`].
 pub fn check_recipient_certificate(
     cert: &Certificate,
@@ -134,6 +134,13 @@ pub fn check_recipient_certificate(
         let der = spki.to_der().map_err(|_| unsupported())?;
         let info = key_info(&der).map_err(|_| unsupported())?;
         if !matches!(info.algorithm, KeyAlgorithm::EcP256 | KeyAlgorithm::EcP384) {
+            return Err(unsupported());
+        }
+    } else if spki.algorithm.oid == oids::X25519 {
+        // RFC 8410: parameters absent, a 32-byte key.
+        let der = spki.to_der().map_err(|_| unsupported())?;
+        let info = key_info(&der).map_err(|_| unsupported())?;
+        if info.algorithm != KeyAlgorithm::X25519 {
             return Err(unsupported());
         }
     } else {
