@@ -1,15 +1,17 @@
 //! Encryption: AuthEnvelopedData with AES-GCM by default (RFC 5083/5084, RFC 8551), or
-//! EnvelopedData with AES-CBC for peers that cannot read GCM; RSA (PKCS#1 v1.5 or OAEP) and
-//! ECDH (P-256, P-384) recipients, chosen by each certificate's key.
+//! EnvelopedData with AES-CBC for peers that cannot read GCM; RSA (PKCS#1 v1.5 or OAEP),
+//! ECDH (P-256, P-384) and ML-KEM (KEMRecipientInfo, RFC 9629 / RFC 9936) recipients, chosen by
+//! each certificate's key.
 //!
 //! Every recipient certificate is checked before anything is encrypted: it must be valid now,
-//! allow key encipherment (RSA) or key agreement (EC) when it has a keyUsage extension, and
-//! allow emailProtection when it has an extKeyUsage extension. A refused recipient is named in
-//! the error. The sender's own certificate should be among the recipients so sent mail stays
-//! readable: [`EncryptOptions::sender`] adds it.
+//! allow key encipherment (RSA, ML-KEM) or key agreement (EC) when it has a keyUsage
+//! extension, and allow emailProtection when it has an extKeyUsage extension. A refused
+//! recipient is named in the error. The sender's own certificate should be among the
+//! recipients so sent mail stays readable: [`EncryptOptions::sender`] adds it.
 
 use crate::certificate::Certificate;
 use crate::cms::enveloped::{self, ContentCipher};
+pub use crate::cms::kemri::{KemKdf, KemOptions};
 use crate::cms::recipient::{self, KeyTransport, RecipientOptions};
 use crate::crypto::cipher::gcm::GcmEncryptor;
 use crate::crypto::cipher::{CbcEncryptor, GCM_NONCE_LEN};
@@ -32,6 +34,10 @@ pub struct EncryptOptions {
     pub cipher: ContentCipher,
     /// RSA key transport: PKCS#1 v1.5 (default, widest support) or OAEP.
     pub key_transport: KeyTransport,
+    /// ML-KEM recipients (KEMRecipientInfo, RFC 9629 / RFC 9936): the KDF (HKDF-SHA-256 by
+    /// default) and the user keying material (none by default). The key wrap follows the
+    /// level and the content cipher: AES-256 key wrap for AES-256 content.
+    pub kem: KemOptions,
     /// The sender's own encryption certificate, added as a recipient so the sender can read
     /// what was sent. Checked like any recipient.
     pub sender: Option<Certificate>,
@@ -54,6 +60,7 @@ impl Default for EncryptOptions {
         EncryptOptions {
             cipher: ContentCipher::Aes256Gcm,
             key_transport: KeyTransport::RsaPkcs1v15,
+            kem: KemOptions::default(),
             sender: None,
             trust_anchors: Vec::new(),
             certificates: Vec::new(),
@@ -99,7 +106,8 @@ pub fn check_recipient(
     };
     let policy = &options.policy;
     let time = policy.validation_time(None);
-    validate::check_recipient_certificate(cert, time, policy).map_err(|e| refuse(e.to_string()))?;
+    crate::keyring::check_recipient_certificate(cert, time, policy)
+        .map_err(|e| refuse(e.to_string()))?;
     if options.trust_anchors.is_empty() && options.crls.is_empty() {
         return Ok(());
     }
@@ -200,9 +208,13 @@ fn fresh_key(
     recipients: &[Certificate],
     cipher: ContentCipher,
     key_transport: KeyTransport,
+    kem: &KemOptions,
 ) -> Result<KeyAndInfos, EncryptError> {
     let cek = Zeroizing::new(random(cipher.key_len())?);
-    let ropts = RecipientOptions { rsa: key_transport };
+    let ropts = RecipientOptions {
+        rsa: key_transport,
+        kem: kem.clone(),
+    };
     let mut infos = Vec::with_capacity(recipients.len());
     for r in recipients {
         infos.push(recipient::recipient_info(r.der(), &cek, &ropts)?);
@@ -225,7 +237,7 @@ pub fn encrypt_der(
     options: &EncryptOptions,
 ) -> Result<Vec<u8>, EncryptError> {
     let all = checked_recipients(recipients, options)?;
-    let (cek, infos) = fresh_key(&all, options.cipher, options.key_transport)?;
+    let (cek, infos) = fresh_key(&all, options.cipher, options.key_transport, &options.kem)?;
     Ok(enveloped::write(content, options.cipher, &cek, &infos)?)
 }
 
@@ -340,6 +352,7 @@ pub struct Encryptor {
     recipients: Vec<Certificate>,
     cipher: ContentCipher,
     key_transport: KeyTransport,
+    kem: KemOptions,
 }
 
 impl Encryptor {
@@ -352,13 +365,14 @@ impl Encryptor {
             recipients: checked_recipients(recipients, options)?,
             cipher: options.cipher,
             key_transport: options.key_transport,
+            kem: options.kem.clone(),
         })
     }
 
     /// A writer that takes the message (headers and body, as [`encrypt()`] takes it) and
     /// writes the encrypted message to `output`; [`EncryptWriter::finish`] completes it.
     pub fn writer<W: Write>(&self, output: W) -> Result<EncryptWriter<W>, EncryptError> {
-        let (cek, infos) = fresh_key(&self.recipients, self.cipher, self.key_transport)?;
+        let (cek, infos) = fresh_key(&self.recipients, self.cipher, self.key_transport, &self.kem)?;
         let cipher = if self.cipher.is_authenticated() {
             let nonce = random(GCM_NONCE_LEN)?;
             let e = GcmEncryptor::new(self.cipher, &cek, &nonce, &[]).map_err(cipher_error)?;

@@ -302,6 +302,7 @@ enum Inner {
     Rsa(Box<rsa::RsaPrivateKey>),
     P256(p256::ecdsa::SigningKey),
     P384(p384::ecdsa::SigningKey),
+    MlKem(Box<super::mlkem::MlKemKey>),
 }
 
 /// A private key held in memory. Zeroized on drop (the RustCrypto key types do so).
@@ -356,7 +357,7 @@ impl SoftwareKey {
             })
     }
 
-    /// Reads a DER PKCS#8 PrivateKeyInfo (RSA, P-256 or P-384).
+    /// Reads a DER PKCS#8 PrivateKeyInfo (RSA, P-256, P-384, or ML-KEM in any RFC 9935 form).
     pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, KeyError> {
         let info = pkcs8::PrivateKeyInfoRef::from_der(der).map_err(|e| KeyError::Unrecognized {
             detail: format!("PKCS#8: {e}"),
@@ -369,6 +370,11 @@ impl SoftwareKey {
                 })?;
             return Ok(SoftwareKey {
                 inner: Inner::Rsa(Box::new(key)),
+            });
+        }
+        if crate::crypto::verify::MlKemLevel::from_oid(&oid).is_some() {
+            return super::mlkem::MlKemKey::from_pkcs8_der(der).map(|k| SoftwareKey {
+                inner: Inner::MlKem(Box::new(k)),
             });
         }
         if oid == crate::crypto::oids::EC_PUBLIC_KEY {
@@ -434,6 +440,7 @@ impl SoftwareKey {
             Inner::Rsa(k) => k.to_pkcs8_der(),
             Inner::P256(k) => k.to_pkcs8_der(),
             Inner::P384(k) => k.to_pkcs8_der(),
+            Inner::MlKem(k) => return k.to_pkcs8_der(),
         }
         .map_err(|e| KeyError::Unsupported {
             detail: format!("cannot encode the key as PKCS#8: {e}"),
@@ -494,6 +501,11 @@ impl PrivateKey for SoftwareKey {
             },
             Inner::P256(_) => KeyKind::EcP256,
             Inner::P384(_) => KeyKind::EcP384,
+            Inner::MlKem(k) => match k.level() {
+                crate::crypto::verify::MlKemLevel::MlKem512 => KeyKind::MlKem512,
+                crate::crypto::verify::MlKemLevel::MlKem768 => KeyKind::MlKem768,
+                crate::crypto::verify::MlKemLevel::MlKem1024 => KeyKind::MlKem1024,
+            },
         }
     }
 
@@ -502,6 +514,7 @@ impl PrivateKey for SoftwareKey {
             Inner::Rsa(k) => k.to_public_key().to_public_key_der(),
             Inner::P256(k) => k.verifying_key().to_public_key_der(),
             Inner::P384(k) => k.verifying_key().to_public_key_der(),
+            Inner::MlKem(k) => return k.public_key_der(),
         }
         .map_err(|e| KeyError::Unsupported {
             detail: format!("cannot encode the public key: {e}"),
@@ -624,6 +637,19 @@ impl PrivateKey for SoftwareKey {
             Inner::Rsa(_) => Err(KeyOperationError::unsupported(
                 "an RSA key cannot do key agreement",
             )),
+            Inner::MlKem(_) => Err(KeyOperationError::unsupported(
+                "an ML-KEM key cannot do key agreement",
+            )),
+        }
+    }
+
+    fn kem_decapsulate(&self, ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>, KeyOperationError> {
+        match &self.inner {
+            Inner::MlKem(k) => k.decapsulate(ciphertext),
+            _ => Err(KeyOperationError::unsupported(format!(
+                "a {} key cannot decapsulate",
+                self.kind()
+            ))),
         }
     }
 }
