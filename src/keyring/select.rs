@@ -753,3 +753,72 @@ impl Keyring {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use der::Encode;
+
+    const KEM512: &[u8] =
+        include_bytes!("../../tests/data/pqc/bc/ml-kem-512-2.16.840.1.101.3.4.4.1_ee.der");
+    const KEM768: &[u8] =
+        include_bytes!("../../tests/data/pqc/bc/ml-kem-768-2.16.840.1.101.3.4.4.2_ee.der");
+
+    /// SMIMECapabilities listing these OIDs (parameters absent).
+    fn capabilities(list: &[ObjectIdentifier]) -> Vec<u8> {
+        let items: Vec<u8> = list
+            .iter()
+            .flat_map(|o| crate::asn1::tlv(0x30, &o.to_der().unwrap()))
+            .collect();
+        crate::asn1::tlv(0x30, &items)
+    }
+
+    fn ring_with(cert: &Certificate, caps: &[ObjectIdentifier]) -> Keyring {
+        let mut ring = Keyring::new();
+        let fp = ring
+            .add_contact(cert, super::super::Source::Manual, SystemTime::now())
+            .unwrap();
+        ring.contact_mut(&fp).unwrap().record.capabilities = Some(capabilities(caps));
+        ring
+    }
+
+    #[test]
+    fn ml_kem_768_and_1024_recipients_get_a_256_bit_cipher() {
+        let kem768 = Certificate::from_der(KEM768).unwrap();
+        let kem512 = Certificate::from_der(KEM512).unwrap();
+        // Only AES-128-GCM advertised: kept for ML-KEM-512...
+        let ring = ring_with(&kem512, &[oids::AES128_GCM]);
+        let c = ring.choose_cipher(std::slice::from_ref(&kem512));
+        assert_eq!(c.cipher, ContentCipher::Aes128Gcm);
+        assert_eq!(c.reason, CipherReason::AllAdvertiseGcm);
+        // ...but ML-KEM-768 needs AES-256: AES-256-GCM, saying why.
+        let ring = ring_with(&kem768, &[oids::AES128_GCM]);
+        let c = ring.choose_cipher(std::slice::from_ref(&kem768));
+        assert_eq!(c.cipher, ContentCipher::Aes256Gcm);
+        assert!(matches!(
+            c.reason,
+            CipherReason::PostQuantumKeySize { ref recipients } if recipients.len() == 1
+        ));
+        // AES-256-CBC advertised beside AES-128-GCM: the common AES-256 cipher.
+        let ring = ring_with(&kem768, &[oids::AES128_GCM, oids::AES256_CBC]);
+        let c = ring.choose_cipher(std::slice::from_ref(&kem768));
+        assert_eq!(c.cipher, ContentCipher::Aes256Cbc);
+        // Nothing known: the default, AES-256-GCM.
+        let c = Keyring::new().choose_cipher(std::slice::from_ref(&kem768));
+        assert_eq!(c.cipher, ContentCipher::Aes256Gcm);
+    }
+
+    #[test]
+    fn ml_kem_certificates_are_judged_by_the_recipient_rule() {
+        let kem768 = Certificate::from_der(KEM768).unwrap();
+        let cert = kem768.x509().unwrap();
+        let inside = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_790_000_000);
+        let policy = Policy::default();
+        assert_eq!(check_recipient_certificate(cert, inside, &policy), Ok(()));
+        let later = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_900_000_000);
+        assert!(matches!(
+            check_recipient_certificate(cert, later, &policy),
+            Err(RecipientProblem::Expired { .. })
+        ));
+    }
+}
