@@ -1,15 +1,17 @@
 //! Encryption: AuthEnvelopedData with AES-GCM by default (RFC 5083/5084, RFC 8551), or
-//! EnvelopedData with AES-CBC for peers that cannot read GCM; RSA (PKCS#1 v1.5 or OAEP) and
-//! ECDH (P-256, P-384, X25519) recipients, chosen by each certificate's key.
+//! EnvelopedData with AES-CBC for peers that cannot read GCM; RSA (PKCS#1 v1.5 or OAEP),
+//! ECDH (P-256, P-384, X25519) and ML-KEM (KEMRecipientInfo, RFC 9629 / RFC 9936)
+//! recipients, chosen by each certificate's key.
 //!
 //! Every recipient certificate is checked before anything is encrypted: it must be valid now,
-//! allow key encipherment (RSA) or key agreement (EC) when it has a keyUsage extension, and
-//! allow emailProtection when it has an extKeyUsage extension. A refused recipient is named in
-//! the error. The sender's own certificate should be among the recipients so sent mail stays
-//! readable: [`EncryptOptions::sender`] adds it.
+//! allow key encipherment (RSA, ML-KEM) or key agreement (EC) when it has a keyUsage
+//! extension, and allow emailProtection when it has an extKeyUsage extension. A refused
+//! recipient is named in the error. The sender's own certificate should be among the
+//! recipients so sent mail stays readable: [`EncryptOptions::sender`] adds it.
 
 use crate::certificate::Certificate;
 use crate::cms::enveloped::{self, ContentCipher};
+pub use crate::cms::kemri::{KemKdf, KemOptions};
 use crate::cms::recipient::{self, KeyAgreementKdf, KeyTransport, RecipientOptions};
 use crate::crypto::cipher::gcm::GcmEncryptor;
 use crate::crypto::cipher::{CbcEncryptor, GCM_NONCE_LEN};
@@ -35,6 +37,10 @@ pub struct EncryptOptions {
     /// The key-agreement scheme for X25519 recipients: HKDF-SHA-256 (RFC 8418) by default;
     /// an X9.63 KDF for peers without HKDF.
     pub key_agreement: KeyAgreementKdf,
+    /// ML-KEM recipients (KEMRecipientInfo, RFC 9629 / RFC 9936): the KDF (HKDF-SHA-256 by
+    /// default) and the user keying material (none by default). The key wrap follows the
+    /// level and the content cipher: AES-256 key wrap for AES-256 content.
+    pub kem: KemOptions,
     /// The sender's own encryption certificate, added as a recipient so the sender can read
     /// what was sent. Checked like any recipient.
     pub sender: Option<Certificate>,
@@ -58,6 +64,7 @@ impl Default for EncryptOptions {
             cipher: ContentCipher::Aes256Gcm,
             key_transport: KeyTransport::RsaPkcs1v15,
             key_agreement: KeyAgreementKdf::HkdfSha256,
+            kem: KemOptions::default(),
             sender: None,
             trust_anchors: Vec::new(),
             certificates: Vec::new(),
@@ -103,7 +110,8 @@ pub fn check_recipient(
     };
     let policy = &options.policy;
     let time = policy.validation_time(None);
-    validate::check_recipient_certificate(cert, time, policy).map_err(|e| refuse(e.to_string()))?;
+    crate::keyring::check_recipient_certificate(cert, time, policy)
+        .map_err(|e| refuse(e.to_string()))?;
     if options.trust_anchors.is_empty() && options.crls.is_empty() {
         return Ok(());
     }
@@ -205,11 +213,13 @@ fn fresh_key(
     cipher: ContentCipher,
     key_transport: KeyTransport,
     key_agreement: KeyAgreementKdf,
+    kem: &KemOptions,
 ) -> Result<KeyAndInfos, EncryptError> {
     let cek = Zeroizing::new(random(cipher.key_len())?);
     let ropts = RecipientOptions {
         rsa: key_transport,
         x25519: key_agreement,
+        kem: kem.clone(),
     };
     let mut infos = Vec::with_capacity(recipients.len());
     for r in recipients {
@@ -238,6 +248,7 @@ pub fn encrypt_der(
         options.cipher,
         options.key_transport,
         options.key_agreement,
+        &options.kem,
     )?;
     Ok(enveloped::write(content, options.cipher, &cek, &infos)?)
 }
@@ -354,6 +365,7 @@ pub struct Encryptor {
     cipher: ContentCipher,
     key_transport: KeyTransport,
     key_agreement: KeyAgreementKdf,
+    kem: KemOptions,
 }
 
 impl Encryptor {
@@ -367,6 +379,7 @@ impl Encryptor {
             cipher: options.cipher,
             key_transport: options.key_transport,
             key_agreement: options.key_agreement,
+            kem: options.kem.clone(),
         })
     }
 
@@ -378,6 +391,7 @@ impl Encryptor {
             self.cipher,
             self.key_transport,
             self.key_agreement,
+            &self.kem,
         )?;
         let cipher = if self.cipher.is_authenticated() {
             let nonce = random(GCM_NONCE_LEN)?;

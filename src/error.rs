@@ -343,6 +343,12 @@ pub enum KeyError {
         /// What the generator said.
         detail: String,
     },
+    /// The key holds two encodings of itself (a post-quantum key's seed and expanded key,
+    /// RFC 9935 `both`) that do not agree.
+    Inconsistent {
+        /// What disagrees, for a person.
+        detail: String,
+    },
 }
 
 impl KeyError {
@@ -358,6 +364,7 @@ impl KeyError {
             KeyError::WrongPassword => SMIME_KEY_WRONG_PASSWORD,
             KeyError::IterationsTooHigh { .. } => SMIME_KEY_ITERATIONS_TOO_HIGH,
             KeyError::Random { .. } => SMIME_KEY_RANDOM,
+            KeyError::Inconsistent { .. } => SMIME_KEY_INCONSISTENT,
         }
     }
 }
@@ -383,6 +390,9 @@ impl fmt::Display for KeyError {
             ),
             KeyError::Random { detail } => {
                 write!(f, "the random number generator failed: {detail}")
+            }
+            KeyError::Inconsistent { detail } => {
+                write!(f, "the private key contradicts itself: {detail}")
             }
         }
     }
@@ -973,6 +983,7 @@ mod tests {
                 KeyError::WrongPassword,
                 KeyError::IterationsTooHigh { found: 2, limit: 1 },
                 KeyError::Random { detail: s() },
+                KeyError::Inconsistent { detail: s() },
             ],
             |e: &KeyError| match e {
                 KeyError::Unrecognized { .. }
@@ -982,7 +993,8 @@ mod tests {
                 | KeyError::Certificate(_)
                 | KeyError::WrongPassword
                 | KeyError::IterationsTooHigh { .. }
-                | KeyError::Random { .. } => {}
+                | KeyError::Random { .. }
+                | KeyError::Inconsistent { .. } => {}
             }
         );
         add!(

@@ -247,9 +247,10 @@ pub fn stream_prefix(
     let (content_type, version) = if cipher.is_authenticated() {
         (oids::AUTH_ENVELOPED_DATA, 0u8)
     } else {
-        // RFC 5652 §6.1: version 2 when any RecipientInfo is not version 0 (kari is 3).
-        let all_ktri = recipient_infos.iter().all(|r| r.first() == Some(&0x30));
-        (oids::ENVELOPED_DATA, if all_ktri { 0 } else { 2 })
+        (
+            oids::ENVELOPED_DATA,
+            enveloped_data_version(recipient_infos),
+        )
     };
     let mut out = vec![0x30, 0x80];
     out.extend_from_slice(&content_type.to_der()?);
@@ -271,6 +272,19 @@ pub fn stream_suffix(tag: Option<&[u8]>) -> Vec<u8> {
     }
     out.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
     out
+}
+
+/// The EnvelopedData version for these DER RecipientInfos (RFC 5652 section 6.1, without
+/// originatorInfo or unprotectedAttrs): 3 when any is an OtherRecipientInfo (`ori [4]`, a
+/// KEMRecipientInfo), else 2 when any is not a KeyTransRecipientInfo (kari is `[1]`), else 0.
+fn enveloped_data_version(recipient_infos: &[Vec<u8>]) -> u8 {
+    if recipient_infos.iter().any(|r| r.first() == Some(&0xA4)) {
+        3
+    } else if recipient_infos.iter().all(|r| r.first() == Some(&0x30)) {
+        0
+    } else {
+        2
+    }
 }
 
 /// GCMParameters (RFC 5084 section 3.2), as written: the ICV length always given.
@@ -316,9 +330,7 @@ fn write_sealed(
             .concat(),
         ),
         None => {
-            // RFC 5652 §6.1: version 2 when any RecipientInfo is not version 0 (kari is 3).
-            let all_ktri = recipient_infos.iter().all(|r| r.first() == Some(&0x30));
-            let version: u8 = if all_ktri { 0 } else { 2 };
+            let version = enveloped_data_version(recipient_infos);
             (
                 oids::ENVELOPED_DATA,
                 [version.to_der()?, ris, eci.to_der()?].concat(),
@@ -364,8 +376,13 @@ mod tests {
                 [tlv(0x02, &[0]), ris_set, eci, tlv(0x04, &tag)].concat(),
             ),
             None => {
-                let all_ktri = ris.iter().all(|r| r.first() == Some(&0x30));
-                let version = if all_ktri { 0 } else { 2 };
+                let version = if ris.iter().any(|r| r.first() == Some(&0xA4)) {
+                    3
+                } else if ris.iter().all(|r| r.first() == Some(&0x30)) {
+                    0
+                } else {
+                    2
+                };
                 (
                     oids::ENVELOPED_DATA,
                     [tlv(0x02, &[version]), ris_set, eci].concat(),
@@ -382,11 +399,16 @@ mod tests {
     fn the_der_writer_is_byte_identical_to_the_hand_writer() {
         let ktri = tlv(0x30, &[0x02, 0x01, 0x00]);
         let kari = tlv(0xA1, &[0x02, 0x01, 0x03]);
+        let ori = tlv(0xA4, &[0x06, 0x01, 0x00]);
         for (cipher, tag) in [
             (ContentCipher::Aes256Gcm, Some([9u8; 16])),
             (ContentCipher::Aes128Cbc, None),
         ] {
-            for ris in [vec![ktri.clone()], vec![kari.clone(), ktri.clone()]] {
+            for ris in [
+                vec![ktri.clone()],
+                vec![kari.clone(), ktri.clone()],
+                vec![ori.clone(), kari.clone(), ktri.clone()],
+            ] {
                 // A long ciphertext, so that lengths take the long form.
                 let sealed = Sealed {
                     iv: vec![7; if tag.is_some() { 12 } else { 16 }],

@@ -7,6 +7,7 @@
 pub mod certs_only;
 pub mod enveloped;
 pub mod error;
+pub mod kemri;
 pub mod recipient;
 pub mod signed_attributes;
 pub mod signed_data;

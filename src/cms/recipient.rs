@@ -176,6 +176,8 @@ pub struct RecipientOptions {
     pub rsa: KeyTransport,
     /// The key-agreement scheme used for X25519 recipients (HKDF-SHA-256 by default).
     pub x25519: KeyAgreementKdf,
+    /// How KEMRecipientInfos are written for ML-KEM recipients.
+    pub kem: super::kemri::KemOptions,
 }
 
 /// A parsed RecipientInfo.
@@ -203,8 +205,10 @@ pub enum RecipientInfo {
         /// Each recipient's id and wrapped content-encryption key.
         keys: Vec<(SignerId, Vec<u8>)>,
     },
-    /// A kind not supported here (kekri, pwri, ori, or a kari whose originator is a static
-    /// certificate); skipped.
+    /// KEMRecipientInfo (RFC 9629, `ori [4]` of type `id-ori-kem`).
+    Kem(Box<super::kemri::KemRecipientInfo>),
+    /// A kind not supported here (kekri, pwri, another ori, or a kari whose originator is a
+    /// static certificate); skipped.
     Other,
 }
 
@@ -215,6 +219,7 @@ impl RecipientInfo {
         match self {
             RecipientInfo::KeyTrans { rid, .. } => rid.matches(cert),
             RecipientInfo::KeyAgree { keys, .. } => keys.iter().any(|(rid, _)| rid.matches(cert)),
+            RecipientInfo::Kem(k) => k.addressed_to(cert),
             RecipientInfo::Other => false,
         }
     }
@@ -311,7 +316,9 @@ fn issuer_and_serial(cert_der: &[u8]) -> Result<Vec<u8>, CmsError> {
 /// - an EC P-256 key gets a KeyAgreeRecipientInfo (version 3, `[1]`) with an ephemeral
 ///   originator key, `dhSinglePass-stdDH-sha256kdf-scheme` and AES key wrap of the CEK's size
 ///   (16, 24 or 32 bytes); a P-384 key gets `dhSinglePass-stdDH-sha384kdf-scheme` with
-///   `id-aes256-wrap`.
+///   `id-aes256-wrap`;
+/// - an ML-KEM key gets a KEMRecipientInfo (`ori [4]`, RFC 9629) as `options.kem` says (see
+///   [`super::kemri`]).
 ///
 /// The encoding is as it appears inside the RecipientInfos SET. The certificate's key usage is
 /// checked by the caller, not here.
@@ -361,6 +368,9 @@ pub fn recipient_info(
             wrap,
             cek,
         );
+    }
+    if let Some((level, public)) = crate::crypto::mlkem::public_key_of_spki(&spki_der) {
+        return super::kemri::recipient_info(&rid, level, &public, cek, &options.kem);
     }
     if alg == oids::EC_PUBLIC_KEY {
         let curve = spki
@@ -597,6 +607,8 @@ fn parse_recipient_info(node: &Node, input: &[u8]) -> Result<RecipientInfo, CmsE
     match node.tag {
         0x30 => parse_ktri(node, input),
         0xA1 => parse_kari(node, input),
+        0xA4 => Ok(super::kemri::parse_ori(node, input)?
+            .map_or(RecipientInfo::Other, |k| RecipientInfo::Kem(Box::new(k)))),
         // kekri [2], pwri [3], ori [4], or anything else of a later version.
         _ => Ok(RecipientInfo::Other),
     }
@@ -997,6 +1009,7 @@ pub fn unwrap_cek(
             }
             Ok(cek)
         }
+        RecipientInfo::Kem(k) => super::kemri::unwrap_cek(k, key, cek_len),
         RecipientInfo::Other => Err(CmsError::CannotDecrypt),
     }
 }

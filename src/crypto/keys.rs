@@ -304,6 +304,7 @@ enum Inner {
     P384(p384::ecdsa::SigningKey),
     Ed25519(super::eddsa::Ed25519Key),
     X25519(super::x25519::X25519Key),
+    MlKem(Box<super::mlkem::MlKemKey>),
 }
 
 /// A private key held in memory. Zeroized on drop (the RustCrypto key types do so).
@@ -358,7 +359,7 @@ impl SoftwareKey {
             })
     }
 
-    /// Reads a DER PKCS#8 PrivateKeyInfo (RSA, P-256 or P-384).
+    /// Reads a DER PKCS#8 PrivateKeyInfo (RSA, P-256, P-384, or ML-KEM in any RFC 9935 form).
     pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, KeyError> {
         let info = pkcs8::PrivateKeyInfoRef::from_der(der).map_err(|e| KeyError::Unrecognized {
             detail: format!("PKCS#8: {e}"),
@@ -371,6 +372,11 @@ impl SoftwareKey {
                 })?;
             return Ok(SoftwareKey {
                 inner: Inner::Rsa(Box::new(key)),
+            });
+        }
+        if crate::crypto::verify::MlKemLevel::from_oid(&oid).is_some() {
+            return super::mlkem::MlKemKey::from_pkcs8_der(der).map(|k| SoftwareKey {
+                inner: Inner::MlKem(Box::new(k)),
             });
         }
         if oid == crate::crypto::oids::EC_PUBLIC_KEY {
@@ -448,6 +454,7 @@ impl SoftwareKey {
             Inner::P384(k) => k.to_pkcs8_der(),
             Inner::Ed25519(k) => return k.to_pkcs8_der(),
             Inner::X25519(k) => return Ok(k.to_pkcs8_der()),
+            Inner::MlKem(k) => return k.to_pkcs8_der(),
         }
         .map_err(|e| KeyError::Unsupported {
             detail: format!("cannot encode the key as PKCS#8: {e}"),
@@ -510,6 +517,11 @@ impl PrivateKey for SoftwareKey {
             Inner::P384(_) => KeyKind::EcP384,
             Inner::Ed25519(_) => KeyKind::Ed25519,
             Inner::X25519(_) => KeyKind::X25519,
+            Inner::MlKem(k) => match k.level() {
+                crate::crypto::verify::MlKemLevel::MlKem512 => KeyKind::MlKem512,
+                crate::crypto::verify::MlKemLevel::MlKem768 => KeyKind::MlKem768,
+                crate::crypto::verify::MlKemLevel::MlKem1024 => KeyKind::MlKem1024,
+            },
         }
     }
 
@@ -520,6 +532,7 @@ impl PrivateKey for SoftwareKey {
             Inner::P384(k) => k.verifying_key().to_public_key_der(),
             Inner::Ed25519(k) => return k.public_key_der(),
             Inner::X25519(k) => return Ok(k.public_key_der()),
+            Inner::MlKem(k) => return k.public_key_der(),
         }
         .map_err(|e| KeyError::Unsupported {
             detail: format!("cannot encode the public key: {e}"),
@@ -646,6 +659,9 @@ impl PrivateKey for SoftwareKey {
             Inner::Ed25519(_) => Err(KeyOperationError::unsupported(
                 "an Ed25519 key cannot do key agreement",
             )),
+            Inner::MlKem(_) => Err(KeyOperationError::unsupported(
+                "an ML-KEM key cannot do key agreement",
+            )),
         }
     }
 
@@ -658,6 +674,16 @@ impl PrivateKey for SoftwareKey {
             (Inner::Ed25519(k), SignatureScheme::Ed25519) => Ok(k.sign(message)),
             (_, scheme) => Err(KeyOperationError::unsupported(format!(
                 "a {} key cannot sign whole messages with {scheme:?}",
+                self.kind()
+            ))),
+        }
+    }
+
+    fn kem_decapsulate(&self, ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>, KeyOperationError> {
+        match &self.inner {
+            Inner::MlKem(k) => k.decapsulate(ciphertext),
+            _ => Err(KeyOperationError::unsupported(format!(
+                "a {} key cannot decapsulate",
                 self.kind()
             ))),
         }

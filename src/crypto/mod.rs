@@ -21,6 +21,7 @@ pub(crate) mod eddsa;
 pub mod kdf;
 pub mod keys;
 pub mod keywrap;
+pub mod mlkem;
 pub mod pbe;
 pub mod pkcs8_encrypted;
 pub(crate) mod pqsig;

@@ -87,6 +87,8 @@ pub const SMIME_KEY_WRONG_PASSWORD: u32 = 405;
 pub const SMIME_KEY_ITERATIONS_TOO_HIGH: u32 = 406;
 /// [`crate::error::KeyError::Random`]: the random number generator failed.
 pub const SMIME_KEY_RANDOM: u32 = 407;
+/// [`crate::error::KeyError::Inconsistent`]: the key's seed and expanded key do not agree.
+pub const SMIME_KEY_INCONSISTENT: u32 = 408;
 
 // --- PKCS#12: 500–599 ------------------------------------------------------------------------
 
@@ -505,6 +507,7 @@ pub static ALL: &[Code] = rows![
         SMIME_KEY_WRONG_PASSWORD,
         SMIME_KEY_ITERATIONS_TOO_HIGH,
         SMIME_KEY_RANDOM,
+        SMIME_KEY_INCONSISTENT,
     ],
     Pkcs12: [
         SMIME_PKCS12_EMPTY,

@@ -31,6 +31,7 @@ pub mod snapshot;
 pub mod store;
 
 pub use import::{Harvest, Imported};
+pub(crate) use select::check_recipient_certificate;
 pub use select::{
     CipherChoice, CipherReason, Readiness, RecipientReadiness, Rejected, Unusable,
     parse_capabilities,

@@ -40,7 +40,7 @@ pub enum Unusable {
         /// The policy's minimum.
         minimum: usize,
     },
-    /// Its key cannot receive encrypted mail (not RSA, P-256 or P-384).
+    /// Its key cannot receive encrypted mail (not RSA, P-256, P-384 or ML-KEM).
     UnsupportedKey {
         /// The key algorithm.
         algorithm: String,
@@ -99,6 +99,11 @@ pub enum Readiness {
         /// CRL covers the whole chain, [`RevocationStatus::NotChecked`] when revocation
         /// checking is off).
         revocation: RevocationStatus,
+        /// With hybrid selection ([`Keyring::recipient_readiness_hybrid`]): a usable
+        /// certificate of the other family, also encrypted to — the ML-KEM certificate when
+        /// `certificate` is classical (RSA, EC), the classical one when it is ML-KEM. `None`
+        /// otherwise, or when the address has no usable certificate of the other family.
+        additional: Option<Certificate>,
     },
     /// The keyring has no certificate for the address.
     NoCertificate,
@@ -129,6 +134,21 @@ impl RecipientReadiness {
         match &self.readiness {
             Readiness::Ready { certificate, .. } => Some(certificate),
             _ => None,
+        }
+    }
+
+    /// Every certificate mail to the address is encrypted to: the certificate, and with hybrid
+    /// selection the additional one of the other family.
+    pub fn certificates(&self) -> Vec<&Certificate> {
+        match &self.readiness {
+            Readiness::Ready {
+                certificate,
+                additional,
+                ..
+            } => std::iter::once(certificate)
+                .chain(additional.iter())
+                .collect(),
+            _ => Vec::new(),
         }
     }
 
@@ -173,6 +193,13 @@ pub enum CipherReason {
     /// The recipients advertise no cipher in common that this library writes: AES-128-CBC,
     /// which every S/MIME 3.2 and later client must read.
     NoCommonCipher,
+    /// An ML-KEM-768 or ML-KEM-1024 recipient needs a 256-bit content key (RFC 9936), and the
+    /// recipients advertise no AES-256 cipher in common: AES-256-GCM, which every client that
+    /// reads KEMRecipientInfo (an S/MIME 4.0 feature) reads.
+    PostQuantumKeySize {
+        /// The certificates (subjects) with ML-KEM-768 or ML-KEM-1024 keys.
+        recipients: Vec<String>,
+    },
 }
 
 /// The content cipher for a set of recipients, and why.
@@ -240,8 +267,70 @@ fn writable_ciphers(capabilities: &[ObjectIdentifier]) -> Vec<ContentCipher> {
     out
 }
 
+/// Whether the certificate's key is an ML-KEM key.
+fn is_ml_kem(cert: &Certificate) -> bool {
+    cert.key_kind().is_some_and(|k| k.is_kem())
+}
+
+/// Whether the certificate's key is ML-KEM-768 or ML-KEM-1024, which need a 256-bit content
+/// key (RFC 9936).
+fn needs_256_bit_content_key(cert: &Certificate) -> bool {
+    matches!(
+        cert.key_kind(),
+        Some(crate::keys::KeyKind::MlKem768 | crate::keys::KeyKind::MlKem1024)
+    )
+}
+
 fn is_gcm(c: ContentCipher) -> bool {
     matches!(c, ContentCipher::Aes128Gcm | ContentCipher::Aes256Gcm)
+}
+
+/// Whether `cert` may receive encrypted mail at `time` under `policy`: the rule of
+/// [`validate::check_recipient_certificate`] for RSA and EC keys, and for an ML-KEM key
+/// (RFC 9935): valid then, the public key of its level's length, keyUsage (when present) with
+/// keyEncipherment, extKeyUsage (when present) with emailProtection. Used by the keyring's
+/// selection and by [`crate::encrypt::check_recipient`].
+pub(crate) fn check_recipient_certificate(
+    cert: &x509_cert::Certificate,
+    time: SystemTime,
+    policy: &Policy,
+) -> Result<(), RecipientProblem> {
+    use der::Encode;
+    use x509_cert::ext::pkix::KeyUsage;
+    let tbs = cert.tbs_certificate();
+    let spki = tbs.subject_public_key_info();
+    if crate::crypto::verify::MlKemLevel::from_oid(&spki.algorithm.oid).is_none() {
+        return validate::check_recipient_certificate(cert, time, policy);
+    }
+    let not_before = tbs.validity().not_before.to_system_time();
+    let not_after = tbs.validity().not_after.to_system_time();
+    if time > not_after {
+        return Err(RecipientProblem::Expired { not_after });
+    }
+    if time < not_before {
+        return Err(RecipientProblem::NotYetValid { not_before });
+    }
+    validate::check_email_eku(cert).map_err(RecipientProblem::ExtendedKeyUsage)?;
+    let key_ok = spki
+        .to_der()
+        .ok()
+        .and_then(|der| crate::crypto::mlkem::public_key_of_spki(&der))
+        .is_some();
+    if !key_ok {
+        return Err(RecipientProblem::UnsupportedKey {
+            algorithm: format!("{} (malformed)", spki.algorithm.oid),
+        });
+    }
+    match tbs.get_extension::<KeyUsage>() {
+        Ok(None) => Ok(()),
+        Ok(Some((_, ku))) if ku.key_encipherment() => Ok(()),
+        Ok(Some(_)) => Err(RecipientProblem::KeyUsage {
+            detail: "does not allow key encipherment",
+        }),
+        Err(_) => Err(RecipientProblem::KeyUsage {
+            detail: "extension is malformed",
+        }),
+    }
 }
 
 struct Candidate<'a> {
@@ -289,7 +378,7 @@ impl Keyring {
                 detail: e.to_string(),
             })
         })?;
-        validate::check_recipient_certificate(cert, time, policy).map_err(|p| match p {
+        check_recipient_certificate(cert, time, policy).map_err(|p| match p {
             RecipientProblem::Expired { not_after } => Unusable::Expired { not_after },
             RecipientProblem::NotYetValid { not_before } => Unusable::NotYetValid { not_before },
             RecipientProblem::WeakKey { bits, minimum } => Unusable::WeakKey { bits, minimum },
@@ -317,19 +406,51 @@ impl Keyring {
     /// the person's verified mail last named in `encryptionKeyPreference` comes first, then the
     /// newest. The user's own identities count too (mail to oneself). Certificates are judged
     /// at the policy's validation time.
+    ///
+    /// When an address has both classical (RSA, EC) and ML-KEM certificates, a classical one
+    /// comes before an ML-KEM one of the same preference: every S/MIME client reads the
+    /// recipient infos of RSA and ECDH keys, while a KEMRecipientInfo (RFC 9629) is read only
+    /// by clients that implement it, and one ML-KEM certificate does not say that every device
+    /// the person reads mail on does. A person who wants post-quantum mail says so in the
+    /// `encryptionKeyPreference` of their signed mail, which comes first; or the sender asks
+    /// for both with [`Keyring::recipient_readiness_hybrid`].
     pub fn recipient_readiness(
         &self,
         addresses: &[&str],
         policy: &Policy,
     ) -> Vec<RecipientReadiness> {
+        self.readiness_with(addresses, policy, false)
+    }
+
+    /// As [`Keyring::recipient_readiness`], with hybrid protection: an address whose usable
+    /// certificates include both a classical (RSA, EC) and an ML-KEM one gets both
+    /// ([`Readiness::Ready`]'s `additional`), so the message carries a recipient info for each
+    /// and stays confidential if either family of algorithms falls (the ML-KEM one against a
+    /// future quantum computer that records today's mail). An address with certificates of one
+    /// family only gets that one, as without hybrid protection.
+    pub fn recipient_readiness_hybrid(
+        &self,
+        addresses: &[&str],
+        policy: &Policy,
+    ) -> Vec<RecipientReadiness> {
+        self.readiness_with(addresses, policy, true)
+    }
+
+    fn readiness_with(
+        &self,
+        addresses: &[&str],
+        policy: &Policy,
+        hybrid: bool,
+    ) -> Vec<RecipientReadiness> {
         addresses
             .iter()
             .map(|address| {
                 let mut candidates = self.encryption_candidates(address);
-                // Preferred first, then newest.
+                // Preferred first, then classical before ML-KEM, then newest.
                 candidates.sort_by(|a, b| {
                     b.preferred
                         .cmp(&a.preferred)
+                        .then(is_ml_kem(a.info).cmp(&is_ml_kem(b.info)))
                         .then(b.info.not_before().cmp(&a.info.not_before()))
                 });
                 let readiness = if candidates.is_empty() {
@@ -337,13 +458,24 @@ impl Keyring {
                 } else {
                     let mut rejected = Vec::new();
                     let mut ready = None;
-                    for c in &candidates {
+                    for (i, c) in candidates.iter().enumerate() {
                         match self.judge(c.info, c.chain, policy) {
                             Ok(revocation) => {
+                                let pq = is_ml_kem(c.info);
+                                let additional = hybrid
+                                    .then(|| {
+                                        candidates[i + 1..].iter().find(|o| {
+                                            is_ml_kem(o.info) != pq
+                                                && self.judge(o.info, o.chain, policy).is_ok()
+                                        })
+                                    })
+                                    .flatten()
+                                    .map(|o| o.info.clone());
                                 ready = Some(Readiness::Ready {
                                     certificate: c.info.clone(),
                                     fingerprint: c.info.fingerprint(),
                                     revocation,
+                                    additional,
                                 });
                                 break;
                             }
@@ -394,7 +526,27 @@ impl Keyring {
         addresses: &[&str],
         policy: &Policy,
     ) -> Result<Vec<Certificate>, KeyringError> {
-        let all = self.recipient_readiness(addresses, policy);
+        self.certificates_with(addresses, policy, false)
+    }
+
+    /// As [`Keyring::encryption_certificates_for`] with hybrid protection (see
+    /// [`Keyring::recipient_readiness_hybrid`]): for an address with usable classical and
+    /// ML-KEM certificates, both, so the message gets a recipient info for each.
+    pub fn encryption_certificates_for_hybrid(
+        &self,
+        addresses: &[&str],
+        policy: &Policy,
+    ) -> Result<Vec<Certificate>, KeyringError> {
+        self.certificates_with(addresses, policy, true)
+    }
+
+    fn certificates_with(
+        &self,
+        addresses: &[&str],
+        policy: &Policy,
+        hybrid: bool,
+    ) -> Result<Vec<Certificate>, KeyringError> {
+        let all = self.readiness_with(addresses, policy, hybrid);
         let not_ready: Vec<RecipientReadiness> =
             all.iter().filter(|r| !r.is_ready()).cloned().collect();
         if !not_ready.is_empty() {
@@ -403,11 +555,11 @@ impl Keyring {
             });
         }
         let mut out: Vec<Certificate> = Vec::with_capacity(all.len());
-        for r in all {
-            if let Some(c) = r.certificate()
-                && !out.contains(c)
-            {
-                out.push(c.clone());
+        for r in &all {
+            for c in r.certificates() {
+                if !out.contains(c) {
+                    out.push(c.clone());
+                }
             }
         }
         Ok(out)
@@ -423,9 +575,9 @@ impl Keyring {
             .into_iter()
             .filter(|i| {
                 i.key().is_some()
-                    && i.certificate().x509().is_ok_and(|c| {
-                        validate::check_recipient_certificate(c, time, policy).is_ok()
-                    })
+                    && i.certificate()
+                        .x509()
+                        .is_ok_and(|c| check_recipient_certificate(c, time, policy).is_ok())
             })
             .filter(|i| {
                 self.validate(i.certificate(), i.chain(), policy)
@@ -533,7 +685,22 @@ impl Keyring {
     /// best CBC cipher they all advertise. Recipients whose capabilities are unknown, and the
     /// user's own certificates, do not restrict the choice (RFC 8551 §2.7.1.2: without
     /// knowledge, AES-256-GCM).
+    ///
+    /// An ML-KEM-768 or ML-KEM-1024 certificate among them needs a 256-bit content key
+    /// (RFC 9936): only AES-256-GCM and AES-256-CBC are considered, and AES-256-GCM is chosen
+    /// when the recipients advertise neither in common ([`CipherReason::PostQuantumKeySize`]).
+    /// An ML-KEM-512 certificate restricts nothing.
     pub fn choose_cipher(&self, certificates: &[Certificate]) -> CipherChoice {
+        let strong: Vec<String> = certificates
+            .iter()
+            .filter(|c| needs_256_bit_content_key(c))
+            .map(|c| c.subject().to_string())
+            .collect();
+        let writable: &[ContentCipher] = if strong.is_empty() {
+            &WRITABLE
+        } else {
+            &[ContentCipher::Aes256Gcm, ContentCipher::Aes256Cbc]
+        };
         let mut known: Vec<(String, Vec<ContentCipher>)> = Vec::new();
         for cert in certificates {
             let fp = cert.fingerprint();
@@ -555,7 +722,7 @@ impl Keyring {
                 reason: CipherReason::NothingKnown,
             };
         }
-        let common: Vec<ContentCipher> = WRITABLE
+        let common: Vec<ContentCipher> = writable
             .iter()
             .copied()
             .filter(|c| known.iter().all(|(_, list)| list.contains(c)))
@@ -575,10 +742,83 @@ impl Keyring {
                         .collect(),
                 },
             },
+            None if !strong.is_empty() => CipherChoice {
+                cipher: ContentCipher::Aes256Gcm,
+                reason: CipherReason::PostQuantumKeySize { recipients: strong },
+            },
             None => CipherChoice {
                 cipher: ContentCipher::Aes128Cbc,
                 reason: CipherReason::NoCommonCipher,
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use der::Encode;
+
+    const KEM512: &[u8] =
+        include_bytes!("../../tests/data/pqc/bc/ml-kem-512-2.16.840.1.101.3.4.4.1_ee.der");
+    const KEM768: &[u8] =
+        include_bytes!("../../tests/data/pqc/bc/ml-kem-768-2.16.840.1.101.3.4.4.2_ee.der");
+
+    /// SMIMECapabilities listing these OIDs (parameters absent).
+    fn capabilities(list: &[ObjectIdentifier]) -> Vec<u8> {
+        let items: Vec<u8> = list
+            .iter()
+            .flat_map(|o| crate::asn1::tlv(0x30, &o.to_der().unwrap()))
+            .collect();
+        crate::asn1::tlv(0x30, &items)
+    }
+
+    fn ring_with(cert: &Certificate, caps: &[ObjectIdentifier]) -> Keyring {
+        let mut ring = Keyring::new();
+        let fp = ring
+            .add_contact(cert, super::super::Source::Manual, SystemTime::now())
+            .unwrap();
+        ring.contact_mut(&fp).unwrap().record.capabilities = Some(capabilities(caps));
+        ring
+    }
+
+    #[test]
+    fn ml_kem_768_and_1024_recipients_get_a_256_bit_cipher() {
+        let kem768 = Certificate::from_der(KEM768).unwrap();
+        let kem512 = Certificate::from_der(KEM512).unwrap();
+        // Only AES-128-GCM advertised: kept for ML-KEM-512...
+        let ring = ring_with(&kem512, &[oids::AES128_GCM]);
+        let c = ring.choose_cipher(std::slice::from_ref(&kem512));
+        assert_eq!(c.cipher, ContentCipher::Aes128Gcm);
+        assert_eq!(c.reason, CipherReason::AllAdvertiseGcm);
+        // ...but ML-KEM-768 needs AES-256: AES-256-GCM, saying why.
+        let ring = ring_with(&kem768, &[oids::AES128_GCM]);
+        let c = ring.choose_cipher(std::slice::from_ref(&kem768));
+        assert_eq!(c.cipher, ContentCipher::Aes256Gcm);
+        assert!(matches!(
+            c.reason,
+            CipherReason::PostQuantumKeySize { ref recipients } if recipients.len() == 1
+        ));
+        // AES-256-CBC advertised beside AES-128-GCM: the common AES-256 cipher.
+        let ring = ring_with(&kem768, &[oids::AES128_GCM, oids::AES256_CBC]);
+        let c = ring.choose_cipher(std::slice::from_ref(&kem768));
+        assert_eq!(c.cipher, ContentCipher::Aes256Cbc);
+        // Nothing known: the default, AES-256-GCM.
+        let c = Keyring::new().choose_cipher(std::slice::from_ref(&kem768));
+        assert_eq!(c.cipher, ContentCipher::Aes256Gcm);
+    }
+
+    #[test]
+    fn ml_kem_certificates_are_judged_by_the_recipient_rule() {
+        let kem768 = Certificate::from_der(KEM768).unwrap();
+        let cert = kem768.x509().unwrap();
+        let inside = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_790_000_000);
+        let policy = Policy::default();
+        assert_eq!(check_recipient_certificate(cert, inside, &policy), Ok(()));
+        let later = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_900_000_000);
+        assert!(matches!(
+            check_recipient_certificate(cert, later, &policy),
+            Err(RecipientProblem::Expired { .. })
+        ));
     }
 }
