@@ -343,6 +343,12 @@ pub enum KeyError {
         /// What the generator said.
         detail: String,
     },
+    /// The forms of the key in one structure disagree: the seed and the expanded key of a
+    /// post-quantum key, or its private and public key.
+    InconsistentForms {
+        /// Which forms disagree, for a person.
+        detail: String,
+    },
 }
 
 impl KeyError {
@@ -358,6 +364,7 @@ impl KeyError {
             KeyError::WrongPassword => SMIME_KEY_WRONG_PASSWORD,
             KeyError::IterationsTooHigh { .. } => SMIME_KEY_ITERATIONS_TOO_HIGH,
             KeyError::Random { .. } => SMIME_KEY_RANDOM,
+            KeyError::InconsistentForms { .. } => SMIME_KEY_INCONSISTENT_FORMS,
         }
     }
 }
@@ -383,6 +390,9 @@ impl fmt::Display for KeyError {
             ),
             KeyError::Random { detail } => {
                 write!(f, "the random number generator failed: {detail}")
+            }
+            KeyError::InconsistentForms { detail } => {
+                write!(f, "the key is inconsistent: {detail}")
             }
         }
     }

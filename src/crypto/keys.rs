@@ -302,6 +302,7 @@ enum Inner {
     Rsa(Box<rsa::RsaPrivateKey>),
     P256(p256::ecdsa::SigningKey),
     P384(p384::ecdsa::SigningKey),
+    MlDsa(Box<super::pqsig::MlDsaKey>),
 }
 
 /// A private key held in memory. Zeroized on drop (the RustCrypto key types do so).
@@ -386,6 +387,17 @@ impl SoftwareKey {
                 detail: "EC keys must be on P-256 or P-384".into(),
             });
         }
+        if let Some(level) = crate::crypto::verify::MlDsaLevel::from_oid(&oid) {
+            let public = info.public_key.as_ref().and_then(|p| p.as_bytes());
+            let key = super::pqsig::MlDsaKey::from_private_key(
+                level,
+                info.private_key.as_bytes(),
+                public,
+            )?;
+            return Ok(SoftwareKey {
+                inner: Inner::MlDsa(Box::new(key)),
+            });
+        }
         Err(KeyError::Unsupported {
             detail: format!("key algorithm {oid}"),
         })
@@ -434,6 +446,7 @@ impl SoftwareKey {
             Inner::Rsa(k) => k.to_pkcs8_der(),
             Inner::P256(k) => k.to_pkcs8_der(),
             Inner::P384(k) => k.to_pkcs8_der(),
+            Inner::MlDsa(k) => return k.to_pkcs8_der(),
         }
         .map_err(|e| KeyError::Unsupported {
             detail: format!("cannot encode the key as PKCS#8: {e}"),
@@ -494,6 +507,11 @@ impl PrivateKey for SoftwareKey {
             },
             Inner::P256(_) => KeyKind::EcP256,
             Inner::P384(_) => KeyKind::EcP384,
+            Inner::MlDsa(k) => match k.level() {
+                crate::crypto::verify::MlDsaLevel::MlDsa44 => KeyKind::MlDsa44,
+                crate::crypto::verify::MlDsaLevel::MlDsa65 => KeyKind::MlDsa65,
+                crate::crypto::verify::MlDsaLevel::MlDsa87 => KeyKind::MlDsa87,
+            },
         }
     }
 
@@ -502,6 +520,7 @@ impl PrivateKey for SoftwareKey {
             Inner::Rsa(k) => k.to_public_key().to_public_key_der(),
             Inner::P256(k) => k.verifying_key().to_public_key_der(),
             Inner::P384(k) => k.verifying_key().to_public_key_der(),
+            Inner::MlDsa(k) => return k.public_key_der(),
         }
         .map_err(|e| KeyError::Unsupported {
             detail: format!("cannot encode the public key: {e}"),
@@ -624,6 +643,23 @@ impl PrivateKey for SoftwareKey {
             Inner::Rsa(_) => Err(KeyOperationError::unsupported(
                 "an RSA key cannot do key agreement",
             )),
+            Inner::MlDsa(_) => Err(KeyOperationError::unsupported(
+                "an ML-DSA key cannot do key agreement",
+            )),
+        }
+    }
+
+    fn sign_message(
+        &self,
+        scheme: SignatureScheme,
+        message: &[u8],
+    ) -> Result<Vec<u8>, KeyOperationError> {
+        match (&self.inner, scheme) {
+            (Inner::MlDsa(k), SignatureScheme::MlDsa) => k.sign(message),
+            (_, scheme) => Err(KeyOperationError::unsupported(format!(
+                "a {} key cannot sign whole messages with {scheme:?}",
+                self.kind()
+            ))),
         }
     }
 }
