@@ -983,6 +983,7 @@ mod tests {
                 KeyError::WrongPassword,
                 KeyError::IterationsTooHigh { found: 2, limit: 1 },
                 KeyError::Random { detail: s() },
+                KeyError::InconsistentForms { detail: s() },
             ],
             |e: &KeyError| match e {
                 KeyError::Unrecognized { .. }
@@ -992,7 +993,8 @@ mod tests {
                 | KeyError::Certificate(_)
                 | KeyError::WrongPassword
                 | KeyError::IterationsTooHigh { .. }
-                | KeyError::Random { .. } => {}
+                | KeyError::Random { .. }
+                | KeyError::InconsistentForms { .. } => {}
             }
         );
         add!(
