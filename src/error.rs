@@ -343,10 +343,10 @@ pub enum KeyError {
         /// What the generator said.
         detail: String,
     },
-    /// The key holds two encodings of itself (a post-quantum key's seed and expanded key,
-    /// RFC 9935 `both`) that do not agree.
-    Inconsistent {
-        /// What disagrees, for a person.
+    /// The forms of the key in one structure disagree: the seed and the expanded key of a
+    /// post-quantum key, or its private and public key.
+    InconsistentForms {
+        /// Which forms disagree, for a person.
         detail: String,
     },
 }
@@ -364,7 +364,7 @@ impl KeyError {
             KeyError::WrongPassword => SMIME_KEY_WRONG_PASSWORD,
             KeyError::IterationsTooHigh { .. } => SMIME_KEY_ITERATIONS_TOO_HIGH,
             KeyError::Random { .. } => SMIME_KEY_RANDOM,
-            KeyError::Inconsistent { .. } => SMIME_KEY_INCONSISTENT,
+            KeyError::InconsistentForms { .. } => SMIME_KEY_INCONSISTENT_FORMS,
         }
     }
 }
@@ -391,8 +391,8 @@ impl fmt::Display for KeyError {
             KeyError::Random { detail } => {
                 write!(f, "the random number generator failed: {detail}")
             }
-            KeyError::Inconsistent { detail } => {
-                write!(f, "the private key contradicts itself: {detail}")
+            KeyError::InconsistentForms { detail } => {
+                write!(f, "the key is inconsistent: {detail}")
             }
         }
     }
@@ -983,7 +983,7 @@ mod tests {
                 KeyError::WrongPassword,
                 KeyError::IterationsTooHigh { found: 2, limit: 1 },
                 KeyError::Random { detail: s() },
-                KeyError::Inconsistent { detail: s() },
+                KeyError::InconsistentForms { detail: s() },
             ],
             |e: &KeyError| match e {
                 KeyError::Unrecognized { .. }
@@ -994,7 +994,7 @@ mod tests {
                 | KeyError::WrongPassword
                 | KeyError::IterationsTooHigh { .. }
                 | KeyError::Random { .. }
-                | KeyError::Inconsistent { .. } => {}
+                | KeyError::InconsistentForms { .. } => {}
             }
         );
         add!(

@@ -190,7 +190,7 @@ fn bouncy_castle_private_keys_read_and_are_written_in_the_seed_form() {
         assert!(
             matches!(
                 SoftwareKey::from_pkcs8_der(&bad),
-                Err(smime::KeyError::Inconsistent { .. })
+                Err(smime::KeyError::InconsistentForms { .. })
             ),
             "{prefix}"
         );

@@ -488,7 +488,11 @@ impl PrivateKey for CallbackKey {
         message: &[u8],
     ) -> Result<Vec<u8>, KeyOperationError> {
         let Some(sign) = self.sign_message else {
-            return Err(key_error(SMIME_RESULT_KEYOP_UNSUPPORTED, 0, "message signing"));
+            return Err(key_error(
+                SMIME_RESULT_KEYOP_UNSUPPORTED,
+                0,
+                "message signing",
+            ));
         };
         let scheme = match scheme {
             SignatureScheme::Ed25519 => smime_signature_scheme::Ed25519 as u32,

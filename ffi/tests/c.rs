@@ -76,7 +76,12 @@ fn fixtures() -> &'static Fixtures {
             KeyKind::Ed25519,
             "digitalSignature,nonRepudiation",
         );
-        leaf("grace", "grace@example.com", KeyKind::X25519, "keyAgreement");
+        leaf(
+            "grace",
+            "grace@example.com",
+            KeyKind::X25519,
+            "keyAgreement",
+        );
         for (name, password, legacy) in [
             ("alice", "alice-password", false),
             ("alice", "alice-password", true),

@@ -305,6 +305,7 @@ enum Inner {
     Ed25519(super::eddsa::Ed25519Key),
     X25519(super::x25519::X25519Key),
     MlKem(Box<super::mlkem::MlKemKey>),
+    MlDsa(Box<super::pqsig::MlDsaKey>),
 }
 
 /// A private key held in memory. Zeroized on drop (the RustCrypto key types do so).
@@ -404,6 +405,17 @@ impl SoftwareKey {
                 inner: Inner::X25519(super::x25519::X25519Key::from_pkcs8_der(der)?),
             });
         }
+        if let Some(level) = crate::crypto::verify::MlDsaLevel::from_oid(&oid) {
+            let public = info.public_key.as_ref().and_then(|p| p.as_bytes());
+            let key = super::pqsig::MlDsaKey::from_private_key(
+                level,
+                info.private_key.as_bytes(),
+                public,
+            )?;
+            return Ok(SoftwareKey {
+                inner: Inner::MlDsa(Box::new(key)),
+            });
+        }
         Err(KeyError::Unsupported {
             detail: format!("key algorithm {oid}"),
         })
@@ -455,6 +467,7 @@ impl SoftwareKey {
             Inner::Ed25519(k) => return k.to_pkcs8_der(),
             Inner::X25519(k) => return Ok(k.to_pkcs8_der()),
             Inner::MlKem(k) => return k.to_pkcs8_der(),
+            Inner::MlDsa(k) => return k.to_pkcs8_der(),
         }
         .map_err(|e| KeyError::Unsupported {
             detail: format!("cannot encode the key as PKCS#8: {e}"),
@@ -522,6 +535,11 @@ impl PrivateKey for SoftwareKey {
                 crate::crypto::verify::MlKemLevel::MlKem768 => KeyKind::MlKem768,
                 crate::crypto::verify::MlKemLevel::MlKem1024 => KeyKind::MlKem1024,
             },
+            Inner::MlDsa(k) => match k.level() {
+                crate::crypto::verify::MlDsaLevel::MlDsa44 => KeyKind::MlDsa44,
+                crate::crypto::verify::MlDsaLevel::MlDsa65 => KeyKind::MlDsa65,
+                crate::crypto::verify::MlDsaLevel::MlDsa87 => KeyKind::MlDsa87,
+            },
         }
     }
 
@@ -533,6 +551,7 @@ impl PrivateKey for SoftwareKey {
             Inner::Ed25519(k) => return k.public_key_der(),
             Inner::X25519(k) => return Ok(k.public_key_der()),
             Inner::MlKem(k) => return k.public_key_der(),
+            Inner::MlDsa(k) => return k.public_key_der(),
         }
         .map_err(|e| KeyError::Unsupported {
             detail: format!("cannot encode the public key: {e}"),
@@ -662,6 +681,9 @@ impl PrivateKey for SoftwareKey {
             Inner::MlKem(_) => Err(KeyOperationError::unsupported(
                 "an ML-KEM key cannot do key agreement",
             )),
+            Inner::MlDsa(_) => Err(KeyOperationError::unsupported(
+                "an ML-DSA key cannot do key agreement",
+            )),
         }
     }
 
@@ -672,6 +694,7 @@ impl PrivateKey for SoftwareKey {
     ) -> Result<Vec<u8>, KeyOperationError> {
         match (&self.inner, scheme) {
             (Inner::Ed25519(k), SignatureScheme::Ed25519) => Ok(k.sign(message)),
+            (Inner::MlDsa(k), SignatureScheme::MlDsa) => k.sign(message),
             (_, scheme) => Err(KeyOperationError::unsupported(format!(
                 "a {} key cannot sign whole messages with {scheme:?}",
                 self.kind()

@@ -10,7 +10,7 @@
 //! ```
 //!
 //! A `both` key must agree with itself: the expanded key is recomputed from the seed and
-//! compared (in constant time); a mismatch is [`KeyError::Inconsistent`]. An expanded key is
+//! compared (in constant time); a mismatch is [`KeyError::InconsistentForms`]. An expanded key is
 //! checked as FIPS 203 section 7.3 asks (the hash of the encapsulation key it holds). Keys are
 //! written in the seed form when the seed is known, else in the expanded form.
 
@@ -179,7 +179,7 @@ impl MlKemKey {
                     )));
                 }
                 if !ct_eq(&key.expanded_key(), &given) {
-                    return Err(KeyError::Inconsistent {
+                    return Err(KeyError::InconsistentForms {
                         detail: format!(
                             "the {} seed and expanded key are not the same key",
                             level.name()
@@ -216,7 +216,7 @@ impl MlKemKey {
                 .as_bytes()
                 .ok_or_else(|| unrecognized("the PKCS#8 public key has unused bits"))?;
             if given != key.public_key().as_slice() {
-                return Err(KeyError::Inconsistent {
+                return Err(KeyError::InconsistentForms {
                     detail: format!(
                         "the {} public key in the PKCS#8 structure is not that of the private key",
                         level.name()
@@ -455,7 +455,7 @@ mod tests {
         );
         assert!(matches!(
             MlKemKey::from_pkcs8_der(&pkcs8(level, &both)),
-            Err(KeyError::Inconsistent { .. })
+            Err(KeyError::InconsistentForms { .. })
         ));
     }
 

@@ -87,8 +87,9 @@ pub const SMIME_KEY_WRONG_PASSWORD: u32 = 405;
 pub const SMIME_KEY_ITERATIONS_TOO_HIGH: u32 = 406;
 /// [`crate::error::KeyError::Random`]: the random number generator failed.
 pub const SMIME_KEY_RANDOM: u32 = 407;
-/// [`crate::error::KeyError::Inconsistent`]: the key's seed and expanded key do not agree.
-pub const SMIME_KEY_INCONSISTENT: u32 = 408;
+/// [`crate::error::KeyError::InconsistentForms`]: the forms of the key (seed and expanded
+/// key, private and public key) disagree.
+pub const SMIME_KEY_INCONSISTENT_FORMS: u32 = 408;
 
 // --- PKCS#12: 500–599 ------------------------------------------------------------------------
 
@@ -507,7 +508,7 @@ pub static ALL: &[Code] = rows![
         SMIME_KEY_WRONG_PASSWORD,
         SMIME_KEY_ITERATIONS_TOO_HIGH,
         SMIME_KEY_RANDOM,
-        SMIME_KEY_INCONSISTENT,
+        SMIME_KEY_INCONSISTENT_FORMS,
     ],
     Pkcs12: [
         SMIME_PKCS12_EMPTY,

@@ -1,0 +1,75 @@
+//! Writes post-quantum CMS artifacts in the format (v3) of the IETF PQC hackathon repository
+//! (IETF-Hackathon/pqc-certificates), so that other implementations can check ours:
+//!
+//! - `ta.der`: the ML-DSA-44 trust anchor;
+//! - per ML-DSA level, `<name>-<oid>_signed_attrs.der`: a SignedData with the content and
+//!   signed attributes, signed by an end entity under the trust anchor (its certificate in
+//!   the SignedData);
+//! - per ML-KEM level, `<name>-<oid>_ee.der` (the end-entity certificate, issued by the trust
+//!   anchor) and `<name>-<oid>_priv.der` (its PKCS#8 private key, seed form);
+//! - `expected_plaintext.txt`.
+//!
+//! ```text
+//! cargo run --example pqc_artifacts -- OUTPUT_DIRECTORY
+//! ```
+
+#![allow(dead_code)] // the module is also compiled into the writer's test
+
+#[path = "../tests/common/pq.rs"]
+mod pq;
+
+use std::path::Path;
+
+/// The content of every signed (and, later, encrypted) artifact.
+pub const PLAINTEXT: &[u8] = b"Hello, world! (smime, post-quantum)\r\n";
+
+/// Writes every artifact into `dir` (created if missing); returns the file names written.
+pub fn write_artifacts(dir: &Path) -> Result<Vec<String>, String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut written = Vec::new();
+    let mut put = |name: String, bytes: &[u8]| -> Result<(), String> {
+        std::fs::write(dir.join(&name), bytes).map_err(|e| format!("{name}: {e}"))?;
+        written.push(name);
+        Ok(())
+    };
+    let ta = pq::PqCa::root(pq::Dsa::L44, "smime ml-dsa-44 Test TA");
+    put("ta.der".into(), &ta.der)?;
+    put("expected_plaintext.txt".into(), PLAINTEXT)?;
+    for level in pq::Dsa::ALL {
+        let stem = level.file_stem();
+        let leaf = ta.ml_dsa_leaf(level, &format!("smime {stem} EE"), "pq@example.com");
+        let options = smime::SignOptions {
+            digest: smime::DigestAlgorithm::Sha512,
+            include_chain: true,
+            ..smime::SignOptions::default()
+        };
+        let signed = smime::sign::sign_opaque_der(PLAINTEXT, &[leaf.identity()], &options)
+            .map_err(|e| format!("{stem}: {e}"))?;
+        put(format!("{stem}_signed_attrs.der"), &signed)?;
+    }
+    for level in pq::Kem::ALL {
+        let stem = level.file_stem();
+        let leaf = ta.ml_kem_leaf(level, &format!("smime {stem} EE"), "pq@example.com");
+        put(format!("{stem}_ee.der"), &leaf.der)?;
+        put(format!("{stem}_priv.der"), &leaf.key)?;
+    }
+    Ok(written)
+}
+
+fn main() {
+    let Some(dir) = std::env::args_os().nth(1) else {
+        eprintln!("usage: pqc_artifacts OUTPUT_DIRECTORY");
+        std::process::exit(2);
+    };
+    match write_artifacts(Path::new(&dir)) {
+        Ok(files) => {
+            for f in files {
+                println!("{f}");
+            }
+        }
+        Err(e) => {
+            eprintln!("pqc_artifacts: {e}");
+            std::process::exit(1);
+        }
+    }
+}
