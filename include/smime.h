@@ -1350,6 +1350,13 @@ typedef struct {
 #define SMIME_RESULT_KEY_RANDOM 407
 
 /**
+ * `KeyError::InconsistentForms`: the forms of the key (seed and expanded
+ * key, private and public key) disagree.
+ * Area: key.
+ */
+#define SMIME_RESULT_KEY_INCONSISTENT_FORMS 408
+
+/**
  * `Pkcs12Error::Empty`: the input was empty.
  * Area: pkcs12.
  */

@@ -102,6 +102,11 @@ pub const SMIME_RESULT_KEY_ITERATIONS_TOO_HIGH: smime_result = 406;
 /// Area: key.
 pub const SMIME_RESULT_KEY_RANDOM: smime_result = 407;
 
+/// `KeyError::InconsistentForms`: the forms of the key (seed and expanded
+/// key, private and public key) disagree.
+/// Area: key.
+pub const SMIME_RESULT_KEY_INCONSISTENT_FORMS: smime_result = 408;
+
 /// `Pkcs12Error::Empty`: the input was empty.
 /// Area: pkcs12.
 pub const SMIME_RESULT_PKCS12_EMPTY: smime_result = 500;
