@@ -99,14 +99,16 @@ pub mod fuzzing {
 
 pub use certificate::{Certificate, Fingerprint, Roles};
 pub use cms::enveloped::ContentCipher;
-pub use cms::recipient::KeyTransport;
+pub use cms::recipient::{KeyAgreementKdf, KeyTransport};
 pub use cms::signed_data::SignerId;
 pub use crypto::DigestAlgorithm;
 pub use crypto::keys::{
     KeyKind, KeyOperationError, PrivateKey, RsaDecryptPadding, SignatureScheme, SoftwareKey,
 };
 pub use decrypt::{DecryptInfo, Decrypted, Decryptor, Layer, Opened, decrypt, open};
-pub use encrypt::{EncryptOptions, EncryptWriter, Encryptor, encrypt, sign_and_encrypt};
+pub use encrypt::{
+    EncryptOptions, EncryptWriter, Encryptor, KemKdf, KemOptions, encrypt, sign_and_encrypt,
+};
 pub use error::{
     DecryptError, EncryptError, IoError, KeyError, ParseError, SignError, VerifyError,
 };

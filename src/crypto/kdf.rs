@@ -38,7 +38,6 @@ pub fn x963_kdf(
 /// is what an empty salt also gives) from `ikm`, then expand with `info` to `len` bytes.
 /// SHA-256, SHA-384 and SHA-512 only; `None` for another digest or a length beyond
 /// 255 blocks.
-#[allow(dead_code)] // until the X25519 and KEM recipients use it
 pub fn hkdf(
     digest: DigestAlgorithm,
     salt: &[u8],

@@ -445,7 +445,6 @@ pub(crate) fn verify_signature_prehashed(
 /// A public key by kind: the `subjectPublicKey` bits of an SPKI (for the RFC 8410 and
 /// post-quantum keys, the raw public key of the length the algorithm fixes).
 #[derive(Debug, Clone)]
-#[allow(dead_code)] // the key-agreement and KEM keys are read by the recipient code
 pub(crate) enum RawKey<'a> {
     /// A 32-byte Ed25519 public key.
     Ed25519(&'a [u8]),
@@ -624,7 +623,6 @@ fn parse_spki(spki_der: &[u8]) -> Result<SubjectPublicKeyInfoRef<'_>, SigCheckEr
 }
 
 /// The public key in a DER `SubjectPublicKeyInfo`, by kind.
-#[allow(dead_code)] // until the X25519 and KEM recipients use it
 pub(crate) fn public_key(spki_der: &[u8]) -> Result<RawKey<'_>, SigCheckError> {
     let spki = parse_spki(spki_der)?;
     classify_key(&spki)
@@ -730,14 +728,31 @@ struct PssParams<'a> {
 /// The digest a certificate or CRL signature algorithm names: the hash of
 /// `sha*WithRSAEncryption` and `ecdsa-with-SHA*`, the hash of the RSASSA-PSS parameters
 /// (SHA-1 when absent), or SHA-512 for Ed25519 (the hash PureEdDSA Ed25519 runs inside the
-/// signature, RFC 8032 section 5.1). `None` for an algorithm that names none or is unknown.
+/// signature, RFC 8032 section 5.1), SHA-512 for ML-DSA, and for SLH-DSA the digest of its
+/// parameter set's family and strength. `None` for an algorithm that names none or is
+/// unknown.
 pub fn signature_digest(sig_alg: &AlgorithmIdentifierOwned) -> Option<DigestAlgorithm> {
     let oid = sig_alg.oid;
-    if oid == oids::ED25519 {
+    if oid == oids::ED25519 || MlDsaLevel::from_oid(&oid).is_some() {
+        // ML-DSA hashes with SHAKE256 inside; SHA-512 stands for it as the digest the CMS
+        // specification pairs with it.
         return sig_alg
             .parameters
             .is_none()
             .then_some(DigestAlgorithm::Sha512);
+    }
+    if let Some(set) = SlhDsaSet::from_oid(&oid) {
+        // The hash family and strength of the set (RFC 9814 section 4 pairs the same digests).
+        let d = match set {
+            SlhDsaSet::Sha2_128s | SlhDsaSet::Sha2_128f => DigestAlgorithm::Sha256,
+            SlhDsaSet::Shake_128s | SlhDsaSet::Shake_128f => DigestAlgorithm::Shake128,
+            SlhDsaSet::Shake_192s
+            | SlhDsaSet::Shake_192f
+            | SlhDsaSet::Shake_256s
+            | SlhDsaSet::Shake_256f => DigestAlgorithm::Shake256,
+            _ => DigestAlgorithm::Sha512,
+        };
+        return sig_alg.parameters.is_none().then_some(d);
     }
     if oid == oids::SHA1_WITH_RSA || oid == oids::ECDSA_WITH_SHA1 {
         Some(DigestAlgorithm::Sha1)
