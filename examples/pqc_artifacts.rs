@@ -6,7 +6,11 @@
 //!   signed attributes, signed by an end entity under the trust anchor (its certificate in
 //!   the SignedData);
 //! - per ML-KEM level, `<name>-<oid>_ee.der` (the end-entity certificate, issued by the trust
-//!   anchor) and `<name>-<oid>_priv.der` (its PKCS#8 private key, seed form);
+//!   anchor) and `<name>-<oid>_priv.der` (its PKCS#8 private key, seed form), and to that
+//!   certificate `<name>-<oid>_kemri_<kdf>[_ukm].der` (EnvelopedData, AES-CBC) and
+//!   `<name>-<oid>_kemri_auth_<kdf>[_ukm].der` (AuthEnvelopedData, AES-GCM), each with a
+//!   KEMRecipientInfo, for the KDFs `id-alg-hkdf-with-sha256` and `id-alg-hkdf-with-sha512`,
+//!   without and with ukm; AES-128 for ML-KEM-512, AES-256 for the other levels;
 //! - `expected_plaintext.txt`.
 //!
 //! ```text
@@ -20,7 +24,10 @@ mod pq;
 
 use std::path::Path;
 
-/// The content of every signed (and, later, encrypted) artifact.
+/// The user keying material of the `_ukm` artifacts.
+pub const UKM: &[u8] = b"smime KEMRecipientInfo ukm";
+
+/// The content of every signed and encrypted artifact.
 pub const PLAINTEXT: &[u8] = b"Hello, world! (smime, post-quantum)\r\n";
 
 /// Writes every artifact into `dir` (created if missing); returns the file names written.
@@ -52,6 +59,43 @@ pub fn write_artifacts(dir: &Path) -> Result<Vec<String>, String> {
         let leaf = ta.ml_kem_leaf(level, &format!("smime {stem} EE"), "pq@example.com");
         put(format!("{stem}_ee.der"), &leaf.der)?;
         put(format!("{stem}_priv.der"), &leaf.key)?;
+        let certificate = leaf.certificate();
+        let aes128 = matches!(level, pq::Kem::L512);
+        for (kdf, kdf_name) in [
+            (smime::KemKdf::HkdfSha256, "id-alg-hkdf-with-sha256"),
+            (smime::KemKdf::HkdfSha512, "id-alg-hkdf-with-sha512"),
+        ] {
+            for ukm in [false, true] {
+                for auth in [false, true] {
+                    let cipher = match (auth, aes128) {
+                        (true, true) => smime::ContentCipher::Aes128Gcm,
+                        (true, false) => smime::ContentCipher::Aes256Gcm,
+                        (false, true) => smime::ContentCipher::Aes128Cbc,
+                        (false, false) => smime::ContentCipher::Aes256Cbc,
+                    };
+                    let options = smime::EncryptOptions {
+                        cipher,
+                        kem: smime::KemOptions {
+                            kdf,
+                            ukm: ukm.then(|| UKM.to_vec()),
+                        },
+                        ..smime::EncryptOptions::default()
+                    };
+                    let der = smime::encrypt::encrypt_der(
+                        PLAINTEXT,
+                        std::slice::from_ref(&certificate),
+                        &options,
+                    )
+                    .map_err(|e| format!("{stem}: {e}"))?;
+                    let name = format!(
+                        "{stem}_kemri{}_{kdf_name}{}.der",
+                        if auth { "_auth" } else { "" },
+                        if ukm { "_ukm" } else { "" }
+                    );
+                    put(name, &der)?;
+                }
+            }
+        }
     }
     Ok(written)
 }

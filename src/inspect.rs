@@ -147,6 +147,19 @@ pub enum RecipientSummary {
         /// The key wrap algorithm.
         key_wrap: Option<String>,
     },
+    /// A KEMRecipientInfo (RFC 9629): ML-KEM.
+    Kem {
+        /// The recipient's certificate as the message names it.
+        id: String,
+        /// The KEM algorithm ("ML-KEM-768").
+        algorithm: String,
+        /// The key-derivation function ("HKDF-SHA-256").
+        kdf: String,
+        /// The key wrap algorithm.
+        key_wrap: String,
+        /// Whether user keying material (ukm) is present.
+        ukm: bool,
+    },
     /// A kind this library does not read (KEK, password, other).
     Other,
 }
@@ -363,6 +376,13 @@ fn cms_summary(der: &[u8]) -> Result<CmsSummary, ParseError> {
                         .and_then(|p| p.decode_as::<spki::AlgorithmIdentifierOwned>().ok())
                         .map(|w| algorithm_name(&w.oid)),
                 },
+                RecipientInfo::Kem(k) => RecipientSummary::Kem {
+                    id: k.rid.to_string(),
+                    algorithm: algorithm_name(&k.kem.oid),
+                    kdf: algorithm_name(&k.kdf.oid),
+                    key_wrap: algorithm_name(&k.wrap.oid),
+                    ukm: k.ukm.is_some(),
+                },
                 _ => RecipientSummary::Other,
             })
             .collect();
@@ -433,7 +453,38 @@ pub fn algorithm_name(oid: &ObjectIdentifier) -> String {
         "1.3.132.0.34" => "P-384",
         "1.3.132.0.35" => "P-521",
         "1.3.101.110" => "X25519",
+        "1.3.101.111" => "X448",
         "1.3.101.112" => "Ed25519",
+        "1.3.101.113" => "Ed448",
+        "2.16.840.1.101.3.4.3.17" => "ML-DSA-44",
+        "2.16.840.1.101.3.4.3.18" => "ML-DSA-65",
+        "2.16.840.1.101.3.4.3.19" => "ML-DSA-87",
+        "2.16.840.1.101.3.4.3.20" => "SLH-DSA-SHA2-128s",
+        "2.16.840.1.101.3.4.3.21" => "SLH-DSA-SHA2-128f",
+        "2.16.840.1.101.3.4.3.22" => "SLH-DSA-SHA2-192s",
+        "2.16.840.1.101.3.4.3.23" => "SLH-DSA-SHA2-192f",
+        "2.16.840.1.101.3.4.3.24" => "SLH-DSA-SHA2-256s",
+        "2.16.840.1.101.3.4.3.25" => "SLH-DSA-SHA2-256f",
+        "2.16.840.1.101.3.4.3.26" => "SLH-DSA-SHAKE-128s",
+        "2.16.840.1.101.3.4.3.27" => "SLH-DSA-SHAKE-128f",
+        "2.16.840.1.101.3.4.3.28" => "SLH-DSA-SHAKE-192s",
+        "2.16.840.1.101.3.4.3.29" => "SLH-DSA-SHAKE-192f",
+        "2.16.840.1.101.3.4.3.30" => "SLH-DSA-SHAKE-256s",
+        "2.16.840.1.101.3.4.3.31" => "SLH-DSA-SHAKE-256f",
+        "2.16.840.1.101.3.4.4.1" => "ML-KEM-512",
+        "2.16.840.1.101.3.4.4.2" => "ML-KEM-768",
+        "2.16.840.1.101.3.4.4.3" => "ML-KEM-1024",
+        "1.2.840.113549.1.9.16.3.28" => "HKDF-SHA-256",
+        "1.2.840.113549.1.9.16.3.29" => "HKDF-SHA-384",
+        "1.2.840.113549.1.9.16.3.30" => "HKDF-SHA-512",
+        "1.2.840.113549.1.9.16.3.19" => "ECDH (HKDF with SHA-256)",
+        "1.2.840.113549.1.9.16.3.20" => "ECDH (HKDF with SHA-384)",
+        "1.2.840.113549.1.9.16.3.21" => "ECDH (HKDF with SHA-512)",
+        "2.16.840.1.101.3.4.2.8" => "SHA3-256",
+        "2.16.840.1.101.3.4.2.9" => "SHA3-384",
+        "2.16.840.1.101.3.4.2.10" => "SHA3-512",
+        "2.16.840.1.101.3.4.2.11" => "SHAKE128",
+        "2.16.840.1.101.3.4.2.12" => "SHAKE256",
         "1.2.840.113549.2.5" => "MD5",
         "1.3.14.3.2.26" => "SHA-1",
         "2.16.840.1.101.3.4.2.1" => "SHA-256",

@@ -1537,6 +1537,10 @@ fn check_signature(
             false,
         );
     }
+    // RFC 9882 (ML-DSA) and RFC 9814 (SLH-DSA): a digest at least as strong as the set.
+    if let Err(e) = crate::crypto::pqsig::check_cms_digest(&si.signature_algorithm.oid, digest) {
+        return (Check::Failed(map_sig(e)), false);
+    }
     let Some(raw) = digests.raw(digest) else {
         return (not_computed(digest, digests), false);
     };

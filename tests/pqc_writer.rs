@@ -60,6 +60,12 @@ fn our_artifacts_read_back() {
     ] {
         expected.push(format!("{stem}_ee.der"));
         expected.push(format!("{stem}_priv.der"));
+        for kdf in ["id-alg-hkdf-with-sha256", "id-alg-hkdf-with-sha512"] {
+            for kind in ["kemri", "kemri_auth"] {
+                expected.push(format!("{stem}_{kind}_{kdf}.der"));
+                expected.push(format!("{stem}_{kind}_{kdf}_ukm.der"));
+            }
+        }
     }
     expected.sort();
     assert_eq!(written, expected);
@@ -115,6 +121,56 @@ fn our_artifacts_read_back() {
         );
         let public = ml_kem_public(&key, name);
         assert_eq!(public, spki, "{priv_name} is the key of {name}");
+    }
+
+    // Every KEMRecipientInfo file decrypts with its level's private key to the plaintext,
+    // with the cipher, KDF and ukm its name says; another level's key cannot open it.
+    let policy = smime::Policy::default();
+    let kemri: Vec<&String> = written.iter().filter(|n| n.contains("_kemri")).collect();
+    assert_eq!(kemri.len(), 3 * 8);
+    for name in kemri {
+        let stem = &name[..name.find("_kemri").expect("stem")];
+        let key = smime::SoftwareKey::from_bytes(&read(&format!("{stem}_priv.der"))).expect("key");
+        let cert = Certificate::from_der(&read(&format!("{stem}_ee.der"))).expect("cert");
+        let id = smime::Identity::new(std::sync::Arc::new(key), cert).expect("identity");
+        let der = read(name);
+        let d = smime::decrypt(&der, std::slice::from_ref(&id), &policy)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(d.content, plaintext, "{name}");
+        assert_eq!(d.integrity_protected, name.contains("_auth"), "{name}");
+        let text = format!("{:?}", smime::inspect(&der).expect("inspect"));
+        assert!(text.contains("Kem {"), "{name}: {text}");
+        assert_eq!(
+            text.contains("ukm: true"),
+            name.contains("_ukm"),
+            "{name}: {text}"
+        );
+        let kdf_oid = if name.contains("sha512") {
+            "1.2.840.113549.1.9.16.3.30"
+        } else {
+            "1.2.840.113549.1.9.16.3.28"
+        };
+        // The KDF OID appears in the DER (its encoding, found as a byte string).
+        let kdf_der = const_oid::ObjectIdentifier::new_unwrap(kdf_oid)
+            .to_der()
+            .expect("oid");
+        assert!(
+            der.windows(kdf_der.len()).any(|w| w == kdf_der.as_slice()),
+            "{name}: KDF {kdf_oid} not found; {text}"
+        );
+        let other = if stem.starts_with("ml-kem-512") {
+            "ml-kem-768-2.16.840.1.101.3.4.4.2"
+        } else {
+            "ml-kem-512-2.16.840.1.101.3.4.4.1"
+        };
+        let wrong =
+            smime::SoftwareKey::from_bytes(&read(&format!("{other}_priv.der"))).expect("key");
+        let wrong_cert = Certificate::from_der(&read(&format!("{other}_ee.der"))).expect("cert");
+        let wrong = smime::Identity::new(std::sync::Arc::new(wrong), wrong_cert).expect("identity");
+        assert!(
+            smime::decrypt(&der, std::slice::from_ref(&wrong), &policy).is_err(),
+            "{name} opened with {other}"
+        );
     }
 }
 

@@ -517,6 +517,20 @@ fn render_enveloped(out: &mut String, env: &smime::inspect::EnvelopedSummary, in
                     let _ = writeln!(out, "{indent}       {id}");
                 }
             }
+            RecipientSummary::Kem {
+                id,
+                algorithm,
+                kdf,
+                key_wrap,
+                ukm,
+            } => {
+                let _ = writeln!(
+                    out,
+                    "{indent}    {}: KEM {algorithm}, {kdf}, {key_wrap}{}, {id}",
+                    i + 1,
+                    if *ukm { ", with ukm" } else { "" }
+                );
+            }
             _ => {
                 let _ = writeln!(
                     out,

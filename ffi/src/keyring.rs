@@ -650,6 +650,70 @@ pub extern "C" fn smime_keyring_recipient_readiness(
     })
 }
 
+/// As `smime_keyring_recipient_readiness`, with hybrid protection: an address whose usable
+/// certificates include both a classical (RSA, EC) and an ML-KEM one is given both, so the
+/// message carries a recipient info for each and stays confidential if either family of
+/// algorithms falls (`smime_readiness_certificate_count` is then 2). An address with
+/// certificates of one family only gets that one.
+#[unsafe(no_mangle)]
+#[allow(unsafe_code)]
+pub extern "C" fn smime_keyring_recipient_readiness_hybrid(
+    keyring: *const smime_keyring,
+    addresses: *const *const c_char,
+    addresses_len: usize,
+    policy: *const smime_policy,
+    out: *mut *mut smime_readiness,
+) -> smime_result {
+    boundary(|| {
+        let addresses = try_str_array(addresses, addresses_len)?;
+        let policy = policy_or_default(policy)?;
+        let out = Out::new(out)?;
+        let readiness = read(keyring)?.recipient_readiness_hybrid(&addresses, &policy);
+        out.write(to_boxed::<smime_readiness>(readiness));
+        Ok(())
+    })
+}
+
+/// The number of certificates mail to the address at `index` is encrypted to (`*out`): 0
+/// when it is not ready, 1, or 2 with hybrid protection
+/// (`smime_keyring_recipient_readiness_hybrid`).
+#[unsafe(no_mangle)]
+#[allow(unsafe_code)]
+pub extern "C" fn smime_readiness_certificate_count(
+    readiness: *const smime_readiness,
+    index: usize,
+    out: *mut usize,
+) -> smime_result {
+    boundary(|| {
+        let out = Out::new(out)?;
+        out.write(readiness_at(readiness, index)?.certificates().len());
+        Ok(())
+    })
+}
+
+/// A new handle to certificate `certificate_index` (below
+/// `smime_readiness_certificate_count`) of the address at `index`; the first is the one
+/// `smime_readiness_certificate` gives.
+#[unsafe(no_mangle)]
+#[allow(unsafe_code)]
+pub extern "C" fn smime_readiness_certificate_at(
+    readiness: *const smime_readiness,
+    index: usize,
+    certificate_index: usize,
+    out: *mut *mut smime_certificate,
+) -> smime_result {
+    boundary(|| {
+        let out = Out::new(out)?;
+        let entry = readiness_at(readiness, index)?;
+        let certificate = *entry
+            .certificates()
+            .get(certificate_index)
+            .ok_or(Error::InvalidArgument("certificate index out of range"))?;
+        out.write(new_certificate(certificate.clone()));
+        Ok(())
+    })
+}
+
 fn readiness_at(
     readiness: *const smime_readiness,
     index: usize,

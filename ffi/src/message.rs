@@ -8,8 +8,8 @@ use std::ffi::c_char;
 use std::time::{Duration, SystemTime};
 
 use smime::{
-    AddressPolicy, Certificate, ContentCipher, EncryptOptions, Identity, KeyTransport, Policy,
-    SignOptions, VerifyOptions,
+    AddressPolicy, Certificate, ContentCipher, EncryptOptions, Identity, KemKdf, KeyAgreementKdf,
+    KeyTransport, Policy, SignOptions, VerifyOptions,
 };
 
 use crate::bytes::{new_bytes, smime_bytes};
@@ -275,6 +275,78 @@ pub extern "C" fn smime_encrypt_options_set_cipher(
                 ));
             }
             _ => return Err(Error::InvalidArgument("unknown smime_cipher")),
+        };
+        Ok(())
+    })
+}
+
+/// The key-agreement scheme for X25519 recipients (`smime_encrypt_options_set_key_agreement`).
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum smime_key_agreement {
+    /// dhSinglePass-stdDH-hkdf-sha256-scheme (RFC 8418; the default).
+    HkdfSha256 = 0,
+    /// dhSinglePass-stdDH-hkdf-sha384-scheme.
+    HkdfSha384 = 1,
+    /// dhSinglePass-stdDH-hkdf-sha512-scheme.
+    HkdfSha512 = 2,
+    /// dhSinglePass-stdDH-sha256kdf-scheme (ANSI X9.63 KDF): for peers with X25519 but no
+    /// HKDF (Bouncy Castle 1.72).
+    X963Sha256 = 3,
+    /// dhSinglePass-stdDH-sha384kdf-scheme.
+    X963Sha384 = 4,
+    /// dhSinglePass-stdDH-sha512kdf-scheme.
+    X963Sha512 = 5,
+}
+
+/// The key-derivation function of ML-KEM recipients (`smime_encrypt_options_set_kem_kdf`).
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum smime_kem_kdf {
+    /// HKDF-SHA-256 (RFC 8619; mandatory for every ML-KEM level, the default).
+    HkdfSha256 = 0,
+    /// HKDF-SHA-384.
+    HkdfSha384 = 1,
+    /// HKDF-SHA-512.
+    HkdfSha512 = 2,
+}
+
+/// Sets the key-agreement scheme for X25519 recipients (`smime_key_agreement`).
+#[unsafe(no_mangle)]
+#[allow(unsafe_code)]
+pub extern "C" fn smime_encrypt_options_set_key_agreement(
+    options: *mut smime_encrypt_options,
+    key_agreement: u32,
+) -> smime_result {
+    boundary(|| {
+        let options = try_mut(options)?;
+        options.key_agreement = match key_agreement {
+            0 => KeyAgreementKdf::HkdfSha256,
+            1 => KeyAgreementKdf::HkdfSha384,
+            2 => KeyAgreementKdf::HkdfSha512,
+            3 => KeyAgreementKdf::X963Sha256,
+            4 => KeyAgreementKdf::X963Sha384,
+            5 => KeyAgreementKdf::X963Sha512,
+            _ => return Err(Error::InvalidArgument("unknown smime_key_agreement")),
+        };
+        Ok(())
+    })
+}
+
+/// Sets the key-derivation function of ML-KEM recipients (`smime_kem_kdf`).
+#[unsafe(no_mangle)]
+#[allow(unsafe_code)]
+pub extern "C" fn smime_encrypt_options_set_kem_kdf(
+    options: *mut smime_encrypt_options,
+    kdf: u32,
+) -> smime_result {
+    boundary(|| {
+        let options = try_mut(options)?;
+        options.kem.kdf = match kdf {
+            0 => KemKdf::HkdfSha256,
+            1 => KemKdf::HkdfSha384,
+            2 => KemKdf::HkdfSha512,
+            _ => return Err(Error::InvalidArgument("unknown smime_kem_kdf")),
         };
         Ok(())
     })
@@ -916,6 +988,20 @@ fn describe_cms(out: &mut String, cms: &smime::inspect::CmsSummary, indent: &str
                             "{indent}    {}: key agreement {algorithm}{wrap}, {}",
                             i + 1,
                             ids.join("; ")
+                        );
+                    }
+                    RecipientSummary::Kem {
+                        id,
+                        algorithm,
+                        kdf,
+                        key_wrap,
+                        ukm,
+                    } => {
+                        let _ = writeln!(
+                            out,
+                            "{indent}    {}: KEM {algorithm}, {kdf}, {key_wrap}{}, {id}",
+                            i + 1,
+                            if *ukm { ", with ukm" } else { "" }
                         );
                     }
                     _ => {

@@ -352,15 +352,21 @@ impl SoftwareKey {
                 }),
             };
         }
-        Self::from_pkcs8_der(bytes)
-            .or_else(|_| Self::from_pkcs1_der(bytes))
+        match Self::from_pkcs8_der(bytes) {
+            Ok(key) => return Ok(key),
+            // A PKCS#8 key whose forms contradict each other keeps its own error.
+            Err(e @ KeyError::InconsistentForms { .. }) => return Err(e),
+            Err(_) => {}
+        }
+        Self::from_pkcs1_der(bytes)
             .or_else(|_| Self::from_sec1_der(bytes))
             .map_err(|_| KeyError::Unrecognized {
                 detail: "neither PKCS#8, PKCS#1 nor SEC1 (PEM or DER)".into(),
             })
     }
 
-    /// Reads a DER PKCS#8 PrivateKeyInfo (RSA, P-256, P-384, or ML-KEM in any RFC 9935 form).
+    /// Reads a DER PKCS#8 PrivateKeyInfo: RSA, P-256, P-384, Ed25519 and X25519 (RFC 8410),
+    /// ML-DSA (RFC 9881) and ML-KEM (RFC 9935), the last two in any of their forms.
     pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, KeyError> {
         let info = pkcs8::PrivateKeyInfoRef::from_der(der).map_err(|e| KeyError::Unrecognized {
             detail: format!("PKCS#8: {e}"),

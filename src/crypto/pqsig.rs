@@ -96,7 +96,6 @@ pub(crate) fn verify_slh_dsa(
 /// The name of the pre-hash variant (HashML-DSA, HashSLH-DSA) a signature algorithm OID
 /// denotes (`2.16.840.1.101.3.4.3.32` to `.46`), if it is one: these are not supported, and
 /// a signer using one is refused with this name as the reason.
-#[allow(dead_code)] // for the CMS signer checks (src/verify.rs)
 pub(crate) fn prehash_variant(oid: &ObjectIdentifier) -> Option<&'static str> {
     const NAMES: [&str; 15] = [
         "HashML-DSA-44 with SHA-512",
@@ -125,7 +124,6 @@ pub(crate) fn prehash_variant(oid: &ObjectIdentifier) -> Option<&'static str> {
 }
 
 /// Why a pre-hash (HashML-DSA / HashSLH-DSA) signature algorithm is refused, for a person.
-#[allow(dead_code)] // for the CMS signer checks (src/verify.rs)
 pub(crate) fn prehash_refusal(oid: &ObjectIdentifier) -> Option<SigCheckError> {
     prehash_variant(oid).map(|name| SigCheckError::UnsupportedAlgorithm {
         detail: format!(
@@ -144,7 +142,6 @@ pub(crate) fn prehash_refusal(oid: &ObjectIdentifier) -> Option<SigCheckError> {
 ///
 /// The other implementations use that latitude: OpenSSL 3.5 writes SHA-256 with ML-DSA-44,
 /// SHA3-256 with the 128-bit SHAKE sets and SHA3-512 with the others.
-#[allow(dead_code)] // for the CMS signer checks (src/verify.rs)
 pub(crate) fn cms_digests(sig_oid: &ObjectIdentifier) -> Option<&'static [DigestAlgorithm]> {
     use DigestAlgorithm as D;
     // Digests by collision strength: at least 128, 192 and 256 bits.
@@ -203,7 +200,6 @@ pub(crate) fn cms_digests(sig_oid: &ObjectIdentifier) -> Option<&'static [Digest
 
 /// Checks the message-digest algorithm of a CMS signer whose signature algorithm is ML-DSA
 /// or SLH-DSA against [`cms_digests`]. Any other signature algorithm passes.
-#[allow(dead_code)] // for the CMS signer checks (src/verify.rs)
 pub(crate) fn check_cms_digest(
     sig_oid: &ObjectIdentifier,
     digest: DigestAlgorithm,

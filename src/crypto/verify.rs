@@ -842,6 +842,8 @@ pub(crate) fn scheme_for(
             )));
         }
         Ok(Scheme::Pure)
+    } else if let Some(refusal) = super::pqsig::prehash_refusal(&oid) {
+        Err(refusal)
     } else {
         Err(unsupported(format!("signature algorithm {oid}")))
     }

@@ -31,6 +31,31 @@ pub enum Cipher {
     Aes128Cbc,
 }
 
+/// The key-agreement scheme for X25519 recipients.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyAgreement {
+    /// HKDF with SHA-256 (RFC 8418; the default)
+    #[value(name = "hkdf-sha256")]
+    HkdfSha256,
+    /// HKDF with SHA-512 (RFC 8418)
+    #[value(name = "hkdf-sha512")]
+    HkdfSha512,
+    /// The ANSI X9.63 KDF with SHA-256, for peers without HKDF (Bouncy Castle 1.72)
+    #[value(name = "x963-sha256")]
+    X963Sha256,
+}
+
+/// The key-derivation function of ML-KEM recipients.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KemKdfArg {
+    /// HKDF with SHA-256 (RFC 9936; the default)
+    #[value(name = "hkdf-sha256")]
+    HkdfSha256,
+    /// HKDF with SHA-512
+    #[value(name = "hkdf-sha512")]
+    HkdfSha512,
+}
+
 /// Options of `smime encrypt`.
 #[derive(Args, Debug)]
 #[command(after_help = "\
@@ -56,6 +81,16 @@ pub struct EncryptArgs {
     /// RSAES-OAEP key transport for RSA recipients instead of PKCS#1 v1.5
     #[arg(long)]
     pub oaep: bool,
+    /// The key-agreement scheme for X25519 recipients (default hkdf-sha256)
+    #[arg(long, value_enum)]
+    pub key_agreement: Option<KeyAgreement>,
+    /// The key-derivation function for ML-KEM recipients (default hkdf-sha256)
+    #[arg(long, value_enum)]
+    pub kem_kdf: Option<KemKdfArg>,
+    /// With a keyring and --to-address: encrypt to both the classical and the ML-KEM
+    /// certificate of a contact who has both (post-quantum hybrid protection)
+    #[arg(long)]
+    pub hybrid: bool,
     /// Also encrypt to this certificate of yours, so the sent copy stays readable
     #[arg(long = "self", value_name = "CERTFILE", conflicts_with = "no_self")]
     pub self_cert: Option<String>,
@@ -147,14 +182,26 @@ pub fn run(a: &EncryptArgs, m: &ArgMatches) -> Result<u8, Usage> {
     if let Some(k) = &kf
         && !to_addresses.is_empty()
     {
-        match k.ring.encryption_certificates_for(&to_addresses, &policy) {
+        let chosen = if a.hybrid {
+            k.ring
+                .encryption_certificates_for_hybrid(&to_addresses, &policy)
+        } else {
+            k.ring.encryption_certificates_for(&to_addresses, &policy)
+        };
+        match chosen {
             Ok(certs) => {
-                for r in k.ring.recipient_readiness(&to_addresses, &policy) {
-                    if let smime::keyring::Readiness::Ready { fingerprint, .. } = r.readiness {
+                let readiness = if a.hybrid {
+                    k.ring.recipient_readiness_hybrid(&to_addresses, &policy)
+                } else {
+                    k.ring.recipient_readiness(&to_addresses, &policy)
+                };
+                for r in readiness {
+                    for c in r.certificates() {
                         errln!(
-                            "to {}: certificate {} from the keyring",
+                            "to {}: certificate {} ({}) from the keyring",
                             r.address,
-                            keyring::short(&fingerprint)
+                            keyring::short(&c.fingerprint()),
+                            c.key_description()
                         );
                     }
                 }
@@ -213,6 +260,18 @@ pub fn run(a: &EncryptArgs, m: &ArgMatches) -> Result<u8, Usage> {
             KeyTransport::RsaOaep
         } else {
             KeyTransport::RsaPkcs1v15
+        },
+        key_agreement: match a.key_agreement {
+            None | Some(KeyAgreement::HkdfSha256) => smime::KeyAgreementKdf::HkdfSha256,
+            Some(KeyAgreement::HkdfSha512) => smime::KeyAgreementKdf::HkdfSha512,
+            Some(KeyAgreement::X963Sha256) => smime::KeyAgreementKdf::X963Sha256,
+        },
+        kem: smime::KemOptions {
+            kdf: match a.kem_kdf {
+                None | Some(KemKdfArg::HkdfSha256) => smime::KemKdf::HkdfSha256,
+                Some(KemKdfArg::HkdfSha512) => smime::KemKdf::HkdfSha512,
+            },
+            ukm: None,
         },
         policy: policy.clone(),
         ..EncryptOptions::default()
