@@ -176,8 +176,12 @@ fn a_key_the_message_is_not_for_fails_as_with_every_recipient() {
 fn an_ml_kem_certificate_without_key_encipherment_is_refused() {
     let pki = TestPki::new();
     let (bad, _, _) = ml_kem_leaf(&pki, "kemsig", &["k@example.com"], 2, "digitalSignature");
-    let err = smime::encrypt::encrypt_der(CONTENT, &[bad.clone()], &EncryptOptions::default())
-        .unwrap_err();
+    let err = smime::encrypt::encrypt_der(
+        CONTENT,
+        std::slice::from_ref(&bad),
+        &EncryptOptions::default(),
+    )
+    .unwrap_err();
     assert!(
         matches!(err, smime::EncryptError::RecipientRefused { .. }),
         "{err:?}"

@@ -116,7 +116,10 @@ fn parse_one(ri: &[u8]) -> RecipientInfo {
 }
 
 fn opts(rsa: KeyTransport) -> RecipientOptions {
-    RecipientOptions { rsa }
+    RecipientOptions {
+        rsa,
+        ..RecipientOptions::default()
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
