@@ -217,6 +217,34 @@ fn we_verify_bouncy_castle_ed25519_messages_and_refuse_tampered_ones() {
 }
 
 #[test]
+fn bouncy_castle_multipart_stored_with_lf_line_ends_verifies_in_crlf_form() {
+    for attrs in ["attrs", "noattrs"] {
+        let signed = bc_sign(ENTITY, false, attrs);
+        let lf = String::from_utf8(signed)
+            .expect("text")
+            .replace("\r\n", "\n");
+        let report = verify(lf.as_bytes(), &options()).expect("verify");
+        assert_eq!(
+            report.verdict(),
+            Verdict::Trusted,
+            "{attrs}: {:#?}",
+            report.signers
+        );
+        assert_eq!(
+            report.content, ENTITY,
+            "{attrs}: the CRLF form that was signed"
+        );
+        let streamed = stream(lf.as_bytes(), 77);
+        assert_eq!(
+            streamed.verdict(),
+            Verdict::Trusted,
+            "{attrs}: {:#?}",
+            streamed.signers
+        );
+    }
+}
+
+#[test]
 fn content_signed_without_attributes_beyond_the_streaming_bound_is_reported_clearly() {
     // 1.5 MiB of content: more than the 1 MiB a streaming verification keeps.
     let mut entity = b"Content-Type: text/plain\r\n\r\n".to_vec();

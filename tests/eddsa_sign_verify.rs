@@ -265,9 +265,9 @@ fn tampering_makes_the_signature_invalid() {
 }
 
 #[test]
-fn the_wrong_key_is_an_invalid_signature() {
+fn an_identity_refuses_an_ed25519_key_that_is_not_its_certificates() {
     let f = fixture();
-    // Carol's key with Alice's certificate: the signature does not verify under Alice's key.
+    // Carol's key with Alice's certificate (check_key_matches on Ed25519 keys).
     let carol_key = SoftwareKey::from_bytes(&f.carol.key_pem).expect("key");
     assert!(smime::Identity::new(std::sync::Arc::new(carol_key), f.alice.certificate()).is_err());
 }
