@@ -187,6 +187,77 @@ typedef uint32_t smime_key_transport;
 #endif // __cplusplus
 
 /**
+ * The key-agreement scheme for X25519 recipients (`smime_encrypt_options_set_key_agreement`).
+ */
+enum smime_key_agreement
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * dhSinglePass-stdDH-hkdf-sha256-scheme (RFC 8418; the default).
+   */
+  SMIME_KEY_AGREEMENT_HKDF_SHA256 = 0,
+  /**
+   * dhSinglePass-stdDH-hkdf-sha384-scheme.
+   */
+  SMIME_KEY_AGREEMENT_HKDF_SHA384 = 1,
+  /**
+   * dhSinglePass-stdDH-hkdf-sha512-scheme.
+   */
+  SMIME_KEY_AGREEMENT_HKDF_SHA512 = 2,
+  /**
+   * dhSinglePass-stdDH-sha256kdf-scheme (ANSI X9.63 KDF): for peers with X25519 but no
+   * HKDF (Bouncy Castle 1.72).
+   */
+  SMIME_KEY_AGREEMENT_X963_SHA256 = 3,
+  /**
+   * dhSinglePass-stdDH-sha384kdf-scheme.
+   */
+  SMIME_KEY_AGREEMENT_X963_SHA384 = 4,
+  /**
+   * dhSinglePass-stdDH-sha512kdf-scheme.
+   */
+  SMIME_KEY_AGREEMENT_X963_SHA512 = 5,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum smime_key_agreement smime_key_agreement;
+#else
+typedef uint32_t smime_key_agreement;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * The key-derivation function of ML-KEM recipients (`smime_encrypt_options_set_kem_kdf`).
+ */
+enum smime_kem_kdf
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * HKDF-SHA-256 (RFC 8619; mandatory for every ML-KEM level, the default).
+   */
+  SMIME_KEM_KDF_HKDF_SHA256 = 0,
+  /**
+   * HKDF-SHA-384.
+   */
+  SMIME_KEM_KDF_HKDF_SHA384 = 1,
+  /**
+   * HKDF-SHA-512.
+   */
+  SMIME_KEM_KDF_HKDF_SHA512 = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum smime_kem_kdf smime_kem_kdf;
+#else
+typedef uint32_t smime_kem_kdf;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * The verdict for a message (`smime_verify_report_verdict`, `smime_opened_verdict`): only
  * `SMIME_VERDICT_TRUSTED` means every check of every signer passed and the signature covers
  * the whole message.
@@ -2332,6 +2403,38 @@ smime_result smime_keyring_recipient_readiness(const smime_keyring *keyring,
                                                smime_readiness **out);
 
 /**
+ * As `smime_keyring_recipient_readiness`, with hybrid protection: an address whose usable
+ * certificates include both a classical (RSA, EC) and an ML-KEM one is given both, so the
+ * message carries a recipient info for each and stays confidential if either family of
+ * algorithms falls (`smime_readiness_certificate_count` is then 2). An address with
+ * certificates of one family only gets that one.
+ */
+smime_result smime_keyring_recipient_readiness_hybrid(const smime_keyring *keyring,
+                                                      const char *const *addresses,
+                                                      size_t addresses_len,
+                                                      const smime_policy *policy,
+                                                      smime_readiness **out);
+
+/**
+ * The number of certificates mail to the address at `index` is encrypted to (`*out`): 0
+ * when it is not ready, 1, or 2 with hybrid protection
+ * (`smime_keyring_recipient_readiness_hybrid`).
+ */
+smime_result smime_readiness_certificate_count(const smime_readiness *readiness,
+                                               size_t index,
+                                               size_t *out);
+
+/**
+ * A new handle to certificate `certificate_index` (below
+ * `smime_readiness_certificate_count`) of the address at `index`; the first is the one
+ * `smime_readiness_certificate` gives.
+ */
+smime_result smime_readiness_certificate_at(const smime_readiness *readiness,
+                                            size_t index,
+                                            size_t certificate_index,
+                                            smime_certificate **out);
+
+/**
  * The number of addresses in `readiness` (`*out`), as many as were asked.
  */
 smime_result smime_readiness_count(const smime_readiness *readiness, size_t *out);
@@ -2491,6 +2594,17 @@ void smime_encrypt_options_free(smime_encrypt_options *options);
  * policy does not accept CBC.
  */
 smime_result smime_encrypt_options_set_cipher(smime_encrypt_options *options, uint32_t cipher);
+
+/**
+ * Sets the key-agreement scheme for X25519 recipients (`smime_key_agreement`).
+ */
+smime_result smime_encrypt_options_set_key_agreement(smime_encrypt_options *options,
+                                                     uint32_t key_agreement);
+
+/**
+ * Sets the key-derivation function of ML-KEM recipients (`smime_kem_kdf`).
+ */
+smime_result smime_encrypt_options_set_kem_kdf(smime_encrypt_options *options, uint32_t kdf);
 
 /**
  * Sets RSA key transport (`smime_key_transport`).

@@ -401,16 +401,22 @@ pub(crate) fn roles_of(cert: &x509_cert::Certificate) -> Roles {
     let alg = tbs.subject_public_key_info().algorithm.oid;
     let is_rsa = alg == oids::RSA_ENCRYPTION;
     let is_ec = alg == oids::EC_PUBLIC_KEY;
+    // Keys that only agree or encapsulate (X25519, ML-KEM) never sign; keys that only sign
+    // (Ed25519, ML-DSA, SLH-DSA) never receive encrypted mail.
+    let is_x25519 = alg == oids::X25519;
+    let is_kem = crate::crypto::verify::MlKemLevel::from_oid(&alg).is_some();
+    let signs = !(is_x25519 || is_kem);
     let eku_ok = validate::check_email_eku(cert).is_ok();
     match tbs.get_extension::<KeyUsage>() {
         Ok(None) => Roles {
-            signing: eku_ok,
-            encryption: eku_ok && (is_rsa || is_ec),
+            signing: eku_ok && signs,
+            encryption: eku_ok && (is_rsa || is_ec || is_x25519 || is_kem),
         },
         Ok(Some((_, ku))) => Roles {
-            signing: eku_ok && (ku.digital_signature() || ku.non_repudiation()),
+            signing: eku_ok && signs && (ku.digital_signature() || ku.non_repudiation()),
             encryption: eku_ok
-                && ((is_rsa && ku.key_encipherment()) || (is_ec && ku.key_agreement())),
+                && (((is_rsa || is_kem) && ku.key_encipherment())
+                    || ((is_ec || is_x25519) && ku.key_agreement())),
         },
         Err(_) => Roles::default(),
     }
