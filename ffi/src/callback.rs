@@ -71,7 +71,7 @@ pub enum smime_key_kind {
 }
 
 /// The C value of a key kind, with the RSA modulus size (0 for other keys).
-pub(crate) fn key_kind_to(kind: Option<KeyKind>) -> (smime_key_kind, usize) {
+pub fn key_kind_to(kind: Option<KeyKind>) -> (smime_key_kind, usize) {
     match kind {
         Some(KeyKind::Rsa { bits }) => (smime_key_kind::Rsa, bits),
         Some(KeyKind::EcP256) => (smime_key_kind::EcP256, 0),

@@ -6,7 +6,6 @@
 //! keyring's hybrid readiness from C gives a contact's classical and ML-KEM certificates.
 
 #[path = "../../tests/common/mod.rs"]
-#[allow(dead_code)]
 mod common;
 #[path = "../../tests/common/pq.rs"]
 mod pq;
@@ -19,7 +18,19 @@ use pq::{Dsa, Kem, PqCa};
 use smime::keys::{PrivateKey, SignatureScheme, SoftwareKey};
 use smime::verify::{AddressPolicy, Verdict, VerifyOptions};
 use smime::{EncryptOptions, Policy, SignOptions};
-use smime_ffi::callback::{identity_from_callbacks, key_kind_to, smime_key_callbacks};
+use smime_ffi::callback::{
+    identity_from_callbacks, key_kind_to, smime_key_callbacks, smime_key_kind,
+    smime_signature_scheme,
+};
+use smime_ffi::certificate::{
+    smime_certificate_free, smime_certificate_from_der, smime_certificate_key_kind,
+};
+use smime_ffi::keyring::{
+    smime_keyring_add_intermediate, smime_keyring_add_trust_anchor, smime_keyring_free,
+    smime_keyring_import_certificates, smime_keyring_new, smime_keyring_recipient_readiness,
+    smime_keyring_recipient_readiness_hybrid, smime_readiness_certificate_at,
+    smime_readiness_certificate_count, smime_readiness_free,
+};
 use smime_ffi::*;
 
 struct Holder {
@@ -119,9 +130,9 @@ Content-Type: text/plain\r\n\r\nsigned and encrypted with keys the application h
 
 #[test]
 fn ml_dsa_signs_and_ml_kem_decapsulates_through_callbacks() {
-    let root = PqCa::root(Dsa::MlDsa44, "Callback PQ Root");
-    let signer = root.ml_dsa_leaf(Dsa::MlDsa65, "quinn", "quinn@example.com");
-    let reader = root.ml_kem_leaf(Kem::MlKem768, "quinn-kem", "quinn@example.com");
+    let root = PqCa::root(Dsa::L44, "Callback PQ Root");
+    let signer = root.ml_dsa_leaf(Dsa::L65, "quinn", "quinn@example.com");
+    let reader = root.ml_kem_leaf(Kem::L768, "quinn-kem", "quinn@example.com");
     assert_eq!(
         key_kind_to(signer.certificate().key_kind()).0,
         smime_key_kind::MlDsa65
@@ -194,8 +205,8 @@ fn hybrid_readiness_from_c_gives_both_certificates() {
             ..Default::default()
         },
     );
-    let root = PqCa::root(Dsa::MlDsa44, "Hybrid PQ Root");
-    let post_quantum = root.ml_kem_leaf(Kem::MlKem1024, "rory-kem", "rory@example.com");
+    let root = PqCa::root(Dsa::L44, "Hybrid PQ Root");
+    let post_quantum = root.ml_kem_leaf(Kem::L1024, "rory-kem", "rory@example.com");
     let mut ring = std::ptr::null_mut();
     assert_eq!(smime_keyring_new(&mut ring), SMIME_RESULT_OK);
     for (der, anchor, intermediate) in [
