@@ -104,7 +104,7 @@ pub struct KemOptions {
     /// The key-derivation function (HKDF-SHA-256 by default).
     pub kdf: KemKdf,
     /// User keying material (`ukm`), mixed into the key derivation; none by default. At most
-    /// [`MAX_UKM`] bytes.
+    /// 1024 bytes.
     pub ukm: Option<Vec<u8>>,
 }
 

@@ -317,8 +317,7 @@ fn issuer_and_serial(cert_der: &[u8]) -> Result<Vec<u8>, CmsError> {
 ///   originator key, `dhSinglePass-stdDH-sha256kdf-scheme` and AES key wrap of the CEK's size
 ///   (16, 24 or 32 bytes); a P-384 key gets `dhSinglePass-stdDH-sha384kdf-scheme` with
 ///   `id-aes256-wrap`;
-/// - an ML-KEM key gets a KEMRecipientInfo (`ori [4]`, RFC 9629) as `options.kem` says (see
-///   [`super::kemri`]).
+/// - an ML-KEM key gets a KEMRecipientInfo (`ori [4]`, RFC 9629) as `options.kem` says.
 ///
 /// The encoding is as it appears inside the RecipientInfos SET. The certificate's key usage is
 /// checked by the caller, not here.

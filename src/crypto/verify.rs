@@ -6,7 +6,7 @@
 //! - RSA PKCS#1 v1.5 (`rsaEncryption`, `sha{1,256,384,512}WithRSAEncryption`);
 //! - RSASSA-PSS (`id-RSASSA-PSS` with its parameters, MGF1 over the same hash);
 //! - ECDSA on P-256 and P-384 (`ecdsa-with-SHA*` or `id-ecPublicKey`), DER-encoded signatures;
-//! - the schemes that sign the whole message ([`Scheme::Pure`]): Ed25519 (RFC 8419), ML-DSA
+//! - the schemes that sign the whole message (pure schemes): Ed25519 (RFC 8419), ML-DSA
 //!   (FIPS 204, pure mode, empty context) and SLH-DSA (FIPS 205, RFC 9814). They are checked
 //!   over the message, never over a digest of it.
 //!
