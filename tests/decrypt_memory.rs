@@ -1,6 +1,7 @@
-//! Peak memory of one-shot decryption: a 64 MiB message decrypts in less than three times the
+//! Peak memory of one-shot decryption: a 16 MiB message decrypts in less than three times the
 //! size of the encrypted message file, measured as the maximum resident set size of a separate
-//! process (`examples/decrypt_rss.rs`) under `/usr/bin/time -f %M`.
+//! process (`examples/decrypt_rss.rs`) under `/usr/bin/time -f %M`. (The test runs the debug
+//! build; the 64 MiB and 1 GiB figures of the release build are in docs/benchmarks.md.)
 
 mod common;
 #[path = "support/examples.rs"]
@@ -14,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const TIME: &str = "/usr/bin/time";
-const CONTENT_SIZE: usize = 64 * 1024 * 1024;
+const CONTENT_SIZE: usize = 16 * 1024 * 1024;
 
 fn example_binary() -> PathBuf {
     examples::example_binary("decrypt_rss")
@@ -63,7 +64,7 @@ Content-Transfer-Encoding: base64\r\n\r\n",
 }
 
 #[test]
-fn one_shot_decrypt_of_64_mib_stays_under_three_times_the_message_size() {
+fn one_shot_decrypt_of_16_mib_stays_under_three_times_the_message_size() {
     assert!(
         Path::new(TIME).is_file(),
         "{TIME} is needed to measure the peak memory (install the 'time' package)"
