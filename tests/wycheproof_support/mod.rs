@@ -261,6 +261,12 @@ impl Tally {
         self.buckets.get(bucket).copied().unwrap_or(0)
     }
 
+    /// Checks that exactly `n` vectors landed in `bucket`: the exceptions of a file are
+    /// counted and pinned, so that none grows silently.
+    pub fn expect(&self, bucket: &str, n: usize) {
+        assert_eq!(self.get(bucket), n, "{}: {bucket}", self.name);
+    }
+
     /// Prints the counts and checks that every vector of the file was accounted for: the
     /// passes (`passed` buckets) plus the argued exceptions (the other buckets) are the whole
     /// file. Returns the counts for a test to compare with what it expects.
