@@ -682,6 +682,20 @@ fn parse_kari(node: &Node, input: &[u8]) -> Result<RecipientInfo, CmsError> {
             "originatorKey id-X25519: the parameters must be absent",
         ));
     }
+    // An EC originator key's parameters are absent, NULL (RFC 3278) or the named curve of the
+    // recipient's key (RFC 5753). Explicit curve parameters, or another named curve, describe a
+    // curve the point would not be used on: not a key this library uses (as Wycheproof's
+    // ECDH vectors with modified orders, cofactors or primes expect).
+    let ec_field_len = match &opk_alg.parameters {
+        _ if is_x25519 => None,
+        None => None,
+        Some(p) if p.to_der().is_ok_and(|d| d == [0x05, 0x00]) => None,
+        Some(p) => match p.decode_as::<ObjectIdentifier>() {
+            Ok(c) if c == oids::SECP256R1 => Some(32),
+            Ok(c) if c == oids::SECP384R1 => Some(48),
+            _ => return Ok(RecipientInfo::Other),
+        },
+    };
     let bits = child(opk, 1, "originatorKey publicKey")?;
     if bits.tag != 0x03 {
         return Err(
@@ -699,6 +713,14 @@ fn parse_kari(node: &Node, input: &[u8]) -> Result<RecipientInfo, CmsError> {
             ));
         }
     };
+    // A point of another curve's size than the named curve: the parameters and the point
+    // disagree.
+    if let Some(n) = ec_field_len
+        && originator_key.len() != 1 + n
+        && originator_key.len() != 1 + 2 * n
+    {
+        return Ok(RecipientInfo::Other);
+    }
     let mut i = 2;
     let mut ukm = None;
     let n = child(f, i, "KeyAgreeRecipientInfo keyEncryptionAlgorithm")?;
