@@ -2233,7 +2233,7 @@ smime_result smime_keyring_to_bytes(const smime_keyring *keyring,
 
 /**
  * A keyring from bytes made by `smime_keyring_to_bytes` (or a keyring file's contents),
- * sealed with the 32-byte `key`; `resolver` as for `smime_keyring_load`.
+ * sealed with the 32-byte `key`; `resolver` (may be NULL) as for `smime_keyring_load`.
  */
 smime_result smime_keyring_from_bytes(const uint8_t *data,
                                       size_t data_len,
@@ -2259,7 +2259,8 @@ smime_result smime_keyring_import_pkcs12(const smime_keyring *keyring,
  * Imports an identity from a private key (PKCS#8, encrypted with `password` or not — NULL
  * for none —, PKCS#1 or SEC1; PEM or DER) and certificates (a DER certificate or PEM
  * blocks): the certificate of the key is the identity's, the others its chain (CA ones
- * also join the intermediates). `label` may be NULL. Counters as for
+ * also join the intermediates). `label` may be NULL. `*identities_added` and
+ * `*certificates_added` (each may be NULL) receive the counts, as for
  * `smime_keyring_import_pkcs12`.
  */
 smime_result smime_keyring_import_key_and_certificates(const smime_keyring *keyring,
@@ -2285,7 +2286,7 @@ smime_result smime_keyring_import_certificates(const smime_keyring *keyring,
 /**
  * Imports a directory entry: an LDAP `userSMIMECertificate` value (a certs-only
  * SignedData) or `userCertificate` value (a DER certificate), raw, PEM or as `ldapsearch`
- * LDIF. Counter as for `smime_keyring_import_certificates`.
+ * LDIF. `*certificates_added` (may be NULL) receives how many were added.
  */
 smime_result smime_keyring_import_directory_entry(const smime_keyring *keyring,
                                                   const uint8_t *data,
@@ -2407,7 +2408,7 @@ smime_result smime_keyring_recipient_readiness(const smime_keyring *keyring,
  * certificates include both a classical (RSA, EC) and an ML-KEM one is given both, so the
  * message carries a recipient info for each and stays confidential if either family of
  * algorithms falls (`smime_readiness_certificate_count` is then 2). An address with
- * certificates of one family only gets that one.
+ * certificates of one family only gets that one. `policy` may be NULL (the defaults).
  */
 smime_result smime_keyring_recipient_readiness_hybrid(const smime_keyring *keyring,
                                                       const char *const *addresses,
@@ -2614,7 +2615,8 @@ smime_result smime_encrypt_options_set_key_transport(smime_encrypt_options *opti
 
 /**
  * The sender's own encryption certificate, added as a recipient so that sent mail stays
- * readable; checked like any recipient. NULL removes it. The certificate is copied.
+ * readable; checked like any recipient. A NULL `certificate` removes it. The certificate is
+ * copied.
  */
 smime_result smime_encrypt_options_set_sender(smime_encrypt_options *options,
                                               const smime_certificate *certificate);
@@ -2727,7 +2729,7 @@ smime_result smime_encrypt(const uint8_t *message,
 /**
  * Signs, then encrypts, in one call: the signed entity is encrypted to the recipients (and
  * the encrypt options' sender). With `triple_wrap`, the encrypted result is signed once more
- * (RFC 2634). Either options pointer may be NULL (the defaults).
+ * (RFC 2634). `sign_options` and `encrypt_options` may each be NULL (the defaults).
  */
 smime_result smime_sign_and_encrypt(const uint8_t *message,
                                     size_t message_len,
@@ -3307,7 +3309,7 @@ smime_result smime_decrypt_stream(const smime_input *input,
 
 /**
  * `smime_decrypt_stream` with every key of the keyring's history (a read lock is held while
- * the keys are taken, not during the decryption).
+ * the keys are taken, not during the decryption). `policy` may be NULL (the defaults).
  */
 smime_result smime_keyring_decrypt_stream(const smime_keyring *keyring,
                                           const smime_input *input,

@@ -29,6 +29,15 @@ pub(crate) fn new_identity(identity: Identity) -> *mut smime_identity {
     to_boxed::<smime_identity>(identity)
 }
 
+/// A new caller-owned `smime_identity` handle for an identity made in Rust: for a Rust
+/// program that uses the C ABI beside the crate, with a key type of its own (an
+/// implementation of [`smime::keys::PrivateKey`]). Release it with `smime_identity_free`.
+/// A panic inside the key's operations, like any panic inside the library, makes the
+/// function that used the key return `SMIME_RESULT_PANIC`.
+pub fn identity_handle(identity: Identity) -> *mut smime_identity {
+    new_identity(identity)
+}
+
 /// Reads the identity of a PKCS#12 file (`.p12`, `.pfx`; AES/PBKDF2 or legacy 3DES/RC2):
 /// the key, the certificate that belongs to it and the other certificates as its chain.
 /// `password` is a NUL-terminated UTF-8 string.

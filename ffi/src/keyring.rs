@@ -181,7 +181,7 @@ pub extern "C" fn smime_keyring_to_bytes(
 }
 
 /// A keyring from bytes made by `smime_keyring_to_bytes` (or a keyring file's contents),
-/// sealed with the 32-byte `key`; `resolver` as for `smime_keyring_load`.
+/// sealed with the 32-byte `key`; `resolver` (may be NULL) as for `smime_keyring_load`.
 #[unsafe(no_mangle)]
 #[allow(unsafe_code)]
 pub extern "C" fn smime_keyring_from_bytes(
@@ -230,7 +230,8 @@ pub extern "C" fn smime_keyring_import_pkcs12(
 /// Imports an identity from a private key (PKCS#8, encrypted with `password` or not — NULL
 /// for none —, PKCS#1 or SEC1; PEM or DER) and certificates (a DER certificate or PEM
 /// blocks): the certificate of the key is the identity's, the others its chain (CA ones
-/// also join the intermediates). `label` may be NULL. Counters as for
+/// also join the intermediates). `label` may be NULL. `*identities_added` and
+/// `*certificates_added` (each may be NULL) receive the counts, as for
 /// `smime_keyring_import_pkcs12`.
 #[unsafe(no_mangle)]
 #[allow(unsafe_code)]
@@ -280,7 +281,7 @@ pub extern "C" fn smime_keyring_import_certificates(
 
 /// Imports a directory entry: an LDAP `userSMIMECertificate` value (a certs-only
 /// SignedData) or `userCertificate` value (a DER certificate), raw, PEM or as `ldapsearch`
-/// LDIF. Counter as for `smime_keyring_import_certificates`.
+/// LDIF. `*certificates_added` (may be NULL) receives how many were added.
 #[unsafe(no_mangle)]
 #[allow(unsafe_code)]
 pub extern "C" fn smime_keyring_import_directory_entry(
@@ -654,7 +655,7 @@ pub extern "C" fn smime_keyring_recipient_readiness(
 /// certificates include both a classical (RSA, EC) and an ML-KEM one is given both, so the
 /// message carries a recipient info for each and stays confidential if either family of
 /// algorithms falls (`smime_readiness_certificate_count` is then 2). An address with
-/// certificates of one family only gets that one.
+/// certificates of one family only gets that one. `policy` may be NULL (the defaults).
 #[unsafe(no_mangle)]
 #[allow(unsafe_code)]
 pub extern "C" fn smime_keyring_recipient_readiness_hybrid(

@@ -371,7 +371,8 @@ pub extern "C" fn smime_encrypt_options_set_key_transport(
 }
 
 /// The sender's own encryption certificate, added as a recipient so that sent mail stays
-/// readable; checked like any recipient. NULL removes it. The certificate is copied.
+/// readable; checked like any recipient. A NULL `certificate` removes it. The certificate is
+/// copied.
 #[unsafe(no_mangle)]
 #[allow(unsafe_code)]
 pub extern "C" fn smime_encrypt_options_set_sender(
@@ -621,7 +622,7 @@ pub extern "C" fn smime_encrypt(
 
 /// Signs, then encrypts, in one call: the signed entity is encrypted to the recipients (and
 /// the encrypt options' sender). With `triple_wrap`, the encrypted result is signed once more
-/// (RFC 2634). Either options pointer may be NULL (the defaults).
+/// (RFC 2634). `sign_options` and `encrypt_options` may each be NULL (the defaults).
 #[unsafe(no_mangle)]
 #[allow(unsafe_code)]
 #[allow(clippy::too_many_arguments)]

@@ -501,7 +501,7 @@ pub extern "C" fn smime_decrypt_stream(
 }
 
 /// `smime_decrypt_stream` with every key of the keyring's history (a read lock is held while
-/// the keys are taken, not during the decryption).
+/// the keys are taken, not during the decryption). `policy` may be NULL (the defaults).
 #[unsafe(no_mangle)]
 #[allow(unsafe_code)]
 pub extern "C" fn smime_keyring_decrypt_stream(
