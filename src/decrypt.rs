@@ -206,6 +206,12 @@ impl Opened {
 /// mailbox of every From field of the outer message (unless `options.address` says
 /// otherwise; without an outer From, the From of the layer's own entity), and a From inside
 /// signed content must name the same mailboxes. A plain message yields no layers.
+///
+/// The content of an encrypted layer without integrity protection (EnvelopedData, CBC) that
+/// does not read as a MIME entity (a header block with a line that is not a header field, or
+/// bytes that are not text, or content the MIME parser refuses) is
+/// [`DecryptError::AlteredOrCorrupt`]: CBC lets blocks be changed undetectably, and such
+/// content is reported as altered or damaged, never returned as plain unsigned content.
 pub fn open(
     message: &[u8],
     keys: &[Identity],
@@ -239,7 +245,26 @@ pub fn open_with(
         if inner.is_some() && current.is_empty() {
             break;
         }
-        let classified = classify::classify_message(current, &options.policy.limits.mime)?;
+        let unprotected = matches!(
+            layers.last(),
+            Some(Layer::Encrypted {
+                integrity_protected: false,
+                ..
+            })
+        );
+        // Content without integrity protection that does not read as a MIME entity: changed
+        // blocks (a CBC gadget) or damage, never content to show as if nothing had happened.
+        let altered = |why: String| DecryptError::AlteredOrCorrupt {
+            detail: format!("the decrypted content (not integrity-protected) {why}"),
+        };
+        if unprotected && let Some(why) = header_block_problem(current) {
+            return Err(altered(why.into()));
+        }
+        let classified = match classify::classify_message(current, &options.policy.limits.mime) {
+            Ok(c) => c,
+            Err(e) if unprotected => return Err(altered(format!("is not a MIME entity: {e}"))),
+            Err(e) => return Err(e.into()),
+        };
         let from = top_from.get_or_insert_with(|| classified.from_fields.clone());
         let Some(outer) = classified.outermost else {
             break;
@@ -284,6 +309,45 @@ pub fn open_with(
         content,
         partial,
     })
+}
+
+/// Why the header block at the start of `content` is not one a MIME entity can have, if it is
+/// not: a line that is neither a header field (a name of printable ASCII, then `:`), a
+/// continuation nor the blank line that ends the block; or bytes other than text (control
+/// characters, or 8-bit bytes that are not UTF-8, RFC 6532). A CBC block changed by an
+/// attacker decrypts to 16 random bytes, which fail this with near certainty when they fall
+/// into the header block. (The MIME parser, which reads what other clients read, is lenient
+/// about such lines; the layer's content must be stricter because nothing else protects it.)
+fn header_block_problem(content: &[u8]) -> Option<&'static str> {
+    let mut pos = 0;
+    let mut first = true;
+    while pos < content.len() {
+        let rest = &content[pos..];
+        let (line, next) = match rest.iter().position(|&b| b == b'\n') {
+            Some(i) => (&rest[..i], pos + i + 1),
+            None => (rest, content.len()),
+        };
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            return None;
+        }
+        if std::str::from_utf8(line).is_err()
+            || line.iter().any(|&b| b == 0x7F || (b < 0x20 && b != b'\t'))
+        {
+            return Some("has bytes that are not text in its header block");
+        }
+        let continuation = matches!(line.first(), Some(b' ' | b'\t'));
+        let field = line.iter().position(|&b| b == b':').is_some_and(|colon| {
+            let name = line[..colon].trim_ascii_end();
+            !name.is_empty() && name.iter().all(|&b| (33..=126).contains(&b))
+        });
+        if !(field || continuation && !first) {
+            return Some("has a header line that is not a header field");
+        }
+        first = false;
+        pos = next;
+    }
+    None
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -479,6 +543,8 @@ struct Layout {
     authenticated: bool,
     cipher: ContentCipher,
     iv: Vec<u8>,
+    /// The GCM tag length the parameters give (0 for CBC).
+    icv_len: usize,
     recipients: Vec<RecipientInfo>,
     /// The offset, in the CMS bytes, of the encryptedContent [0] header.
     content_at: u64,
@@ -545,7 +611,7 @@ fn read_layout<R: Read>(
     expect(&h, 0x30, "contentEncryptionAlgorithm")?;
     let alg = ber.read_element_after(&h, MAX_SMALL)?;
     let node = crate::asn1::ber::parse(&alg)?;
-    let (cipher, iv, _icv) = enveloped::content_algorithm(&node, &alg)?;
+    let (cipher, iv, icv_len) = enveloped::content_algorithm(&node, &alg)?;
     let content_at = ber.position();
     let content = match ber.read_header() {
         Ok(h) if h.is(0x80) => h,
@@ -561,6 +627,7 @@ fn read_layout<R: Read>(
             authenticated,
             cipher,
             iv,
+            icv_len,
             recipients,
             content_at,
         },
@@ -639,6 +706,7 @@ fn read_trailer<R: Read>(
     ber: &mut BerReader<R>,
     mut frames: Vec<Option<u64>>,
     authenticated: bool,
+    icv_len: usize,
 ) -> Result<Trailer, DecryptError> {
     // The EncryptedContentInfo ends with the content.
     if let Some(eci) = frames.pop() {
@@ -649,7 +717,7 @@ fn read_trailer<R: Read>(
         mac: Vec::new(),
     };
     if authenticated {
-        read_mac(ber, &mut t)?;
+        read_mac(ber, &mut t, icv_len)?;
     }
     // The rest (unprotected attributes) is skipped, and the structure must end completely: a
     // truncated message is an error, not a message.
@@ -694,8 +762,13 @@ fn close<R: Read>(
     Ok(())
 }
 
-/// The authenticated attributes (if any) and the mac of an AuthEnvelopedData.
-fn read_mac<R: Read>(ber: &mut BerReader<R>, t: &mut Trailer) -> Result<(), DecryptError> {
+/// The authenticated attributes (if any) and the mac of an AuthEnvelopedData, which must be
+/// `icv_len` bytes long (the GCMParameters' ICV length).
+fn read_mac<R: Read>(
+    ber: &mut BerReader<R>,
+    t: &mut Trailer,
+    icv_len: usize,
+) -> Result<(), DecryptError> {
     let mut h = ber.read_header()?;
     if h.tag == 0xA1 {
         t.aad = ber.read_element_after(&h, MAX_SMALL)?;
@@ -715,7 +788,7 @@ fn read_mac<R: Read>(ber: &mut BerReader<R>, t: &mut Trailer) -> Result<(), Decr
         .take(64)
         .read_to_end(&mut mac)
         .map_err(io_error)?;
-    if mac.len() != crate::crypto::cipher::GCM_TAG_LEN {
+    if mac.len() != icv_len {
         return Err(der("the mac length differs from the ICV length"));
     }
     t.mac = mac;
@@ -919,7 +992,7 @@ impl Decryptor {
                 checks.clear();
                 last.clear();
             }
-            let trailer = read_trailer(&mut ber, frames, layout.authenticated)?;
+            let trailer = read_trailer(&mut ber, frames, layout.authenticated, layout.icv_len)?;
             (layout, found, trailer, checks, last)
         };
         let cipher = layout.cipher;

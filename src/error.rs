@@ -774,6 +774,13 @@ pub enum DecryptError {
     Key(crate::keys::KeyOperationError),
     /// Reading the message, the spool or writing the output failed (streaming).
     Io(IoError),
+    /// The content of an encrypted layer without integrity protection (EnvelopedData, CBC)
+    /// does not parse as the MIME entity it must be: it was altered (blocks changed or
+    /// injected, which CBC cannot detect) or is damaged ([`open`](crate::decrypt::open)).
+    AlteredOrCorrupt {
+        /// What did not parse, for a person.
+        detail: String,
+    },
 }
 
 impl DecryptError {
@@ -790,6 +797,7 @@ impl DecryptError {
             DecryptError::NotAccepted { .. } => SMIME_DECRYPT_NOT_ACCEPTED,
             DecryptError::Key(e) => e.code(),
             DecryptError::Io(e) => e.code(),
+            DecryptError::AlteredOrCorrupt { .. } => SMIME_DECRYPT_ALTERED_OR_CORRUPT,
         }
     }
 
@@ -816,6 +824,10 @@ impl fmt::Display for DecryptError {
             DecryptError::NotAccepted { detail } => write!(f, "refused: {detail}"),
             DecryptError::Key(e) => fmt::Display::fmt(e, f),
             DecryptError::Io(_) => write!(f, "cannot decrypt: I/O error"),
+            DecryptError::AlteredOrCorrupt { detail } => write!(
+                f,
+                "the decrypted content was altered or is damaged (no integrity protection): {detail}"
+            ),
         }
     }
 }
@@ -830,7 +842,8 @@ impl std::error::Error for DecryptError {
             | DecryptError::CannotDecrypt
             | DecryptError::UnsupportedAlgorithm { .. }
             | DecryptError::NoKeys
-            | DecryptError::NotAccepted { .. } => None,
+            | DecryptError::NotAccepted { .. }
+            | DecryptError::AlteredOrCorrupt { .. } => None,
             // Transparent: Display is the key error's.
             DecryptError::Key(e) => e.source(),
             DecryptError::Io(e) => Some(e),

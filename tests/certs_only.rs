@@ -555,8 +555,9 @@ fn wrap_certificates(certs_field: &[u8]) -> Vec<u8> {
     tlv(0x30, &ci)
 }
 
+/// Item 16: 100,000 certificates and a huge length claim are refused with the limit errors.
 #[test]
-fn a_hundred_thousand_certificates_are_refused() {
+fn attack_bar_16_a_hundred_thousand_certificates_are_refused() {
     let mut set = vec![0xA0, 0x83];
     let content_len = 100_000 * 2;
     set.extend_from_slice(&(content_len as u32).to_be_bytes()[1..]);

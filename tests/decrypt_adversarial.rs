@@ -283,10 +283,14 @@ fn no_keys_is_its_own_error() {
 // Bit flips: one error for everything
 // ---------------------------------------------------------------------------------------------
 
+/// Items 1 and 4: flips in the GCM ciphertext, tag and nonce give an error and no content; flips in
+/// the wrapped keys (RSA v1.5, OAEP, ECDH), the ephemeral key and the recipient ids give the
+/// one identical error (RFC 3218).
+///
 /// Every bit flip in a GCM message: ciphertext, tag, nonce, wrapped keys (RSA v1.5, OAEP,
 /// ECDH), the ephemeral key and the recipient ids. All give the very same error.
 #[test]
-fn gcm_bit_flips_all_give_the_one_error() {
+fn attack_bar_01_gcm_bit_flips_all_give_the_one_error() {
     let f = fixture();
     let mut errors = Vec::new();
     for (label, cert, kt) in [
@@ -425,8 +429,10 @@ fn gcm_bit_flips_all_give_the_one_error() {
     }
 }
 
+/// Item 3, first clause: changed CBC content decrypts undetected and is never reported as
+/// integrity-protected; a broken padding is the one error.
 #[test]
-fn cbc_padding_flip_fails_and_earlier_flips_are_not_integrity_protected() {
+fn attack_bar_03_cbc_flips_are_never_integrity_protected() {
     let f = fixture();
     for (label, cert, kt) in [
         ("RSA v1.5", &f.rsa, KeyTransport::RsaPkcs1v15),
@@ -512,10 +518,12 @@ fn cbc_padding_flip_fails_and_earlier_flips_are_not_integrity_protected() {
     }
 }
 
+/// Item 1: no single-byte change anywhere releases altered plaintext.
+///
 /// Every single-byte change anywhere in a GCM message to two recipients: never a panic, and
 /// never an `Ok` with content other than the original.
 #[test]
-fn gcm_every_byte_changed_never_yields_altered_content() {
+fn attack_bar_01_gcm_every_byte_changed_never_yields_altered_content() {
     let f = fixture();
     let der = encrypt_der(
         ENTITY,
@@ -977,8 +985,9 @@ fn wycheproof_aes_cbc_pkcs5_through_the_content_path() {
     assert_eq!((valid, invalid), (72, 144), "(valid, invalid)");
 }
 
+/// Item 4: a content key of the wrong length is the one error, never another one.
 #[test]
-fn content_key_of_the_wrong_length_is_the_one_error() {
+fn attack_bar_04_content_key_of_the_wrong_length_is_the_one_error() {
     let env = || {
         content_only(
             true,

@@ -43,8 +43,9 @@ fn subject_of(f: &ChainFailure) -> String {
 
 // ---- key usage and basic constraints ----------------------------------------------------------
 
+/// Item 9: a CA without keyCertSign issues nothing, with the reason.
 #[test]
-fn ca_without_key_cert_sign_issues_nothing() {
+fn attack_bar_09_ca_without_key_cert_sign_issues_nothing() {
     let pki = Pki::new();
     let root = pki.issue(&Spec::ca("root", ROOT, None, ""));
     let mut spec = Spec::ca("int", INT, Some("root"), "");
@@ -84,8 +85,9 @@ fn root_without_key_cert_sign_issues_nothing() {
     assert!(matches!(f, ChainFailure::CaKeyUsage { .. }), "{f:?}");
 }
 
+/// Item 9: an issuer that is not a CA issues nothing, with the reason.
 #[test]
-fn a_ca_without_basic_constraints_ca_does_not_issue() {
+fn attack_bar_09_non_ca_issuer_does_not_issue() {
     for ext in [
         // cA FALSE
         "basicConstraints = critical, CA:FALSE\nkeyUsage = critical, keyCertSign, cRLSign\n\
@@ -106,8 +108,9 @@ fn a_ca_without_basic_constraints_ca_does_not_issue() {
     }
 }
 
+/// Item 9: a pathLen violation is refused, with the reason.
 #[test]
-fn path_length_constraint_is_enforced() {
+fn attack_bar_09_path_length_constraint_is_enforced() {
     let pki = Pki::new();
     let root = pki.issue(&Spec::ca("root", ROOT, None, ""));
     let ca1 = pki.issue(&Spec::ca(
@@ -267,8 +270,11 @@ fn nc_leaf(pki: &Pki, stem: &str, subject: &str, san: &str) -> Cert {
     pki.issue(&spec)
 }
 
+/// Item 17: "example.org" permits exactly that host's mailboxes, ".example.net" only subdomains,
+/// a mailbox only itself (RFC 5280 4.2.1.10); the constraints apply to the subject
+/// emailAddress as to the rfc822Name.
 #[test]
-fn name_constraints_permitted_and_excluded() {
+fn attack_bar_17_rfc822_name_constraints_host_domain_and_subject_email() {
     let pki = Pki::new();
     let root = pki.issue(&Spec::ca("root", ROOT, None, ""));
     // The constraint sections must follow the [v3] lines, so they go last.
@@ -623,8 +629,9 @@ fn wrong_signature_and_unknown_issuer() {
     );
 }
 
+/// Item 11: a SHA-1 certificate signature is weak unless the policy accepts SHA-1.
 #[test]
-fn sha1_signed_certificate_only_when_the_policy_accepts_sha1() {
+fn attack_bar_11_sha1_signed_certificate_only_when_the_policy_accepts_sha1() {
     let pki = Pki::new();
     let mut spec = Spec::ca("root", ROOT, None, "");
     spec.key_type = Key::Rsa(2048);
@@ -648,8 +655,9 @@ fn sha1_signed_certificate_only_when_the_policy_accepts_sha1() {
     assert_valid(&validate_with(&leaf, &[&int], &[&root], &p));
 }
 
+/// Item 11: an RSA-1024 CA key is refused under the default policy.
 #[test]
-fn rsa_1024_ca_is_refused_by_default() {
+fn attack_bar_11_rsa_1024_ca_is_refused_by_default() {
     let pki = Pki::new();
     let mut spec = Spec::ca("root", ROOT, None, "");
     spec.key_type = Key::Rsa(2048);

@@ -312,8 +312,9 @@ fn openssl_non_ascii_and_empty_passwords() {
     assert_eq!(err(&p12, "x"), Pkcs12Error::WrongPassword);
 }
 
+/// Item 18, first clause: a huge iteration count is refused quickly, before any derivation.
 #[test]
-fn too_many_iterations_are_refused_before_the_work() {
+fn attack_bar_18_too_many_iterations_are_refused_before_the_work() {
     let fx = Fixture::new();
     let p12 = fx.export("ec", "iter.p12", PASS, &["-iter", "2000000"]);
     let start = std::time::Instant::now();
@@ -370,8 +371,9 @@ fn size_and_bag_limits() {
     );
 }
 
+/// Item 18: damaged files are typed errors, never a panic.
 #[test]
-fn damaged_files_are_typed_errors() {
+fn attack_bar_18_damaged_files_are_typed_errors() {
     let fx = Fixture::new();
     let limits = Pkcs12Limits::default();
     let check = |input: &[u8], password: &str| {

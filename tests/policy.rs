@@ -85,8 +85,9 @@ fn openssl_sign(pki: &TestPki, cert: &Cert, extra: &[&str]) -> Vec<u8> {
     std::fs::read(dir.path().join("signed.eml")).expect("read")
 }
 
+/// Item 3, second clause: the strict policy refuses CBC messages and accepts GCM ones.
 #[test]
-fn strict_policy_refuses_cbc_content_and_accepts_gcm() {
+fn attack_bar_03_strict_policy_refuses_cbc_content_and_accepts_gcm() {
     let pki = TestPki::new();
     let bob = pki.leaf(
         "bob",
@@ -135,8 +136,9 @@ fn strict_policy_refuses_cbc_content_and_accepts_gcm() {
     assert!(matches!(e, EncryptError::NotAccepted { .. }), "{e}");
 }
 
+/// Item 11: SHA-1 is flagged weak, and the policy decides.
 #[test]
-fn sha1_signatures_are_weak_unless_the_policy_accepts_sha1() {
+fn attack_bar_11_sha1_signatures_are_weak_unless_the_policy_accepts_sha1() {
     let pki = TestPki::new();
     let alice = pki.leaf("alice", &LeafSpec::default());
     let signed = openssl_sign(&pki, &alice, &["-md", "sha1"]);
@@ -152,8 +154,9 @@ fn sha1_signatures_are_weak_unless_the_policy_accepts_sha1() {
     assert_eq!(r.verdict(), Verdict::Trusted, "{:#?}", r.signers);
 }
 
+/// Item 11: RSA below the minimum is flagged weak, and the policy sets the minimum.
 #[test]
-fn the_rsa_minimum_comes_from_the_policy() {
+fn attack_bar_11_the_rsa_minimum_comes_from_the_policy() {
     let pki = TestPki::new();
     let small = pki.leaf(
         "small",

@@ -375,8 +375,9 @@ fn good_chain_validates_to_the_full_path() {
     assert_eq!(check_email_eku(&cert), Ok(()));
 }
 
+/// Item 9: a chain to an untrusted root is `UnknownIssuer`.
 #[test]
-fn wrong_root_is_unknown_issuer() {
+fn attack_bar_09_untrusted_root_is_unknown_issuer() {
     let pki = TestPki::new();
     let leaf = pki.leaf("alice", &LeafSpec::default());
     let (_dir, other) = TestPki::other_root();
@@ -427,8 +428,9 @@ fn no_anchors() {
     assert!(!ChainFailure::NoTrustAnchors.to_string().is_empty());
 }
 
+/// Item 9: expired and not-yet-valid certificates are refused, with the reason.
 #[test]
-fn expired_leaf() {
+fn attack_bar_09_expired_and_not_yet_valid_leaf() {
     let pki = TestPki::new();
     let leaf = pki.leaf(
         "old",
@@ -462,8 +464,9 @@ fn expired_leaf() {
     ));
 }
 
+/// Item 12: an EKU without emailProtection is not for mail, with the reason.
 #[test]
-fn server_auth_only_eku_is_not_for_mail() {
+fn attack_bar_12_server_auth_only_eku_is_not_for_mail() {
     let pki = TestPki::new();
     let leaf = pki.leaf(
         "web",
@@ -501,8 +504,9 @@ fn no_eku_and_no_ku_are_fine() {
     assert_eq!(check_signing_key_usage(&cert), Ok(()));
 }
 
+/// Item 12: keyUsage without digitalSignature/nonRepudiation cannot sign, with the reason.
 #[test]
-fn key_encipherment_only_cannot_sign() {
+fn attack_bar_12_key_encipherment_only_cannot_sign() {
     let pki = TestPki::new();
     let leaf = pki.leaf(
         "enc",
@@ -741,8 +745,9 @@ fn garbage_everywhere_is_a_typed_failure() {
     assert!(matches!(o.result, Err(ChainFailure::Other { .. })));
 }
 
+/// Item 9: a self-signed or pinned end entity is not a path unless the policy says so.
 #[test]
-fn leaf_as_its_own_anchor_is_not_a_chain() {
+fn attack_bar_09_self_signed_leaf_is_no_path() {
     // A certificate trusted directly is still validated as a path (RFC 5280): an end-entity
     // certificate is not its own anchor unless the policy says a pinned certificate is a path.
     let pki = TestPki::new();

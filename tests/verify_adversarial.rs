@@ -212,8 +212,9 @@ fn good_signature_is_trusted() {
     assert_eq!(r.content, ENTITY);
 }
 
+/// Item 10: content that no longer matches the messageDigest is `MessageDigestMismatch`.
 #[test]
-fn tampered_body_is_a_digest_mismatch() {
+fn attack_bar_10_tampered_body_is_a_digest_mismatch() {
     let f = fixture();
     let signed = signed_by(&[&f.alice]);
     let tampered = replace_once(&signed, b"Pay Bob 100", b"Pay Bob 900");
@@ -273,8 +274,9 @@ fn tampered_signing_time_is_a_bad_signature() {
     );
 }
 
+/// Item 10: a changed messageDigest attribute is rejected.
 #[test]
-fn tampered_message_digest_attribute() {
+fn attack_bar_10_message_digest_mismatch_is_rejected() {
     let f = fixture();
     let der =
         sign_detached_der(ENTITY, &[signer(&f.alice)], &SignOptions::default()).expect("sign");
@@ -292,8 +294,9 @@ fn tampered_message_digest_attribute() {
     );
 }
 
+/// Item 9: a chain to a root that is not an anchor is untrusted, with the reason.
 #[test]
-fn wrong_root_is_untrusted() {
+fn attack_bar_09_untrusted_root_is_untrusted() {
     let f = fixture();
     let (_dir, other) = TestPki::other_root();
     let opts = VerifyOptions {
@@ -314,8 +317,9 @@ fn no_trust_anchors_is_untrusted() {
     assert!(!r.signers[0].chain.passed());
 }
 
+/// Item 9: an expired signer certificate is untrusted, with the reason.
 #[test]
-fn expired_certificate_is_not_trusted() {
+fn attack_bar_09_expired_certificate_is_not_trusted() {
     let f = fixture();
     let r = check(&signed_by(&[&f.expired]));
     assert_ne!(r.verdict(), Verdict::Trusted);
@@ -329,8 +333,9 @@ fn expired_certificate_is_not_trusted() {
     );
 }
 
+/// Item 12: an EKU without emailProtection is refused with the reason.
 #[test]
-fn server_auth_certificate_is_not_trusted() {
+fn attack_bar_12_server_auth_eku_is_refused_with_the_reason() {
     let f = fixture();
     let r = check(&signed_by(&[&f.server]));
     assert_ne!(r.verdict(), Verdict::Trusted);
@@ -344,8 +349,9 @@ fn server_auth_certificate_is_not_trusted() {
     );
 }
 
+/// Item 12: keyUsage without digitalSignature/nonRepudiation is refused with the reason.
 #[test]
-fn key_encipherment_only_certificate_is_not_trusted() {
+fn attack_bar_12_key_usage_without_signing_is_refused_with_the_reason() {
     let f = fixture();
     let r = check(&signed_by(&[&f.key_enc]));
     assert_ne!(r.verdict(), Verdict::Trusted);
@@ -415,8 +421,9 @@ fn expected_address_overrides_from() {
     assert_eq!(r.verdict(), Verdict::AddressMismatch);
 }
 
+/// Item 6: a multipart/signed whose CMS also embeds content is refused (`DetachedWithContent`).
 #[test]
-fn detached_signature_with_embedded_content_is_refused() {
+fn attack_bar_06_detached_signature_with_embedded_content_is_refused() {
     let f = fixture();
     let der = openssl_sign(&f.alice, ENTITY, &["-nodetach", "-outform", "DER"]);
     let r = check(&multipart_signed(ENTITY, &der));
@@ -424,8 +431,9 @@ fn detached_signature_with_embedded_content_is_refused() {
     assert!(r.detached_with_content);
 }
 
+/// Item 8, second clause: a SignedData without signers is `NoSigners`, never trusted.
 #[test]
-fn signed_data_without_signers() {
+fn attack_bar_08_zero_signers_is_not_signed() {
     let f = fixture();
     let dir = tempfile::tempdir().expect("temp dir");
     let cert = s(&f.alice.cert_path);
@@ -448,8 +456,9 @@ fn signed_data_without_signers() {
     assert!(r.signers.is_empty());
 }
 
+/// Item 8, first clause: a valid and an expired signer are `MixedSigners`, not trusted.
 #[test]
-fn one_good_one_expired_signer_is_mixed() {
+fn attack_bar_08_one_good_one_expired_signer_is_mixed() {
     let f = fixture();
     let r = check(&signed_by(&[&f.alice, &f.expired]));
     assert_eq!(
@@ -461,8 +470,9 @@ fn one_good_one_expired_signer_is_mixed() {
     );
 }
 
+/// Item 8, first clause: a valid and a broken signature are `MixedSigners`, not trusted.
 #[test]
-fn one_good_one_broken_signature_is_mixed() {
+fn attack_bar_08_one_good_one_broken_signature_is_mixed() {
     let f = fixture();
     let mut extra_signer = vec!["-signer".to_string(), s(&f.revoked.cert_path)];
     extra_signer.extend(["-inkey".to_string(), s(&f.revoked.key_path)]);
@@ -496,8 +506,9 @@ fn one_good_one_broken_signature_is_mixed() {
     );
 }
 
+/// Item 11: an RSA-1024 signer is `WeakAlgorithm` (`WeakKey`).
 #[test]
-fn rsa_1024_signer_is_weak() {
+fn attack_bar_11_rsa_1024_signer_is_weak() {
     let f = fixture();
     let der = openssl_sign(&f.weak, ENTITY, &["-outform", "DER"]);
     let r = check(&multipart_signed(ENTITY, &der));
@@ -511,8 +522,9 @@ fn rsa_1024_signer_is_weak() {
     );
 }
 
+/// Item 11: a SHA-1 signature is flagged `WeakDigest`.
 #[test]
-fn sha1_signature_is_weak() {
+fn attack_bar_11_sha1_signature_is_weak() {
     let f = fixture();
     let der = openssl_sign(&f.alice, ENTITY, &["-md", "sha1", "-outform", "DER"]);
     let r = check(&multipart_signed(ENTITY, &der));
@@ -643,8 +655,9 @@ boundary=\"B\"\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nonly part\r\n--B--\
     parse_error(m);
 }
 
+/// Item 16: MIME nesting beyond the limit is a parse error.
 #[test]
-fn deeply_nested_multiparts_are_a_parse_error() {
+fn attack_bar_16_deeply_nested_multiparts_are_a_parse_error() {
     let depth = 10_000;
     let mut m = String::from("Content-Type: multipart/mixed; boundary=\"b0\"\r\n\r\n");
     for i in 0..depth {
@@ -661,8 +674,9 @@ fn deeply_nested_multiparts_are_a_parse_error() {
     assert!(matches!(e, ParseError::TooDeep { .. }), "{e:?}");
 }
 
+/// Item 16: more MIME parts than the limit is a parse error.
 #[test]
-fn message_with_100k_parts_is_a_parse_error() {
+fn attack_bar_16_message_with_100k_parts_is_a_parse_error() {
     let mut m = String::from("Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n");
     for i in 0..100_000 {
         m.push_str(&format!("--b\r\nContent-Type: text/plain\r\n\r\n{i}\r\n"));
@@ -688,8 +702,10 @@ fn encrypted_message_is_reported_as_encrypted() {
     assert_eq!(check(&m).verdict(), Verdict::Encrypted);
 }
 
+/// Item 16: a 4 GiB length claim and 100,000 nested BER levels are parse errors (no stack
+/// overflow, no allocation of the claim).
 #[test]
-fn hostile_der_lengths_and_nesting_are_parse_errors() {
+fn attack_bar_16_hostile_der_lengths_and_nesting_are_parse_errors() {
     // A SEQUENCE claiming 4 GiB of content.
     parse_error(&multipart_signed(
         ENTITY,

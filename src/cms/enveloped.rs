@@ -19,6 +19,11 @@ use der::Encode;
 use der::asn1::{Any, OctetString};
 use spki::AlgorithmIdentifierOwned;
 
+/// The GCM tag length when GCMParameters leave it out (RFC 5084 section 3.2).
+pub const GCM_DEFAULT_ICV_LEN: usize = 12;
+/// The GCM tag lengths RFC 5084 allows, and this library reads (it writes 16).
+pub const GCM_ICV_LENS: std::ops::RangeInclusive<usize> = 12..=16;
+
 /// The content-encryption algorithms, at the path callers know (`crypto::cipher`).
 pub use crate::crypto::cipher::ContentCipher;
 
@@ -116,8 +121,8 @@ pub fn parse(input: &[u8]) -> Result<Enveloped, CmsError> {
 }
 
 /// The content-encryption AlgorithmIdentifier node `alg` of `input`: the cipher, the CBC IV or
-/// GCM nonce, and the GCM tag length (0 for CBC). Only 12-byte nonces and 16-byte tags are
-/// supported; a CBC IV must be one block.
+/// GCM nonce, and the GCM tag length (0 for CBC). Only 12-byte nonces are supported, and tags
+/// of 12 to 16 bytes (RFC 5084: an absent ICV length is 12); a CBC IV must be one block.
 pub fn content_algorithm(
     alg: &crate::asn1::ber::Node,
     input: &[u8],
@@ -132,18 +137,28 @@ pub fn content_algorithm(
     if cipher.is_authenticated() {
         let p = params.seq("GCMParameters")?;
         let nonce = child(p, 0, "GCM nonce")?.string_bytes(input)?;
+        if p.len() > 2 {
+            return Err(CmsError::der("GCMParameters: unexpected element"));
+        }
+        // RFC 5084 section 3.2: `aes-ICVlen ::= INTEGER (12 | 13 | 14 | 15 | 16)`, DEFAULT 12.
         let icv = match p.get(1) {
-            None => 12,
+            None => GCM_DEFAULT_ICV_LEN,
             Some(n) if n.tag == 0x02 => match input.get(n.content.clone()) {
-                Some([v]) => *v as usize,
-                _ => return Err(CmsError::der("GCM ICV length")),
+                // One content byte below 0x80: a non-negative value of at most 127.
+                Some([v]) if *v < 0x80 => *v as usize,
+                _ => {
+                    return Err(CmsError::UnsupportedAlgorithm {
+                        detail: "GCM with an ICV length outside 12 to 16".into(),
+                    });
+                }
             },
             Some(_) => return Err(CmsError::der("GCMParameters")),
         };
-        if nonce.len() != 12 || icv != 16 {
+        if nonce.len() != crate::crypto::cipher::GCM_NONCE_LEN || !GCM_ICV_LENS.contains(&icv) {
             return Err(CmsError::UnsupportedAlgorithm {
                 detail: format!(
-                    "GCM with a {}-byte nonce and a {icv}-byte tag (12 and 16 are supported)",
+                    "GCM with a {}-byte nonce and a {icv}-byte tag (a 12-byte nonce and a tag \
+                     of 12 to 16 bytes are supported)",
                     nonce.len()
                 ),
             });

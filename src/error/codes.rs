@@ -147,6 +147,9 @@ pub const SMIME_DECRYPT_NO_KEYS: u32 = 704;
 /// [`crate::error::DecryptError::NotAccepted`]: the policy does not accept how the message is
 /// encrypted.
 pub const SMIME_DECRYPT_NOT_ACCEPTED: u32 = 706;
+/// [`crate::error::DecryptError::AlteredOrCorrupt`]: content without integrity protection (CBC)
+/// does not parse as a MIME entity: it was altered or is damaged.
+pub const SMIME_DECRYPT_ALTERED_OR_CORRUPT: u32 = 707;
 
 // --- Keyring: 800–849 ------------------------------------------------------------------------
 
@@ -536,6 +539,7 @@ pub static ALL: &[Code] = rows![
         SMIME_DECRYPT_UNSUPPORTED_ALGORITHM,
         SMIME_DECRYPT_NO_KEYS,
         SMIME_DECRYPT_NOT_ACCEPTED,
+        SMIME_DECRYPT_ALTERED_OR_CORRUPT,
     ],
     Keyring: [
         SMIME_KEYRING_NOT_FOUND,

@@ -12,14 +12,17 @@
 //!   (a file rewritten under the reader) is reported, although its plaintext was already
 //!   released by then; the reader must keep the input stable between the passes.
 //!
-//! Only 12-byte nonces (RFC 5084's recommendation, the only size this library reads) and
-//! 16-byte tags.
+//! Only 12-byte nonces (RFC 5084's recommendation, the only size this library reads); tags of
+//! 16 bytes are written, tags of 12 to 16 bytes are checked.
 
 use super::{CipherError, ContentCipher, GCM_NONCE_LEN, GCM_TAG_LEN};
 use aes::cipher::{BlockCipherEncrypt, InnerIvInit, KeyInit, StreamCipher};
 use ghash::GHash;
 use ghash::universal_hash::UniversalHash;
 use zeroize::Zeroize;
+
+/// The shortest tag read (RFC 5084 allows 12 to 16 bytes).
+const MIN_TAG_LEN: usize = 12;
 
 /// The longest plaintext GCM allows: 2^39 - 256 bits.
 const P_MAX: u64 = (1 << 36) - 32;
@@ -222,13 +225,18 @@ impl GcmTagCheck {
         self.ghash.update(ciphertext)
     }
 
-    /// Compares the tag over the ciphertext with `tag` (in constant time). Only a match gives
-    /// the decryptor; a mismatch is [`CipherError::Failed`].
+    /// Compares the tag over the ciphertext with `tag` (in constant time): a tag of 12 to 16
+    /// bytes is compared with as many leading bytes of the computed one. Only a match gives
+    /// the decryptor; a mismatch or another length is [`CipherError::Failed`].
     pub fn verify(self, tag: &[u8]) -> Result<GcmDecryptor, CipherError> {
         let GcmTagCheck { ctr, ghash, start } = self;
         let len = ghash.len;
         let computed = ghash.tag();
-        if tag.len() != GCM_TAG_LEN || !ct_eq(&computed, tag) {
+        // A tag of 12 to 16 bytes is the leading bytes of the full one (SP 800-38D 5.2.1.2).
+        let truncated = computed
+            .get(..tag.len())
+            .filter(|_| tag.len() >= MIN_TAG_LEN);
+        if !truncated.is_some_and(|c| ct_eq(c, tag)) {
             return Err(CipherError::Failed);
         }
         Ok(GcmDecryptor {
