@@ -497,6 +497,9 @@ fn detect<R: BufRead>(r: &mut R) -> Result<Option<(bool, Vec<u8>)>, DecryptError
         Some(0x30) => Ok(None),
         Some(_) => {
             let head = stream::split_head(r, MAX_HEADER_BLOCK)?;
+            // Two Content-Type or Content-Transfer-Encoding fields: refused as ambiguous, as
+            // by the one-shot parser.
+            mime::entity_head(&head.content_headers)?;
             let fields = String::from_utf8_lossy(&head.content_headers).to_ascii_lowercase();
             let unfolded = fields.replace("\r\n ", " ").replace("\r\n\t", " ");
             let field = |name: &str| {

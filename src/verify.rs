@@ -313,9 +313,10 @@ pub enum AddressFailure {
     /// The From the user sees (outer, unprotected) names other mailboxes than the From inside
     /// the signed content (protected): the outer one could have been changed.
     OuterFromDiffers {
-        /// The mailboxes of the outer From fields.
+        /// The mailboxes of the outer From fields (then those of its Sender fields that name
+        /// someone else).
         outer: Vec<String>,
-        /// The mailboxes of the signed inner From fields.
+        /// The mailboxes of the signed inner From fields (then those of its Sender fields).
         signed: Vec<String>,
     },
     /// A From field does not follow the address grammar, so who it names cannot be known.
@@ -427,7 +428,18 @@ pub struct SignerReport {
     /// Whether the signer certificate was within its validity period at the claimed signing
     /// time; `None` when the signer claims no signing time (or there is no certificate).
     pub valid_at_signing_time: Option<bool>,
+    /// Whether the claimed signing time lies in the future: later than the time the message
+    /// is judged at (the current time, or the policy's given time) by more than
+    /// [`SIGNING_TIME_TOLERANCE`]. No honest signer can claim it (a wrong clock, or a forged
+    /// date meant to sort the message above others), so an application should show it. Such a
+    /// claim is never used as the validation time, also under
+    /// [`ValidationTime::SigningTime`](crate::policy::ValidationTime::SigningTime).
+    pub signing_time_in_future: bool,
 }
+
+/// How far a claimed signing time may lie ahead of the verifier's time before it is
+/// [`SignerReport::signing_time_in_future`] (clocks of phones and servers disagree a little).
+pub const SIGNING_TIME_TOLERANCE: std::time::Duration = std::time::Duration::from_secs(5 * 60);
 
 impl SignerReport {
     /// Whether this signer passed every check (revocation: not revoked).
@@ -964,8 +976,10 @@ pub(crate) enum SenderPlan {
 }
 
 /// Decides who the sender is: a From header inside the signed content (`content`) is the
-/// protected one and wins; an outer From must then name the same mailboxes. A From field that
-/// cannot be read fails the check.
+/// protected one and wins; an outer From must then name the same mailboxes, and an outer
+/// Sender one of the signed From or Sender mailboxes. A Sender mailbox is checked like a From
+/// mailbox ([`mime::FromFields::checked_mailboxes`]). A From or Sender field that cannot be
+/// read fails the check.
 pub(crate) fn sender_plan(input: SenderInput, content: &[u8]) -> SenderPlan {
     let outer = match input {
         SenderInput::Skip => return SenderPlan::Skip,
@@ -989,26 +1003,35 @@ pub(crate) fn sender_plan(input: SenderInput, content: &[u8]) -> SenderPlan {
             };
         }
     }
+    // A Sender field's mailbox is held to the rule like a From mailbox (see `FromFields`).
     if !signed.present() {
         return SenderPlan::Check {
-            mailboxes: outer.mailboxes,
+            mailboxes: outer.checked_mailboxes(),
             protected: false,
         };
     }
-    if outer.present() && !same_mailboxes(&outer.mailboxes, &signed.mailboxes) {
+    let checked = signed.checked_mailboxes();
+    if (outer.present() && !same_mailboxes(&outer.mailboxes, &signed.mailboxes))
+        || outer.sender.iter().any(|s| !covered(s, &checked))
+    {
         return SenderPlan::Fail {
             failure: AddressFailure::OuterFromDiffers {
-                outer: outer.mailboxes,
-                signed: signed.mailboxes.clone(),
+                outer: outer.checked_mailboxes(),
+                signed: checked.clone(),
             },
-            mailboxes: signed.mailboxes,
+            mailboxes: checked,
             protected: true,
         };
     }
     SenderPlan::Check {
-        mailboxes: signed.mailboxes,
+        mailboxes: checked,
         protected: true,
     }
+}
+
+/// Whether `mailbox` is one of `list` (by [`validate::address_matches`]).
+fn covered(mailbox: &str, list: &[String]) -> bool {
+    list.iter().any(|n| validate::address_matches(n, mailbox))
 }
 
 /// Whether two lists name the same set of mailboxes (by [`validate::address_matches`]).
@@ -1342,6 +1365,7 @@ fn check_signer(
         encryption_key_preference: None,
         validation_time: SystemTime::UNIX_EPOCH,
         valid_at_signing_time: None,
+        signing_time_in_future: false,
     };
     if let Some(attrs) = &si.signed_attrs {
         if let [v] = attrs.values(&oids::SMIME_CAPABILITIES).as_slice() {
@@ -1369,7 +1393,12 @@ fn check_signer(
             .ok()
             .map(|t| t.to_system_time());
     }
-    let time = policy.validation_time(r.signing_time);
+    let judged_at = policy.validation_time(None);
+    r.signing_time_in_future = r
+        .signing_time
+        .zip(judged_at.checked_add(SIGNING_TIME_TOLERANCE))
+        .is_some_and(|(t, limit)| t > limit);
+    let time = policy.validation_time(r.signing_time.filter(|_| !r.signing_time_in_future));
     r.validation_time = time;
 
     let found = pool

@@ -112,12 +112,15 @@ fn control_alice_alone_is_trusted() {
     assert_eq!(check(&m).verdict(), Verdict::Trusted);
 }
 
+/// Item 13, several From fields: `From : x` is a From field to us as to other readers, so it
+/// cannot add a mailbox the sender rule does not see.
+///
 /// RFC 5322 section 4.5.6 (obs-from, obs-optional): white space between a field name and its
 /// colon is obsolete syntax that a receiver must accept, and mail-parser does: `From : x` is a
 /// From field. Reading it as the end of the header block (the rest then falls into the
 /// multipart preamble) hid a second sender from the sender rule.
 #[test]
-fn a_from_field_with_space_before_the_colon_is_a_from_field() {
+fn attack_bar_13_a_from_field_with_space_before_the_colon_is_a_from_field() {
     let m = multipart_signed(
         "From: alice@example.com\r\n",
         "From : mallory@evil.example\r\n",
@@ -131,9 +134,12 @@ fn a_from_field_with_space_before_the_colon_is_a_from_field() {
     assert_eq!(r.verdict(), Verdict::AddressMismatch, "{:#?}", r.signers);
 }
 
+/// Item 13, several From fields: a first-line `From :` field is a header field, not an mbox
+/// separator that would hide it.
+///
 /// A first line `From : x` is a header field (obs-from), not an mbox separator line.
 #[test]
-fn a_first_line_from_field_with_space_before_the_colon_is_not_an_mbox_separator() {
+fn attack_bar_13_a_first_line_from_field_with_space_before_the_colon_is_not_an_mbox_separator() {
     let m = multipart_signed(
         "From : mallory@evil.example\r\nFrom: alice@example.com\r\n",
         "",
@@ -147,11 +153,14 @@ fn a_first_line_from_field_with_space_before_the_colon_is_not_an_mbox_separator(
     assert_eq!(r.verdict(), Verdict::AddressMismatch, "{:#?}", r.signers);
 }
 
+/// Item 13, several From fields: a header block cut by a stray line is refused, so a second
+/// From after it cannot be hidden from the sender rule.
+///
 /// A line inside the header block that is no header field (no colon) ended the block here, and
 /// the From fields after it fell into the multipart preamble; mail-parser skips such a line and
 /// reads on, showing the From after it. The message is refused as ambiguous instead.
 #[test]
-fn a_stray_line_in_the_header_block_does_not_hide_a_from_field() {
+fn attack_bar_13_a_stray_line_in_the_header_block_does_not_hide_a_from_field() {
     for stray in ["X-No-Colon-Here\r\n", "Fr\u{f6}m: x@example.com\r\n"] {
         let m = multipart_signed(
             "From: alice@example.com\r\n",
@@ -167,13 +176,17 @@ fn a_stray_line_in_the_header_block_does_not_hide_a_from_field() {
     }
 }
 
+/// Item 14, a signature over a sub-part: a signed-then-encrypted part beside attacker text in a
+/// multipart/mixed is `PartiallySigned` through `open`, as the same signed part is through
+/// `verify`.
+///
 /// An encrypted part inside a multipart/mixed, next to an unencrypted, unsigned part: `open`
 /// decrypts the part and finds alice's signature over all of it. That signature covers one part
 /// of the message only, as a signed part in a multipart/mixed does for `verify`
 /// ([`Verdict::PartiallySigned`]); the unsigned part beside it (shown by a mail app with the
 /// decrypted one) must not read as signed by alice.
 #[test]
-fn an_encrypted_part_beside_an_unsigned_part_is_not_trusted_as_a_whole() {
+fn attack_bar_14_an_encrypted_part_beside_an_unsigned_part_is_not_trusted_as_a_whole() {
     let f = fixture();
     let inner = sign(
         b"From: alice@example.com\r\nContent-Type: text/plain\r\n\r\nPay Bob 100 euros.\r\n",
@@ -221,11 +234,14 @@ Content-Type: text/plain\r\n\r\nAlso, wire 10000 euros to mallory.\r\n--m1\r\n"
     );
 }
 
+/// Item 13, display tricks by wrapping: the From of a signed message/rfc822 wrapper and of the
+/// message it wraps must both match.
+///
 /// The signed content is a whole message wrapped for protection (RFC 8551 section 3.1) and
 /// also has a From of its own: a mail app that honours the wrapping shows the wrapped
 /// message's From, so that one is checked too.
 #[test]
-fn the_from_of_a_wrapped_message_is_checked_even_when_the_wrapper_has_one() {
+fn attack_bar_13_the_from_of_a_wrapped_message_is_checked_even_when_the_wrapper_has_one() {
     let entity = b"From: alice@example.com\r\nContent-Type: message/rfc822\r\n\r\n\
 From: mallory@evil.example\r\nSubject: pay\r\nContent-Type: text/plain\r\n\r\nPay mallory.\r\n";
     let der = sign_detached_der(entity, &[signer()], &SignOptions::default()).expect("sign");

@@ -261,8 +261,11 @@ fn inner_signer_who_is_not_the_sender_is_an_address_mismatch() {
     }
 }
 
+/// Item 14, a signed part wrapped in multipart/mixed with attacker text: the part's layers
+/// verify (trusted on their own) but the message is `PartiallySigned` with the part's path,
+/// never trusted as a whole.
 #[test]
-fn a_signed_part_inside_a_multipart_mixed_is_verified_and_partial() {
+fn attack_bar_14_a_signed_part_inside_a_multipart_mixed_is_verified_and_partial() {
     let f = fixture();
     let inner = sign_by(&message(), &f.alice, false);
     let outer = sign_by(&inner, &f.alice_ec, true);
@@ -602,8 +605,10 @@ iQEzBAEBCAAdFiEE\r\n-----END PGP SIGNATURE-----\r\n";
 // What a keyring learns from a nested message
 // ---------------------------------------------------------------------------------------------
 
+/// Item 15, second clause, nested messages: the keyring learns only from the signature that
+/// vouches for the content shown; an outer signature and one over ciphertext teach nothing.
 #[test]
-fn harvest_learns_only_from_the_layer_that_vouches_for_the_content() {
+fn attack_bar_15_harvest_learns_only_from_the_layer_that_vouches_for_the_content() {
     use smime::keyring::{Fingerprint, Keyring};
     use std::time::SystemTime;
     let f = fixture();

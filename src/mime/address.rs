@@ -1,4 +1,4 @@
-//! Reading the mailboxes of From header fields, strictly.
+//! Reading the mailboxes of From (and Sender) header fields, strictly.
 //!
 //! Who sent a message is decided from these mailboxes, so they are read by a strict RFC 5322
 //! `address-list` parser of our own rather than by a lenient one: a display name, a comment,
@@ -15,7 +15,15 @@
 
 use super::lines::{field_name, scan_headers};
 
-/// The From header fields of one header block.
+/// The From header fields of one header block, and its Sender fields.
+///
+/// A Sender field (RFC 5322 section 3.6.2) names the mailbox of the agent that sent the
+/// message on behalf of the From authors (a secretary, a list, a gateway). The sender rule
+/// treats it as one more mailbox of the sender: a signer certificate must carry it as well as
+/// every From mailbox ([`FromFields::checked_mailboxes`]). So mail sent on someone's behalf is
+/// trusted only when the signer's certificate carries both addresses; a Sender the certificate
+/// does not carry fails the address check naming that mailbox, and a Sender field that cannot
+/// be read fails it as unreadable. It never passes silently.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct FromFields {
     /// How many From header fields the block has.
@@ -23,9 +31,13 @@ pub struct FromFields {
     /// Every mailbox (bare `addr-spec`, such as `alice@example.com`) of every From field, in
     /// order; groups contribute their members.
     pub mailboxes: Vec<String>,
-    /// Why a From field could not be read, if one could not. Its mailboxes are then unknown:
-    /// a sender check must fail rather than rely on [`FromFields::mailboxes`].
+    /// Why a From or Sender field could not be read, if one could not. Its mailboxes are then
+    /// unknown: a sender check must fail rather than rely on [`FromFields::mailboxes`].
     pub unreadable: Option<String>,
+    /// How many Sender header fields the block has (RFC 5322 allows at most one).
+    pub sender_fields: usize,
+    /// Every mailbox of every Sender field, in order.
+    pub sender: Vec<String>,
 }
 
 impl FromFields {
@@ -33,10 +45,45 @@ impl FromFields {
     pub fn present(&self) -> bool {
         self.fields > 0
     }
+
+    /// The mailboxes the sender rule holds a signer certificate to: every From mailbox, then
+    /// every Sender mailbox that is not already one of them (compared as addresses: domain
+    /// case-insensitive, local part exact). Empty when there is no From mailbox: a Sender
+    /// without an author does not make a message checkable.
+    pub fn checked_mailboxes(&self) -> Vec<String> {
+        if self.mailboxes.is_empty() {
+            return Vec::new();
+        }
+        let mut out = self.mailboxes.clone();
+        for s in &self.sender {
+            if !out.iter().any(|m| same_address(m, s)) {
+                out.push(s.clone());
+            }
+        }
+        out
+    }
+
+    /// The Sender mailboxes that name someone other than the From mailboxes.
+    pub fn sender_differing_from_from(&self) -> Vec<String> {
+        self.sender
+            .iter()
+            .filter(|s| !self.mailboxes.iter().any(|m| same_address(m, s)))
+            .cloned()
+            .collect()
+    }
 }
 
-/// Reads the From fields of the header block that starts `entity` (a message, or a MIME
-/// entity such as the signed content of a signature). Line endings may be CRLF or LF.
+/// Whether two bare addresses are the same mailbox (domain case-insensitive, local part
+/// exact); unparsable addresses compare byte for byte.
+fn same_address(a: &str, b: &str) -> bool {
+    match (normalize_address(a), normalize_address(b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+/// Reads the From and Sender fields of the header block that starts `entity` (a message, or a
+/// MIME entity such as the signed content of a signature). Line endings may be CRLF or LF.
 pub fn from_fields(entity: &[u8]) -> FromFields {
     let block = scan_headers(entity, 0);
     let mut out = FromFields::default();
@@ -45,17 +92,25 @@ pub fn from_fields(entity: &[u8]) -> FromFields {
         let Some(colon) = raw.iter().position(|&b| b == b':') else {
             continue;
         };
-        if !field_name(raw).is_some_and(|n| n.eq_ignore_ascii_case(b"from")) {
+        let Some(name) = field_name(raw) else {
             continue;
-        }
-        out.fields += 1;
+        };
+        let (what, count) = if name.eq_ignore_ascii_case(b"from") {
+            out.fields += 1;
+            ("From", out.fields)
+        } else if name.eq_ignore_ascii_case(b"sender") {
+            out.sender_fields += 1;
+            ("Sender", out.sender_fields)
+        } else {
+            continue;
+        };
         let value = raw.get(colon + 1..).unwrap_or_default();
         match parse_address_list(value) {
-            Ok(list) => out.mailboxes.extend(list),
+            Ok(list) if what == "From" => out.mailboxes.extend(list),
+            Ok(list) => out.sender.extend(list),
             Err(why) => {
                 if out.unreadable.is_none() {
-                    out.unreadable =
-                        Some(format!("From field {} cannot be read: {why}", out.fields));
+                    out.unreadable = Some(format!("{what} field {count} cannot be read: {why}"));
                 }
             }
         }
@@ -76,10 +131,18 @@ pub fn protected_from_fields(signed_entity: &[u8]) -> FromFields {
     };
     let wrapped = from_fields(signed_entity.get(range).unwrap_or_default());
     if !own.present() {
+        let mut wrapped = wrapped;
+        wrapped.sender_fields += own.sender_fields;
+        wrapped.sender.extend(own.sender);
+        if wrapped.unreadable.is_none() {
+            wrapped.unreadable = own.unreadable;
+        }
         return wrapped;
     }
     own.fields += wrapped.fields;
     own.mailboxes.extend(wrapped.mailboxes);
+    own.sender_fields += wrapped.sender_fields;
+    own.sender.extend(wrapped.sender);
     if own.unreadable.is_none() {
         own.unreadable = wrapped.unreadable;
     }
@@ -416,5 +479,25 @@ mod tests {
         assert_eq!(f.fields, 2);
         assert!(f.unreadable.unwrap().contains("From field 2"));
         assert!(!from_fields(b"Content-Type: text/plain\r\n\r\nFrom: x@example.com\r\n").present());
+    }
+
+    #[test]
+    fn sender_fields_are_read_and_join_the_checked_mailboxes() {
+        let f = from_fields(
+            b"From: a@example.com\r\nSender: B <b@example.com>\r\nsender : a@EXAMPLE.com\r\n\
+Resent-Sender: c@example.com\r\n\r\nSender: d@example.com\r\n",
+        );
+        assert_eq!((f.fields, f.sender_fields), (1, 2));
+        assert_eq!(f.mailboxes, ["a@example.com"]);
+        assert_eq!(f.sender, ["b@example.com", "a@EXAMPLE.com"]);
+        assert_eq!(f.checked_mailboxes(), ["a@example.com", "b@example.com"]);
+        assert_eq!(f.sender_differing_from_from(), ["b@example.com"]);
+        let f = from_fields(b"From: a@example.com\r\nSender: B\r\n\r\n");
+        assert!(f.unreadable.unwrap().contains("Sender field 1"));
+        // A Sender alone is no From, and nothing to check against.
+        let f = from_fields(b"Sender: b@example.com\r\n\r\n");
+        assert!(!f.present());
+        assert_eq!(f.sender, ["b@example.com"]);
+        assert!(f.checked_mailboxes().is_empty());
     }
 }

@@ -755,8 +755,11 @@ fn hostile_input_never_panics() {
     assert!(p(&base).is_ok());
 }
 
+/// Item 22: two Content-Type or two Content-Transfer-Encoding fields in one entity are
+/// `AmbiguousMime`, at the top level, nested in a multipart/mixed, and in the signature part of
+/// a multipart/signed; case and folding do not hide the second one.
 #[test]
-fn repeated_structural_fields_are_refused_at_any_depth() {
+fn attack_bar_22_repeated_structural_fields_are_refused_at_any_depth() {
     // Top level: two Content-Type fields (one parser would see text/plain, another the signature).
     let top = b"From: a@example.com\r\nContent-Type: text/plain\r\n\
 Content-Type: application/pkcs7-mime; smime-type=signed-data\r\n\r\nMAMCAQA=\r\n";
