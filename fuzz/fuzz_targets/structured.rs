@@ -1,0 +1,2 @@
+#![no_main]
+libfuzzer_sys::fuzz_target!(|cms: smime_fuzz::structured::Cms| smime_fuzz::structured::run(&cms));
