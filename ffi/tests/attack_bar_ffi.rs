@@ -514,7 +514,7 @@ fn cases(kinds: &[Kind]) -> Vec<Case> {
             Kind::HandleArray(_) | Kind::StrArray => cases.push(Case::NullElement(i)),
             Kind::Struct(ty) => {
                 for field in required_fields(ty) {
-                    cases.push(Case::NullField(i, *field));
+                    cases.push(Case::NullField(i, field));
                 }
             }
             _ => {}
@@ -873,7 +873,7 @@ mod panics {
     }
 
     impl PanickingKey {
-        pub fn new(certificate: &Certificate) -> Arc<dyn PrivateKey> {
+        pub fn shared(certificate: &Certificate) -> Arc<dyn PrivateKey> {
             Arc::new(PanickingKey {
                 kind: certificate.key_kind().expect("a key kind"),
                 public: certificate.public_key_der().expect("a public key"),
@@ -973,8 +973,11 @@ fn attack_bar_21_injected_panic_returns_panic() {
     let pem = std::fs::read(pki.dir.path().join("alice.pem")).expect("alice.pem");
     let certificate = smime::Certificate::from_pem(&pem).expect("alice's certificate");
     let panicking = identity_handle(
-        smime::Identity::new(panics::PanickingKey::new(&certificate), certificate.clone())
-            .expect("an identity over the panicking key"),
+        smime::Identity::new(
+            panics::PanickingKey::shared(&certificate),
+            certificate.clone(),
+        )
+        .expect("an identity over the panicking key"),
     );
     let good = {
         let key = std::fs::read(pki.dir.path().join("alice.key")).expect("alice.key");
