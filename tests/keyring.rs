@@ -596,25 +596,45 @@ fn learning_from_openssl_mail_picks_cbc_and_from_ours_gcm() {
     );
 }
 
+/// Item 15, second clause: capabilities (and the certificate) are learned only from a
+/// verified signature. A tampered message and a signature under a digest the policy refuses
+/// (SHA-1) both carry alice's `SMIMECapabilities`, and nothing of them is learned; the same
+/// message untampered teaches them.
 #[test]
-fn nothing_is_learned_from_a_signature_that_does_not_verify() {
+fn attack_bar_15_capabilities_are_learned_only_from_verified_signatures() {
     let f = fixture();
     let mut bob = ring_with(&[&f.bob]);
+    let options = bob.verify_options(AddressPolicy::FromHeader, &smime::policy::Policy::default());
     let signed = String::from_utf8(openssl_signed(&f.alice, &[])).unwrap();
     let tampered = signed.replacen("hello", "HELLO", 1);
     assert_ne!(tampered, signed);
-    let report = bob
-        .verify(
-            tampered.as_bytes(),
-            &bob.verify_options(AddressPolicy::FromHeader, &smime::policy::Policy::default()),
-        )
-        .unwrap();
+    let report = bob.verify(tampered.as_bytes(), &options).unwrap();
     assert_eq!(report.verdict(), Verdict::SignatureInvalid);
+    assert!(report.signers[0].capabilities.is_some());
     let h = bob.harvest(&report, SystemTime::now());
     assert!(h.added.is_empty() && h.capabilities_learned.is_empty());
     assert_eq!(h.ignored.len(), 1);
     assert_eq!(bob.contacts().count(), 0);
     assert!(bob.find_by_address("alice@example.com").is_empty());
+
+    // A valid signature under a digest the policy refuses is not a verified one either.
+    let weak = openssl_signed(&f.alice, &["-md", "sha1"]);
+    let report = bob.verify(&weak, &options).unwrap();
+    assert_eq!(report.verdict(), Verdict::WeakAlgorithm);
+    assert!(report.signers[0].signature.passed());
+    assert!(report.signers[0].capabilities.is_some());
+    let h = bob.harvest(&report, SystemTime::now());
+    assert!(
+        h.added.is_empty() && h.capabilities_learned.is_empty(),
+        "{h:?}"
+    );
+    assert_eq!(bob.contacts().count(), 0);
+
+    // The control: verified, so learned.
+    let report = bob.verify(signed.as_bytes(), &options).unwrap();
+    assert_eq!(report.verdict(), Verdict::Trusted);
+    let h = bob.harvest(&report, SystemTime::now());
+    assert_eq!(h.capabilities_learned, vec![Fingerprint::of(&f.alice.der)]);
 }
 
 #[test]

@@ -151,16 +151,93 @@ fn others_in(dir: &Path, keep: &str) -> Vec<String> {
 }
 
 /// Writes `bytes` to `path`, loads it with `key` and returns the error, after checking that
-/// the load left the file exactly as it was.
+/// the load left the file exactly as it was (bytes, modification time, no file beside it).
 fn load_error(path: &Path, bytes: &[u8], key: &SealingKey) -> StoreError {
     std::fs::write(path, bytes).expect("write the test file");
+    let modified = std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .expect("modification time");
     let result = load(path, key, &limits());
-    let after = std::fs::read(path).expect("read the test file back");
-    assert!(after == bytes, "a failed load changed the file");
+    assert_file_unchanged(path, bytes, modified);
     match result {
         Ok(_) => panic!("a damaged file ({} bytes) loaded", bytes.len()),
         Err(e) => e,
     }
+}
+
+/// Asserts that `path` still holds `bytes`, was not modified since `modified`, and has no
+/// new file beside it (no temporary or repaired copy).
+fn assert_file_unchanged(path: &Path, bytes: &[u8], modified: std::time::SystemTime) {
+    let after = std::fs::read(path).expect("read the test file back");
+    assert!(after == bytes, "a failed load changed the file");
+    let now = std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .expect("modification time");
+    assert_eq!(now, modified, "a failed load touched the file");
+    let name = path
+        .file_name()
+        .expect("a file name")
+        .to_string_lossy()
+        .into_owned();
+    let dir = path.parent().expect("a directory");
+    assert_eq!(
+        others_in(dir, &name),
+        Vec::<String>::new(),
+        "a failed load left a file"
+    );
+}
+
+/// Item 20 through the keyring API: a truncated file, a bit-flipped one, a wrong key and a
+/// future version give four distinct errors (`Truncated`, `Corrupted`, `WrongKey`,
+/// `UnsupportedVersion`, each with its own code) from `Keyring::load`, and every failed load
+/// leaves the file as it was (bytes, modification time, nothing beside it); the good file
+/// still loads afterwards.
+#[test]
+fn attack_bar_20_keyring_load_errors_are_distinct_and_leave_the_file_unchanged() {
+    use smime::keyring::{Keyring, KeyringError, NoExternalKeys};
+    let dir = temp_dir();
+    let path = dir.path().join("keyring");
+    let ring = Keyring::new();
+    ring.save(&path, &key()).expect("save");
+    let good = std::fs::read(&path).expect("read");
+    let mut truncated = good.clone();
+    truncated.truncate(good.len() - 1);
+    let mut flipped = good.clone();
+    let last = flipped.len() - 1;
+    flipped[last] ^= 0x01;
+    let mut future = good.clone();
+    future[8..10].copy_from_slice(&(FORMAT_VERSION + 1).to_be_bytes());
+    let cases = [
+        ("truncated", truncated, key(), StoreError::Truncated),
+        ("bit-flipped", flipped, key(), StoreError::Corrupted),
+        ("wrong key", good.clone(), other_key(), StoreError::WrongKey),
+        (
+            "future version",
+            future,
+            key(),
+            StoreError::UnsupportedVersion {
+                found: FORMAT_VERSION + 1,
+                supported: FORMAT_VERSION,
+            },
+        ),
+    ];
+    let mut codes = Vec::new();
+    for (what, bytes, k, expected) in cases {
+        std::fs::write(&path, &bytes).expect("write");
+        let modified = std::fs::metadata(&path)
+            .and_then(|m| m.modified())
+            .expect("modification time");
+        let err = Keyring::load(&path, &k, &NoExternalKeys).expect_err(what);
+        assert_eq!(err, KeyringError::Store(expected.clone()), "{what}");
+        assert_file_unchanged(&path, &bytes, modified);
+        codes.push(expected.code());
+    }
+    codes.sort_unstable();
+    codes.dedup();
+    assert_eq!(codes.len(), 4, "the four errors are distinct: {codes:?}");
+    std::fs::write(&path, &good).expect("write");
+    let back = Keyring::load(&path, &key(), &NoExternalKeys).expect("the good file loads");
+    assert_eq!(back.to_snapshot(), ring.to_snapshot());
 }
 
 #[test]
@@ -255,8 +332,10 @@ fn empty_file_and_random_bytes_are_not_a_keyring() {
     assert_eq!(StoreError::NotAKeyring.code(), 851);
 }
 
+/// Item 20, future version: `UnsupportedVersion` (before the key is tried), the file unchanged
+/// (`load_error`).
 #[test]
-fn future_version_is_unsupported_even_with_a_wrong_key() {
+fn attack_bar_20_future_version_is_unsupported_even_with_a_wrong_key() {
     let dir = temp_dir();
     let path = dir.path().join("keyring");
     let good = seal(&full_snapshot(), &key()).expect("seal");
@@ -277,8 +356,10 @@ fn future_version_is_unsupported_even_with_a_wrong_key() {
     }
 }
 
+/// Item 20, truncated: every truncation is `Truncated` (`NotAKeyring` before the magic is
+/// complete), with either key, the file unchanged.
 #[test]
-fn truncation_at_every_header_length_and_through_the_body() {
+fn attack_bar_20_truncation_at_every_header_length_and_through_the_body() {
     let dir = temp_dir();
     let path = dir.path().join("keyring");
     let good = seal(&full_snapshot(), &key()).expect("seal");
@@ -336,8 +417,10 @@ fn expected_for_flip(position: usize, original: &[u8], flipped: &[u8]) -> Vec<St
     }
 }
 
+/// Item 20, bit-flipped: every flip of every byte gives the error of its field (`Corrupted`,
+/// `WrongKey` for the salt and key check, and so on), the file unchanged.
 #[test]
-fn every_byte_flip_is_detected() {
+fn attack_bar_20_every_byte_flip_is_detected() {
     let dir = temp_dir();
     let path = dir.path().join("keyring");
     let good = seal(&small_snapshot(), &key()).expect("seal");
@@ -380,8 +463,10 @@ fn trailing_bytes_are_corrupted() {
     }
 }
 
+/// Item 20, wrong key: `WrongKey`, distinct from corruption, the file unchanged and still
+/// loading with the right key.
 #[test]
-fn wrong_key_is_reported_as_wrong_key() {
+fn attack_bar_20_wrong_key_is_reported_as_wrong_key() {
     let dir = temp_dir();
     let path = dir.path().join("keyring");
     save(&path, &full_snapshot(), &key()).expect("save");

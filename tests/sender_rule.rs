@@ -96,8 +96,10 @@ fn address(r: &VerifyReport) -> &Check<AddressFailure> {
     &r.signers[0].address
 }
 
+/// Item 13, several From fields: a second From field naming someone else fails the one sender
+/// rule (`Unmatched`), whichever field comes first.
 #[test]
-fn a_second_from_field_must_also_match() {
+fn attack_bar_13_a_second_from_field_must_also_match() {
     // Today's rule (one match among several is enough) read this as trusted.
     let r = check(&signed_with_headers(
         "From: mallory@evil.example\r\nFrom: alice@example.com\r\n",
@@ -119,8 +121,11 @@ fn a_second_from_field_must_also_match() {
     assert!(shown.contains("mallory@evil.example"), "{shown}");
 }
 
+/// Item 13, several mailboxes: every mailbox of a From field (lists, groups, display names and
+/// comments around them) must be an address of the signer certificate; a From naming none of
+/// them is `Mismatch`.
 #[test]
-fn every_mailbox_of_one_from_field_must_match() {
+fn attack_bar_13_every_mailbox_of_one_from_field_must_match() {
     for from in [
         "From: alice@example.com, mallory@evil.example\r\n",
         "From: Alice <alice@example.com>, \"alice@example.com\" <mallory@evil.example>\r\n",
@@ -149,8 +154,11 @@ fn every_mailbox_of_one_from_field_must_match() {
     ));
 }
 
+/// Item 13, display-name tricks and several From fields: a From field the strict address
+/// grammar cannot read (text hiding a second mailbox, an encoded word where a mailbox belongs,
+/// an open quote) fails the sender check as `UnreadableFrom`.
 #[test]
-fn an_unreadable_from_field_fails_the_address_check() {
+fn attack_bar_13_an_unreadable_from_field_fails_the_address_check() {
     // The second field hides a mailbox behind text the grammar does not allow; it used to be
     // read as alice only.
     for headers in [
@@ -171,8 +179,10 @@ fn an_unreadable_from_field_fails_the_address_check() {
     }
 }
 
+/// Item 13, the one rule with protected headers: a From inside the signed content is the one
+/// checked, and an outer From naming other mailboxes is `OuterFromDiffers`.
 #[test]
-fn the_signed_inner_from_is_checked() {
+fn attack_bar_13_the_signed_inner_from_is_checked() {
     let inner_alice = format!("From: Alice <alice@example.com>\r\nSubject: pay\r\n{ENTITY}");
     // Outer and signed From agree (display names and domain case aside): trusted, and the
     // report says the protected one was checked.
@@ -266,8 +276,10 @@ fn opaque_signed_content_with_a_from_is_checked_without_mime_around_it() {
     assert_eq!(r.verdict(), Verdict::AddressMismatch);
 }
 
+/// Item 13, the same rule through `open`: every mailbox of the outer From of an encrypted
+/// message is held to the inner signer.
 #[test]
-fn open_checks_every_outer_mailbox_not_only_the_first() {
+fn attack_bar_13_open_checks_every_outer_mailbox_not_only_the_first() {
     let f = fixture();
     let signed = signed_with_headers("From: alice@example.com, mallory@evil.example\r\n");
     let sealed = encrypt(
@@ -510,4 +522,197 @@ fn a_message_wrapped_for_protection_carries_the_protected_from() {
     ));
     assert_eq!(r.verdict(), Verdict::Trusted, "{:#?}", r.signers);
     assert!(!r.addresses_from_signed_header);
+}
+
+/// Item 13, display-name tricks: a display name, an encoded word or a comment that spells
+/// the signer's address never counts as the sender; only the addr-spec does. A From naming
+/// none of the signer's addresses fails with the mailbox named.
+#[test]
+fn attack_bar_13_display_names_encoded_words_and_comments_never_name_the_sender() {
+    for from in [
+        "From: \"alice@example.com\" <mallory@evil.example>\r\n",
+        "From: \"Alice <alice@example.com>\" <mallory@evil.example>\r\n",
+        "From: =?utf-8?q?alice=40example.com?= <mallory@evil.example>\r\n",
+        "From: =?utf-8?b?YWxpY2VAZXhhbXBsZS5jb20=?= <mallory@evil.example>\r\n",
+        "From: mallory@evil.example (alice@example.com)\r\n",
+        "From: Alice (alice@example.com) <mallory@evil.example>\r\n",
+        "From: (alice@example.com) mallory@evil.example\r\n",
+        "From: mallory@evil.example\r\n",
+    ] {
+        let r = check(&signed_with_headers(from));
+        assert_eq!(r.verdict(), Verdict::AddressMismatch, "{from}");
+        assert_eq!(r.addresses_checked, ["mallory@evil.example"], "{from}");
+        assert!(
+            matches!(address(&r), Check::Failed(AddressFailure::Mismatch { expected, .. })
+                if expected == &["mallory@evil.example".to_string()]),
+            "{from}: {:?}",
+            address(&r)
+        );
+    }
+    // Text that is neither a display name nor a mailbox is unreadable, never alice.
+    for from in [
+        "From: alice@example.com <mallory@evil.example>\r\n",
+        "From: =?utf-8?q?alice=40example.com?=\r\n",
+    ] {
+        let r = check(&signed_with_headers(from));
+        assert_eq!(r.verdict(), Verdict::AddressMismatch, "{from}");
+        assert!(
+            matches!(
+                address(&r),
+                Check::Failed(AddressFailure::UnreadableFrom { .. })
+            ),
+            "{from}: {:?}",
+            address(&r)
+        );
+    }
+    // The same tricks the other way round: the display name says mallory, the mailbox is
+    // alice's, and the signer is alice: trusted.
+    for from in [
+        "From: \"mallory@evil.example\" <alice@example.com>\r\n",
+        "From: =?utf-8?q?mallory=40evil.example?= <alice@example.com>\r\n",
+        "From: alice@example.com (mallory@evil.example)\r\n",
+    ] {
+        let r = check(&signed_with_headers(from));
+        assert_eq!(r.verdict(), Verdict::Trusted, "{from}: {:#?}", r.signers);
+        assert_eq!(r.addresses_checked, ["alice@example.com"], "{from}");
+    }
+}
+
+/// Item 13, Sender differing from From. The rule: a Sender field (RFC 5322 section 3.6.2, the
+/// agent that sent the message on behalf of the From authors) names one more mailbox of the
+/// sender, held to the same rule as every From mailbox: the signer certificate must carry it.
+/// A Sender the certificate lacks fails the address check naming it (never trusted, never
+/// silent); one the certificate carries (the From mailbox itself, or another of the signer's
+/// addresses) changes nothing; an unreadable Sender fails as unreadable; an outer Sender that
+/// the signed header does not name fails as an outer header differing from the signed one.
+/// The same rule holds for `open` and for the streaming verifier.
+#[test]
+fn attack_bar_13_a_sender_other_than_from_must_also_be_the_signers() {
+    // A Sender the certificate does not carry.
+    for headers in [
+        "From: alice@example.com\r\nSender: mallory@evil.example\r\n",
+        "Sender: Mallory <mallory@evil.example>\r\nFrom: alice@example.com\r\n",
+        "From: alice@example.com\r\nSender: alice@example.com\r\nSender: mallory@evil.example\r\n",
+        "From: alice@example.com\r\nSender : \"alice@example.com\" <mallory@evil.example>\r\n",
+    ] {
+        let r = check(&signed_with_headers(headers));
+        assert_eq!(r.verdict(), Verdict::AddressMismatch, "{headers}");
+        assert_eq!(
+            *address(&r),
+            Check::Failed(AddressFailure::Unmatched {
+                unmatched: vec!["mallory@evil.example".into()],
+                certificate: vec!["alice@example.com".into(), "alice.work@example.org".into()],
+            }),
+            "{headers}"
+        );
+        assert_eq!(
+            r.addresses_checked,
+            ["alice@example.com", "mallory@evil.example"],
+            "{headers}"
+        );
+        assert!(address(&r).to_string().contains("mallory@evil.example"));
+    }
+    // The Sender is the From mailbox, or another address of the signer's certificate.
+    for headers in [
+        "From: alice@example.com\r\nSender: Alice <alice@EXAMPLE.com>\r\n",
+        "From: alice@example.com\r\nSender: alice.work@example.org\r\n",
+    ] {
+        let r = check(&signed_with_headers(headers));
+        assert_eq!(r.verdict(), Verdict::Trusted, "{headers}: {:#?}", r.signers);
+    }
+    // The signer is the Sender but not the From author: the author is not vouched for.
+    let r = check(&signed_with_headers(
+        "From: bob@example.com\r\nSender: alice@example.com\r\n",
+    ));
+    assert_eq!(r.verdict(), Verdict::AddressMismatch);
+    assert!(matches!(
+        address(&r),
+        Check::Failed(AddressFailure::Unmatched { unmatched, .. })
+            if unmatched == &["bob@example.com".to_string()]
+    ));
+    // A Sender field that cannot be read.
+    let r = check(&signed_with_headers(
+        "From: alice@example.com\r\nSender: <alice@example.com> mallory@evil.example\r\n",
+    ));
+    assert_eq!(r.verdict(), Verdict::AddressMismatch);
+    assert!(
+        matches!(address(&r), Check::Failed(AddressFailure::UnreadableFrom { detail })
+            if detail.contains("Sender field 1")),
+        "{:?}",
+        address(&r)
+    );
+    // A Sender without a From names no author: nothing the signer can be checked against.
+    let r = check(&signed_with_headers("Sender: alice@example.com\r\n"));
+    assert_eq!(r.verdict(), Verdict::AddressMismatch);
+    assert_eq!(
+        *address(&r),
+        Check::Failed(AddressFailure::NoAddressToCheck)
+    );
+    // The signed header has From alice; an unsigned outer Sender names mallory.
+    let inner = format!("From: alice@example.com\r\n{ENTITY}");
+    let r = check(&multipart_signed(
+        "From: alice@example.com\r\nSender: mallory@evil.example\r\n",
+        inner.as_bytes(),
+    ));
+    assert_eq!(r.verdict(), Verdict::AddressMismatch);
+    assert!(r.addresses_from_signed_header);
+    assert_eq!(
+        *address(&r),
+        Check::Failed(AddressFailure::OuterFromDiffers {
+            outer: vec!["alice@example.com".into(), "mallory@evil.example".into()],
+            signed: vec!["alice@example.com".into()],
+        })
+    );
+    // A Sender inside the signed header is protected and checked like the signed From.
+    let inner = format!("From: alice@example.com\r\nSender: mallory@evil.example\r\n{ENTITY}");
+    let r = check(&multipart_signed("", inner.as_bytes()));
+    assert_eq!(r.verdict(), Verdict::AddressMismatch);
+    assert!(r.addresses_from_signed_header);
+    assert_eq!(
+        r.addresses_checked,
+        ["alice@example.com", "mallory@evil.example"]
+    );
+    // An outer Sender that the signed header names too: trusted.
+    let inner = format!("From: alice@example.com\r\nSender: alice.work@example.org\r\n{ENTITY}");
+    let r = check(&multipart_signed(
+        "From: alice@example.com\r\nSender: alice.work@example.org\r\n",
+        inner.as_bytes(),
+    ));
+    assert_eq!(r.verdict(), Verdict::Trusted, "{:#?}", r.signers);
+
+    // The streaming verifier applies the same rule.
+    let msg = signed_with_headers("From: alice@example.com\r\nSender: mallory@evil.example\r\n");
+    let (r, _) = smime::verify::Verifier::new(&options())
+        .verify(&mut &msg[..], std::io::sink())
+        .expect("stream verify");
+    assert_eq!(r.verdict(), Verdict::AddressMismatch);
+    assert!(matches!(
+        address(&r),
+        Check::Failed(AddressFailure::Unmatched { unmatched, .. })
+            if unmatched == &["mallory@evil.example".to_string()]
+    ));
+
+    // So does `open`, with the Sender on the encrypted message around the signed one.
+    let f = fixture();
+    let signed = signed_with_headers("From: alice@example.com\r\n");
+    let mut sealed = b"Sender: mallory@evil.example\r\n".to_vec();
+    sealed.extend_from_slice(
+        &encrypt(
+            &signed,
+            &[f.alice.certificate()],
+            &EncryptOptions::default(),
+        )
+        .expect("encrypt"),
+    );
+    let key = Identity::new(
+        Arc::new(SoftwareKey::from_bytes(&f.alice.key_pem).expect("key")),
+        smime::Certificate::from_der(&f.alice.der.clone()).expect("certificate"),
+    )
+    .expect("identity");
+    let opened = open(&sealed, &[key], &options()).expect("open");
+    assert!(!opened.all_signatures_trusted());
+    assert!(opened.layers.iter().any(|l| matches!(l,
+        Layer::Signed(r) if matches!(&r.signers[0].address,
+            Check::Failed(AddressFailure::Unmatched { unmatched, .. })
+                if unmatched == &["mallory@evil.example".to_string()]))));
 }
