@@ -938,3 +938,31 @@ fn attack_bar_09_self_signed_signer_is_untrusted_with_the_reason() {
         other => panic!("{other:?}"),
     }
 }
+
+/// Item 7: a signer without signed attributes whose content is a DER SET OF Attribute (alice's
+/// real signed attributes, re-used with her signature value as a signature over "content")
+/// is `SignatureFailure::ContentIsSignedAttributes`, never a valid signature.
+#[test]
+fn attack_bar_07_signer_without_signed_attributes_over_signed_attributes_is_refused() {
+    use der::Encode;
+    let mut sd = alice_signed_data();
+    let mut si = sd.signer_infos.0.as_slice()[0].clone();
+    let attrs = si.signed_attrs.take().expect("signed attributes");
+    let attrs_der = attrs.to_der().expect("encode attributes");
+    sd.encap_content_info = cms::signed_data::EncapsulatedContentInfo {
+        econtent_type: const_oid::db::rfc5911::ID_DATA,
+        econtent: Some(der::Any::new(der::Tag::OctetString, attrs_der).expect("octet string")),
+    };
+    sd.signer_infos = cms::signed_data::SignerInfos::try_from(vec![si]).expect("signer infos");
+    let forged = encode_signed_data(&sd);
+    let opts = VerifyOptions {
+        address: AddressPolicy::Expect("alice@example.com".into()),
+        ..options()
+    };
+    let r = verify(&forged, &opts).expect("verify runs");
+    assert_eq!(
+        r.signers[0].signature,
+        Check::Failed(SignatureFailure::ContentIsSignedAttributes)
+    );
+    assert_eq!(r.verdict(), Verdict::SignatureInvalid);
+}
