@@ -1251,6 +1251,7 @@ mod tests {
                 DecryptError::NotAccepted { detail: s() },
                 DecryptError::Key(KeyOperationError::Unavailable { detail: s() }),
                 DecryptError::Io(io(io::ErrorKind::UnexpectedEof)),
+                DecryptError::AlteredOrCorrupt { detail: s() },
             ],
             |e: &DecryptError| match e {
                 DecryptError::Parse(_)
@@ -1261,7 +1262,8 @@ mod tests {
                 | DecryptError::Verify(_)
                 | DecryptError::NotAccepted { .. }
                 | DecryptError::Key(_)
-                | DecryptError::Io(_) => {}
+                | DecryptError::Io(_)
+                | DecryptError::AlteredOrCorrupt { .. } => {}
             }
         );
         add!(

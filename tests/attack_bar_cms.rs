@@ -357,6 +357,16 @@ fn attack_bar_02_gcm_icv_lengths_outside_12_to_16_and_other_nonces_are_refused()
 /// An AES-128-CBC EnvelopedData of `entity` under [`CEK`] with the IV `iv`, and its
 /// ciphertext.
 fn cbc_enveloped(entity: &[u8], iv: &[u8; 16], ct: Option<&[u8]>) -> (Vec<u8>, Vec<u8>) {
+    cbc_enveloped_to(&ri(&CEK), entity, iv, ct)
+}
+
+/// Like [`cbc_enveloped`], with the RecipientInfos SET's content `ris`.
+fn cbc_enveloped_to(
+    ris: &[u8],
+    entity: &[u8],
+    iv: &[u8; 16],
+    ct: Option<&[u8]>,
+) -> (Vec<u8>, Vec<u8>) {
     use cbc::cipher::block_padding::Pkcs7;
     use cbc::cipher::{BlockModeEncrypt, KeyIvInit};
     let ct = match ct {
@@ -376,8 +386,8 @@ fn cbc_enveloped(entity: &[u8], iv: &[u8; 16], ct: Option<&[u8]>) -> (Vec<u8>, V
     let mut eci = tlv(0x06, oids::DATA.as_bytes());
     eci.extend_from_slice(&tlv(0x30, &alg));
     eci.extend_from_slice(&tlv(0x80, &ct));
-    let mut body = vec![0x02, 0x01, 0x00];
-    body.extend_from_slice(&tlv(0x31, &ri(&CEK)));
+    let mut body = vec![0x02, 0x01, 0x02];
+    body.extend_from_slice(&tlv(0x31, ris));
     body.extend_from_slice(&tlv(0x30, &eci));
     let mut ci = tlv(0x06, oids::ENVELOPED_DATA.as_bytes());
     ci.extend_from_slice(&tlv(0xA0, &tlv(0x30, &body)));
@@ -743,4 +753,262 @@ fn attack_bar_03_strict_policy_refuses_cbc_before_any_key_is_used() {
             .expect("GCM")
             .integrity_protected
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Items 4 and 5: recipient infos
+// ---------------------------------------------------------------------------------------------
+
+/// Another party: a certificate and its key (RSA, or P-256 for key agreement).
+struct Party {
+    _dir: tempfile::TempDir,
+    cert_der: Vec<u8>,
+    key_pem: Vec<u8>,
+}
+
+impl Party {
+    fn new(name: &str, ec: bool) -> Party {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let subj = format!("/CN={name}");
+        let mut args = vec!["req", "-x509", "-nodes", "-days", "30", "-subj", &subj];
+        args.extend_from_slice(&["-keyout", "k.pem", "-out", "c.pem"]);
+        if ec {
+            args.extend_from_slice(&[
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-addext",
+                "keyUsage=keyAgreement",
+            ]);
+        } else {
+            args.extend_from_slice(&["-newkey", "rsa:2048", "-addext", "keyUsage=keyEncipherment"]);
+        }
+        openssl(&args, dir.path());
+        let pem = std::fs::read(dir.path().join("c.pem")).expect("cert");
+        let cert_der = smime::keys::read_certificates(&pem)
+            .expect("certificate")
+            .remove(0);
+        let key_pem = std::fs::read(dir.path().join("k.pem")).expect("key");
+        Party {
+            _dir: dir,
+            cert_der,
+            key_pem,
+        }
+    }
+
+    fn identity(&self) -> Identity {
+        let key = smime::keys::SoftwareKey::from_bytes(&self.key_pem).expect("key");
+        let cert = smime::Certificate::from_der(&self.cert_der).expect("certificate");
+        Identity::new(std::sync::Arc::new(key), cert).expect("identity")
+    }
+
+    fn ri(&self, cek: &[u8], rsa: KeyTransport) -> Vec<u8> {
+        recipient_info(
+            &self.cert_der,
+            cek,
+            &RecipientOptions {
+                rsa,
+                ..RecipientOptions::default()
+            },
+        )
+        .expect("ri")
+    }
+}
+
+fn carol() -> &'static Party {
+    static P: std::sync::OnceLock<Party> = std::sync::OnceLock::new();
+    P.get_or_init(|| Party::new("carol", false))
+}
+
+fn erin() -> &'static Party {
+    static P: std::sync::OnceLock<Party> = std::sync::OnceLock::new();
+    P.get_or_init(|| Party::new("erin", true))
+}
+
+/// Item 4, second clause: a recipient entry for another key that yields a content key of the
+/// wrong length (24 bytes for AES-128, or 5) never replaces the right one: with both keys
+/// held, in either order of the entries, the message opens with the right key's entry; a
+/// wrong-length key alone is the one error, the same as for a message to someone else.
+#[test]
+fn attack_bar_04_wrong_length_key_from_a_foreign_entry_never_replaces_the_right_one() {
+    let iv = [4u8; 16];
+    let both = [carol().identity(), keys().remove(0)];
+    for bad in [vec![0x11u8; 24], vec![0x11u8; 5]] {
+        for transport in [KeyTransport::RsaPkcs1v15, KeyTransport::RsaOaep] {
+            let foreign = carol().ri(&bad, transport);
+            let right = ri(&CEK);
+            for ris in [[foreign.clone(), right.clone()], [right, foreign.clone()]] {
+                let (der, _) = cbc_enveloped_to(&ris.concat(), ENTITY, &iv, None);
+                let d = decrypt(&der, &both, &Policy::default()).expect("the right key opens it");
+                assert_eq!(d.content, ENTITY);
+                assert_eq!(d.key_index, 1);
+                // Only the foreign key: the one error.
+                assert_eq!(
+                    decrypt(&der, &both[..1], &Policy::default()).unwrap_err(),
+                    DecryptError::CannotDecrypt
+                );
+            }
+            // The wrong-length key addressed to bob himself: the one error, as for a message
+            // that is not his at all.
+            let mine_wrong = recipient_info(
+                &recipient().cert_der,
+                &bad,
+                &RecipientOptions {
+                    rsa: transport,
+                    ..RecipientOptions::default()
+                },
+            )
+            .expect("ri");
+            let (der, _) = cbc_enveloped_to(&mine_wrong, ENTITY, &iv, None);
+            let e = both_ways(&der).unwrap_err();
+            let (not_his, _) = cbc_enveloped_to(&foreign, ENTITY, &iv, None);
+            let other = both_ways(&not_his).unwrap_err();
+            assert_eq!(e, DecryptError::CannotDecrypt);
+            assert_eq!(e, other);
+            assert_eq!(e.to_string(), other.to_string());
+            assert_eq!(e.code(), other.code());
+        }
+    }
+}
+
+/// Rebuilds the DER element `node` of `input` with its child `index` replaced by `with`
+/// (`tag` is the element's identifier octet).
+fn replace_child(
+    input: &[u8],
+    node: &smime::fuzzing::asn1::ber::Node,
+    index: usize,
+    with: &[u8],
+) -> Vec<u8> {
+    let mut content = Vec::new();
+    for (i, c) in node.children.iter().enumerate() {
+        if i == index {
+            content.extend_from_slice(with);
+        } else {
+            content.extend_from_slice(&input[c.range.clone()]);
+        }
+    }
+    tlv(node.tag, &content)
+}
+
+/// `alg` (an AlgorithmIdentifier node of `input`) with its parameters left out, or NULL.
+fn without_parameters(input: &[u8], alg: &smime::fuzzing::asn1::ber::Node, null: bool) -> Vec<u8> {
+    let mut content = input[alg.children[0].range.clone()].to_vec();
+    if null {
+        content.extend_from_slice(&[0x05, 0x00]);
+    }
+    tlv(0x30, &content)
+}
+
+fn decrypt_no_panic(der: &[u8], keys: &[Identity]) -> Result<Vec<u8>, DecryptError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        decrypt(der, keys, &Policy::default()).map(|d| d.content)
+    }))
+    .expect("no panic on hostile parameters")
+}
+
+/// Item 5: absent or NULL RSAES-OAEP parameters, absent or NULL key-agreement parameters (the
+/// key-wrap algorithm), and an unknown key-encryption algorithm in either kind of recipient
+/// info: a typed error (or, for absent OAEP parameters, which mean the SHA-1 defaults, the
+/// one error when the key was wrapped with SHA-256), never a panic, never content.
+#[test]
+fn attack_bar_05_absent_or_null_oaep_and_key_agreement_parameters_are_typed_errors() {
+    use smime::fuzzing::asn1::ber;
+    let iv = [6u8; 16];
+    let typed = |r: &Result<Vec<u8>, DecryptError>, what: &str| {
+        assert!(
+            matches!(
+                r,
+                Err(DecryptError::Parse(_)
+                    | DecryptError::CannotDecrypt
+                    | DecryptError::UnsupportedAlgorithm { .. })
+            ),
+            "{what}: {r:?}"
+        );
+    };
+    // OAEP (SHA-256 as this library writes it): KeyTransRecipientInfo children are version,
+    // rid, keyEncryptionAlgorithm, encryptedKey.
+    let oaep = recipient_info(
+        &recipient().cert_der,
+        &CEK,
+        &RecipientOptions {
+            rsa: KeyTransport::RsaOaep,
+            ..RecipientOptions::default()
+        },
+    )
+    .expect("ri");
+    let (intact, _) = cbc_enveloped_to(&oaep, ENTITY, &iv, None);
+    assert_eq!(decrypt_no_panic(&intact, &keys()).expect("intact"), ENTITY);
+    let node = ber::parse(&oaep).expect("ri");
+    for null in [false, true] {
+        let alg = without_parameters(&oaep, &node.children[2], null);
+        let changed = replace_child(&oaep, &node, 2, &alg);
+        let (der, _) = cbc_enveloped_to(&changed, ENTITY, &iv, None);
+        typed(
+            &decrypt_no_panic(&der, &keys()),
+            &format!("OAEP null={null}"),
+        );
+    }
+    // An unknown key-transport algorithm.
+    let mut unknown = tlv(
+        0x06,
+        &[0x2B, 0x06, 0x01, 0x04, 0x01, 0x83, 0xB2, 0x23, 0x09],
+    );
+    unknown.extend_from_slice(&[0x05, 0x00]);
+    let changed = replace_child(&oaep, &node, 2, &tlv(0x30, &unknown));
+    let (der, _) = cbc_enveloped_to(&changed, ENTITY, &iv, None);
+    typed(&decrypt_no_panic(&der, &keys()), "unknown key transport");
+
+    // Key agreement: [1] KeyAgreeRecipientInfo children are version, originator [0],
+    // ukm [1] (optional), keyEncryptionAlgorithm, recipientEncryptedKeys.
+    let erin_keys = [erin().identity()];
+    let kari = erin().ri(&CEK, KeyTransport::RsaPkcs1v15);
+    let (intact, _) = cbc_enveloped_to(&kari, ENTITY, &iv, None);
+    assert_eq!(
+        decrypt_no_panic(&intact, &erin_keys).expect("intact"),
+        ENTITY
+    );
+    let node = ber::parse(&kari).expect("kari");
+    let at = node
+        .children
+        .iter()
+        .position(|c| c.tag == 0x30 && c.children.first().is_some_and(|o| o.tag == 0x06))
+        .expect("keyEncryptionAlgorithm");
+    for null in [false, true] {
+        let alg = without_parameters(&kari, &node.children[at], null);
+        let changed = replace_child(&kari, &node, at, &alg);
+        let (der, _) = cbc_enveloped_to(&changed, ENTITY, &iv, None);
+        typed(
+            &decrypt_no_panic(&der, &erin_keys),
+            &format!("key agreement null={null}"),
+        );
+    }
+    // The key-wrap algorithm inside the parameters: unknown, absent, NULL.
+    let ka = &node.children[at];
+    for replacement in [
+        {
+            let mut a = tlv(
+                0x06,
+                &[0x2B, 0x06, 0x01, 0x04, 0x01, 0x83, 0xB2, 0x23, 0x0A],
+            );
+            a.extend_from_slice(&[0x05, 0x00]);
+            tlv(0x30, &a)
+        },
+        vec![0x05, 0x00],
+        tlv(0x30, &[]),
+    ] {
+        let alg = replace_child(&kari, ka, 1, &replacement);
+        let changed = replace_child(&kari, &node, at, &alg);
+        let (der, _) = cbc_enveloped_to(&changed, ENTITY, &iv, None);
+        typed(&decrypt_no_panic(&der, &erin_keys), "key wrap parameters");
+    }
+    // An unknown key-agreement algorithm.
+    let mut alg = tlv(
+        0x06,
+        &[0x2B, 0x06, 0x01, 0x04, 0x01, 0x83, 0xB2, 0x23, 0x0B],
+    );
+    alg.extend_from_slice(&kari[ka.children[1].range.clone()]);
+    let changed = replace_child(&kari, &node, at, &tlv(0x30, &alg));
+    let (der, _) = cbc_enveloped_to(&changed, ENTITY, &iv, None);
+    typed(&decrypt_no_panic(&der, &erin_keys), "unknown key agreement");
 }

@@ -288,6 +288,9 @@ fn attack_bar_17_rfc822_name_constraints_host_domain_and_subject_email() {
         ("/O=Example/CN=e", "DNS:mail.example.com"),
         ("/O=Example/CN=f", "URI:https://www.example.com/x"),
         ("/O=Example/CN=g/emailAddress=alice@example.com", ""),
+        // the subject emailAddress under the host and the domain forms
+        ("/O=Example/CN=g2/emailAddress=carol@example.org", ""),
+        ("/O=Example/CN=g3/emailAddress=dave@mail.example.net", ""),
     ];
     for (i, (subject, san)) in ok.iter().enumerate() {
         let leaf = nc_leaf(&pki, &format!("ok{i}"), subject, san);
@@ -312,6 +315,14 @@ fn attack_bar_17_rfc822_name_constraints_host_domain_and_subject_email() {
         // only a subject emailAddress, outside the permitted rfc822 subtrees
         ("/O=Example/CN=r/emailAddress=eve@evil.test", ""),
         ("/O=Example/CN=s/emailAddress=bad@example.org", ""),
+        // the host and domain forms apply to the subject emailAddress as to the rfc822Name
+        ("/O=Example/CN=s2/emailAddress=carol@sub.example.org", ""),
+        ("/O=Example/CN=s3/emailAddress=dave@example.net", ""),
+        // a permitted rfc822Name does not make a subject emailAddress outside them pass
+        (
+            "/O=Example/CN=s4/emailAddress=eve@evil.test",
+            "email:alice@example.com",
+        ),
     ];
     for (i, (subject, san)) in bad.iter().enumerate() {
         let leaf = nc_leaf(&pki, &format!("bad{i}"), subject, san);

