@@ -1560,6 +1560,13 @@ typedef struct {
 #define SMIME_RESULT_DECRYPT_NOT_ACCEPTED 706
 
 /**
+ * `DecryptError::AlteredOrCorrupt`: content without integrity protection (CBC)
+ * does not parse as a MIME entity: it was altered or is damaged.
+ * Area: decrypt.
+ */
+#define SMIME_RESULT_DECRYPT_ALTERED_OR_CORRUPT 707
+
+/**
  * `KeyringError::NotFound`: nothing with that fingerprint in the keyring.
  * Area: keyring.
  */

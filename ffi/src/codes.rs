@@ -197,6 +197,11 @@ pub const SMIME_RESULT_DECRYPT_NO_KEYS: smime_result = 704;
 /// Area: decrypt.
 pub const SMIME_RESULT_DECRYPT_NOT_ACCEPTED: smime_result = 706;
 
+/// `DecryptError::AlteredOrCorrupt`: content without integrity protection (CBC)
+/// does not parse as a MIME entity: it was altered or is damaged.
+/// Area: decrypt.
+pub const SMIME_RESULT_DECRYPT_ALTERED_OR_CORRUPT: smime_result = 707;
+
 /// `KeyringError::NotFound`: nothing with that fingerprint in the keyring.
 /// Area: keyring.
 pub const SMIME_RESULT_KEYRING_NOT_FOUND: smime_result = 804;
