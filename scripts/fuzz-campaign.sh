@@ -25,6 +25,8 @@ rss=${FUZZ_RSS_MB:-2048}
 sanitizer=${FUZZ_SANITIZER:-none}
 target_dir=${CARGO_TARGET_DIR:+$CARGO_TARGET_DIR/fuzz}
 target_dir=${target_dir:-$fuzz/target}
+# Another sanitizer is another build of every dependency: keep it beside the default one.
+[ "$sanitizer" = none ] || target_dir=$target_dir/$sanitizer
 stamp=$(date -u +%Y%m%d-%H%M%S)
 artifacts=$fuzz/artifacts/campaign-$stamp
 corpus_root=$fuzz/corpus

@@ -22,6 +22,8 @@ sanitizer=${FUZZ_SANITIZER:-none}
 artifacts=${FUZZ_ARTIFACTS:-$fuzz/artifacts/smoke-$(date +%Y%m%d-%H%M%S)}
 target_dir=${CARGO_TARGET_DIR:+$CARGO_TARGET_DIR/fuzz}
 target_dir=${target_dir:-$fuzz/target}
+# Another sanitizer is another build of every dependency: keep it beside the default one.
+[ "$sanitizer" = none ] || target_dir=$target_dir/$sanitizer
 
 if ! rustup toolchain list | grep -q '^nightly'; then
   rustup toolchain install nightly --profile minimal

@@ -62,3 +62,114 @@ fn every_body_is_a_target() {
         );
     }
 }
+
+mod built {
+    use smime_fuzz::bodies::FIXED;
+    use smime_fuzz::structured::*;
+
+    fn signed(who: Who, from: &str, signature: Option<Vec<u8>>) -> Signed {
+        Signed {
+            version: 1,
+            digest_algorithms: vec![Digest::Sha256],
+            content: Content::Entity {
+                from: from.into(),
+                body: b"Hello from the structured target.\r\n".to_vec(),
+            },
+            other_content_type: false,
+            detached: false,
+            certificates: vec![Cert::Fixture(who as u8), Cert::Fixture(4)],
+            crl: false,
+            signers: vec![Signer {
+                who,
+                by_ski: false,
+                digest: Digest::Sha256,
+                attributes: Some(vec![
+                    Attribute::ContentType(true),
+                    Attribute::MessageDigest(None),
+                    Attribute::SigningTime(1_750_000_000),
+                ]),
+                algorithm: SignatureAlgorithm::Natural,
+                signature,
+                unsigned: None,
+            }],
+        }
+    }
+
+    fn encrypted(flip: Option<u16>) -> Encrypted {
+        Encrypted {
+            content: Inner::Content(Content::Entity {
+                from: "alice".into(),
+                body: b"secret body\r\n".to_vec(),
+            }),
+            aes256: true,
+            iv: vec![7; 12],
+            icv_len: None,
+            auth_attributes: None,
+            recipients: vec![
+                Recipient::Foreign(0),
+                Recipient::Alice {
+                    oaep: false,
+                    wrong: None,
+                },
+            ],
+            flip,
+        }
+    }
+
+    /// A well-formed description builds a SignedData whose real signature verifies and
+    /// whose chain is trusted: the builder produces what the library accepts, so mutations
+    /// start from messages that get past the parsers. The same with wrong signature bytes is
+    /// an invalid signature, not a parse error.
+    #[test]
+    fn a_valid_description_builds_a_trusted_signed_message() {
+        for (who, from) in [(Who::Alice, "alice"), (Who::Bob, "bob"), (Who::Carol, "carol")] {
+            for framing in [Framing::Der, Framing::Mime, Framing::Pem] {
+                let cms = Cms {
+                    message: Message::Signed(signed(who, from, None)),
+                    framing,
+                    mutations: vec![],
+                };
+                let report = smime::verify(&build(&cms), &FIXED.verify).expect("verifies");
+                assert_eq!(report.verdict(), smime::Verdict::Trusted, "{who:?} {framing:?}");
+            }
+            let cms = Cms {
+                message: Message::Signed(signed(who, from, Some(vec![1; 64]))),
+                framing: Framing::Der,
+                mutations: vec![],
+            };
+            let report = smime::verify(&build(&cms), &FIXED.verify).expect("parses");
+            assert!(report.signers[0].signature.failed(), "{who:?}");
+        }
+    }
+
+    /// A well-formed AuthEnvelopedData decrypts to its content with Alice's key past a
+    /// foreign recipient entry; a flipped ciphertext bit gives an error and no content.
+    #[test]
+    fn a_valid_description_builds_a_decryptable_message() {
+        for (message, integrity) in [
+            (Message::AuthEnveloped(encrypted(None)), true),
+            (
+                Message::Enveloped(Encrypted {
+                    iv: vec![9; 16],
+                    ..encrypted(None)
+                }),
+                false,
+            ),
+        ] {
+            let cms = Cms {
+                message,
+                framing: Framing::Mime,
+                mutations: vec![],
+            };
+            let out = smime::decrypt(&build(&cms), &FIXED.keys, &FIXED.policy).expect("decrypts");
+            assert!(out.content.ends_with(b"secret body\r\n"));
+            assert_eq!(out.integrity_protected, integrity);
+        }
+        let cms = Cms {
+            message: Message::AuthEnveloped(encrypted(Some(3))),
+            framing: Framing::Der,
+            mutations: vec![],
+        };
+        assert!(smime::decrypt(&build(&cms), &FIXED.keys, &FIXED.policy).is_err());
+    }
+}
