@@ -1012,3 +1012,53 @@ fn attack_bar_05_absent_or_null_oaep_and_key_agreement_parameters_are_typed_erro
     let (der, _) = cbc_enveloped_to(&changed, ENTITY, &iv, None);
     typed(&decrypt_no_panic(&der, &erin_keys), "unknown key agreement");
 }
+
+/// Item 16, signers and recipients: a SignedData with 65 SignerInfos (the limit is
+/// `MAX_SIGNERS`, 64) and an EnvelopedData with 257 RecipientInfos (`MAX_RECIPIENT_INFOS`,
+/// 256) are the `TooMany` limit errors, found from the count of elements before any of them is
+/// decoded (each element here is an empty SEQUENCE, which would otherwise be a DER error).
+#[test]
+fn attack_bar_16_too_many_signers_and_recipient_infos_are_refused() {
+    use smime::fuzzing::recipient::MAX_RECIPIENT_INFOS;
+    use smime::fuzzing::signed_data::{MAX_SIGNERS, parse_signed_data};
+    let empty =
+        |n: usize| -> Vec<u8> { std::iter::repeat_n([0x30u8, 0x00], n).flatten().collect() };
+
+    let mut encap = tlv(0x06, oids::DATA.as_bytes());
+    encap.extend_from_slice(&tlv(0xA0, &tlv(0x04, b"hello")));
+    let mut sd = vec![0x02, 0x01, 0x01];
+    sd.extend_from_slice(&tlv(0x31, &tlv(0x30, &tlv(0x06, oids::SHA256.as_bytes()))));
+    sd.extend_from_slice(&tlv(0x30, &encap));
+    sd.extend_from_slice(&tlv(0x31, &empty(MAX_SIGNERS + 1)));
+    let mut ci = tlv(0x06, oids::SIGNED_DATA.as_bytes());
+    ci.extend_from_slice(&tlv(0xA0, &tlv(0x30, &sd)));
+    match parse_signed_data(&tlv(0x30, &ci)) {
+        Err(smime::fuzzing::CmsError::Malformed(e)) => assert_eq!(
+            e,
+            ParseError::TooMany {
+                what: "signers",
+                limit: MAX_SIGNERS
+            }
+        ),
+        other => panic!("{other:?}"),
+    }
+
+    let mut eci = tlv(0x06, oids::DATA.as_bytes());
+    let mut cbc = tlv(0x06, oids::AES128_CBC.as_bytes());
+    cbc.extend_from_slice(&tlv(0x04, &[0u8; 16]));
+    eci.extend_from_slice(&tlv(0x30, &cbc));
+    eci.extend_from_slice(&tlv(0x80, &[0u8; 16]));
+    let mut ed = vec![0x02, 0x01, 0x00];
+    ed.extend_from_slice(&tlv(0x31, &empty(MAX_RECIPIENT_INFOS + 1)));
+    ed.extend_from_slice(&tlv(0x30, &eci));
+    let mut ci = tlv(0x06, oids::ENVELOPED_DATA.as_bytes());
+    ci.extend_from_slice(&tlv(0xA0, &tlv(0x30, &ed)));
+    let too_many = ParseError::TooMany {
+        what: "recipient infos",
+        limit: MAX_RECIPIENT_INFOS,
+    };
+    match smime::fuzzing::enveloped::parse(&tlv(0x30, &ci)) {
+        Err(smime::fuzzing::CmsError::Malformed(e)) => assert_eq!(e, too_many),
+        other => panic!("{other:?}"),
+    }
+}
