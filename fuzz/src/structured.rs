@@ -523,13 +523,13 @@ fn signer_info(s: &Signer, content: &[u8]) -> Vec<u8> {
     let signature = match &s.signature {
         Some(raw) => raw.clone(),
         None => {
-            let input = if matches!(s.who, Who::Carol) {
-                signed_bytes.to_vec()
+            // Ed25519 signs the message itself (RFC 8419), the others its digest.
+            if matches!(s.who, Who::Carol) {
+                key.sign_message(scheme, signed_bytes)
             } else {
-                hash(s.digest, signed_bytes).1
-            };
-            key.sign_digest(scheme, digest_alg, &input)
-                .unwrap_or_default()
+                key.sign_digest(scheme, digest_alg, &hash(s.digest, signed_bytes).1)
+            }
+            .unwrap_or_default()
         }
     };
     let sig_alg = match s.algorithm {
@@ -617,9 +617,9 @@ fn signed(s: &Signed) -> (Vec<u8>, Vec<u8>) {
     (der, content)
 }
 
-fn opaque_mime(der: &[u8], smime_type: &str) -> Vec<u8> {
+fn opaque_mime(der: &[u8], smime_type: &str, from: &str) -> Vec<u8> {
     let mut out = format!(
-        "MIME-Version: 1.0\r\nFrom: alice@example.com\r\nContent-Type: application/pkcs7-mime; \
+        "MIME-Version: 1.0\r\nFrom: {from}@example.com\r\nContent-Type: application/pkcs7-mime; \
          smime-type={smime_type}; name=smime.p7m\r\nContent-Transfer-Encoding: base64\r\n\r\n"
     )
     .into_bytes();
@@ -633,7 +633,7 @@ fn encrypted(e: &Encrypted, authenticated: bool) -> Vec<u8> {
     let p = &*PIECES;
     let plaintext = match &e.content {
         Inner::Content(c) => content_bytes(c),
-        Inner::Signed(s) => opaque_mime(&signed(s).0, "signed-data"),
+        Inner::Signed(s) => opaque_mime(&signed(s).0, "signed-data", sender(&s.content)),
     };
     let key_len = if e.aes256 { 32 } else { 16 };
     let cek = [0x42u8; 32];
@@ -775,7 +775,15 @@ fn mutate(mut der: Vec<u8>, mutations: &[Mutation]) -> Vec<u8> {
 
 fn pem(der: &[u8]) -> Vec<u8> {
     let mut out = b"-----BEGIN CMS-----\r\n".to_vec();
-    out.extend_from_slice(&fuzzing::mime::base64_crlf(der));
+    // RFC 7468 armour: lines of 64 characters (the reader is strict about it).
+    let text: Vec<u8> = fuzzing::mime::base64_crlf(der)
+        .into_iter()
+        .filter(|b| !matches!(b, b'\r' | b'\n'))
+        .collect();
+    for line in text.chunks(64) {
+        out.extend_from_slice(line);
+        out.extend_from_slice(b"\r\n");
+    }
     out.extend_from_slice(b"-----END CMS-----\r\n");
     out
 }
@@ -783,6 +791,15 @@ fn pem(der: &[u8]) -> Vec<u8> {
 /// The message `cms` describes, framed: the bytes [`run`] verifies and decrypts.
 pub fn build(cms: &Cms) -> Vec<u8> {
     assemble(cms).0
+}
+
+/// The local part of the outer From header: the signed entity's sender (the sender rule compares
+/// the two), else Alice.
+fn sender(content: &Content) -> &str {
+    match content {
+        Content::Entity { from, .. } if !from.contains(['\r', '\n', '@']) => from,
+        Content::Entity { .. } | Content::Raw(_) => "alice",
+    }
 }
 
 /// The framed message, its (mutated) DER and the signed content.
@@ -796,15 +813,21 @@ fn assemble(cms: &Cms) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
         Message::Enveloped(e) => (encrypted(e, false), Vec::new(), "enveloped-data"),
     };
     let der = mutate(der, &cms.mutations);
+    let from = match &cms.message {
+        Message::Signed(s) => sender(&s.content),
+        Message::AuthEnveloped(_) | Message::Enveloped(_) => "alice",
+    };
     let framed = match cms.framing {
         Framing::Der => der.clone(),
         Framing::Pem => pem(&der),
-        Framing::Mime => opaque_mime(&der, smime_type),
+        Framing::Mime => opaque_mime(&der, smime_type, from),
         Framing::MultipartSigned => {
-            let mut out = b"MIME-Version: 1.0\r\nFrom: alice@example.com\r\nContent-Type: \
-                multipart/signed; protocol=\"application/pkcs7-signature\"; micalg=sha-256; \
-                boundary=\"b\"\r\n\r\n--b\r\n"
-                .to_vec();
+            let mut out = format!(
+                "MIME-Version: 1.0\r\nFrom: {from}@example.com\r\nContent-Type: \
+                 multipart/signed; protocol=\"application/pkcs7-signature\"; micalg=sha-256; \
+                 boundary=\"b\"\r\n\r\n--b\r\n"
+            )
+            .into_bytes();
             out.extend_from_slice(&content);
             out.extend_from_slice(
                 b"\r\n--b\r\nContent-Type: application/pkcs7-signature; name=smime.p7s\r\n\

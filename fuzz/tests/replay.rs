@@ -68,9 +68,17 @@ mod built {
     use smime_fuzz::structured::*;
 
     fn signed(who: Who, from: &str, signature: Option<Vec<u8>>) -> Signed {
+        // RFC 8419: an Ed25519 signer with signed attributes digests with SHA-512.
+        let digest = || {
+            if matches!(who, Who::Carol) {
+                Digest::Sha512
+            } else {
+                Digest::Sha256
+            }
+        };
         Signed {
             version: 1,
-            digest_algorithms: vec![Digest::Sha256],
+            digest_algorithms: vec![digest()],
             content: Content::Entity {
                 from: from.into(),
                 body: b"Hello from the structured target.\r\n".to_vec(),
@@ -82,7 +90,7 @@ mod built {
             signers: vec![Signer {
                 who,
                 by_ski: false,
-                digest: Digest::Sha256,
+                digest: digest(),
                 attributes: Some(vec![
                     Attribute::ContentType(true),
                     Attribute::MessageDigest(None),
@@ -122,7 +130,11 @@ mod built {
     /// an invalid signature, not a parse error.
     #[test]
     fn a_valid_description_builds_a_trusted_signed_message() {
-        for (who, from) in [(Who::Alice, "alice"), (Who::Bob, "bob"), (Who::Carol, "carol")] {
+        for (who, from) in [
+            (Who::Alice, "alice"),
+            (Who::Bob, "bob"),
+            (Who::Carol, "carol"),
+        ] {
             for framing in [Framing::Der, Framing::Mime, Framing::Pem] {
                 let cms = Cms {
                     message: Message::Signed(signed(who, from, None)),
@@ -130,7 +142,11 @@ mod built {
                     mutations: vec![],
                 };
                 let report = smime::verify(&build(&cms), &FIXED.verify).expect("verifies");
-                assert_eq!(report.verdict(), smime::Verdict::Trusted, "{who:?} {framing:?}");
+                assert_eq!(
+                    report.verdict(),
+                    smime::Verdict::Trusted,
+                    "{who:?} {framing:?}"
+                );
             }
             let cms = Cms {
                 message: Message::Signed(signed(who, from, Some(vec![1; 64]))),
