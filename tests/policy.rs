@@ -237,8 +237,10 @@ fn validation_time_and_the_claimed_signing_time() {
     // Still reported as valid when it was signed.
     assert_eq!(r.signers[0].valid_at_signing_time, Some(true));
 
-    // A message claiming to be signed twenty years from now: judged at the claim under
-    // ValidationTime::SigningTime, and the report says the certificate was not valid then.
+    // A message claiming to be signed twenty years from now: the report says the certificate
+    // was not valid then and flags the claim as in the future; under
+    // ValidationTime::SigningTime a future claim is never the validation time (a forged date
+    // would choose the time the certificate is judged at), so it is judged now.
     let claimed = SystemTime::now() + 20 * year;
     let signed = sign(
         MESSAGE,
@@ -254,10 +256,33 @@ fn validation_time_and_the_claimed_signing_time() {
     assert_eq!(r.signers[0].valid_at_signing_time, Some(false));
     let mut archive = Policy::default();
     archive.time = ValidationTime::SigningTime;
+    assert!(r.signers[0].signing_time_in_future);
+    let before = SystemTime::now();
     let r = verify(&signed, &options(&pki, archive)).expect("verify");
-    assert_ne!(r.verdict(), Verdict::Trusted, "judged at the claimed time");
+    assert!(r.signers[0].signing_time_in_future);
     let t = r.signers[0].validation_time;
-    let diff = t.duration_since(claimed).unwrap_or_else(|e| e.duration());
+    assert!(
+        t >= before - Duration::from_secs(2) && t <= SystemTime::now() + Duration::from_secs(2),
+        "a future claim is not the validation time"
+    );
+    assert_eq!(r.verdict(), Verdict::Trusted, "judged now");
+    // A claim in the past is the validation time under SigningTime.
+    let past = SystemTime::now() - Duration::from_secs(3600);
+    let signed = sign(
+        MESSAGE,
+        &[signer_of(&alice)],
+        &SignOptions {
+            signing_time: Some(past),
+            ..SignOptions::default()
+        },
+    )
+    .expect("sign");
+    let mut archive = Policy::default();
+    archive.time = ValidationTime::SigningTime;
+    let r = verify(&signed, &options(&pki, archive)).expect("verify");
+    assert!(!r.signers[0].signing_time_in_future);
+    let t = r.signers[0].validation_time;
+    let diff = t.duration_since(past).unwrap_or_else(|e| e.duration());
     assert!(diff < Duration::from_secs(2), "judged at the signing time");
 }
 
