@@ -341,6 +341,11 @@ fn header_block_problem(content: &[u8]) -> Option<&'static str> {
             let name = line[..colon].trim_ascii_end();
             !name.is_empty() && name.iter().all(|&b| (33..=126).contains(&b))
         });
+        // Text whose first line is not a header field never claimed to be a MIME entity: it is
+        // bare content (what `openssl cms -encrypt` writes without -text), shown as before.
+        if first && !field {
+            return None;
+        }
         if !(field || continuation && !first) {
             return Some("has a header line that is not a header field");
         }
@@ -1233,5 +1238,27 @@ mod work_bound_tests {
             assert_eq!(r.unwrap(), content);
             assert_eq!((trials, unwraps), (1, 2), "{cipher:?}");
         }
+    }
+}
+
+#[cfg(test)]
+mod header_block_tests {
+    use super::header_block_problem;
+
+    #[test]
+    fn bare_text_is_content_and_garbled_headers_are_not() {
+        // Bare text (no header block), as OpenSSL encrypts a file without -text.
+        assert_eq!(
+            header_block_problem(b"hello world\r\nsecond line\r\n"),
+            None
+        );
+        assert_eq!(
+            header_block_problem(b"Content-Type: text/plain\r\n\r\nhi"),
+            None
+        );
+        // A garbled first block: bytes that are not text.
+        assert!(header_block_problem(b"\x8f\x01\xfe\x10 garbage\r\n\r\nhi").is_some());
+        // A header block whose later line no longer reads as a field.
+        assert!(header_block_problem(b"Content-Type: text/plain\r\nxx yy\r\n\r\nhi").is_some());
     }
 }
