@@ -3105,6 +3105,16 @@ smime_result smime_verify_report_signer_signing_time(const smime_verify_report *
                                                      int64_t *unix_seconds_out);
 
 /**
+ * Whether the signing time signer `index` claims lies ahead of the verifier's time by more
+ * than the tolerance for clocks that disagree (five minutes): a false claim, such as a date
+ * meant to sort the message above others, that an application should show. Such a claim is
+ * never used as the validation time. False when the signer claims no signing time.
+ */
+smime_result smime_verify_report_signer_signing_time_in_future(const smime_verify_report *report,
+                                                               size_t index,
+                                                               bool *out);
+
+/**
  * The name of signer `index`'s digest algorithm ("SHA-256"…).
  */
 smime_result smime_verify_report_signer_digest_algorithm(const smime_verify_report *report,

@@ -259,6 +259,7 @@ fn signer_json(s: &SignerReport) -> Value {
         "digest_algorithm": s.digest_algorithm,
         "signature_algorithm": s.signature_algorithm,
         "signing_time": s.signing_time.map(time_str),
+        "signing_time_in_future": s.signing_time_in_future,
         "checks": {
             "signature": check_json(&s.signature),
             "algorithm": check_json(&s.algorithm),
@@ -403,7 +404,12 @@ pub fn layer_text(r: &VerifyReport) -> String {
             signer.digest_algorithm, signer.signature_algorithm
         );
         if let Some(t) = signer.signing_time {
-            let _ = writeln!(s, "  signed at:   {}", time_str(t));
+            let ahead = if signer.signing_time_in_future {
+                " (in the future: a false claim, not used as the validation time)"
+            } else {
+                ""
+            };
+            let _ = writeln!(s, "  signed at:   {}{ahead}", time_str(t));
         }
         let _ = writeln!(s, "  signature:   {}", check_text(&signer.signature));
         let _ = writeln!(s, "  algorithm:   {}", check_text(&signer.algorithm));

@@ -957,6 +957,7 @@ fn json_has_a_schema_and_errors_are_json_too() {
     }
     assert_eq!(v["signers"][0]["checks"]["revocation"]["status"], "unknown");
     assert!(v["signers"][0]["checks"]["revocation"]["reason"].is_string());
+    assert_eq!(v["signers"][0]["signing_time_in_future"], false);
     for d in [
         &v["signers"][0]["certificate"]["not_before"],
         &v["signers"][0]["signing_time"],

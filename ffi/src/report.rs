@@ -726,6 +726,23 @@ pub extern "C" fn smime_verify_report_signer_signing_time(
     )
 }
 
+/// Whether the signing time signer `index` claims lies ahead of the verifier's time by more
+/// than the tolerance for clocks that disagree (five minutes): a false claim, such as a date
+/// meant to sort the message above others, that an application should show. Such a claim is
+/// never used as the validation time. False when the signer claims no signing time.
+#[unsafe(no_mangle)]
+#[allow(unsafe_code)]
+pub extern "C" fn smime_verify_report_signer_signing_time_in_future(
+    report: *const smime_verify_report,
+    index: usize,
+    out: *mut bool,
+) -> smime_result {
+    with_signer(report, index, &[out.is_null()], |s| {
+        Out::new(out)?.write(s.signing_time_in_future);
+        Ok(())
+    })
+}
+
 /// The name of signer `index`'s digest algorithm ("SHA-256"…).
 #[unsafe(no_mangle)]
 #[allow(unsafe_code)]

@@ -346,6 +346,8 @@ int main(int argc, char **argv) {
   FAILS(smime_verify_report_signer_signing_time(NULL, 0, &b, &i64), NULLP);
   FAILS(smime_verify_report_signer_signing_time(rep, 0, NULL, &i64), NULLP);
   FAILS(smime_verify_report_signer_signing_time(rep, 0, &b, NULL), NULLP);
+  FAILS(smime_verify_report_signer_signing_time_in_future(NULL, 0, &b), NULLP);
+  FAILS(smime_verify_report_signer_signing_time_in_future(rep, 0, NULL), NULLP);
   FAILS(smime_verify_report_signer_digest_algorithm(NULL, 0, &bytes), NULLP);
   FAILS(smime_verify_report_signer_digest_algorithm(rep, 0, NULL), NULLP);
   FAILS(smime_verify_report_signer_signature_algorithm(NULL, 0, &bytes), NULLP);

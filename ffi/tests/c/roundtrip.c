@@ -161,6 +161,13 @@ static int64_t signing_time(const smime_verify_report *r) {
   return t;
 }
 
+/* Whether signer 0's signing time lies in the future. */
+static bool signing_time_in_future(const smime_verify_report *r) {
+  bool future = true;
+  OK(smime_verify_report_signer_signing_time_in_future(r, 0, &future));
+  return future;
+}
+
 /* Decrypts `sealed` with `ids` and checks the result. */
 static void check_decrypt(const unsigned char *sealed, size_t sealed_len,
                           const smime_identity *const *ids, size_t n, size_t key_index,
@@ -238,6 +245,7 @@ int main(int argc, char **argv) {
   check_trusted_report(report, SMIME_SIGNATURE_KIND_DETACHED, alice_nb, alice_na);
   int64_t t = signing_time(report);
   CHECK(t >= before - 1 && t <= after + 1);
+  CHECK(!signing_time_in_future(report));
   smime_verify_report_free(report);
 
   /* 2. Opaque, SHA-512, with a chosen signing time, chain left out (the options give it). */
@@ -255,6 +263,7 @@ int main(int argc, char **argv) {
   OK(smime_verify_report_kind(report, &kind));
   CHECK(kind == SMIME_SIGNATURE_KIND_OPAQUE);
   CHECK(signing_time(report) == alice_nb + 60);
+  CHECK(!signing_time_in_future(report));
   smime_bytes *alg = NULL;
   OK(smime_verify_report_signer_digest_algorithm(report, 0, &alg));
   CHECK(take_contains(alg, "sha512"));
@@ -263,6 +272,17 @@ int main(int argc, char **argv) {
   CHECK(take_contains(content, "Hello Bob, hello Carol."));
   smime_verify_report_free(report);
   smime_bytes_free(opaque_msg);
+
+  /* A signing time a day ahead is flagged, and the signature is still judged now. */
+  OK(smime_sign_options_set_opaque(so, false));
+  OK(smime_sign_options_set_signing_time(so, (uint64_t)(time(NULL) + 86400)));
+  smime_bytes *future_msg = NULL;
+  OK(smime_sign((const uint8_t *)MESSAGE, message_len, signers, 1, so, &future_msg));
+  OK(smime_verify(smime_bytes_data(future_msg), smime_bytes_len(future_msg), vo, &report));
+  CHECK(signing_time_in_future(report));
+  CHECK(verdict_of(report) == SMIME_VERDICT_TRUSTED);
+  smime_verify_report_free(report);
+  smime_bytes_free(future_msg);
 
   /* RSASSA-PSS without the chain: the options' intermediate completes the path. */
   OK(smime_sign_options_set_opaque(so, false));
