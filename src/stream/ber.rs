@@ -269,7 +269,11 @@ impl<R: Read> BerReader<R> {
         };
         match h.len {
             Some(len) => {
-                if out.len() as u64 + len > max as u64 {
+                // A length claim near u64::MAX must not wrap the sum past the bound.
+                if (out.len() as u64)
+                    .checked_add(len)
+                    .is_none_or(|n| n > max as u64)
+                {
                     return Err(too_large());
                 }
                 let v = self.read_value(len, max)?;
